@@ -1,0 +1,147 @@
+// The reads the inbox benchmark measures: which parameters (chosen from the seeded data), which HTTP request, and
+// the repository call behind it, whose SQL is captured and run under EXPLAIN (ANALYZE, BUFFERS).
+import { z } from 'zod';
+import { createInboxReadRepository, encodeCursor, type InboxReadRepository } from '../../packages/server/src/modules/inbox/inbox-read.repository.ts';
+import type { InboxDb } from './inbox-db.ts';
+
+export type ReadParams = {
+  accountId: string;
+  conversationsInAccount: number;
+  deep: { at: Date; id: string; position: number };
+  usernames: string[];
+  threads: { id: string; size: number }[];
+};
+
+export type ReadCase = {
+  key: string;
+  label: string;
+  targetP95Ms: number;
+  /** The request path of the i-th sample (pools are cycled). */
+  path(i: number): string;
+  /** The repository call the handler makes for the first sample; its main statement is EXPLAINed. */
+  repoCall(repo: InboxReadRepository): Promise<unknown>;
+};
+
+export type PlanResult = { sql: string; params: unknown[]; plan: string; indexes: string[]; seqScans: string[]; executionMs: number | null };
+
+const CONV_LIMIT = 30;
+const MSG_LIMIT = 50;
+
+export async function chooseReadParams(sql: InboxDb, accountId: string, deepFraction: number): Promise<ReadParams> {
+  const [countRow] = await sql.query(`select count(*) as n from conversations where account_id = $1 and last_message_at is not null`, [accountId]);
+  const total = z.object({ n: z.coerce.number() }).parse(countRow).n;
+  const position = Math.floor(total * deepFraction);
+  const [deepRow] = await sql.query(
+    `select last_message_at as at, id from conversations where account_id = $1 and last_message_at is not null
+     order by last_message_at desc, id desc offset $2 limit 1`,
+    [accountId, position],
+  );
+  const deep = z.object({ at: z.date(), id: z.string() }).parse(deepRow);
+  await sql.query(`select setseed(0.77)`);
+  const usernames = z
+    .array(z.object({ username: z.string() }))
+    .parse(
+      await sql.query(
+        `select k.username from conversations c join contacts k on k.id = c.contact_id
+         where c.account_id = $1 and k.username is not null order by random() limit 50`,
+        [accountId],
+      ),
+    )
+    .map((r) => r.username);
+  const threadRow = z.object({ id: z.string(), size: z.coerce.number() });
+  const largest = z.array(threadRow).parse(
+    await sql.query(`select conversation_id as id, count(*) as size from messages where account_id = $1 group by 1 order by 2 desc limit 1`, [accountId]),
+  );
+  const others = z.array(threadRow).parse(
+    await sql.query(
+      `select c.id, (select count(*) from messages m where m.conversation_id = c.id) as size
+       from conversations c where c.account_id = $1 order by random() limit 49`,
+      [accountId],
+    ),
+  );
+  return { accountId, conversationsInAccount: total, deep: { ...deep, position }, usernames, threads: [...largest, ...others] };
+}
+
+const pick = <T>(pool: readonly T[], i: number): T => {
+  const v = pool[i % pool.length];
+  if (v === undefined) throw new Error('empty pool');
+  return v;
+};
+
+export function readCases(p: ReadParams): ReadCase[] {
+  const base = '/api/v1/ui/conversations';
+  const deepCursor = encodeCursor(p.deep.at, p.deep.id);
+  const firstThread = pick(p.threads, 0);
+  const firstUsername = pick(p.usernames, 0);
+  return [
+    {
+      key: 'first_page',
+      label: 'conversations, first page',
+      targetP95Ms: 20,
+      path: () => `${base}?limit=${CONV_LIMIT}`,
+      repoCall: (repo) => repo.listConversations({ accountId: p.accountId, filter: 'all', limit: CONV_LIMIT, after: null }),
+    },
+    {
+      key: 'deep_page',
+      label: `conversations, deep page (keyset cursor at row ${p.deep.position.toLocaleString('en-US')})`,
+      targetP95Ms: 20,
+      path: () => `${base}?limit=${CONV_LIMIT}&cursor=${deepCursor}`,
+      repoCall: (repo) => repo.listConversations({ accountId: p.accountId, filter: 'all', limit: CONV_LIMIT, after: { at: p.deep.at, id: p.deep.id } }),
+    },
+    {
+      key: 'unread',
+      label: 'conversations, unread filter',
+      targetP95Ms: 20,
+      path: () => `${base}?limit=${CONV_LIMIT}&filter=unread`,
+      repoCall: (repo) => repo.listConversations({ accountId: p.accountId, filter: 'unread', limit: CONV_LIMIT, after: null }),
+    },
+    {
+      key: 'needs_reply',
+      label: 'conversations, needs-reply filter',
+      targetP95Ms: 20,
+      path: () => `${base}?limit=${CONV_LIMIT}&filter=needs_reply`,
+      repoCall: (repo) => repo.listConversations({ accountId: p.accountId, filter: 'needs_reply', limit: CONV_LIMIT, after: null }),
+    },
+    {
+      key: 'search',
+      label: `conversations, search by username (${p.usernames.length} different usernames, e.g. "${firstUsername}")`,
+      targetP95Ms: 20,
+      path: (i) => `${base}?limit=${CONV_LIMIT}&q=${encodeURIComponent(pick(p.usernames, i))}`,
+      repoCall: (repo) => repo.listConversations({ accountId: p.accountId, filter: 'all', q: firstUsername, limit: CONV_LIMIT, after: null }),
+    },
+    {
+      key: 'thread',
+      label: `thread, first page (${p.threads.length} threads, largest ${firstThread.size.toLocaleString('en-US')} messages)`,
+      targetP95Ms: 10,
+      path: (i) => `${base}/${pick(p.threads, i).id}/messages?limit=${MSG_LIMIT}`,
+      repoCall: (repo) => repo.listMessages(firstThread.id, MSG_LIMIT, null),
+    },
+  ];
+}
+
+/** Index names and sequentially scanned tables named in a text plan. */
+export function planIndexUse(plan: string): { indexes: string[]; seqScans: string[] } {
+  const indexes = new Set<string>();
+  const seqScans = new Set<string>();
+  for (const m of plan.matchAll(/(?:Index Only Scan|Index Scan)(?: Backward)? using (\S+)|Bitmap Index Scan on (\S+)/g)) {
+    const name = m[1] ?? m[2];
+    if (name) indexes.add(name);
+  }
+  for (const m of plan.matchAll(/Seq Scan on (\S+)/g)) if (m[1]) seqScans.add(m[1]);
+  return { indexes: [...indexes], seqScans: [...seqScans] };
+}
+
+const planRow = z.object({ 'QUERY PLAN': z.string() });
+
+/** Runs the case's repository call on `sql`, then EXPLAINs (ANALYZE, BUFFERS) its first statement with its parameters. */
+export async function explainCase(sql: InboxDb, c: ReadCase): Promise<PlanResult> {
+  const repo = createInboxReadRepository(sql.db);
+  // Once to warm the cache as the measured requests are, then captured.
+  await c.repoCall(repo);
+  const [main] = await sql.capture(() => c.repoCall(repo));
+  if (!main) throw new Error(`${c.key}: the repository sent no statement`);
+  const rows = z.array(planRow).parse(await sql.query(`explain (analyze, buffers) ${main.text}`, main.params));
+  const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+  const exec = /Execution Time: ([\d.]+) ms/.exec(plan);
+  return { sql: main.text, params: main.params, plan, ...planIndexUse(plan), executionMs: exec?.[1] ? Number(exec[1]) : null };
+}

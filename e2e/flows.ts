@@ -1,0 +1,38 @@
+import { expect } from 'vitest';
+import type { Page } from 'playwright-core';
+import type { World } from './world.ts';
+
+export const PASSWORD = 'correct horse battery';
+
+/** The simulator's consent page: pick the Instagram account and press Allow (or Cancel); back on Threadline after. */
+export async function consent(page: Page, world: World, igId: string, action: 'allow' | 'cancel' = 'allow'): Promise<void> {
+  await page.waitForURL((u) => u.href.startsWith(world.simUrl), { timeout: 20_000 });
+  if (action === 'allow') await page.check(`input[name="account_id"][value="${igId}"]`);
+  await page.click(action === 'allow' ? 'button.allow' : 'button.cancel');
+  await page.waitForURL((u) => u.href.startsWith(world.baseUrl), { timeout: 20_000 });
+}
+
+export async function signIn(page: Page, username: string, password = PASSWORD): Promise<void> {
+  await page.goto('/login');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/chat/);
+}
+
+/** An Instagram user (logged in on the simulator's consent page) with professional accounts. */
+export async function instagramOwner(world: World, username: string, accounts: string[]) {
+  const user = await world.control.createIgUser({ username });
+  const created = await Promise.all(accounts.map((a) => world.control.createAccount({ igUserId: user.id, username: a, name: a.replace(/_/g, ' ') })));
+  await world.control.setSession(user.id);
+  return { user, accounts: created };
+}
+
+export function noConsoleErrors(errors: string[]): void {
+  expect(errors, 'console errors').toEqual([]);
+}
+
+export async function noHorizontalScroll(page: Page): Promise<void> {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+}

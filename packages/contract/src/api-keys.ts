@@ -1,0 +1,24 @@
+import { z } from 'zod';
+
+export const API_KEY_SCOPES = ['messages:send', 'conversations:read'] as const;
+export const apiKeyScopeSchema = z.enum(API_KEY_SCOPES);
+export type ApiKeyScope = z.infer<typeof apiKeyScopeSchema>;
+
+export const apiKeySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  prefix: z.string(),
+  scopes: z.array(apiKeyScopeSchema),
+  created_at: z.string(),
+  last_used_at: z.string().nullable(),
+  revoked_at: z.string().nullable(),
+});
+export type ApiKey = z.infer<typeof apiKeySchema>;
+
+export const apiKeyListSchema = z.object({ api_keys: z.array(apiKeySchema) });
+export const createApiKeyRequestSchema = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  scopes: z.array(apiKeyScopeSchema).min(1).max(API_KEY_SCOPES.length),
+});
+/** The only answer that ever carries the key itself. */
+export const createdApiKeySchema = apiKeySchema.extend({ key: z.string() });

@@ -1,0 +1,130 @@
+import type { Config } from './config.ts';
+import type { Database } from './db/client.ts';
+import { createGraphClient } from './instagram/graph-client.ts';
+import type { Queue } from './jobs/queue.ts';
+import { deriveKey } from './shared/crypto/key-derivation.ts';
+import type { TokenVault } from './shared/crypto/token-vault.ts';
+import type { Logger } from './shared/logger.ts';
+import { createMetricsRegistry } from './shared/metrics.ts';
+import { parseCidrList } from './shared/net/ip-policy.ts';
+import { createSafeHttpClient } from './shared/net/safe-http.ts';
+import { createAccountAccess } from './modules/accounts/account-access.ts';
+import { buildMessagingServices } from './modules/messages/messaging-services.ts';
+import { createRealtimeLog } from './modules/realtime/realtime-log.ts';
+import { createAccountStatus } from './modules/accounts/account-status.ts';
+import { createAccountTokens } from './modules/accounts/account-tokens.ts';
+import { buildAccountServices } from './modules/accounts/account-services.ts';
+import { createApiKeysService } from './modules/api-keys/api-keys.service.ts';
+import { createAuditLog } from './modules/audit/audit.repository.ts';
+import { createAuthRepository } from './modules/auth/auth.repository.ts';
+import { createAuthService } from './modules/auth/auth.service.ts';
+import { createLoginThrottle } from './modules/auth/login-throttle.ts';
+import { createSessionTokens } from './modules/auth/session-tokens.ts';
+import type { InboxEventSink } from './modules/inbox/inbox-events.ts';
+import { createMediaService } from './modules/media/media.service.ts';
+import { createIngestService } from './modules/webhooks/ingest.service.ts';
+import type { ApplyHooks } from './modules/webhooks/ingest-apply.ts';
+import { createWebhookEventsRepository } from './modules/webhooks/webhook-events.repository.ts';
+import { createWebhookProcessor } from './modules/webhooks/webhook-processor.ts';
+
+export type ServiceDeps = {
+  config: Config;
+  database: Database;
+  queue: Queue;
+  vault: TokenVault;
+  log: Logger;
+  sessionSecret: string;
+  now: () => Date;
+};
+
+/** Every service, built once, in dependency order. Routes and jobs receive what they need from here. */
+export function buildServices(deps: ServiceDeps) {
+  const { config, database, queue, vault, log, now } = deps;
+  const db = database.db;
+  const metrics = createMetricsRegistry();
+  const audit = createAuditLog(db, log.child({ module: 'audit' }));
+  const authRepo = createAuthRepository(db);
+  const tokens = createSessionTokens(deriveKey(deps.sessionSecret, 'session-jwt'), now);
+  const throttle = createLoginThrottle(db, config.login, now);
+  const auth = createAuthService({ db, repo: authRepo, tokens, throttle, audit });
+  const access = createAccountAccess(db);
+  const apiKeys = createApiKeysService(db, audit, now);
+
+  const graph = createGraphClient({
+    authorizeUrl: config.instagram.authorizeUrl,
+    apiUrl: config.instagram.apiUrl,
+    graphUrl: config.instagram.graphUrl,
+    graphVersion: config.instagram.graphVersion,
+    clientId: config.instagram.clientId,
+    clientSecret: config.instagram.clientSecret,
+    log,
+  });
+  /** Sinks hear every inbox change inside its transaction (CRM outbox, live updates). */
+  const sinks: InboxEventSink[] = [];
+  const accountTokens = createAccountTokens(db, vault, config.instagram.legacyAccount);
+  const accountStatus = createAccountStatus(db, sinks, log.child({ module: 'accounts' }));
+
+  const mediaHttp = createSafeHttpClient({
+    allowedNetworks: parseCidrList(config.media.allowedNetworks ?? ''),
+    connectTimeoutMs: 10_000,
+    allowHttp: config.media.allowedNetworks !== undefined,
+    allowlistSetting: 'MEDIA_ALLOWED_NETWORKS',
+  });
+  const media = createMediaService({ db, queue, http: mediaHttp, settings: config.media, sinks, log: log.child({ module: 'media' }) });
+
+  const webhookEvents = createWebhookEventsRepository(db);
+  const ingestHooks: ApplyHooks = {
+    onNewContacts: async (tx, contacts) => {
+      await queue.sendInTx(tx, 'contacts.fetch_profile', { contactIds: contacts.map((c) => c.id) });
+    },
+    onAttachments: (tx, message) => media.scheduleMirror(tx, message),
+    onMessageDeleted: (tx, message) => media.scheduleDelete(tx, message),
+  };
+  const ingest = createIngestService({ db, sinks, log: log.child({ module: 'ingest' }), hooks: ingestHooks });
+  const realtimeLog = createRealtimeLog(db);
+  sinks.push(realtimeLog.sink);
+  const messaging = buildMessagingServices({
+    config, db, queue, graph, access, accountTokens, accountStatus, sinks, hooks: ingestHooks, metrics, log, now,
+    uploadUrlKey: deriveKey(deps.sessionSecret, 'media-url'),
+  });
+  const webhookProcessor = createWebhookProcessor({
+    db,
+    repo: webhookEvents,
+    batchSize: database.kind === 'pglite' ? 5 : 50,
+    ingest,
+    log: log.child({ module: 'webhook-processor' }),
+    concurrency: config.webhooks.concurrency,
+    maxAttempts: config.webhooks.maxAttempts,
+  });
+
+  const accountServices = buildAccountServices({
+    config, db, vault, log, now, graph, auth, audit, access, accountTokens, accountStatus,
+    onAccountLinked: async (igUserId) => {
+      if ((await webhookEvents.requeue({ statuses: ['unrouted'], accountIgId: igUserId })) > 0) webhookProcessor.wake();
+    },
+  });
+
+  return {
+    ...accountServices,
+    ...messaging,
+    realtimeLog,
+    metrics,
+    audit,
+    authRepo,
+    tokens,
+    throttle,
+    auth,
+    access,
+    apiKeys,
+    graph,
+    sinks,
+    accountTokens,
+    accountStatus,
+    media,
+    mediaHttp,
+    webhookEvents,
+    ingest,
+    webhookProcessor,
+  };
+}
+export type Services = ReturnType<typeof buildServices>;

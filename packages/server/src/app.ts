@@ -1,0 +1,195 @@
+import type { Config } from './config.ts';
+import { openDatabase, type Database } from './db/client.ts';
+import { runMigrations } from './db/migrate.ts';
+import { createHttpServer, type App } from './http/server.ts';
+import { createQueue, type Queue } from './jobs/queue.ts';
+import { createLogger, type Logger } from './shared/logger.ts';
+import { createTokenVault, type TokenVault } from './shared/crypto/token-vault.ts';
+import { resolveSessionSecret } from './shared/session-secret.ts';
+import { VERSION } from './shared/version.ts';
+import { buildServices, type Services } from './app-services.ts';
+import { apiKeysRoutes } from './modules/api-keys/api-keys.routes.ts';
+import { defineAccountJobs } from './modules/accounts/accounts.jobs.ts';
+import { accountsRoutes } from './modules/accounts/accounts.routes.ts';
+import { defineOAuthJobs } from './modules/oauth/oauth.jobs.ts';
+import { oauthRoutes } from './modules/oauth/oauth.routes.ts';
+import { authPlugin, requireAdmin } from './modules/auth/auth.plugin.ts';
+import { authRoutes } from './modules/auth/auth.routes.ts';
+import { createCrm, crmRoutes, defineCrmJobs, type Crm } from './modules/crm/index.ts';
+import { defineAuthJobs } from './modules/auth/auth.jobs.ts';
+import { defineProfileFetchJob } from './modules/contacts/profile-fetch.ts';
+import { healthRoutes } from './modules/health/health.routes.ts';
+import { defineMediaJobs } from './modules/media/media.jobs.ts';
+import { mediaRoutes } from './modules/media/media.routes.ts';
+import { uploadsRoutes } from './modules/media/uploads.routes.ts';
+import { inboxRoutes } from './modules/inbox/inbox.routes.ts';
+import { defineMessagesJobs } from './modules/messages/messages.jobs.ts';
+import { messagesRoutes } from './modules/messages/messages.routes.ts';
+import { createRealtimeHub } from './modules/realtime/realtime-hub.ts';
+import { defineRealtimeJobs } from './modules/realtime/realtime.jobs.ts';
+import { realtimeRoutes } from './modules/realtime/realtime.routes.ts';
+import { defineWebhookJobs } from './modules/webhooks/webhooks.jobs.ts';
+import { instagramWebhookRoutes, webhookAdminRoutes } from './modules/webhooks/webhooks.routes.ts';
+import { webRoutes } from './modules/web/web.routes.ts';
+
+export type AppOverrides = {
+  logger?: Logger;
+  /** An already open (and migrated) database, as tests pass one. */
+  database?: Database;
+  now?: () => Date;
+  /** Extra routes assembled into the app (tests use this for probes). */
+  plugins?: ((app: App) => Promise<void>)[];
+};
+
+export type Threadline = {
+  app: App;
+  config: Config;
+  database: Database;
+  queue: Queue;
+  vault: TokenVault;
+  log: Logger;
+  services: Services;
+  /** CRM delivery: outbox (also an inbox sink), service, dispatcher, metrics. */
+  crm: Crm;
+  /** Starts job workers, schedules and the webhook processor (the `serve` and `worker` commands). */
+  startWorkers(): Promise<void>;
+  close(): Promise<void>;
+};
+
+function defineJobs(queue: Queue, s: Services, db: Database['db'], config: Config, now: () => Date, log: Logger) {
+  defineAuthJobs(queue, s, now);
+  defineAccountJobs(queue, s);
+  defineOAuthJobs(queue, { states: s.oauthStates, now });
+  defineMediaJobs(queue, s.media);
+  defineProfileFetchJob(queue, { db, graph: s.graph, tokens: s.accountTokens, status: s.accountStatus, log });
+  defineWebhookJobs(queue, { repo: s.webhookEvents, retentionDays: config.webhooks.retentionDays });
+  defineMessagesJobs(queue, {
+    db,
+    sendJob: s.sendJob,
+    reconciler: s.reconciler,
+    idempotency: s.idempotency,
+    now,
+    unknownResolveAfterSeconds: config.sending.unknownResolveAfterSeconds,
+    reconcileIntervalMinutes: config.sending.reconcileIntervalMinutes,
+  });
+  defineRealtimeJobs(queue, s.realtimeLog, now);
+}
+
+/** The composition root: config → database → services → jobs → routes, in dependency order. */
+export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<Threadline> {
+  const log = overrides.logger ?? createLogger(config.logLevel, config.logPretty);
+  const now = overrides.now ?? (() => new Date());
+  const sessionSecret = resolveSessionSecret(config, log);
+  const database =
+    overrides.database ??
+    (await openDatabase(
+      config.database.kind === 'pglite'
+        ? { kind: 'pglite', dataDir: config.database.dataDir }
+        : { kind: 'postgres', url: config.database.url, poolMax: config.database.poolMax },
+    ));
+  try {
+    if (!overrides.database) await runMigrations(database);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  const vault = createTokenVault({ sessionSecret, encryptionKeys: config.encryptionKeys });
+  const queue = createQueue(database, log.child({ module: 'jobs' }));
+  const services = buildServices({ config, database, queue, vault, log, sessionSecret, now });
+  defineJobs(queue, services, database.db, config, now, log);
+  await services.legacyAccount.ensure();
+  const crm = createCrm({ db: database.db, vault, audit: services.audit, settings: config.crm, log: log.child({ module: 'crm' }), now });
+  services.sinks.push(crm.outbox);
+  const crmJobs = defineCrmJobs(queue, { crm, now });
+
+  const app = createHttpServer({ logger: log, bodyLimitBytes: config.bodyLimitBytes, trustProxy: config.trustProxy });
+  const cookie = {
+    name: config.secureCookies ? '__Host-threadline_session' : 'threadline_session',
+    secure: config.secureCookies,
+  };
+  const publicOrigin = config.publicBaseUrl.origin;
+  await app.register(authPlugin, {
+    auth: services.auth,
+    authenticateApiKey: services.apiKeys.authenticate,
+    cookieName: cookie.name,
+    publicOrigin,
+  });
+  await app.register(healthRoutes, { database, version: VERSION, metrics: services.metrics, extraMetrics: () => crm.metrics.prometheusText() });
+  await app.register(authRoutes, { auth: services.auth, cookie, publicOrigin });
+  await app.register(apiKeysRoutes, { apiKeys: services.apiKeys, access: services.access });
+  await app.register(instagramWebhookRoutes, {
+    repo: services.webhookEvents,
+    appSecrets: config.instagram.appSecrets,
+    verifyToken: config.instagram.verifyToken,
+    bodyLimitBytes: config.webhooks.bodyLimitBytes,
+    ackTimeoutMs: config.webhooks.ackTimeoutMs,
+    onStored: () => services.webhookProcessor.wake(),
+    received: services.metrics.counter('threadline_webhooks_received_total', 'Meta webhook POSTs by outcome'),
+  });
+  await app.register(webhookAdminRoutes, {
+    repo: services.webhookEvents,
+    requireAdmin,
+    onRequeued: () => services.webhookProcessor.wake(),
+  });
+  await app.register(mediaRoutes, { media: services.media, access: services.access });
+  const hub = createRealtimeHub({ database, log: services.realtimeLog, inbox: services.inbox, logger: log.child({ module: 'realtime' }) });
+  await app.register(realtimeRoutes, {
+    hub,
+    inbox: services.inbox,
+    sessionActive: async (tokenHash) => {
+      const session = await services.authRepo.findActiveSession(tokenHash);
+      return Boolean(session && !session.revokedAt);
+    },
+    heartbeatMs: config.realtimeHeartbeatSeconds * 1000,
+  });
+  await app.register(inboxRoutes, { inbox: services.inbox });
+  await app.register(uploadsRoutes, { media: services.media, inbox: services.inbox, verifySignature: services.verifyUploadSignature });
+  await app.register(messagesRoutes, {
+    inbox: services.inbox,
+    repo: services.inboxRepo,
+    messages: services.messages,
+    actions: services.actions,
+    idempotency: services.idempotency,
+  });
+  await app.register(crmRoutes, { crm: crm.service, access: services.access });
+  await app.register(accountsRoutes, { accounts: services.accounts, access: services.access, auth: services.auth, authRepo: services.authRepo, cookie });
+  await app.register(oauthRoutes, { oauth: services.oauth, metaCallbacks: services.metaCallbacks, auth: services.auth, cookie });
+  for (const plugin of overrides.plugins ?? []) await app.register(plugin);
+  // Last: the web app's catch-all for client routes must not shadow anything above.
+  await app.register(webRoutes);
+  await app.ready();
+
+  let closed = false;
+  let workersStarted = false;
+  return {
+    app,
+    config,
+    database,
+    queue,
+    vault,
+    log,
+    services,
+    crm,
+    async startWorkers() {
+      await queue.start({ work: config.workersEnabled });
+      await hub.start();
+      if (config.workersEnabled) services.webhookProcessor.start();
+      if (config.workersEnabled) crmJobs.start();
+      workersStarted = true;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await hub.stop();
+      await app.close();
+      if (workersStarted) {
+        await services.webhookProcessor.stop();
+        await crmJobs.stop();
+        await queue.stop();
+      }
+      await services.mediaHttp.close();
+      await crm.close();
+      if (!overrides.database) await database.close();
+    },
+  };
+}

@@ -1,0 +1,96 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-cli-'));
+
+function run(args: string[], input?: string, env: Record<string, string> = {}) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [MAIN, ...args], {
+      env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, LOG_LEVEL: 'warn', LOG_PRETTY: 'false', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input ?? '');
+  });
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe('the threadline command line', () => {
+  afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  it('lists its commands with --help', async () => {
+    const res = await run(['--help']);
+    expect(res.code).toBe(0);
+    for (const name of ['serve', 'worker', 'migrate', 'user create', 'rotate-keys', 'migrate-tokens']) {
+      expect(res.stdout).toContain(name);
+    }
+    const one = await run(['user', 'create', '--help']);
+    expect(one.stdout).toContain('--username');
+  });
+
+  it('puts stored webhook events back in the queue with webhooks reprocess --since', async () => {
+    const res = await run(['webhooks', 'reprocess', '--since', '2h', '--wait']);
+    expect(res.stderr).toBe('');
+    expect(res.stdout).toMatch(/Queued 0 webhook events received since/);
+    const bad = await run(['webhooks', 'reprocess', '--since', 'yesterday']);
+    expect(bad.code).toBe(2);
+  });
+
+  it('fails the boot with the list of configuration problems', async () => {
+    const res = await run(['migrate'], undefined, { PORT: 'x', DATABASE_URL: 'postgres://h/db' });
+    expect(res.code).toBe(78);
+    expect(res.stderr).toContain('PORT');
+    expect(res.stderr).toContain('SESSION_SECRET: required');
+  });
+
+  it('creates a user with the password from standard input, and refuses a duplicate', async () => {
+    const res = await run(['user', 'create', '--username', 'alice', '--admin'], 'a-strong-password\n');
+    expect(res.stderr).toBe('');
+    expect(res.stdout).toContain('Created user alice (administrator)');
+    const again = await run(['user', 'create', '--username', 'alice'], 'another-password\n');
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('already taken');
+  });
+
+  it('serves, and stops cleanly on SIGTERM releasing the database', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, [MAIN, 'serve'], {
+      env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'info', LOG_PRETTY: 'false' },
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    for (let i = 0; i < 150 && !output.includes('Threadline is running'); i += 1) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const res = await fetch(`http://127.0.0.1:${port}/api/v1/ui/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'alice', password: 'a-strong-password' }),
+    });
+    expect(res.status).toBe(200);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(fs.existsSync(path.join(dataDir, 'pglite', 'threadline.lock'))).toBe(false);
+    expect(output).not.toContain('a-strong-password');
+  });
+});

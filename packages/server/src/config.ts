@@ -1,0 +1,300 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { DEFAULT_OAUTH_SCOPES } from '@threadline/contract';
+import type { CrmSettings } from './modules/crm/crm-settings.ts';
+import { DEFAULT_RETRY_SCHEDULE_MS, parseRetrySchedule } from './modules/crm/crm-schedule.ts';
+import { parseCidrList } from './shared/net/ip-policy.ts';
+
+/**
+ * The one configuration schema. Every key is documented in .env.example; nothing else reads process.env.
+ * `loadConfig` collects every problem and reports them together, so a bad boot names all of them at once.
+ */
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? fallback : ['true', '1', 'yes'].includes(v)));
+
+const positiveInt = (fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n <= 0) {
+        ctx.addIssue({ code: 'custom', message: `must be a positive whole number, got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const envSchema = z.object({
+  PORT: positiveInt(8000),
+  HOST: z.string().default('127.0.0.1'),
+  PUBLIC_BASE_URL: optionalText,
+  DATABASE_URL: optionalText.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
+    message: 'must be a postgres:// or postgresql:// URL',
+  }),
+  DATABASE_POOL_MAX: positiveInt(10),
+  DATA_DIR: z.string().default('./data'),
+  SESSION_SECRET: optionalText,
+  ENCRYPTION_KEYS: optionalText,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_PRETTY: z.enum(['auto', 'true', 'false']).default('auto'),
+  TRUST_PROXY: bool(false),
+  BODY_LIMIT_BYTES: positiveInt(1_048_576),
+  LOGIN_MAX_FAILURES_PER_USERNAME: positiveInt(5),
+  LOGIN_MAX_FAILURES_PER_IP: positiveInt(30),
+  LOGIN_FAILURE_WINDOW_SECONDS: positiveInt(900),
+  WORKERS_ENABLED: bool(true),
+  // Instagram platform (Meta, or the simulator in development)
+  INSTAGRAM_AUTHORIZE_URL: z.url().default('https://www.instagram.com/oauth/authorize'),
+  INSTAGRAM_API_URL: z.url().default('https://api.instagram.com'),
+  INSTAGRAM_GRAPH_URL: z.url().default('https://graph.instagram.com'),
+  INSTAGRAM_GRAPH_VERSION: z.string().regex(/^v\d+\.\d+$/, 'must look like v25.0').default('v25.0'),
+  INSTAGRAM_OAUTH_CLIENT_ID: optionalText,
+  INSTAGRAM_OAUTH_CLIENT_SECRET: optionalText,
+  INSTAGRAM_APP_SECRET: optionalText,
+  META_APP_SECRET: optionalText,
+  INSTAGRAM_VERIFY_TOKEN: optionalText,
+  INSTAGRAM_HUMAN_AGENT_ENABLED: bool(false),
+  SEND_RATE_TEXT_PER_SECOND: positiveInt(100),
+  SEND_RATE_MEDIA_PER_SECOND: positiveInt(10),
+  SEND_UNKNOWN_RESOLVE_AFTER_SECONDS: positiveInt(120),
+  RECONCILE_INTERVAL_MINUTES: positiveInt(10),
+  REALTIME_HEARTBEAT_SECONDS: positiveInt(15),
+  // Instagram Login (OAuth) and the old single-account configuration
+  INSTAGRAM_OAUTH_REDIRECT_URI: optionalText.refine((v) => v === undefined || URL.canParse(v), { message: 'must be a URL' }),
+  INSTAGRAM_OAUTH_SCOPES: optionalText,
+  INSTAGRAM_BUSINESS_ACCOUNT_ID: optionalText.refine((v) => v === undefined || /^\d+$/.test(v), { message: 'must be a numeric Instagram id' }),
+  INSTAGRAM_PAGE_ACCESS_TOKEN: optionalText,
+  TOKEN_REFRESH_MARGIN_DAYS: positiveInt(30),
+  // Webhook ingestion
+  WEBHOOK_BODY_LIMIT_BYTES: positiveInt(10 * 1024 * 1024),
+  WEBHOOK_ACK_TIMEOUT_MS: positiveInt(5_000),
+  WEBHOOK_RETENTION_DAYS: positiveInt(30),
+  WEBHOOK_MAX_ATTEMPTS: positiveInt(8),
+  // 0 (unset): 4 loops on PostgreSQL, 1 on the single-connection embedded database.
+  WEBHOOK_PROCESS_CONCURRENCY: positiveInt(0),
+  // Media mirrored out of Meta's expiring CDN
+  MEDIA_MIRROR_ENABLED: bool(true),
+  MEDIA_MAX_BYTES: positiveInt(25 * 1024 * 1024),
+  MEDIA_DIR: optionalText,
+  MEDIA_ALLOWED_NETWORKS: optionalText,
+  // CRM delivery
+  CRM_ALLOWED_NETWORKS: optionalText,
+  CRM_ALLOW_HTTP: bool(false),
+  CRM_RETRY_SCHEDULE: optionalText,
+  CRM_TIMEOUT_MS: positiveInt(15_000),
+  CRM_DISABLE_AFTER_HOURS: positiveInt(120),
+  CRM_SECRET_OVERLAP_HOURS: positiveInt(24),
+  CRM_MAX_CONCURRENCY_PER_ENDPOINT: positiveInt(8),
+  CRM_WORKER_CONCURRENCY: positiveInt(32),
+});
+
+export type Env = Record<string, string | undefined>;
+
+export type Config = {
+  port: number;
+  host: string;
+  publicBaseUrl: URL;
+  /** https public URL: cookies get the `__Host-` prefix and `Secure`. */
+  secureCookies: boolean;
+  database: { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string; poolMax: number };
+  dataDir: string;
+  sessionSecret: string | undefined;
+  encryptionKeys: string[];
+  logLevel: string;
+  logPretty: boolean;
+  trustProxy: boolean;
+  bodyLimitBytes: number;
+  login: { maxFailuresPerUsername: number; maxFailuresPerIp: number; windowSeconds: number };
+  workersEnabled: boolean;
+  instagram: {
+    authorizeUrl: string;
+    apiUrl: string;
+    graphUrl: string;
+    graphVersion: string;
+    clientId: string | undefined;
+    clientSecret: string | undefined;
+    /** Every secret a Meta signature may be made with: the Instagram app secret(s), then the Meta app secret. */
+    appSecrets: string[];
+    verifyToken: string | undefined;
+    humanAgentEnabled: boolean;
+    /** Instagram Login: null when the app id or secret is missing (the OAuth routes then answer 503). */
+    oauth: { clientId: string; clientSecret: string; redirectUri: string; scopes: string[] } | null;
+    /** The old single account (INSTAGRAM_BUSINESS_ACCOUNT_ID + INSTAGRAM_PAGE_ACCESS_TOKEN), until it is imported. */
+    legacyAccount: { igUserId: string; accessToken: string } | null;
+    /** Long-lived tokens this close to expiry (and at least 24 h old) are refreshed. */
+    tokenRefreshMarginMs: number;
+  };
+  realtimeHeartbeatSeconds: number;
+  sending: { textPerSecond: number; mediaPerSecond: number; unknownResolveAfterSeconds: number; reconcileIntervalMinutes: number };
+  webhooks: { bodyLimitBytes: number; ackTimeoutMs: number; retentionDays: number; maxAttempts: number; concurrency: number };
+  media: { mirror: boolean; maxBytes: number; dir: string; allowedNetworks: string | undefined };
+  crm: CrmSettings;
+};
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export function loadConfig(env: Env = process.env, opts: { isTty?: boolean } = {}): Config {
+  const parsed = envSchema.safeParse(env);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
+    problems.push(...sessionSecretProblems(env.DATABASE_URL, env.SESSION_SECRET));
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+
+  let publicBaseUrl: URL | undefined;
+  try {
+    publicBaseUrl = new URL(e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`);
+    if (!['http:', 'https:'].includes(publicBaseUrl.protocol)) problems.push('PUBLIC_BASE_URL: must be http(s)');
+  } catch {
+    problems.push(`PUBLIC_BASE_URL: not a URL: "${e.PUBLIC_BASE_URL}"`);
+  }
+
+  const encryptionKeys = (e.ENCRYPTION_KEYS ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
+  for (const [i, key] of encryptionKeys.entries()) {
+    if (!/^[A-Za-z0-9_-]{43}=$/.test(key)) {
+      problems.push(`ENCRYPTION_KEYS: key #${i + 1} is not a Fernet key (url-safe base64 of 32 bytes)`);
+    }
+  }
+
+  problems.push(...sessionSecretProblems(e.DATABASE_URL, e.SESSION_SECRET));
+
+  let crmAllowedNetworks: CrmSettings['allowedNetworks'] = [];
+  try {
+    crmAllowedNetworks = parseCidrList(e.CRM_ALLOWED_NETWORKS ?? '');
+  } catch (error) {
+    problems.push(`CRM_ALLOWED_NETWORKS: ${error instanceof Error ? error.message : 'not a list of CIDRs'}`);
+  }
+  let crmRetrySchedule = [...DEFAULT_RETRY_SCHEDULE_MS];
+  try {
+    if (e.CRM_RETRY_SCHEDULE !== undefined) crmRetrySchedule = parseRetrySchedule(e.CRM_RETRY_SCHEDULE);
+  } catch (error) {
+    problems.push(`CRM_RETRY_SCHEDULE: ${error instanceof Error ? error.message : 'not a schedule'}`);
+  }
+
+  if ((e.INSTAGRAM_BUSINESS_ACCOUNT_ID === undefined) !== (e.INSTAGRAM_PAGE_ACCESS_TOKEN === undefined)) {
+    problems.push('INSTAGRAM_BUSINESS_ACCOUNT_ID and INSTAGRAM_PAGE_ACCESS_TOKEN: set both (the old single account) or neither');
+  }
+  const oauthScopes = (e.INSTAGRAM_OAUTH_SCOPES ?? DEFAULT_OAUTH_SCOPES.join(','))
+    .split(/[\s,]+/)
+    .filter(Boolean);
+
+  if (problems.length > 0 || !publicBaseUrl) throw new ConfigError(problems);
+
+  const dataDir = path.resolve(e.DATA_DIR);
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    publicBaseUrl,
+    secureCookies: publicBaseUrl.protocol === 'https:',
+    database: e.DATABASE_URL
+      ? { kind: 'postgres', url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX }
+      : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') },
+    dataDir,
+    sessionSecret: e.SESSION_SECRET,
+    encryptionKeys,
+    logLevel: e.LOG_LEVEL,
+    logPretty: e.LOG_PRETTY === 'auto' ? Boolean(opts.isTty) : e.LOG_PRETTY === 'true',
+    trustProxy: e.TRUST_PROXY,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    login: {
+      maxFailuresPerUsername: e.LOGIN_MAX_FAILURES_PER_USERNAME,
+      maxFailuresPerIp: e.LOGIN_MAX_FAILURES_PER_IP,
+      windowSeconds: e.LOGIN_FAILURE_WINDOW_SECONDS,
+    },
+    workersEnabled: e.WORKERS_ENABLED,
+    instagram: {
+      authorizeUrl: e.INSTAGRAM_AUTHORIZE_URL,
+      apiUrl: e.INSTAGRAM_API_URL.replace(/\/+$/, ''),
+      graphUrl: e.INSTAGRAM_GRAPH_URL.replace(/\/+$/, ''),
+      graphVersion: e.INSTAGRAM_GRAPH_VERSION,
+      clientId: e.INSTAGRAM_OAUTH_CLIENT_ID,
+      clientSecret: e.INSTAGRAM_OAUTH_CLIENT_SECRET,
+      appSecrets: [...new Set([e.INSTAGRAM_OAUTH_CLIENT_SECRET, e.INSTAGRAM_APP_SECRET, e.META_APP_SECRET].filter((v): v is string => Boolean(v)))],
+      verifyToken: e.INSTAGRAM_VERIFY_TOKEN,
+      humanAgentEnabled: e.INSTAGRAM_HUMAN_AGENT_ENABLED,
+      oauth:
+        e.INSTAGRAM_OAUTH_CLIENT_ID && e.INSTAGRAM_OAUTH_CLIENT_SECRET
+          ? {
+              clientId: e.INSTAGRAM_OAUTH_CLIENT_ID,
+              clientSecret: e.INSTAGRAM_OAUTH_CLIENT_SECRET,
+              redirectUri: e.INSTAGRAM_OAUTH_REDIRECT_URI ?? `${publicBaseUrl.href.replace(/\/+$/, '')}/oauth/instagram/callback`,
+              scopes: oauthScopes,
+            }
+          : null,
+      legacyAccount:
+        e.INSTAGRAM_BUSINESS_ACCOUNT_ID && e.INSTAGRAM_PAGE_ACCESS_TOKEN
+          ? { igUserId: e.INSTAGRAM_BUSINESS_ACCOUNT_ID, accessToken: e.INSTAGRAM_PAGE_ACCESS_TOKEN }
+          : null,
+      tokenRefreshMarginMs: e.TOKEN_REFRESH_MARGIN_DAYS * 86_400_000,
+    },
+    realtimeHeartbeatSeconds: e.REALTIME_HEARTBEAT_SECONDS,
+    sending: {
+      textPerSecond: e.SEND_RATE_TEXT_PER_SECOND,
+      mediaPerSecond: e.SEND_RATE_MEDIA_PER_SECOND,
+      unknownResolveAfterSeconds: e.SEND_UNKNOWN_RESOLVE_AFTER_SECONDS,
+      reconcileIntervalMinutes: e.RECONCILE_INTERVAL_MINUTES,
+    },
+    webhooks: {
+      bodyLimitBytes: e.WEBHOOK_BODY_LIMIT_BYTES,
+      ackTimeoutMs: e.WEBHOOK_ACK_TIMEOUT_MS,
+      retentionDays: e.WEBHOOK_RETENTION_DAYS,
+      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      concurrency: e.WEBHOOK_PROCESS_CONCURRENCY || (e.DATABASE_URL ? 4 : 1),
+    },
+    media: {
+      mirror: e.MEDIA_MIRROR_ENABLED,
+      maxBytes: e.MEDIA_MAX_BYTES,
+      dir: path.resolve(e.MEDIA_DIR ?? path.join(dataDir, 'media')),
+      allowedNetworks: e.MEDIA_ALLOWED_NETWORKS,
+    },
+    crm: {
+      allowedNetworks: crmAllowedNetworks,
+      allowHttp: e.CRM_ALLOW_HTTP || publicBaseUrl.protocol === 'http:',
+      retryScheduleMs: crmRetrySchedule,
+      timeoutMs: e.CRM_TIMEOUT_MS,
+      disableAfterMs: e.CRM_DISABLE_AFTER_HOURS * 3_600_000,
+      secretOverlapMs: e.CRM_SECRET_OVERLAP_HOURS * 3_600_000,
+      maxConcurrencyPerEndpoint: e.CRM_MAX_CONCURRENCY_PER_ENDPOINT,
+      workerConcurrency: e.CRM_WORKER_CONCURRENCY,
+      pollIntervalMs: 50,
+    },
+  };
+}
+
+/** With PostgreSQL (several processes, production) the secret must be given and strong; it cannot be generated. */
+function sessionSecretProblems(databaseUrl: string | undefined, secret: string | undefined): string[] {
+  if (!databaseUrl?.trim()) return [];
+  if (!secret?.trim()) return ['SESSION_SECRET: required when DATABASE_URL is set (generate one: openssl rand -base64 48)'];
+  const weak = sessionSecretWeakness(secret.trim());
+  return weak ? [`SESSION_SECRET: ${weak}`] : [];
+}
+
+/** Why a session secret is too weak to sign sessions and derive the vault key, or null when it is fine. */
+export function sessionSecretWeakness(secret: string): string | null {
+  if (secret.length < 32) return `too short (${secret.length} characters; at least 32 are required)`;
+  if (new Set(secret).size < 10) return 'too repetitive (fewer than 10 distinct characters)';
+  if (/^(change.?me|secret|password|example)/i.test(secret)) return 'looks like a placeholder value';
+  return null;
+}

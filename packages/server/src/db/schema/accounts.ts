@@ -1,0 +1,133 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import { timestampNow } from './columns.ts';
+import { users } from './users.ts';
+
+
+export const ACCOUNT_STATUSES = ['active', 'reauth_required', 'disconnected'] as const;
+export const ACCOUNT_ROLES = ['owner', 'admin', 'viewer'] as const;
+
+/** An Instagram professional account connected to Threadline. */
+export const accounts = pgTable(
+  'accounts',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    /** The IG professional account id (`/me.user_id`), the id webhooks carry in `entry[].id`. */
+    igUserId: text().notNull(),
+    /** The app-scoped id (`/me.id`); deauthorize callbacks may name the account by it. */
+    igAppScopedId: text(),
+    username: text().notNull(),
+    name: text(),
+    accountType: text(),
+    accessTokenEncrypted: text(),
+    tokenExpiresAt: timestamp({ withTimezone: true }),
+    tokenIssuedAt: timestamp({ withTimezone: true }),
+    refreshTokenEncrypted: text(),
+    scopes: jsonb().$type<string[]>().notNull().default([]),
+    profilePictureUrl: text(),
+    biography: text(),
+    followersCount: integer(),
+    followsCount: integer(),
+    mediaCount: integer(),
+    lastSyncedAt: timestamp({ withTimezone: true }),
+    status: text({ enum: ACCOUNT_STATUSES }).notNull().default('active'),
+    statusReason: text(),
+    statusChangedAt: timestamp({ withTimezone: true }),
+    /** Configured from INSTAGRAM_BUSINESS_ACCOUNT_ID / INSTAGRAM_PAGE_ACCESS_TOKEN by the old single-account setup. */
+    isLegacy: boolean().notNull().default(false),
+    crmWebhookUrl: text(),
+    webhookSecret: text(),
+    webhookSecretPrevious: text(),
+    webhookSecretRotatedAt: timestamp({ withTimezone: true }),
+    crmDisabledAt: timestamp({ withTimezone: true }),
+    crmDisabledReason: text(),
+    crmFailingSince: timestamp({ withTimezone: true }),
+    /** Messages to this account are paused until then (Meta asked us to back off). */
+    sendPausedUntil: timestamp({ withTimezone: true }),
+    createdAt: timestampNow(),
+    updatedAt: timestampNow(),
+  },
+  (t) => [
+    uniqueIndex('accounts_ig_user_id_key').on(t.igUserId),
+    index('accounts_token_expires_idx').on(t.tokenExpiresAt),
+    index('accounts_app_scoped_idx').on(t.igAppScopedId),
+  ],
+);
+
+/** Who may use which account, with which role. */
+export const userAccounts = pgTable(
+  'user_accounts',
+  {
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    accountId: uuid()
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    role: text({ enum: ACCOUNT_ROLES }).notNull(),
+    isPrimary: boolean().notNull().default(false),
+    linkedAt: timestampNow(),
+  },
+  (t) => [
+    uniqueIndex('user_accounts_user_account_key').on(t.userId, t.accountId),
+    uniqueIndex('user_accounts_one_primary_key').on(t.userId).where(sql`${t.isPrimary}`),
+    index('user_accounts_account_idx').on(t.accountId),
+  ],
+);
+
+/** OAuth `state` values: single use, short-lived, bound to the browser that started the flow. */
+export const oauthStates = pgTable(
+  'oauth_states',
+  {
+    state: text().primaryKey(),
+    userId: uuid().references(() => users.id, { onDelete: 'cascade' }),
+    redirectUri: text().notNull(),
+    browserBindingHash: text(),
+    createdAt: timestampNow(),
+    expiresAt: timestamp({ withTimezone: true }).notNull(),
+    consumedAt: timestamp({ withTimezone: true }),
+  },
+  (t) => [index('oauth_states_expires_idx').on(t.expiresAt)],
+);
+
+/** Server-to-server keys (a CRM), per account; only a hash is kept. */
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    accountId: uuid()
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    name: text().notNull(),
+    prefix: text().notNull(),
+    keyHash: text().notNull(),
+    scopes: jsonb().$type<string[]>().notNull(),
+    createdByUserId: uuid().references(() => users.id, { onDelete: 'set null' }),
+    createdAt: timestampNow(),
+    lastUsedAt: timestamp({ withTimezone: true }),
+    revokedAt: timestamp({ withTimezone: true }),
+  },
+  (t) => [uniqueIndex('api_keys_prefix_key').on(t.prefix), index('api_keys_account_idx').on(t.accountId)],
+);
+
+/** Meta's data-deletion requests, with the status page they are checked on. */
+export const dataDeletionRequests = pgTable('data_deletion_requests', {
+  confirmationCode: text().primaryKey(),
+  accountId: uuid().references(() => accounts.id, { onDelete: 'set null' }),
+  igUserId: text(),
+  status: text({ enum: ['pending', 'completed', 'not_found'] }).notNull(),
+  messagesDeleted: bigint({ mode: 'number' }).notNull().default(0),
+  requestedAt: timestampNow(),
+  completedAt: timestamp({ withTimezone: true }),
+});

@@ -1,0 +1,104 @@
+import { sql, type SQL } from 'drizzle-orm';
+import { fromDrizzle, PgBoss, type Job, type QueueOptions, type SendOptions } from 'pg-boss';
+import type { Database, Db } from '../db/client.ts';
+import type { Logger } from '../shared/logger.ts';
+
+/** A named background task with a typed payload, its retry policy and an idempotent handler. */
+export type JobDefinition<T extends object> = {
+  name: string;
+  queue?: Omit<QueueOptions, 'name'>;
+  /** How many jobs one process handles at once. */
+  concurrency?: number;
+  /** Jobs fetched per poll by each of those workers (handled one after another). */
+  batchSize?: number;
+  pollingIntervalSeconds?: number;
+  /** A cron expression when the task runs on a schedule. */
+  schedule?: string;
+  handler: (data: T, job: Job<T>) => Promise<void>;
+};
+
+export type Queue = {
+  boss: PgBoss;
+  define<T extends object>(definition: JobDefinition<T>): void;
+  send<T extends object>(name: string, data: T, options?: SendOptions): Promise<string | null>;
+  /** Enqueues inside the caller's transaction: the job exists exactly when the rows it is about do. */
+  sendInTx<T extends object>(tx: Db, name: string, data: T, options?: SendOptions): Promise<string | null>;
+  /** Runs the waiting jobs of one queue now, in the calling task; answers how many ran. */
+  runPending(name: string, limit?: number): Promise<number>;
+  /** Creates queues (always) and starts workers and schedules (when `work` is true). */
+  start(opts: { work: boolean }): Promise<void>;
+  stop(): Promise<void>;
+};
+
+/** pg-boss on the same database as everything else: its own pool on PostgreSQL, the one PGlite otherwise. */
+export function createQueue(database: Database, log: Logger): Queue {
+  const boss = new PgBoss({
+    ...database.boss,
+    schema: 'pgboss',
+    ...(database.kind === 'pglite' ? { backend: 'pglite' as const } : {}),
+    superviseIntervalSeconds: 30,
+  });
+  boss.on('error', (error) => log.error({ err: error }, 'job queue error'));
+  const definitions = new Map<string, JobDefinition<object>>();
+  let started = false;
+
+  return {
+    boss,
+    define<T extends object>(definition: JobDefinition<T>) {
+      if (definitions.has(definition.name)) throw new Error(`job ${definition.name} defined twice`);
+      definitions.set(definition.name, definition as unknown as JobDefinition<object>);
+    },
+    send: (name, data, options) => boss.send(name, data, options ?? {}),
+    sendInTx: (tx, name, data, options) => boss.send(name, data, { ...options, db: fromDrizzle(asDrizzleTx(tx), sql) }),
+    async runPending(name, limit = 100) {
+      const def = definitions.get(name);
+      if (!def) throw new Error(`job ${name} is not defined`);
+      const jobs = await boss.fetch<object>(name, { batchSize: limit });
+      for (const job of jobs) {
+        try {
+          await def.handler(job.data, job);
+          await boss.complete(name, job.id);
+        } catch (error) {
+          await boss.fail(name, job.id, { message: error instanceof Error ? error.message : String(error) });
+        }
+      }
+      return jobs.length;
+    },
+    async start({ work }) {
+      await boss.start();
+      started = true;
+      for (const def of definitions.values()) {
+        await boss.createQueue(def.name, def.queue ?? {});
+      }
+      if (!work) return;
+      for (const def of definitions.values()) {
+        await boss.work<object>(
+          def.name,
+          { batchSize: def.batchSize ?? 1, localConcurrency: def.concurrency ?? 1, pollingIntervalSeconds: def.pollingIntervalSeconds ?? 2 },
+          async (jobs) => {
+            for (const job of jobs) {
+              await def.handler(job.data, job);
+            }
+          },
+        );
+        if (def.schedule) await boss.schedule(def.name, def.schedule);
+      }
+    },
+    async stop() {
+      if (!started) return;
+      started = false;
+      await boss.stop({ graceful: true, timeout: 20_000 });
+    },
+  };
+}
+
+/** pg-boss's Drizzle adapter wants `execute` to answer `{ rows }`; both of our engines do, typed as unknown. */
+function asDrizzleTx(tx: Db) {
+  return {
+    async execute(query: unknown) {
+      const result: unknown = await tx.execute(query as SQL);
+      if (result && typeof result === 'object' && 'rows' in result && Array.isArray(result.rows)) return { rows: result.rows };
+      throw new Error('unexpected driver result');
+    },
+  };
+}

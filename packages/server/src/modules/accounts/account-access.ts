@@ -1,0 +1,39 @@
+import { and, eq } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import { userAccounts, ACCOUNT_ROLES } from '../../db/schema/index.ts';
+import { forbidden, notFound } from '../../shared/errors.ts';
+
+export type AccountRole = (typeof ACCOUNT_ROLES)[number];
+const RANK: Record<AccountRole, number> = { viewer: 1, admin: 2, owner: 3 };
+
+export const ACCOUNT_NOT_FOUND_MESSAGE = 'No such account.';
+
+/**
+ * Who may touch which account. A user who is not a member gets 404 (the account's existence is not
+ * revealed); a member whose role is too low gets 403 naming the role needed.
+ */
+export function createAccountAccess(db: Db) {
+  return {
+    async membership(userId: string, accountId: string, tx: Db = db) {
+      const [row] = await tx
+        .select()
+        .from(userAccounts)
+        .where(and(eq(userAccounts.userId, userId), eq(userAccounts.accountId, accountId)))
+        .limit(1);
+      return row;
+    },
+    async requireRole(userId: string, accountId: string, minRole: AccountRole, tx: Db = db) {
+      const row = await this.membership(userId, accountId, tx);
+      if (!row) throw notFound('accounts.not_found', ACCOUNT_NOT_FOUND_MESSAGE);
+      if (RANK[row.role] < RANK[minRole]) {
+        throw forbidden('accounts.forbidden_role', `This needs the ${minRole} role on the account; you are ${row.role}.`);
+      }
+      return row;
+    },
+  };
+}
+export type AccountAccess = ReturnType<typeof createAccountAccess>;
+
+export function roleAtLeast(role: AccountRole, min: AccountRole): boolean {
+  return RANK[role] >= RANK[min];
+}

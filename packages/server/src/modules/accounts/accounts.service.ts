@@ -1,0 +1,135 @@
+import type { AccountRole as ContractRole } from '@threadline/contract';
+import type { Db } from '../../db/client.ts';
+import type { GraphClient } from '../../instagram/graph-client.ts';
+import type { AuditEntry } from '../audit/audit.repository.ts';
+import type { Logger } from '../../shared/logger.ts';
+import { conflict, forbidden, notFound } from '../../shared/errors.ts';
+import { roleAtLeast, type AccountAccess, type AccountRole } from './account-access.ts';
+import type { AccountStatus } from './account-status.ts';
+import type { AccountTokens } from './account-tokens.ts';
+import type { AccountsRepository } from './accounts.repository.ts';
+
+export type AccountsServiceDeps = {
+  db: Db;
+  repo: AccountsRepository;
+  access: AccountAccess;
+  status: AccountStatus;
+  tokens: AccountTokens;
+  graph: Pick<GraphClient, 'unsubscribeApp'>;
+  audit: (entry: AuditEntry, tx?: Db) => Promise<void>;
+  log: Logger;
+};
+
+const memberNotFound = () => notFound('accounts.member_not_found', 'That user is not a member of this account.');
+
+/**
+ * The user's accounts, the primary one, membership management and unlinking. Owners manage every member;
+ * admins manage viewers; anyone may leave. The last owner cannot leave while others remain, and when the last
+ * member leaves the account is disconnected: webhooks unsubscribed, token deleted.
+ */
+export function createAccountsService(deps: AccountsServiceDeps) {
+  const { db, repo, access, status, tokens, graph, audit, log } = deps;
+
+  /** Removes `userId` from the account; disconnects the account when nobody is left. */
+  async function removeMembership(actorUserId: string, accountId: string, userId: string): Promise<{ disconnected: boolean }> {
+    // Read before the transaction: once the account is disconnected the token is gone, and Meta should stop
+    // sending its webhooks. The network call is made after the commit, never inside it.
+    const token = await tokens.tokenFor(accountId).catch(() => null);
+    const disconnected = await db.transaction(async (tx) => {
+      await repo.lock(accountId, tx);
+      const target = await repo.membership(userId, accountId, tx);
+      if (!target) throw memberNotFound();
+      const counts = await repo.countMembers(accountId, tx);
+      if (target.role === 'owner' && counts.owners === 1 && counts.members > 1) {
+        throw conflict('accounts.last_owner', 'The last owner cannot leave while other members remain: make someone else owner first.');
+      }
+      await repo.removeMember(userId, accountId, tx);
+      await audit({ action: 'accounts.member_removed', actorUserId, accountId, target: userId }, tx);
+      if (counts.members > 1) return false;
+      await status.markDisconnected(accountId, 'the last member unlinked the account', tx);
+      return true;
+    });
+    if (disconnected && token) {
+      await graph.unsubscribeApp(token).catch((error: unknown) => {
+        log.warn({ accountId, err: error }, 'could not unsubscribe the account from webhooks');
+      });
+    }
+    return { disconnected };
+  }
+
+  /** What an actor of `actorRole` may do to a member of `targetRole`: owners anything, admins viewers only. */
+  function assertManages(actorRole: AccountRole, targetRole: AccountRole, newRole?: AccountRole) {
+    if (actorRole === 'owner') return;
+    if (actorRole === 'admin' && targetRole === 'viewer' && (newRole === undefined || newRole === 'viewer')) return;
+    throw forbidden('accounts.forbidden_role', 'Owners manage every member; admins manage viewers only.');
+  }
+
+  return {
+    listMine: (userId: string) => repo.listForUser(userId),
+
+    async setPrimary(userId: string, accountId: string): Promise<void> {
+      await access.requireRole(userId, accountId, 'viewer');
+      await db.transaction((tx) => repo.setPrimary(userId, accountId, tx));
+    },
+
+    /** The owner removes the account from their list (`DELETE …/unlink`). */
+    async unlink(userId: string, accountId: string) {
+      await access.requireRole(userId, accountId, 'owner');
+      return removeMembership(userId, accountId, userId);
+    },
+
+    async members(userId: string, accountId: string) {
+      await access.requireRole(userId, accountId, 'viewer');
+      return repo.members(accountId);
+    },
+
+    async addMember(actorUserId: string, accountId: string, input: { username: string; role: ContractRole }) {
+      const actor = await access.requireRole(actorUserId, accountId, 'admin');
+      assertManages(actor.role, input.role);
+      const user = await repo.findUserByUsername(input.username);
+      if (!user) throw notFound('users.not_found', `No user is called "${input.username}".`);
+      if (await repo.membership(user.id, accountId)) {
+        throw conflict('accounts.already_member', `${user.username} is already a member of this account.`);
+      }
+      await db.transaction(async (tx) => {
+        await repo.addMember(user.id, accountId, input.role, tx);
+        await audit({ action: 'accounts.member_added', actorUserId, accountId, target: user.id, details: { role: input.role } }, tx);
+      });
+      const added = (await repo.members(accountId)).find((m) => m.userId === user.id);
+      if (!added) throw memberNotFound();
+      return added;
+    },
+
+    async updateMember(actorUserId: string, accountId: string, userId: string, role: ContractRole) {
+      const actor = await access.requireRole(actorUserId, accountId, 'admin');
+      await db.transaction(async (tx) => {
+        await repo.lock(accountId, tx);
+        const target = await repo.membership(userId, accountId, tx);
+        if (!target) throw memberNotFound();
+        assertManages(actor.role, target.role, role);
+        const counts = await repo.countMembers(accountId, tx);
+        if (target.role === 'owner' && role !== 'owner' && counts.owners === 1) {
+          throw conflict('accounts.last_owner', 'An account needs an owner: make someone else owner first.');
+        }
+        await repo.setRole(userId, accountId, role, tx);
+        await audit({ action: 'accounts.member_updated', actorUserId, accountId, target: userId, details: { role } }, tx);
+      });
+      const updated = (await repo.members(accountId)).find((m) => m.userId === userId);
+      if (!updated) throw memberNotFound();
+      return updated;
+    },
+
+    /** An owner or admin removes a member; any member may remove themselves (leave). */
+    async removeMember(actorUserId: string, accountId: string, userId: string) {
+      const actor = await access.requireRole(actorUserId, accountId, 'viewer');
+      if (userId !== actorUserId) {
+        if (!roleAtLeast(actor.role, 'admin')) await access.requireRole(actorUserId, accountId, 'admin');
+        const target = await repo.membership(userId, accountId);
+        if (!target) throw memberNotFound();
+        assertManages(actor.role, target.role);
+      }
+      return removeMembership(actorUserId, accountId, userId);
+    },
+  };
+}
+export type AccountsService = ReturnType<typeof createAccountsService>;

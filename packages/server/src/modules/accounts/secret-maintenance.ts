@@ -1,0 +1,58 @@
+import { eq, isNotNull, or } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import { accounts } from '../../db/schema/index.ts';
+import type { TokenVault } from '../../shared/crypto/token-vault.ts';
+
+/** Every column that holds a vault-encrypted secret. */
+const SECRET_COLUMNS = ['accessTokenEncrypted', 'refreshTokenEncrypted', 'webhookSecret', 'webhookSecretPrevious'] as const;
+type SecretColumn = (typeof SECRET_COLUMNS)[number];
+
+export type SecretReport = { accounts: number; changed: number; unchanged: number; unreadable: { accountId: string; column: SecretColumn }[] };
+
+async function rewriteSecrets(
+  db: Db,
+  transform: (value: string) => string | null,
+): Promise<SecretReport> {
+  const rows = await db
+    .select()
+    .from(accounts)
+    .where(or(...SECRET_COLUMNS.map((c) => isNotNull(accounts[c]))));
+  const report: SecretReport = { accounts: rows.length, changed: 0, unchanged: 0, unreadable: [] };
+  for (const row of rows) {
+    const update: Partial<Record<SecretColumn, string>> = {};
+    for (const column of SECRET_COLUMNS) {
+      const value = row[column];
+      if (value === null) continue;
+      try {
+        const next = transform(value);
+        if (next === null) report.unchanged += 1;
+        else {
+          update[column] = next;
+          report.changed += 1;
+        }
+      } catch {
+        report.unreadable.push({ accountId: row.id, column });
+      }
+    }
+    if (Object.keys(update).length > 0) {
+      await db.update(accounts).set({ ...update, updatedAt: new Date() }).where(eq(accounts.id, row.id));
+    }
+  }
+  return report;
+}
+
+/** `threadline rotate-keys`: re-encrypts every secret not yet under the first key of ENCRYPTION_KEYS. */
+export function rotateSecrets(db: Db, vault: TokenVault): Promise<SecretReport> {
+  return rewriteSecrets(db, (value) => {
+    if (vault.classify(value) !== 'fernet') return null;
+    return vault.isCurrent(value) ? null : vault.reencrypt(value);
+  });
+}
+
+/** `threadline migrate-tokens`: encrypts values the old system stored as plain base64. */
+export function migrateLegacySecrets(db: Db, vault: TokenVault): Promise<SecretReport> {
+  return rewriteSecrets(db, (value) => {
+    if (vault.classify(value) !== 'legacy-base64') return null;
+    return vault.encrypt(vault.decodeLegacy(value));
+  });
+}

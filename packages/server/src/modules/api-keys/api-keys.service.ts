@@ -1,0 +1,87 @@
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import type { ApiKeyScope } from '@threadline/contract';
+import type { Db } from '../../db/client.ts';
+import { accounts, apiKeys } from '../../db/schema/index.ts';
+import { forbidden, notFound, unauthorized } from '../../shared/errors.ts';
+import { constantTimeEqual, randomToken, sha256Hex } from '../../shared/crypto/random.ts';
+import type { ApiKeyAuth } from '../auth/auth.plugin.ts';
+import type { AuditLog } from '../audit/audit.repository.ts';
+
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+
+const KEY_FORMAT = /^tl_([A-Za-z0-9]{10})_([A-Za-z0-9_-]{43})$/;
+const LAST_USED_GRANULARITY_MS = 60_000;
+const INVALID_KEY = 'Invalid API key';
+
+/** `tl_<10-char public prefix>_<43-char secret>`: the prefix finds the row, only a SHA-256 of the whole key is kept. */
+function newKey(): { key: string; prefix: string } {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  const bytes = Buffer.from(randomToken(16), 'base64url');
+  let id = '';
+  for (let i = 0; i < 10; i += 1) id += alphabet[(bytes[i] ?? 0) % alphabet.length];
+  const prefix = `tl_${id}`;
+  return { key: `${prefix}_${randomToken(32)}`, prefix };
+}
+
+export function createApiKeysService(db: Db, audit: AuditLog, now: () => Date = () => new Date()) {
+  return {
+    async list(accountId: string): Promise<ApiKeyRow[]> {
+      return db.select().from(apiKeys).where(eq(apiKeys.accountId, accountId)).orderBy(desc(apiKeys.createdAt));
+    },
+
+    async create(accountId: string, input: { name: string; scopes: ApiKeyScope[] }, actorUserId: string) {
+      const { key, prefix } = newKey();
+      const [row] = await db
+        .insert(apiKeys)
+        .values({
+          accountId,
+          name: input.name,
+          prefix,
+          keyHash: sha256Hex(key),
+          scopes: [...new Set(input.scopes)],
+          createdByUserId: actorUserId,
+        })
+        .returning();
+      if (!row) throw new Error('insert returned no row');
+      await audit({ action: 'api_keys.created', actorUserId, accountId, target: row.id });
+      return { row, key };
+    },
+
+    async revoke(accountId: string, keyId: string, actorUserId: string): Promise<ApiKeyRow> {
+      const [row] = await db
+        .update(apiKeys)
+        .set({ revokedAt: sql`coalesce(${apiKeys.revokedAt}, now())` })
+        .where(and(eq(apiKeys.id, keyId), eq(apiKeys.accountId, accountId)))
+        .returning();
+      if (!row) throw notFound('api_keys.not_found', 'No such API key on this account.');
+      await audit({ action: 'api_keys.revoked', actorUserId, accountId, target: keyId });
+      return row;
+    },
+
+    /** Authenticates an `X-API-Key`; checks the scope a route asks for. */
+    async authenticate(key: string, requiredScope: ApiKeyScope | undefined): Promise<ApiKeyAuth> {
+      const match = KEY_FORMAT.exec(key.trim());
+      if (!match) throw unauthorized('auth.invalid_api_key', INVALID_KEY);
+      const prefix = `tl_${match[1]}`;
+      const [row] = await db
+        .select({ key: apiKeys, accountStatus: accounts.status })
+        .from(apiKeys)
+        .innerJoin(accounts, eq(accounts.id, apiKeys.accountId))
+        .where(and(eq(apiKeys.prefix, prefix), isNull(apiKeys.revokedAt)))
+        .limit(1);
+      if (!row || !constantTimeEqual(row.key.keyHash, sha256Hex(key.trim()))) {
+        throw unauthorized('auth.invalid_api_key', INVALID_KEY);
+      }
+      const scopes = row.key.scopes.filter((s): s is ApiKeyScope => s === 'messages:send' || s === 'conversations:read');
+      if (requiredScope && !scopes.includes(requiredScope)) {
+        throw forbidden('auth.missing_scope', `This API key lacks the "${requiredScope}" scope.`);
+      }
+      const t = now();
+      if (!row.key.lastUsedAt || t.getTime() - row.key.lastUsedAt.getTime() > LAST_USED_GRANULARITY_MS) {
+        await db.update(apiKeys).set({ lastUsedAt: t }).where(eq(apiKeys.id, row.key.id));
+      }
+      return { kind: 'api_key', keyId: row.key.id, accountId: row.key.accountId, scopes };
+    },
+  };
+}
+export type ApiKeysService = ReturnType<typeof createApiKeysService>;

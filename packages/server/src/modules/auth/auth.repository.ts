@@ -1,0 +1,81 @@
+import { and, asc, count, desc, eq, isNull, ne, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import { sessions, userAccounts, users } from '../../db/schema/index.ts';
+
+export type UserRow = typeof users.$inferSelect;
+
+export function createAuthRepository(db: Db) {
+  return {
+    async findUserByUsername(username: string, tx: Db = db): Promise<UserRow | undefined> {
+      const [row] = await tx
+        .select()
+        .from(users)
+        .where(eq(sql`lower(${users.username})`, username.trim().toLowerCase()))
+        .limit(1);
+      return row;
+    },
+    async findUserById(id: string, tx: Db = db): Promise<UserRow | undefined> {
+      const [row] = await tx.select().from(users).where(eq(users.id, id)).limit(1);
+      return row;
+    },
+    async countUsers(tx: Db = db): Promise<number> {
+      const [row] = await tx.select({ n: count() }).from(users);
+      return row?.n ?? 0;
+    },
+    async listUsers(tx: Db = db): Promise<UserRow[]> {
+      return tx.select().from(users).orderBy(asc(users.createdAt));
+    },
+    async insertUser(values: typeof users.$inferInsert, tx: Db = db): Promise<UserRow> {
+      const [row] = await tx.insert(users).values(values).returning();
+      if (!row) throw new Error('insert returned no row');
+      return row;
+    },
+    async updateUser(id: string, values: Partial<typeof users.$inferInsert>, tx: Db = db): Promise<UserRow | undefined> {
+      const [row] = await tx
+        .update(users)
+        .set({ ...values, updatedAt: new Date() })
+        .where(eq(users.id, id))
+        .returning();
+      return row;
+    },
+    /** The account a new session starts on: the primary one, else the first linked, else none. */
+    async defaultAccountId(userId: string, tx: Db = db): Promise<string | null> {
+      const [row] = await tx
+        .select({ accountId: userAccounts.accountId })
+        .from(userAccounts)
+        .where(eq(userAccounts.userId, userId))
+        .orderBy(desc(userAccounts.isPrimary), asc(userAccounts.linkedAt))
+        .limit(1);
+      return row?.accountId ?? null;
+    },
+    async insertSession(values: typeof sessions.$inferInsert, tx: Db = db): Promise<void> {
+      await tx.insert(sessions).values(values).onConflictDoNothing();
+    },
+    async findActiveSession(tokenHash: string, tx: Db = db) {
+      const [row] = await tx
+        .select({ userId: sessions.userId, revokedAt: sessions.revokedAt })
+        .from(sessions)
+        .where(eq(sessions.tokenHash, tokenHash))
+        .limit(1);
+      return row;
+    },
+    async revokeSession(tokenHash: string, tx: Db = db): Promise<void> {
+      await tx
+        .update(sessions)
+        .set({ revokedAt: new Date() })
+        .where(and(eq(sessions.tokenHash, tokenHash), isNull(sessions.revokedAt)));
+    },
+    /** Ends every session of a user, except `keepTokenHash` when given. */
+    async revokeUserSessions(userId: string, keepTokenHash: string | null, tx: Db = db): Promise<void> {
+      const keep = keepTokenHash ? ne(sessions.tokenHash, keepTokenHash) : undefined;
+      await tx
+        .update(sessions)
+        .set({ revokedAt: new Date() })
+        .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), keep));
+    },
+    async deleteExpiredSessions(before: Date, tx: Db = db): Promise<void> {
+      await tx.delete(sessions).where(sql`${sessions.expiresAt} < ${before}`);
+    },
+  };
+}
+export type AuthRepository = ReturnType<typeof createAuthRepository>;

@@ -1,0 +1,185 @@
+import { sql } from 'drizzle-orm';
+import type { SessionResponse } from '@threadline/contract';
+import type { Db } from '../../db/client.ts';
+import { badRequest, conflict, forbidden, notFound, unauthorized } from '../../shared/errors.ts';
+import { hashPassword, verifyPassword, verifyPasswordOrDummy } from '../../shared/crypto/password.ts';
+import { sha256Hex } from '../../shared/crypto/random.ts';
+import type { AuthRepository, UserRow } from './auth.repository.ts';
+import type { LoginThrottle } from './login-throttle.ts';
+import { SESSION_MESSAGES, type SessionTokens } from './session-tokens.ts';
+
+export type RequestContext = { ip: string; userAgent: string | undefined };
+
+export type SessionAuth = {
+  kind: 'session';
+  userId: string;
+  username: string;
+  accountId: string | null;
+  isAdmin: boolean;
+  tokenHash: string;
+};
+
+const SETUP_LOCK_KEY = 0x7365_7475; // "setu"
+const INVALID_LOGIN = 'Invalid username or password';
+
+export type AuthServiceDeps = {
+  db: Db;
+  repo: AuthRepository;
+  tokens: SessionTokens;
+  throttle: LoginThrottle;
+  audit: (entry: { action: string; actorUserId?: string | null; target?: string; ip?: string }) => Promise<void>;
+};
+
+export function createAuthService({ db, repo, tokens, throttle, audit }: AuthServiceDeps) {
+  async function issueSession(user: UserRow, accountId: string | null, ctx: RequestContext) {
+    const { token, expiresAt } = await tokens.issue({ account_id: accountId, user_id: user.id, username: user.username });
+    await repo.insertSession({
+      tokenHash: sha256Hex(token),
+      userId: user.id,
+      accountId,
+      expiresAt,
+      ip: ctx.ip,
+      userAgent: ctx.userAgent?.slice(0, 400),
+    });
+    const response: SessionResponse = {
+      token,
+      account_id: accountId,
+      user_id: user.id,
+      username: user.username,
+      expires_in: tokens.ttlSeconds,
+    };
+    return response;
+  }
+
+  return {
+    issueSession,
+
+    async login(username: string, password: string, ctx: RequestContext): Promise<SessionResponse> {
+      await throttle.assertAllowed(username, ctx.ip);
+      const user = await repo.findUserByUsername(username);
+      const usable = user && !user.disabledAt ? user : undefined;
+      // Always one full argon2 verification, whether or not the user exists, so timing tells nothing.
+      const ok = await verifyPasswordOrDummy(usable?.passwordHash ?? null, password);
+      if (!ok || !usable) {
+        await throttle.recordFailure(username, ctx.ip);
+        await audit({ action: 'auth.login_failed', target: username.slice(0, 64), ip: ctx.ip });
+        throw unauthorized('auth.invalid_credentials', INVALID_LOGIN);
+      }
+      await throttle.recordSuccess(username);
+      await audit({ action: 'auth.login', actorUserId: usable.id, ip: ctx.ip });
+      return issueSession(usable, await repo.defaultAccountId(usable.id), ctx);
+    },
+
+    async logout(tokenHash: string): Promise<void> {
+      await repo.revokeSession(tokenHash);
+    },
+
+    /** Verifies a session token: signature, algorithm, expiry, type, and that it was not revoked. */
+    async authenticate(token: string): Promise<SessionAuth> {
+      const payload = await tokens.verify(token);
+      const tokenHash = sha256Hex(token);
+      const session = await repo.findActiveSession(tokenHash);
+      if (!session) throw unauthorized('auth.invalid_token', SESSION_MESSAGES.invalid);
+      if (session.revokedAt) throw unauthorized('auth.session_expired', SESSION_MESSAGES.expired);
+      const user = await repo.findUserById(payload.user_id);
+      if (!user || user.disabledAt) throw unauthorized('auth.invalid_token', SESSION_MESSAGES.invalid);
+      return {
+        kind: 'session',
+        userId: user.id,
+        username: user.username,
+        accountId: payload.account_id,
+        isAdmin: user.isAdmin,
+        tokenHash,
+      };
+    },
+
+    async currentUser(auth: SessionAuth) {
+      const user = await repo.findUserById(auth.userId);
+      if (!user) throw unauthorized('auth.invalid_token', SESSION_MESSAGES.invalid);
+      return {
+        user_id: user.id,
+        username: user.username,
+        account_id: auth.accountId,
+        is_admin: user.isAdmin,
+        has_password: user.passwordHash !== null,
+        oauth_provider: user.oauthProvider,
+      };
+    },
+
+    /** Changes the password and ends every other session of the user. */
+    async changePassword(auth: SessionAuth, current: string, next: string, ctx: RequestContext): Promise<void> {
+      const user = await repo.findUserById(auth.userId);
+      if (!user) throw unauthorized('auth.invalid_token', SESSION_MESSAGES.invalid);
+      if (user.passwordHash) {
+        if (!(await verifyPassword(user.passwordHash, current))) {
+          throw forbidden('auth.wrong_password', 'The current password is not correct.');
+        }
+      }
+      await repo.updateUser(user.id, { passwordHash: await hashPassword(next), passwordChangedAt: new Date() });
+      await repo.revokeUserSessions(user.id, auth.tokenHash);
+      await audit({ action: 'auth.password_changed', actorUserId: user.id, ip: ctx.ip });
+    },
+
+    async needsSetup(): Promise<boolean> {
+      return (await repo.countUsers()) === 0;
+    },
+
+    /** Creates the first user, an instance administrator; 409 once any user exists (race-safe). */
+    async setupFirstUser(username: string, password: string, ctx: RequestContext): Promise<SessionResponse> {
+      const passwordHash = await hashPassword(password);
+      const user = await db.transaction(async (tx) => {
+        await tx.execute(sql`select pg_advisory_xact_lock(${SETUP_LOCK_KEY})`);
+        if ((await repo.countUsers(tx)) > 0) {
+          throw conflict('setup.already_done', 'Threadline is already set up; sign in instead.');
+        }
+        return repo.insertUser({ username, passwordHash, isAdmin: true }, tx);
+      });
+      await audit({ action: 'setup.first_user', actorUserId: user.id, ip: ctx.ip });
+      return issueSession(user, null, ctx);
+    },
+
+    async createUser(
+      input: { username: string; password: string | null; isAdmin: boolean },
+      actorUserId: string | null,
+    ): Promise<UserRow> {
+      if (await repo.findUserByUsername(input.username)) {
+        throw conflict('users.username_taken', `The username "${input.username}" is already taken.`);
+      }
+      const passwordHash = input.password ? await hashPassword(input.password) : null;
+      try {
+        const user = await repo.insertUser({ username: input.username, passwordHash, isAdmin: input.isAdmin });
+        await audit({ action: 'users.created', actorUserId, target: user.id });
+        return user;
+      } catch (error) {
+        if (isUniqueViolation(error)) throw conflict('users.username_taken', `The username "${input.username}" is already taken.`);
+        throw error;
+      }
+    },
+
+    listUsers: () => repo.listUsers(),
+
+    async updateUser(actor: SessionAuth, userId: string, change: { disabled?: boolean; isAdmin?: boolean }) {
+      const target = await repo.findUserById(userId);
+      if (!target) throw notFound('users.not_found', 'No such user.');
+      if (userId === actor.userId && (change.disabled === true || change.isAdmin === false)) {
+        throw badRequest('users.cannot_demote_self', 'You cannot disable yourself or remove your own administrator role.');
+      }
+      const updated = await repo.updateUser(userId, {
+        ...(change.disabled !== undefined ? { disabledAt: change.disabled ? new Date() : null } : {}),
+        ...(change.isAdmin !== undefined ? { isAdmin: change.isAdmin } : {}),
+      });
+      if (change.disabled) await repo.revokeUserSessions(userId, null);
+      await audit({ action: 'users.updated', actorUserId: actor.userId, target: userId });
+      if (!updated) throw notFound('users.not_found', 'No such user.');
+      return updated;
+    },
+  };
+}
+export type AuthService = ReturnType<typeof createAuthService>;
+
+export function isUniqueViolation(error: unknown): boolean {
+  for (let e: unknown = error; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
+    if ((e as { code?: unknown }).code === '23505') return true;
+  }
+  return false;
+}

@@ -1,0 +1,71 @@
+import { eq } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import { contacts } from '../../db/schema/index.ts';
+import { classifyGraphError, isGraphApiError, type GraphClient } from '../../instagram/graph-client.ts';
+import type { Queue } from '../../jobs/queue.ts';
+import type { Logger } from '../../shared/logger.ts';
+import type { AccountStatus } from '../accounts/account-status.ts';
+import type { AccountTokens } from '../accounts/account-tokens.ts';
+
+/**
+ * A new contact's profile (name, username, picture, followers, follow state) fetched in the background. Meta only
+ * answers once the person has messaged the account (the consent rule); a refusal is recorded on the contact,
+ * never replaced by a made-up name. Temporary failures retry; 190 sends the account to re-authorization.
+ */
+export function defineProfileFetchJob(
+  queue: Queue,
+  deps: { db: Db; graph: GraphClient; tokens: AccountTokens; status: AccountStatus; log: Logger },
+) {
+  queue.define<{ contactIds: string[] }>({
+    name: 'contacts.fetch_profile',
+    concurrency: 2,
+    queue: { retryLimit: 5, retryDelay: 30, retryBackoff: true },
+    // One job per ingested batch; fetching again a profile already fetched on a retry is harmless.
+    handler: async ({ contactIds }) => {
+      for (const contactId of contactIds) await fetchOne(contactId);
+    },
+  });
+
+  async function fetchOne(contactId: string) {
+    const [contact] = await deps.db.select().from(contacts).where(eq(contacts.id, contactId));
+    if (!contact) return;
+    const token = await deps.tokens.tokenFor(contact.accountId);
+    if (!token) {
+      await setError(deps.db, contactId, 'the account has no usable token');
+      return;
+    }
+    try {
+      const p = await deps.graph.getUserProfile(token, contact.igsid);
+      await deps.db
+        .update(contacts)
+        .set({
+          name: p.name ?? contact.name,
+          username: p.username ?? contact.username,
+          profilePicUrl: p.profilePic ?? contact.profilePicUrl,
+          followerCount: p.followerCount ?? contact.followerCount,
+          isUserFollowBusiness: p.isUserFollowBusiness ?? contact.isUserFollowBusiness,
+          isBusinessFollowUser: p.isBusinessFollowUser ?? contact.isBusinessFollowUser,
+          isVerifiedUser: p.isVerifiedUser ?? contact.isVerifiedUser,
+          profileFetchedAt: new Date(),
+          profileFetchError: null,
+          updatedAt: new Date(),
+        })
+        .where(eq(contacts.id, contactId));
+    } catch (error) {
+      const kind = classifyGraphError(error);
+      const detail = isGraphApiError(error) ? `${error.code ?? '?'}/${error.subcode ?? '-'} ${error.message}` : String(error);
+      if (kind === 'reauth') {
+        await deps.status.markReauthRequired(contact.accountId, `profile fetch: ${detail}`);
+        await setError(deps.db, contactId, 'the account needs re-authorization');
+        return;
+      }
+      if (kind === 'transient' || kind === 'throttled' || kind === 'unknown_outcome') throw error;
+      deps.log.info({ contactId, detail }, 'profile not available');
+      await setError(deps.db, contactId, detail.slice(0, 300));
+    }
+  }
+}
+
+async function setError(db: Db, contactId: string, error: string) {
+  await db.update(contacts).set({ profileFetchError: error, updatedAt: new Date() }).where(eq(contacts.id, contactId));
+}

@@ -1,0 +1,148 @@
+import { eq } from 'drizzle-orm';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../../../test/db.ts';
+import { createAccount } from '../../../test/factories.ts';
+import type { Database } from '../../db/client.ts';
+import { accounts, crmDeliveries } from '../../db/schema/index.ts';
+import { createTokenVault } from '../../shared/crypto/token-vault.ts';
+import { parseCidrList } from '../../shared/net/ip-policy.ts';
+import { startReceiver, type Receiver } from '../../shared/net/test-receivers.ts';
+import { createAuditLog } from '../audit/audit.repository.ts';
+import { createCrm, type Crm } from './crm.ts';
+import type { CrmSettings } from './crm-settings.ts';
+import { createConversation, createMessage } from './crm-test-helpers.ts';
+import { generateWebhookSecret } from './standard-webhooks.ts';
+
+const log = pino({ level: 'silent' });
+const vault = createTokenVault({ sessionSecret: 'dispatcher-test-secret-0123456789-abcdefghijklmnop' });
+const settings: CrmSettings = {
+  allowedNetworks: parseCidrList('127.0.0.1/32'),
+  allowHttp: true,
+  retryScheduleMs: [0, 1000, 1000],
+  timeoutMs: 2000,
+  disableAfterMs: 3_600_000,
+  secretOverlapMs: 86_400_000,
+  maxConcurrencyPerEndpoint: 2,
+  workerConcurrency: 8,
+  pollIntervalMs: 10,
+};
+
+describe('CRM dispatcher', () => {
+  let database: Database;
+  const receivers: Receiver[] = [];
+  const crms: Crm[] = [];
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    for (const c of crms) {
+      await c.dispatcher.stop();
+      await c.close();
+    }
+    await Promise.all(receivers.map((r) => r.close()));
+    await database.close();
+  });
+
+  function worker(overrides: Partial<CrmSettings> = {}, now: () => Date = () => new Date()) {
+    const db = database.db;
+    const crm = createCrm({ db, vault, audit: createAuditLog(db, log), settings: { ...settings, ...overrides }, log, now });
+    crms.push(crm);
+    return crm;
+  }
+
+  async function endpoint(url: string) {
+    const account = await createAccount(database.db);
+    await database.db
+      .update(accounts)
+      .set({ crmWebhookUrl: url, webhookSecret: vault.encrypt(generateWebhookSecret()) })
+      .where(eq(accounts.id, account.id));
+    return account.id;
+  }
+
+  async function record(crm: Crm, accountId: string, count: number) {
+    const { conversation } = await createConversation(database.db, accountId);
+    const message = await createMessage(database.db, accountId, conversation.id);
+    for (let i = 0; i < count; i += 1) {
+      await database.db.transaction((tx) =>
+        crm.outbox.record(tx, { type: 'message.updated', accountId, conversationId: conversation.id, messageId: message.id, occurredAt: new Date() }),
+      );
+    }
+  }
+
+  const statuses = async (accountId: string) =>
+    (await database.db.select().from(crmDeliveries).where(eq(crmDeliveries.accountId, accountId))).map((d) => d.status);
+
+  async function until(check: () => Promise<boolean>) {
+    for (let i = 0; i < 500; i += 1) {
+      if (await check()) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error('condition never held');
+  }
+
+  it('never sends one attempt twice when two worker processes run at once', async () => {
+    const crm = await startReceiver((_req, res) => setTimeout(() => res.writeHead(200).end(), 5));
+    receivers.push(crm);
+    const accountId = await endpoint(`${crm.url}/twice`);
+    // A generous deadline: an attempt that times out is retried by design (at least once), which is not what this checks.
+    const a = worker({ maxConcurrencyPerEndpoint: 8, timeoutMs: 15_000 });
+    const b = worker({ maxConcurrencyPerEndpoint: 8, timeoutMs: 15_000 });
+    await record(a, accountId, 60);
+    a.dispatcher.start();
+    b.dispatcher.start();
+    await until(async () => (await statuses(accountId)).every((s) => s === 'succeeded'));
+    await a.dispatcher.stop();
+    await b.dispatcher.stop();
+    const ids = crm.received.map((r) => r.headers['webhook-id']);
+    expect(ids).toHaveLength(60);
+    expect(new Set(ids).size).toBe(60);
+  });
+
+  it('keeps other accounts flowing while one endpoint hangs, holding at most its cap of workers', async () => {
+    let inHang = 0;
+    let maxInHang = 0;
+    const hanging = await startReceiver(() => {
+      inHang += 1;
+      maxInHang = Math.max(maxInHang, inHang);
+    });
+    const healthy = await startReceiver((_req, res) => res.writeHead(200).end());
+    receivers.push(hanging, healthy);
+    const stuck = await endpoint(`${hanging.url}/hang`);
+    const fine = await endpoint(`${healthy.url}/ok`);
+    const a = worker({ workerConcurrency: 4, timeoutMs: 3000 });
+    const b = worker({ workerConcurrency: 4, timeoutMs: 3000 });
+    await record(a, stuck, 10);
+    await record(a, fine, 10);
+    a.dispatcher.start();
+    b.dispatcher.start();
+    await until(async () => (await statuses(fine)).every((s) => s === 'succeeded'));
+    expect(healthy.received).toHaveLength(10);
+    expect(maxInHang).toBeLessThanOrEqual(settings.maxConcurrencyPerEndpoint);
+    await a.dispatcher.stop();
+    await b.dispatcher.stop();
+  });
+
+  it('disables an endpoint that has failed for the whole failure period, saying why', async () => {
+    const failing = await startReceiver((_req, res) => res.writeHead(503).end());
+    receivers.push(failing);
+    const accountId = await endpoint(`${failing.url}/down`);
+    let clock = Date.now();
+    const crm = worker({ retryScheduleMs: [0, 1000, 1000, 1000] }, () => new Date(clock));
+    await record(crm, accountId, 1);
+    await crm.dispatcher.runOnce();
+    let [account] = await database.db.select().from(accounts).where(eq(accounts.id, accountId));
+    expect(account?.crmFailingSince).not.toBeNull();
+    expect(account?.crmDisabledAt).toBeNull();
+    clock += 2 * 3_600_000;
+    await crm.dispatcher.runOnce();
+    [account] = await database.db.select().from(accounts).where(eq(accounts.id, accountId));
+    expect(account?.crmDisabledAt).not.toBeNull();
+    expect(account?.crmDisabledReason).toMatch(/Every delivery has failed since .* \(2 h\); last error: The endpoint answered 503/);
+    // a disabled endpoint is not tried, and keeps what is pending
+    clock += 3_600_000;
+    expect(await crm.dispatcher.runOnce()).toBe(0);
+    expect(await statuses(accountId)).toEqual(['pending']);
+    expect(crm.metrics.snapshot().endpointsDisabled.failing).toBeGreaterThanOrEqual(1);
+  });
+});

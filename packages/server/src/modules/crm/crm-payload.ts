@@ -1,0 +1,76 @@
+import { and, eq } from 'drizzle-orm';
+import {
+  CRM_EVENT_VERSION,
+  type CrmAccount,
+  type CrmContact,
+  type CrmConversation,
+  type CrmMessage,
+} from '@threadline/contract';
+import type { Db } from '../../db/client.ts';
+import { accounts, contacts, conversations, messages } from '../../db/schema/index.ts';
+
+/** Projections of our rows into the CRM payload shapes (docs/crm-webhooks.md); only these fields ever leave. */
+
+type AccountRow = typeof accounts.$inferSelect;
+type ContactRow = typeof contacts.$inferSelect;
+type ConversationRow = typeof conversations.$inferSelect;
+type MessageRow = typeof messages.$inferSelect;
+
+const iso = (d: Date) => d.toISOString();
+const isoOrNull = (d: Date | null) => (d === null ? null : d.toISOString());
+
+export function presentCrmAccount(row: AccountRow): CrmAccount {
+  return { id: row.id, ig_user_id: row.igUserId, username: row.username, status: row.status };
+}
+
+export function presentCrmContact(row: ContactRow): CrmContact {
+  return { id: row.id, igsid: row.igsid, username: row.username, name: row.name };
+}
+
+export function presentCrmConversation(row: ConversationRow): CrmConversation {
+  return { id: row.id, ig_conversation_id: row.igConversationId, created_at: iso(row.createdAt) };
+}
+
+export function presentCrmMessage(row: MessageRow): CrmMessage {
+  return {
+    id: row.id,
+    mid: row.mid,
+    direction: row.direction,
+    author_type: row.authorType,
+    kind: row.kind,
+    text: row.deletedAt === null ? row.text : null,
+    attachments:
+      row.deletedAt === null ? row.attachments.map((a) => ({ type: a.type, url: a.url ?? null })) : [],
+    reply_to_mid: row.replyToMid,
+    status: row.status,
+    sent_at: iso(row.sentAt),
+    read_at: isoOrNull(row.readAt),
+    edited_at: isoOrNull(row.editedAt),
+    deleted_at: isoOrNull(row.deletedAt),
+  };
+}
+
+export function envelope(type: string, id: string, createdAt: Date, data: Record<string, unknown>): Record<string, unknown> {
+  return { type, version: CRM_EVENT_VERSION, id, created_at: iso(createdAt), data };
+}
+
+export async function loadConversationParts(tx: Db, accountId: string, conversationId: string) {
+  const [row] = await tx
+    .select({ conversation: conversations, contact: contacts })
+    .from(conversations)
+    .innerJoin(contacts, eq(contacts.id, conversations.contactId))
+    .where(and(eq(conversations.id, conversationId), eq(conversations.accountId, accountId)))
+    .limit(1);
+  if (!row) throw new Error(`conversation ${conversationId} of account ${accountId} not found for a CRM event`);
+  return row;
+}
+
+export async function loadMessage(tx: Db, accountId: string, messageId: string): Promise<MessageRow> {
+  const [row] = await tx
+    .select()
+    .from(messages)
+    .where(and(eq(messages.id, messageId), eq(messages.accountId, accountId)))
+    .limit(1);
+  if (!row) throw new Error(`message ${messageId} of account ${accountId} not found for a CRM event`);
+  return row;
+}

@@ -1,0 +1,183 @@
+import { and, desc, eq, gte, inArray, isNotNull, lt, lte, or, sql } from 'drizzle-orm';
+import { queryRows, type Db } from '../../db/client.ts';
+import { accounts, crmDeliveries, crmDeliveryAttempts } from '../../db/schema/index.ts';
+
+export type DeliveryRow = typeof crmDeliveries.$inferSelect;
+export type AttemptRow = typeof crmDeliveryAttempts.$inferSelect;
+export type AccountRow = typeof accounts.$inferSelect;
+
+export type ClaimedDelivery = { id: string; accountId: string; attemptCount: number; lockedUntil: Date };
+
+// Claims are serialised across processes by this transaction-scoped lock, so the per-endpoint count
+// each claim reads is not stale: the cap holds across any number of worker processes.
+const CLAIM_LOCK_KEY = 0x63726d; // "crm"
+
+export function createCrmRepository(db: Db) {
+  return {
+    /**
+     * Takes up to `limit` due deliveries of enabled endpoints, at most `perEndpoint` in flight per account
+     * (counting other processes' claims), and marks each as claimed until `leaseUntil`. A claimed delivery
+     * is invisible to every other claim until it is finished or its lease runs out (a crashed worker).
+     */
+    async claimDue(opts: { now: Date; leaseUntil: Date; limit: number; perEndpoint: number }): Promise<ClaimedDelivery[]> {
+      const now = opts.now.toISOString();
+      return db.transaction(async (tx) => {
+        await tx.execute(sql`select pg_advisory_xact_lock(${CLAIM_LOCK_KEY})`);
+        const rows = await queryRows<{ id: string; account_id: string; attempt_count: number }>(
+          tx,
+          sql`
+          with eligible as (
+            select a.id as account_id,
+              ${opts.perEndpoint}::int - (
+                select count(*)::int from crm_deliveries busy
+                where busy.account_id = a.id and busy.locked_until is not null and busy.locked_until > ${now}::timestamptz
+              ) as room
+            from accounts a
+            where a.crm_webhook_url is not null and a.crm_disabled_at is null
+              and exists (
+                select 1 from crm_deliveries d
+                where d.account_id = a.id and d.status = 'pending' and d.next_attempt_at <= ${now}::timestamptz
+              )
+            order by random()
+          ),
+          picked as (
+            select p.id from eligible e
+            cross join lateral (
+              select d.id from crm_deliveries d
+              where d.account_id = e.account_id and d.status = 'pending' and d.next_attempt_at <= ${now}::timestamptz
+                and (d.locked_until is null or d.locked_until <= ${now}::timestamptz)
+              order by d.next_attempt_at, d.id
+              limit greatest(e.room, 0)
+              for update skip locked
+            ) p
+            limit ${opts.limit}
+          )
+          update crm_deliveries d
+          set locked_until = ${opts.leaseUntil.toISOString()}::timestamptz,
+              attempt_count = d.attempt_count + 1,
+              last_attempt_at = ${now}::timestamptz
+          from picked where d.id = picked.id
+          returning d.id, d.account_id, d.attempt_count`,
+        );
+        return rows.map((r) => ({ id: r.id, accountId: r.account_id, attemptCount: Number(r.attempt_count), lockedUntil: opts.leaseUntil }));
+      });
+    },
+
+    async getDelivery(accountId: string, id: string, tx: Db = db): Promise<DeliveryRow | undefined> {
+      const [row] = await tx
+        .select()
+        .from(crmDeliveries)
+        .where(and(eq(crmDeliveries.id, id), eq(crmDeliveries.accountId, accountId)))
+        .limit(1);
+      return row;
+    },
+
+    async getAccount(accountId: string, tx: Db = db): Promise<AccountRow | undefined> {
+      const [row] = await tx.select().from(accounts).where(eq(accounts.id, accountId)).limit(1);
+      return row;
+    },
+
+    async updateAccount(accountId: string, values: Partial<typeof accounts.$inferInsert>, tx: Db = db): Promise<AccountRow> {
+      const [row] = await tx.update(accounts).set(values).where(eq(accounts.id, accountId)).returning();
+      if (!row) throw new Error(`account ${accountId} vanished`);
+      return row;
+    },
+
+    async insertAttempt(values: typeof crmDeliveryAttempts.$inferInsert, tx: Db = db): Promise<void> {
+      await tx.insert(crmDeliveryAttempts).values(values);
+    },
+
+    /** Writes an attempt's outcome unless the delivery was cancelled meanwhile; always releases the claim. */
+    async finishDelivery(id: string, values: Partial<typeof crmDeliveries.$inferInsert>, tx: Db = db): Promise<void> {
+      await tx
+        .update(crmDeliveries)
+        .set(values)
+        .where(and(eq(crmDeliveries.id, id), eq(crmDeliveries.status, 'pending')));
+      await tx.update(crmDeliveries).set({ lockedUntil: null }).where(eq(crmDeliveries.id, id));
+    },
+
+    async insertDelivery(values: typeof crmDeliveries.$inferInsert, tx: Db = db): Promise<void> {
+      await tx.insert(crmDeliveries).values(values);
+    },
+
+    /** The account's pending deliveries go out now, from the start of the schedule (new URL, re-enabled endpoint). */
+    async restartPending(accountId: string, now: Date, tx: Db = db): Promise<number> {
+      const rows = await tx
+        .update(crmDeliveries)
+        .set({ nextAttemptAt: now, attemptCount: 0 })
+        .where(and(eq(crmDeliveries.accountId, accountId), eq(crmDeliveries.status, 'pending')))
+        .returning({ id: crmDeliveries.id });
+      return rows.length;
+    },
+
+    async cancelPending(accountId: string, reason: string, tx: Db = db): Promise<number> {
+      const rows = await tx
+        .update(crmDeliveries)
+        .set({ status: 'cancelled', nextAttemptAt: null, lastError: reason })
+        .where(and(eq(crmDeliveries.accountId, accountId), eq(crmDeliveries.status, 'pending')))
+        .returning({ id: crmDeliveries.id });
+      return rows.length;
+    },
+
+    /** Puts deliveries back in the queue, due now, with a fresh schedule. Claimed (in-flight) ones are left alone. */
+    async requeue(accountId: string, where: { id: string } | { failedSince: Date }, now: Date, tx: Db = db): Promise<string[]> {
+      const filter =
+        'id' in where
+          ? eq(crmDeliveries.id, where.id)
+          : and(eq(crmDeliveries.status, 'failed'), gte(crmDeliveries.createdAt, where.failedSince));
+      const rows = await tx
+        .update(crmDeliveries)
+        .set({ status: 'pending', nextAttemptAt: now, attemptCount: 0, succeededAt: null })
+        .where(
+          and(
+            eq(crmDeliveries.accountId, accountId),
+            filter,
+            or(sql`${crmDeliveries.lockedUntil} is null`, lt(crmDeliveries.lockedUntil, now)),
+          ),
+        )
+        .returning({ id: crmDeliveries.id });
+      return rows.map((r) => r.id);
+    },
+
+    async listDeliveries(
+      accountId: string,
+      filter: { status?: DeliveryRow['status']; eventType?: string; since?: Date; until?: Date; before?: { createdAt: Date; id: string }; limit: number },
+    ): Promise<DeliveryRow[]> {
+      const conditions = [eq(crmDeliveries.accountId, accountId)];
+      if (filter.status) conditions.push(eq(crmDeliveries.status, filter.status));
+      if (filter.eventType) conditions.push(eq(crmDeliveries.eventType, filter.eventType));
+      if (filter.since) conditions.push(gte(crmDeliveries.createdAt, filter.since));
+      if (filter.until) conditions.push(lt(crmDeliveries.createdAt, filter.until));
+      if (filter.before) {
+        const { createdAt, id } = filter.before;
+        const older = or(lt(crmDeliveries.createdAt, createdAt), and(eq(crmDeliveries.createdAt, createdAt), lt(crmDeliveries.id, id)));
+        if (older) conditions.push(older);
+      }
+      return db
+        .select()
+        .from(crmDeliveries)
+        .where(and(...conditions))
+        .orderBy(desc(crmDeliveries.createdAt), desc(crmDeliveries.id))
+        .limit(filter.limit);
+    },
+
+    async attemptsOf(deliveryIds: string[]): Promise<AttemptRow[]> {
+      if (deliveryIds.length === 0) return [];
+      return db
+        .select()
+        .from(crmDeliveryAttempts)
+        .where(inArray(crmDeliveryAttempts.deliveryId, deliveryIds))
+        .orderBy(crmDeliveryAttempts.attemptedAt, crmDeliveryAttempts.id);
+    },
+
+    /** Finished deliveries older than `before` (the attempts go with them). */
+    async deleteFinishedBefore(before: Date): Promise<number> {
+      const rows = await db
+        .delete(crmDeliveries)
+        .where(and(inArray(crmDeliveries.status, ['succeeded', 'cancelled']), lte(crmDeliveries.createdAt, before), isNotNull(crmDeliveries.createdAt)))
+        .returning({ id: crmDeliveries.id });
+      return rows.length;
+    },
+  };
+}
+export type CrmRepository = ReturnType<typeof createCrmRepository>;

@@ -1,0 +1,58 @@
+import type { Db } from '../../db/client.ts';
+import type { TokenVault } from '../../shared/crypto/token-vault.ts';
+import type { Logger } from '../../shared/logger.ts';
+import { createSafeHttpClient, type SafeHttpClient } from '../../shared/net/safe-http.ts';
+import type { AuditLog } from '../audit/audit.repository.ts';
+import { deliverClaimed } from './crm-delivery.ts';
+import { createCrmDispatcher, type CrmDispatcher } from './crm-dispatcher.ts';
+import { createCrmMetrics, type CrmMetrics } from './crm-metrics.ts';
+import { createCrmOutbox, type CrmOutbox } from './crm-outbox.ts';
+import type { CrmSettings } from './crm-settings.ts';
+import { createCrmRepository, type CrmRepository } from './crm.repository.ts';
+import { createCrmService, type CrmService } from './crm.service.ts';
+
+export type Crm = {
+  outbox: CrmOutbox;
+  service: CrmService;
+  dispatcher: CrmDispatcher;
+  metrics: CrmMetrics;
+  repo: CrmRepository;
+  client: SafeHttpClient;
+  close(): Promise<void>;
+};
+
+/** Claims outlive the attempt deadline by this much, so only a crashed worker's claim ever runs out. */
+const LEASE_MARGIN_MS = 60_000;
+
+/** Everything CRM delivery needs, assembled once (app.ts): outbox, service, dispatcher, metrics. */
+export function createCrm(deps: { db: Db; vault: TokenVault; audit: AuditLog; settings: CrmSettings; log: Logger; now: () => Date; metrics?: CrmMetrics }): Crm {
+  const { db, settings, now } = deps;
+  const metrics = deps.metrics ?? createCrmMetrics();
+  const repo = createCrmRepository(db);
+  const client = createSafeHttpClient({
+    allowedNetworks: settings.allowedNetworks,
+    allowHttp: settings.allowHttp,
+    connectTimeoutMs: Math.min(settings.timeoutMs, 10_000),
+    ...(settings.lookup ? { lookup: settings.lookup } : {}),
+  });
+  const deliveryDeps = { db, repo, vault: deps.vault, client, settings, metrics, log: deps.log, now };
+  const dispatcher = createCrmDispatcher({
+    repo,
+    deliver: (claimed) => deliverClaimed(deliveryDeps, claimed),
+    concurrency: settings.workerConcurrency,
+    perEndpoint: settings.maxConcurrencyPerEndpoint,
+    leaseMs: settings.timeoutMs + LEASE_MARGIN_MS,
+    pollIntervalMs: settings.pollIntervalMs,
+    now,
+    log: deps.log,
+  });
+  return {
+    outbox: createCrmOutbox({ now, metrics }),
+    service: createCrmService({ ...deliveryDeps, audit: deps.audit }),
+    dispatcher,
+    metrics,
+    repo,
+    client,
+    close: () => client.close(),
+  };
+}

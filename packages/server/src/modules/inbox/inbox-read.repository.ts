@@ -1,0 +1,145 @@
+import { and, desc, eq, gt, inArray, isNotNull, or, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import { apiKeys, contacts, conversations, mediaObjects, messageReactions, messages, users } from '../../db/schema/index.ts';
+
+export type ConversationRow = { conversation: typeof conversations.$inferSelect; contact: typeof contacts.$inferSelect };
+export type MessageRow = typeof messages.$inferSelect;
+
+/** Keyset cursors: the (time, id) of the last row of a page, opaque to clients. */
+export function encodeCursor(at: Date, id: string): string {
+  return Buffer.from(JSON.stringify([at.toISOString(), id])).toString('base64url');
+}
+export function decodeCursor(cursor: string | undefined): { at: Date; id: string } | null {
+  if (!cursor) return null;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (!Array.isArray(value) || typeof value[0] !== 'string' || typeof value[1] !== 'string') return null;
+    const at = new Date(value[0]);
+    if (Number.isNaN(at.getTime()) || !/^[0-9a-f-]{36}$/.test(value[1])) return null;
+    return { at, id: value[1] };
+  } catch {
+    return null;
+  }
+}
+
+const likePattern = (q: string) => `%${q.toLowerCase().replaceAll('\\', '\\\\').replaceAll('%', '\\%').replaceAll('_', '\\_')}%`;
+
+/** Reads of the inbox, shaped for keyset paging on the indexes the bench checks. */
+export function createInboxReadRepository(db: Db) {
+  return {
+    async listConversations(opts: {
+      accountId: string;
+      filter: 'all' | 'unread' | 'needs_reply';
+      q?: string;
+      limit: number;
+      after: { at: Date; id: string } | null;
+    }): Promise<ConversationRow[]> {
+      const conditions: (SQL | undefined)[] = [eq(conversations.accountId, opts.accountId), isNotNull(conversations.lastMessageAt)];
+      if (opts.filter === 'unread') conditions.push(gt(conversations.unreadCount, 0));
+      if (opts.filter === 'needs_reply') conditions.push(eq(conversations.needsReply, true));
+      if (opts.after) {
+        conditions.push(sql`(${conversations.lastMessageAt}, ${conversations.id}) < (${opts.after.at}, ${opts.after.id})`);
+      }
+      if (opts.q) {
+        const p = likePattern(opts.q);
+        // Matches are found first through the trigram indexes, then intersected with the account's conversations.
+        conditions.push(
+          or(
+            sql`${conversations.contactId} in (select id from contacts where account_id = ${opts.accountId} and (lower(username) like ${p} or lower(name) like ${p}))`,
+            sql`${conversations.id} in (select conversation_id from messages where account_id = ${opts.accountId} and lower(text) like ${p})`,
+          ),
+        );
+      }
+      return db
+        .select({ conversation: conversations, contact: contacts })
+        .from(conversations)
+        .innerJoin(contacts, eq(contacts.id, conversations.contactId))
+        .where(and(...conditions))
+        .orderBy(desc(conversations.lastMessageAt), desc(conversations.id))
+        .limit(opts.limit);
+    },
+
+    async getConversation(accountId: string, id: string): Promise<ConversationRow | undefined> {
+      const [row] = await db
+        .select({ conversation: conversations, contact: contacts })
+        .from(conversations)
+        .innerJoin(contacts, eq(contacts.id, conversations.contactId))
+        .where(and(eq(conversations.accountId, accountId), eq(conversations.id, id)));
+      return row;
+    },
+
+    async getConversationsByIds(accountId: string, ids: string[]): Promise<ConversationRow[]> {
+      if (ids.length === 0) return [];
+      return db
+        .select({ conversation: conversations, contact: contacts })
+        .from(conversations)
+        .innerJoin(contacts, eq(contacts.id, conversations.contactId))
+        .where(and(eq(conversations.accountId, accountId), inArray(conversations.id, ids)));
+    },
+
+    async findConversationByIgsid(accountId: string, igsid: string): Promise<ConversationRow | undefined> {
+      const [row] = await db
+        .select({ conversation: conversations, contact: contacts })
+        .from(conversations)
+        .innerJoin(contacts, eq(contacts.id, conversations.contactId))
+        .where(and(eq(conversations.accountId, accountId), eq(contacts.igsid, igsid)));
+      return row;
+    },
+
+    async listMessages(conversationId: string, limit: number, before: { at: Date; id: string } | null): Promise<MessageRow[]> {
+      return db
+        .select()
+        .from(messages)
+        .where(
+          and(
+            eq(messages.conversationId, conversationId),
+            before ? sql`(${messages.sentAt}, ${messages.id}) < (${before.at}, ${before.id})` : undefined,
+          ),
+        )
+        .orderBy(desc(messages.sentAt), desc(messages.id))
+        .limit(limit);
+    },
+
+    async getMessage(conversationId: string, id: string): Promise<MessageRow | undefined> {
+      const [row] = await db
+        .select()
+        .from(messages)
+        .where(and(eq(messages.conversationId, conversationId), eq(messages.id, id)));
+      return row;
+    },
+
+    async getMessagesByIds(ids: string[]): Promise<MessageRow[]> {
+      if (ids.length === 0) return [];
+      return db.select().from(messages).where(inArray(messages.id, ids));
+    },
+
+    /** What a page of messages needs beside the rows: reactions, media, quoted messages, author names. */
+    async messageExtras(accountId: string, rows: MessageRow[]) {
+      const ids = rows.map((r) => r.id);
+      const replyMids = [...new Set(rows.map((r) => r.replyToMid).filter((m): m is string => Boolean(m)))];
+      const userIds = [...new Set(rows.map((r) => r.authorUserId).filter((m): m is string => Boolean(m)))];
+      const keyIds = [...new Set(rows.map((r) => r.authorApiKeyId).filter((m): m is string => Boolean(m)))];
+      const [reactions, media, quoted, authors, keys] = await Promise.all([
+        ids.length ? db.select().from(messageReactions).where(inArray(messageReactions.messageId, ids)) : [],
+        ids.length ? db.select().from(mediaObjects).where(inArray(mediaObjects.messageId, ids)) : [],
+        replyMids.length
+          ? db
+              .select({ id: messages.id, mid: messages.mid, text: messages.text })
+              .from(messages)
+              .where(and(eq(messages.accountId, accountId), inArray(messages.mid, replyMids)))
+          : [],
+        userIds.length ? db.select({ id: users.id, username: users.username }).from(users).where(inArray(users.id, userIds)) : [],
+        keyIds.length ? db.select({ id: apiKeys.id, name: apiKeys.name }).from(apiKeys).where(inArray(apiKeys.id, keyIds)) : [],
+      ]);
+      return { reactions, media, quoted, authors, keys };
+    },
+
+    async markRead(conversationId: string): Promise<void> {
+      await db
+        .update(conversations)
+        .set({ unreadCount: 0, updatedAt: new Date() })
+        .where(and(eq(conversations.id, conversationId), gt(conversations.unreadCount, 0)));
+    },
+  };
+}
+export type InboxReadRepository = ReturnType<typeof createInboxReadRepository>;

@@ -1,0 +1,214 @@
+import { and, eq, inArray, lte, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import { queryRows } from '../../db/client.ts';
+import { contacts, conversations, messageReactions, messages, type StoredAttachment } from '../../db/schema/index.ts';
+
+type MessageInsert = typeof messages.$inferInsert;
+
+const PREVIEW_LENGTH = 140;
+
+export function previewOf(m: { text?: string | null; attachments?: StoredAttachment[]; kind?: string }): string {
+  if (m.text) return m.text.slice(0, PREVIEW_LENGTH);
+  const first = m.attachments?.[0];
+  if (first) return `[${first.type.replaceAll('_', ' ')}]`;
+  return m.kind && m.kind !== 'text' ? `[${m.kind}]` : '';
+}
+
+/**
+ * Idempotent writes of the inbox: every function is an upsert guarded by a unique index, so a duplicate delivery,
+ * a replayed batch or two workers at once never create a second row. All take the caller's transaction.
+ */
+export const inboxWrites = {
+  /** The contact for (account, IGSID), created when first seen. */
+  async upsertContact(tx: Db, accountId: string, igsid: string, username?: string) {
+    const [row] = await queryRows<{ id: string; inserted: boolean }>(
+      tx,
+      sql`insert into contacts (account_id, igsid, username) values (${accountId}, ${igsid}, ${username ?? null})
+          on conflict (account_id, igsid) do update set username = coalesce(contacts.username, excluded.username)
+          returning id, (xmax = 0) as inserted`,
+    );
+    if (!row) throw new Error('contact upsert returned nothing');
+    return row;
+  },
+
+  /** The one conversation of a contact on an account. */
+  async upsertConversation(tx: Db, accountId: string, contactId: string) {
+    const [row] = await queryRows<{ id: string; inserted: boolean }>(
+      tx,
+      sql`insert into conversations (account_id, contact_id) values (${accountId}, ${contactId})
+          on conflict (account_id, contact_id) do update set updated_at = conversations.updated_at
+          returning id, (xmax = 0) as inserted`,
+    );
+    if (!row) throw new Error('conversation upsert returned nothing');
+    return row;
+  },
+
+  /** Inserts a message unless one with this mid exists on the account; returns its id and whether it is new. */
+  async insertMessage(tx: Db, values: MessageInsert & { mid: string }) {
+    const [inserted] = await tx
+      .insert(messages)
+      .values(values)
+      .onConflictDoNothing({ target: [messages.accountId, messages.mid] })
+      .returning({ id: messages.id });
+    if (inserted) return { id: inserted.id, inserted: true };
+    const [existing] = await tx
+      .select({ id: messages.id })
+      .from(messages)
+      .where(and(eq(messages.accountId, values.accountId), eq(messages.mid, values.mid)))
+      .limit(1);
+    if (!existing) throw new Error('message neither inserted nor found');
+    return { id: existing.id, inserted: false };
+  },
+
+  /** Gives a Threadline send that has no mid yet (answer lost or pending) the mid of its echo; null when none matches. */
+  async claimPendingOutbound(tx: Db, conversationId: string, mid: string, text: string | null, kind: string): Promise<string | null> {
+    const [row] = await queryRows<{ id: string }>(
+      tx,
+      sql`update messages set mid = ${mid}, status = 'sent', error_code = null, error_subcode = null, error_message = null, updated_at = now()
+          where id = (
+            select id from messages
+            where conversation_id = ${conversationId} and direction = 'outbound' and mid is null
+              and status in ('unknown', 'sending') and text is not distinct from ${text} and kind = ${kind}
+            order by sent_at limit 1 for update skip locked)
+          and not exists (select 1 from messages where mid = ${mid} and conversation_id = ${conversationId})
+          returning id`,
+    );
+    return row?.id ?? null;
+  },
+
+  async findMessageByMid(tx: Db, accountId: string, mid: string) {
+    const [row] = await tx
+      .select()
+      .from(messages)
+      .where(and(eq(messages.accountId, accountId), eq(messages.mid, mid)))
+      .limit(1);
+    return row;
+  },
+
+  /**
+   * Folds a newly stored message into its conversation. Every comparison uses the row's old values, so the newest
+   * message by Meta's timestamp wins whatever order events arrive in.
+   */
+  async applyMessageToConversation(
+    tx: Db,
+    conversationId: string,
+    m: { id: string; sentAt: Date; direction: 'inbound' | 'outbound'; preview: string; opensWindow: boolean },
+  ) {
+    const inbound = m.direction === 'inbound';
+    await tx.execute(sql`
+      update conversations set
+        last_message_id = case when last_message_at is null or ${m.sentAt} >= last_message_at then ${m.id}::uuid else last_message_id end,
+        last_message_preview = case when last_message_at is null or ${m.sentAt} >= last_message_at then ${m.preview} else last_message_preview end,
+        last_message_direction = case when last_message_at is null or ${m.sentAt} >= last_message_at then ${m.direction} else last_message_direction end,
+        needs_reply = case when last_message_at is null or ${m.sentAt} >= last_message_at then ${inbound} else needs_reply end,
+        last_message_at = greatest(last_message_at, ${m.sentAt}),
+        last_inbound_at = case when ${m.opensWindow} then greatest(last_inbound_at, ${m.sentAt}) else last_inbound_at end,
+        unread_count = unread_count + ${inbound ? 1 : 0},
+        updated_at = now()
+      where id = ${conversationId}`);
+  },
+
+  /** Opens the 24-hour window without a message (a referral or postback that is stored as its own row uses the above). */
+  async touchInbound(tx: Db, conversationId: string, at: Date) {
+    await tx
+      .update(conversations)
+      .set({ lastInboundAt: sql`greatest(${conversations.lastInboundAt}, ${at})`, updatedAt: new Date() })
+      .where(eq(conversations.id, conversationId));
+  },
+
+  /**
+   * Unsend: the content goes, a tombstone stays. When the unsend arrives before its message, the tombstone is
+   * written first and the late message then finds its mid taken and stays deleted.
+   */
+  async tombstone(tx: Db, values: MessageInsert & { mid: string; deletedAt: Date }) {
+    const [row] = await queryRows<{ id: string; inserted: boolean; was_deleted: boolean }>(
+      tx,
+      sql`with old as (select deleted_at from messages where account_id = ${values.accountId} and mid = ${values.mid} for update)
+          insert into messages (account_id, conversation_id, mid, direction, author_type, kind, status, sent_at, deleted_at, text, attachments)
+          values (${values.accountId}, ${values.conversationId}, ${values.mid}, ${values.direction}, ${values.authorType},
+                  'text', ${values.status}, ${values.sentAt}, ${values.deletedAt}, null, '[]'::jsonb)
+          on conflict (account_id, mid) do update set
+            deleted_at = coalesce(messages.deleted_at, excluded.deleted_at),
+            text = null, attachments = '[]'::jsonb, updated_at = now()
+          returning id, (xmax = 0) as inserted, coalesce((select deleted_at is not null from old), false) as was_deleted`,
+    );
+    if (!row) throw new Error('tombstone upsert returned nothing');
+    return row;
+  },
+
+  async applyEdit(tx: Db, accountId: string, mid: string, text: string, numEdit: number | undefined, at: Date) {
+    const rows = await tx
+      .update(messages)
+      .set({
+        text,
+        editCount: sql`greatest(${messages.editCount} + 1, ${numEdit ?? 0})`,
+        editedAt: sql`greatest(${messages.editedAt}, ${at})`,
+        updatedAt: new Date(),
+      })
+      .where(
+        and(
+          eq(messages.accountId, accountId),
+          eq(messages.mid, mid),
+          sql`${messages.deletedAt} is null`,
+          numEdit === undefined ? undefined : sql`${messages.editCount} < ${numEdit}`,
+        ),
+      )
+      .returning({ id: messages.id, conversationId: messages.conversationId });
+    return rows[0];
+  },
+
+  async setReaction(
+    tx: Db,
+    values: { messageId: string; accountId: string; reactor: 'contact' | 'business'; reaction: string | null; emoji: string | null; at: Date },
+  ) {
+    const rows = await tx
+      .insert(messageReactions)
+      .values({ ...values, reactedAt: values.at })
+      .onConflictDoUpdate({
+        target: [messageReactions.messageId, messageReactions.reactor],
+        set: { reaction: values.reaction, emoji: values.emoji, reactedAt: values.at },
+        setWhere: sql`${messageReactions.reactedAt} <= ${values.at}`,
+      })
+      .returning({ messageId: messageReactions.messageId });
+    return rows.length > 0;
+  },
+
+  async removeReaction(tx: Db, messageId: string, reactor: 'contact' | 'business', at: Date) {
+    const rows = await tx
+      .delete(messageReactions)
+      .where(
+        and(
+          eq(messageReactions.messageId, messageId),
+          eq(messageReactions.reactor, reactor),
+          lte(messageReactions.reactedAt, at),
+        ),
+      )
+      .returning({ messageId: messageReactions.messageId });
+    return rows.length > 0;
+  },
+
+  /** The customer has seen everything up to `watermark`: our sent messages up to it become `read`. */
+  async applySeen(tx: Db, conversationId: string, watermark: Date, at: Date) {
+    await tx
+      .update(conversations)
+      .set({ seenWatermarkAt: sql`greatest(${conversations.seenWatermarkAt}, ${watermark})`, updatedAt: new Date() })
+      .where(eq(conversations.id, conversationId));
+    return tx
+      .update(messages)
+      .set({ status: 'read', readAt: at, updatedAt: new Date() })
+      .where(
+        and(
+          eq(messages.conversationId, conversationId),
+          eq(messages.direction, 'outbound'),
+          inArray(messages.status, ['sent', 'unknown']),
+          lte(messages.sentAt, watermark),
+        ),
+      )
+      .returning({ id: messages.id });
+  },
+
+  async contactById(tx: Db, id: string) {
+    const [row] = await tx.select().from(contacts).where(eq(contacts.id, id)).limit(1);
+    return row;
+  },
+};

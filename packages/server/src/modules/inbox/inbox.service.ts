@@ -1,0 +1,92 @@
+import type { Conversation, Message } from '@threadline/contract';
+import { notFound, badRequest } from '../../shared/errors.ts';
+import type { AccountAccess, AccountRole } from '../accounts/account-access.ts';
+import type { RequestAuth } from '../auth/auth.plugin.ts';
+import { decodeCursor, encodeCursor, type ConversationRow, type InboxReadRepository } from './inbox-read.repository.ts';
+import { presentConversation, presentMessages } from './inbox.presenter.ts';
+
+export type InboxServiceDeps = { repo: InboxReadRepository; access: AccountAccess; humanAgentEnabled: boolean; now: () => Date };
+
+/**
+ * The inbox as callers see it. A session acts on its current account (the JWT's `account_id`) and needs a role
+ * there; an API key acts on its own account. Anything outside that account answers 404.
+ */
+export function createInboxService(deps: InboxServiceDeps) {
+  const { repo, access } = deps;
+
+  async function accountOf(auth: RequestAuth, minRole: AccountRole): Promise<string> {
+    if (auth.kind === 'api_key') return auth.accountId;
+    if (!auth.accountId) throw notFound('accounts.none_selected', 'No Instagram account is selected for this session: link or switch to one first.');
+    await access.requireRole(auth.userId, auth.accountId, minRole);
+    return auth.accountId;
+  }
+
+  async function conversation(auth: RequestAuth, conversationId: string, minRole: AccountRole): Promise<ConversationRow> {
+    const accountId = await accountOf(auth, minRole);
+    const row = await repo.getConversation(accountId, conversationId);
+    if (!row) throw notFound('conversations.not_found', 'No such conversation on this account.');
+    return row;
+  }
+
+  return {
+    accountOf,
+    conversation,
+
+    async listConversations(auth: RequestAuth, q: { filter: 'all' | 'unread' | 'needs_reply'; q?: string; limit: number; cursor?: string }) {
+      const accountId = await accountOf(auth, 'viewer');
+      const after = decodeCursor(q.cursor);
+      if (q.cursor && !after) throw badRequest('request.invalid_cursor', 'The cursor is not valid.');
+      const rows = await repo.listConversations({ accountId, filter: q.filter, q: q.q || undefined, limit: q.limit, after });
+      const now = deps.now();
+      const conversations: Conversation[] = rows.map((r) => presentConversation(r, now, deps.humanAgentEnabled));
+      const last = rows.at(-1);
+      const next = rows.length === q.limit && last?.conversation.lastMessageAt ? encodeCursor(last.conversation.lastMessageAt, last.conversation.id) : null;
+      return { conversations, next_cursor: next };
+    },
+
+    async getConversation(auth: RequestAuth, conversationId: string): Promise<Conversation> {
+      return presentConversation(await conversation(auth, conversationId, 'viewer'), deps.now(), deps.humanAgentEnabled);
+    },
+
+    async listMessages(auth: RequestAuth, conversationId: string, q: { limit: number; cursor?: string }) {
+      const conv = await conversation(auth, conversationId, 'viewer');
+      const before = decodeCursor(q.cursor);
+      if (q.cursor && !before) throw badRequest('request.invalid_cursor', 'The cursor is not valid.');
+      const rows = await repo.listMessages(conv.conversation.id, q.limit, before);
+      const extras = await repo.messageExtras(conv.conversation.accountId, rows);
+      const messages: Message[] = presentMessages(rows, extras);
+      const last = rows.at(-1);
+      return { messages, next_cursor: rows.length === q.limit && last ? encodeCursor(last.sentAt, last.id) : null };
+    },
+
+    async presentMessage(accountId: string, messageId: string): Promise<Message | null> {
+      const rows = await repo.getMessagesByIds([messageId]);
+      const extras = await repo.messageExtras(accountId, rows);
+      return presentMessages(rows, extras)[0] ?? null;
+    },
+
+    /** Many messages and conversations of one account presented at once (live updates fan out in batches). */
+    async presentMany(accountId: string, messageIds: string[], conversationIds: string[]) {
+      const rows = await repo.getMessagesByIds(messageIds);
+      const mine = rows.filter((r) => r.accountId === accountId);
+      const messages = new Map(presentMessages(mine, await repo.messageExtras(accountId, mine)).map((m) => [m.id, m]));
+      const now = deps.now();
+      const convs = await repo.getConversationsByIds(accountId, conversationIds);
+      const conversations = new Map(convs.map((c) => [c.conversation.id, presentConversation(c, now, deps.humanAgentEnabled)]));
+      return { messages, conversations };
+    },
+
+    async presentConversationById(accountId: string, conversationId: string): Promise<Conversation | null> {
+      const row = await repo.getConversation(accountId, conversationId);
+      return row ? presentConversation(row, deps.now(), deps.humanAgentEnabled) : null;
+    },
+
+    async markRead(auth: RequestAuth, conversationId: string): Promise<Conversation> {
+      const conv = await conversation(auth, conversationId, 'viewer');
+      await repo.markRead(conv.conversation.id);
+      const fresh = await repo.getConversation(conv.conversation.accountId, conv.conversation.id);
+      return presentConversation(fresh ?? conv, deps.now(), deps.humanAgentEnabled);
+    },
+  };
+}
+export type InboxService = ReturnType<typeof createInboxService>;

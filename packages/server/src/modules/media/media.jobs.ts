@@ -1,0 +1,17 @@
+import type { Queue } from '../../jobs/queue.ts';
+import type { MediaService } from './media.service.ts';
+
+/** Mirroring retries with pg-boss's back-off on CDN outages; a media row still pending after a day is given up (see the retention job). */
+export function defineMediaJobs(queue: Queue, media: MediaService) {
+  queue.define<{ mediaId: string }>({
+    name: 'media.mirror',
+    concurrency: 2,
+    queue: { retryLimit: 6, retryDelay: 30, retryBackoff: true, expireInSeconds: 300 },
+    handler: async ({ mediaId }) => media.mirror(mediaId),
+  });
+  queue.define<{ messageId: string }>({
+    name: 'media.delete',
+    queue: { retryLimit: 5, retryDelay: 30, retryBackoff: true },
+    handler: async ({ messageId }) => media.deleteForMessage(messageId),
+  });
+}

@@ -1,0 +1,60 @@
+import { createHash } from 'node:crypto';
+import { and, eq, lt } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import { idempotencyKeys } from '../../db/schema/index.ts';
+import { badRequest, conflict } from '../../shared/errors.ts';
+
+export type StoredResponse = { statusCode: number; body: unknown };
+
+/**
+ * `Idempotency-Key`: the first request with a key does the work and its answer is kept (24 h); a retry with the
+ * same key and body gets that answer again instead of sending twice; the same key with another body is a 409.
+ */
+export function createIdempotency(db: Db) {
+  const hashOf = (body: unknown) => createHash('sha256').update(JSON.stringify(body)).digest('hex');
+  return {
+    validateKey(key: string | undefined): string | null {
+      if (key === undefined) return null;
+      if (!/^[\x21-\x7e]{1,255}$/.test(key)) throw badRequest('idempotency.invalid_key', 'Idempotency-Key must be 1 to 255 visible ASCII characters.');
+      return key;
+    },
+    /** Runs `work` once per (scope, key); a replay answers the stored result. */
+    async run(scope: string, key: string | null, body: unknown, work: () => Promise<StoredResponse>): Promise<StoredResponse> {
+      if (!key) return work();
+      const requestHash = hashOf(body);
+      const [claimed] = await db
+        .insert(idempotencyKeys)
+        .values({ scope, key, requestHash })
+        .onConflictDoNothing()
+        .returning({ key: idempotencyKeys.key });
+      if (!claimed) {
+        const [existing] = await db
+          .select()
+          .from(idempotencyKeys)
+          .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));
+        if (!existing) throw conflict('idempotency.in_progress', 'A request with this Idempotency-Key is still being processed.');
+        if (existing.requestHash !== requestHash) {
+          throw conflict('idempotency.mismatch', 'This Idempotency-Key was already used with a different request body.');
+        }
+        if (existing.statusCode === null) throw conflict('idempotency.in_progress', 'A request with this Idempotency-Key is still being processed.');
+        return { statusCode: existing.statusCode, body: existing.response };
+      }
+      try {
+        const result = await work();
+        await db
+          .update(idempotencyKeys)
+          .set({ statusCode: result.statusCode, response: result.body })
+          .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));
+        return result;
+      } catch (error) {
+        // A refused request did not happen: the key may be used again.
+        await db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));
+        throw error;
+      }
+    },
+    async prune(before: Date) {
+      await db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, before));
+    },
+  };
+}
+export type Idempotency = ReturnType<typeof createIdempotency>;

@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import {
+  apiSendMessageBodySchema,
+  messageSchema,
+  reactionBodySchema,
+  senderActionBodySchema,
+  sendMessageBodySchema,
+} from '@threadline/contract';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { App } from '../../http/server.ts';
+import { badRequest, notFound } from '../../shared/errors.ts';
+import type { RequestAuth } from '../auth/auth.plugin.ts';
+import type { InboxReadRepository } from '../inbox/inbox-read.repository.ts';
+import { authOf } from '../inbox/inbox.routes.ts';
+import type { InboxService } from '../inbox/inbox.service.ts';
+import type { DirectActions } from './direct-actions.ts';
+import type { Idempotency } from './idempotency.ts';
+import type { MessagesService, SendAuthor } from './messages.service.ts';
+
+export type MessagesRoutesOptions = {
+  inbox: InboxService;
+  repo: InboxReadRepository;
+  messages: MessagesService;
+  actions: DirectActions;
+  idempotency: Idempotency;
+};
+
+const convParams = z.object({ id: z.uuid() });
+const msgParams = z.object({ id: z.uuid(), messageId: z.uuid() });
+const okSchema = z.object({ ok: z.literal(true) });
+
+const authorOf = (auth: RequestAuth): SendAuthor =>
+  auth.kind === 'session' ? { type: 'user', userId: auth.userId } : { type: 'api_key', keyId: auth.keyId };
+const scopeOf = (auth: RequestAuth) => (auth.kind === 'session' ? `user:${auth.userId}` : `key:${auth.keyId}`);
+const keyHeader = (req: FastifyRequest) => {
+  const v = req.headers['idempotency-key'];
+  return typeof v === 'string' ? v : undefined;
+};
+
+/** Sending: queued with Meta's rules checked first; `Idempotency-Key` makes a retried request answer the first result. */
+export async function messagesRoutes(app: App, opts: MessagesRoutesOptions) {
+  const { inbox, messages, actions, idempotency } = opts;
+
+  async function sendAndAnswer(req: FastifyRequest, reply: FastifyReply, conversationId: string | null, igsid: string | null, rawBody: unknown) {
+    const auth = authOf(req);
+    const key = idempotency.validateKey(keyHeader(req));
+    const result = await idempotency.run(scopeOf(auth), key, { conversationId, igsid, rawBody }, async () => {
+      const parsed = sendMessageBodySchema.safeParse(rawBody);
+      if (!parsed.success) throw badRequest('request.invalid', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+      if (auth.kind === 'session' && parsed.data.human_agent !== undefined) {
+        throw badRequest('request.invalid', 'human_agent is for API callers; a message from the inbox is always a person’s reply.');
+      }
+      const conv = conversationId
+        ? await inbox.conversation(auth, conversationId, 'admin')
+        : await opts.repo.findConversationByIgsid(await inbox.accountOf(auth, 'admin'), igsid ?? '');
+      if (!conv) throw notFound('conversations.not_found', 'No conversation with this contact on this account.');
+      const id = await messages.send(conv, authorOf(auth), parsed.data);
+      const body = await inbox.presentMessage(conv.conversation.accountId, id);
+      return { statusCode: 202, body };
+    });
+    return reply.code(result.statusCode).send(messageSchema.parse(result.body));
+  }
+
+  app.post(
+    '/api/v1/ui/conversations/:id/messages',
+    { schema: { params: convParams, response: { 202: messageSchema } } },
+    async (req, reply) => sendAndAnswer(req, reply, req.params.id, null, req.body),
+  );
+  app.post(
+    '/api/v1/messages',
+    { config: { auth: 'api_key', apiKeyScope: 'messages:send' }, schema: { body: apiSendMessageBodySchema, response: { 202: messageSchema } } },
+    async (req, reply) => {
+      const { conversation_id, recipient_igsid, ...rest } = req.body as Record<string, unknown>;
+      return sendAndAnswer(req, reply, typeof conversation_id === 'string' ? conversation_id : null, typeof recipient_igsid === 'string' ? recipient_igsid : null, rest);
+    },
+  );
+
+  for (const [prefix, config] of [
+    ['/api/v1/ui', { auth: 'session' as const }],
+    ['/api/v1', { auth: 'api_key' as const, apiKeyScope: 'messages:send' as const }],
+  ] as const) {
+    app.post(
+      `${prefix}/conversations/:id/messages/:messageId/reactions`,
+      { config, schema: { params: msgParams, body: reactionBodySchema, response: { 200: okSchema } } },
+      async (req) => {
+        await actions.react(await inbox.conversation(authOf(req), req.params.id, 'admin'), req.params.messageId, req.body.reaction);
+        return { ok: true as const };
+      },
+    );
+    app.delete(
+      `${prefix}/conversations/:id/messages/:messageId/reactions`,
+      { config, schema: { params: msgParams, response: { 200: okSchema } } },
+      async (req) => {
+        await actions.unreact(await inbox.conversation(authOf(req), req.params.id, 'admin'), req.params.messageId);
+        return { ok: true as const };
+      },
+    );
+    app.post(
+      `${prefix}/conversations/:id/messages/:messageId/retry`,
+      { config, schema: { params: msgParams, response: { 202: messageSchema } } },
+      async (req, reply) => {
+        const conv = await inbox.conversation(authOf(req), req.params.id, 'admin');
+        const id = await messages.retry(conv.conversation.accountId, req.params.messageId);
+        return reply.code(202).send(messageSchema.parse(await inbox.presentMessage(conv.conversation.accountId, id)));
+      },
+    );
+    app.post(
+      `${prefix}/conversations/:id/actions`,
+      { config, schema: { params: convParams, body: senderActionBodySchema, response: { 200: okSchema } } },
+      async (req) => {
+        await actions.senderAction(await inbox.conversation(authOf(req), req.params.id, 'admin'), req.body.action);
+        return { ok: true as const };
+      },
+    );
+  }
+}

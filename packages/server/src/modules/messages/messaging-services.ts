@@ -1,0 +1,86 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { Config } from '../../config.ts';
+import type { Db } from '../../db/client.ts';
+import type { GraphClient } from '../../instagram/graph-client.ts';
+import type { Queue } from '../../jobs/queue.ts';
+import type { Logger } from '../../shared/logger.ts';
+import type { MetricsRegistry } from '../../shared/metrics.ts';
+import type { AccountAccess } from '../accounts/account-access.ts';
+import type { AccountStatus } from '../accounts/account-status.ts';
+import type { AccountTokens } from '../accounts/account-tokens.ts';
+import type { InboxEventSink } from '../inbox/inbox-events.ts';
+import { createInboxReadRepository } from '../inbox/inbox-read.repository.ts';
+import { createInboxService } from '../inbox/inbox.service.ts';
+import type { ApplyHooks } from '../webhooks/ingest-apply.ts';
+import { createDirectActions } from './direct-actions.ts';
+import { createIdempotency } from './idempotency.ts';
+import { createMessagesService } from './messages.service.ts';
+import { createReconciler } from './reconcile.ts';
+import { createSendJob } from './send-job.ts';
+import { createSendRateLimiter } from './send-rate-limiter.ts';
+
+export type MessagingDeps = {
+  config: Config;
+  db: Db;
+  queue: Queue;
+  graph: GraphClient;
+  access: AccountAccess;
+  accountTokens: AccountTokens;
+  accountStatus: AccountStatus;
+  sinks: InboxEventSink[];
+  hooks: ApplyHooks;
+  metrics: MetricsRegistry;
+  log: Logger;
+  now: () => Date;
+  /** Key for the signed public URLs Meta fetches uploaded attachments from. */
+  uploadUrlKey: Buffer;
+};
+
+/** Reading and answering conversations: inbox reads, the send queue, direct actions, reconciliation. */
+export function buildMessagingServices(deps: MessagingDeps) {
+  const { config, db, queue, graph, now } = deps;
+  const inboxRepo = createInboxReadRepository(db);
+  const inbox = createInboxService({ repo: inboxRepo, access: deps.access, humanAgentEnabled: config.instagram.humanAgentEnabled, now });
+  const limiter = createSendRateLimiter(db, config.sending);
+  const idempotency = createIdempotency(db);
+  const signUpload = (mediaId: string) => createHmac('sha256', deps.uploadUrlKey).update(mediaId).digest('base64url');
+  const messages = createMessagesService({
+    db,
+    queue,
+    sinks: deps.sinks,
+    humanAgentEnabled: config.instagram.humanAgentEnabled,
+    publicUploadUrl: (mediaId) => `${config.publicBaseUrl.origin}/media/public/${mediaId}/${signUpload(mediaId)}`,
+    now,
+  });
+  const sendJob = createSendJob({
+    db,
+    queue,
+    graph,
+    tokens: deps.accountTokens,
+    accountStatus: deps.accountStatus,
+    limiter,
+    sinks: deps.sinks,
+    log: deps.log.child({ module: 'send' }),
+    now,
+    outcomes: deps.metrics.counter('threadline_messages_sent_total', 'Send API outcomes of outbound messages'),
+  });
+  const actions = createDirectActions({ db, graph, tokens: deps.accountTokens, accountStatus: deps.accountStatus, limiter, sinks: deps.sinks, now });
+  const reconciler = createReconciler({
+    db,
+    graph,
+    tokens: deps.accountTokens,
+    accountStatus: deps.accountStatus,
+    sinks: deps.sinks,
+    hooks: deps.hooks,
+    log: deps.log.child({ module: 'reconcile' }),
+    gaps: deps.metrics.counter('threadline_reconcile_gaps_total', 'Messages found by reconciliation that no webhook delivered'),
+    now,
+  });
+  const verifyUploadSignature = (mediaId: string, signature: string) => {
+    const expected = Buffer.from(signUpload(mediaId));
+    const given = Buffer.from(signature);
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  };
+  return { inboxRepo, inbox, limiter, idempotency, messages, sendJob, actions, reconciler, verifyUploadSignature };
+}
+export type MessagingServices = ReturnType<typeof buildMessagingServices>;

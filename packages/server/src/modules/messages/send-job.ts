@@ -1,0 +1,195 @@
+import { and, eq, ne, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import { accounts, conversations, messages } from '../../db/schema/index.ts';
+import { classifyGraphError, isGraphApiError, type GraphClient, type SendBody } from '../../instagram/graph-client.ts';
+import type { Queue } from '../../jobs/queue.ts';
+import type { Logger } from '../../shared/logger.ts';
+import type { Counter } from '../../shared/metrics.ts';
+import type { AccountStatus } from '../accounts/account-status.ts';
+import type { AccountTokens } from '../accounts/account-tokens.ts';
+import { recordAll, type InboxEventSink } from '../inbox/inbox-events.ts';
+import type { SendRateLimiter } from './send-rate-limiter.ts';
+
+export const MAX_SEND_ATTEMPTS = 6;
+const backoffMs = (attempt: number) => Math.min(300_000, 2_000 * 3 ** (attempt - 1));
+
+export type SendJobDeps = {
+  db: Db;
+  queue: Queue;
+  graph: GraphClient;
+  tokens: AccountTokens;
+  accountStatus: AccountStatus;
+  limiter: SendRateLimiter;
+  sinks: readonly InboxEventSink[];
+  log: Logger;
+  now: () => Date;
+  outcomes: Counter;
+};
+
+type MessageRow = typeof messages.$inferSelect;
+
+function isSendBody(value: unknown): value is SendBody {
+  return typeof value === 'object' && value !== null && 'recipient' in value;
+}
+
+/**
+ * Sends one queued message through the account's Graph client. The row moves queued → sending → sent | failed |
+ * unknown, and only a `queued → sending` transition that this worker won may call Meta, so two workers never send
+ * one message. Meta's Send API has no idempotency key: an attempt whose outcome is unknown is never re-sent blindly.
+ */
+export function createSendJob(deps: SendJobDeps) {
+  const { db, queue, graph, log, now } = deps;
+
+  async function update(m: MessageRow, values: Partial<typeof messages.$inferInsert>, event?: 'message.sent' | 'message.updated') {
+    await db.transaction(async (tx) => {
+      await tx.update(messages).set({ ...values, updatedAt: new Date() }).where(eq(messages.id, m.id));
+      if (event) await recordAll(deps.sinks, tx, [{ type: event, accountId: m.accountId, conversationId: m.conversationId, messageId: m.id, occurredAt: now() }]);
+    });
+  }
+  const requeue = async (m: MessageRow, afterMs: number, values: Partial<typeof messages.$inferInsert> = {}) => {
+    await update(m, { status: 'queued', ...values });
+    // A delay in (fractional) seconds, not a date: pg-boss adds it to the database's clock, not ours.
+    await queue.send('messages.send', { messageId: m.id }, { startAfter: Math.max(0.1, afterMs / 1000) });
+  };
+
+  /** Meta answered with a message id: store it; if the echo got here first and made its own row, keep ours. */
+  async function markSent(m: MessageRow, mid: string | null) {
+    await db.transaction(async (tx) => {
+      if (mid) {
+        const [echoRow] = await tx
+          .select({ id: messages.id, status: messages.status })
+          .from(messages)
+          .where(and(eq(messages.accountId, m.accountId), eq(messages.mid, mid), ne(messages.id, m.id)));
+        if (echoRow) {
+          await tx.update(conversations).set({ lastMessageId: m.id }).where(eq(conversations.lastMessageId, echoRow.id));
+          await tx.delete(messages).where(eq(messages.id, echoRow.id));
+        }
+      }
+      await tx
+        .update(messages)
+        .set({ mid, status: 'sent', errorCode: null, errorSubcode: null, errorMessage: null, updatedAt: new Date() })
+        .where(eq(messages.id, m.id));
+      await recordAll(deps.sinks, tx, [{ type: 'message.sent', accountId: m.accountId, conversationId: m.conversationId, messageId: m.id, occurredAt: now() }]);
+    });
+  }
+
+  /** The conversation's next queued message, if any, gets its turn. */
+  async function next(m: MessageRow) {
+    const [following] = await db
+      .select({ id: messages.id })
+      .from(messages)
+      .where(and(eq(messages.conversationId, m.conversationId), eq(messages.direction, 'outbound'), eq(messages.status, 'queued')))
+      .orderBy(messages.createdAt, messages.id)
+      .limit(1);
+    if (following) await queue.send('messages.send', { messageId: following.id });
+  }
+
+  async function run(messageId: string): Promise<void> {
+    const m = await attempt(messageId);
+    if (m) await next(m);
+  }
+
+  /** One attempt; answers the row when it reached a settled state (sent, failed, unknown), else null. */
+  async function attempt(messageId: string): Promise<MessageRow | null> {
+    const [m] = await db
+      .update(messages)
+      .set({ status: 'sending', sendAttempts: sql`${messages.sendAttempts} + 1`, updatedAt: new Date() })
+      .where(and(eq(messages.id, messageId), eq(messages.status, 'queued')))
+      .returning();
+    if (!m) return null;
+    const [account] = await db
+      .select({ status: accounts.status, igUserId: accounts.igUserId, pausedUntil: accounts.sendPausedUntil })
+      .from(accounts)
+      .where(eq(accounts.id, m.accountId));
+    if (!account || account.status !== 'active') {
+      // Parked: the account's queue resumes when it is reconnected (the sweeper re-enqueues queued messages).
+      await update(m, { status: 'queued', sendAttempts: m.sendAttempts - 1 });
+      return null;
+    }
+    if (account.pausedUntil && account.pausedUntil > now()) {
+      await requeue(m, account.pausedUntil.getTime() - now().getTime(), { sendAttempts: m.sendAttempts - 1 });
+      return null;
+    }
+    // One conversation's messages reach the customer in the order they were written.
+    const [earlier] = await db
+      .select({ id: messages.id })
+      .from(messages)
+      .where(
+        and(
+          eq(messages.conversationId, m.conversationId),
+          eq(messages.direction, 'outbound'),
+          sql`${messages.status} in ('queued', 'sending')`,
+          sql`(${messages.createdAt}, ${messages.id}) < (${m.createdAt}, ${m.id})`,
+        ),
+      )
+      .limit(1);
+    if (earlier) {
+      // Not its turn: it stays queued and the earlier message hands over when it settles (see `next`).
+      await update(m, { status: 'queued', sendAttempts: m.sendAttempts - 1 });
+      return null;
+    }
+    const request = m.request;
+    if (!isSendBody(request)) {
+      await update(m, { status: 'failed', errorMessage: 'The stored request is not a Send API body.' }, 'message.updated');
+      return null;
+    }
+    const media = m.kind === 'audio' || m.kind === 'video';
+    const slot = await deps.limiter.acquire(m.accountId, media ? 'media' : 'text', now());
+    if (!slot.ok) {
+      await requeue(m, slot.retryInMs, { sendAttempts: m.sendAttempts - 1 });
+      return null;
+    }
+    const token = await deps.tokens.tokenFor(m.accountId);
+    if (!token) {
+      await update(m, { status: 'queued', sendAttempts: m.sendAttempts - 1 });
+      await deps.accountStatus.markReauthRequired(m.accountId, 'no usable token for sending');
+      return null;
+    }
+    try {
+      const result = await graph.sendMessage(token, account.igUserId, request);
+      await markSent(m, result.messageId);
+      deps.outcomes.inc({ outcome: 'sent' });
+      return m;
+    } catch (error) {
+      return (await handleFailure(m, error)) ? m : null;
+    }
+  }
+
+  /** Answers whether the message is settled (failed or unknown) rather than waiting for another attempt. */
+  async function handleFailure(m: MessageRow, error: unknown): Promise<boolean> {
+    const kind = classifyGraphError(error);
+    const code = isGraphApiError(error) ? error.code : null;
+    const subcode = isGraphApiError(error) ? error.subcode : null;
+    const message = (isGraphApiError(error) ? (error.userMessage ?? error.message) : String(error)).slice(0, 500);
+    deps.outcomes.inc({ outcome: kind });
+    log.warn({ messageId: m.id, kind, code, subcode }, 'send failed');
+    switch (kind) {
+      case 'reauth':
+        await update(m, { status: 'queued', errorCode: code, errorSubcode: subcode, errorMessage: message, sendAttempts: m.sendAttempts - 1 });
+        await deps.accountStatus.markReauthRequired(m.accountId, `send: ${code}/${subcode ?? '-'} ${message}`);
+        return false;
+      case 'throttled': {
+        const waitMs = ((isGraphApiError(error) ? error.retryAfterSeconds : null) ?? 60) * 1000;
+        await db.update(accounts).set({ sendPausedUntil: new Date(now().getTime() + waitMs) }).where(eq(accounts.id, m.accountId));
+        await requeue(m, waitMs, { sendAttempts: m.sendAttempts - 1 });
+        return false;
+      }
+      case 'transient':
+        if (m.sendAttempts < MAX_SEND_ATTEMPTS) {
+          await requeue(m, backoffMs(m.sendAttempts), { errorCode: code, errorSubcode: subcode, errorMessage: message });
+          return false;
+        }
+        await update(m, { status: 'failed', errorCode: code, errorSubcode: subcode, errorMessage: `Gave up after ${m.sendAttempts} attempts: ${message}` }, 'message.updated');
+        return true;
+      case 'unknown_outcome':
+        await update(m, { status: 'unknown', errorCode: code, errorSubcode: subcode, errorMessage: 'Sent, but Instagram’s answer was lost; waiting for confirmation.' }, 'message.updated');
+        return true;
+      default:
+        await update(m, { status: 'failed', errorCode: code, errorSubcode: subcode, errorMessage: message }, 'message.updated');
+        return true;
+    }
+  }
+
+  return { run, markSent };
+}
+export type SendJob = ReturnType<typeof createSendJob>;

@@ -1,0 +1,54 @@
+import { and, eq, lt, or, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import { oauthStates } from '../../db/schema/index.ts';
+import { constantTimeEqual } from '../../shared/crypto/random.ts';
+
+export type OAuthStateRow = typeof oauthStates.$inferSelect;
+
+export type ConsumedState =
+  | { ok: true; row: OAuthStateRow }
+  | { ok: false; why: 'unknown' | 'used' | 'expired' | 'other_browser' };
+
+/** OAuth `state` rows: created at authorize, consumed once at the callback, deleted by a job when expired. */
+export function createOAuthStateRepository(db: Db) {
+  return {
+    async create(values: { state: string; userId: string | null; redirect: string; browserBindingHash: string; expiresAt: Date }) {
+      await db.insert(oauthStates).values({
+        state: values.state,
+        userId: values.userId,
+        redirectUri: values.redirect,
+        browserBindingHash: values.browserBindingHash,
+        expiresAt: values.expiresAt,
+      });
+    },
+
+    /**
+     * Marks the state used, once. The row is locked while it is checked, so two callbacks racing with the same
+     * state cannot both pass; the binding hashes are compared in constant time.
+     */
+    async consume(state: string, bindingHash: string | null, now: Date): Promise<ConsumedState> {
+      return db.transaction(async (tx) => {
+        const [row] = await tx.select().from(oauthStates).where(eq(oauthStates.state, state)).for('update');
+        if (!row) return { ok: false, why: 'unknown' };
+        if (row.consumedAt) return { ok: false, why: 'used' };
+        // Used now, whatever the verdict: a state that failed once must not get a second try.
+        await tx.update(oauthStates).set({ consumedAt: now }).where(eq(oauthStates.state, state));
+        if (row.expiresAt.getTime() <= now.getTime()) return { ok: false, why: 'expired' };
+        if (!bindingHash || !row.browserBindingHash || !constantTimeEqual(bindingHash, row.browserBindingHash)) {
+          return { ok: false, why: 'other_browser' };
+        }
+        return { ok: true, row: { ...row, consumedAt: now } };
+      });
+    },
+
+    /** Removes states that expired before `before`, used or not. */
+    async deleteExpired(before: Date): Promise<number> {
+      const rows = await db
+        .delete(oauthStates)
+        .where(or(lt(oauthStates.expiresAt, before), and(sql`${oauthStates.consumedAt} is not null`, lt(oauthStates.consumedAt, before))))
+        .returning({ state: oauthStates.state });
+      return rows.length;
+    },
+  };
+}
+export type OAuthStateRepository = ReturnType<typeof createOAuthStateRepository>;

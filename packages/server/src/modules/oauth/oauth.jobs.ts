@@ -1,0 +1,14 @@
+import type { Queue } from '../../jobs/queue.ts';
+import type { OAuthStateRepository } from './oauth-state.repository.ts';
+
+/** Expired (and long-used) OAuth states are deleted every hour. */
+export function defineOAuthJobs(queue: Queue, deps: { states: OAuthStateRepository; now: () => Date }) {
+  queue.define<Record<string, never>>({
+    name: 'oauth.cleanup_states',
+    schedule: '11 * * * *',
+    queue: { retryLimit: 3, retryDelay: 60 },
+    handler: async () => {
+      await deps.states.deleteExpired(deps.now());
+    },
+  });
+}

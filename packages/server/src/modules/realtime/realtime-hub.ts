@@ -1,0 +1,111 @@
+import type { RealtimeEvent } from '@threadline/contract';
+import type { Database } from '../../db/client.ts';
+import type { Logger } from '../../shared/logger.ts';
+import type { InboxService } from '../inbox/inbox.service.ts';
+import { REALTIME_CHANNEL, type RealtimeLog, type RealtimeRow } from './realtime-log.ts';
+
+export type RealtimeClient = {
+  accountId: string;
+  /** Receives each event once, in id order. */
+  send(event: RealtimeEvent): void;
+  /** Ends the stream (server shutdown). */
+  end(): void;
+};
+
+const FLUSH_MS = 15;
+
+/**
+ * Fans live updates out to the SSE clients of this process. Notifications are gathered for a few milliseconds,
+ * their rows read and presented once (not once per client), then written to every client of the account.
+ */
+export function createRealtimeHub(deps: { database: Database; log: RealtimeLog; inbox: InboxService; logger: Logger }) {
+  const clients = new Map<string, Set<RealtimeClient>>();
+  let pending: number[] = [];
+  let timer: NodeJS.Timeout | null = null;
+  let unlisten: (() => Promise<void>) | null = null;
+  let highest = 0;
+
+  /** Presents a batch of rows with a few queries per account, however many events it holds. */
+  async function present(rows: RealtimeRow[]): Promise<RealtimeEvent[]> {
+    const str = (v: unknown) => (typeof v === 'string' ? v : null);
+    const out: RealtimeEvent[] = [];
+    for (const [accountId, list] of Map.groupBy(rows, (r) => r.accountId)) {
+      const messageIds = [...new Set(list.map((r) => str(r.payload.message_id)).filter((x): x is string => x !== null))];
+      const conversationIds = [...new Set(list.map((r) => str(r.payload.conversation_id)).filter((x): x is string => x !== null))];
+      let presented: Awaited<ReturnType<InboxService['presentMany']>> = { messages: new Map(), conversations: new Map() };
+      try {
+        presented = await deps.inbox.presentMany(accountId, messageIds, conversationIds);
+      } catch (error) {
+        deps.logger.warn({ err: error, accountId }, 'could not present live updates');
+      }
+      for (const row of list) {
+        const conversationId = str(row.payload.conversation_id);
+        const messageId = str(row.payload.message_id);
+        const data: Record<string, unknown> = { occurred_at: row.payload.occurred_at };
+        if (messageId) data.message = presented.messages.get(messageId) ?? null;
+        if (conversationId) data.conversation = presented.conversations.get(conversationId) ?? null;
+        out.push({ id: row.id, type: row.type, account_id: row.accountId, conversation_id: conversationId, message_id: messageId, data });
+      }
+    }
+    return out.sort((a, b) => a.id - b.id);
+  }
+
+  async function flush() {
+    timer = null;
+    const ids = [...new Set(pending)].sort((a, b) => a - b);
+    pending = [];
+    if (ids.length === 0) return;
+    const rows = (await deps.log.byIds(ids)).filter((r) => (clients.get(r.accountId)?.size ?? 0) > 0);
+    for (const event of await present(rows)) {
+      for (const client of clients.get(event.account_id) ?? []) client.send(event);
+    }
+  }
+
+  function onNotification(payload: string) {
+    const [accountId, rawIds] = payload.split(':');
+    const ids = (rawIds ?? '').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
+    if (!accountId || ids.length === 0) return;
+    highest = Math.max(highest, ...ids);
+    if (!clients.has(accountId)) return;
+    pending.push(...ids);
+    timer ??= setTimeout(() => void flush().catch((e: unknown) => deps.logger.warn({ err: e }, 'live update flush failed')), FLUSH_MS);
+  }
+
+  async function catchUp() {
+    // The listening connection dropped: anything announced meanwhile is read from the log.
+    for (const accountId of clients.keys()) {
+      for (const row of await deps.log.since(accountId, highest)) pending.push(row.id);
+    }
+    await flush();
+  }
+
+  return {
+    async start() {
+      highest = await deps.log.latestId();
+      unlisten = await deps.database.listen(REALTIME_CHANNEL, onNotification, () => void catchUp());
+    },
+    async stop() {
+      if (timer) clearTimeout(timer);
+      for (const set of clients.values()) for (const client of set) client.end();
+      clients.clear();
+      await unlisten?.();
+      unlisten = null;
+    },
+    add(client: RealtimeClient) {
+      const set = clients.get(client.accountId) ?? new Set();
+      set.add(client);
+      clients.set(client.accountId, set);
+    },
+    remove(client: RealtimeClient) {
+      const set = clients.get(client.accountId);
+      set?.delete(client);
+      if (set && set.size === 0) clients.delete(client.accountId);
+    },
+    /** Events after `afterId` for one account, presented (the `Last-Event-ID` replay). */
+    async replay(accountId: string, afterId: number): Promise<RealtimeEvent[]> {
+      return present(await deps.log.since(accountId, afterId));
+    },
+    clientCount: () => [...clients.values()].reduce((n, s) => n + s.size, 0),
+  };
+}
+export type RealtimeHub = ReturnType<typeof createRealtimeHub>;

@@ -1,0 +1,84 @@
+import type { RealtimeEvent } from '@threadline/contract';
+import { z } from 'zod';
+import type { App } from '../../http/server.ts';
+import { requireSession } from '../auth/auth.plugin.ts';
+import type { InboxService } from '../inbox/inbox.service.ts';
+import type { RealtimeHub } from './realtime-hub.ts';
+
+export type RealtimeRoutesOptions = {
+  hub: RealtimeHub;
+  inbox: InboxService;
+  /** Whether the session behind a stream is still valid (checked at every heartbeat: a logout ends the stream). */
+  sessionActive: (tokenHash: string) => Promise<boolean>;
+  heartbeatMs: number;
+};
+
+/**
+ * `GET /api/v1/ui/events`: server-sent events for the session's account (new and changed messages, conversation
+ * changes, account status). A reconnecting client sends `Last-Event-ID` and gets what it missed, without duplicates.
+ */
+export async function realtimeRoutes(app: App, opts: RealtimeRoutesOptions) {
+  app.get(
+    '/api/v1/ui/events',
+    { schema: { querystring: z.object({ last_event_id: z.coerce.number().int().min(0).optional() }) } },
+    async (req, reply) => {
+      const auth = requireSession(req);
+      const accountId = await opts.inbox.accountOf(auth, 'viewer');
+      const header = req.headers['last-event-id'];
+      const resumeFrom = typeof header === 'string' && /^\d+$/.test(header) ? Number(header) : req.query.last_event_id;
+
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+        'x-content-type-options': 'nosniff',
+        'x-request-id': req.id,
+      });
+      res.write('retry: 3000\n\n');
+
+      let lastId = resumeFrom ?? 0;
+      let replaying = true;
+      let closed = false;
+      const queued: RealtimeEvent[] = [];
+      const write = (event: RealtimeEvent) => {
+        if (closed || event.id <= lastId) return;
+        lastId = event.id;
+        res.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+      };
+      const client = {
+        accountId,
+        send: (event: RealtimeEvent) => (replaying ? queued.push(event) : write(event)),
+        end: () => cleanup(),
+      };
+      const heartbeat = setInterval(() => {
+        if (closed) return;
+        res.write(': ping\n\n');
+        opts.sessionActive(auth.tokenHash).then(
+          (ok) => {
+            if (!ok) cleanup();
+          },
+          () => undefined,
+        );
+      }, opts.heartbeatMs);
+      function cleanup() {
+        if (closed) return;
+        closed = true;
+        clearInterval(heartbeat);
+        opts.hub.remove(client);
+        res.end();
+      }
+      req.raw.on('close', cleanup);
+      res.on('error', cleanup);
+
+      opts.hub.add(client);
+      if (resumeFrom !== undefined) {
+        for (const event of await opts.hub.replay(accountId, resumeFrom)) write(event);
+      }
+      replaying = false;
+      for (const event of queued.splice(0)) write(event);
+    },
+  );
+}

@@ -1,0 +1,142 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, login } from '../../../test/app.ts';
+import { createAccount, createUser } from '../../../test/factories.ts';
+import { envelope, inbound, META_ENV, mid, postSigned } from '../../../test/meta.ts';
+import { createSimWorld, type SimWorld } from '../../../test/sim-world.ts';
+
+type SseEvent = { id: number; event: string; data: { type: string; data: { message?: { text: string | null; status: string } } } };
+
+/** A minimal SSE reader over fetch: collects parsed events until stopped. */
+function openStream(url: string, token: string, lastEventId?: number) {
+  const controller = new AbortController();
+  const events: SseEvent[] = [];
+  let ended = false;
+  const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'text/event-stream' };
+  if (lastEventId !== undefined) headers['last-event-id'] = String(lastEventId);
+  const done = fetch(url, { headers, signal: controller.signal })
+    .then(async (res) => {
+      if (!res.body) return;
+      const reader = res.body.getReader();
+      let buffer = '';
+      for (;;) {
+        const { value, done: finished } = await reader.read();
+        if (finished) break;
+        buffer += new TextDecoder().decode(value);
+        let cut: number;
+        while ((cut = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, cut);
+          buffer = buffer.slice(cut + 2);
+          const fields = Object.fromEntries(block.split('\n').filter((l) => !l.startsWith(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]));
+          if (fields.data) events.push({ id: Number(fields.id), event: String(fields.event), data: JSON.parse(String(fields.data)) });
+        }
+      }
+    })
+    .catch(() => undefined)
+    .finally(() => {
+      ended = true;
+    });
+  return {
+    events,
+    isEnded: () => ended,
+    close: async () => {
+      controller.abort();
+      await done;
+    },
+  };
+}
+
+async function until(check: () => boolean, what: string, ms = 10_000) {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('live updates over server-sent events', () => {
+  let w: SimWorld;
+  let base: string;
+  beforeAll(async () => {
+    w = await createSimWorld({ REALTIME_HEARTBEAT_SECONDS: '1' });
+    const address = w.t.app.server.address();
+    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  });
+  afterAll(async () => w.close());
+
+  it('streams a new customer message, and resumes after a reconnect without losing or repeating anything', async () => {
+    const stream = openStream(`${base}/api/v1/ui/events`, w.tokens.viewer);
+    await until(() => w.t.services.realtimeLog !== undefined, 'stream');
+    await new Promise((r) => setTimeout(r, 100));
+    await w.customerWrites('Hello live');
+    await until(() => stream.events.some((e) => e.event === 'message.received'), 'message.received');
+    const received = stream.events.find((e) => e.event === 'message.received');
+    expect(received?.data.data.message?.text).toBe('Hello live');
+    const lastSeen = Math.max(...stream.events.map((e) => e.id));
+    await stream.close();
+
+    await w.customerWrites('While you were away');
+    await w.customerWrites('And again');
+    const resumed = openStream(`${base}/api/v1/ui/events`, w.tokens.viewer, lastSeen);
+    await until(() => resumed.events.filter((e) => e.event === 'message.received').length >= 2, 'missed messages');
+    const texts = resumed.events.filter((e) => e.event === 'message.received').map((e) => e.data.data.message?.text);
+    expect(texts).toEqual(['While you were away', 'And again']);
+    expect(resumed.events.every((e) => e.id > lastSeen)).toBe(true);
+    const ids = resumed.events.map((e) => e.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    await resumed.close();
+  });
+
+  it('a client that disconnects mid-stream gets nothing more, and the server carries on', async () => {
+    const stream = openStream(`${base}/api/v1/ui/events`, w.tokens.viewer);
+    await new Promise((r) => setTimeout(r, 200));
+    await stream.close();
+    await w.customerWrites('nobody listening');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(stream.events.filter((e) => e.data.data.message?.text === 'nobody listening')).toEqual([]);
+  });
+
+  it('ends the stream when the session is logged out', async () => {
+    const { token } = await fetch(`${base}/api/v1/ui/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'viewer', password: 'viewer-password' }),
+    }).then((r) => r.json() as Promise<{ token: string }>);
+    const stream = openStream(`${base}/api/v1/ui/events`, token);
+    await new Promise((r) => setTimeout(r, 200));
+    await fetch(`${base}/api/v1/ui/session`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+    await until(() => stream.isEnded(), 'the stream to end', 5_000);
+    await stream.close();
+  });
+
+  it('refuses a stream without a session', async () => {
+    expect((await fetch(`${base}/api/v1/ui/events`)).status).toBe(401);
+  });
+});
+
+describe('live updates across processes', () => {
+  it('delivers a message ingested by one Threadline process to a stream served by another', async () => {
+    const a = await createTestApp(META_ENV);
+    const b = await createTestApp(META_ENV, { database: a.database });
+    try {
+      await a.startWorkers();
+      await b.startWorkers();
+      await b.app.listen({ port: 0, host: '127.0.0.1' });
+      const address = b.app.server.address();
+      const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+      const user = await createUser(a.database.db, { username: 'watcher', password: 'watcher-password' });
+      const IG = '17841400000077777';
+      await createAccount(a.database.db, { igUserId: IG, members: [{ userId: user.id, role: 'viewer', isPrimary: true }] });
+      const { token } = await login(b, 'watcher', 'watcher-password');
+      const stream = openStream(`${base}/api/v1/ui/events`, token);
+      await new Promise((r) => setTimeout(r, 300));
+      await postSigned(a, envelope(IG, [inbound(IG, '4242', Date.now(), { mid: mid(), text: 'via process A' })]));
+      await a.services.webhookProcessor.runUntilIdle();
+      await until(() => stream.events.some((e) => e.data.data.message?.text === 'via process A'), 'the event on process B');
+      await stream.close();
+    } finally {
+      await b.app.close();
+      await b.services.webhookProcessor.stop();
+      await a.close();
+    }
+  });
+});

@@ -1,0 +1,157 @@
+import { and, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import { queryRows } from '../../db/client.ts';
+import { webhookEvents, WEBHOOK_EVENT_STATUSES } from '../../db/schema/index.ts';
+
+export type WebhookEventStatus = (typeof WEBHOOK_EVENT_STATUSES)[number];
+export type WebhookEventRow = typeof webhookEvents.$inferSelect;
+export type ClaimedEvent = { id: number; body: Buffer; attempts: number };
+
+/**
+ * The raw-event table is also the processing queue: `received` rows are due work; a worker claims a batch with
+ * FOR UPDATE SKIP LOCKED inside its processing transaction, so workers in several processes never take the same
+ * row and a crashed worker's claim ends with its transaction.
+ */
+export function createWebhookEventsRepository(db: Db) {
+  return {
+    /** The one statement between a signed POST and its 200. */
+    async insertRaw(body: Buffer, secretIndex: number): Promise<number> {
+      const [row] = await db
+        .insert(webhookEvents)
+        .values({ body, signatureSecretIndex: secretIndex })
+        .returning({ id: webhookEvents.id });
+      if (!row) throw new Error('insert returned no row');
+      return row.id;
+    },
+
+    /** Claims due events inside the caller's transaction; the claim lasts until it commits or rolls back. */
+    async claimInTx(tx: Db, limit: number, onlyId?: number): Promise<ClaimedEvent[]> {
+      const rows = await queryRows<{ id: string | number; body: Buffer | Uint8Array; attempts: number }>(
+        tx,
+        sql`update webhook_events set attempts = attempts + 1
+            where id in (
+              select id from webhook_events
+              where status = 'received' and next_attempt_at <= now() and (locked_until is null or locked_until < now())
+                ${onlyId === undefined ? sql`` : sql`and id = ${onlyId}`}
+              order by next_attempt_at, id
+              limit ${limit}
+              for update skip locked)
+            returning id, body, attempts`,
+      );
+      return rows.map((r) => ({ id: Number(r.id), body: Buffer.from(r.body), attempts: r.attempts })).sort((a, b) => a.id - b.id);
+    },
+
+    /** Due event ids, without claiming them (to isolate a batch that failed). */
+    async dueIds(limit: number): Promise<number[]> {
+      const rows = await queryRows<{ id: string | number }>(
+        db,
+        sql`select id from webhook_events where status = 'received' and next_attempt_at <= now() and (locked_until is null or locked_until < now())
+            order by next_attempt_at, id limit ${limit}`,
+      );
+      return rows.map((r) => Number(r.id));
+    },
+
+    async finish(
+      id: number,
+      result: { status: Exclude<WebhookEventStatus, 'received'>; accountIgIds: string[]; eventCount: number; error?: string },
+      tx: Db = db,
+    ) {
+      await tx
+        .update(webhookEvents)
+        .set({
+          status: result.status,
+          accountIgIds: result.accountIgIds,
+          eventCount: result.eventCount,
+          lastError: result.error ?? null,
+          processedAt: new Date(),
+          lockedUntil: null,
+        })
+        .where(eq(webhookEvents.id, id));
+    },
+
+    /** Records the outcomes of a processed batch in one statement. */
+    async finishMany(
+      tx: Db,
+      results: { id: number; status: Exclude<WebhookEventStatus, 'received'>; accountIgIds: string[]; eventCount: number; error: string | null }[],
+    ) {
+      if (results.length === 0) return;
+      await tx.execute(sql`
+        update webhook_events w set status = v.status, account_ig_ids = v.ids::jsonb, event_count = v.n, last_error = v.err,
+          processed_at = now(), locked_until = null
+        from (values ${sql.join(
+          results.map((r) => sql`(${r.id}::bigint, ${r.status}, ${JSON.stringify(r.accountIgIds)}, ${r.eventCount}::int, ${r.error})`),
+          sql`, `,
+        )}) as v(id, status, ids, n, err)
+        where w.id = v.id`);
+    },
+
+    async retryLater(id: number, error: string, delayMs: number, tx: Db = db) {
+      await tx
+        .update(webhookEvents)
+        .set({ lastError: error.slice(0, 2000), lockedUntil: null, nextAttemptAt: new Date(Date.now() + delayMs) })
+        .where(eq(webhookEvents.id, id));
+    },
+
+    async list(filter: { status?: WebhookEventStatus; before?: number; limit: number }) {
+      return db
+        .select({
+          id: webhookEvents.id,
+          receivedAt: webhookEvents.receivedAt,
+          status: webhookEvents.status,
+          accountIgIds: webhookEvents.accountIgIds,
+          eventCount: webhookEvents.eventCount,
+          attempts: webhookEvents.attempts,
+          lastError: webhookEvents.lastError,
+          processedAt: webhookEvents.processedAt,
+          sizeBytes: sql<number>`octet_length(${webhookEvents.body})`,
+        })
+        .from(webhookEvents)
+        .where(
+          and(
+            filter.status ? eq(webhookEvents.status, filter.status) : undefined,
+            filter.before ? lt(webhookEvents.id, filter.before) : undefined,
+          ),
+        )
+        .orderBy(desc(webhookEvents.id))
+        .limit(filter.limit);
+    },
+
+    async getBody(id: number) {
+      const [row] = await db.select({ body: webhookEvents.body }).from(webhookEvents).where(eq(webhookEvents.id, id));
+      return row?.body;
+    },
+
+    /** Puts events back in the queue: the given ids, or every event of these statuses received since a time. */
+    async requeue(filter: { ids?: number[]; statuses?: WebhookEventStatus[]; since?: Date; accountIgId?: string }) {
+      const rows = await db
+        .update(webhookEvents)
+        .set({ status: 'received', nextAttemptAt: new Date(), lockedUntil: null, attempts: 0 })
+        .where(
+          and(
+            filter.ids ? inArray(webhookEvents.id, filter.ids) : undefined,
+            filter.statuses ? inArray(webhookEvents.status, filter.statuses) : undefined,
+            filter.since ? gte(webhookEvents.receivedAt, filter.since) : undefined,
+            filter.accountIgId ? sql`${webhookEvents.accountIgIds} @> ${JSON.stringify([filter.accountIgId])}::jsonb` : undefined,
+          ),
+        )
+        .returning({ id: webhookEvents.id });
+      return rows.length;
+    },
+
+    async deleteOlderThan(cutoff: Date) {
+      const rows = await db
+        .delete(webhookEvents)
+        .where(and(lt(webhookEvents.receivedAt, cutoff), sql`${webhookEvents.status} <> 'received'`))
+        .returning({ id: webhookEvents.id });
+      return rows.length;
+    },
+
+    async countByStatus() {
+      return queryRows<{ status: WebhookEventStatus; n: number }>(
+        db,
+        sql`select status, count(*)::int as n from webhook_events group by status`,
+      );
+    },
+  };
+}
+export type WebhookEventsRepository = ReturnType<typeof createWebhookEventsRepository>;

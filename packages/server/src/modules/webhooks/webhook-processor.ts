@@ -1,0 +1,146 @@
+import type { Db } from '../../db/client.ts';
+import type { Logger } from '../../shared/logger.ts';
+import type { IngestService, ProcessOutcome } from './ingest.service.ts';
+import type { WebhookEventsRepository } from './webhook-events.repository.ts';
+
+export type ProcessorOptions = {
+  db: Db;
+  repo: WebhookEventsRepository;
+  ingest: IngestService;
+  log: Logger;
+  concurrency: number;
+  maxAttempts: number;
+  batchSize?: number;
+  idlePollMs?: number;
+};
+
+/** Back-off between attempts of one raw event: 2 s, 10 s, 1 min, 5 min, 30 min, 2 h, … */
+export function retryDelayMs(attempt: number): number {
+  const steps = [2_000, 10_000, 60_000, 300_000, 1_800_000, 7_200_000];
+  return steps[Math.min(attempt - 1, steps.length - 1)] ?? 7_200_000;
+}
+
+/**
+ * Workers that drain `received` raw events. One round is one transaction: claim a batch (FOR UPDATE SKIP LOCKED,
+ * so workers in several processes never take the same row, and a crashed worker's claim simply ends with its
+ * transaction), apply every event, record every outcome, commit once. If a batch throws, its events are taken one
+ * by one, so a poison event is retried with back-off and finally marked `failed` without holding up the others.
+ */
+export function createWebhookProcessor(opts: ProcessorOptions) {
+  const batchSize = opts.batchSize ?? 25;
+  const idlePollMs = opts.idlePollMs ?? 250;
+  let running = false;
+  const loops: Promise<void>[] = [];
+  const sleepers = new Set<() => void>();
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        sleepers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      sleepers.add(done);
+    });
+
+  async function record(tx: Db, id: number, attempts: number, outcome: ProcessOutcome) {
+    if (outcome.status === 'retry') {
+      await opts.repo.retryLater(id, outcome.reason, retryDelayMs(attempts), tx);
+      return;
+    }
+    await opts.repo.finish(id, { status: outcome.status, accountIgIds: outcome.accountIgIds, eventCount: outcome.eventCount, ...(outcome.note ? { error: outcome.note } : {}) }, tx);
+  }
+
+  /** One transaction over a batch; answers how many events it took, or throws (nothing of the batch is kept). */
+  async function round(limit: number, onlyId?: number): Promise<number> {
+    return opts.db.transaction(async (tx) => {
+      const claimed = await opts.repo.claimInTx(tx, limit, onlyId);
+      if (claimed.length === 0) return 0;
+      const outcomes = await opts.ingest.processBatch(tx, claimed, opts.maxAttempts);
+      const finished = [];
+      for (const event of claimed) {
+        const outcome = outcomes.get(event.id);
+        if (!outcome) continue;
+        if (outcome.status === 'retry') await record(tx, event.id, event.attempts, outcome);
+        else finished.push({ id: event.id, status: outcome.status, accountIgIds: outcome.accountIgIds, eventCount: outcome.eventCount, error: outcome.note ?? null });
+      }
+      await opts.repo.finishMany(tx, finished);
+      return claimed.length;
+    });
+  }
+
+  /** A batch failed: take its events alone; the one that still throws is retried later, then failed. */
+  async function isolate(limit: number) {
+    for (const id of await opts.repo.dueIds(limit)) {
+      try {
+        await round(1, id);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        opts.log.warn({ eventId: id, err: error }, 'webhook event processing failed');
+        await opts.db.transaction(async (tx) => {
+          const [event] = await opts.repo.claimInTx(tx, 1, id);
+          if (!event) return;
+          if (event.attempts >= opts.maxAttempts) {
+            await opts.repo.finish(id, { status: 'failed', accountIgIds: [], eventCount: 0, error: message.slice(0, 2000) }, tx);
+          } else {
+            await opts.repo.retryLater(id, message, retryDelayMs(event.attempts), tx);
+          }
+        });
+      }
+    }
+  }
+
+  async function step(): Promise<number> {
+    try {
+      return await round(batchSize);
+    } catch (error) {
+      opts.log.warn({ err: error }, 'a webhook batch failed: processing its events one by one');
+      await isolate(batchSize);
+      return 1;
+    }
+  }
+
+  async function loop() {
+    while (running) {
+      let took: number;
+      try {
+        took = await step();
+      } catch (error) {
+        if (running) opts.log.warn({ err: error }, 'could not process webhook events');
+        await sleep(1_000);
+        continue;
+      }
+      if (took < batchSize) await sleep(idlePollMs);
+    }
+  }
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      for (let i = 0; i < opts.concurrency; i += 1) loops.push(loop());
+    },
+    /** Processes every due event now, in the calling task (the CLI's `webhooks reprocess --wait`, tests). */
+    async runUntilIdle(): Promise<number> {
+      let total = 0;
+      for (;;) {
+        const took = await step();
+        if (took === 0) return total;
+        total += took;
+      }
+    },
+    /** New work arrived in this process: wake one idle loop now (the others keep polling). */
+    wake() {
+      const [first] = sleepers;
+      first?.();
+    },
+    /** Lets the current rounds finish, then stops. */
+    async stop() {
+      running = false;
+      for (const wake of [...sleepers]) wake();
+      await Promise.allSettled(loops.splice(0));
+    },
+  };
+}
+export type WebhookProcessor = ReturnType<typeof createWebhookProcessor>;

@@ -1,0 +1,161 @@
+import { z } from 'zod';
+import type { App } from '../../http/server.ts';
+import { errorBody } from '../../http/server.ts';
+import { verifyMetaSignature, verifySubscriptionHandshake } from '../../instagram/webhook-signature.ts';
+import type { Counter } from '../../shared/metrics.ts';
+import { notFound } from '../../shared/errors.ts';
+import type { WebhookEventsRepository } from './webhook-events.repository.ts';
+
+export type WebhookRoutesOptions = {
+  repo: WebhookEventsRepository;
+  appSecrets: string[];
+  verifyToken: string | undefined;
+  bodyLimitBytes: number;
+  ackTimeoutMs: number;
+  /** Wakes this process's workers after an event is stored. */
+  onStored: () => void;
+  received: Counter;
+};
+
+class AckTimeout extends Error {}
+
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new AckTimeout()), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Meta's endpoint. The raw bytes are verified (X-Hub-Signature-256, constant time, every configured secret) and
+ * stored in one statement before the 200; when the database cannot take them in time the answer is 503 so Meta
+ * retries. Processing happens afterwards, in the workers.
+ */
+export async function instagramWebhookRoutes(app: App, opts: WebhookRoutesOptions) {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: opts.bodyLimitBytes }, (_req, body, done) => {
+    done(null, body);
+  });
+
+  app.get('/webhooks/instagram', { config: { auth: 'public' } }, async (req, reply) => {
+    const challenge = verifySubscriptionHandshake(req.query, opts.verifyToken ?? '');
+    if (challenge === null) {
+      req.log.warn('webhook verification handshake refused');
+      return reply.code(403).type('application/json').send(errorBody('webhooks.verification_failed', 'Verification failed.', req.id));
+    }
+    return reply.code(200).type('text/plain').send(challenge);
+  });
+
+  app.post('/webhooks/instagram', { config: { auth: 'public' }, bodyLimit: opts.bodyLimitBytes }, async (req, reply) => {
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    if (opts.appSecrets.length === 0) {
+      opts.received.inc({ outcome: 'not_configured' });
+      req.log.error('webhook refused: no app secret configured (INSTAGRAM_OAUTH_CLIENT_SECRET / INSTAGRAM_APP_SECRET / META_APP_SECRET)');
+      return reply.code(503).send(errorBody('webhooks.not_configured', 'Webhook signature secret is not configured.', req.id));
+    }
+    const header = req.headers['x-hub-signature-256'];
+    const check = verifyMetaSignature(raw, typeof header === 'string' ? header : undefined, opts.appSecrets);
+    if (!check.ok) {
+      opts.received.inc({ outcome: `signature_${check.reason}` });
+      req.log.warn({ reason: check.reason, bytes: raw.length }, 'webhook refused: bad signature');
+      return reply.code(401).send(errorBody('webhooks.invalid_signature', 'Missing or invalid X-Hub-Signature-256.', req.id));
+    }
+    try {
+      const id = await within(opts.repo.insertRaw(raw, check.secretIndex), opts.ackTimeoutMs);
+      opts.received.inc({ outcome: 'stored' });
+      req.log.debug({ webhookEventId: id, secretIndex: check.secretIndex }, 'webhook stored');
+    } catch (error) {
+      opts.received.inc({ outcome: 'unavailable' });
+      req.log.error({ err: error instanceof AckTimeout ? 'timeout' : error }, 'webhook not stored: answering 503 so Meta retries');
+      return reply.code(503).header('retry-after', '5').send(errorBody('webhooks.unavailable', 'Temporarily unable to accept the event.', req.id));
+    }
+    opts.onStored();
+    return reply.code(200).type('text/plain').send('EVENT_RECEIVED');
+  });
+}
+
+const statusSchema = z.enum(['received', 'processed', 'failed', 'invalid', 'unrouted', 'unhandled']);
+
+export const webhookEventSchema = z.object({
+  id: z.number(),
+  received_at: z.string(),
+  status: statusSchema,
+  account_ig_ids: z.array(z.string()),
+  event_count: z.number().nullable(),
+  attempts: z.number(),
+  last_error: z.string().nullable(),
+  processed_at: z.string().nullable(),
+  size_bytes: z.number(),
+});
+
+/** Instance administrators see failed and unrouted events and put them back in the queue. */
+export async function webhookAdminRoutes(app: App, opts: { repo: WebhookEventsRepository; requireAdmin: (req: import('fastify').FastifyRequest) => unknown; onRequeued: () => void }) {
+  app.get(
+    '/api/v1/admin/webhook-events',
+    {
+      schema: {
+        querystring: z.object({
+          status: statusSchema.optional(),
+          before: z.coerce.number().int().positive().optional(),
+          limit: z.coerce.number().int().min(1).max(200).default(50),
+        }),
+        response: { 200: z.object({ events: z.array(webhookEventSchema), next_before: z.number().nullable() }) },
+      },
+    },
+    async (req) => {
+      opts.requireAdmin(req);
+      const rows = await opts.repo.list({ status: req.query.status, before: req.query.before, limit: req.query.limit });
+      const events = rows.map((r) => ({
+        id: r.id,
+        received_at: r.receivedAt.toISOString(),
+        status: r.status,
+        account_ig_ids: r.accountIgIds ?? [],
+        event_count: r.eventCount,
+        attempts: r.attempts,
+        last_error: r.lastError,
+        processed_at: r.processedAt?.toISOString() ?? null,
+        size_bytes: Number(r.sizeBytes),
+      }));
+      const last = events.at(-1);
+      return { events, next_before: events.length === req.query.limit && last ? last.id : null };
+    },
+  );
+
+  app.get(
+    '/api/v1/admin/webhook-events/:id',
+    { schema: { params: z.object({ id: z.coerce.number().int().positive() }), response: { 200: z.object({ id: z.number(), body: z.string() }) } } },
+    async (req) => {
+      opts.requireAdmin(req);
+      const body = await opts.repo.getBody(req.params.id);
+      if (!body) throw notFound('webhooks.event_not_found', 'No such webhook event.');
+      return { id: req.params.id, body: body.toString('utf8') };
+    },
+  );
+
+  app.post(
+    '/api/v1/admin/webhook-events/reprocess',
+    {
+      schema: {
+        body: z
+          .strictObject({
+            ids: z.array(z.number().int().positive()).max(1000).optional(),
+            status: z.enum(['failed', 'unrouted', 'invalid', 'unhandled', 'processed']).optional(),
+            since: z.iso.datetime({ offset: true }).optional(),
+          })
+          .refine((b) => b.ids || b.status || b.since, 'give ids, a status or a since time'),
+        response: { 200: z.object({ requeued: z.number() }) },
+      },
+    },
+    async (req) => {
+      opts.requireAdmin(req);
+      const requeued = await opts.repo.requeue({
+        ids: req.body.ids,
+        statuses: req.body.status ? [req.body.status] : undefined,
+        since: req.body.since ? new Date(req.body.since) : undefined,
+      });
+      opts.onRequeued();
+      return { requeued };
+    },
+  );
+}

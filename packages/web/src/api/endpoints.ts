@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import {
+  accountListSchema,
+  accountMemberListSchema,
+  accountMemberSchema,
+  adminUserListSchema,
+  adminUserSchema,
+  apiKeyListSchema,
+  apiKeySchema,
+  conversationListSchema,
+  conversationSchema,
+  createdApiKeySchema,
+  currentUserSchema,
+  messageListSchema,
+  messageSchema,
+  sessionResponseSchema,
+  setupStatusSchema,
+  unlinkResultSchema,
+  type AccountRole,
+  type ApiKeyScope,
+  type SendMessageBody,
+} from '@threadline/contract';
+import type { ApiClient } from './client.ts';
+import {
+  accountCrmSchema,
+  crmTestResultSchema,
+  deliveryListSchema,
+  deliverySchema,
+  okSchema,
+  recoverResultSchema,
+  requeuedSchema,
+  uploadSchema,
+  webhookEventListSchema,
+  webhookSecretSchema,
+} from './schemas.ts';
+
+const anything = z.unknown();
+const enc = encodeURIComponent;
+
+/** Every HTTP route the web app calls, typed by the contract. */
+export function createEndpoints(api: ApiClient) {
+  const acc = (id: string) => `/api/v1/accounts/${enc(id)}`;
+  return {
+    auth: {
+      login: (username: string, password: string) =>
+        api.request('POST', '/api/v1/ui/session', { schema: sessionResponseSchema, body: { username, password }, allowUnauthorized: true }),
+      logout: () => api.request('DELETE', '/api/v1/ui/session', { schema: okSchema, allowUnauthorized: true }),
+      me: () => api.request('GET', '/api/v1/ui/me', { schema: currentUserSchema, allowUnauthorized: true }),
+      switchAccount: (accountId: string) =>
+        api.request('POST', '/api/v1/ui/session/switch', { schema: sessionResponseSchema, body: { account_id: accountId } }),
+      setupStatus: () => api.request('GET', '/api/v1/setup', { schema: setupStatusSchema, allowUnauthorized: true }),
+      setup: (username: string, password: string) =>
+        api.request('POST', '/api/v1/setup', { schema: sessionResponseSchema, body: { username, password }, allowUnauthorized: true }),
+    },
+    accounts: {
+      list: () => api.request('GET', '/api/v1/accounts/me', { schema: accountListSchema }),
+      setPrimary: (id: string) => api.request('POST', `${acc(id)}/set-primary`, { schema: anything }),
+      unlink: (id: string) => api.request('DELETE', `${acc(id)}/unlink`, { schema: unlinkResultSchema }),
+      members: (id: string) => api.request('GET', `${acc(id)}/members`, { schema: accountMemberListSchema }),
+      addMember: (id: string, username: string, role: AccountRole) =>
+        api.request('POST', `${acc(id)}/members`, { schema: accountMemberSchema, body: { username, role } }),
+      updateMember: (id: string, userId: string, role: AccountRole) =>
+        api.request('PATCH', `${acc(id)}/members/${enc(userId)}`, { schema: accountMemberSchema, body: { role } }),
+      removeMember: (id: string, userId: string) => api.request('DELETE', `${acc(id)}/members/${enc(userId)}`, { schema: anything }),
+    },
+    apiKeys: {
+      list: (id: string) => api.request('GET', `${acc(id)}/api-keys`, { schema: apiKeyListSchema }),
+      create: (id: string, name: string, scopes: ApiKeyScope[]) =>
+        api.request('POST', `${acc(id)}/api-keys`, { schema: createdApiKeySchema, body: { name, scopes } }),
+      revoke: (id: string, keyId: string) => api.request('DELETE', `${acc(id)}/api-keys/${enc(keyId)}`, { schema: apiKeySchema }),
+    },
+    crm: {
+      get: (id: string) => api.request('GET', `${acc(id)}/crm`, { schema: accountCrmSchema }),
+      setUrl: (id: string, url: string | null) => api.request('PATCH', acc(id), { schema: accountCrmSchema, body: { crm_webhook_url: url } }),
+      secret: (id: string) => api.request('GET', `${acc(id)}/webhook-secret`, { schema: webhookSecretSchema }),
+      rotateSecret: (id: string) => api.request('POST', `${acc(id)}/webhook-secret/rotate`, { schema: webhookSecretSchema }),
+      test: (id: string) => api.request('POST', `${acc(id)}/crm/test`, { schema: crmTestResultSchema }),
+      deliveries: (id: string, query: { status?: string; cursor?: string }) =>
+        api.request('GET', `${acc(id)}/crm/deliveries`, { schema: deliveryListSchema, query: { ...query, limit: 50 } }),
+      retry: (id: string, deliveryId: string) => api.request('POST', `${acc(id)}/crm/deliveries/${enc(deliveryId)}/retry`, { schema: deliverySchema }),
+      recover: (id: string, since: string) => api.request('POST', `${acc(id)}/crm/recover`, { schema: recoverResultSchema, body: { since } }),
+    },
+    admin: {
+      users: () => api.request('GET', '/api/v1/admin/users', { schema: adminUserListSchema }),
+      createUser: (username: string, password: string, isAdmin: boolean) =>
+        api.request('POST', '/api/v1/admin/users', { schema: adminUserSchema, body: { username, password, is_admin: isAdmin } }),
+      updateUser: (id: string, patch: { disabled?: boolean; is_admin?: boolean }) =>
+        api.request('PATCH', `/api/v1/admin/users/${enc(id)}`, { schema: adminUserSchema, body: patch }),
+      webhookEvents: (status: string | undefined) =>
+        api.request('GET', '/api/v1/admin/webhook-events', { schema: webhookEventListSchema, query: { status, limit: 50 } }),
+      reprocess: (ids: number[]) => api.request('POST', '/api/v1/admin/webhook-events/reprocess', { schema: requeuedSchema, body: { ids } }),
+    },
+    inbox: {
+      conversations: (query: { filter: string; q?: string; cursor?: string; limit?: number }, signal?: AbortSignal) =>
+        api.request('GET', '/api/v1/ui/conversations', { schema: conversationListSchema, query: { ...query, limit: query.limit ?? 50 }, ...(signal ? { signal } : {}) }),
+      messages: (conversationId: string, cursor?: string) =>
+        api.request('GET', `/api/v1/ui/conversations/${enc(conversationId)}/messages`, { schema: messageListSchema, query: { cursor, limit: 50 } }),
+      send: (conversationId: string, body: SendMessageBody, idempotencyKey: string) =>
+        api.request('POST', `/api/v1/ui/conversations/${enc(conversationId)}/messages`, {
+          schema: messageSchema,
+          body,
+          headers: { 'idempotency-key': idempotencyKey },
+        }),
+      retry: (conversationId: string, messageId: string) =>
+        api.request('POST', `/api/v1/ui/conversations/${enc(conversationId)}/messages/${enc(messageId)}/retry`, { schema: messageSchema }),
+      markRead: (conversationId: string) => api.request('POST', `/api/v1/ui/conversations/${enc(conversationId)}/read`, { schema: anything }),
+      react: (conversationId: string, messageId: string, reaction: string) =>
+        api.request('POST', `/api/v1/ui/conversations/${enc(conversationId)}/messages/${enc(messageId)}/reactions`, { schema: anything, body: { reaction } }),
+      unreact: (conversationId: string, messageId: string) =>
+        api.request('DELETE', `/api/v1/ui/conversations/${enc(conversationId)}/messages/${enc(messageId)}/reactions`, { schema: anything }),
+      upload: (file: File) => api.request('POST', '/api/v1/ui/uploads', { schema: uploadSchema, file }),
+      conversation: (id: string) => api.request('GET', `/api/v1/ui/conversations/${enc(id)}`, { schema: conversationSchema }),
+    },
+  };
+}
+
+export type Endpoints = ReturnType<typeof createEndpoints>;

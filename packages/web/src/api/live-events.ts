@@ -1,0 +1,97 @@
+import { realtimeEventSchema, type RealtimeEvent } from '@threadline/contract';
+
+export type LiveStatus = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+export type LiveConnection = { close(): void };
+
+export type LiveOptions = {
+  url?: string;
+  onEvent(event: RealtimeEvent): void;
+  onStatus(status: LiveStatus): void;
+  /** Each time the stream opens: callers refresh what they show (changes made before it opened reached no stream). */
+  onResync(): void;
+  /** The EventSource constructor (tests pass a fake). */
+  EventSourceImpl?: typeof EventSource;
+};
+
+const EVENT_TYPES = [
+  'message.received',
+  'message.sent',
+  'message.updated',
+  'message.deleted',
+  'message.status',
+  'reaction.added',
+  'reaction.removed',
+  'conversation.created',
+  'conversation.updated',
+  'conversation.read',
+  'account.connected',
+  'account.reauth_required',
+  'account.disconnected',
+];
+
+/**
+ * The live-update stream (`GET /api/v1/ui/events`). The browser's EventSource resumes with Last-Event-ID by itself;
+ * when the stream is closed for good (server restart, session switch), we open a new one after a back-off and ask
+ * the caller to resync. Events at or below the last id seen are dropped, so a replay never shows twice.
+ */
+export function connectLiveEvents(opts: LiveOptions): LiveConnection {
+  const Impl = opts.EventSourceImpl ?? EventSource;
+  const url = opts.url ?? '/api/v1/ui/events';
+  let source: EventSource | null = null;
+  let lastId = 0;
+  let closed = false;
+  let attempts = 0;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+
+  const handle = (raw: MessageEvent<string>) => {
+    let json: unknown;
+    try {
+      json = JSON.parse(raw.data);
+    } catch {
+      return;
+    }
+    const parsed = realtimeEventSchema.safeParse(json);
+    if (!parsed.success) return;
+    if (parsed.data.id <= lastId) return;
+    lastId = parsed.data.id;
+    opts.onEvent(parsed.data);
+  };
+
+  const open = (resync: boolean) => {
+    if (closed) return;
+    opts.onStatus(resync ? 'reconnecting' : 'connecting');
+    // A new stream resumes after the last event seen (the server also reads ?last_event_id=).
+    const es = new Impl(resync && lastId > 0 ? `${url}?last_event_id=${lastId}` : url, { withCredentials: true });
+    source = es;
+    es.onopen = () => {
+      attempts = 0;
+      opts.onStatus('open');
+      // Whatever changed between the caller's last load and this moment reached no stream: catch up once.
+      opts.onResync();
+    };
+    es.onmessage = handle;
+    for (const type of EVENT_TYPES) es.addEventListener(type, handle);
+    es.onerror = () => {
+      if (closed) return;
+      if (es.readyState === Impl.CLOSED) {
+        opts.onStatus('reconnecting');
+        attempts += 1;
+        const delay = Math.min(30_000, 1000 * 2 ** Math.min(attempts, 5));
+        timer = setTimeout(() => open(true), delay);
+      } else {
+        opts.onStatus('reconnecting');
+      }
+    };
+  };
+  open(false);
+
+  return {
+    close() {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      source?.close();
+      opts.onStatus('closed');
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import { existsSync } from 'node:fs';
+import { defineConfig } from 'vitest/config';
+import vue from '@vitejs/plugin-vue';
+
+// Five suites. `server` holds every test that touches the database; `.ci/run` runs it a second time
+// with TEST_DATABASE_URL pointing at a real PostgreSQL server (`npm run test:db`).
+const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const browserSuite = process.env.CI === 'true' || existsSync(chromium);
+if (!browserSuite) {
+  console.warn(`Browser suite (e2e) left out: no Chromium at ${chromium}. Install it with "apt-get install -y chromium" (CI always runs it).`);
+}
+
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: 'contract', include: ['packages/contract/src/**/*.test.ts'] } },
+      { test: { name: 'sim', include: ['packages/instagram-sim/**/*.test.ts'], testTimeout: 60_000 } },
+      {
+        test: {
+          name: 'server',
+          include: ['packages/server/**/*.test.ts'],
+          // Generous bounds against hangs, not performance limits: a loaded 2-core CI machine is slow.
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
+      // The web app's stores and components, in a simulated DOM.
+      { plugins: [vue()], test: { name: 'web', include: ['packages/web/src/**/*.test.ts'], environment: 'happy-dom' } },
+      // The web app in Debian's Chromium (playwright-core) against the built app, a real server and the simulator.
+      // Always in CI (.ci/run installs Chromium); on a laptop without Chromium it is left out, saying so.
+      ...(browserSuite ? [{
+        test: {
+          name: 'e2e',
+          include: ['e2e/**/*.test.ts'],
+          testTimeout: 90_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+          globalSetup: ['e2e/global-setup.ts'],
+        },
+      }] : []),
+    ],
+  },
+});
