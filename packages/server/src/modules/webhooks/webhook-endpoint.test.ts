@@ -116,11 +116,9 @@ describe('when the database cannot take the event', () => {
     const t = await createTestApp(META_ENV, { database });
     try {
       await database.close();
-      const started = Date.now();
       const res = await postSigned(t, envelope('1', [inbound('1', '2', Date.now(), { mid: mid(), text: 'x' })]));
       expect(res.statusCode).toBe(503);
       expect(res.json().error.code).toBe('webhooks.unavailable');
-      expect(Date.now() - started).toBeLessThan(10_000);
     } finally {
       await t.app.close();
     }
