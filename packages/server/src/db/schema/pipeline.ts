@@ -89,8 +89,9 @@ export const crmDeliveries = pgTable(
     index('crm_deliveries_due_idx')
       .on(t.status, t.nextAttemptAt)
       .where(sql`${t.status} = 'pending'`),
+    // the claim's order (next attempt, then id) straight from the index: a claim reads only the rows it takes
     index('crm_deliveries_account_due_idx')
-      .on(t.accountId, t.nextAttemptAt)
+      .on(t.accountId, t.nextAttemptAt, t.id)
       .where(sql`${t.status} = 'pending'`),
     index('crm_deliveries_account_locked_idx')
       .on(t.accountId)

@@ -27,14 +27,34 @@ export function serializePayload(payload: Record<string, unknown>): string {
   return JSON.stringify({ type, version, id, created_at, data, ...rest });
 }
 
-/** Makes one attempt of a claimed delivery and writes its outcome, the next attempt and the endpoint's health. */
-export async function deliverClaimed(deps: DeliveryDeps, claimed: ClaimedDelivery): Promise<void> {
-  const { repo } = deps;
-  const [delivery, account] = await Promise.all([repo.getDelivery(claimed.accountId, claimed.id), repo.getAccount(claimed.accountId)]);
+/** A claimed delivery with its rows, read for the whole claimed batch at once. */
+export type PreparedDelivery = { claimed: ClaimedDelivery; delivery: DeliveryRow | undefined; account: AccountRow | undefined };
+
+/** What one attempt came to; `result` is null when there was nothing to send (cancelled, endpoint gone). */
+export type AttemptedDelivery = {
+  claimed: ClaimedDelivery;
+  delivery: DeliveryRow;
+  account: AccountRow;
+  result: AttemptResult | null;
+  at: Date;
+};
+
+/** Claims due deliveries and reads their rows: three statements for the whole batch. */
+export async function claimAndPrepare(
+  deps: Pick<DeliveryDeps, 'repo'>,
+  opts: Parameters<CrmRepository['claimDue']>[0],
+): Promise<PreparedDelivery[]> {
+  const claimed = await deps.repo.claimDue(opts);
+  const { deliveries, accounts } = await deps.repo.loadClaimed(claimed);
+  return claimed.map((c) => ({ claimed: c, delivery: deliveries.get(c.id), account: accounts.get(c.accountId) }));
+}
+
+/** Makes one attempt of a prepared delivery (the HTTP part only; `recordOutcomes` writes what came of it). */
+export async function attemptDelivery(deps: DeliveryDeps, prepared: PreparedDelivery): Promise<AttemptedDelivery | { claimed: ClaimedDelivery; result: null }> {
+  const { claimed, delivery, account } = prepared;
   if (!delivery || delivery.status !== 'pending' || !account || account.crmWebhookUrl === null || account.crmDisabledAt !== null) {
     // cancelled, or the endpoint went away between the claim and now: nothing to send
-    await repo.finishDelivery(claimed.id, {});
-    return;
+    return { claimed, result: null };
   }
   const now = deps.now();
   let result: AttemptResult;
@@ -59,68 +79,94 @@ export async function deliverClaimed(deps: DeliveryDeps, claimed: ClaimedDeliver
       retryAfterMs: null,
     };
   }
-  await recordOutcome(deps, { delivery, account, attemptNumber: claimed.attemptCount, result, at: now });
+  return { claimed, delivery, account, result, at: now };
 }
 
-export async function recordOutcome(
-  deps: DeliveryDeps,
-  input: { delivery: DeliveryRow; account: AccountRow; attemptNumber: number; result: AttemptResult; at: Date },
-): Promise<void> {
-  const { delivery, account, result, at } = input;
+/** Makes one attempt of a claimed delivery and writes its outcome (tools and tests; the dispatcher batches). */
+export async function deliverClaimed(deps: DeliveryDeps, claimed: ClaimedDelivery): Promise<void> {
+  const { deliveries, accounts } = await deps.repo.loadClaimed([claimed]);
+  const attempted = await attemptDelivery(deps, { claimed, delivery: deliveries.get(claimed.id), account: accounts.get(claimed.accountId) });
+  await recordOutcomes(deps, [attempted]);
+}
+
+/**
+ * Writes what came of a batch of attempts in one transaction: every attempt row in one insert, every success in
+ * one update, each failure's next attempt and the endpoints' health; every claim of the batch is released.
+ */
+export async function recordOutcomes(deps: DeliveryDeps, outcomes: readonly (AttemptedDelivery | { claimed: ClaimedDelivery; result: null })[]): Promise<void> {
   const finishedAt = deps.now();
-  deps.metrics.attempt(result.outcome, result.durationMs);
-  const common = { lastAttemptAt: at, lastStatusCode: result.statusCode, lastError: result.error };
-  let disableReason: string | null = null;
+  const attempted = outcomes.filter((o): o is AttemptedDelivery => o.result !== null);
+  const skipped = outcomes.filter((o) => o.result === null).map((o) => o.claimed.id);
+  const succeeded = attempted.filter((o) => o.result?.verdict === 'success');
+  const disabled: { accountId: string; reason: string; gone: boolean }[] = [];
 
   await deps.db.transaction(async (tx) => {
-    await deps.repo.insertAttempt(
-      {
+    await deps.repo.releaseClaims(skipped, tx);
+    await deps.repo.insertAttempts(
+      attempted.map(({ delivery, result, at }) => ({
         deliveryId: delivery.id,
         attemptedAt: at,
-        statusCode: result.statusCode,
-        durationMs: result.durationMs,
-        error: result.error,
-        responseExcerpt: result.responseExcerpt,
-      },
+        statusCode: result?.statusCode ?? null,
+        durationMs: result?.durationMs ?? 0,
+        error: result?.error ?? null,
+        responseExcerpt: result?.responseExcerpt ?? null,
+      })),
       tx,
     );
-    if (result.verdict === 'success') {
-      await deps.repo.finishDelivery(delivery.id, { ...common, status: 'succeeded', succeededAt: finishedAt, nextAttemptAt: null }, tx);
-      if (account.crmFailingSince !== null) await deps.repo.updateAccount(account.id, { crmFailingSince: null }, tx);
-      return;
-    }
-    if (result.verdict === 'gone') {
-      // kept pending: re-enabling the endpoint sends it
-      await deps.repo.finishDelivery(delivery.id, { ...common, nextAttemptAt: finishedAt }, tx);
-      disableReason = `The endpoint answered 410 Gone at ${finishedAt.toISOString()}; set the URL again to re-enable it.`;
-    } else {
-      const delay = nextRetryDelayMs(deps.settings.retryScheduleMs, input.attemptNumber, {
+    await deps.repo.finishSucceeded(
+      succeeded.map((o) => ({ id: o.delivery.id, at: o.at, finishedAt, statusCode: o.result?.statusCode ?? null })),
+      tx,
+    );
+    const recovered = new Set(succeeded.filter((o) => o.account.crmFailingSince !== null).map((o) => o.account.id));
+    for (const accountId of recovered) await deps.repo.updateAccount(accountId, { crmFailingSince: null }, tx);
+
+    const failingSince = new Map<string, Date>();
+    for (const o of attempted) {
+      const result = o.result;
+      if (!result || result.verdict === 'success') continue;
+      const { delivery, account, at } = o;
+      const common = { lastAttemptAt: at, lastStatusCode: result.statusCode, lastError: result.error };
+      if (result.verdict === 'gone') {
+        // kept pending: re-enabling the endpoint sends it
+        await deps.repo.finishDelivery(delivery.id, { ...common, nextAttemptAt: finishedAt }, tx);
+        disabled.push({ accountId: account.id, gone: true, reason: `The endpoint answered 410 Gone at ${finishedAt.toISOString()}; set the URL again to re-enable it.` });
+        continue;
+      }
+      const delay = nextRetryDelayMs(deps.settings.retryScheduleMs, o.claimed.attemptCount, {
         retryAfterMs: result.retryAfterMs,
         ...(deps.random ? { random: deps.random } : {}),
       });
       await deps.repo.finishDelivery(
         delivery.id,
-        delay === null
-          ? { ...common, status: 'failed', nextAttemptAt: null }
-          : { ...common, nextAttemptAt: new Date(finishedAt.getTime() + delay) },
+        delay === null ? { ...common, status: 'failed', nextAttemptAt: null } : { ...common, nextAttemptAt: new Date(finishedAt.getTime() + delay) },
         tx,
       );
       if (delay === null) deps.metrics.givenUp();
-      const failingSince = account.crmFailingSince ?? at;
-      if (account.crmFailingSince === null) await deps.repo.updateAccount(account.id, { crmFailingSince: at }, tx);
-      if (finishedAt.getTime() - failingSince.getTime() >= deps.settings.disableAfterMs) {
-        const hours = Math.round((finishedAt.getTime() - failingSince.getTime()) / 3_600_000);
-        disableReason = `Every delivery has failed since ${failingSince.toISOString()} (${hours} h); last error: ${result.error ?? 'unknown'}. Set the URL again to re-enable it.`;
+      let since = failingSince.get(account.id) ?? account.crmFailingSince;
+      if (since === null || recovered.has(account.id)) {
+        since = at;
+        if (!failingSince.has(account.id)) await deps.repo.updateAccount(account.id, { crmFailingSince: at }, tx);
+      }
+      failingSince.set(account.id, since);
+      if (finishedAt.getTime() - since.getTime() >= deps.settings.disableAfterMs) {
+        const hours = Math.round((finishedAt.getTime() - since.getTime()) / 3_600_000);
+        disabled.push({
+          accountId: account.id,
+          gone: false,
+          reason: `Every delivery has failed since ${since.toISOString()} (${hours} h); last error: ${result.error ?? 'unknown'}. Set the URL again to re-enable it.`,
+        });
       }
     }
-    if (disableReason !== null) {
-      await deps.repo.updateAccount(account.id, { crmDisabledAt: finishedAt, crmDisabledReason: disableReason }, tx);
+    const disabledOnce = new Map(disabled.map((d) => [d.accountId, d]));
+    for (const d of disabledOnce.values()) {
+      await deps.repo.updateAccount(d.accountId, { crmDisabledAt: finishedAt, crmDisabledReason: d.reason }, tx);
     }
   });
 
-  if (result.verdict === 'success') deps.metrics.delivered(finishedAt.getTime() - delivery.createdAt.getTime());
-  if (disableReason !== null) {
-    deps.metrics.endpointDisabled(result.verdict === 'gone' ? 'gone' : 'failing');
-    deps.log.warn({ accountId: account.id, reason: disableReason }, 'CRM endpoint disabled');
+  for (const o of attempted) if (o.result) deps.metrics.attempt(o.result.outcome, o.result.durationMs);
+  for (const o of succeeded) deps.metrics.delivered(finishedAt.getTime() - o.delivery.createdAt.getTime());
+  for (const d of new Map(disabled.map((x) => [x.accountId, x])).values()) {
+    deps.metrics.endpointDisabled(d.gone ? 'gone' : 'failing');
+    deps.log.warn({ accountId: d.accountId, reason: d.reason }, 'CRM endpoint disabled');
   }
 }

@@ -1,3 +1,4 @@
+import { recordAll } from '../inbox/inbox-events.ts';
 import { eq } from 'drizzle-orm';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,7 +66,7 @@ describe('CRM dispatcher', () => {
     const message = await createMessage(database.db, accountId, conversation.id);
     for (let i = 0; i < count; i += 1) {
       await database.db.transaction((tx) =>
-        crm.outbox.record(tx, { type: 'message.updated', accountId, conversationId: conversation.id, messageId: message.id, occurredAt: new Date() }),
+        recordAll([crm.outbox], tx, [{ type: 'message.updated', accountId, conversationId: conversation.id, messageId: message.id, occurredAt: new Date() }]),
       );
     }
   }

@@ -1,16 +1,15 @@
 import type { Logger } from '../../shared/logger.ts';
-import type { ClaimedDelivery, CrmRepository } from './crm.repository.ts';
 
-export type DispatcherDeps = {
-  repo: Pick<CrmRepository, 'claimDue'>;
-  deliver(claimed: ClaimedDelivery): Promise<void>;
+export type DispatcherDeps<Job, Outcome> = {
+  /** Claims (leases) up to `limit` due deliveries with what sending them needs. */
+  claim(limit: number): Promise<Job[]>;
+  /** Makes the attempt (network only). */
+  attempt(job: Job): Promise<Outcome>;
+  /** Writes the outcomes of a batch of attempts in one transaction, releasing their claims. */
+  record(outcomes: Outcome[]): Promise<void>;
   /** attempts in flight in this process */
   concurrency: number;
-  perEndpoint: number;
-  /** how long a claim lasts: longer than the attempt deadline, so only a crashed worker's claim runs out */
-  leaseMs: number;
   pollIntervalMs: number;
-  now: () => Date;
   log: Logger;
 };
 
@@ -18,37 +17,72 @@ export type CrmDispatcher = {
   start(): void;
   /** Stops claiming and waits for the attempts under way. */
   stop(): Promise<void>;
-  /** Claims and runs what is due now, once (tests and tools). Resolves when those attempts are done. */
+  /** Claims and runs what is due now, once (tests and tools). Resolves when those attempts are recorded. */
   runOnce(): Promise<number>;
+  /** Looks for due deliveries now instead of at the next poll (something was just recorded). */
+  poke(): void;
 };
 
 /**
  * The delivery workers of one process. Deliveries are rows, not queue jobs: the dispatcher claims due rows
- * (a claim is a lease in the row, so two processes never send the same attempt), runs up to `concurrency`
- * attempts at once, and never more than `perEndpoint` to one CRM across all processes, so a hanging
- * endpoint cannot take every worker. An idle dispatcher looks again every `pollIntervalMs`.
+ * (a claim is a lease in the row, so two processes never send the same attempt; the claim query keeps every
+ * endpoint under its concurrency cap across processes), runs up to `concurrency` attempts at once, and writes
+ * their outcomes by group commit: the outcomes that finish while one write is under way go together in the next,
+ * so the database work per delivery shrinks as the load grows. An idle dispatcher looks again every
+ * `pollIntervalMs`, or at once when poked.
  */
-export function createCrmDispatcher(deps: DispatcherDeps): CrmDispatcher {
+export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outcome>): CrmDispatcher {
   const inFlight = new Set<Promise<void>>();
   let running = false;
   let loop: Promise<void> | null = null;
   let wake: (() => void) | null = null;
+  let poked = false;
+  let pokeTimer: NodeJS.Timeout | null = null;
+  /** Pokes arriving together (a burst of changes) make one early look, not one each. */
+  const POKE_COALESCE_MS = 5;
 
-  function launch(claimed: ClaimedDelivery): Promise<void> {
+  const waiting: { outcome: Outcome; done: () => void }[] = [];
+  let writer: Promise<void> | null = null;
+
+  async function writeAll(): Promise<void> {
+    while (waiting.length > 0) {
+      const batch = waiting.splice(0, waiting.length);
+      try {
+        await deps.record(batch.map((w) => w.outcome));
+      } catch (error) {
+        // one bad outcome must not keep the others' claims until their leases run out: write them one by one
+        deps.log.error({ err: error, count: batch.length }, 'writing a batch of CRM outcomes failed; writing them one by one');
+        for (const w of batch) {
+          try {
+            await deps.record([w.outcome]);
+          } catch (single) {
+            deps.log.error({ err: single }, 'writing a CRM outcome failed; its claim runs out and the attempt is made again');
+          }
+        }
+      }
+      for (const w of batch) w.done();
+    }
+    writer = null;
+  }
+
+  function submit(outcome: Outcome): Promise<void> {
+    return new Promise((resolve) => {
+      waiting.push({ outcome, done: resolve });
+      writer ??= writeAll();
+    });
+  }
+
+  function launch(job: Job): Promise<void> {
     const task: Promise<void> = deps
-      .deliver(claimed)
-      .catch((error: unknown) => deps.log.error({ err: error, deliveryId: claimed.id }, 'CRM delivery failed unexpectedly'))
+      .attempt(job)
+      .then(submit)
+      .catch((error: unknown) => deps.log.error({ err: error }, 'CRM delivery failed unexpectedly'))
       .finally(() => {
         inFlight.delete(task);
         wake?.();
       });
     inFlight.add(task);
     return task;
-  }
-
-  async function claim(limit: number): Promise<ClaimedDelivery[]> {
-    const now = deps.now();
-    return deps.repo.claimDue({ now, leaseUntil: new Date(now.getTime() + deps.leaseMs), limit, perEndpoint: deps.perEndpoint });
   }
 
   function pause(ms: number): Promise<void> {
@@ -65,18 +99,19 @@ export function createCrmDispatcher(deps: DispatcherDeps): CrmDispatcher {
 
   async function run(): Promise<void> {
     while (running) {
+      poked = false;
       const room = deps.concurrency - inFlight.size;
-      let claimed: ClaimedDelivery[] = [];
+      let claimed: Job[] = [];
       if (room > 0) {
         try {
-          claimed = await claim(room);
+          claimed = await deps.claim(room);
         } catch (error) {
           deps.log.error({ err: error }, 'claiming CRM deliveries failed');
         }
         for (const c of claimed) launch(c);
       }
-      // a full batch means more may be due; otherwise wait for a free slot or the next look
-      if (room > 0 && claimed.length === room) continue;
+      // a full batch, or a poke while claiming, means more may be due; otherwise wait for a free slot or the next look
+      if (room > 0 && (claimed.length === room || poked)) continue;
       if (running) await pause(deps.pollIntervalMs);
     }
   }
@@ -89,15 +124,26 @@ export function createCrmDispatcher(deps: DispatcherDeps): CrmDispatcher {
     },
     async stop() {
       running = false;
+      if (pokeTimer) clearTimeout(pokeTimer);
+      pokeTimer = null;
       wake?.();
       await loop;
       loop = null;
       await Promise.allSettled([...inFlight]);
+      await writer;
     },
     async runOnce() {
-      const claimed = await claim(deps.concurrency);
+      const claimed = await deps.claim(deps.concurrency);
       await Promise.all(claimed.map(launch));
       return claimed.length;
+    },
+    poke() {
+      if (!running || pokeTimer) return;
+      pokeTimer = setTimeout(() => {
+        pokeTimer = null;
+        poked = true;
+        wake?.();
+      }, POKE_COALESCE_MS);
     },
   };
 }

@@ -1,3 +1,4 @@
+import { recordAll } from '../inbox/inbox-events.ts';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crmEventSchema } from '@threadline/contract';
@@ -31,7 +32,7 @@ describe('CRM outbox', () => {
     const message = await createMessage(database.db, account.id, conversation.id);
     const occurredAt = new Date('2025-05-01T10:00:00.123Z');
     await database.db.transaction((tx) =>
-      outbox.record(tx, { type: 'message.received', accountId: account.id, conversationId: conversation.id, messageId: message.id, occurredAt }),
+      recordAll([outbox], tx, [{ type: 'message.received', accountId: account.id, conversationId: conversation.id, messageId: message.id, occurredAt }]),
     );
     const [row] = await deliveriesOf(account.id);
     expect(row).toMatchObject({ status: 'pending', eventType: 'message.received', sequence: 1, conversationId: conversation.id });
@@ -62,6 +63,7 @@ describe('CRM outbox', () => {
         emoji: '❤️',
         occurredAt: at,
       });
+      await outbox.flush(tx);
     });
     const rows = await deliveriesOf(account.id);
     expect(rows.map((r) => [r.eventType, r.sequence])).toEqual([
@@ -75,7 +77,7 @@ describe('CRM outbox', () => {
 
   it('records an account event without a conversation or sequence', async () => {
     const account = await crmAccount();
-    await database.db.transaction((tx) => outbox.record(tx, { type: 'account.reauth_required', accountId: account.id, occurredAt: new Date() }));
+    await database.db.transaction((tx) => recordAll([outbox], tx, [{ type: 'account.reauth_required', accountId: account.id, occurredAt: new Date() }]));
     const [row] = await deliveriesOf(account.id);
     expect(row).toMatchObject({ eventType: 'account.reauth_required', sequence: null, conversationId: null });
     expect(crmEventSchema.parse(row?.payload).type).toBe('account.reauth_required');
@@ -86,7 +88,7 @@ describe('CRM outbox', () => {
     const disabled = await crmAccount();
     await database.db.update(accounts).set({ crmDisabledAt: new Date() }).where(eq(accounts.id, disabled.id));
     for (const account of [none, disabled]) {
-      await database.db.transaction((tx) => outbox.record(tx, { type: 'account.connected', accountId: account.id, occurredAt: new Date() }));
+      await database.db.transaction((tx) => recordAll([outbox], tx, [{ type: 'account.connected', accountId: account.id, occurredAt: new Date() }]));
       expect(await deliveriesOf(account.id)).toHaveLength(0);
     }
   });
@@ -95,7 +97,7 @@ describe('CRM outbox', () => {
     const account = await crmAccount();
     await expect(
       database.db.transaction(async (tx) => {
-        await outbox.record(tx, { type: 'account.connected', accountId: account.id, occurredAt: new Date() });
+        await recordAll([outbox], tx, [{ type: 'account.connected', accountId: account.id, occurredAt: new Date() }]);
         throw new Error('the inbox write failed');
       }),
     ).rejects.toThrow('the inbox write failed');

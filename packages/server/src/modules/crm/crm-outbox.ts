@@ -1,13 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { and, eq, sql } from 'drizzle-orm';
-import type { Db } from '../../db/client.ts';
-import type { InboxEvent } from '../inbox/inbox-events.ts';
-import { accounts, conversations, crmDeliveries } from '../../db/schema/index.ts';
+import { eq, inArray, sql } from 'drizzle-orm';
+import { queryRows, type Db } from '../../db/client.ts';
+import type { InboxEvent, InboxEventSink } from '../inbox/inbox-events.ts';
+import { accounts, contacts, conversations, crmDeliveries, messages } from '../../db/schema/index.ts';
 import type { CrmMetrics } from './crm-metrics.ts';
 import {
   envelope,
-  loadConversationParts,
-  loadMessage,
   presentCrmAccount,
   presentCrmContact,
   presentCrmConversation,
@@ -17,13 +15,15 @@ import {
 /** What the inbox tells the CRM bridge (the one definition lives with the inbox). */
 export type { InboxEvent };
 
-export type CrmOutbox = {
+export type CrmOutbox = InboxEventSink & {
   /**
-   * Writes the CRM delivery of `event` inside the caller's transaction, so the inbox change and its delivery
-   * commit together or not at all. Does nothing (one primary-key read) when the account forwards to no CRM.
-   * The dispatcher picks the row up once it is committed and due.
+   * Notes the CRM delivery of `event` for the caller's transaction; `flush` (which the writer calls before
+   * committing, see `recordAll`) writes every delivery noted in it, so the inbox change and its deliveries commit
+   * together or not at all. An account that forwards to no CRM costs one primary-key read per flush.
+   * The dispatcher picks the rows up once they are committed and due.
    */
   record(tx: Db, event: InboxEvent): Promise<void>;
+  flush(tx: Db): Promise<void>;
 };
 
 export type CrmOutboxDeps = {
@@ -36,75 +36,123 @@ export function newDeliveryId(at: Date): string {
   return `msg_${at.getTime().toString(16).padStart(12, '0')}${randomBytes(10).toString('hex')}`;
 }
 
+/** Rows per insert: well under PostgreSQL's 65,535 parameters. */
+const INSERT_CHUNK = 1000;
+
 export function createCrmOutbox(deps: CrmOutboxDeps = {}): CrmOutbox {
   const now = deps.now ?? (() => new Date());
-
-  const accountCache = new WeakMap<Db, Map<string, typeof accounts.$inferSelect | null | undefined>>();
+  const buffers = new WeakMap<Db, InboxEvent[]>();
 
   async function record(tx: Db, event: InboxEvent): Promise<void> {
     // A queued send is not news for a CRM yet: it hears `message.sent` (or `message.updated` with the failure).
     if (event.type === 'message.queued') return;
-    // One read of the account per transaction: a batch of a thousand events does not read it a thousand times.
-    let perTx = accountCache.get(tx);
-    if (!perTx) {
-      perTx = new Map();
-      accountCache.set(tx, perTx);
-    }
-    let account = perTx.get(event.accountId);
-    if (account === undefined) {
-      [account] = await tx.select().from(accounts).where(eq(accounts.id, event.accountId)).limit(1);
-      perTx.set(event.accountId, account ?? null);
-    }
-    if (!account || account.crmWebhookUrl === null || account.crmDisabledAt !== null) return;
-
-    const createdAt = now();
-    const id = newDeliveryId(createdAt);
-    const occurredAt = event.occurredAt.toISOString();
-    let data: Record<string, unknown>;
-    let conversationId: string | null = null;
-    let sequence: number | null = null;
-
-    if (!('conversationId' in event)) {
-      data = { account: presentCrmAccount(account), occurred_at: occurredAt };
-    } else {
-      conversationId = event.conversationId;
-      // Taking the next number locks the conversation row until the caller commits: numbers follow commit order.
-      const [bumped] = await tx
-        .update(conversations)
-        .set({ crmSequence: sql`${conversations.crmSequence} + 1` })
-        .where(and(eq(conversations.id, event.conversationId), eq(conversations.accountId, event.accountId)))
-        .returning({ sequence: conversations.crmSequence });
-      if (!bumped) throw new Error(`conversation ${event.conversationId} of account ${event.accountId} not found for a CRM event`);
-      sequence = bumped.sequence;
-      const parts = await loadConversationParts(tx, event.accountId, event.conversationId);
-      data = {
-        account: presentCrmAccount(account),
-        conversation: presentCrmConversation(parts.conversation),
-        contact: presentCrmContact(parts.contact),
-        sequence,
-        occurred_at: occurredAt,
-      };
-      if ('messageId' in event) {
-        data.message = presentCrmMessage(await loadMessage(tx, event.accountId, event.messageId));
-      }
-      if ('reactor' in event) {
-        data.reaction = { reactor: event.reactor, reaction: event.reaction, emoji: event.emoji };
-      }
-    }
-
-    await tx.insert(crmDeliveries).values({
-      id,
-      accountId: event.accountId,
-      conversationId,
-      eventType: event.type,
-      sequence,
-      payload: envelope(event.type, id, createdAt, data),
-      status: 'pending',
-      nextAttemptAt: createdAt,
-      createdAt,
-    });
-    deps.metrics?.recorded(event.type);
+    const buffer = buffers.get(tx) ?? [];
+    buffer.push(event);
+    buffers.set(tx, buffer);
   }
 
-  return { record };
+  /**
+   * Writes the transaction's deliveries set-wise: one read of the accounts, one update numbering them per
+   * conversation, one read of the conversations with their contacts, one of the messages, one insert.
+   */
+  async function flush(tx: Db): Promise<void> {
+    const buffered = buffers.get(tx);
+    if (!buffered || buffered.length === 0) return;
+    buffers.delete(tx);
+
+    const accountIds = [...new Set(buffered.map((e) => e.accountId))];
+    const accountRows = await tx.select().from(accounts).where(inArray(accounts.id, accountIds));
+    const forwarding = new Map(accountRows.filter((a) => a.crmWebhookUrl !== null && a.crmDisabledAt === null).map((a) => [a.id, a]));
+    const events = buffered.filter((e) => forwarding.has(e.accountId));
+    if (events.length === 0) return;
+
+    // Sequence numbers, per conversation in the order the events were recorded. Taking them locks the
+    // conversation rows until the caller commits: numbers follow commit order.
+    const perConversation = new Map<string, { accountId: string; count: number }>();
+    for (const e of events) {
+      if (!('conversationId' in e)) continue;
+      const entry = perConversation.get(e.conversationId) ?? { accountId: e.accountId, count: 0 };
+      entry.count += 1;
+      perConversation.set(e.conversationId, entry);
+    }
+    const nextSequence = new Map<string, number>();
+    const parts = new Map<string, { conversation: typeof conversations.$inferSelect; contact: typeof contacts.$inferSelect }>();
+    if (perConversation.size > 0) {
+      const list = [...perConversation].sort(([a], [b]) => a.localeCompare(b));
+      const bumped = await queryRows<{ id: string; crm_sequence: string | number }>(
+        tx,
+        sql`update conversations c set crm_sequence = c.crm_sequence + v.n
+            from (values ${sql.join(
+              list.map(([id, { accountId, count }]) => sql`(${id}::uuid, ${accountId}::uuid, ${count}::int)`),
+              sql`, `,
+            )}) as v(id, account_id, n)
+            where c.id = v.id and c.account_id = v.account_id
+            returning c.id, c.crm_sequence`,
+      );
+      for (const row of bumped) nextSequence.set(row.id, Number(row.crm_sequence) - (perConversation.get(row.id)?.count ?? 0) + 1);
+      const rows = await tx
+        .select({ conversation: conversations, contact: contacts })
+        .from(conversations)
+        .innerJoin(contacts, eq(contacts.id, conversations.contactId))
+        .where(inArray(conversations.id, list.map(([id]) => id)));
+      for (const row of rows) parts.set(row.conversation.id, row);
+    }
+    const messageIds = [...new Set(events.flatMap((e) => ('messageId' in e ? [e.messageId] : [])))];
+    const messageRows = messageIds.length === 0 ? [] : await tx.select().from(messages).where(inArray(messages.id, messageIds));
+    const messageById = new Map(messageRows.map((m) => [m.id, m]));
+
+    const createdAt = now();
+    const rows: (typeof crmDeliveries.$inferInsert)[] = [];
+    for (const event of events) {
+      const account = forwarding.get(event.accountId);
+      if (!account) continue;
+      const id = newDeliveryId(createdAt);
+      const occurredAt = event.occurredAt.toISOString();
+      let data: Record<string, unknown>;
+      let conversationId: string | null = null;
+      let sequence: number | null = null;
+      if (!('conversationId' in event)) {
+        data = { account: presentCrmAccount(account), occurred_at: occurredAt };
+      } else {
+        conversationId = event.conversationId;
+        const part = parts.get(event.conversationId);
+        const next = nextSequence.get(event.conversationId);
+        if (!part || next === undefined || part.conversation.accountId !== event.accountId) {
+          throw new Error(`conversation ${event.conversationId} of account ${event.accountId} not found for a CRM event`);
+        }
+        sequence = next;
+        nextSequence.set(event.conversationId, next + 1);
+        data = {
+          account: presentCrmAccount(account),
+          conversation: presentCrmConversation(part.conversation),
+          contact: presentCrmContact(part.contact),
+          sequence,
+          occurred_at: occurredAt,
+        };
+        if ('messageId' in event) {
+          const message = messageById.get(event.messageId);
+          if (!message || message.accountId !== event.accountId) throw new Error(`message ${event.messageId} of account ${event.accountId} not found for a CRM event`);
+          data.message = presentCrmMessage(message);
+        }
+        if ('reactor' in event) {
+          data.reaction = { reactor: event.reactor, reaction: event.reaction, emoji: event.emoji };
+        }
+      }
+      rows.push({
+        id,
+        accountId: event.accountId,
+        conversationId,
+        eventType: event.type,
+        sequence,
+        payload: envelope(event.type, id, createdAt, data),
+        status: 'pending',
+        nextAttemptAt: createdAt,
+        createdAt,
+      });
+    }
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) await tx.insert(crmDeliveries).values(rows.slice(i, i + INSERT_CHUNK));
+    for (const row of rows) deps.metrics?.recorded(row.eventType);
+  }
+
+  return { record, flush };
 }

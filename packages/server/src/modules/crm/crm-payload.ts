@@ -1,4 +1,3 @@
-import { and, eq } from 'drizzle-orm';
 import {
   CRM_EVENT_VERSION,
   type CrmAccount,
@@ -6,7 +5,6 @@ import {
   type CrmConversation,
   type CrmMessage,
 } from '@threadline/contract';
-import type { Db } from '../../db/client.ts';
 import { accounts, contacts, conversations, messages } from '../../db/schema/index.ts';
 
 /** Projections of our rows into the CRM payload shapes (docs/crm-webhooks.md); only these fields ever leave. */
@@ -52,25 +50,4 @@ export function presentCrmMessage(row: MessageRow): CrmMessage {
 
 export function envelope(type: string, id: string, createdAt: Date, data: Record<string, unknown>): Record<string, unknown> {
   return { type, version: CRM_EVENT_VERSION, id, created_at: iso(createdAt), data };
-}
-
-export async function loadConversationParts(tx: Db, accountId: string, conversationId: string) {
-  const [row] = await tx
-    .select({ conversation: conversations, contact: contacts })
-    .from(conversations)
-    .innerJoin(contacts, eq(contacts.id, conversations.contactId))
-    .where(and(eq(conversations.id, conversationId), eq(conversations.accountId, accountId)))
-    .limit(1);
-  if (!row) throw new Error(`conversation ${conversationId} of account ${accountId} not found for a CRM event`);
-  return row;
-}
-
-export async function loadMessage(tx: Db, accountId: string, messageId: string): Promise<MessageRow> {
-  const [row] = await tx
-    .select()
-    .from(messages)
-    .where(and(eq(messages.id, messageId), eq(messages.accountId, accountId)))
-    .limit(1);
-  if (!row) throw new Error(`message ${messageId} of account ${accountId} not found for a CRM event`);
-  return row;
 }

@@ -1,3 +1,4 @@
+import { recordAll } from '../inbox/inbox-events.ts';
 import { randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import type { LightMyRequestResponse } from 'fastify';
@@ -101,7 +102,7 @@ export async function createCrmFixture(env: Env = {}): Promise<CrmFixture> {
       const { conversation } = await createConversation(db, accountId);
       const message = await createMessage(db, accountId, conversation.id, text === undefined ? {} : { text });
       await db.transaction((tx) =>
-        t.crm.outbox.record(tx, { type: 'message.received', accountId, conversationId: conversation.id, messageId: message.id, occurredAt: message.sentAt }),
+        recordAll([t.crm.outbox], tx, [{ type: 'message.received', accountId, conversationId: conversation.id, messageId: message.id, occurredAt: message.sentAt }]),
       );
       return { conversationId: conversation.id, messageId: message.id };
     },

@@ -63,6 +63,49 @@ export function createCrmRepository(db: Db) {
       });
     },
 
+    /** The rows behind a batch of claims, read in two statements instead of two per delivery. */
+    async loadClaimed(claims: readonly ClaimedDelivery[]): Promise<{ deliveries: Map<string, DeliveryRow>; accounts: Map<string, AccountRow> }> {
+      if (claims.length === 0) return { deliveries: new Map(), accounts: new Map() };
+      const accountIds = [...new Set(claims.map((c) => c.accountId))];
+      const [deliveryRows, accountRows] = await Promise.all([
+        db.select().from(crmDeliveries).where(inArray(crmDeliveries.id, claims.map((c) => c.id))),
+        db.select().from(accounts).where(inArray(accounts.id, accountIds)),
+      ]);
+      return { deliveries: new Map(deliveryRows.map((d) => [d.id, d])), accounts: new Map(accountRows.map((a) => [a.id, a])) };
+    },
+
+    /** Releases claims that came to nothing to send (cancelled meanwhile, endpoint gone). */
+    async releaseClaims(ids: readonly string[], tx: Db = db): Promise<void> {
+      if (ids.length > 0) await tx.update(crmDeliveries).set({ lockedUntil: null }).where(inArray(crmDeliveries.id, [...ids]));
+    },
+
+    /** Attempts of many deliveries in one statement. */
+    async insertAttempts(values: (typeof crmDeliveryAttempts.$inferInsert)[], tx: Db = db): Promise<void> {
+      if (values.length > 0) await tx.insert(crmDeliveryAttempts).values(values);
+    },
+
+    /**
+     * Marks many deliveries succeeded in one statement (those still pending: one cancelled meanwhile stays
+     * cancelled), and releases every one of their claims. As in `finishDelivery`, no row is updated twice.
+     */
+    async finishSucceeded(items: readonly { id: string; at: Date; finishedAt: Date; statusCode: number | null }[], tx: Db = db): Promise<void> {
+      if (items.length === 0) return;
+      const rows = sql.join(
+        items.map((i) => sql`(${i.id}::text, ${i.at.toISOString()}::timestamptz, ${i.finishedAt.toISOString()}::timestamptz, ${i.statusCode}::int)`),
+        sql`, `,
+      );
+      await tx.execute(sql`
+        update crm_deliveries d
+        set status = 'succeeded', succeeded_at = v.finished_at, next_attempt_at = null, last_attempt_at = v.at,
+            last_status_code = v.code, last_error = null, locked_until = null
+        from (values ${rows}) as v(id, at, finished_at, code)
+        where d.id = v.id and d.status = 'pending'`);
+      await tx
+        .update(crmDeliveries)
+        .set({ lockedUntil: null })
+        .where(and(inArray(crmDeliveries.id, items.map((i) => i.id)), isNotNull(crmDeliveries.lockedUntil)));
+    },
+
     async getDelivery(accountId: string, id: string, tx: Db = db): Promise<DeliveryRow | undefined> {
       const [row] = await tx
         .select()
@@ -89,11 +132,17 @@ export function createCrmRepository(db: Db) {
 
     /** Writes an attempt's outcome unless the delivery was cancelled meanwhile; always releases the claim. */
     async finishDelivery(id: string, values: Partial<typeof crmDeliveries.$inferInsert>, tx: Db = db): Promise<void> {
+      // The two statements never touch the same row: a row updated twice in one transaction has its foreign keys
+      // checked again (FOR KEY SHARE on the conversation), which would queue behind ingestion's conversation locks
+      // in no particular order, and deadlock with it.
       await tx
         .update(crmDeliveries)
-        .set(values)
+        .set({ ...values, lockedUntil: null })
         .where(and(eq(crmDeliveries.id, id), eq(crmDeliveries.status, 'pending')));
-      await tx.update(crmDeliveries).set({ lockedUntil: null }).where(eq(crmDeliveries.id, id));
+      await tx
+        .update(crmDeliveries)
+        .set({ lockedUntil: null })
+        .where(and(eq(crmDeliveries.id, id), isNotNull(crmDeliveries.lockedUntil)));
     },
 
     async insertDelivery(values: typeof crmDeliveries.$inferInsert, tx: Db = db): Promise<void> {

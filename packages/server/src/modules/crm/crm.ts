@@ -3,7 +3,7 @@ import type { TokenVault } from '../../shared/crypto/token-vault.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { createSafeHttpClient, type SafeHttpClient } from '../../shared/net/safe-http.ts';
 import type { AuditLog } from '../audit/audit.repository.ts';
-import { deliverClaimed } from './crm-delivery.ts';
+import { attemptDelivery, claimAndPrepare, recordOutcomes } from './crm-delivery.ts';
 import { createCrmDispatcher, type CrmDispatcher } from './crm-dispatcher.ts';
 import { createCrmMetrics, type CrmMetrics } from './crm-metrics.ts';
 import { createCrmOutbox, type CrmOutbox } from './crm-outbox.ts';
@@ -36,14 +36,16 @@ export function createCrm(deps: { db: Db; vault: TokenVault; audit: AuditLog; se
     ...(settings.lookup ? { lookup: settings.lookup } : {}),
   });
   const deliveryDeps = { db, repo, vault: deps.vault, client, settings, metrics, log: deps.log, now };
+  const leaseMs = settings.timeoutMs + LEASE_MARGIN_MS;
   const dispatcher = createCrmDispatcher({
-    repo,
-    deliver: (claimed) => deliverClaimed(deliveryDeps, claimed),
+    claim: (limit) => {
+      const at = now();
+      return claimAndPrepare(deliveryDeps, { now: at, leaseUntil: new Date(at.getTime() + leaseMs), limit, perEndpoint: settings.maxConcurrencyPerEndpoint });
+    },
+    attempt: (prepared) => attemptDelivery(deliveryDeps, prepared),
+    record: (outcomes) => recordOutcomes(deliveryDeps, outcomes),
     concurrency: settings.workerConcurrency,
-    perEndpoint: settings.maxConcurrencyPerEndpoint,
-    leaseMs: settings.timeoutMs + LEASE_MARGIN_MS,
     pollIntervalMs: settings.pollIntervalMs,
-    now,
     log: deps.log,
   });
   return {

@@ -24,6 +24,7 @@ export function createRealtimeHub(deps: { database: Database; log: RealtimeLog; 
   let timer: NodeJS.Timeout | null = null;
   let unlisten: (() => Promise<void>) | null = null;
   let highest = 0;
+  const activity = new Set<(accountId: string) => void>();
 
   /** Presents a batch of rows with a few queries per account, however many events it holds. */
   async function present(rows: RealtimeRow[]): Promise<RealtimeEvent[]> {
@@ -66,6 +67,7 @@ export function createRealtimeHub(deps: { database: Database; log: RealtimeLog; 
     const ids = (rawIds ?? '').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
     if (!accountId || ids.length === 0) return;
     highest = Math.max(highest, ...ids);
+    for (const listener of activity) listener(accountId);
     if (!clients.has(accountId)) return;
     pending.push(...ids);
     timer ??= setTimeout(() => void flush().catch((e: unknown) => deps.logger.warn({ err: e }, 'live update flush failed')), FLUSH_MS);
@@ -90,6 +92,10 @@ export function createRealtimeHub(deps: { database: Database; log: RealtimeLog; 
       clients.clear();
       await unlisten?.();
       unlisten = null;
+    },
+    /** Hears of every committed inbox change of any process (the CRM dispatcher looks for new deliveries). */
+    onActivity(listener: (accountId: string) => void) {
+      activity.add(listener);
     },
     add(client: RealtimeClient) {
       const set = clients.get(client.accountId) ?? new Set();

@@ -1,0 +1,2 @@
+DROP INDEX "crm_deliveries_account_due_idx";--> statement-breakpoint
+CREATE INDEX "crm_deliveries_account_due_idx" ON "crm_deliveries" USING btree ("account_id","next_attempt_at","id") WHERE "crm_deliveries"."status" = 'pending';
