@@ -5,7 +5,9 @@
 // for 60 s while 20,000 events flow).
 // Settings (environment): BENCH_ENGINES=pglite,postgres (PostgreSQL in a fresh database on BENCH_PG_URL, default
 // postgres://root@127.0.0.1:5432/postgres, dropped afterwards); BENCH_SCALE=0.1 shrinks every count and duration
-// for a quick look; BENCH_THREADLINE_ENV=KEY=value,… passes settings to the Threadline process (experiments).
+// for a quick look; BENCH_THREADLINE_ENV=KEY=value,… passes settings to the Threadline process (experiments);
+// BENCH_TOPOLOGIES=one,split: `one` is a single `threadline serve` (as `npm start`), `split` (PostgreSQL only) is
+// `threadline serve --no-workers` answering Meta plus one `threadline worker` processing and delivering.
 // Every loop is bounded; it stops by itself.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -14,14 +16,17 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { accountListSchema } from '@threadline/contract';
+import { Pool } from 'undici';
 import { signMetaBody } from '../packages/server/src/instagram/webhook-signature.ts';
+import { cpuShare, cpuSnapshot } from './lib/cpu.ts';
 import { createBenchDatabase, openPg, openPgliteDir, postgresSettings, type Sql } from './lib/ingest-db.ts';
-import { freePort, startServer, type ServerProcess } from './lib/processes.ts';
+import { freePort, startBackground, startServer, type ServerProcess } from './lib/processes.ts';
 import { createFirstAdmin, login } from './lib/threadline-admin.ts';
 
 const env = process.env;
 const SCALE = Number(env.BENCH_SCALE ?? '1');
 const ENGINES = (env.BENCH_ENGINES ?? 'pglite,postgres').split(',').map((e) => e.trim());
+const TOPOLOGIES = (env.BENCH_TOPOLOGIES ?? 'one,split').split(',').map((e) => e.trim());
 const PG_ADMIN_URL = env.BENCH_PG_URL ?? 'postgres://root@127.0.0.1:5432/postgres';
 if (!/^postgres(ql)?:\/\/[^/]*@?(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//.test(PG_ADMIN_URL)) throw new Error('BENCH_PG_URL must point at 127.0.0.1');
 const EXTRA_ENV = Object.fromEntries(
@@ -50,7 +55,9 @@ const receiver = createServer((req, res) => {
     const at = performance.now();
     const id = String(req.headers['webhook-id']);
     webhookIds.set(id, (webhookIds.get(id) ?? 0) + 1);
-    const marker = /"text":"(b\d+-\d+)"/.exec(Buffer.concat(chunks).toString('utf8'))?.[1];
+    const text = Buffer.concat(chunks).toString('latin1');
+    const at0 = text.indexOf('"text":"b');
+    const marker = at0 < 0 ? undefined : text.slice(at0 + 8, text.indexOf('"', at0 + 8));
     if (marker && !arrivals.has(marker)) arrivals.set(marker, at);
     res.writeHead(204).end();
   });
@@ -80,15 +87,24 @@ function body(marker: string, n: number) {
   });
 }
 
+// Meta's side: keep-alive connections from one pool (undici's `request`, far cheaper per POST than `fetch`, so the
+// benchmark's own CPU stays small on this 2-core machine).
+const pools = new Map<string, Pool>();
 async function post(origin: string, secret: string, marker: string, n: number): Promise<number | null> {
   const payload = body(marker, n);
-  const res = await fetch(`${origin}/webhooks/instagram`, {
+  let pool = pools.get(origin);
+  if (!pool) {
+    pool = new Pool(origin, { connections: 64, pipelining: 1 });
+    pools.set(origin, pool);
+  }
+  const res = await pool.request({
+    path: '/webhooks/instagram',
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-hub-signature-256': signMetaBody(Buffer.from(payload), secret) },
     body: payload,
   });
-  await res.arrayBuffer();
-  return res.ok ? performance.now() : null;
+  await res.body.dump();
+  return res.statusCode >= 200 && res.statusCode < 300 ? performance.now() : null;
 }
 
 /** Sends `count` events at `rate` per second; returns each marker's acknowledgement time. */
@@ -147,11 +163,15 @@ async function breakdown(pgUrl: string | null, tag: string): Promise<string> {
 }
 
 let currentPgUrl: string | null = null;
+let currentPids: { server: number | undefined; worker: number | undefined } = { server: undefined, worker: undefined };
 
 async function latencyRun(origin: string, secret: string, rate: number, seconds: number): Promise<{ p99: number; lost: number }> {
   const count = Math.max(1, Math.round(rate * seconds * SCALE));
   const startedAt = performance.now();
+  const before = { server: cpuSnapshot(currentPids.server), worker: cpuSnapshot(currentPids.worker) };
   const acks = await drive(origin, secret, rate, count);
+  const cpu = cpuShare(before.server, cpuSnapshot(currentPids.server));
+  const workerCpu = currentPids.worker ? cpuShare(before.worker, cpuSnapshot(currentPids.worker)).server : null;
   await waitFor(() => [...acks.keys()].every((m) => arrivals.has(m)), 120_000);
   const elapsed = (performance.now() - startedAt) / 1000;
   const lat = [...acks].map(([m, at]) => (arrivals.get(m) ?? NaN) - at).filter(Number.isFinite).sort((a, b) => a - b);
@@ -161,6 +181,10 @@ async function latencyRun(origin: string, secret: string, rate: number, seconds:
   );
   const legs = await breakdown(currentPgUrl, `b${run}`);
   if (legs) console.log(legs);
+  console.log(
+    `  (CPU while sending, % of one core: Threadline ${cpu.server.toFixed(0)}${workerCpu === null ? '' : `, worker ${workerCpu.toFixed(0)}`}, ` +
+      `PostgreSQL ${cpu.postgres.toFixed(0)}, this bench ${cpu.bench.toFixed(0)}, machine ${cpu.machine.toFixed(0)} of ${os.availableParallelism() * 100})`,
+  );
   return { p99: pct(lat, 99), lost: acks.size - lat.length };
 }
 
@@ -202,8 +226,10 @@ async function accountId(origin: string, token: string): Promise<string> {
 }
 
 /** One engine's whole run: its own Threadline process and database; the same receiver. */
-async function runEngine(engine: string): Promise<boolean> {
+async function runEngine(engine: string, topology: string): Promise<boolean> {
   if (engine !== 'pglite' && engine !== 'postgres') throw new Error(`BENCH_ENGINES: unknown engine ${engine}`);
+  if (topology !== 'one' && topology !== 'split') throw new Error(`BENCH_TOPOLOGIES: unknown topology ${topology}`);
+  const split = topology === 'split';
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'threadline-bench-crm-'));
   let pgDb: Awaited<ReturnType<typeof createBenchDatabase>> | null = null;
   let header = 'PGlite (embedded, one process)';
@@ -212,6 +238,7 @@ async function runEngine(engine: string): Promise<boolean> {
     const sql = await openPg(pgDb.url);
     header = `PostgreSQL (${await postgresSettings(sql).finally(() => sql.close())})`;
   }
+  header += split ? ', `serve --no-workers` + one `worker` process' : ', one `serve` process';
   const secret = randomBytes(24).toString('base64url');
   const port = await freePort();
   const serverEnv: Record<string, string> = {
@@ -231,11 +258,13 @@ async function runEngine(engine: string): Promise<boolean> {
     ...(pgDb ? { DATABASE_URL: pgDb.url } : {}),
     ...EXTRA_ENV,
   };
-  const start = () =>
-    startServer({ label: 'threadline', script: path.join(REPO, 'packages/server/src/main.ts'), args: ['serve'], env: serverEnv, port, readyPath: '/readyz' });
+  const main = path.join(REPO, 'packages/server/src/main.ts');
+  const start = () => startServer({ label: 'threadline', script: main, args: split ? ['serve', '--no-workers'] : ['serve'], env: serverEnv, port, readyPath: '/readyz' });
   let server: ServerProcess | null = null;
+  let worker: Awaited<ReturnType<typeof startBackground>> | null = null;
   try {
     server = await start();
+    if (split) worker = await startBackground({ label: 'threadline worker', script: main, args: ['worker'], env: { ...serverEnv, PORT: String(await freePort()) } });
     await createFirstAdmin(server.origin, ADMIN.username, ADMIN.password);
     if (pgDb) {
       const sql = await openPg(pgDb.url);
@@ -256,6 +285,7 @@ async function runEngine(engine: string): Promise<boolean> {
     });
     if (!patched.ok) throw new Error(`setting the CRM URL answered ${patched.status}: ${await patched.text()}`);
     currentPgUrl = pgDb?.url ?? null;
+    currentPids = { server: server.pid, worker: worker?.pid };
     console.log(`\n## ${header}`);
     const at500 = await latencyRun(server.origin, secret, 500, 10);
     await latencyRun(server.origin, secret, 2000, 5);
@@ -269,6 +299,9 @@ async function runEngine(engine: string): Promise<boolean> {
     );
     return ok;
   } finally {
+    for (const pool of pools.values()) await pool.close();
+    pools.clear();
+    await worker?.stop();
     await server?.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
     await pgDb?.drop();
@@ -277,7 +310,12 @@ async function runEngine(engine: string): Promise<boolean> {
 
 let failed = 0;
 try {
-  for (const engine of ENGINES) if (!(await runEngine(engine))) failed += 1;
+  for (const engine of ENGINES) {
+    for (const topology of TOPOLOGIES) {
+      if (topology === 'split' && engine !== 'postgres') continue; // PGlite belongs to one process
+      if (!(await runEngine(engine, topology))) failed += 1;
+    }
+  }
 } finally {
   receiver.closeAllConnections();
   receiver.close();

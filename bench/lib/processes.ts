@@ -80,3 +80,34 @@ export async function startServer(opts: {
   await stop();
   throw new Error(`${opts.label} was not ready within ${opts.readyTimeoutMs ?? 60_000} ms:\n${recentOutput()}`);
 }
+
+/**
+ * Starts `node <script> ...args` with exactly `env` (plus PATH and HOME) for a process that serves no HTTP (a
+ * background worker); it counts as started once it has run `settleMs` without exiting.
+ */
+export async function startBackground(opts: { label: string; script: string; args?: string[]; env: Record<string, string>; settleMs?: number }) {
+  const tail: string[] = [];
+  const child = spawn(process.execPath, [opts.script, ...(opts.args ?? [])], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const keep = (chunk: Buffer) => {
+    tail.push(chunk.toString('utf8'));
+    if (tail.length > 40) tail.shift();
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  await sleep(opts.settleMs ?? 3_000);
+  if (child.exitCode !== null) throw new Error(`${opts.label} exited with ${child.exitCode}:\n${tail.join('').slice(-4000)}`);
+  return {
+    pid: child.pid,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      if (!(await waitExit(child, 20_000))) {
+        child.kill('SIGKILL');
+        await waitExit(child, 5_000);
+      }
+    },
+  };
+}

@@ -7,7 +7,7 @@ import { nextRetryDelayMs } from './crm-schedule.ts';
 import { signingSecrets } from './crm-secrets.ts';
 import { sendAttempt, type AttemptResult } from './crm-sender.ts';
 import type { CrmSettings } from './crm-settings.ts';
-import type { AccountRow, ClaimedDelivery, CrmRepository, DeliveryRow } from './crm.repository.ts';
+import type { ClaimedDelivery, ClaimedWork, CrmRepository, SendingAccount, SendingDelivery } from './crm.repository.ts';
 
 export type DeliveryDeps = {
   db: Db;
@@ -27,32 +27,19 @@ export function serializePayload(payload: Record<string, unknown>): string {
   return JSON.stringify({ type, version, id, created_at, data, ...rest });
 }
 
-/** A claimed delivery with its rows, read for the whole claimed batch at once. */
-export type PreparedDelivery = { claimed: ClaimedDelivery; delivery: DeliveryRow | undefined; account: AccountRow | undefined };
-
 /** What one attempt came to; `result` is null when there was nothing to send (cancelled, endpoint gone). */
 export type AttemptedDelivery = {
   claimed: ClaimedDelivery;
-  delivery: DeliveryRow;
-  account: AccountRow;
+  delivery: SendingDelivery;
+  account: SendingAccount;
   result: AttemptResult | null;
   at: Date;
 };
 
-/** Claims due deliveries and reads their rows: three statements for the whole batch. */
-export async function claimAndPrepare(
-  deps: Pick<DeliveryDeps, 'repo'>,
-  opts: Parameters<CrmRepository['claimDue']>[0],
-): Promise<PreparedDelivery[]> {
-  const claimed = await deps.repo.claimDue(opts);
-  const { deliveries, accounts } = await deps.repo.loadClaimed(claimed);
-  return claimed.map((c) => ({ claimed: c, delivery: deliveries.get(c.id), account: accounts.get(c.accountId) }));
-}
-
 /** Makes one attempt of a prepared delivery (the HTTP part only; `recordOutcomes` writes what came of it). */
-export async function attemptDelivery(deps: DeliveryDeps, prepared: PreparedDelivery): Promise<AttemptedDelivery | { claimed: ClaimedDelivery; result: null }> {
-  const { claimed, delivery, account } = prepared;
-  if (!delivery || delivery.status !== 'pending' || !account || account.crmWebhookUrl === null || account.crmDisabledAt !== null) {
+export async function attemptDelivery(deps: DeliveryDeps, work: ClaimedWork): Promise<AttemptedDelivery | { claimed: ClaimedDelivery; result: null }> {
+  const { claimed, delivery, account } = work;
+  if (delivery.status !== 'pending' || account.crmWebhookUrl === null || account.crmDisabledAt !== null) {
     // cancelled, or the endpoint went away between the claim and now: nothing to send
     return { claimed, result: null };
   }
@@ -82,13 +69,6 @@ export async function attemptDelivery(deps: DeliveryDeps, prepared: PreparedDeli
   return { claimed, delivery, account, result, at: now };
 }
 
-/** Makes one attempt of a claimed delivery and writes its outcome (tools and tests; the dispatcher batches). */
-export async function deliverClaimed(deps: DeliveryDeps, claimed: ClaimedDelivery): Promise<void> {
-  const { deliveries, accounts } = await deps.repo.loadClaimed([claimed]);
-  const attempted = await attemptDelivery(deps, { claimed, delivery: deliveries.get(claimed.id), account: accounts.get(claimed.accountId) });
-  await recordOutcomes(deps, [attempted]);
-}
-
 /**
  * Writes what came of a batch of attempts in one transaction: every attempt row in one insert, every success in
  * one update, each failure's next attempt and the endpoints' health; every claim of the batch is released.
@@ -100,68 +80,80 @@ export async function recordOutcomes(deps: DeliveryDeps, outcomes: readonly (Att
   const succeeded = attempted.filter((o) => o.result?.verdict === 'success');
   const disabled: { accountId: string; reason: string; gone: boolean }[] = [];
 
-  await deps.db.transaction(async (tx) => {
-    await deps.repo.releaseClaims(skipped, tx);
-    await deps.repo.insertAttempts(
-      attempted.map(({ delivery, result, at }) => ({
-        deliveryId: delivery.id,
-        attemptedAt: at,
-        statusCode: result?.statusCode ?? null,
-        durationMs: result?.durationMs ?? 0,
-        error: result?.error ?? null,
-        responseExcerpt: result?.responseExcerpt ?? null,
-      })),
-      tx,
-    );
-    await deps.repo.finishSucceeded(
-      succeeded.map((o) => ({ id: o.delivery.id, at: o.at, finishedAt, statusCode: o.result?.statusCode ?? null })),
-      tx,
-    );
-    const recovered = new Set(succeeded.filter((o) => o.account.crmFailingSince !== null).map((o) => o.account.id));
-    for (const accountId of recovered) await deps.repo.updateAccount(accountId, { crmFailingSince: null }, tx);
-
-    const failingSince = new Map<string, Date>();
-    for (const o of attempted) {
-      const result = o.result;
-      if (!result || result.verdict === 'success') continue;
-      const { delivery, account, at } = o;
-      const common = { lastAttemptAt: at, lastStatusCode: result.statusCode, lastError: result.error };
-      if (result.verdict === 'gone') {
-        // kept pending: re-enabling the endpoint sends it
-        await deps.repo.finishDelivery(delivery.id, { ...common, nextAttemptAt: finishedAt }, tx);
-        disabled.push({ accountId: account.id, gone: true, reason: `The endpoint answered 410 Gone at ${finishedAt.toISOString()}; set the URL again to re-enable it.` });
-        continue;
-      }
-      const delay = nextRetryDelayMs(deps.settings.retryScheduleMs, o.claimed.attemptCount, {
-        retryAfterMs: result.retryAfterMs,
-        ...(deps.random ? { random: deps.random } : {}),
-      });
-      await deps.repo.finishDelivery(
-        delivery.id,
-        delay === null ? { ...common, status: 'failed', nextAttemptAt: null } : { ...common, nextAttemptAt: new Date(finishedAt.getTime() + delay) },
+  const successes = succeeded.map((o) => ({
+    id: o.delivery.id,
+    at: o.at,
+    finishedAt,
+    statusCode: o.result?.statusCode ?? null,
+    durationMs: o.result?.durationMs ?? 0,
+    responseExcerpt: o.result?.responseExcerpt ?? null,
+  }));
+  const recovered = new Set(succeeded.filter((o) => o.account.crmFailingSince !== null).map((o) => o.account.id));
+  if (succeeded.length === outcomes.length && recovered.size === 0) {
+    // the common case under load: every attempt succeeded at a healthy endpoint; one statement
+    await deps.repo.recordSucceeded(successes);
+  } else {
+    await deps.db.transaction(async (tx) => {
+      await deps.repo.releaseClaims(skipped, tx);
+      await deps.repo.recordSucceeded(successes, tx);
+      await deps.repo.insertAttempts(
+        attempted
+          .filter((o) => o.result?.verdict !== 'success')
+          .map(({ delivery, result, at }) => ({
+            deliveryId: delivery.id,
+            attemptedAt: at,
+            statusCode: result?.statusCode ?? null,
+            durationMs: result?.durationMs ?? 0,
+            error: result?.error ?? null,
+            responseExcerpt: result?.responseExcerpt ?? null,
+          })),
         tx,
       );
-      if (delay === null) deps.metrics.givenUp();
-      let since = failingSince.get(account.id) ?? account.crmFailingSince;
-      if (since === null || recovered.has(account.id)) {
-        since = at;
-        if (!failingSince.has(account.id)) await deps.repo.updateAccount(account.id, { crmFailingSince: at }, tx);
-      }
-      failingSince.set(account.id, since);
-      if (finishedAt.getTime() - since.getTime() >= deps.settings.disableAfterMs) {
-        const hours = Math.round((finishedAt.getTime() - since.getTime()) / 3_600_000);
-        disabled.push({
-          accountId: account.id,
-          gone: false,
-          reason: `Every delivery has failed since ${since.toISOString()} (${hours} h); last error: ${result.error ?? 'unknown'}. Set the URL again to re-enable it.`,
+      for (const accountId of recovered) await deps.repo.updateAccount(accountId, { crmFailingSince: null }, tx);
+
+      const failingSince = new Map<string, Date>();
+      for (const o of attempted) {
+        const result = o.result;
+        if (!result || result.verdict === 'success') continue;
+        const { delivery, account, at } = o;
+        const common = { lastAttemptAt: at, lastStatusCode: result.statusCode, lastError: result.error };
+        if (result.verdict === 'gone') {
+          // kept pending: re-enabling the endpoint sends it
+          await deps.repo.finishDelivery(delivery.id, { ...common, nextAttemptAt: finishedAt }, tx);
+          disabled.push({ accountId: account.id, gone: true, reason: `The endpoint answered 410 Gone at ${finishedAt.toISOString()}; set the URL again to re-enable it.` });
+          continue;
+        }
+        const delay = nextRetryDelayMs(deps.settings.retryScheduleMs, o.claimed.attemptCount, {
+          retryAfterMs: result.retryAfterMs,
+          ...(deps.random ? { random: deps.random } : {}),
         });
+        await deps.repo.finishDelivery(
+          delivery.id,
+          delay === null ? { ...common, status: 'failed', nextAttemptAt: null } : { ...common, nextAttemptAt: new Date(finishedAt.getTime() + delay) },
+          tx,
+        );
+        if (delay === null) deps.metrics.givenUp();
+        let since = failingSince.get(account.id) ?? account.crmFailingSince;
+        if (since === null || recovered.has(account.id)) {
+          since = at;
+          if (!failingSince.has(account.id)) await deps.repo.updateAccount(account.id, { crmFailingSince: at }, tx);
+        }
+        failingSince.set(account.id, since);
+        if (finishedAt.getTime() - since.getTime() >= deps.settings.disableAfterMs) {
+          const hours = Math.round((finishedAt.getTime() - since.getTime()) / 3_600_000);
+          disabled.push({
+            accountId: account.id,
+            gone: false,
+            reason: `Every delivery has failed since ${since.toISOString()} (${hours} h); last error: ${result.error ?? 'unknown'}. Set the URL again to re-enable it.`,
+          });
+        }
       }
-    }
-    const disabledOnce = new Map(disabled.map((d) => [d.accountId, d]));
-    for (const d of disabledOnce.values()) {
-      await deps.repo.updateAccount(d.accountId, { crmDisabledAt: finishedAt, crmDisabledReason: d.reason }, tx);
-    }
-  });
+      const disabledOnce = new Map(disabled.map((d) => [d.accountId, d]));
+      for (const d of disabledOnce.values()) {
+        await deps.repo.updateAccount(d.accountId, { crmDisabledAt: finishedAt, crmDisabledReason: d.reason }, tx);
+      }
+    });
+  }
 
   for (const o of attempted) if (o.result) deps.metrics.attempt(o.result.outcome, o.result.durationMs);
   for (const o of succeeded) deps.metrics.delivered(finishedAt.getTime() - o.delivery.createdAt.getTime());

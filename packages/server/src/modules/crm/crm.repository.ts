@@ -8,9 +8,32 @@ export type AccountRow = typeof accounts.$inferSelect;
 
 export type ClaimedDelivery = { id: string; accountId: string; attemptCount: number; lockedUntil: Date };
 
-// Claims are serialised across processes by this transaction-scoped lock, so the per-endpoint count
-// each claim reads is not stale: the cap holds across any number of worker processes.
-const CLAIM_LOCK_KEY = 0x63726d; // "crm"
+/** What sending a delivery needs of its row and of its account's endpoint, read by the claim itself. */
+export type SendingDelivery = Pick<DeliveryRow, 'id' | 'payload' | 'createdAt' | 'status'>;
+export type SendingAccount = Pick<
+  AccountRow,
+  'id' | 'crmWebhookUrl' | 'crmDisabledAt' | 'crmFailingSince' | 'webhookSecret' | 'webhookSecretPrevious' | 'webhookSecretRotatedAt'
+>;
+export type ClaimedWork = { claimed: ClaimedDelivery; delivery: SendingDelivery; account: SendingAccount };
+
+type ClaimRow = {
+  id: string;
+  account_id: string;
+  attempt_count: number;
+  payload: Record<string, unknown>;
+  created_at: Date | string;
+  status: DeliveryRow['status'];
+  crm_webhook_url: string | null;
+  crm_disabled_at: Date | string | null;
+  crm_failing_since: Date | string | null;
+  webhook_secret: string | null;
+  webhook_secret_previous: string | null;
+  webhook_secret_rotated_at: Date | string | null;
+};
+
+const date = (v: Date | string) => (v instanceof Date ? v : new Date(v));
+const dateOrNull = (v: Date | string | null) => (v === null ? null : date(v));
+
 
 export function createCrmRepository(db: Db) {
   return {
@@ -19,59 +42,25 @@ export function createCrmRepository(db: Db) {
      * (counting other processes' claims), and marks each as claimed until `leaseUntil`. A claimed delivery
      * is invisible to every other claim until it is finished or its lease runs out (a crashed worker).
      */
-    async claimDue(opts: { now: Date; leaseUntil: Date; limit: number; perEndpoint: number }): Promise<ClaimedDelivery[]> {
-      const now = opts.now.toISOString();
-      return db.transaction(async (tx) => {
-        await tx.execute(sql`select pg_advisory_xact_lock(${CLAIM_LOCK_KEY})`);
-        const rows = await queryRows<{ id: string; account_id: string; attempt_count: number }>(
-          tx,
-          sql`
-          with eligible as (
-            select a.id as account_id,
-              ${opts.perEndpoint}::int - (
-                select count(*)::int from crm_deliveries busy
-                where busy.account_id = a.id and busy.locked_until is not null and busy.locked_until > ${now}::timestamptz
-              ) as room
-            from accounts a
-            where a.crm_webhook_url is not null and a.crm_disabled_at is null
-              and exists (
-                select 1 from crm_deliveries d
-                where d.account_id = a.id and d.status = 'pending' and d.next_attempt_at <= ${now}::timestamptz
-              )
-            order by random()
-          ),
-          picked as (
-            select p.id from eligible e
-            cross join lateral (
-              select d.id from crm_deliveries d
-              where d.account_id = e.account_id and d.status = 'pending' and d.next_attempt_at <= ${now}::timestamptz
-                and (d.locked_until is null or d.locked_until <= ${now}::timestamptz)
-              order by d.next_attempt_at, d.id
-              limit greatest(e.room, 0)
-              for update skip locked
-            ) p
-            limit ${opts.limit}
-          )
-          update crm_deliveries d
-          set locked_until = ${opts.leaseUntil.toISOString()}::timestamptz,
-              attempt_count = d.attempt_count + 1,
-              last_attempt_at = ${now}::timestamptz
-          from picked where d.id = picked.id
-          returning d.id, d.account_id, d.attempt_count`,
-        );
-        return rows.map((r) => ({ id: r.id, accountId: r.account_id, attemptCount: Number(r.attempt_count), lockedUntil: opts.leaseUntil }));
-      });
-    },
-
-    /** The rows behind a batch of claims, read in two statements instead of two per delivery. */
-    async loadClaimed(claims: readonly ClaimedDelivery[]): Promise<{ deliveries: Map<string, DeliveryRow>; accounts: Map<string, AccountRow> }> {
-      if (claims.length === 0) return { deliveries: new Map(), accounts: new Map() };
-      const accountIds = [...new Set(claims.map((c) => c.accountId))];
-      const [deliveryRows, accountRows] = await Promise.all([
-        db.select().from(crmDeliveries).where(inArray(crmDeliveries.id, claims.map((c) => c.id))),
-        db.select().from(accounts).where(inArray(accounts.id, accountIds)),
-      ]);
-      return { deliveries: new Map(deliveryRows.map((d) => [d.id, d])), accounts: new Map(accountRows.map((a) => [a.id, a])) };
+    async claimDue(opts: { now: Date; leaseUntil: Date; limit: number; perEndpoint: number }): Promise<ClaimedWork[]> {
+      // one round trip: the lock and the claim run inside crm_claim_due (migration 0004), in this statement's transaction
+      const rows = await queryRows<ClaimRow>(
+        db,
+        sql`select * from crm_claim_due(${opts.now.toISOString()}::timestamptz, ${opts.leaseUntil.toISOString()}::timestamptz, ${opts.limit}::int, ${opts.perEndpoint}::int)`,
+      );
+      return rows.map((r) => ({
+        claimed: { id: r.id, accountId: r.account_id, attemptCount: Number(r.attempt_count), lockedUntil: opts.leaseUntil },
+        delivery: { id: r.id, payload: r.payload, createdAt: date(r.created_at), status: r.status },
+        account: {
+          id: r.account_id,
+          crmWebhookUrl: r.crm_webhook_url,
+          crmDisabledAt: dateOrNull(r.crm_disabled_at),
+          crmFailingSince: dateOrNull(r.crm_failing_since),
+          webhookSecret: r.webhook_secret,
+          webhookSecretPrevious: r.webhook_secret_previous,
+          webhookSecretRotatedAt: dateOrNull(r.webhook_secret_rotated_at),
+        },
+      }));
     },
 
     /** Releases claims that came to nothing to send (cancelled meanwhile, endpoint gone). */
@@ -85,25 +74,38 @@ export function createCrmRepository(db: Db) {
     },
 
     /**
-     * Marks many deliveries succeeded in one statement (those still pending: one cancelled meanwhile stays
-     * cancelled), and releases every one of their claims. As in `finishDelivery`, no row is updated twice.
+     * Records many successful attempts in one statement (atomic without a transaction): their attempt rows, the
+     * deliveries marked succeeded (those still pending: one cancelled meanwhile stays cancelled), and every claim
+     * released. As in `finishDelivery`, no row is updated twice.
      */
-    async finishSucceeded(items: readonly { id: string; at: Date; finishedAt: Date; statusCode: number | null }[], tx: Db = db): Promise<void> {
+    async recordSucceeded(
+      items: readonly { id: string; at: Date; finishedAt: Date; statusCode: number | null; durationMs: number; responseExcerpt: string | null }[],
+      tx: Db = db,
+    ): Promise<void> {
       if (items.length === 0) return;
       const rows = sql.join(
-        items.map((i) => sql`(${i.id}::text, ${i.at.toISOString()}::timestamptz, ${i.finishedAt.toISOString()}::timestamptz, ${i.statusCode}::int)`),
+        items.map(
+          (i) =>
+            sql`(${i.id}::text, ${i.at.toISOString()}::timestamptz, ${i.finishedAt.toISOString()}::timestamptz, ${i.statusCode}::int, ${i.durationMs}::int, ${i.responseExcerpt}::text)`,
+        ),
         sql`, `,
       );
       await tx.execute(sql`
-        update crm_deliveries d
-        set status = 'succeeded', succeeded_at = v.finished_at, next_attempt_at = null, last_attempt_at = v.at,
-            last_status_code = v.code, last_error = null, locked_until = null
-        from (values ${rows}) as v(id, at, finished_at, code)
-        where d.id = v.id and d.status = 'pending'`);
-      await tx
-        .update(crmDeliveries)
-        .set({ lockedUntil: null })
-        .where(and(inArray(crmDeliveries.id, items.map((i) => i.id)), isNotNull(crmDeliveries.lockedUntil)));
+        with v(id, at, finished_at, code, duration_ms, excerpt) as (values ${rows}),
+        done as (
+          update crm_deliveries d
+          set status = 'succeeded', succeeded_at = v.finished_at, next_attempt_at = null, last_attempt_at = v.at,
+              last_status_code = v.code, last_error = null, locked_until = null
+          from v where d.id = v.id and d.status = 'pending'
+          returning d.id
+        ),
+        released as (
+          update crm_deliveries d set locked_until = null
+          from v where d.id = v.id and d.status <> 'pending' and d.locked_until is not null
+          returning d.id
+        )
+        insert into crm_delivery_attempts (delivery_id, attempted_at, status_code, duration_ms, error, response_excerpt)
+        select v.id, v.at, v.code, v.duration_ms, null, v.excerpt from v`);
     },
 
     async getDelivery(accountId: string, id: string, tx: Db = db): Promise<DeliveryRow | undefined> {

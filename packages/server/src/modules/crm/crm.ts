@@ -3,7 +3,7 @@ import type { TokenVault } from '../../shared/crypto/token-vault.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { createSafeHttpClient, type SafeHttpClient } from '../../shared/net/safe-http.ts';
 import type { AuditLog } from '../audit/audit.repository.ts';
-import { attemptDelivery, claimAndPrepare, recordOutcomes } from './crm-delivery.ts';
+import { attemptDelivery, recordOutcomes } from './crm-delivery.ts';
 import { createCrmDispatcher, type CrmDispatcher } from './crm-dispatcher.ts';
 import { createCrmMetrics, type CrmMetrics } from './crm-metrics.ts';
 import { createCrmOutbox, type CrmOutbox } from './crm-outbox.ts';
@@ -24,6 +24,26 @@ export type Crm = {
 /** Claims outlive the attempt deadline by this much, so only a crashed worker's claim ever runs out. */
 const LEASE_MARGIN_MS = 60_000;
 
+/**
+ * Every attempt signs with its endpoint's secret: each stored (encrypted) value is decrypted once, not once per
+ * attempt. A rotated secret is a new stored value; the cache holds at most `max` of them.
+ */
+function withDecryptCache(vault: TokenVault, max = 1000): TokenVault {
+  const cache = new Map<string, string>();
+  return {
+    ...vault,
+    decrypt(stored: string): string {
+      let plain = cache.get(stored);
+      if (plain === undefined) {
+        plain = vault.decrypt(stored);
+        if (cache.size >= max) cache.delete(cache.keys().next().value ?? '');
+        cache.set(stored, plain);
+      }
+      return plain;
+    },
+  };
+}
+
 /** Everything CRM delivery needs, assembled once (app.ts): outbox, service, dispatcher, metrics. */
 export function createCrm(deps: { db: Db; vault: TokenVault; audit: AuditLog; settings: CrmSettings; log: Logger; now: () => Date; metrics?: CrmMetrics }): Crm {
   const { db, settings, now } = deps;
@@ -35,12 +55,12 @@ export function createCrm(deps: { db: Db; vault: TokenVault; audit: AuditLog; se
     connectTimeoutMs: Math.min(settings.timeoutMs, 10_000),
     ...(settings.lookup ? { lookup: settings.lookup } : {}),
   });
-  const deliveryDeps = { db, repo, vault: deps.vault, client, settings, metrics, log: deps.log, now };
+  const deliveryDeps = { db, repo, vault: withDecryptCache(deps.vault), client, settings, metrics, log: deps.log, now };
   const leaseMs = settings.timeoutMs + LEASE_MARGIN_MS;
   const dispatcher = createCrmDispatcher({
     claim: (limit) => {
       const at = now();
-      return claimAndPrepare(deliveryDeps, { now: at, leaseUntil: new Date(at.getTime() + leaseMs), limit, perEndpoint: settings.maxConcurrencyPerEndpoint });
+      return repo.claimDue({ now: at, leaseUntil: new Date(at.getTime() + leaseMs), limit, perEndpoint: settings.maxConcurrencyPerEndpoint });
     },
     attempt: (prepared) => attemptDelivery(deliveryDeps, prepared),
     record: (outcomes) => recordOutcomes(deliveryDeps, outcomes),
