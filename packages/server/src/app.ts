@@ -28,6 +28,7 @@ import { messagesRoutes } from './modules/messages/messages.routes.ts';
 import { createRealtimeHub } from './modules/realtime/realtime-hub.ts';
 import { defineRealtimeJobs } from './modules/realtime/realtime.jobs.ts';
 import { realtimeRoutes } from './modules/realtime/realtime.routes.ts';
+import { WEBHOOK_CHANNEL } from './modules/webhooks/webhook-events.repository.ts';
 import { defineWebhookJobs } from './modules/webhooks/webhooks.jobs.ts';
 import { instagramWebhookRoutes, webhookAdminRoutes } from './modules/webhooks/webhooks.routes.ts';
 import { webRoutes } from './modules/web/web.routes.ts';
@@ -124,6 +125,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     bodyLimitBytes: config.webhooks.bodyLimitBytes,
     ackTimeoutMs: config.webhooks.ackTimeoutMs,
     onStored: () => services.webhookProcessor.wake(),
+    announce: !config.workersEnabled,
     received: services.metrics.counter('threadline_webhooks_received_total', 'Meta webhook POSTs by outcome'),
   });
   await app.register(webhookAdminRoutes, {
@@ -163,6 +165,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 
   let closed = false;
   let workersStarted = false;
+  let unlistenWebhooks: (() => Promise<void>) | null = null;
   return {
     app,
     config,
@@ -175,13 +178,18 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     async startWorkers() {
       await queue.start({ work: config.workersEnabled });
       await hub.start();
-      if (config.workersEnabled) services.webhookProcessor.start();
-      if (config.workersEnabled) crmJobs.start();
+      if (config.workersEnabled) {
+        services.webhookProcessor.start();
+        // events stored by `serve --no-workers` processes are announced; start on them without waiting for a poll
+        unlistenWebhooks = await database.listen(WEBHOOK_CHANNEL, () => services.webhookProcessor.wake(), () => services.webhookProcessor.wake());
+        crmJobs.start();
+      }
       workersStarted = true;
     },
     async close() {
       if (closed) return;
       closed = true;
+      await unlistenWebhooks?.();
       await hub.stop();
       await app.close();
       if (workersStarted) {

@@ -12,10 +12,27 @@ export type ClaimedEvent = { id: number; body: Buffer; attempts: number };
  * FOR UPDATE SKIP LOCKED inside its processing transaction, so workers in several processes never take the same
  * row and a crashed worker's claim ends with its transaction.
  */
+/** Announces stored raw events to worker processes (used when this process runs no workers). */
+export const WEBHOOK_CHANNEL = 'threadline_webhooks';
+
 export function createWebhookEventsRepository(db: Db) {
   return {
-    /** The one statement between a signed POST and its 200. */
-    async insertRaw(body: Buffer, secretIndex: number): Promise<number> {
+    /**
+     * The one statement between a signed POST and its 200. With `announce`, the same statement also NOTIFYs
+     * WEBHOOK_CHANNEL (delivered at commit), so worker processes elsewhere start on it at once.
+     */
+    async insertRaw(body: Buffer, secretIndex: number, opts: { announce?: boolean } = {}): Promise<number> {
+      if (opts.announce) {
+        const [row] = await queryRows<{ id: number | string }>(
+          db,
+          sql`with stored as (
+                insert into webhook_events (body, signature_secret_index) values (${body}::bytea, ${secretIndex}) returning id
+              )
+              select id, pg_notify(${WEBHOOK_CHANNEL}, '') from stored`,
+        );
+        if (!row) throw new Error('insert returned no row');
+        return Number(row.id);
+      }
       const [row] = await db
         .insert(webhookEvents)
         .values({ body, signatureSecretIndex: secretIndex })

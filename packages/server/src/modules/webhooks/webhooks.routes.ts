@@ -14,6 +14,8 @@ export type WebhookRoutesOptions = {
   ackTimeoutMs: number;
   /** Wakes this process's workers after an event is stored. */
   onStored: () => void;
+  /** This process runs no workers: announce each stored event to the processes that do (NOTIFY). */
+  announce: boolean;
   received: Counter;
 };
 
@@ -62,7 +64,7 @@ export async function instagramWebhookRoutes(app: App, opts: WebhookRoutesOption
       return reply.code(401).send(errorBody('webhooks.invalid_signature', 'Missing or invalid X-Hub-Signature-256.', req.id));
     }
     try {
-      const id = await within(opts.repo.insertRaw(raw, check.secretIndex), opts.ackTimeoutMs);
+      const id = await within(opts.repo.insertRaw(raw, check.secretIndex, { announce: opts.announce }), opts.ackTimeoutMs);
       opts.received.inc({ outcome: 'stored' });
       req.log.debug({ webhookEventId: id, secretIndex: check.secretIndex }, 'webhook stored');
     } catch (error) {
