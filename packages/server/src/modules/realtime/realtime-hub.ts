@@ -4,10 +4,17 @@ import type { Logger } from '../../shared/logger.ts';
 import type { InboxService } from '../inbox/inbox.service.ts';
 import { REALTIME_CHANNEL, type RealtimeLog, type RealtimeRow } from './realtime-log.ts';
 
+/** One event as a Server-Sent Events frame, serialised once however many clients receive it. */
+export type RealtimeFrame = { id: number; text: string };
+
+export function toFrame(event: RealtimeEvent): RealtimeFrame {
+  return { id: event.id, text: `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n` };
+}
+
 export type RealtimeClient = {
   accountId: string;
-  /** Receives each event once, in id order. */
-  send(event: RealtimeEvent): void;
+  /** Receives each flush's frames for its account at once, in id order (one socket write per client per flush). */
+  send(frames: readonly RealtimeFrame[]): void;
   /** Ends the stream (server shutdown). */
   end(): void;
 };
@@ -57,8 +64,10 @@ export function createRealtimeHub(deps: { database: Database; log: RealtimeLog; 
     pending = [];
     if (ids.length === 0) return;
     const rows = (await deps.log.byIds(ids)).filter((r) => (clients.get(r.accountId)?.size ?? 0) > 0);
-    for (const event of await present(rows)) {
-      for (const client of clients.get(event.account_id) ?? []) client.send(event);
+    const byAccount = Map.groupBy(await present(rows), (e) => e.account_id);
+    for (const [accountId, events] of byAccount) {
+      const frames = events.map(toFrame);
+      for (const client of clients.get(accountId) ?? []) client.send(frames);
     }
   }
 

@@ -1,9 +1,8 @@
-import type { RealtimeEvent } from '@threadline/contract';
 import { z } from 'zod';
 import type { App } from '../../http/server.ts';
 import { requireSession } from '../auth/auth.plugin.ts';
 import type { InboxService } from '../inbox/inbox.service.ts';
-import type { RealtimeHub } from './realtime-hub.ts';
+import { toFrame, type RealtimeFrame, type RealtimeHub } from './realtime-hub.ts';
 
 export type RealtimeRoutesOptions = {
   hub: RealtimeHub;
@@ -42,15 +41,20 @@ export async function realtimeRoutes(app: App, opts: RealtimeRoutesOptions) {
       let lastId = resumeFrom ?? 0;
       let replaying = true;
       let closed = false;
-      const queued: RealtimeEvent[] = [];
-      const write = (event: RealtimeEvent) => {
-        if (closed || event.id <= lastId) return;
-        lastId = event.id;
-        res.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+      const queued: RealtimeFrame[] = [];
+      const write = (frames: readonly RealtimeFrame[]) => {
+        if (closed) return;
+        let text = '';
+        for (const frame of frames) {
+          if (frame.id <= lastId) continue;
+          lastId = frame.id;
+          text += frame.text;
+        }
+        if (text) res.write(text);
       };
       const client = {
         accountId,
-        send: (event: RealtimeEvent) => (replaying ? queued.push(event) : write(event)),
+        send: (frames: readonly RealtimeFrame[]) => (replaying ? queued.push(...frames) : write(frames)),
         end: () => cleanup(),
       };
       const heartbeat = setInterval(() => {
@@ -75,10 +79,10 @@ export async function realtimeRoutes(app: App, opts: RealtimeRoutesOptions) {
 
       opts.hub.add(client);
       if (resumeFrom !== undefined) {
-        for (const event of await opts.hub.replay(accountId, resumeFrom)) write(event);
+        write((await opts.hub.replay(accountId, resumeFrom)).map(toFrame));
       }
       replaying = false;
-      for (const event of queued.splice(0)) write(event);
+      write(queued.splice(0));
     },
   );
 }
