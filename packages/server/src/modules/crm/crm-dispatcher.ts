@@ -36,7 +36,8 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
   let running = false;
   let loop: Promise<void> | null = null;
   let wake: (() => void) | null = null;
-  let poked = false;
+  /** something happened since the loop last claimed (a slot freed, a poke): look again before sleeping */
+  let kicked = false;
   let pokeTimer: NodeJS.Timeout | null = null;
   /** Pokes arriving together (a burst of changes) make one early look, not one each. */
   const POKE_COALESCE_MS = 5;
@@ -79,6 +80,8 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
       .catch((error: unknown) => deps.log.error({ err: error }, 'CRM delivery failed unexpectedly'))
       .finally(() => {
         inFlight.delete(task);
+        // a slot freed while the loop was claiming must not wait for the next poll
+        kicked = true;
         wake?.();
       });
     inFlight.add(task);
@@ -99,7 +102,7 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
 
   async function run(): Promise<void> {
     while (running) {
-      poked = false;
+      kicked = false;
       const room = deps.concurrency - inFlight.size;
       let claimed: Job[] = [];
       if (room > 0) {
@@ -110,8 +113,10 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
         }
         for (const c of claimed) launch(c);
       }
-      // a full batch, or a poke while claiming, means more may be due; otherwise wait for a free slot or the next look
-      if (room > 0 && (claimed.length === room || poked)) continue;
+      // a full batch means more may be due; a slot freed or a poke while claiming means look again at once;
+      // otherwise wait for a free slot, a poke or the next poll
+      if (claimed.length > 0 && claimed.length === room) continue;
+      if (kicked && inFlight.size < deps.concurrency) continue;
       if (running) await pause(deps.pollIntervalMs);
     }
   }
@@ -141,7 +146,7 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
       if (!running || pokeTimer) return;
       pokeTimer = setTimeout(() => {
         pokeTimer = null;
-        poked = true;
+        kicked = true;
         wake?.();
       }, POKE_COALESCE_MS);
     },
