@@ -20,7 +20,7 @@ import { Pool } from 'undici';
 import { signMetaBody } from '../packages/server/src/instagram/webhook-signature.ts';
 import { cpuShare, cpuSnapshot } from './lib/cpu.ts';
 import { createBenchDatabase, openPg, openPgliteDir, postgresSettings, type Sql } from './lib/ingest-db.ts';
-import { freePort, startBackground, startServer, type ServerProcess } from './lib/processes.ts';
+import { freePort, startBackground, startServer, threadlineBaseEnv, type ServerProcess } from './lib/processes.ts';
 import { createFirstAdmin, login } from './lib/threadline-admin.ts';
 
 const env = process.env;
@@ -242,20 +242,10 @@ async function runEngine(engine: string, topology: string): Promise<boolean> {
   const secret = randomBytes(24).toString('base64url');
   const port = await freePort();
   const serverEnv: Record<string, string> = {
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    LOG_PRETTY: 'false',
-    SESSION_SECRET: randomBytes(36).toString('base64url'),
-    INSTAGRAM_OAUTH_CLIENT_SECRET: secret,
-    // Nothing of the benchmark may leave the machine: the Graph API is pointed at a closed local port.
-    INSTAGRAM_API_URL: 'http://127.0.0.1:9',
-    INSTAGRAM_GRAPH_URL: 'http://127.0.0.1:9',
-    DATA_DIR: dataDir,
+    ...threadlineBaseEnv({ port, dataDir, appSecret: secret, ...(pgDb ? { databaseUrl: pgDb.url } : {}) }),
     CRM_ALLOWED_NETWORKS: '127.0.0.1/32',
     CRM_ALLOW_HTTP: 'true',
     CRM_RETRY_SCHEDULE: env.CRM_RETRY_SCHEDULE ?? '0,1s,2s,5s,10s,10s,10s,10s,10s,10s,10s,10s',
-    ...(pgDb ? { DATABASE_URL: pgDb.url } : {}),
     ...EXTRA_ENV,
   };
   const main = path.join(REPO, 'packages/server/src/main.ts');

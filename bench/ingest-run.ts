@@ -9,7 +9,7 @@ import { cpuShare, cpuSnapshot, type CpuShare } from './lib/cpu.ts';
 import { backlogAt, insertAccounts, openPg, openPgliteDir, processingLag, statusCounts, type Sql, type StepLag } from './lib/ingest-db.ts';
 import { accountIgIds, planStep } from './lib/ingest-payloads.ts';
 import { createLoadGenerator, type StepLoadResult } from './lib/load-generator.ts';
-import { freePort, startServer, type ServerProcess } from './lib/processes.ts';
+import { freePort, startServer, threadlineBaseEnv, type ServerProcess } from './lib/processes.ts';
 import { createFirstAdmin, login, waitUntilDrained } from './lib/threadline-admin.ts';
 
 export type Engine = { kind: 'pglite' } | { kind: 'postgres'; url: string };
@@ -89,17 +89,7 @@ async function ladder(
 
 function threadlineEnv(engine: Engine, port: number, dataDir: string, secret: string, settings: BenchSettings): Record<string, string> {
   return {
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    LOG_PRETTY: 'false',
-    SESSION_SECRET: randomBytes(36).toString('base64url'),
-    INSTAGRAM_OAUTH_CLIENT_SECRET: secret,
-    // Nothing of the benchmark may leave the machine: the Graph API is pointed at a closed local port.
-    INSTAGRAM_API_URL: 'http://127.0.0.1:9',
-    INSTAGRAM_GRAPH_URL: 'http://127.0.0.1:9',
-    DATA_DIR: dataDir,
-    ...(engine.kind === 'postgres' ? { DATABASE_URL: engine.url } : {}),
+    ...threadlineBaseEnv({ port, dataDir, appSecret: secret, ...(engine.kind === 'postgres' ? { databaseUrl: engine.url } : {}) }),
     ...settings.threadlineEnv,
   };
 }

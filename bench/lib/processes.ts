@@ -1,5 +1,6 @@
 // Child processes of the benchmarks: started with this Node, on 127.0.0.1, stopped by their own pid.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -109,5 +110,24 @@ export async function startBackground(opts: { label: string; script: string; arg
         await waitExit(child, 5_000);
       }
     },
+  };
+}
+
+/**
+ * The environment every benchmark gives a Threadline process: its port and data directory, the Meta app secret the
+ * bench signs with, quiet logs, and the Graph API pointed at a closed local port (nothing may leave the machine).
+ */
+export function threadlineBaseEnv(opts: { port: number; dataDir: string; appSecret: string; databaseUrl?: string }): Record<string, string> {
+  return {
+    PORT: String(opts.port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    LOG_PRETTY: 'false',
+    SESSION_SECRET: randomBytes(36).toString('base64url'),
+    INSTAGRAM_OAUTH_CLIENT_SECRET: opts.appSecret,
+    INSTAGRAM_API_URL: 'http://127.0.0.1:9',
+    INSTAGRAM_GRAPH_URL: 'http://127.0.0.1:9',
+    DATA_DIR: opts.dataDir,
+    ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
   };
 }

@@ -29,6 +29,9 @@ export function createRealtimeHub(deps: { database: Database; log: RealtimeLog; 
   const clients = new Map<string, Set<RealtimeClient>>();
   let pending: number[] = [];
   let timer: NodeJS.Timeout | null = null;
+  // Flushes run one after another: two at once could finish out of order, and a client skips any event whose id is
+  // not above the last one it was sent, so the earlier flush's events would be lost to it.
+  let flushing: Promise<void> = Promise.resolve();
   let unlisten: (() => Promise<void>) | null = null;
   let highest = 0;
   const activity = new Set<(accountId: string) => void>();
@@ -79,7 +82,9 @@ export function createRealtimeHub(deps: { database: Database; log: RealtimeLog; 
     for (const listener of activity) listener(accountId);
     if (!clients.has(accountId)) return;
     pending.push(...ids);
-    timer ??= setTimeout(() => void flush().catch((e: unknown) => deps.logger.warn({ err: e }, 'live update flush failed')), FLUSH_MS);
+    timer ??= setTimeout(() => {
+      flushing = flushing.then(flush).catch((e: unknown) => deps.logger.warn({ err: e }, 'live update flush failed'));
+    }, FLUSH_MS);
   }
 
   async function catchUp() {
@@ -87,7 +92,8 @@ export function createRealtimeHub(deps: { database: Database; log: RealtimeLog; 
     for (const accountId of clients.keys()) {
       for (const row of await deps.log.since(accountId, highest)) pending.push(row.id);
     }
-    await flush();
+    flushing = flushing.then(flush);
+    await flushing;
   }
 
   return {

@@ -4,6 +4,9 @@ import { requireSession } from '../auth/auth.plugin.ts';
 import type { InboxService } from '../inbox/inbox.service.ts';
 import { toFrame, type RealtimeFrame, type RealtimeHub } from './realtime-hub.ts';
 
+/** How many sent ids a stream remembers to skip duplicates (far more than any flush or replay holds). */
+const SENT_IDS_KEPT = 10_000;
+
 export type RealtimeRoutesOptions = {
   hub: RealtimeHub;
   inbox: InboxService;
@@ -38,7 +41,11 @@ export async function realtimeRoutes(app: App, opts: RealtimeRoutesOptions) {
       });
       res.write('retry: 3000\n\n');
 
-      let lastId = resumeFrom ?? 0;
+      // Ids are taken when an event is written, so concurrent writers may commit (and announce) them out of order:
+      // a stream skips the ids it has sent (and those up to the Last-Event-ID it resumed from), not every id below
+      // the highest one, or an event committed a moment later than a higher id would never reach it.
+      const floor = resumeFrom ?? 0;
+      const sent = new Set<number>();
       let replaying = true;
       let closed = false;
       const queued: RealtimeFrame[] = [];
@@ -46,8 +53,9 @@ export async function realtimeRoutes(app: App, opts: RealtimeRoutesOptions) {
         if (closed) return;
         let text = '';
         for (const frame of frames) {
-          if (frame.id <= lastId) continue;
-          lastId = frame.id;
+          if (frame.id <= floor || sent.has(frame.id)) continue;
+          sent.add(frame.id);
+          if (sent.size > SENT_IDS_KEPT) sent.delete(sent.values().next().value ?? 0);
           text += frame.text;
         }
         if (text) res.write(text);

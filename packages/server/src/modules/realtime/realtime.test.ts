@@ -3,6 +3,7 @@ import { createTestApp, login } from '../../../test/app.ts';
 import { createAccount, createUser } from '../../../test/factories.ts';
 import { envelope, inbound, META_ENV, mid, postSigned } from '../../../test/meta.ts';
 import { createSimWorld, type SimWorld } from '../../../test/sim-world.ts';
+import { recordAll } from '../inbox/inbox-events.ts';
 
 type SseEvent = { id: number; event: string; data: { type: string; data: { message?: { text: string | null; status: string } } } };
 
@@ -62,6 +63,32 @@ describe('live updates over server-sent events', () => {
     base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   });
   afterAll(async () => w.close());
+
+  // Only PostgreSQL runs two writing transactions at once (PGlite has one connection): ids are taken at insert, so a
+  // transaction that took a lower id can commit after one that took a higher id.
+  it.skipIf(!process.env.TEST_DATABASE_URL)('delivers an event that commits after a higher-numbered one', async () => {
+    const stream = openStream(`${base}/api/v1/ui/events`, w.tokens.viewer);
+    await new Promise((r) => setTimeout(r, 100));
+    const sink = w.t.services.realtimeLog.sink;
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    let recorded: () => void = () => undefined;
+    const earlierRecorded = new Promise<void>((r) => (recorded = r));
+    const earlier = w.t.database.db.transaction(async (tx) => {
+      await recordAll([sink], tx, [{ type: 'account.reauth_required', accountId: w.accountId, occurredAt: new Date() }]);
+      recorded();
+      await held;
+    });
+    await earlierRecorded;
+    await w.t.database.db.transaction((tx) => recordAll([sink], tx, [{ type: 'account.connected', accountId: w.accountId, occurredAt: new Date() }]));
+    await until(() => stream.events.some((e) => e.event === 'account.connected'), 'the later id');
+    release();
+    await earlier;
+    await until(() => stream.events.some((e) => e.event === 'account.reauth_required'), 'the earlier id, committed last');
+    const id = (type: string) => stream.events.find((e) => e.event === type)?.id ?? 0;
+    expect(id('account.reauth_required')).toBeLessThan(id('account.connected'));
+    await stream.close();
+  });
 
   it('streams a new customer message, and resumes after a reconnect without losing or repeating anything', async () => {
     const stream = openStream(`${base}/api/v1/ui/events`, w.tokens.viewer);
