@@ -6,3 +6,4 @@ export * from './crm-events.ts';
 export * from './inbox.ts';
 export * from './accounts.ts';
 export * from './oauth.ts';
+export * from './crm-settings.ts';

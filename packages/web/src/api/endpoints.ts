@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  accountCrmSchema,
   accountListSchema,
   accountMemberListSchema,
   accountMemberSchema,
@@ -10,29 +11,24 @@ import {
   conversationListSchema,
   conversationSchema,
   createdApiKeySchema,
+  crmDeliveryListSchema as deliveryListSchema,
+  crmDeliverySchema as deliverySchema,
+  crmTestResultSchema,
   currentUserSchema,
   messageListSchema,
   messageSchema,
   sessionResponseSchema,
+  requeuedSchema,
   setupStatusSchema,
   unlinkResultSchema,
+  webhookEventListSchema,
+  webhookSecretSchema,
   type AccountRole,
   type ApiKeyScope,
   type SendMessageBody,
 } from '@threadline/contract';
 import type { ApiClient } from './client.ts';
-import {
-  accountCrmSchema,
-  crmTestResultSchema,
-  deliveryListSchema,
-  deliverySchema,
-  okSchema,
-  recoverResultSchema,
-  requeuedSchema,
-  uploadSchema,
-  webhookEventListSchema,
-  webhookSecretSchema,
-} from './schemas.ts';
+import { okSchema, uploadSchema } from './schemas.ts';
 
 const anything = z.unknown();
 const enc = encodeURIComponent;
@@ -78,7 +74,7 @@ export function createEndpoints(api: ApiClient) {
       deliveries: (id: string, query: { status?: string; cursor?: string }) =>
         api.request('GET', `${acc(id)}/crm/deliveries`, { schema: deliveryListSchema, query: { ...query, limit: 50 } }),
       retry: (id: string, deliveryId: string) => api.request('POST', `${acc(id)}/crm/deliveries/${enc(deliveryId)}/retry`, { schema: deliverySchema }),
-      recover: (id: string, since: string) => api.request('POST', `${acc(id)}/crm/recover`, { schema: recoverResultSchema, body: { since } }),
+      recover: (id: string, since: string) => api.request('POST', `${acc(id)}/crm/recover`, { schema: requeuedSchema, body: { since } }),
     },
     admin: {
       users: () => api.request('GET', '/api/v1/admin/users', { schema: adminUserListSchema }),

@@ -1,8 +1,7 @@
 import { ref } from 'vue';
 import { defineStore } from 'pinia';
-import type { AdminUser } from '@threadline/contract';
+import type { AdminUser, WebhookEvent } from '@threadline/contract';
 import { api } from '../api/index.ts';
-import type { WebhookEvent } from '../api/schemas.ts';
 
 /** Instance administration: users, and Meta webhook events that failed or reached no linked account. */
 export const useAdminStore = defineStore('admin', () => {

@@ -1,8 +1,7 @@
 import { computed, ref } from 'vue';
 import { defineStore } from 'pinia';
-import type { AccountMember, AccountRole, ApiKey, ApiKeyScope } from '@threadline/contract';
+import type { AccountCrm, AccountMember, AccountRole, ApiKey, ApiKeyScope, CrmDelivery as Delivery, CrmTestResult, WebhookSecret } from '@threadline/contract';
 import { api } from '../api/index.ts';
-import type { AccountCrm, CrmTestResult, Delivery, WebhookSecret } from '../api/schemas.ts';
 
 /** Settings of one account at a time (the one the settings page shows): API keys, CRM forwarding, members. */
 export const useSettingsStore = defineStore('settings', () => {

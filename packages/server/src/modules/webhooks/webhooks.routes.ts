@@ -1,3 +1,4 @@
+import { requeuedSchema, WEBHOOK_EVENT_STATUSES, webhookEventListSchema } from '@threadline/contract';
 import { z } from 'zod';
 import type { App } from '../../http/server.ts';
 import { errorBody } from '../../http/server.ts';
@@ -77,20 +78,6 @@ export async function instagramWebhookRoutes(app: App, opts: WebhookRoutesOption
   });
 }
 
-const statusSchema = z.enum(['received', 'processed', 'failed', 'invalid', 'unrouted', 'unhandled']);
-
-export const webhookEventSchema = z.object({
-  id: z.number(),
-  received_at: z.string(),
-  status: statusSchema,
-  account_ig_ids: z.array(z.string()),
-  event_count: z.number().nullable(),
-  attempts: z.number(),
-  last_error: z.string().nullable(),
-  processed_at: z.string().nullable(),
-  size_bytes: z.number(),
-});
-
 /** Instance administrators see failed and unrouted events and put them back in the queue. */
 export async function webhookAdminRoutes(app: App, opts: { repo: WebhookEventsRepository; requireAdmin: (req: import('fastify').FastifyRequest) => unknown; onRequeued: () => void }) {
   app.get(
@@ -98,11 +85,11 @@ export async function webhookAdminRoutes(app: App, opts: { repo: WebhookEventsRe
     {
       schema: {
         querystring: z.object({
-          status: statusSchema.optional(),
+          status: z.enum(WEBHOOK_EVENT_STATUSES).optional(),
           before: z.coerce.number().int().positive().optional(),
           limit: z.coerce.number().int().min(1).max(200).default(50),
         }),
-        response: { 200: z.object({ events: z.array(webhookEventSchema), next_before: z.number().nullable() }) },
+        response: { 200: webhookEventListSchema },
       },
     },
     async (req) => {
@@ -146,7 +133,7 @@ export async function webhookAdminRoutes(app: App, opts: { repo: WebhookEventsRe
             since: z.iso.datetime({ offset: true }).optional(),
           })
           .refine((b) => b.ids || b.status || b.since, 'give ids, a status or a since time'),
-        response: { 200: z.object({ requeued: z.number() }) },
+        response: { 200: requeuedSchema },
       },
     },
     async (req) => {

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+
+/**
+ * Answers of the CRM settings and delivery-log routes (`/api/v1/accounts/{id}/crm…`, `…/webhook-secret`,
+ * `…/crm/test`, `…/crm/deliveries`) and of the instance administrators' webhook-event routes: the server's
+ * response schemas and what the web app parses.
+ */
+
+export const CRM_DELIVERY_STATUSES = ['pending', 'succeeded', 'failed', 'cancelled'] as const;
+
+export const crmStatusSchema = z.object({
+  webhook_url: z.string().nullable(),
+  enabled: z.boolean(),
+  disabled_at: z.string().nullable(),
+  disabled_reason: z.string().nullable(),
+  failing_since: z.string().nullable(),
+  has_secret: z.boolean(),
+  secret_rotated_at: z.string().nullable(),
+});
+export const accountCrmSchema = z.object({ id: z.string(), username: z.string(), crm: crmStatusSchema });
+export type AccountCrm = z.infer<typeof accountCrmSchema>;
+
+export const webhookSecretSchema = z.object({
+  secret: z.string(),
+  /** still signing deliveries (next to the current one) until previous_valid_until */
+  previous_secret: z.string().nullable(),
+  previous_valid_until: z.string().nullable(),
+  rotated_at: z.string().nullable(),
+});
+export type WebhookSecret = z.infer<typeof webhookSecretSchema>;
+
+export const crmTestResultSchema = z.object({
+  delivery_id: z.string(),
+  success: z.boolean(),
+  status_code: z.number().int().nullable(),
+  duration_ms: z.number().int(),
+  /** the first 1 KB of the receiver's answer */
+  response_body: z.string().nullable(),
+  error: z.string().nullable(),
+});
+export type CrmTestResult = z.infer<typeof crmTestResultSchema>;
+
+export const crmAttemptSchema = z.object({
+  attempted_at: z.string(),
+  status_code: z.number().int().nullable(),
+  duration_ms: z.number().int(),
+  error: z.string().nullable(),
+  response_excerpt: z.string().nullable(),
+});
+
+export const crmDeliverySchema = z.object({
+  id: z.string(),
+  event_type: z.string(),
+  status: z.enum(CRM_DELIVERY_STATUSES),
+  conversation_id: z.string().nullable(),
+  sequence: z.number().int().nullable(),
+  attempt_count: z.number().int(),
+  next_attempt_at: z.string().nullable(),
+  last_attempt_at: z.string().nullable(),
+  last_status_code: z.number().int().nullable(),
+  last_error: z.string().nullable(),
+  succeeded_at: z.string().nullable(),
+  created_at: z.string(),
+  payload: z.record(z.string(), z.unknown()),
+  attempts: z.array(crmAttemptSchema),
+});
+export type CrmDelivery = z.infer<typeof crmDeliverySchema>;
+export const crmDeliveryListSchema = z.object({ deliveries: z.array(crmDeliverySchema), next_cursor: z.string().nullable() });
+
+/** How many deliveries or raw events were put back in the queue. */
+export const requeuedSchema = z.object({ requeued: z.number().int() });
+
+export const WEBHOOK_EVENT_STATUSES = ['received', 'processed', 'failed', 'invalid', 'unrouted', 'unhandled'] as const;
+
+export const webhookEventSchema = z.object({
+  id: z.number(),
+  received_at: z.string(),
+  status: z.enum(WEBHOOK_EVENT_STATUSES),
+  account_ig_ids: z.array(z.string()),
+  event_count: z.number().nullable(),
+  attempts: z.number(),
+  last_error: z.string().nullable(),
+  processed_at: z.string().nullable(),
+  size_bytes: z.number(),
+});
+export type WebhookEvent = z.infer<typeof webhookEventSchema>;
+export const webhookEventListSchema = z.object({ events: z.array(webhookEventSchema), next_before: z.number().nullable() });
