@@ -1,10 +1,25 @@
 import { and, asc, desc, eq, isNotNull, lt, lte, ne, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { accounts, userAccounts, users } from '../../db/schema/index.ts';
+import type { InstagramMe } from '../../instagram/graph-client.ts';
 import type { AccountRole } from './account-access.ts';
 
 export type AccountRow = typeof accounts.$inferSelect;
 export type MembershipRow = typeof userAccounts.$inferSelect;
+
+/** The account columns that Instagram's `/me` answer fills (on link and on every profile sync). */
+export function profileFieldsOf(me: InstagramMe) {
+  return {
+    igAppScopedId: me.id,
+    username: me.username,
+    name: me.name ?? null,
+    accountType: me.accountType ?? null,
+    profilePictureUrl: me.profilePictureUrl ?? null,
+    followersCount: me.followersCount ?? null,
+    followsCount: me.followsCount ?? null,
+    mediaCount: me.mediaCount ?? null,
+  };
+}
 
 /** Accounts and memberships: the only code of the accounts module that touches Drizzle. */
 export function createAccountsRepository(db: Db) {

@@ -2,7 +2,7 @@ import { classifyGraphError, isGraphApiError, type GraphClient } from '../../ins
 import type { Logger } from '../../shared/logger.ts';
 import type { AccountStatus } from './account-status.ts';
 import type { AccountTokens } from './account-tokens.ts';
-import type { AccountsRepository } from './accounts.repository.ts';
+import { profileFieldsOf, type AccountsRepository } from './accounts.repository.ts';
 
 export type ProfileSyncDeps = {
   repo: AccountsRepository;
@@ -28,17 +28,7 @@ export function createProfileSync(deps: ProfileSyncDeps) {
         if (!token) continue;
         try {
           const me = await graph.getMe(token);
-          await repo.update(id, {
-            username: me.username,
-            name: me.name ?? null,
-            accountType: me.accountType ?? null,
-            profilePictureUrl: me.profilePictureUrl ?? null,
-            followersCount: me.followersCount ?? null,
-            followsCount: me.followsCount ?? null,
-            mediaCount: me.mediaCount ?? null,
-            igAppScopedId: me.id,
-            lastSyncedAt: now,
-          });
+          await repo.update(id, { ...profileFieldsOf(me), lastSyncedAt: now });
           report.synced += 1;
         } catch (error) {
           const detail = isGraphApiError(error) ? `${error.code ?? '?'}/${error.subcode ?? '-'}` : 'no answer';

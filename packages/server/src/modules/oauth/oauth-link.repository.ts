@@ -2,7 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { accounts, users } from '../../db/schema/index.ts';
 import type { InstagramMe } from '../../instagram/graph-client.ts';
-import type { AccountRow } from '../accounts/accounts.repository.ts';
+import { profileFieldsOf, type AccountRow } from '../accounts/accounts.repository.ts';
 
 export const OAUTH_PROVIDER = 'instagram';
 
@@ -50,14 +50,7 @@ export function createOAuthLinkRepository(db: Db) {
     async upsertAccount(me: InstagramMe, token: LinkedToken, now: Date, tx: Db): Promise<{ row: AccountRow; before: AccountRow | undefined }> {
       const [before] = await tx.select().from(accounts).where(eq(accounts.igUserId, me.userId)).for('update');
       const values = {
-        igAppScopedId: me.id,
-        username: me.username,
-        name: me.name ?? null,
-        accountType: me.accountType ?? null,
-        profilePictureUrl: me.profilePictureUrl ?? null,
-        followersCount: me.followersCount ?? null,
-        followsCount: me.followsCount ?? null,
-        mediaCount: me.mediaCount ?? null,
+        ...profileFieldsOf(me),
         accessTokenEncrypted: token.encrypted,
         tokenExpiresAt: token.expiresAt,
         tokenIssuedAt: token.issuedAt,
