@@ -11,15 +11,12 @@
 // Every loop is bounded; it stops by itself.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { accountListSchema } from '@threadline/contract';
-import { Pool } from 'undici';
-import { signMetaBody } from '../packages/server/src/instagram/webhook-signature.ts';
 import { cpuShare, cpuSnapshot } from './lib/cpu.ts';
-import { createBenchDatabase, openPg, openPgliteDir, postgresSettings, type Sql } from './lib/ingest-db.ts';
+import { createMetaSender, startCrmReceiver, waitFor, type MetaSender } from './lib/crm-traffic.ts';
+import { benchDatabaseOrSkip, openPg, openPgliteDir, postgresSettings, type Sql } from './lib/ingest-db.ts';
 import { freePort, startBackground, startServer, threadlineBaseEnv, type ServerProcess } from './lib/processes.ts';
 import { createFirstAdmin, login } from './lib/threadline-admin.ts';
 
@@ -39,104 +36,7 @@ const REPO = path.resolve(import.meta.dirname, '..');
 const IG_ACCOUNT = '17841400000000777';
 const ADMIN = { username: 'bench', password: `bench-${randomBytes(12).toString('hex')}` };
 
-type Mode = 'ok' | 'down';
-let mode: Mode = 'ok';
-const arrivals = new Map<string, number>(); // text marker → first arrival time
-const webhookIds = new Map<string, number>(); // webhook-id → times received (2xx answers only)
-
-const receiver = createServer((req, res) => {
-  const chunks: Buffer[] = [];
-  req.on('data', (c: Buffer) => chunks.push(c));
-  req.on('end', () => {
-    if (mode === 'down') {
-      res.writeHead(503).end();
-      return;
-    }
-    const at = performance.now();
-    const id = String(req.headers['webhook-id']);
-    webhookIds.set(id, (webhookIds.get(id) ?? 0) + 1);
-    const text = Buffer.concat(chunks).toString('latin1');
-    const at0 = text.indexOf('"text":"b');
-    const marker = at0 < 0 ? undefined : text.slice(at0 + 8, text.indexOf('"', at0 + 8));
-    if (marker && !arrivals.has(marker)) arrivals.set(marker, at);
-    res.writeHead(204).end();
-  });
-});
-await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-const receiverPort = (receiver.address() as AddressInfo).port;
-
-let run = 0;
-function body(marker: string, n: number) {
-  const ts = Date.now();
-  return JSON.stringify({
-    object: 'instagram',
-    entry: [
-      {
-        id: IG_ACCOUNT,
-        time: ts,
-        messaging: [
-          {
-            sender: { id: `99000000${n % 200}` },
-            recipient: { id: IG_ACCOUNT },
-            timestamp: ts,
-            message: { mid: `aWdfbWlkYmVuY2g${marker}`, text: marker },
-          },
-        ],
-      },
-    ],
-  });
-}
-
-// Meta's side: keep-alive connections from one pool (undici's `request`, far cheaper per POST than `fetch`, so the
-// benchmark's own CPU stays small on this 2-core machine).
-const pools = new Map<string, Pool>();
-async function post(origin: string, secret: string, marker: string, n: number): Promise<number | null> {
-  const payload = body(marker, n);
-  let pool = pools.get(origin);
-  if (!pool) {
-    pool = new Pool(origin, { connections: 64, pipelining: 1 });
-    pools.set(origin, pool);
-  }
-  const res = await pool.request({
-    path: '/webhooks/instagram',
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-hub-signature-256': signMetaBody(Buffer.from(payload), secret) },
-    body: payload,
-  });
-  await res.body.dump();
-  return res.statusCode >= 200 && res.statusCode < 300 ? performance.now() : null;
-}
-
-/** Sends `count` events at `rate` per second; returns each marker's acknowledgement time. */
-async function drive(origin: string, secret: string, rate: number, count: number): Promise<Map<string, number>> {
-  run += 1;
-  const acks = new Map<string, number>();
-  const started = performance.now();
-  const inflight = new Set<Promise<void>>();
-  for (let n = 0; n < count; n += 1) {
-    const due = started + (n * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    const marker = `b${run}-${n}`;
-    const p: Promise<void> = post(origin, secret, marker, n)
-      .then((at) => void (at !== null && acks.set(marker, at)))
-      .catch(() => undefined)
-      .finally(() => inflight.delete(p));
-    inflight.add(p);
-    if (inflight.size >= 256) await Promise.race(inflight);
-  }
-  await Promise.all(inflight);
-  return acks;
-}
-
-async function waitFor(check: () => boolean, limitMs: number): Promise<boolean> {
-  const until = performance.now() + limitMs;
-  while (performance.now() < until) {
-    if (check()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return check();
-}
+const receiver = await startCrmReceiver();
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
@@ -162,24 +62,24 @@ async function breakdown(pgUrl: string | null, tag: string): Promise<string> {
   }
 }
 
-let currentPgUrl: string | null = null;
-let currentPids: { server: number | undefined; worker: number | undefined } = { server: undefined, worker: undefined };
+/** What the measuring runs of one engine share: Meta's side, and what to read CPU and the legs from. */
+type RunContext = { meta: MetaSender; pgUrl: string | null; pids: { server: number | undefined; worker: number | undefined } };
 
-async function latencyRun(origin: string, secret: string, rate: number, seconds: number): Promise<{ p99: number; lost: number }> {
+async function latencyRun(ctx: RunContext, rate: number, seconds: number): Promise<{ p99: number; lost: number }> {
   const count = Math.max(1, Math.round(rate * seconds * SCALE));
   const startedAt = performance.now();
-  const before = { server: cpuSnapshot(currentPids.server), worker: cpuSnapshot(currentPids.worker) };
-  const acks = await drive(origin, secret, rate, count);
-  const cpu = cpuShare(before.server, cpuSnapshot(currentPids.server));
-  const workerCpu = currentPids.worker ? cpuShare(before.worker, cpuSnapshot(currentPids.worker)).server : null;
-  await waitFor(() => [...acks.keys()].every((m) => arrivals.has(m)), 120_000);
+  const before = { server: cpuSnapshot(ctx.pids.server), worker: cpuSnapshot(ctx.pids.worker) };
+  const { tag, acks } = await ctx.meta.drive(rate, count);
+  const cpu = cpuShare(before.server, cpuSnapshot(ctx.pids.server));
+  const workerCpu = ctx.pids.worker ? cpuShare(before.worker, cpuSnapshot(ctx.pids.worker)).server : null;
+  await waitFor(() => [...acks.keys()].every((m) => receiver.arrivals.has(m)), 120_000);
   const elapsed = (performance.now() - startedAt) / 1000;
-  const lat = [...acks].map(([m, at]) => (arrivals.get(m) ?? NaN) - at).filter(Number.isFinite).sort((a, b) => a - b);
+  const lat = [...acks].map(([m, at]) => (receiver.arrivals.get(m) ?? NaN) - at).filter(Number.isFinite).sort((a, b) => a - b);
   console.log(
     `- ${rate} events/s × ${count}: acknowledged ${acks.size}, delivered ${lat.length}; ` +
       `end-to-end p50 ${pct(lat, 50).toFixed(0)} ms, p99 ${pct(lat, 99).toFixed(0)} ms; throughput ${(lat.length / elapsed).toFixed(0)} deliveries/s`,
   );
-  const legs = await breakdown(currentPgUrl, `b${run}`);
+  const legs = await breakdown(ctx.pgUrl, tag);
   if (legs) console.log(legs);
   console.log(
     `  (CPU while sending, % of one core: Threadline ${cpu.server.toFixed(0)}${workerCpu === null ? '' : `, worker ${workerCpu.toFixed(0)}`}, ` +
@@ -188,17 +88,18 @@ async function latencyRun(origin: string, secret: string, rate: number, seconds:
   return { p99: pct(lat, 99), lost: acks.size - lat.length };
 }
 
-async function outageRun(origin: string, secret: string): Promise<{ lost: number }> {
+async function outageRun(ctx: RunContext): Promise<{ lost: number }> {
   const count = Math.round(20_000 * SCALE);
   const outageMs = 60_000 * SCALE;
+  const { webhookIds } = receiver;
   webhookIds.clear();
-  mode = 'down';
-  const back = setTimeout(() => (mode = 'ok'), outageMs);
-  const acks = await drive(origin, secret, count / (outageMs / 1000), count);
+  receiver.setMode('down');
+  const back = setTimeout(() => receiver.setMode('ok'), outageMs);
+  const { acks } = await ctx.meta.drive(count / (outageMs / 1000), count);
   const sentAt = performance.now();
-  const drained = await waitFor(() => webhookIds.size >= acks.size && mode === 'ok', 10 * 60_000);
+  const drained = await waitFor(() => webhookIds.size >= acks.size && receiver.isUp(), 10 * 60_000);
   clearTimeout(back);
-  mode = 'ok';
+  receiver.setMode('ok');
   const duplicates = [...webhookIds.values()].reduce((sum, n) => sum + n - 1, 0);
   console.log(
     `- outage (503 for ${(outageMs / 1000).toFixed(0)} s) × ${count}: acknowledged ${acks.size}, distinct webhook-ids ${webhookIds.size}` +
@@ -231,10 +132,14 @@ async function runEngine(engine: string, topology: string): Promise<boolean> {
   if (topology !== 'one' && topology !== 'split') throw new Error(`BENCH_TOPOLOGIES: unknown topology ${topology}`);
   const split = topology === 'split';
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'threadline-bench-crm-'));
-  let pgDb: Awaited<ReturnType<typeof createBenchDatabase>> | null = null;
+  let pgDb: Awaited<ReturnType<typeof benchDatabaseOrSkip>> = null;
   let header = 'PGlite (embedded, one process)';
   if (engine === 'postgres') {
-    pgDb = await createBenchDatabase(PG_ADMIN_URL);
+    pgDb = await benchDatabaseOrSkip(PG_ADMIN_URL);
+    if (!pgDb) {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      return false;
+    }
     const sql = await openPg(pgDb.url);
     header = `PostgreSQL (${await postgresSettings(sql).finally(() => sql.close())})`;
   }
@@ -252,6 +157,7 @@ async function runEngine(engine: string, topology: string): Promise<boolean> {
   const start = () => startServer({ label: 'threadline', script: main, args: split ? ['serve', '--no-workers'] : ['serve'], env: serverEnv, port, readyPath: '/readyz' });
   let server: ServerProcess | null = null;
   let worker: Awaited<ReturnType<typeof startBackground>> | null = null;
+  let meta: MetaSender | null = null;
   try {
     server = await start();
     if (split) worker = await startBackground({ label: 'threadline worker', script: main, args: ['worker'], env: { ...serverEnv, PORT: String(await freePort()) } });
@@ -271,15 +177,15 @@ async function runEngine(engine: string, topology: string): Promise<boolean> {
     const patched = await fetch(`${server.origin}/api/v1/accounts/${id}`, {
       method: 'PATCH',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ crm_webhook_url: `http://127.0.0.1:${receiverPort}/crm` }),
+      body: JSON.stringify({ crm_webhook_url: `http://127.0.0.1:${receiver.port}/crm` }),
     });
     if (!patched.ok) throw new Error(`setting the CRM URL answered ${patched.status}: ${await patched.text()}`);
-    currentPgUrl = pgDb?.url ?? null;
-    currentPids = { server: server.pid, worker: worker?.pid };
+    meta = createMetaSender({ origin: server.origin, appSecret: secret, igAccount: IG_ACCOUNT });
+    const ctx: RunContext = { meta, pgUrl: pgDb?.url ?? null, pids: { server: server.pid, worker: worker?.pid } };
     console.log(`\n## ${header}`);
-    const at500 = await latencyRun(server.origin, secret, 500, 10);
-    await latencyRun(server.origin, secret, 2000, 5);
-    const outage = await outageRun(server.origin, secret);
+    const at500 = await latencyRun(ctx, 500, 10);
+    await latencyRun(ctx, 2000, 5);
+    const outage = await outageRun(ctx);
     const metrics = await fetch(`${server.origin}/metrics`).then((r) => r.text());
     for (const line of metrics.split('\n').filter((l) => /^threadline_crm_(deliveries|attempts)_total/.test(l))) console.log(`  ${line}`);
     const ok = at500.p99 < 500 && at500.lost === 0 && outage.lost === 0;
@@ -289,8 +195,7 @@ async function runEngine(engine: string, topology: string): Promise<boolean> {
     );
     return ok;
   } finally {
-    for (const pool of pools.values()) await pool.close();
-    pools.clear();
+    await meta?.close();
     await worker?.stop();
     await server?.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
@@ -307,7 +212,6 @@ try {
     }
   }
 } finally {
-  receiver.closeAllConnections();
   receiver.close();
 }
 if (failed > 0) process.exitCode = 1;

@@ -16,7 +16,7 @@
 import os from 'node:os';
 import { engineReport } from './inbox-report.ts';
 import { runEngine, type Engine, type InboxSettings } from './inbox-run.ts';
-import { createBenchDatabase } from './lib/ingest-db.ts';
+import { benchDatabaseOrSkip } from './lib/ingest-db.ts';
 import { openInboxDbPg } from './lib/inbox-db.ts';
 import type { SeedSizes } from './lib/inbox-seed.ts';
 
@@ -83,11 +83,8 @@ for (const name of engines) {
     let header = 'PGlite (embedded, one process)';
     const settings: InboxSettings = { ...common, sizes: sizes(name === 'postgres' ? 'BENCH_PG_SIZES' : 'BENCH_PGLITE_SIZES', name === 'postgres' ? '20,50000,2000000' : '20,5000,100000') };
     if (name === 'postgres') {
-      let db;
-      try {
-        db = await createBenchDatabase(pgAdminUrl);
-      } catch (error) {
-        console.log(`\n## PostgreSQL: skipped, ${pgAdminUrl.replace(/\/\/[^@]*@/, '//')} is not reachable (${error instanceof Error ? error.message : error})`);
+      const db = await benchDatabaseOrSkip(pgAdminUrl);
+      if (!db) {
         failures += 1;
         continue;
       }

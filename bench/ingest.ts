@@ -12,7 +12,7 @@
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cpuShare, cpuSnapshot } from './lib/cpu.ts';
-import { createBenchDatabase, openPg, postgresSettings } from './lib/ingest-db.ts';
+import { benchDatabaseOrSkip, openPg, postgresSettings } from './lib/ingest-db.ts';
 import { BATCH_SIZES, MEAN_BATCH } from './lib/ingest-payloads.ts';
 import { referenceTable, threadlineTable, verdictLines, verdicts } from './ingest-report.ts';
 import { runReference, runThreadline, type BenchSettings, type Engine } from './ingest-run.ts';
@@ -80,11 +80,8 @@ for (const name of engines) {
   let header = 'PGlite (embedded, one process)';
   try {
     if (name === 'postgres') {
-      let db;
-      try {
-        db = await createBenchDatabase(pgAdminUrl);
-      } catch (error) {
-        console.log(`\n## PostgreSQL: skipped, ${pgAdminUrl.replace(/\/\/[^@]*@/, '//')} is not reachable (${error instanceof Error ? error.message : error})`);
+      const db = await benchDatabaseOrSkip(pgAdminUrl);
+      if (!db) {
         failures += 1;
         continue;
       }

@@ -45,6 +45,16 @@ export async function createBenchDatabase(adminUrl: string): Promise<{ url: stri
   };
 }
 
+/** A fresh database for one engine's run, or null (saying why) when the server behind `adminUrl` is not reachable. */
+export async function benchDatabaseOrSkip(adminUrl: string): Promise<Awaited<ReturnType<typeof createBenchDatabase>> | null> {
+  try {
+    return await createBenchDatabase(adminUrl);
+  } catch (error) {
+    console.log(`\n## PostgreSQL: skipped, ${adminUrl.replace(/\/\/[^@]*@/, '//')} is not reachable (${error instanceof Error ? error.message : error})`);
+    return null;
+  }
+}
+
 const settingRow = z.object({ name: z.string(), setting: z.string() });
 
 export async function postgresSettings(sql: Sql): Promise<string> {
