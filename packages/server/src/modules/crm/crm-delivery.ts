@@ -78,7 +78,8 @@ export async function recordOutcomes(deps: DeliveryDeps, outcomes: readonly (Att
   const attempted = outcomes.filter((o): o is AttemptedDelivery => o.result !== null);
   const skipped = outcomes.filter((o) => o.result === null).map((o) => o.claimed.id);
   const succeeded = attempted.filter((o) => o.result?.verdict === 'success');
-  const disabled: { accountId: string; reason: string; gone: boolean }[] = [];
+  /** endpoints to disable, by account (the last reason of the batch wins) */
+  const disabled = new Map<string, { reason: string; gone: boolean }>();
 
   const successes = succeeded.map((o) => ({
     id: o.delivery.id,
@@ -120,7 +121,7 @@ export async function recordOutcomes(deps: DeliveryDeps, outcomes: readonly (Att
         if (result.verdict === 'gone') {
           // kept pending: re-enabling the endpoint sends it
           await deps.repo.finishDelivery(delivery.id, { ...common, nextAttemptAt: finishedAt }, tx);
-          disabled.push({ accountId: account.id, gone: true, reason: `The endpoint answered 410 Gone at ${finishedAt.toISOString()}; set the URL again to re-enable it.` });
+          disabled.set(account.id, { gone: true, reason: `The endpoint answered 410 Gone at ${finishedAt.toISOString()}; set the URL again to re-enable it.` });
           continue;
         }
         const delay = nextRetryDelayMs(deps.settings.retryScheduleMs, o.claimed.attemptCount, {
@@ -141,24 +142,22 @@ export async function recordOutcomes(deps: DeliveryDeps, outcomes: readonly (Att
         failingSince.set(account.id, since);
         if (finishedAt.getTime() - since.getTime() >= deps.settings.disableAfterMs) {
           const hours = Math.round((finishedAt.getTime() - since.getTime()) / 3_600_000);
-          disabled.push({
-            accountId: account.id,
+          disabled.set(account.id, {
             gone: false,
             reason: `Every delivery has failed since ${since.toISOString()} (${hours} h); last error: ${result.error ?? 'unknown'}. Set the URL again to re-enable it.`,
           });
         }
       }
-      const disabledOnce = new Map(disabled.map((d) => [d.accountId, d]));
-      for (const d of disabledOnce.values()) {
-        await deps.repo.updateAccount(d.accountId, { crmDisabledAt: finishedAt, crmDisabledReason: d.reason }, tx);
+      for (const [accountId, d] of disabled) {
+        await deps.repo.updateAccount(accountId, { crmDisabledAt: finishedAt, crmDisabledReason: d.reason }, tx);
       }
     });
   }
 
   for (const o of attempted) if (o.result) deps.metrics.attempt(o.result.outcome, o.result.durationMs);
   for (const o of succeeded) deps.metrics.delivered(finishedAt.getTime() - o.delivery.createdAt.getTime());
-  for (const d of new Map(disabled.map((x) => [x.accountId, x])).values()) {
+  for (const [accountId, d] of disabled) {
     deps.metrics.endpointDisabled(d.gone ? 'gone' : 'failing');
-    deps.log.warn({ accountId: d.accountId, reason: d.reason }, 'CRM endpoint disabled');
+    deps.log.warn({ accountId, reason: d.reason }, 'CRM endpoint disabled');
   }
 }
