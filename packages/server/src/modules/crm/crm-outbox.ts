@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { eq, inArray, sql } from 'drizzle-orm';
-import { queryRows, type Db } from '../../db/client.ts';
+import { queryRows, sqlArray, type Db } from '../../db/client.ts';
 import type { InboxEvent, InboxEventSink } from '../inbox/inbox-events.ts';
 import { accounts, contacts, conversations, crmDeliveries, messages } from '../../db/schema/index.ts';
 import type { CrmMetrics } from './crm-metrics.ts';
@@ -35,9 +35,6 @@ export type CrmOutboxDeps = {
 export function newDeliveryId(at: Date): string {
   return `msg_${at.getTime().toString(16).padStart(12, '0')}${randomBytes(10).toString('hex')}`;
 }
-
-/** Rows per insert: well under PostgreSQL's 65,535 parameters. */
-const INSERT_CHUNK = 1000;
 
 export function createCrmOutbox(deps: CrmOutboxDeps = {}): CrmOutbox {
   const now = deps.now ?? (() => new Date());
@@ -150,7 +147,13 @@ export function createCrmOutbox(deps: CrmOutboxDeps = {}): CrmOutbox {
         createdAt,
       });
     }
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) await tx.insert(crmDeliveries).values(rows.slice(i, i + INSERT_CHUNK));
+    await tx.execute(sql`
+      insert into crm_deliveries (id, account_id, conversation_id, event_type, sequence, payload, status, next_attempt_at, created_at)
+      select id, account_id, conversation_id, event_type, sequence, payload, 'pending', ${createdAt.toISOString()}::timestamptz, ${createdAt.toISOString()}::timestamptz
+      from unnest(${sqlArray(rows.map((r) => r.id), 'text[]')}, ${sqlArray(rows.map((r) => r.accountId), 'uuid[]')},
+        ${sqlArray(rows.map((r) => r.conversationId), 'uuid[]')}, ${sqlArray(rows.map((r) => r.eventType), 'text[]')},
+        ${sqlArray(rows.map((r) => r.sequence), 'bigint[]')}, ${sqlArray(rows.map((r) => JSON.stringify(r.payload)), 'jsonb[]')})
+        as v(id, account_id, conversation_id, event_type, sequence, payload)`);
     for (const row of rows) deps.metrics?.recorded(row.eventType);
   }
 

@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
-import type { Db } from '../../db/client.ts';
+import { sqlArray, type Db } from '../../db/client.ts';
 import { realtimeEvents } from '../../db/schema/index.ts';
 import type { InboxEvent, InboxEventSink } from '../inbox/inbox-events.ts';
 
@@ -29,15 +29,17 @@ export function createRealtimeLog(db: Db) {
       const buffer = buffers.get(tx);
       if (!buffer || buffer.length === 0) return;
       buffers.delete(tx);
-      const rows = await tx.insert(realtimeEvents).values(buffer).returning({ id: realtimeEvents.id, accountId: realtimeEvents.accountId });
-      const byAccount = Map.groupBy(rows, (r) => r.accountId);
-      for (const [accountId, list] of byAccount) {
-        // NOTIFY payloads stay well under PostgreSQL's 8000-byte limit.
-        for (let i = 0; i < list.length; i += 500) {
-          const ids = list.slice(i, i + 500).map((r) => r.id).join(',');
-          await tx.execute(sql`select pg_notify(${REALTIME_CHANNEL}, ${`${accountId}:${ids}`})`);
-        }
-      }
+      // One statement: the rows, and one NOTIFY per account and 500 ids (payloads stay well under PostgreSQL's
+      // 8000-byte limit), delivered at commit.
+      await tx.execute(sql`
+        with stored as (
+          insert into realtime_events (account_id, type, payload)
+          select * from unnest(${sqlArray(buffer.map((r) => r.accountId), 'uuid[]')}, ${sqlArray(buffer.map((r) => r.type), 'text[]')},
+            ${sqlArray(buffer.map((r) => JSON.stringify(r.payload)), 'jsonb[]')})
+          returning id, account_id),
+        numbered as (select id, account_id, (row_number() over (partition by account_id order by id) - 1) / 500 as chunk from stored)
+        select pg_notify(${REALTIME_CHANNEL}, account_id::text || ':' || string_agg(id::text, ',' order by id))
+        from numbered group by account_id, chunk`);
     },
   };
   return {

@@ -1,6 +1,6 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { queryRows } from '../../db/client.ts';
+import { queryRows, sqlArray } from '../../db/client.ts';
 import type { MessageEvent } from '../../instagram/webhook-payload.ts';
 import type { InboxEvent } from '../inbox/inbox-events.ts';
 import { previewOf } from '../inbox/inbox-write.repository.ts';
@@ -8,14 +8,32 @@ import { messageKind, storedAttachments, type ApplyCache, type ApplyHooks } from
 
 type Item = { accountId: string; ev: MessageEvent };
 
-const values = (rows: SQL[]) => sql.join(rows, sql`, `);
+const pairKey = (accountId: string, igsid: string) => `${accountId}:${igsid}`;
 
 /**
- * The common case of a batch, inbound messages, written set-wise: a few statements for contacts, conversations
- * and messages, one to lock and one to update the touched conversations, whatever the batch size. The same
- * unique keys as the one-by-one path make it idempotent; rows are locked in one order (account, contact) so
- * concurrent batches cannot deadlock.
+ * The rows of `table` for (account_id, `key`) pairs: inserted when missing (DO NOTHING), the others read with a plain
+ * select, so rows that already exist are not locked for the rest of the transaction.
  */
+async function insertOrRead(tx: Db, table: 'contacts' | 'conversations', key: 'igsid' | 'contact_id', accountIds: string[], keys: string[], keyCast: 'text[]' | 'uuid[]') {
+  type Row = { id: string; account_id: string; key: string };
+  const [accountsParam, keysParam, tableName, keyName] = [sqlArray(accountIds, 'uuid[]'), sqlArray(keys, keyCast), sql.raw(table), sql.raw(key)];
+  const inserted = await queryRows<Row>(
+    tx,
+    sql`insert into ${tableName} (account_id, ${keyName}) select * from unnest(${accountsParam}, ${keysParam})
+        on conflict (account_id, ${keyName}) do nothing returning id, account_id, ${keyName} as key`,
+  );
+  const existing =
+    inserted.length === keys.length
+      ? []
+      : await queryRows<Row>(
+          tx,
+          sql`select t.id, t.account_id, t.${keyName} as key from ${tableName} t join unnest(${accountsParam}, ${keysParam}) as v(account_id, key)
+              on t.account_id = v.account_id and t.${keyName} = v.key`,
+        );
+  const insertedIds = new Set(inserted.map((r) => r.id));
+  return [...new Map([...existing, ...inserted].map((r) => [r.id, { ...r, inserted: insertedIds.has(r.id) }])).values()];
+}
+
 /**
  * Every contact and conversation a batch touches, created or read set-wise, then locked in one global order (id),
  * so that concurrent batches never deadlock: whatever a batch updates later, it already holds.
@@ -27,147 +45,184 @@ export async function ensureConversations(
   cache: ApplyCache,
 ): Promise<InboxEvent[]> {
   const events: InboxEvent[] = [];
-  const key = (accountId: string, igsid: string) => `${accountId}:${igsid}`;
-  const items = pairsIn.map((p) => ({ accountId: p.accountId, ev: { contactIgsid: p.igsid, timestamp: p.at } }));
-  // Contacts and conversations not yet seen in this transaction.
-  const missingPairs = [...new Map(items.filter((i) => !cache.has(key(i.accountId, i.ev.contactIgsid))).map((i) => [key(i.accountId, i.ev.contactIgsid), i])).values()].sort(
-    (a, b) => a.accountId.localeCompare(b.accountId) || a.ev.contactIgsid.localeCompare(b.ev.contactIgsid),
+  // Contacts and conversations not yet seen in this transaction, in one order (account, IGSID).
+  const missingPairs = [...new Map(pairsIn.filter((p) => !cache.has(pairKey(p.accountId, p.igsid))).map((p) => [pairKey(p.accountId, p.igsid), p])).values()].sort(
+    (a, b) => a.accountId.localeCompare(b.accountId) || a.igsid.localeCompare(b.igsid),
   );
   if (missingPairs.length > 0) {
-    // DO NOTHING, then a plain read of the rest: existing rows are not locked for the rest of the transaction.
-    const pairList = values(missingPairs.map((p) => sql`(${p.accountId}::uuid, ${p.ev.contactIgsid})`));
-    const newContacts = await queryRows<{ id: string; account_id: string; igsid: string }>(
-      tx,
-      sql`insert into contacts (account_id, igsid) values ${pairList} on conflict (account_id, igsid) do nothing returning id, account_id, igsid`,
+    const contacts = (
+      await insertOrRead(tx, 'contacts', 'igsid', missingPairs.map((p) => p.accountId), missingPairs.map((p) => p.igsid), 'text[]')
+    ).sort((a, b) => a.account_id.localeCompare(b.account_id) || a.id.localeCompare(b.id));
+    const convByContact = new Map(
+      (await insertOrRead(tx, 'conversations', 'contact_id', contacts.map((c) => c.account_id), contacts.map((c) => c.id), 'uuid[]')).map((c) => [c.key, c]),
     );
-    const oldContacts = await queryRows<{ id: string; account_id: string; igsid: string }>(
-      tx,
-      sql`select c.id, c.account_id, c.igsid from contacts c join (values ${pairList}) as v(account_id, igsid)
-          on c.account_id = v.account_id and c.igsid = v.igsid`,
-    );
-    const newIds = new Set(newContacts.map((c) => c.id));
-    const contacts = [...new Map([...oldContacts, ...newContacts].map((c) => [c.id, { ...c, inserted: newIds.has(c.id) }])).values()];
-    const contactsSorted = [...contacts].sort((a, b) => a.account_id.localeCompare(b.account_id) || a.id.localeCompare(b.id));
-    const contactList = values(contactsSorted.map((c) => sql`(${c.account_id}::uuid, ${c.id}::uuid)`));
-    const newConversations = await queryRows<{ id: string; account_id: string; contact_id: string }>(
-      tx,
-      sql`insert into conversations (account_id, contact_id) values ${contactList} on conflict (account_id, contact_id) do nothing
-          returning id, account_id, contact_id`,
-    );
-    const oldConversations = await queryRows<{ id: string; account_id: string; contact_id: string }>(
-      tx,
-      sql`select c.id, c.account_id, c.contact_id from conversations c join (values ${contactList}) as v(account_id, contact_id)
-          on c.account_id = v.account_id and c.contact_id = v.contact_id`,
-    );
-    const newConvIds = new Set(newConversations.map((c) => c.id));
-    const conversations = [...new Map([...oldConversations, ...newConversations].map((c) => [c.id, { ...c, inserted: newConvIds.has(c.id) }])).values()];
-    const convByContact = new Map(conversations.map((c) => [c.contact_id, c]));
-    const firstAt = new Map<string, Date>();
-    for (const i of items) {
-      const k = key(i.accountId, i.ev.contactIgsid);
-      const at = new Date(i.ev.timestamp);
+    const firstAt = new Map<string, number>();
+    for (const p of pairsIn) {
+      const k = pairKey(p.accountId, p.igsid);
       const prev = firstAt.get(k);
-      if (!prev || at < prev) firstAt.set(k, at);
+      if (prev === undefined || p.at < prev) firstAt.set(k, p.at);
     }
-    const fresh = contacts.filter((c) => c.inserted).map((c) => ({ id: c.id, accountId: c.account_id, igsid: c.igsid }));
+    const fresh = contacts.filter((c) => c.inserted).map((c) => ({ id: c.id, accountId: c.account_id, igsid: c.key }));
     if (fresh.length > 0) await hooks.onNewContacts(tx, fresh);
     for (const c of contacts) {
       const conv = convByContact.get(c.id);
       if (!conv) throw new Error('conversation upsert returned nothing');
-      cache.set(key(c.account_id, c.igsid), { contactId: c.id, conversationId: conv.id });
+      cache.set(pairKey(c.account_id, c.key), { contactId: c.id, conversationId: conv.id });
       if (conv.inserted) {
-        events.push({ type: 'conversation.created', accountId: c.account_id, conversationId: conv.id, occurredAt: firstAt.get(key(c.account_id, c.igsid)) ?? new Date() });
+        const at = firstAt.get(pairKey(c.account_id, c.key));
+        events.push({ type: 'conversation.created', accountId: c.account_id, conversationId: conv.id, occurredAt: at === undefined ? new Date() : new Date(at) });
       }
     }
   }
 
-  const ids = [...new Set(pairsIn.map((p) => cache.get(key(p.accountId, p.igsid))?.conversationId).filter((id): id is string => Boolean(id)))].sort();
+  const ids = [...new Set(pairsIn.map((p) => cache.get(pairKey(p.accountId, p.igsid))?.conversationId).filter((id): id is string => Boolean(id)))].sort();
   if (ids.length > 0) {
-    await tx.execute(sql`select id from conversations where id in (${sql.join(ids.map((id) => sql`${id}::uuid`), sql`, `)}) order by id for update`);
+    await tx.execute(sql`select id from conversations where id = any(${sqlArray(ids, 'uuid[]')}) order by id for update`);
   }
   return events;
 }
 
-export async function insertInboundMessages(
+/**
+ * The conversations among `conversationIds` holding a Threadline send that has no `mid` yet (its answer was lost or
+ * is pending): an echo there may be that send's, and is matched one by one (`claimPendingOutbound`), never set-wise.
+ */
+export async function conversationsWithPendingSends(tx: Db, accountIds: string[], conversationIds: string[]): Promise<Set<string>> {
+  if (conversationIds.length === 0) return new Set();
+  const rows = await queryRows<{ conversation_id: string }>(
+    tx,
+    sql`select distinct conversation_id from messages
+        where account_id = any(${sqlArray([...new Set(accountIds)], 'uuid[]')}) and status in ('unknown', 'sending')
+          and direction = 'outbound' and mid is null and conversation_id = any(${sqlArray([...new Set(conversationIds)], 'uuid[]')})`,
+  );
+  return new Set(rows.map((r) => r.conversation_id));
+}
+
+/** Per touched conversation: its newest new message, and what the inbound ones among them add. */
+export type ConversationAggregates = Map<
+  string,
+  { newestAt: Date; newestId: string; preview: string; direction: 'inbound' | 'outbound'; inboundCount: number; newestInboundAt: Date | null }
+>;
+
+/**
+ * Inbound messages and echoes (the bulk of any batch) written set-wise: one insert, and for echoes of messages
+ * already stored (a Threadline send confirmed by its echo) one update. The unique key (account, mid) makes it
+ * idempotent: a duplicate delivery, a replay or a tombstone inserts nothing. Echoes in a conversation with a pending
+ * send must not come here (see `conversationsWithPendingSends`).
+ */
+export async function insertMessagesBulk(
   tx: Db,
   items: Item[],
   hooks: ApplyHooks,
   cache: ApplyCache,
 ): Promise<{ events: InboxEvent[]; aggregates: ConversationAggregates }> {
-  if (items.length === 0) return { events: [], aggregates: new Map() };
+  const aggregates: ConversationAggregates = new Map();
+  if (items.length === 0) return { events: [], aggregates };
   const events: InboxEvent[] = [];
-  const key = (accountId: string, igsid: string) => `${accountId}:${igsid}`;
-
-  // Messages: one insert; a mid already stored (duplicate delivery, replay, tombstone) inserts nothing.
   const rows = items.map((i) => {
-    const conversationId = cache.get(key(i.accountId, i.ev.contactIgsid))?.conversationId ?? '';
-    const attachments = storedAttachments(i.ev.attachments);
-    const kind = messageKind(i.ev);
-    return { i, conversationId, attachments, kind, at: new Date(i.ev.timestamp) };
+    const inbound = i.ev.direction === 'inbound';
+    return {
+      i,
+      inbound,
+      conversationId: cache.get(pairKey(i.accountId, i.ev.contactIgsid))?.conversationId ?? '',
+      attachments: storedAttachments(i.ev.attachments),
+      kind: messageKind(i.ev),
+      at: new Date(i.ev.timestamp),
+    };
   });
+  const jsonOrNull = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
   const inserted = await queryRows<{ id: string; account_id: string; mid: string }>(
     tx,
     sql`insert into messages (account_id, conversation_id, mid, direction, author_type, kind, text, attachments, reply_to_mid,
           reply_to_story, quick_reply_payload, referral, is_unsupported, status, sent_at)
-        values ${values(
-          rows.map(
-            (r) => sql`(${r.i.accountId}::uuid, ${r.conversationId}::uuid, ${r.i.ev.mid}, 'inbound', 'contact', ${r.kind}, ${r.i.ev.text ?? null},
-              ${JSON.stringify(r.attachments)}::jsonb, ${r.i.ev.replyTo && 'mid' in r.i.ev.replyTo ? r.i.ev.replyTo.mid : null},
-              ${r.i.ev.replyTo && 'story' in r.i.ev.replyTo ? JSON.stringify(r.i.ev.replyTo.story) : null}::jsonb,
-              ${r.i.ev.quickReply?.payload ?? null}, ${r.i.ev.referral ? JSON.stringify(r.i.ev.referral) : null}::jsonb,
-              ${r.i.ev.isUnsupported}, 'received', ${r.at})`,
-          ),
-        )}
+        select * from unnest(
+          ${sqlArray(rows.map((r) => r.i.accountId), 'uuid[]')},
+          ${sqlArray(rows.map((r) => r.conversationId), 'uuid[]')},
+          ${sqlArray(rows.map((r) => r.i.ev.mid), 'text[]')},
+          ${sqlArray(rows.map((r) => r.i.ev.direction), 'text[]')},
+          ${sqlArray(rows.map((r) => (r.inbound ? 'contact' : 'instagram_app')), 'text[]')},
+          ${sqlArray(rows.map((r) => r.kind), 'text[]')},
+          ${sqlArray(rows.map((r) => r.i.ev.text ?? null), 'text[]')},
+          ${sqlArray(rows.map((r) => JSON.stringify(r.attachments)), 'jsonb[]')},
+          ${sqlArray(rows.map((r) => (r.i.ev.replyTo && 'mid' in r.i.ev.replyTo ? r.i.ev.replyTo.mid : null)), 'text[]')},
+          ${sqlArray(rows.map((r) => jsonOrNull(r.i.ev.replyTo && 'story' in r.i.ev.replyTo ? r.i.ev.replyTo.story : null)), 'jsonb[]')},
+          ${sqlArray(rows.map((r) => r.i.ev.quickReply?.payload ?? null), 'text[]')},
+          ${sqlArray(rows.map((r) => jsonOrNull(r.i.ev.referral)), 'jsonb[]')},
+          ${sqlArray(rows.map((r) => r.i.ev.isUnsupported), 'bool[]')},
+          ${sqlArray(rows.map((r) => (r.inbound ? 'received' : 'sent')), 'text[]')},
+          ${sqlArray(rows.map((r) => r.at.toISOString()), 'timestamptz[]')})
         on conflict (account_id, mid) do nothing
         returning id, account_id, mid`,
   );
-  if (inserted.length === 0) return { events, aggregates: new Map() };
-  const idByMid = new Map(inserted.map((r) => [`${r.account_id}:${r.mid}`, r.id]));
+  const idByMid = new Map(inserted.map((r) => [pairKey(r.account_id, r.mid), r.id]));
 
-  // Each touched conversation: its newest new message, how many arrived, the latest one (they all open the window).
-  type Agg = { newestAt: Date; newestId: string; preview: string; count: number };
-  const byConversation = new Map<string, Agg>();
+  const notInserted: typeof rows = [];
   for (const r of rows) {
-    const id = idByMid.get(`${r.i.accountId}:${r.i.ev.mid}`);
-    if (!id) continue;
-    idByMid.delete(`${r.i.accountId}:${r.i.ev.mid}`);
-    events.push({ type: 'message.received', accountId: r.i.accountId, conversationId: r.conversationId, messageId: id, occurredAt: r.at });
+    const k = pairKey(r.i.accountId, r.i.ev.mid);
+    const id = idByMid.get(k);
+    if (!id) {
+      if (!r.inbound) notInserted.push(r);
+      continue;
+    }
+    idByMid.delete(k); // a mid twice in the batch is one message, one event
+    const direction = r.inbound ? 'inbound' : 'outbound';
+    events.push({ type: r.inbound ? 'message.received' : 'message.sent', accountId: r.i.accountId, conversationId: r.conversationId, messageId: id, occurredAt: r.at });
     if (r.attachments.some((a) => a.url)) await hooks.onAttachments(tx, { id, accountId: r.i.accountId, attachments: r.attachments });
-    const agg = byConversation.get(r.conversationId);
     const preview = previewOf({ text: r.i.ev.text ?? null, attachments: r.attachments, kind: r.kind });
-    if (!agg) byConversation.set(r.conversationId, { newestAt: r.at, newestId: id, preview, count: 1 });
-    else {
-      agg.count += 1;
-      if (r.at >= agg.newestAt) Object.assign(agg, { newestAt: r.at, newestId: id, preview });
+    const agg = aggregates.get(r.conversationId);
+    if (!agg) {
+      aggregates.set(r.conversationId, { newestAt: r.at, newestId: id, preview, direction, inboundCount: r.inbound ? 1 : 0, newestInboundAt: r.inbound ? r.at : null });
+      continue;
+    }
+    if (r.at >= agg.newestAt) Object.assign(agg, { newestAt: r.at, newestId: id, preview, direction });
+    if (r.inbound) {
+      agg.inboundCount += 1;
+      if (!agg.newestInboundAt || r.at > agg.newestInboundAt) agg.newestInboundAt = r.at;
     }
   }
-  return { events, aggregates: byConversation };
+
+  // The echo of a message Threadline sent and already knows by its mid: it confirms that row, it is not a new one.
+  if (notInserted.length > 0) {
+    const confirmed = await queryRows<{ id: string; account_id: string; conversation_id: string; mid: string }>(
+      tx,
+      sql`update messages m set status = 'sent', updated_at = now()
+          from unnest(${sqlArray(notInserted.map((r) => r.i.accountId), 'uuid[]')}, ${sqlArray(notInserted.map((r) => r.i.ev.mid), 'text[]')}) as v(account_id, mid)
+          where m.account_id = v.account_id and m.mid = v.mid and m.status in ('queued', 'sending', 'unknown')
+          returning m.id, m.account_id, m.conversation_id, m.mid`,
+    );
+    const atByMid = new Map(notInserted.map((r) => [pairKey(r.i.accountId, r.i.ev.mid), r.at]));
+    for (const c of confirmed) {
+      events.push({ type: 'message.updated', accountId: c.account_id, conversationId: c.conversation_id, messageId: c.id, occurredAt: atByMid.get(pairKey(c.account_id, c.mid)) ?? new Date() });
+    }
+  }
+  return { events, aggregates };
 }
 
-export type ConversationAggregates = Map<string, { newestAt: Date; newestId: string; preview: string; count: number }>;
-
 /**
- * Folds a batch's new inbound messages into their conversations: one lock (in id order) and one update, run last
- * in the transaction so conversation rows stay locked as briefly as possible.
+ * Folds a batch's new messages into their conversations in one update (the rows are already locked, in id order),
+ * run last in the transaction so conversation rows stay locked as briefly as possible. Every comparison uses the
+ * row's old values, so the newest message by Meta's timestamp wins whatever order events arrive in.
  */
 export async function applyConversationAggregates(tx: Db, byConversation: ConversationAggregates): Promise<void> {
   if (byConversation.size === 0) return;
-  const ids = [...byConversation.keys()].sort();
+  const list = [...byConversation].sort(([a], [b]) => a.localeCompare(b)).map(([id, a]) => ({ id, ...a }));
   await tx.execute(sql`
     update conversations c set
       last_message_id = case when c.last_message_at is null or v.newest_at >= c.last_message_at then v.newest_id else c.last_message_id end,
       last_message_preview = case when c.last_message_at is null or v.newest_at >= c.last_message_at then v.preview else c.last_message_preview end,
-      last_message_direction = case when c.last_message_at is null or v.newest_at >= c.last_message_at then 'inbound' else c.last_message_direction end,
-      needs_reply = case when c.last_message_at is null or v.newest_at >= c.last_message_at then true else c.needs_reply end,
+      last_message_direction = case when c.last_message_at is null or v.newest_at >= c.last_message_at then v.direction else c.last_message_direction end,
+      needs_reply = case when c.last_message_at is null or v.newest_at >= c.last_message_at then v.direction = 'inbound' else c.needs_reply end,
       last_message_at = greatest(c.last_message_at, v.newest_at),
-      last_inbound_at = greatest(c.last_inbound_at, v.newest_at),
+      last_inbound_at = greatest(c.last_inbound_at, v.newest_inbound_at),
       unread_count = c.unread_count + v.n,
       updated_at = now()
-    from (values ${values(
-      ids.map((id) => {
-        const a = byConversation.get(id);
-        return sql`(${id}::uuid, ${a?.newestAt ?? new Date()}::timestamptz, ${a?.newestId ?? id}::uuid, ${a?.preview ?? ''}, ${a?.count ?? 0}::int)`;
-      }),
-    )}) as v(id, newest_at, newest_id, preview, n)
+    from unnest(
+      ${sqlArray(list.map((a) => a.id), 'uuid[]')},
+      ${sqlArray(list.map((a) => a.newestAt.toISOString()), 'timestamptz[]')},
+      ${sqlArray(list.map((a) => a.newestId), 'uuid[]')},
+      ${sqlArray(list.map((a) => a.preview), 'text[]')},
+      ${sqlArray(list.map((a) => a.direction), 'text[]')},
+      ${sqlArray(list.map((a) => a.inboundCount), 'int[]')},
+      ${sqlArray(list.map((a) => a.newestInboundAt?.toISOString() ?? null), 'timestamptz[]')}
+    ) as v(id, newest_at, newest_id, preview, direction, n, newest_inbound_at)
     where c.id = v.id`);
 }

@@ -5,7 +5,7 @@ import { parseJsonPreservingBigInts, parseMetaWebhook, type KnownEvent, type Mes
 import type { Logger } from '../../shared/logger.ts';
 import { flushAll, recordAll, type InboxEventSink } from '../inbox/inbox-events.ts';
 import { applyEvent, createApplyCache, type ApplyHooks } from './ingest-apply.ts';
-import { applyConversationAggregates, ensureConversations, insertInboundMessages } from './ingest-bulk.ts';
+import { applyConversationAggregates, conversationsWithPendingSends, ensureConversations, insertMessagesBulk } from './ingest-bulk.ts';
 
 export type ProcessOutcome =
   | { status: 'processed' | 'invalid' | 'unrouted' | 'unhandled'; accountIgIds: string[]; eventCount: number; note?: string }
@@ -86,19 +86,26 @@ export function createIngestService({ db, sinks, hooks, log }: IngestDeps) {
       );
       const missing = new Map<number, string[]>();
       const cache = createApplyCache();
-      // Inbound messages, the bulk of any batch, go in set-wise; every other event one by one, in order, after them.
-      const bulk = routed.filter((r): r is typeof r & { ev: MessageEvent } => r.ev.type === 'message' && r.ev.direction === 'inbound');
       const created = await ensureConversations(tx, routed.map((r) => ({ accountId: r.accountId, igsid: r.ev.contactIgsid, at: r.ev.timestamp })), hooks, cache);
       await recordAll(sinks, tx, created, { flush: false });
-      const inbound = await insertInboundMessages(tx, bulk, hooks, cache);
-      await recordAll(sinks, tx, inbound.events, { flush: false });
-      for (const { accountId, ev, rawId } of routed) {
-        if (ev.type === 'message' && ev.direction === 'inbound') continue;
+      // Messages, the bulk of any batch, go in set-wise; an echo in a conversation with a send still waiting for its
+      // mid goes one by one (it may be that send's), and so does every other kind of event, in order, after them.
+      const conversationOf = (r: { accountId: string; ev: KnownEvent }) => cache.get(`${r.accountId}:${r.ev.contactIgsid}`)?.conversationId ?? '';
+      const messageItems = routed.filter((r): r is typeof r & { ev: MessageEvent } => r.ev.type === 'message');
+      const echoes = messageItems.filter((r) => r.ev.direction === 'outbound');
+      const pending = await conversationsWithPendingSends(tx, echoes.map((r) => r.accountId), echoes.map(conversationOf));
+      const bulk = messageItems.filter((r) => r.ev.direction === 'inbound' || !pending.has(conversationOf(r)));
+      const inBulk = new Set<object>(bulk);
+      const written = await insertMessagesBulk(tx, bulk, hooks, cache);
+      await recordAll(sinks, tx, written.events, { flush: false });
+      for (const item of routed) {
+        if (inBulk.has(item)) continue;
+        const { accountId, ev, rawId } = item;
         const result = await applyEvent(tx, accountId, ev, hooks, cache);
         if (result.missingReference) missing.set(rawId, [...(missing.get(rawId) ?? []), result.missingReference]);
         await recordAll(sinks, tx, result.events, { flush: false });
       }
-      await applyConversationAggregates(tx, inbound.aggregates);
+      await applyConversationAggregates(tx, written.aggregates);
       await flushAll(sinks, tx);
 
       for (const p of prepared) {

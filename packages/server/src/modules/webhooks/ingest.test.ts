@@ -131,6 +131,70 @@ describe('turning Meta webhooks into the inbox', () => {
     expect(rows[1]).toMatchObject({ mid: m, authorType: 'user', status: 'sent' });
   });
 
+  it('folds messages and echoes of one batch into each conversation by Meta time', async () => {
+    const [a, b] = [customer(), customer()];
+    await deliver(
+      envelope(IG, [
+        inbound(IG, a, 1_700_000_800_000, { mid: mid(), text: 'a asks' }),
+        echo(IG, a, 1_700_000_800_100, { mid: mid(), text: 'answered from the phone' }),
+        inbound(IG, a, 1_700_000_800_050, { mid: mid(), text: 'a asks again' }),
+        echo(IG, b, 1_700_000_800_000, { mid: mid(), text: 'we write first' }),
+        inbound(IG, b, 1_700_000_800_200, { mid: mid(), text: 'b answers' }),
+      ]),
+    );
+    const convA = await conversationOf(a);
+    expect(convA).toMatchObject({ unreadCount: 2, needsReply: false, lastMessageDirection: 'outbound', lastMessagePreview: 'answered from the phone' });
+    expect(convA?.lastInboundAt?.getTime()).toBe(1_700_000_800_050);
+    expect(convA?.lastMessageAt?.getTime()).toBe(1_700_000_800_100);
+    const convB = await conversationOf(b);
+    expect(convB).toMatchObject({ unreadCount: 1, needsReply: true, lastMessageDirection: 'inbound', lastMessagePreview: 'b answers' });
+    expect((await messagesOf(b)).map((m) => [m.direction, m.authorType, m.status])).toEqual([
+      ['outbound', 'instagram_app', 'sent'],
+      ['inbound', 'contact', 'received'],
+    ]);
+  });
+
+  it('keeps text and JSON exactly, quotes, backslashes, braces and emoji included', async () => {
+    const c = customer();
+    const tricky = 'a\\b "q" {x,y} NULL, \'s\' ünï 😀\nline two';
+    const referral = { ref: 'ad "1"', source: 'ADS', type: 'OPEN_THREAD', ads_context_data: { ad_title: '{weird}\\' } };
+    await deliver(
+      envelope(IG, [
+        inbound(IG, c, 1_700_000_810_000, { mid: mid(), text: tricky, referral }),
+        echo(IG, c, 1_700_000_810_100, { mid: mid(), text: `${tricky} (echo)` }),
+        inbound(IG, c, 1_700_000_810_200, { mid: mid(), attachments: [{ type: 'image', payload: { url: 'https://cdn.example/x.jpg?a=1&b="2"' } }] }),
+      ]),
+    );
+    const rows = await messagesOf(c);
+    expect(rows.map((m) => m.text)).toEqual([tricky, `${tricky} (echo)`, null]);
+    expect(rows[0]?.referral).toEqual({ ref: 'ad "1"', source: 'ADS', type: 'OPEN_THREAD', adsContextData: { adTitle: '{weird}\\' } });
+    expect(rows[2]?.attachments[0]).toMatchObject({ type: 'image', url: 'https://cdn.example/x.jpg?a=1&b="2"' });
+  });
+
+  it('gives the echo of a send still waiting for its answer to that send, even in a batch with other messages', async () => {
+    const c = customer();
+    await deliver(envelope(IG, [inbound(IG, c, 1_700_000_820_000, { mid: mid(), text: 'hi' })]));
+    const conv = await conversationOf(c);
+    const [pending] = await t.database.db
+      .insert(messages)
+      .values({ accountId, conversationId: conv?.id ?? '', direction: 'outbound', authorType: 'user', text: 'our answer', status: 'unknown', sentAt: new Date(1_700_000_820_050) })
+      .returning({ id: messages.id });
+    const m = mid();
+    await deliver(
+      envelope(IG, [
+        echo(IG, c, 1_700_000_820_060, { mid: m, text: 'our answer' }),
+        inbound(IG, c, 1_700_000_820_070, { mid: mid(), text: 'thanks' }),
+        echo(IG, customer(), 1_700_000_820_080, { mid: mid(), text: 'another conversation' }),
+      ]),
+    );
+    const rows = await messagesOf(c);
+    expect(rows.map((r) => [r.id === pending?.id, r.mid === m, r.status])).toEqual([
+      [false, false, 'received'],
+      [true, true, 'sent'],
+      [false, false, 'received'],
+    ]);
+  });
+
   it('stores attachments given as a list or as a single object, story mentions and replies', async () => {
     const c = customer();
     await deliver(

@@ -1,6 +1,6 @@
 import { and, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { queryRows } from '../../db/client.ts';
+import { queryRows, sqlArray } from '../../db/client.ts';
 import { webhookEvents, WEBHOOK_EVENT_STATUSES } from '../../db/schema/index.ts';
 
 export type WebhookEventStatus = (typeof WEBHOOK_EVENT_STATUSES)[number];
@@ -93,12 +93,11 @@ export function createWebhookEventsRepository(db: Db) {
     ) {
       if (results.length === 0) return;
       await tx.execute(sql`
-        update webhook_events w set status = v.status, account_ig_ids = v.ids::jsonb, event_count = v.n, last_error = v.err,
+        update webhook_events w set status = v.status, account_ig_ids = v.ids, event_count = v.n, last_error = v.err,
           processed_at = now(), locked_until = null
-        from (values ${sql.join(
-          results.map((r) => sql`(${r.id}::bigint, ${r.status}, ${JSON.stringify(r.accountIgIds)}, ${r.eventCount}::int, ${r.error})`),
-          sql`, `,
-        )}) as v(id, status, ids, n, err)
+        from unnest(${sqlArray(results.map((r) => r.id), 'bigint[]')}, ${sqlArray(results.map((r) => r.status), 'text[]')},
+          ${sqlArray(results.map((r) => JSON.stringify(r.accountIgIds)), 'jsonb[]')}, ${sqlArray(results.map((r) => r.eventCount), 'int[]')},
+          ${sqlArray(results.map((r) => r.error), 'text[]')}) as v(id, status, ids, n, err)
         where w.id = v.id`);
     },
 
