@@ -74,14 +74,15 @@ function body(igAccount: string, marker: string, n: number) {
   });
 }
 
+/** Runs of every sender of this process: each run's markers are unique, so one receiver can serve several servers. */
+let runs = 0;
+
 /**
  * Meta's side, for one Threadline origin: keep-alive connections from one undici pool (far cheaper per POST than
  * `fetch`, so the benchmark's own CPU stays small on a 2-core machine). Each `drive` is a run with its own tag.
  */
 export function createMetaSender(opts: { origin: string; appSecret: string; igAccount: string }) {
   const pool = new Pool(opts.origin, { connections: 64, pipelining: 1 });
-  let run = 0;
-
   async function post(marker: string, n: number): Promise<number | null> {
     const payload = body(opts.igAccount, marker, n);
     const res = await pool.request({
@@ -97,8 +98,8 @@ export function createMetaSender(opts: { origin: string; appSecret: string; igAc
   return {
     /** Sends `count` events at `rate` per second; each marker's acknowledgement time, and the run's tag. */
     async drive(rate: number, count: number): Promise<{ tag: string; acks: Map<string, number> }> {
-      run += 1;
-      const tag = `b${run}`;
+      runs += 1;
+      const tag = `b${runs}`;
       const acks = new Map<string, number>();
       const started = performance.now();
       const inflight = new Set<Promise<void>>();

@@ -94,7 +94,7 @@ const envSchema = z.object({
   CRM_TIMEOUT_MS: positiveInt(15_000),
   CRM_DISABLE_AFTER_HOURS: positiveInt(120),
   CRM_SECRET_OVERLAP_HOURS: positiveInt(24),
-  CRM_MAX_CONCURRENCY_PER_ENDPOINT: positiveInt(16),
+  CRM_MAX_CONCURRENCY_PER_ENDPOINT: positiveInt(32),
   CRM_WORKER_CONCURRENCY: positiveInt(64),
 });
 

@@ -1,5 +1,5 @@
 import { and, desc, eq, gte, inArray, isNotNull, lt, lte, or, sql } from 'drizzle-orm';
-import { queryRows, type Db } from '../../db/client.ts';
+import { queryRows, sqlArray, type Db } from '../../db/client.ts';
 import { accounts, crmDeliveries, crmDeliveryAttempts } from '../../db/schema/index.ts';
 
 export type DeliveryRow = typeof crmDeliveries.$inferSelect;
@@ -83,15 +83,12 @@ export function createCrmRepository(db: Db) {
       tx: Db = db,
     ): Promise<void> {
       if (items.length === 0) return;
-      const rows = sql.join(
-        items.map(
-          (i) =>
-            sql`(${i.id}::text, ${i.at.toISOString()}::timestamptz, ${i.finishedAt.toISOString()}::timestamptz, ${i.statusCode}::int, ${i.durationMs}::int, ${i.responseExcerpt}::text)`,
-        ),
-        sql`, `,
-      );
       await tx.execute(sql`
-        with v(id, at, finished_at, code, duration_ms, excerpt) as (values ${rows}),
+        with v(id, at, finished_at, code, duration_ms, excerpt) as (
+          select * from unnest(${sqlArray(items.map((i) => i.id), 'text[]')}, ${sqlArray(items.map((i) => i.at.toISOString()), 'timestamptz[]')},
+            ${sqlArray(items.map((i) => i.finishedAt.toISOString()), 'timestamptz[]')}, ${sqlArray(items.map((i) => i.statusCode), 'int[]')},
+            ${sqlArray(items.map((i) => i.durationMs), 'int[]')}, ${sqlArray(items.map((i) => i.responseExcerpt), 'text[]')})
+        ),
         done as (
           update crm_deliveries d
           set status = 'succeeded', succeeded_at = v.finished_at, next_attempt_at = null, last_attempt_at = v.at,

@@ -22,23 +22,13 @@ export function createWebhookEventsRepository(db: Db) {
      * WEBHOOK_CHANNEL (delivered at commit), so worker processes elsewhere start on it at once.
      */
     async insertRaw(body: Buffer, secretIndex: number, opts: { announce?: boolean } = {}): Promise<number> {
-      if (opts.announce) {
-        const [row] = await queryRows<{ id: number | string }>(
-          db,
-          sql`with stored as (
-                insert into webhook_events (body, signature_secret_index) values (${body}::bytea, ${secretIndex}) returning id
-              )
-              select id, pg_notify(${WEBHOOK_CHANNEL}, '') from stored`,
-        );
-        if (!row) throw new Error('insert returned no row');
-        return Number(row.id);
-      }
-      const [row] = await db
-        .insert(webhookEvents)
-        .values({ body, signatureSecretIndex: secretIndex })
-        .returning({ id: webhookEvents.id });
+      const insert = sql`insert into webhook_events (body, signature_secret_index) values (${body}::bytea, ${secretIndex}) returning id`;
+      const [row] = await queryRows<{ id: number | string }>(
+        db,
+        opts.announce ? sql`with stored as (${insert}) select id, pg_notify(${WEBHOOK_CHANNEL}, '') from stored` : insert,
+      );
       if (!row) throw new Error('insert returned no row');
-      return row.id;
+      return Number(row.id);
     },
 
     /** Claims due events inside the caller's transaction; the claim lasts until it commits or rolls back. */
