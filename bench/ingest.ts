@@ -97,7 +97,7 @@ for (const name of engines) {
     const threadline = await runThreadline(engine, settings);
     console.error(`${name}: reference…`);
     const reference = await runReference(engine, settings);
-    console.log(`\n## ${header}\n\nThreadline (serve, WEBHOOK_PROCESS_CONCURRENCY=${threadlineEnv.WEBHOOK_PROCESS_CONCURRENCY ?? '2 (default)'})\n`);
+    console.log(`\n## ${header}\n\nThreadline (serve, WEBHOOK_PROCESS_CONCURRENCY=${threadlineEnv.WEBHOOK_PROCESS_CONCURRENCY ?? `${name === 'postgres' ? 4 : 1} (default)`})\n`);
     console.log(threadlineTable(threadline));
     for (const note of threadline.notes) console.log(`note: ${note}`);
     console.log(`\nBare reference (node:http, signature check, one INSERT per POST)\n`);
