@@ -142,9 +142,6 @@ export function createCrmOutbox(deps: CrmOutboxDeps = {}): CrmOutbox {
         eventType: event.type,
         sequence,
         payload: envelope(event.type, id, createdAt, data),
-        status: 'pending',
-        nextAttemptAt: createdAt,
-        createdAt,
       });
     }
     await tx.execute(sql`

@@ -41,13 +41,15 @@ export function messageKind(ev: MessageEvent): string {
 
 /** Contact and conversation ids already upserted in this transaction, so a batch touches each pair once. */
 export type ApplyCache = Map<string, { contactId: string; conversationId: string }>;
+/** The key of a contact in an `ApplyCache`. */
+export const applyCacheKey = (accountId: string, igsid: string) => `${accountId}:${igsid}`;
 export const createApplyCache = (): ApplyCache => new Map();
 
 /** Applies one normalised Meta event to the inbox of `accountId`; idempotent, so replays change nothing. */
 export async function applyEvent(tx: Db, accountId: string, ev: KnownEvent, hooks: ApplyHooks, cache: ApplyCache = createApplyCache()): Promise<ApplyResult> {
   const at = new Date(ev.timestamp);
   const events: InboxEvent[] = [];
-  const cacheKey = `${accountId}:${ev.contactIgsid}`;
+  const cacheKey = applyCacheKey(accountId, ev.contactIgsid);
   let known = cache.get(cacheKey);
   if (!known) {
     const contact = await inboxWrites.upsertContact(tx, accountId, ev.contactIgsid);

@@ -4,11 +4,12 @@ import { queryRows, sqlArray } from '../../db/client.ts';
 import type { MessageEvent } from '../../instagram/webhook-payload.ts';
 import type { InboxEvent } from '../inbox/inbox-events.ts';
 import { previewOf } from '../inbox/inbox-write.repository.ts';
-import { messageKind, storedAttachments, type ApplyCache, type ApplyHooks } from './ingest-apply.ts';
+import { applyCacheKey, messageKind, storedAttachments, type ApplyCache, type ApplyHooks } from './ingest-apply.ts';
 
 type Item = { accountId: string; ev: MessageEvent };
 
-const pairKey = (accountId: string, igsid: string) => `${accountId}:${igsid}`;
+/** A message of an account, by its Meta mid. */
+const midKey = (accountId: string, mid: string) => `${accountId}:${mid}`;
 
 /**
  * The rows of `table` for (account_id, `key`) pairs: inserted when missing (DO NOTHING), the others read with a plain
@@ -46,7 +47,7 @@ export async function ensureConversations(
 ): Promise<InboxEvent[]> {
   const events: InboxEvent[] = [];
   // Contacts and conversations not yet seen in this transaction, in one order (account, IGSID).
-  const missingPairs = [...new Map(pairsIn.filter((p) => !cache.has(pairKey(p.accountId, p.igsid))).map((p) => [pairKey(p.accountId, p.igsid), p])).values()].sort(
+  const missingPairs = [...new Map(pairsIn.filter((p) => !cache.has(applyCacheKey(p.accountId, p.igsid))).map((p) => [applyCacheKey(p.accountId, p.igsid), p])).values()].sort(
     (a, b) => a.accountId.localeCompare(b.accountId) || a.igsid.localeCompare(b.igsid),
   );
   if (missingPairs.length > 0) {
@@ -58,7 +59,7 @@ export async function ensureConversations(
     );
     const firstAt = new Map<string, number>();
     for (const p of pairsIn) {
-      const k = pairKey(p.accountId, p.igsid);
+      const k = applyCacheKey(p.accountId, p.igsid);
       const prev = firstAt.get(k);
       if (prev === undefined || p.at < prev) firstAt.set(k, p.at);
     }
@@ -67,15 +68,15 @@ export async function ensureConversations(
     for (const c of contacts) {
       const conv = convByContact.get(c.id);
       if (!conv) throw new Error('conversation upsert returned nothing');
-      cache.set(pairKey(c.account_id, c.key), { contactId: c.id, conversationId: conv.id });
+      cache.set(applyCacheKey(c.account_id, c.key), { contactId: c.id, conversationId: conv.id });
       if (conv.inserted) {
-        const at = firstAt.get(pairKey(c.account_id, c.key));
+        const at = firstAt.get(applyCacheKey(c.account_id, c.key));
         events.push({ type: 'conversation.created', accountId: c.account_id, conversationId: conv.id, occurredAt: at === undefined ? new Date() : new Date(at) });
       }
     }
   }
 
-  const ids = [...new Set(pairsIn.map((p) => cache.get(pairKey(p.accountId, p.igsid))?.conversationId).filter((id): id is string => Boolean(id)))].sort();
+  const ids = [...new Set(pairsIn.map((p) => cache.get(applyCacheKey(p.accountId, p.igsid))?.conversationId).filter((id): id is string => Boolean(id)))].sort();
   if (ids.length > 0) {
     await tx.execute(sql`select id from conversations where id = any(${sqlArray(ids, 'uuid[]')}) order by id for update`);
   }
@@ -123,7 +124,7 @@ export async function insertMessagesBulk(
     return {
       i,
       inbound,
-      conversationId: cache.get(pairKey(i.accountId, i.ev.contactIgsid))?.conversationId ?? '',
+      conversationId: cache.get(applyCacheKey(i.accountId, i.ev.contactIgsid))?.conversationId ?? '',
       attachments: storedAttachments(i.ev.attachments),
       kind: messageKind(i.ev),
       at: new Date(i.ev.timestamp),
@@ -153,11 +154,11 @@ export async function insertMessagesBulk(
         on conflict (account_id, mid) do nothing
         returning id, account_id, mid`,
   );
-  const idByMid = new Map(inserted.map((r) => [pairKey(r.account_id, r.mid), r.id]));
+  const idByMid = new Map(inserted.map((r) => [midKey(r.account_id, r.mid), r.id]));
 
   const notInserted: typeof rows = [];
   for (const r of rows) {
-    const k = pairKey(r.i.accountId, r.i.ev.mid);
+    const k = midKey(r.i.accountId, r.i.ev.mid);
     const id = idByMid.get(k);
     if (!id) {
       if (!r.inbound) notInserted.push(r);
@@ -189,9 +190,9 @@ export async function insertMessagesBulk(
           where m.account_id = v.account_id and m.mid = v.mid and m.status in ('queued', 'sending', 'unknown')
           returning m.id, m.account_id, m.conversation_id, m.mid`,
     );
-    const atByMid = new Map(notInserted.map((r) => [pairKey(r.i.accountId, r.i.ev.mid), r.at]));
+    const atByMid = new Map(notInserted.map((r) => [midKey(r.i.accountId, r.i.ev.mid), r.at]));
     for (const c of confirmed) {
-      events.push({ type: 'message.updated', accountId: c.account_id, conversationId: c.conversation_id, messageId: c.id, occurredAt: atByMid.get(pairKey(c.account_id, c.mid)) ?? new Date() });
+      events.push({ type: 'message.updated', accountId: c.account_id, conversationId: c.conversation_id, messageId: c.id, occurredAt: atByMid.get(midKey(c.account_id, c.mid)) ?? new Date() });
     }
   }
   return { events, aggregates };

@@ -4,7 +4,7 @@ import { accounts } from '../../db/schema/index.ts';
 import { parseJsonPreservingBigInts, parseMetaWebhook, type KnownEvent, type MessageEvent } from '../../instagram/webhook-payload.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { flushAll, recordAll, type InboxEventSink } from '../inbox/inbox-events.ts';
-import { applyEvent, createApplyCache, type ApplyHooks } from './ingest-apply.ts';
+import { applyCacheKey, applyEvent, createApplyCache, type ApplyHooks } from './ingest-apply.ts';
 import { applyConversationAggregates, conversationsWithPendingSends, ensureConversations, insertMessagesBulk } from './ingest-bulk.ts';
 
 export type ProcessOutcome =
@@ -90,7 +90,7 @@ export function createIngestService({ db, sinks, hooks, log }: IngestDeps) {
       await recordAll(sinks, tx, created, { flush: false });
       // Messages, the bulk of any batch, go in set-wise; an echo in a conversation with a send still waiting for its
       // mid goes one by one (it may be that send's), and so does every other kind of event, in order, after them.
-      const conversationOf = (r: { accountId: string; ev: KnownEvent }) => cache.get(`${r.accountId}:${r.ev.contactIgsid}`)?.conversationId ?? '';
+      const conversationOf = (r: { accountId: string; ev: KnownEvent }) => cache.get(applyCacheKey(r.accountId, r.ev.contactIgsid))?.conversationId ?? '';
       const messageItems = routed.filter((r): r is typeof r & { ev: MessageEvent } => r.ev.type === 'message');
       const echoes = messageItems.filter((r) => r.ev.direction === 'outbound');
       const pending = await conversationsWithPendingSends(tx, echoes.map((r) => r.accountId), echoes.map(conversationOf));
