@@ -1,3 +1,4 @@
+import { createGroupCommit } from '../../shared/group-commit.ts';
 import type { Logger } from '../../shared/logger.ts';
 
 export type DispatcherDeps<Job, Outcome> = {
@@ -42,35 +43,23 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
   /** Pokes arriving together (a burst of changes) make one early look, not one each. */
   const POKE_COALESCE_MS = 5;
 
-  const waiting: { outcome: Outcome; done: () => void }[] = [];
-  let writer: Promise<void> | null = null;
+  // one bad outcome must not keep the others' claims until their leases run out: a failed batch is written one by one
+  const outcomes = createGroupCommit({
+    write: async (batch: Outcome[]) => {
+      await deps.record(batch);
+      return batch.map(() => undefined);
+    },
+    maxBatch: 500,
+    retrySingly: true,
+    onBatchError: (error, count) => deps.log.error({ err: error, count }, 'writing a batch of CRM outcomes failed; writing them one by one'),
+  });
 
-  async function writeAll(): Promise<void> {
-    while (waiting.length > 0) {
-      const batch = waiting.splice(0, waiting.length);
-      try {
-        await deps.record(batch.map((w) => w.outcome));
-      } catch (error) {
-        // one bad outcome must not keep the others' claims until their leases run out: write them one by one
-        deps.log.error({ err: error, count: batch.length }, 'writing a batch of CRM outcomes failed; writing them one by one');
-        for (const w of batch) {
-          try {
-            await deps.record([w.outcome]);
-          } catch (single) {
-            deps.log.error({ err: single }, 'writing a CRM outcome failed; its claim runs out and the attempt is made again');
-          }
-        }
-      }
-      for (const w of batch) w.done();
+  async function submit(outcome: Outcome): Promise<void> {
+    try {
+      await outcomes.submit(outcome);
+    } catch (error) {
+      deps.log.error({ err: error }, 'writing a CRM outcome failed; its claim runs out and the attempt is made again');
     }
-    writer = null;
-  }
-
-  function submit(outcome: Outcome): Promise<void> {
-    return new Promise((resolve) => {
-      waiting.push({ outcome, done: resolve });
-      writer ??= writeAll();
-    });
   }
 
   function launch(job: Job): Promise<void> {
@@ -135,7 +124,7 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
       await loop;
       loop = null;
       await Promise.allSettled([...inFlight]);
-      await writer;
+      await outcomes.idle();
     },
     async runOnce() {
       const claimed = await deps.claim(deps.concurrency);

@@ -12,27 +12,35 @@ type Item = { accountId: string; ev: MessageEvent };
 const midKey = (accountId: string, mid: string) => `${accountId}:${mid}`;
 
 /**
- * The rows of `table` for (account_id, `key`) pairs: inserted when missing (DO NOTHING), the others read with a plain
- * select, so rows that already exist are not locked for the rest of the transaction.
+ * The rows of `table` for (account_id, `key`) pairs: inserted when missing (DO NOTHING), the others read, in one
+ * statement; rows that already exist are not locked for the rest of the transaction. A row that a concurrent
+ * transaction committed after the statement's snapshot is skipped by the insert and unseen by the read: those few
+ * are read again by a second statement, which sees them.
  */
 async function insertOrRead(tx: Db, table: 'contacts' | 'conversations', key: 'igsid' | 'contact_id', accountIds: string[], keys: string[], keyCast: 'text[]' | 'uuid[]') {
-  type Row = { id: string; account_id: string; key: string };
-  const [accountsParam, keysParam, tableName, keyName] = [sqlArray(accountIds, 'uuid[]'), sqlArray(keys, keyCast), sql.raw(table), sql.raw(key)];
-  const inserted = await queryRows<Row>(
+  type Row = { id: string; account_id: string; key: string; inserted: boolean };
+  const [tableName, keyName] = [sql.raw(table), sql.raw(key)];
+  const rows = await queryRows<Row>(
     tx,
-    sql`insert into ${tableName} (account_id, ${keyName}) select * from unnest(${accountsParam}, ${keysParam})
-        on conflict (account_id, ${keyName}) do nothing returning id, account_id, ${keyName} as key`,
+    sql`with v(account_id, key) as (select * from unnest(${sqlArray(accountIds, 'uuid[]')}, ${sqlArray(keys, keyCast)})),
+        ins as (
+          insert into ${tableName} (account_id, ${keyName}) select account_id, key from v
+          on conflict (account_id, ${keyName}) do nothing returning id, account_id, ${keyName} as key
+        )
+        select id, account_id, key, true as inserted from ins
+        union all
+        select t.id, t.account_id, t.${keyName} as key, false as inserted from ${tableName} t join v on t.account_id = v.account_id and t.${keyName} = v.key`,
   );
-  const existing =
-    inserted.length === keys.length
-      ? []
-      : await queryRows<Row>(
-          tx,
-          sql`select t.id, t.account_id, t.${keyName} as key from ${tableName} t join unnest(${accountsParam}, ${keysParam}) as v(account_id, key)
-              on t.account_id = v.account_id and t.${keyName} = v.key`,
-        );
-  const insertedIds = new Set(inserted.map((r) => r.id));
-  return [...new Map([...existing, ...inserted].map((r) => [r.id, { ...r, inserted: insertedIds.has(r.id) }])).values()];
+  if (rows.length >= keys.length) return rows;
+  const seen = new Set(rows.map((r) => `${r.account_id}:${r.key}`));
+  const unseen = keys.map((k, i) => ({ accountId: accountIds[i] ?? '', key: k })).filter((p) => !seen.has(`${p.accountId}:${p.key}`));
+  const late = await queryRows<Row>(
+    tx,
+    sql`select t.id, t.account_id, t.${keyName} as key, false as inserted from ${tableName} t
+        join unnest(${sqlArray(unseen.map((p) => p.accountId), 'uuid[]')}, ${sqlArray(unseen.map((p) => p.key), keyCast)}) as v(account_id, key)
+        on t.account_id = v.account_id and t.${keyName} = v.key`,
+  );
+  return [...rows, ...late];
 }
 
 /**

@@ -44,6 +44,26 @@ describe('the Instagram webhook endpoint', () => {
     expect(await rawCount(t)).toBe(before + 1);
   });
 
+  it('stores POSTs arriving together (one insert for many), each with its own bytes and the secret that signed it', async () => {
+    const posts = Array.from({ length: 30 }, (_, i) => ({
+      raw: JSON.stringify(envelope('17841400000000001', [inbound('17841400000000001', '9001', Date.now(), { mid: mid(), text: `together ${i} ✓ "q"` })])),
+      metaSecret: i % 3 === 0,
+    }));
+    const answers = await Promise.all(posts.map((p) => postSigned(t, null, { raw: p.raw, ...(p.metaSecret ? { secret: 'the-meta-app-secret' } : {}) })));
+    expect(answers.map((a) => a.statusCode)).toEqual(posts.map(() => 200));
+    const rows = await queryRows<{ body: string; secret_index: number }>(
+      t.database.db,
+      sql`select convert_from(body, 'UTF8') as body, signature_secret_index as secret_index from webhook_events where convert_from(body, 'UTF8') like '%together %'`,
+    );
+    expect(rows.map((r) => r.body).sort()).toEqual(posts.map((p) => p.raw).sort());
+    const indexOf = (raw: string) => rows.find((r) => r.body === raw)?.secret_index;
+    const instagramIndex = indexOf(posts[1]?.raw ?? '');
+    for (const p of posts) {
+      if (p.metaSecret) expect(indexOf(p.raw)).not.toBe(instagramIndex);
+      else expect(indexOf(p.raw)).toBe(instagramIndex);
+    }
+  });
+
   it('accepts the Meta app secret as well as the Instagram app secret', async () => {
     const res = await postSigned(t, body(), { secret: 'the-meta-app-secret' });
     expect(res.statusCode).toBe(200);

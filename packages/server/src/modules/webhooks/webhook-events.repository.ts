@@ -16,20 +16,34 @@ export type ClaimedEvent = { id: number; body: Buffer; attempts: number };
 export const WEBHOOK_CHANNEL = 'threadline_webhooks';
 
 export function createWebhookEventsRepository(db: Db) {
+  /**
+   * Several POSTs' bodies in one statement and one commit (the route's group commit), one NOTIFY for all of them
+   * with `announce`. Answers the new ids in the order given (rows are numbered in insertion order).
+   */
+  async function insertRawMany(items: readonly { body: Buffer; secretIndex: number }[], opts: { announce?: boolean } = {}): Promise<number[]> {
+    if (items.length === 0) return [];
+    const values = sql.join(items.map((i) => sql`(${i.body}::bytea, ${i.secretIndex}::int)`), sql`, `);
+    const insert = sql`insert into webhook_events (body, signature_secret_index) values ${values} returning id`;
+    const rows = await queryRows<{ id: number | string }>(
+      db,
+      opts.announce ? sql`with stored as (${insert}), announced as (select pg_notify(${WEBHOOK_CHANNEL}, '')) select id from stored, announced` : insert,
+    );
+    if (rows.length !== items.length) throw new Error(`insert returned ${rows.length} rows for ${items.length} bodies`);
+    return rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+  }
+
   return {
     /**
      * The one statement between a signed POST and its 200. With `announce`, the same statement also NOTIFYs
      * WEBHOOK_CHANNEL (delivered at commit), so worker processes elsewhere start on it at once.
      */
     async insertRaw(body: Buffer, secretIndex: number, opts: { announce?: boolean } = {}): Promise<number> {
-      const insert = sql`insert into webhook_events (body, signature_secret_index) values (${body}::bytea, ${secretIndex}) returning id`;
-      const [row] = await queryRows<{ id: number | string }>(
-        db,
-        opts.announce ? sql`with stored as (${insert}) select id, pg_notify(${WEBHOOK_CHANNEL}, '') from stored` : insert,
-      );
-      if (!row) throw new Error('insert returned no row');
-      return Number(row.id);
+      const [id] = await insertRawMany([{ body, secretIndex }], opts);
+      if (id === undefined) throw new Error('insert returned no row');
+      return id;
     },
+
+    insertRawMany,
 
     /** Claims due events inside the caller's transaction; the claim lasts until it commits or rolls back. */
     async claimInTx(tx: Db, limit: number, onlyId?: number): Promise<ClaimedEvent[]> {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { App } from '../../http/server.ts';
 import { errorBody } from '../../http/server.ts';
 import { verifyMetaSignature, verifySubscriptionHandshake } from '../../instagram/webhook-signature.ts';
+import { createGroupCommit } from '../../shared/group-commit.ts';
 import type { Counter } from '../../shared/metrics.ts';
 import { notFound } from '../../shared/errors.ts';
 import type { WebhookEventsRepository } from './webhook-events.repository.ts';
@@ -30,12 +31,23 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** The most POSTs one insert stores, and their most bytes (a larger body goes alone). */
+const MAX_BODIES_PER_INSERT = 64;
+const MAX_BYTES_PER_INSERT = 4 * 1024 * 1024;
+
 /**
  * Meta's endpoint. The raw bytes are verified (X-Hub-Signature-256, constant time, every configured secret) and
- * stored in one statement before the 200; when the database cannot take them in time the answer is 503 so Meta
- * retries. Processing happens afterwards, in the workers.
+ * stored before the 200; when the database cannot take them in time the answer is 503 so Meta retries. POSTs
+ * arriving while an insert is under way are stored together by the next one (group commit: one statement and one
+ * commit for many POSTs under load, no wait at a quiet moment). Processing happens afterwards, in the workers.
  */
 export async function instagramWebhookRoutes(app: App, opts: WebhookRoutesOptions) {
+  const store = createGroupCommit({
+    write: (items: { body: Buffer; secretIndex: number }[]) => opts.repo.insertRawMany(items, { announce: opts.announce }),
+    maxBatch: MAX_BODIES_PER_INSERT,
+    maxWeight: MAX_BYTES_PER_INSERT,
+    weigh: (item) => item.body.length,
+  });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: opts.bodyLimitBytes }, (_req, body, done) => {
     done(null, body);
@@ -65,7 +77,7 @@ export async function instagramWebhookRoutes(app: App, opts: WebhookRoutesOption
       return reply.code(401).send(errorBody('webhooks.invalid_signature', 'Missing or invalid X-Hub-Signature-256.', req.id));
     }
     try {
-      const id = await within(opts.repo.insertRaw(raw, check.secretIndex, { announce: opts.announce }), opts.ackTimeoutMs);
+      const id = await within(store.submit({ body: raw, secretIndex: check.secretIndex }), opts.ackTimeoutMs);
       opts.received.inc({ outcome: 'stored' });
       req.log.debug({ webhookEventId: id, secretIndex: check.secretIndex }, 'webhook stored');
     } catch (error) {
