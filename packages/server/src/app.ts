@@ -135,8 +135,6 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
   await app.register(mediaRoutes, { media: services.media, access: services.access });
   const hub = createRealtimeHub({ database, log: services.realtimeLog, inbox: services.inbox, logger: log.child({ module: 'realtime' }) });
-  // every committed inbox change may have written a CRM delivery: look for it now rather than at the next poll
-  hub.onActivity(() => crm.dispatcher.poke());
   await app.register(realtimeRoutes, {
     hub,
     inbox: services.inbox,

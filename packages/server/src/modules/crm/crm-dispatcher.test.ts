@@ -1,10 +1,11 @@
 import { recordAll } from '../inbox/inbox-events.ts';
 import { eq } from 'drizzle-orm';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/db.ts';
 import { createAccount } from '../../../test/factories.ts';
 import type { Database } from '../../db/client.ts';
+import { transaction } from '../../db/transaction.ts';
 import { accounts, crmDeliveries } from '../../db/schema/index.ts';
 import { createTokenVault } from '../../shared/crypto/token-vault.ts';
 import { parseCidrList } from '../../shared/net/ip-policy.ts';
@@ -122,6 +123,91 @@ describe('CRM dispatcher', () => {
     expect(maxInHang).toBeLessThanOrEqual(settings.maxConcurrencyPerEndpoint);
     await a.dispatcher.stop();
     await b.dispatcher.stop();
+  });
+
+  describe('deliveries written by its own process', () => {
+    /** events of one conversation recorded in one transaction begun by `transaction()` (as ingestion does) */
+    async function recordInOwnTransaction(crm: Crm, accountId: string, count: number, fail = false) {
+      const { conversation } = await createConversation(database.db, accountId);
+      const message = await createMessage(database.db, accountId, conversation.id);
+      const events = Array.from({ length: count }, () => ({
+        type: 'message.updated' as const,
+        accountId,
+        conversationId: conversation.id,
+        messageId: message.id,
+        occurredAt: new Date(),
+      }));
+      await transaction(database.db, async (tx) => {
+        await recordAll([crm.outbox], tx, events);
+        if (fail) throw new Error('the inbox change failed');
+      });
+    }
+    const rowsOf = (accountId: string) => database.db.select().from(crmDeliveries).where(eq(crmDeliveries.accountId, accountId));
+    // earlier tests leave deliveries to hanging endpoints due: a new dispatcher would start with that backlog
+    beforeEach(async () => {
+      await database.db.update(crmDeliveries).set({ status: 'cancelled', lockedUntil: null }).where(eq(crmDeliveries.status, 'pending'));
+    });
+
+    it('go to its workers after the commit, already claimed, without waiting for a poll', async () => {
+      const receiver = await startReceiver((_req, res) => res.writeHead(204).end());
+      receivers.push(receiver);
+      const accountId = await endpoint(`${receiver.url}/handed`);
+      // a poll a minute away: only the hand-over can deliver within the test's patience
+      const crm = worker({ pollIntervalMs: 60_000 });
+      crm.dispatcher.start();
+      await new Promise((resolve) => setTimeout(resolve, 50)); // the first look finds nothing due: caught up
+      await recordInOwnTransaction(crm, accountId, 2);
+      await until(async () => (await statuses(accountId)).every((s) => s === 'succeeded'));
+      const rows = await rowsOf(accountId);
+      expect(rows.map((r) => [r.attemptCount, r.lockedUntil])).toEqual([
+        [1, null],
+        [1, null],
+      ]);
+      expect(receiver.received.map((r) => r.headers['webhook-id']).sort()).toEqual(rows.map((r) => r.id).sort());
+      await crm.dispatcher.stop();
+    });
+
+    it('are handed over only up to the endpoint cap; the rest are claimed as usual', async () => {
+      let answer: (() => void)[] = [];
+      const receiver = await startReceiver((_req, res) => answer.push(() => res.writeHead(204).end()));
+      receivers.push(receiver);
+      const accountId = await endpoint(`${receiver.url}/capped`);
+      const crm = worker({ pollIntervalMs: 60_000 });
+      crm.dispatcher.start();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await recordInOwnTransaction(crm, accountId, 5);
+      const rows = await rowsOf(accountId);
+      expect(rows.filter((r) => r.lockedUntil !== null && r.attemptCount === 1)).toHaveLength(settings.maxConcurrencyPerEndpoint);
+      expect(rows.filter((r) => r.lockedUntil === null && r.attemptCount === 0)).toHaveLength(5 - settings.maxConcurrencyPerEndpoint);
+      // the rest are claimed (the dispatcher was poked) as the handed ones finish; never more than the cap at once
+      await until(async () => {
+        expect(answer.length).toBeLessThanOrEqual(settings.maxConcurrencyPerEndpoint);
+        for (const a of answer.splice(0)) a();
+        return (await statuses(accountId)).every((s) => s === 'succeeded');
+      });
+      expect(new Set(receiver.received.map((r) => r.headers['webhook-id'])).size).toBe(5);
+      answer = [];
+      await crm.dispatcher.stop();
+    });
+
+    it('give their slots back when the transaction rolls back, and a failing endpoint gets none', async () => {
+      const receiver = await startReceiver((_req, res) => res.writeHead(204).end());
+      receivers.push(receiver);
+      const accountId = await endpoint(`${receiver.url}/rolled-back`);
+      const crm = worker({ pollIntervalMs: 60_000 });
+      crm.dispatcher.start();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await expect(recordInOwnTransaction(crm, accountId, 2, true)).rejects.toThrow('the inbox change failed');
+      expect(await rowsOf(accountId)).toEqual([]);
+      await recordInOwnTransaction(crm, accountId, 2);
+      await until(async () => (await statuses(accountId)).length === 2 && (await statuses(accountId)).every((s) => s === 'succeeded'));
+
+      const failing = await endpoint(`${receiver.url}/failing`);
+      await database.db.update(accounts).set({ crmFailingSince: new Date() }).where(eq(accounts.id, failing));
+      await recordInOwnTransaction(crm, failing, 1);
+      expect((await rowsOf(failing)).map((r) => [r.attemptCount, r.lockedUntil])).toEqual([[0, null]]);
+      await crm.dispatcher.stop();
+    });
   });
 
   it('disables an endpoint that has failed for the whole failure period, saying why', async () => {

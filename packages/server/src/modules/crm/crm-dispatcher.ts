@@ -8,20 +8,38 @@ export type DispatcherDeps<Job, Outcome> = {
   attempt(job: Job): Promise<Outcome>;
   /** Writes the outcomes of a batch of attempts in one transaction, releasing their claims. */
   record(outcomes: Outcome[]): Promise<void>;
+  /** the endpoint (account) a job delivers to */
+  endpointOf(job: Job): string;
   /** attempts in flight in this process */
   concurrency: number;
+  /** attempts in flight to one endpoint from this process (the claim query also counts other processes') */
+  perEndpoint: number;
   pollIntervalMs: number;
   log: Logger;
 };
 
-export type CrmDispatcher = {
+/**
+ * How deliveries written by this process reach its dispatcher without a claim query: while their transaction is
+ * open the writer reserves slots (`reserve`) and writes the rows already claimed by this process; after the commit
+ * it hands them over (`launch`), after a rollback it gives the slots back (`release`).
+ */
+export type DispatcherHandoff<Job> = {
+  /** How many of `want` new deliveries to `endpoint` this process takes now: 0 unless it is running, has no due
+   * backlog (the oldest due deliveries go first) and has free slots, overall and for the endpoint. */
+  reserve(endpoint: string, want: number): number;
+  release(endpoint: string, count: number): void;
+  /** Starts reserved jobs (their rows are committed and claimed). */
+  launch(jobs: readonly Job[]): void;
+  /** Looks for due deliveries now instead of at the next poll (something was just recorded). */
+  poke(): void;
+};
+
+export type CrmDispatcher<Job = unknown> = DispatcherHandoff<Job> & {
   start(): void;
   /** Stops claiming and waits for the attempts under way. */
   stop(): Promise<void>;
   /** Claims and runs what is due now, once (tests and tools). Resolves when those attempts are recorded. */
   runOnce(): Promise<number>;
-  /** Looks for due deliveries now instead of at the next poll (something was just recorded). */
-  poke(): void;
 };
 
 /**
@@ -30,10 +48,26 @@ export type CrmDispatcher = {
  * endpoint under its concurrency cap across processes), runs up to `concurrency` attempts at once, and writes
  * their outcomes by group commit: the outcomes that finish while one write is under way go together in the next,
  * so the database work per delivery shrinks as the load grows. An idle dispatcher looks again every
- * `pollIntervalMs`, or at once when poked.
+ * `pollIntervalMs`, or at once when poked. Deliveries this process writes while it has room skip the claim query
+ * (`DispatcherHandoff`).
  */
-export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outcome>): CrmDispatcher {
+export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outcome>): CrmDispatcher<Job> {
   const inFlight = new Set<Promise<void>>();
+  /** attempts in flight or reserved, per endpoint */
+  const busy = new Map<string, number>();
+  let reserved = 0;
+  /** the last claim found fewer due deliveries than it had room for: nothing older waits (but see `lookDue`) */
+  let caughtUp = false;
+  /**
+   * A claim is due or under way (a poke for deliveries written unclaimed, a slot freed at an endpoint at its cap,
+   * a backlog): older deliveries may be waiting, so new ones are not handed over past them until it has run.
+   */
+  let lookDue = true;
+  const count = (endpoint: string, delta: number) => {
+    const n = (busy.get(endpoint) ?? 0) + delta;
+    if (n > 0) busy.set(endpoint, n);
+    else busy.delete(endpoint);
+  };
   let running = false;
   let loop: Promise<void> | null = null;
   let wake: (() => void) | null = null;
@@ -62,16 +96,30 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
     }
   }
 
-  function launch(job: Job): Promise<void> {
+  function lookNow(): void {
+    lookDue = true;
+    kicked = true;
+    wake?.();
+  }
+
+  /**
+   * Runs one attempt; `counted`: its endpoint slot was reserved already. The slot is held until the outcome is
+   * written, as the claim query counts it (by the row's lease).
+   */
+  function launch(job: Job, counted = false): Promise<void> {
+    const endpoint = deps.endpointOf(job);
+    if (!counted) count(endpoint, 1);
     const task: Promise<void> = deps
       .attempt(job)
       .then(submit)
       .catch((error: unknown) => deps.log.error({ err: error }, 'CRM delivery failed unexpectedly'))
       .finally(() => {
         inFlight.delete(task);
-        // a slot freed while the loop was claiming must not wait for the next poll
-        kicked = true;
-        wake?.();
+        const atCap = (busy.get(endpoint) ?? 0) >= deps.perEndpoint;
+        count(endpoint, -1);
+        // with a backlog, or at an endpoint that was at its cap, a freed slot must not wait for the next poll
+        // (elsewhere a retry due at once waits at most one poll)
+        if (!caughtUp || atCap) lookNow();
       });
     inFlight.add(task);
     return task;
@@ -92,20 +140,26 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
   async function run(): Promise<void> {
     while (running) {
       kicked = false;
-      const room = deps.concurrency - inFlight.size;
+      const room = deps.concurrency - inFlight.size - reserved;
       let claimed: Job[] = [];
       if (room > 0) {
+        let failed = false;
         try {
           claimed = await deps.claim(room);
         } catch (error) {
+          failed = true;
           deps.log.error({ err: error }, 'claiming CRM deliveries failed');
         }
+        // this claim answered the looks asked for before it; one asked for while it ran is still due
+        lookDue = kicked;
         for (const c of claimed) launch(c);
+        // fewer than there was room for, and no endpoint held back by its cap: nothing older is due
+        caughtUp = !failed && claimed.length < room && ![...busy.values()].some((n) => n >= deps.perEndpoint);
       }
       // a full batch means more may be due; a slot freed or a poke while claiming means look again at once;
       // otherwise wait for a free slot, a poke or the next poll
       if (claimed.length > 0 && claimed.length === room) continue;
-      if (kicked && inFlight.size < deps.concurrency) continue;
+      if (kicked && inFlight.size + reserved < deps.concurrency) continue;
       if (running) await pause(deps.pollIntervalMs);
     }
   }
@@ -128,15 +182,41 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
     },
     async runOnce() {
       const claimed = await deps.claim(deps.concurrency);
-      await Promise.all(claimed.map(launch));
+      await Promise.all(claimed.map((job) => launch(job)));
       return claimed.length;
     },
+    reserve(endpoint, want) {
+      if (!running || !caughtUp || lookDue) return 0;
+      const n = Math.max(0, Math.min(want, deps.concurrency - inFlight.size - reserved, deps.perEndpoint - (busy.get(endpoint) ?? 0)));
+      // what is not taken is written unclaimed: nothing newer goes past it until a claim has run
+      if (n < want) lookDue = true;
+      if (n === 0) return 0;
+      reserved += n;
+      count(endpoint, n);
+      return n;
+    },
+    release(endpoint, n) {
+      reserved -= n;
+      count(endpoint, -n);
+    },
+    launch(jobs) {
+      for (const job of jobs) {
+        reserved -= 1;
+        if (running) {
+          void launch(job, true);
+        } else {
+          // stopped meanwhile: the row stays claimed until its lease runs out, then any process sends it
+          count(deps.endpointOf(job), -1);
+        }
+      }
+    },
     poke() {
-      if (!running || pokeTimer) return;
+      if (!running) return;
+      lookDue = true;
+      if (pokeTimer) return;
       pokeTimer = setTimeout(() => {
         pokeTimer = null;
-        kicked = true;
-        wake?.();
+        lookNow();
       }, POKE_COALESCE_MS);
     },
   };

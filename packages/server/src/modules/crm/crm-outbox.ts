@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { eq, inArray, sql } from 'drizzle-orm';
 import { queryRows, sqlArray, type Db } from '../../db/client.ts';
+import { onTransactionEnd } from '../../db/transaction.ts';
 import type { InboxEvent, InboxEventSink } from '../inbox/inbox-events.ts';
-import { accounts, contacts, conversations, crmDeliveries, messages } from '../../db/schema/index.ts';
+import { accounts, contacts, conversations, messages } from '../../db/schema/index.ts';
+import type { DispatcherHandoff } from './crm-dispatcher.ts';
 import type { CrmMetrics } from './crm-metrics.ts';
 import {
   envelope,
@@ -11,6 +13,7 @@ import {
   presentCrmConversation,
   presentCrmMessage,
 } from './crm-payload.ts';
+import type { ClaimedWork } from './crm.repository.ts';
 
 /** What the inbox tells the CRM bridge (the one definition lives with the inbox). */
 export type { InboxEvent };
@@ -29,6 +32,23 @@ export type CrmOutbox = InboxEventSink & {
 export type CrmOutboxDeps = {
   now?: () => Date;
   metrics?: Pick<CrmMetrics, 'recorded'>;
+  /**
+   * This process's dispatcher. In a transaction begun by `transaction()` (db/transaction.ts), deliveries to a
+   * healthy endpoint that it has room for are written already claimed by it, for `leaseMs`, and handed to it
+   * after the commit: no claim query, no wait for a poll. The others are claimed as usual (the dispatcher is poked
+   * after the commit).
+   */
+  handoff?: { dispatcher: DispatcherHandoff<ClaimedWork>; leaseMs: number };
+};
+
+type AccountRow = typeof accounts.$inferSelect;
+type DeliveryInsert = {
+  id: string;
+  accountId: string;
+  conversationId: string | null;
+  eventType: string;
+  sequence: number | null;
+  payload: Record<string, unknown>;
 };
 
 /** `msg_` + 12 hex digits of milliseconds + 20 random hex digits: unique, roughly time-ordered, header-safe. */
@@ -99,7 +119,7 @@ export function createCrmOutbox(deps: CrmOutboxDeps = {}): CrmOutbox {
     const messageById = new Map(messageRows.map((m) => [m.id, m]));
 
     const createdAt = now();
-    const rows: (typeof crmDeliveries.$inferInsert)[] = [];
+    const rows: DeliveryInsert[] = [];
     for (const event of events) {
       const account = forwarding.get(event.accountId);
       if (!account) continue;
@@ -144,14 +164,59 @@ export function createCrmOutbox(deps: CrmOutboxDeps = {}): CrmOutbox {
         payload: envelope(event.type, id, createdAt, data),
       });
     }
+    const handed = handOver(tx, rows, forwarding, createdAt);
+    const leaseUntil = handed.length === 0 ? null : (handed[0]?.claimed.lockedUntil ?? null);
+    const claimedIds = new Set(handed.map((w) => w.claimed.id));
     await tx.execute(sql`
-      insert into crm_deliveries (id, account_id, conversation_id, event_type, sequence, payload, status, next_attempt_at, created_at)
-      select id, account_id, conversation_id, event_type, sequence, payload, 'pending', ${createdAt.toISOString()}::timestamptz, ${createdAt.toISOString()}::timestamptz
+      insert into crm_deliveries (id, account_id, conversation_id, event_type, sequence, payload, status, next_attempt_at, created_at,
+        attempt_count, locked_until, last_attempt_at)
+      select id, account_id, conversation_id, event_type, sequence, payload, 'pending', ${createdAt.toISOString()}::timestamptz, ${createdAt.toISOString()}::timestamptz,
+        case when claimed then 1 else 0 end, case when claimed then ${leaseUntil?.toISOString() ?? null}::timestamptz end,
+        case when claimed then ${createdAt.toISOString()}::timestamptz end
       from unnest(${sqlArray(rows.map((r) => r.id), 'text[]')}, ${sqlArray(rows.map((r) => r.accountId), 'uuid[]')},
         ${sqlArray(rows.map((r) => r.conversationId), 'uuid[]')}, ${sqlArray(rows.map((r) => r.eventType), 'text[]')},
-        ${sqlArray(rows.map((r) => r.sequence), 'bigint[]')}, ${sqlArray(rows.map((r) => JSON.stringify(r.payload)), 'jsonb[]')})
-        as v(id, account_id, conversation_id, event_type, sequence, payload)`);
+        ${sqlArray(rows.map((r) => r.sequence), 'bigint[]')}, ${sqlArray(rows.map((r) => JSON.stringify(r.payload)), 'jsonb[]')},
+        ${sqlArray(rows.map((r) => claimedIds.has(r.id)), 'bool[]')})
+        as v(id, account_id, conversation_id, event_type, sequence, payload, claimed)`);
     for (const row of rows) deps.metrics?.recorded(row.eventType);
+  }
+
+  /**
+   * Which of `rows` this process's dispatcher takes straight after the commit (see `CrmOutboxDeps.handoff`), their
+   * slots reserved until the transaction ends. Rows of an endpoint that is failing are never handed over: they
+   * wait their turn behind its retries.
+   */
+  function handOver(tx: Db, rows: DeliveryInsert[], forwarding: Map<string, AccountRow>, createdAt: Date): ClaimedWork[] {
+    const handoff = deps.handoff;
+    if (!handoff) return [];
+    const handed: ClaimedWork[] = [];
+    const reservations = new Map<string, number>();
+    const hooked = onTransactionEnd(tx, {
+      committed: () => {
+        handoff.dispatcher.launch(handed);
+        if (handed.length < rows.length) handoff.dispatcher.poke();
+      },
+      rolledBack: () => {
+        for (const [accountId, n] of reservations) handoff.dispatcher.release(accountId, n);
+      },
+    });
+    if (!hooked) return [];
+    const lockedUntil = new Date(createdAt.getTime() + handoff.leaseMs);
+    for (const [accountId, group] of Map.groupBy(rows, (r) => r.accountId)) {
+      const account = forwarding.get(accountId);
+      if (!account || account.crmFailingSince !== null) continue;
+      const n = handoff.dispatcher.reserve(accountId, group.length);
+      if (n === 0) continue;
+      reservations.set(accountId, n);
+      for (const row of group.slice(0, n)) {
+        handed.push({
+          claimed: { id: row.id, accountId, attemptCount: 1, lockedUntil },
+          delivery: { id: row.id, payload: row.payload, createdAt, status: 'pending' },
+          account,
+        });
+      }
+    }
+    return handed;
   }
 
   return { record, flush };

@@ -15,7 +15,7 @@ export type CrmSettings = {
   disableAfterMs: number;
   /** how long the previous secret keeps signing after a rotation (CRM_SECRET_OVERLAP_HOURS) */
   secretOverlapMs: number;
-  /** attempts in flight to one endpoint, across every process (CRM_MAX_CONCURRENCY_PER_ENDPOINT) */
+  /** attempts in flight to one endpoint: per process, and across processes for claimed ones (CRM_MAX_CONCURRENCY_PER_ENDPOINT) */
   maxConcurrencyPerEndpoint: number;
   /** attempts in flight in one process */
   workerConcurrency: number;

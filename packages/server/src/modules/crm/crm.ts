@@ -8,13 +8,13 @@ import { createCrmDispatcher, type CrmDispatcher } from './crm-dispatcher.ts';
 import { createCrmMetrics, type CrmMetrics } from './crm-metrics.ts';
 import { createCrmOutbox, type CrmOutbox } from './crm-outbox.ts';
 import type { CrmSettings } from './crm-settings.ts';
-import { createCrmRepository, type CrmRepository } from './crm.repository.ts';
+import { createCrmRepository, type ClaimedWork, type CrmRepository } from './crm.repository.ts';
 import { createCrmService, type CrmService } from './crm.service.ts';
 
 export type Crm = {
   outbox: CrmOutbox;
   service: CrmService;
-  dispatcher: CrmDispatcher;
+  dispatcher: CrmDispatcher<ClaimedWork>;
   metrics: CrmMetrics;
   repo: CrmRepository;
   client: SafeHttpClient;
@@ -64,12 +64,14 @@ export function createCrm(deps: { db: Db; vault: TokenVault; audit: AuditLog; se
     },
     attempt: (prepared) => attemptDelivery(deliveryDeps, prepared),
     record: (outcomes) => recordOutcomes(deliveryDeps, outcomes),
+    endpointOf: (work) => work.account.id,
     concurrency: settings.workerConcurrency,
+    perEndpoint: settings.maxConcurrencyPerEndpoint,
     pollIntervalMs: settings.pollIntervalMs,
     log: deps.log,
   });
   return {
-    outbox: createCrmOutbox({ now, metrics }),
+    outbox: createCrmOutbox({ now, metrics, handoff: { dispatcher, leaseMs } }),
     service: createCrmService({ ...deliveryDeps, audit: deps.audit }),
     dispatcher,
     metrics,

@@ -34,7 +34,6 @@ export function createRealtimeHub(deps: { database: Database; log: RealtimeLog; 
   let flushing: Promise<void> = Promise.resolve();
   let unlisten: (() => Promise<void>) | null = null;
   let highest = 0;
-  const activity = new Set<(accountId: string) => void>();
 
   /** Presents a batch of rows with a few queries per account, however many events it holds. */
   async function present(rows: RealtimeRow[]): Promise<RealtimeEvent[]> {
@@ -79,7 +78,6 @@ export function createRealtimeHub(deps: { database: Database; log: RealtimeLog; 
     const ids = (rawIds ?? '').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
     if (!accountId || ids.length === 0) return;
     highest = Math.max(highest, ...ids);
-    for (const listener of activity) listener(accountId);
     if (!clients.has(accountId)) return;
     pending.push(...ids);
     timer ??= setTimeout(() => {
@@ -107,10 +105,6 @@ export function createRealtimeHub(deps: { database: Database; log: RealtimeLog; 
       clients.clear();
       await unlisten?.();
       unlisten = null;
-    },
-    /** Hears of every committed inbox change of any process (the CRM dispatcher looks for new deliveries). */
-    onActivity(listener: (accountId: string) => void) {
-      activity.add(listener);
     },
     add(client: RealtimeClient) {
       const set = clients.get(client.accountId) ?? new Set();

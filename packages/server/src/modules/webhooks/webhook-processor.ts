@@ -1,4 +1,5 @@
 import type { Db } from '../../db/client.ts';
+import { transaction } from '../../db/transaction.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { IngestService, ProcessOutcome } from './ingest.service.ts';
 import type { WebhookEventsRepository } from './webhook-events.repository.ts';
@@ -61,7 +62,8 @@ export function createWebhookProcessor(opts: ProcessorOptions) {
 
   /** One transaction over a batch; answers how many events it took, or throws (nothing of the batch is kept). */
   async function round(limit: number, onlyId?: number): Promise<number> {
-    return opts.db.transaction(async (tx) => {
+    // `transaction`: CRM deliveries written in it go to this process's dispatcher once it commits
+    return transaction(opts.db, async (tx) => {
       const claimed = await opts.repo.claimInTx(tx, limit, onlyId);
       if (claimed.length === 0) return 0;
       const outcomes = await opts.ingest.processBatch(tx, claimed, opts.maxAttempts);
