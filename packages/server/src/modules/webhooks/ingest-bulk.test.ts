@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/db.ts';
 import { queryRows, sql, type Database } from '../../db/client.ts';
@@ -48,32 +47,29 @@ describe('contacts and conversations of a batch, created or read set-wise', () =
     expect(count).toEqual({ contacts: 3, conversations: 3 });
   });
 
-  // Two connections are needed, so only PostgreSQL (PGlite has one).
+  // Two transactions at once, so only PostgreSQL (PGlite has one connection).
   it.skipIf(!process.env.TEST_DATABASE_URL)('reads a contact another transaction committed while the batch waited on it', async () => {
-    const other = new pg.Client({ connectionString: await connectionUrl(database) });
-    await other.connect();
-    try {
-      await other.query('begin');
-      const inserted = await other.query<{ id: string }>(`insert into contacts (account_id, igsid) values ($1, '777') returning id`, [accountId]);
-      const cache = createApplyCache();
-      // this batch's insert waits on the uncommitted row; once it commits, the insert skips it and the statement's
-      // snapshot does not show it: the second read must find it
-      const batch = database.db.transaction((tx) => ensureConversations(tx, [{ accountId, igsid: '777', at: 5_000 }], hooks, cache));
-      await new Promise((r) => setTimeout(r, 200));
-      await other.query('commit');
-      const events = await batch;
-      expect(cache.get(applyCacheKey(accountId, '777'))?.contactId).toBe(inserted.rows[0]?.id);
-      expect(events.map((e) => e.type)).toEqual(['conversation.created']);
-    } finally {
-      await other.end();
-    }
+    let commit: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (commit = resolve));
+    let inserted: () => void = () => undefined;
+    const insertedYet = new Promise<void>((resolve) => (inserted = resolve));
+    let otherId = '';
+    const other = database.db.transaction(async (tx) => {
+      const [row] = await queryRows<{ id: string }>(tx, sql`insert into contacts (account_id, igsid) values (${accountId}, '777') returning id`);
+      otherId = row?.id ?? '';
+      inserted();
+      await held;
+    });
+    await insertedYet;
+    const cache = createApplyCache();
+    // this batch's insert waits on the uncommitted row; once it commits, the insert skips it and the statement's
+    // snapshot does not show it: the second read must find it
+    const batch = database.db.transaction((tx) => ensureConversations(tx, [{ accountId, igsid: '777', at: 5_000 }], hooks, cache));
+    await new Promise((r) => setTimeout(r, 200));
+    commit();
+    await other;
+    const events = await batch;
+    expect(cache.get(applyCacheKey(accountId, '777'))?.contactId).toBe(otherId);
+    expect(events.map((e) => e.type)).toEqual(['conversation.created']);
   });
 });
-
-/** The URL of the test database (a fresh database on TEST_DATABASE_URL's server). */
-async function connectionUrl(database: Database): Promise<string> {
-  const [row] = await queryRows<{ name: string }>(database.db, sql`select current_database() as name`);
-  const url = new URL(process.env.TEST_DATABASE_URL ?? '');
-  url.pathname = `/${row?.name ?? ''}`;
-  return url.toString();
-}
