@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { bearer } from '../../../test/app.ts';
 import { createSimWorld, type SimWorld } from '../../../test/sim-world.ts';
 import { accounts, messages } from '../../db/schema/index.ts';
@@ -62,6 +62,30 @@ describe('reading and answering conversations', () => {
     const outbox = await w.control.outbox({ recipientId: c.igsid });
     expect(outbox.map((o) => o.body.message)).toEqual([{ text: 'Yes, you can.' }]);
     expect(list.messages[0].mid).toBe(outbox[0]?.mid);
+  });
+
+  it('sends a message whose earlier one settled while it was waiting its turn, without waiting for the sweeper', async () => {
+    const c = await w.customerWrites('Two questions');
+    const first = (await send(c.conversationId, { text: 'First answer' })).json() as { id: string };
+    const second = (await send(c.conversationId, { text: 'Second answer' })).json() as { id: string };
+    // The first is being sent elsewhere: its job skips it, the second's job finds it earlier and leaves the second queued.
+    await w.t.database.db.update(messages).set({ status: 'sending' }).where(eq(messages.id, first.id));
+    await w.t.queue.runPending('messages.send');
+    // The second's turn is tried again (a later job). The first settles (and finds no queued follower: the second still says `sending`) just before the second is put
+    // back to `queued`.
+    const db = w.t.database.db;
+    const original = db.transaction.bind(db);
+    const spy = vi.spyOn(db, 'transaction').mockImplementationOnce(async (fn, config) => {
+      await db.update(messages).set({ status: 'sent' }).where(eq(messages.id, first.id));
+      return original(fn, config);
+    });
+    await w.t.services.sendJob.run(second.id);
+    spy.mockRestore();
+    await deliverSends();
+    const [row] = await db.select({ status: messages.status }).from(messages).where(eq(messages.id, second.id));
+    expect(row?.status).toBe('sent');
+    const outbox = await w.control.outbox({ recipientId: c.igsid });
+    expect(outbox.map((o) => o.body.message)).toEqual([{ text: 'Second answer' }]);
   });
 
   it('checks the 1000-byte limit in bytes: 1001 bytes refused, 1000 bytes of emoji accepted', async () => {

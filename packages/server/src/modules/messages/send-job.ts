@@ -84,6 +84,23 @@ export function createSendJob(deps: SendJobDeps) {
     if (following) await queue.send('messages.send', { messageId: following.id });
   }
 
+  /** Whether an earlier outbound message of the conversation is still queued or being sent. */
+  async function earlierUnsettled(m: MessageRow): Promise<boolean> {
+    const [earlier] = await db
+      .select({ id: messages.id })
+      .from(messages)
+      .where(
+        and(
+          eq(messages.conversationId, m.conversationId),
+          eq(messages.direction, 'outbound'),
+          sql`${messages.status} in ('queued', 'sending')`,
+          sql`(${messages.createdAt}, ${messages.id}) < (${m.createdAt}, ${m.id})`,
+        ),
+      )
+      .limit(1);
+    return earlier !== undefined;
+  }
+
   async function run(messageId: string): Promise<void> {
     const m = await attempt(messageId);
     if (m) await next(m);
@@ -111,21 +128,12 @@ export function createSendJob(deps: SendJobDeps) {
       return null;
     }
     // One conversation's messages reach the customer in the order they were written.
-    const [earlier] = await db
-      .select({ id: messages.id })
-      .from(messages)
-      .where(
-        and(
-          eq(messages.conversationId, m.conversationId),
-          eq(messages.direction, 'outbound'),
-          sql`${messages.status} in ('queued', 'sending')`,
-          sql`(${messages.createdAt}, ${messages.id}) < (${m.createdAt}, ${m.id})`,
-        ),
-      )
-      .limit(1);
-    if (earlier) {
-      // Not its turn: it stays queued and the earlier message hands over when it settles (see `next`).
+    if (await earlierUnsettled(m)) {
+      // Not its turn: it stays queued and the earlier message hands over when it settles (see `next`). That one may
+      // have settled, and looked for a queued follower, while this row still said `sending`: then nobody would, so
+      // look again once it says `queued` and take the turn if it came meanwhile.
       await update(m, { status: 'queued', sendAttempts: m.sendAttempts - 1 });
+      if (!(await earlierUnsettled(m))) await queue.send('messages.send', { messageId: m.id });
       return null;
     }
     const request = m.request;
