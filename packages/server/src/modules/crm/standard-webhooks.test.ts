@@ -19,6 +19,19 @@ describe('generateWebhookSecret', () => {
 });
 
 describe('signStandardWebhook', () => {
+  it('verifies with a secret signed with before, also after more secrets than it keeps keys for', () => {
+    const first = generateWebhookSecret();
+    const verify = (secret: string) => {
+      const headers = signNow([secret]);
+      return new Webhook(secret).verify(body, headers);
+    };
+    expect(verify(first)).toEqual(JSON.parse(body));
+    for (let i = 0; i < 1_050; i += 1) expect(verify(generateWebhookSecret())).toEqual(JSON.parse(body));
+    expect(verify(first)).toEqual(JSON.parse(body));
+    expect(() => signNow(['whsec_tooshort'])).toThrow('webhook secret #1');
+    expect(() => signNow(['whsec_tooshort'])).toThrow('webhook secret #1');
+  });
+
   it('produces the three headers, with the timestamp in unix seconds', () => {
     const headers = signStandardWebhook({
       id: 'msg_1',
