@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { eq, inArray, sql } from 'drizzle-orm';
 import { queryRows, sqlArray, type Db } from '../../db/client.ts';
 import { onTransactionEnd } from '../../db/transaction.ts';
+import { accountsByIdsIn } from '../accounts/accounts-in-transaction.ts';
 import type { InboxEvent, InboxEventSink } from '../inbox/inbox-events.ts';
 import { accounts, contacts, conversations, messages } from '../../db/schema/index.ts';
 import type { DispatcherHandoff } from './crm-dispatcher.ts';
@@ -78,7 +79,7 @@ export function createCrmOutbox(deps: CrmOutboxDeps = {}): CrmOutbox {
     buffers.delete(tx);
 
     const accountIds = [...new Set(buffered.map((e) => e.accountId))];
-    const accountRows = await tx.select().from(accounts).where(inArray(accounts.id, accountIds));
+    const accountRows = await accountsByIdsIn(tx, accountIds);
     const forwarding = new Map(accountRows.filter((a) => a.crmWebhookUrl !== null && a.crmDisabledAt === null).map((a) => [a.id, a]));
     const events = buffered.filter((e) => forwarding.has(e.accountId));
     if (events.length === 0) return;

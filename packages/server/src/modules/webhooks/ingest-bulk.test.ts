@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/db.ts';
-import { queryRows, sql, type Database } from '../../db/client.ts';
+import { queryRows, sql, sqlArray, type Database } from '../../db/client.ts';
 import { applyCacheKey, createApplyCache, type ApplyHooks } from './ingest-apply.ts';
-import { ensureConversations } from './ingest-bulk.ts';
+import { createKnownConversations, ensureConversations } from './ingest-bulk.ts';
 
 const newContacts: string[] = [];
 const hooks: ApplyHooks = {
@@ -45,6 +45,46 @@ describe('contacts and conversations of a batch, created or read set-wise', () =
                  (select count(*)::int from conversations where account_id = ${accountId}) as conversations`,
     );
     expect(count).toEqual({ contacts: 3, conversations: 3 });
+  });
+
+  it('takes what the process already knows, and creates anew what was deleted or rolled back since', async () => {
+    const known = createKnownConversations();
+    const pair = (igsid: string) => ({ accountId, igsid, at: 7_000 });
+    await database.db.transaction((tx) => ensureConversations(tx, [pair('601'), pair('602')], hooks, createApplyCache(), known));
+    newContacts.splice(0);
+    const before = known.get(applyCacheKey(accountId, '601'));
+
+    // a batch that rolls back leaves a hint to nothing behind
+    await expect(
+      database.db.transaction(async (tx) => {
+        await ensureConversations(tx, [pair('603')], hooks, createApplyCache(), known);
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    expect(known.get(applyCacheKey(accountId, '603'))).toBeDefined();
+    // and 602 is deleted with its contact (Meta's data deletion) after this process saw it
+    await database.db.execute(sql`delete from contacts where account_id = ${accountId} and igsid = '602'`);
+    newContacts.splice(0);
+
+    const cache = createApplyCache();
+    const events = await database.db.transaction((tx) => ensureConversations(tx, [pair('601'), pair('602'), pair('603')], hooks, cache, known));
+    expect(cache.get(applyCacheKey(accountId, '601'))).toEqual(before);
+    expect(events.map((e) => e.type)).toEqual(['conversation.created', 'conversation.created']);
+    expect(newContacts.splice(0).sort()).toEqual(['602', '603']);
+    const [row] = await queryRows<{ n: number }>(
+      database.db,
+      sql`select count(*)::int as n from conversations where id = any(${sqlArray(['601', '602', '603'].map((i) => cache.get(applyCacheKey(accountId, i))?.conversationId ?? ''), 'uuid[]')})`,
+    );
+    expect(row?.n).toBe(3);
+    expect(known.get(applyCacheKey(accountId, '602'))).toEqual(cache.get(applyCacheKey(accountId, '602')));
+  });
+
+  it('forgets the oldest known conversations past its bound', () => {
+    const known = createKnownConversations(2);
+    for (const k of ['a', 'b', 'c']) known.set(k, { contactId: k, conversationId: k });
+    known.set('b', { contactId: 'b', conversationId: 'b2' });
+    known.set('d', { contactId: 'd', conversationId: 'd' });
+    expect(['a', 'b', 'c', 'd'].map((k) => known.get(k)?.conversationId ?? null)).toEqual([null, 'b2', null, 'd']);
   });
 
   // Two transactions at once, so only PostgreSQL (PGlite has one connection).

@@ -1,11 +1,10 @@
-import { inArray } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { accounts } from '../../db/schema/index.ts';
 import { parseJsonPreservingBigInts, parseMetaWebhook, type KnownEvent, type MessageEvent } from '../../instagram/webhook-payload.ts';
 import type { Logger } from '../../shared/logger.ts';
+import { accountsByIgUserIdsIn } from '../accounts/accounts-in-transaction.ts';
 import { flushAll, recordAll, type InboxEventSink } from '../inbox/inbox-events.ts';
 import { applyCacheKey, applyEvent, createApplyCache, type ApplyHooks } from './ingest-apply.ts';
-import { applyConversationAggregates, conversationsWithPendingSends, ensureConversations, insertMessagesBulk } from './ingest-bulk.ts';
+import { applyConversationAggregates, conversationsWithPendingSends, createKnownConversations, ensureConversations, insertMessagesBulk } from './ingest-bulk.ts';
 
 export type ProcessOutcome =
   | { status: 'processed' | 'invalid' | 'unrouted' | 'unhandled'; accountIgIds: string[]; eventCount: number; note?: string }
@@ -52,6 +51,8 @@ function prepare(raw: RawEvent): Prepared {
  * batches cannot deadlock and each conversation sees its events in Meta's order.
  */
 export function createIngestService({ db, sinks, hooks, log }: IngestDeps) {
+  // Conversations of contacts seen before: a steady batch skips their create-or-read (its lock confirms them).
+  const known = createKnownConversations();
   return {
     async processBatch(tx: Db, raws: RawEvent[], maxAttempts: number): Promise<Map<number, ProcessOutcome>> {
       const prepared = raws.map(prepare);
@@ -62,10 +63,8 @@ export function createIngestService({ db, sinks, hooks, log }: IngestDeps) {
         for (const id of p.entryIds) candidateIds.add(id);
         for (const ev of p.events) for (const id of routingCandidates(ev)) candidateIds.add(id);
       }
-      const accountRows =
-        candidateIds.size === 0
-          ? []
-          : await tx.select({ id: accounts.id, igUserId: accounts.igUserId }).from(accounts).where(inArray(accounts.igUserId, [...candidateIds]));
+      // Whole rows, kept for the transaction: the CRM outbox takes the same accounts from there.
+      const accountRows = await accountsByIgUserIdsIn(tx, [...candidateIds]);
       const byIgId = new Map(accountRows.map((a) => [a.igUserId, a.id]));
 
       const routed: { accountId: string; ev: KnownEvent; rawId: number }[] = [];
@@ -86,7 +85,7 @@ export function createIngestService({ db, sinks, hooks, log }: IngestDeps) {
       );
       const missing = new Map<number, string[]>();
       const cache = createApplyCache();
-      const created = await ensureConversations(tx, routed.map((r) => ({ accountId: r.accountId, igsid: r.ev.contactIgsid, at: r.ev.timestamp })), hooks, cache);
+      const created = await ensureConversations(tx, routed.map((r) => ({ accountId: r.accountId, igsid: r.ev.contactIgsid, at: r.ev.timestamp })), hooks, cache, known);
       await recordAll(sinks, tx, created, { flush: false });
       // Messages, the bulk of any batch, go in set-wise; an echo in a conversation with a send still waiting for its
       // mid goes one by one (it may be that send's), and so does every other kind of event, in order, after them.
