@@ -52,10 +52,19 @@ export type CrmDispatcher<Job = unknown> = DispatcherHandoff<Job> & {
  * (`DispatcherHandoff`).
  */
 export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outcome>): CrmDispatcher<Job> {
+  /** attempts under way or waiting for their outcome to be written */
   const inFlight = new Set<Promise<void>>();
+  /** attempts whose request is under way */
+  let attempting = 0;
   /** attempts in flight or reserved, per endpoint */
   const busy = new Map<string, number>();
   let reserved = 0;
+  /**
+   * Claimed deliveries to an endpoint already at its cap here: the claim query counts what is committed, not the
+   * slots this process reserved for hand-overs still in their transaction. They start as the endpoint's slots free.
+   */
+  const held = new Map<string, Job[]>();
+  let heldCount = 0;
   /** the last claim found fewer due deliveries than it had room for: nothing older waits (but see `lookDue`) */
   let caughtUp = false;
   /**
@@ -63,10 +72,28 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
    * a backlog): older deliveries may be waiting, so new ones are not handed over past them until it has run.
    */
   let lookDue = true;
-  const count = (endpoint: string, delta: number) => {
-    const n = (busy.get(endpoint) ?? 0) + delta;
-    if (n > 0) busy.set(endpoint, n);
-    else busy.delete(endpoint);
+  /**
+   * attempts answered whose outcomes are not written yet, per endpoint: their rows' leases still count in the claim
+   * query, so a claim may find an endpoint at its cap that is not at its cap here
+   */
+  const unwritten = new Map<string, number>();
+  const tally = (map: Map<string, number>, endpoint: string, delta: number) => {
+    const n = (map.get(endpoint) ?? 0) + delta;
+    if (n > 0) map.set(endpoint, n);
+    else map.delete(endpoint);
+  };
+  const count = (endpoint: string, delta: number) => tally(busy, endpoint, delta);
+  /** the leases this process held as the last claim ran, and what it claimed; `claiming`: it is under way */
+  let claimLeases = new Map<string, number>();
+  let claiming = false;
+  /**
+   * Whether the last claim may have left deliveries to `endpoint` unclaimed because it counted this process's leases
+   * there (one of them this attempt's, whose outcome is written now): under way, it may have; done, it did if the
+   * endpoint was at its cap by those leases.
+   */
+  const leaseLimited = (endpoint: string) => {
+    const n = claimLeases.get(endpoint) ?? 0;
+    return n > 0 && (claiming || n >= deps.perEndpoint);
   };
   let running = false;
   let loop: Promise<void> | null = null;
@@ -103,27 +130,71 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
   }
 
   /**
-   * Runs one attempt; `counted`: its endpoint slot was reserved already. The slot is held until the outcome is
-   * written, as the claim query counts it (by the row's lease).
+   * Runs one attempt; `counted`: its endpoint slot was reserved already. The slots (the endpoint's and the process's)
+   * are held while the request is under way and given back when it is answered: writing the outcome is the
+   * database's work, not the endpoint's, and an endpoint's next delivery must not wait for it. Outcomes waiting to be
+   * written are bounded apart (`room`). The claim query still counts a delivery until its outcome is written (by the
+   * row's lease), so across processes the cap only errs low.
    */
   function launch(job: Job, counted = false): Promise<void> {
     const endpoint = deps.endpointOf(job);
     if (!counted) count(endpoint, 1);
+    attempting += 1;
+    let answered = false;
+    const free = () => {
+      if (answered) return;
+      answered = true;
+      attempting -= 1;
+      const atCap = (busy.get(endpoint) ?? 0) >= deps.perEndpoint;
+      count(endpoint, -1);
+      const next = running ? held.get(endpoint)?.shift() : undefined;
+      if (next !== undefined) {
+        heldCount -= 1;
+        if (held.get(endpoint)?.length === 0) held.delete(endpoint);
+        void launch(next);
+        return;
+      }
+      // with a backlog, or at an endpoint that was at its cap, a freed slot must not wait for the next poll
+      // (elsewhere a retry due at once waits at most one poll)
+      tally(unwritten, endpoint, 1);
+      if (!caughtUp || atCap) lookNow();
+    };
     const task: Promise<void> = deps
       .attempt(job)
-      .then(submit)
+      .then((outcome) => {
+        free();
+        return submit(outcome);
+      })
       .catch((error: unknown) => deps.log.error({ err: error }, 'CRM delivery failed unexpectedly'))
       .finally(() => {
+        free();
+        const wasFull = recording() > deps.concurrency;
         inFlight.delete(task);
-        const atCap = (busy.get(endpoint) ?? 0) >= deps.perEndpoint;
-        count(endpoint, -1);
-        // with a backlog, or at an endpoint that was at its cap, a freed slot must not wait for the next poll
-        // (elsewhere a retry due at once waits at most one poll)
-        if (!caughtUp || atCap) lookNow();
+        tally(unwritten, endpoint, -1);
+        // The outcome is written and the row's lease gone: with a backlog, or after a claim that lease may have
+        // limited, the claim query may have room now; and after outcomes held everything back, whatever waited
+        // meanwhile is claimed now.
+        if (!caughtUp || leaseLimited(endpoint) || (wasFull && recording() <= deps.concurrency && lookDue)) lookNow();
       });
     inFlight.add(task);
     return task;
   }
+
+  /** Starts a claimed delivery, or holds it until its endpoint has a free slot here. */
+  function startClaimed(job: Job): void {
+    const endpoint = deps.endpointOf(job);
+    if ((busy.get(endpoint) ?? 0) < deps.perEndpoint) {
+      void launch(job);
+      return;
+    }
+    held.set(endpoint, [...(held.get(endpoint) ?? []), job]);
+    heldCount += 1;
+  }
+
+  /** attempts answered whose outcomes are not written yet */
+  const recording = () => inFlight.size - attempting;
+  /** How many more attempts this process may start: none while more outcomes than that wait to be written. */
+  const room = () => (recording() > deps.concurrency ? 0 : Math.max(0, deps.concurrency - attempting - reserved - heldCount));
 
   function pause(ms: number): Promise<void> {
     return new Promise((resolve) => {
@@ -140,26 +211,35 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
   async function run(): Promise<void> {
     while (running) {
       kicked = false;
-      const room = deps.concurrency - inFlight.size - reserved;
+      const space = room();
       let claimed: Job[] = [];
-      if (room > 0) {
+      if (space > 0) {
         let failed = false;
+        // the leases this process holds as the claim runs (in flight, reserved, or answered but not written)
+        const leases = new Map(busy);
+        for (const [endpoint, n] of unwritten) tally(leases, endpoint, n);
+        claimLeases = leases;
+        claiming = true;
         try {
-          claimed = await deps.claim(room);
+          claimed = await deps.claim(space);
         } catch (error) {
           failed = true;
           deps.log.error({ err: error }, 'claiming CRM deliveries failed');
         }
         // this claim answered the looks asked for before it; one asked for while it ran is still due
         lookDue = kicked;
-        for (const c of claimed) launch(c);
-        // fewer than there was room for, and no endpoint held back by its cap: nothing older is due
-        caughtUp = !failed && claimed.length < room && ![...busy.values()].some((n) => n >= deps.perEndpoint);
+        for (const c of claimed) {
+          startClaimed(c);
+          tally(leases, deps.endpointOf(c), 1);
+        }
+        claiming = false;
+        // fewer than there was room for, and no endpoint held back by its cap here: nothing older is due
+        caughtUp = !failed && claimed.length < space && ![...busy.values()].some((n) => n >= deps.perEndpoint);
       }
       // a full batch means more may be due; a slot freed or a poke while claiming means look again at once;
       // otherwise wait for a free slot, a poke or the next poll
-      if (claimed.length > 0 && claimed.length === room) continue;
-      if (kicked && inFlight.size + reserved < deps.concurrency) continue;
+      if (claimed.length > 0 && claimed.length === space) continue;
+      if (kicked && room() > 0) continue;
       if (running) await pause(deps.pollIntervalMs);
     }
   }
@@ -172,6 +252,9 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
     },
     async stop() {
       running = false;
+      // held deliveries stay claimed until their leases run out, then any process sends them
+      held.clear();
+      heldCount = 0;
       if (pokeTimer) clearTimeout(pokeTimer);
       pokeTimer = null;
       wake?.();
@@ -187,7 +270,7 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
     },
     reserve(endpoint, want) {
       if (!running || !caughtUp || lookDue) return 0;
-      const n = Math.max(0, Math.min(want, deps.concurrency - inFlight.size - reserved, deps.perEndpoint - (busy.get(endpoint) ?? 0)));
+      const n = Math.max(0, Math.min(want, room(), deps.perEndpoint - (busy.get(endpoint) ?? 0)));
       // what is not taken is written unclaimed: nothing newer goes past it until a claim has run
       if (n < want) lookDue = true;
       if (n === 0) return 0;
