@@ -26,6 +26,46 @@ const likePattern = (q: string) => `%${q.toLowerCase().replaceAll('\\', '\\\\').
 
 /** Reads of the inbox, shaped for keyset paging on the indexes the bench checks. */
 export function createInboxReadRepository(db: Db) {
+  // The reads of live updates, made many times a second: built once, and prepared once per connection by name (an
+  // array of ids is one parameter).
+  const ids = sql.placeholder('ids');
+  const byIds = {
+    messages: db.select().from(messages).where(sql`${messages.id} = any(${ids}::uuid[])`).prepare('inbox_messages_by_ids'),
+    reactions: db.select().from(messageReactions).where(sql`${messageReactions.messageId} = any(${ids}::uuid[])`).prepare('inbox_reactions_by_message_ids'),
+    media: db.select().from(mediaObjects).where(sql`${mediaObjects.messageId} = any(${ids}::uuid[])`).prepare('inbox_media_by_message_ids'),
+    conversations: db
+      .select({ conversation: conversations, contact: contacts })
+      .from(conversations)
+      .innerJoin(contacts, eq(contacts.id, conversations.contactId))
+      .where(and(eq(conversations.accountId, sql.placeholder('accountId')), sql`${conversations.id} = any(${ids}::uuid[])`))
+      .prepare('inbox_conversations_by_ids'),
+  };
+
+  /** Reactions and stored media of messages, by the messages' ids. */
+  async function ownExtras(messageIds: string[]) {
+    if (messageIds.length === 0) return { reactions: [], media: [] };
+    const [reactions, media] = await Promise.all([byIds.reactions.execute({ ids: messageIds }), byIds.media.execute({ ids: messageIds })]);
+    return { reactions, media };
+  }
+
+  /** Quoted messages and author names of messages (no query when they quote nobody and no person wrote them). */
+  async function relatedExtras(accountId: string, rows: MessageRow[]) {
+    const replyMids = [...new Set(rows.map((r) => r.replyToMid).filter((m): m is string => Boolean(m)))];
+    const userIds = [...new Set(rows.map((r) => r.authorUserId).filter((m): m is string => Boolean(m)))];
+    const keyIds = [...new Set(rows.map((r) => r.authorApiKeyId).filter((m): m is string => Boolean(m)))];
+    const [quoted, authors, keys] = await Promise.all([
+      replyMids.length
+        ? db
+            .select({ id: messages.id, mid: messages.mid, text: messages.text })
+            .from(messages)
+            .where(and(eq(messages.accountId, accountId), inArray(messages.mid, replyMids)))
+        : [],
+      userIds.length ? db.select({ id: users.id, username: users.username }).from(users).where(inArray(users.id, userIds)) : [],
+      keyIds.length ? db.select({ id: apiKeys.id, name: apiKeys.name }).from(apiKeys).where(inArray(apiKeys.id, keyIds)) : [],
+    ]);
+    return { quoted, authors, keys };
+  }
+
   return {
     async listConversations(opts: {
       accountId: string;
@@ -68,13 +108,9 @@ export function createInboxReadRepository(db: Db) {
       return row;
     },
 
-    async getConversationsByIds(accountId: string, ids: string[]): Promise<ConversationRow[]> {
-      if (ids.length === 0) return [];
-      return db
-        .select({ conversation: conversations, contact: contacts })
-        .from(conversations)
-        .innerJoin(contacts, eq(contacts.id, conversations.contactId))
-        .where(and(eq(conversations.accountId, accountId), inArray(conversations.id, ids)));
+    async getConversationsByIds(accountId: string, conversationIds: string[]): Promise<ConversationRow[]> {
+      if (conversationIds.length === 0) return [];
+      return byIds.conversations.execute({ accountId, ids: conversationIds });
     },
 
     async findConversationByIgsid(accountId: string, igsid: string): Promise<ConversationRow | undefined> {
@@ -108,31 +144,19 @@ export function createInboxReadRepository(db: Db) {
       return row;
     },
 
-    async getMessagesByIds(ids: string[]): Promise<MessageRow[]> {
-      if (ids.length === 0) return [];
-      return db.select().from(messages).where(inArray(messages.id, ids));
+    async getMessagesByIds(messageIds: string[]): Promise<MessageRow[]> {
+      if (messageIds.length === 0) return [];
+      return byIds.messages.execute({ ids: messageIds });
     },
 
     /** What a page of messages needs beside the rows: reactions, media, quoted messages, author names. */
     async messageExtras(accountId: string, rows: MessageRow[]) {
-      const ids = rows.map((r) => r.id);
-      const replyMids = [...new Set(rows.map((r) => r.replyToMid).filter((m): m is string => Boolean(m)))];
-      const userIds = [...new Set(rows.map((r) => r.authorUserId).filter((m): m is string => Boolean(m)))];
-      const keyIds = [...new Set(rows.map((r) => r.authorApiKeyId).filter((m): m is string => Boolean(m)))];
-      const [reactions, media, quoted, authors, keys] = await Promise.all([
-        ids.length ? db.select().from(messageReactions).where(inArray(messageReactions.messageId, ids)) : [],
-        ids.length ? db.select().from(mediaObjects).where(inArray(mediaObjects.messageId, ids)) : [],
-        replyMids.length
-          ? db
-              .select({ id: messages.id, mid: messages.mid, text: messages.text })
-              .from(messages)
-              .where(and(eq(messages.accountId, accountId), inArray(messages.mid, replyMids)))
-          : [],
-        userIds.length ? db.select({ id: users.id, username: users.username }).from(users).where(inArray(users.id, userIds)) : [],
-        keyIds.length ? db.select({ id: apiKeys.id, name: apiKeys.name }).from(apiKeys).where(inArray(apiKeys.id, keyIds)) : [],
-      ]);
-      return { reactions, media, quoted, authors, keys };
+      const [own, related] = await Promise.all([ownExtras(rows.map((r) => r.id)), relatedExtras(accountId, rows)]);
+      return { ...own, ...related };
     },
+    /** The extras that need only the messages' ids, so they can be read together with the messages. */
+    ownExtras,
+    relatedExtras,
 
     async markRead(conversationId: string): Promise<void> {
       await db

@@ -67,11 +67,17 @@ export function createInboxService(deps: InboxServiceDeps) {
 
     /** Many messages and conversations of one account presented at once (live updates fan out in batches). */
     async presentMany(accountId: string, messageIds: string[], conversationIds: string[]) {
-      const rows = await repo.getMessagesByIds(messageIds);
+      // The messages, their reactions and media, and the conversations are read at once; quoted messages and author
+      // names, only when a message has them, after.
+      const [rows, own, convs] = await Promise.all([
+        repo.getMessagesByIds(messageIds),
+        repo.ownExtras(messageIds),
+        repo.getConversationsByIds(accountId, conversationIds),
+      ]);
       const mine = rows.filter((r) => r.accountId === accountId);
-      const messages = new Map(presentMessages(mine, await repo.messageExtras(accountId, mine)).map((m) => [m.id, m]));
+      const extras = { ...own, ...(await repo.relatedExtras(accountId, mine)) };
+      const messages = new Map(presentMessages(mine, extras).map((m) => [m.id, m]));
       const now = deps.now();
-      const convs = await repo.getConversationsByIds(accountId, conversationIds);
       const conversations = new Map(convs.map((c) => [c.conversation.id, presentConversation(c, now, deps.humanAgentEnabled)]));
       return { messages, conversations };
     },

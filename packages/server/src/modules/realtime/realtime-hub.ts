@@ -2,7 +2,7 @@ import type { RealtimeEvent } from '@threadline/contract';
 import type { Database } from '../../db/client.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { InboxService } from '../inbox/inbox.service.ts';
-import { REALTIME_CHANNEL, type RealtimeLog, type RealtimeRow } from './realtime-log.ts';
+import { parseRealtimeNotification, REALTIME_CHANNEL, type RealtimeEntry, type RealtimeLog } from './realtime-log.ts';
 
 /** One event as a Server-Sent Events frame, serialised once however many clients receive it. */
 export type RealtimeFrame = { id: number; text: string };
@@ -13,8 +13,11 @@ export function toFrame(event: RealtimeEvent): RealtimeFrame {
 
 export type RealtimeClient = {
   accountId: string;
-  /** Receives each flush's frames for its account at once, in id order (one socket write per client per flush). */
-  send(frames: readonly RealtimeFrame[]): void;
+  /**
+   * Receives each flush's frames for its account at once, in id order (one socket write per client per flush), with
+   * the same frames already encoded as one buffer, shared by every client that has sent none of them yet.
+   */
+  send(frames: readonly RealtimeFrame[], encoded: Buffer): void;
   /** Ends the stream (server shutdown). */
   end(): void;
 };
@@ -27,7 +30,8 @@ const FLUSH_MS = 15;
  */
 export function createRealtimeHub(deps: { database: Database; log: RealtimeLog; inbox: InboxService; logger: Logger }) {
   const clients = new Map<string, Set<RealtimeClient>>();
-  let pending: number[] = [];
+  // Announced events waiting for the next flush: their rows, or null where only the id was announced (read then).
+  let pending = new Map<number, RealtimeEntry | null>();
   let timer: NodeJS.Timeout | null = null;
   // Flushes run one after another: two at once could finish out of order, and a client skips any event whose id is
   // not above the last one it was sent, so the earlier flush's events would be lost to it.
@@ -36,7 +40,7 @@ export function createRealtimeHub(deps: { database: Database; log: RealtimeLog; 
   let highest = 0;
 
   /** Presents a batch of rows with a few queries per account, however many events it holds. */
-  async function present(rows: RealtimeRow[]): Promise<RealtimeEvent[]> {
+  async function present(rows: readonly RealtimeEntry[]): Promise<RealtimeEvent[]> {
     const str = (v: unknown) => (typeof v === 'string' ? v : null);
     const out: RealtimeEvent[] = [];
     for (const [accountId, list] of Map.groupBy(rows, (r) => r.accountId)) {
@@ -62,33 +66,40 @@ export function createRealtimeHub(deps: { database: Database; log: RealtimeLog; 
 
   async function flush() {
     timer = null;
-    const ids = [...new Set(pending)].sort((a, b) => a - b);
-    pending = [];
-    if (ids.length === 0) return;
-    const rows = (await deps.log.byIds(ids)).filter((r) => (clients.get(r.accountId)?.size ?? 0) > 0);
-    const byAccount = Map.groupBy(await present(rows), (e) => e.account_id);
+    const batch = pending;
+    pending = new Map();
+    if (batch.size === 0) return;
+    const unread = [...batch].filter(([, row]) => row === null).map(([id]) => id);
+    const rows = [...batch.values()].filter((row): row is RealtimeEntry => row !== null);
+    if (unread.length > 0) rows.push(...(await deps.log.byIds(unread)));
+    const byAccount = Map.groupBy(await present(rows.filter((r) => (clients.get(r.accountId)?.size ?? 0) > 0)), (e) => e.account_id);
     for (const [accountId, events] of byAccount) {
       const frames = events.map(toFrame);
-      for (const client of clients.get(accountId) ?? []) client.send(frames);
+      const encoded = Buffer.from(frames.map((f) => f.text).join(''));
+      for (const client of clients.get(accountId) ?? []) client.send(frames, encoded);
     }
   }
 
-  function onNotification(payload: string) {
-    const [accountId, rawIds] = payload.split(':');
-    const ids = (rawIds ?? '').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
-    if (!accountId || ids.length === 0) return;
-    highest = Math.max(highest, ...ids);
-    if (!clients.has(accountId)) return;
-    pending.push(...ids);
+  function schedule() {
     timer ??= setTimeout(() => {
       flushing = flushing.then(flush).catch((e: unknown) => deps.logger.warn({ err: e }, 'live update flush failed'));
     }, FLUSH_MS);
   }
 
+  function onNotification(payload: string) {
+    const note = parseRealtimeNotification(payload);
+    if (!note) return;
+    highest = Math.max(highest, ...note.ids);
+    if (!clients.has(note.accountId)) return;
+    if (note.rows) for (const row of note.rows) pending.set(row.id, row);
+    else for (const id of note.ids) if (!pending.get(id)) pending.set(id, null);
+    schedule();
+  }
+
   async function catchUp() {
     // The listening connection dropped: anything announced meanwhile is read from the log.
     for (const accountId of clients.keys()) {
-      for (const row of await deps.log.since(accountId, highest)) pending.push(row.id);
+      for (const row of await deps.log.since(accountId, highest)) pending.set(row.id, row);
     }
     flushing = flushing.then(flush);
     await flushing;

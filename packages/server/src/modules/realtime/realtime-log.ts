@@ -5,6 +5,40 @@ import type { InboxEvent, InboxEventSink } from '../inbox/inbox-events.ts';
 
 export const REALTIME_CHANNEL = 'threadline_realtime';
 export type RealtimeRow = typeof realtimeEvents.$inferSelect;
+/** What presenting an event needs of its row (a notification carries exactly this). */
+export type RealtimeEntry = Pick<RealtimeRow, 'id' | 'accountId' | 'type' | 'payload'>;
+/** Rows per notification: each is at most about 200 bytes, so a payload stays far below PostgreSQL's 8000. */
+const NOTIFY_ROWS = 25;
+
+/**
+ * A notification on `REALTIME_CHANNEL`: the account and its rows, or, from a process of an earlier version, the
+ * account and only the ids (`<account>:<id>,<id>`; the rows are then read). Anything else is null.
+ */
+export function parseRealtimeNotification(text: string): { accountId: string; ids: number[]; rows: RealtimeEntry[] | null } | null {
+  const isId = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n > 0;
+  if (text.startsWith('{')) {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return null;
+    }
+    if (!value || typeof value !== 'object' || !('a' in value) || !('e' in value)) return null;
+    const { a: accountId, e: list } = value;
+    if (typeof accountId !== 'string' || !Array.isArray(list)) return null;
+    const rows: RealtimeEntry[] = [];
+    for (const item of list) {
+      if (!Array.isArray(item)) return null;
+      const [id, type, payload] = item as unknown[];
+      if (!isId(id) || typeof type !== 'string' || !payload || typeof payload !== 'object' || Array.isArray(payload)) return null;
+      rows.push({ id, accountId, type, payload: payload as Record<string, unknown> });
+    }
+    return rows.length > 0 ? { accountId, ids: rows.map((r) => r.id), rows } : null;
+  }
+  const [accountId, rawIds] = text.split(':');
+  const ids = (rawIds ?? '').split(',').map(Number).filter(isId);
+  return accountId && ids.length > 0 ? { accountId, ids, rows: null } : null;
+}
 
 /**
  * The live-update log: every inbox change is appended inside its own transaction and announced with NOTIFY
@@ -29,16 +63,17 @@ export function createRealtimeLog(db: Db) {
       const buffer = buffers.get(tx);
       if (!buffer || buffer.length === 0) return;
       buffers.delete(tx);
-      // One statement: the rows, and one NOTIFY per account and 500 ids (payloads stay well under PostgreSQL's
-      // 8000-byte limit), delivered at commit.
+      // One statement: the rows, and one NOTIFY per account and 25 rows, delivered at commit. A notification carries
+      // its rows (`{"a": account, "e": [[id, type, payload], …]}`, at most about 5 kB of PostgreSQL's 8000 bytes), so a
+      // listening process presents them without reading them back.
       await tx.execute(sql`
         with stored as (
           insert into realtime_events (account_id, type, payload)
           select * from unnest(${sqlArray(buffer.map((r) => r.accountId), 'uuid[]')}, ${sqlArray(buffer.map((r) => r.type), 'text[]')},
             ${sqlArray(buffer.map((r) => JSON.stringify(r.payload)), 'jsonb[]')})
-          returning id, account_id),
-        numbered as (select id, account_id, (row_number() over (partition by account_id order by id) - 1) / 500 as chunk from stored)
-        select pg_notify(${REALTIME_CHANNEL}, account_id::text || ':' || string_agg(id::text, ',' order by id))
+          returning id, account_id, type, payload),
+        numbered as (select *, (row_number() over (partition by account_id order by id) - 1) / ${NOTIFY_ROWS} as chunk from stored)
+        select pg_notify(${REALTIME_CHANNEL}, json_build_object('a', account_id, 'e', json_agg(json_build_array(id, type, payload) order by id))::text)
         from numbered group by account_id, chunk`);
     },
   };

@@ -49,20 +49,24 @@ export async function realtimeRoutes(app: App, opts: RealtimeRoutesOptions) {
       let replaying = true;
       let closed = false;
       const queued: RealtimeFrame[] = [];
-      const write = (frames: readonly RealtimeFrame[]) => {
+      const fresh = (frame: RealtimeFrame) => frame.id > floor && !sent.has(frame.id);
+      const write = (frames: readonly RealtimeFrame[], encoded?: Buffer) => {
         if (closed) return;
+        // Usually every frame is new to this stream and the hub's shared encoding is written as it is.
+        const whole = encoded !== undefined && frames.length > 0 && frames.every(fresh);
         let text = '';
         for (const frame of frames) {
-          if (frame.id <= floor || sent.has(frame.id)) continue;
+          if (!fresh(frame)) continue;
           sent.add(frame.id);
           if (sent.size > SENT_IDS_KEPT) sent.delete(sent.values().next().value ?? 0);
-          text += frame.text;
+          if (!whole) text += frame.text;
         }
-        if (text) res.write(text);
+        if (whole) res.write(encoded);
+        else if (text) res.write(text);
       };
       const client = {
         accountId,
-        send: (frames: readonly RealtimeFrame[]) => (replaying ? queued.push(...frames) : write(frames)),
+        send: (frames: readonly RealtimeFrame[], encoded: Buffer) => (replaying ? queued.push(...frames) : write(frames, encoded)),
         end: () => cleanup(),
       };
       const heartbeat = setInterval(() => {

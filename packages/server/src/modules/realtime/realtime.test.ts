@@ -3,7 +3,9 @@ import { createTestApp, login } from '../../../test/app.ts';
 import { createAccount, createUser } from '../../../test/factories.ts';
 import { envelope, inbound, META_ENV, mid, postSigned } from '../../../test/meta.ts';
 import { createSimWorld, type SimWorld } from '../../../test/sim-world.ts';
-import { recordAll } from '../inbox/inbox-events.ts';
+import { sql } from 'drizzle-orm';
+import { recordAll, type InboxEvent } from '../inbox/inbox-events.ts';
+import { parseRealtimeNotification, REALTIME_CHANNEL } from './realtime-log.ts';
 
 type SseEvent = { id: number; event: string; data: { type: string; data: { message?: { text: string | null; status: string } } } };
 
@@ -113,6 +115,42 @@ describe('live updates over server-sent events', () => {
     await resumed.close();
   });
 
+  it('announces a large transaction in notifications of 25 rows that carry the rows, all streamed in order', async () => {
+    const heard: string[] = [];
+    const unlisten = await w.t.database.listen(REALTIME_CHANNEL, (payload) => heard.push(payload));
+    const stream = openStream(`${base}/api/v1/ui/events`, w.tokens.viewer);
+    await new Promise((r) => setTimeout(r, 100));
+    const events: InboxEvent[] = Array.from({ length: 60 }, (_, i) => ({
+      type: i % 2 === 0 ? 'account.reauth_required' : 'account.connected',
+      accountId: w.accountId,
+      occurredAt: new Date(1_700_000_000_000 + i),
+    }));
+    await w.t.database.db.transaction((tx) => recordAll([w.t.services.realtimeLog.sink], tx, events));
+    await until(() => heard.length >= 3 && stream.events.length >= 60, 'three notifications and sixty events');
+    await unlisten();
+    const notes = heard.map(parseRealtimeNotification);
+    expect(notes.map((n) => n?.rows?.length)).toEqual([25, 25, 10]);
+    expect(Math.max(...heard.map((h) => Buffer.byteLength(h)))).toBeLessThan(8000);
+    const announced = notes.flatMap((n) => n?.rows ?? []);
+    expect(announced.map((r) => r.payload.occurred_at)).toEqual(events.map((e) => e.occurredAt.toISOString()));
+    expect(stream.events.map((e) => e.id)).toEqual(announced.map((r) => r.id));
+    expect(stream.events.map((e) => e.event)).toEqual(events.map((e) => e.type));
+    await stream.close();
+  });
+
+  it('streams an event announced by id only (a process of an earlier version), read from the log', async () => {
+    const stream = openStream(`${base}/api/v1/ui/events`, w.tokens.viewer);
+    await new Promise((r) => setTimeout(r, 100));
+    await w.t.database.db.execute(sql`
+      with stored as (
+        insert into realtime_events (account_id, type, payload)
+        values (${w.accountId}, 'account.disconnected', ${JSON.stringify({ conversation_id: null, message_id: null, occurred_at: '2026-01-02T03:04:05.000Z' })}::jsonb)
+        returning id, account_id)
+      select pg_notify(${REALTIME_CHANNEL}, account_id::text || ':' || id::text) from stored`);
+    await until(() => stream.events.some((e) => e.event === 'account.disconnected'), 'the event announced by id');
+    await stream.close();
+  });
+
   it('a client that disconnects mid-stream gets nothing more, and the server carries on', async () => {
     const stream = openStream(`${base}/api/v1/ui/events`, w.tokens.viewer);
     await new Promise((r) => setTimeout(r, 200));
@@ -137,6 +175,26 @@ describe('live updates over server-sent events', () => {
 
   it('refuses a stream without a session', async () => {
     expect((await fetch(`${base}/api/v1/ui/events`)).status).toBe(401);
+  });
+});
+
+describe('parseRealtimeNotification', () => {
+  const account = '4a0e6f0c-8d3e-4c55-9d7e-2f6f4f3b1a11';
+  it('reads the rows a notification carries', () => {
+    const text = JSON.stringify({ a: account, e: [[7, 'message.received', { message_id: 'm', conversation_id: 'c', occurred_at: 't' }]] });
+    expect(parseRealtimeNotification(text)).toEqual({
+      accountId: account,
+      ids: [7],
+      rows: [{ id: 7, accountId: account, type: 'message.received', payload: { message_id: 'm', conversation_id: 'c', occurred_at: 't' } }],
+    });
+  });
+  it('reads the ids of the earlier form, whose rows are then read from the log', () => {
+    expect(parseRealtimeNotification(`${account}:3,4`)).toEqual({ accountId: account, ids: [3, 4], rows: null });
+  });
+  it('ignores anything else', () => {
+    for (const text of ['', '{', '{"a":1,"e":[]}', `{"a":"${account}","e":[]}`, `{"a":"${account}","e":[[0,"x",{}]]}`, `{"a":"${account}","e":[[1,"x",[]]]}`, `${account}:`, `${account}:x,-1`]) {
+      expect(parseRealtimeNotification(text)).toBeNull();
+    }
   });
 });
 
