@@ -1,5 +1,6 @@
 // What the inbox benchmark prints for one engine: the data set, the read latencies with their targets and index
 // use, the send test, live updates, and every query plan in full.
+import os from 'node:os';
 import type { EngineResult } from './inbox-run.ts';
 import { fmtInt, fmtMs, table } from './lib/stats.ts';
 
@@ -76,6 +77,10 @@ export function engineReport(name: 'postgres' | 'pglite', r: EngineResult, heade
     out.push(
       `Meta's POST acknowledged → SSE client has the message: p50 ${fmtMs(l.p50)} p95 ${fmtMs(l.p95)} p99 ${fmtMs(l.p99)} max ${fmtMs(l.max)}; ` +
         `target p99 < 200 ms ${isPg ? (ok ? 'PASS' : 'MISS') : ok ? '(met)' : '(not met)'}`,
+    );
+    out.push(
+      `CPU while posting (% of one core, ${os.availableParallelism()} cores): Threadline ${l.cpu.server.toFixed(0)} %, ` +
+        `PostgreSQL ${l.cpu.postgres.toFixed(0)} %, this bench (Meta and the ${l.connected} SSE clients) ${l.cpu.bench.toFixed(0)} %, machine ${l.cpu.machine.toFixed(0)} %`,
     );
     if (isPg && !ok) misses.push(`live updates: p99 ${fmtMs(l.p99)}, ${l.received} of ${l.expected} deliveries`);
   } else out.push(`\nLive updates: ${r.liveNote}`);

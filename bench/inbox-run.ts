@@ -25,6 +25,8 @@ export type InboxSettings = {
   deepFraction: number;
   send: Omit<SendSettings, 'log'> | null;
   live: LiveSettings | null;
+  /** Extra settings for the Threadline process (BENCH_THREADLINE_ENV). */
+  threadlineEnv: Record<string, string>;
   log: (line: string) => void;
 };
 export type EngineResult = {
@@ -85,6 +87,7 @@ export async function runEngine(engine: Engine, settings: InboxSettings): Promis
     MEDIA_MIRROR_ENABLED: 'false',
     DATA_DIR: dataDir,
     ...(engine.kind === 'postgres' ? { DATABASE_URL: engine.url } : {}),
+    ...settings.threadlineEnv,
   };
   const open = (): Promise<InboxDb> => (engine.kind === 'postgres' ? openInboxDbPg(engine.url) : openInboxDbPglite(path.join(dataDir, 'pglite')));
   try {
@@ -142,7 +145,7 @@ export async function runEngine(engine: Engine, settings: InboxSettings): Promis
         if (missing) liveNote = missing;
         else {
           log(`${engine.kind}: live updates, ${settings.live.clients} SSE clients, ${settings.live.rate} events/s for ${settings.live.seconds} s`);
-          live = await runLiveUpdates({ origin: server.origin, token: readerToken, appSecret, ...liveTarget, settings: settings.live });
+          live = await runLiveUpdates({ origin: server.origin, serverPid: server.pid, token: readerToken, appSecret, ...liveTarget, settings: settings.live });
           liveNote = '';
         }
       }

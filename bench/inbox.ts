@@ -13,12 +13,14 @@
 // BENCH_SAMPLES=200  BENCH_WARMUP=20  BENCH_DEEP_FRACTION=0.9  BENCH_SEND_MESSAGES=1000 (0 = no send test)
 // BENCH_SEND_CUSTOMERS=250  BENCH_SEND_CONCURRENCY=8  BENCH_SEND_MAX_SECONDS=120  BENCH_LIVE_CLIENTS=100 (0 = no
 // live-update test)  BENCH_LIVE_RATE=500 (events/s)  BENCH_LIVE_SECONDS=10  BENCH_LIVE_DRAIN_SECONDS=30
+// BENCH_THREADLINE_ENV=KEY=value,… (extra settings for the Threadline process: experiments, profiling)
 import os from 'node:os';
 import { engineReport } from './inbox-report.ts';
 import { runEngine, type Engine, type InboxSettings } from './inbox-run.ts';
 import { benchDatabaseOrSkip } from './lib/ingest-db.ts';
 import { openInboxDbPg } from './lib/inbox-db.ts';
 import type { SeedSizes } from './lib/inbox-seed.ts';
+import { extraThreadlineEnv } from './lib/processes.ts';
 
 const env = process.env;
 const int = (name: string, fallback: number, min: number, max: number) => {
@@ -63,6 +65,7 @@ const common: Omit<InboxSettings, 'sizes'> = {
           drainSeconds: int('BENCH_LIVE_DRAIN_SECONDS', 30, 1, 300),
         }
       : null,
+  threadlineEnv: extraThreadlineEnv(env.BENCH_THREADLINE_ENV),
   log: (line) => console.error(line),
 };
 

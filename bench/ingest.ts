@@ -14,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { cpuShare, cpuSnapshot } from './lib/cpu.ts';
 import { benchDatabaseOrSkip, openPg, postgresSettings } from './lib/ingest-db.ts';
 import { BATCH_SIZES, MEAN_BATCH } from './lib/ingest-payloads.ts';
+import { extraThreadlineEnv } from './lib/processes.ts';
 import { referenceTable, threadlineTable, verdictLines, verdicts } from './ingest-report.ts';
 import { runReference, runThreadline, type BenchSettings, type Engine } from './ingest-run.ts';
 
@@ -29,12 +30,7 @@ if (rates.some((r) => !Number.isInteger(r) || r < 1 || r > 50_000)) throw new Er
 const engines = (env.BENCH_ENGINES ?? 'pglite,postgres').split(',').map((e) => e.trim());
 const pgAdminUrl = env.BENCH_PG_URL ?? 'postgres://root@127.0.0.1:5432/postgres';
 if (!/^postgres(ql)?:\/\/[^/]*@?(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//.test(pgAdminUrl)) throw new Error('BENCH_PG_URL must point at 127.0.0.1');
-const threadlineEnv = Object.fromEntries(
-  (env.BENCH_THREADLINE_ENV ?? '')
-    .split(',')
-    .filter((kv) => kv.includes('='))
-    .map((kv) => [kv.slice(0, kv.indexOf('=')).trim(), kv.slice(kv.indexOf('=') + 1).trim()]),
-);
+const threadlineEnv = extraThreadlineEnv(env.BENCH_THREADLINE_ENV);
 
 const pgDatabaseSettings = (env.BENCH_PG_DATABASE_SETTINGS ?? '')
   .split(',')

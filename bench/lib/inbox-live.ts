@@ -2,8 +2,10 @@
 // Meta webhooks with one customer message each are POSTed open-loop at `rate` events/s. For every (client, message)
 // pair: the time from the POST's 200 (Meta's delivery acknowledged) to that client reading the event with the
 // message's mid. The first second is a warm-up and is not counted.
+import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
+import { cpuShare, cpuSnapshot, type CpuShare } from './cpu.ts';
 import { signBody } from './ingest-payloads.ts';
 import { percentile } from './stats.ts';
 
@@ -22,48 +24,102 @@ export type LiveResult = {
   p95: number;
   p99: number;
   max: number;
+  /** Where the CPU went while the messages were posted (percent of one core). */
+  cpu: CpuShare;
 };
 
 type Stream = { received: Map<number, number>; stop: () => void };
 
-async function openStream(origin: string, token: string, marker: RegExp): Promise<Stream | null> {
-  const controller = new AbortController();
-  const received = new Map<number, number>();
-  const res = await fetch(`${origin}/api/v1/ui/events`, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' }, signal: controller.signal });
-  if (res.status !== 200 || !res.body) {
-    controller.abort();
-    return null;
-  }
-  const reader = res.body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  void (async () => {
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        const at = performance.now();
-        buffer += decoder.decode(value, { stream: true });
-        const end = buffer.lastIndexOf('\n\n');
-        if (end < 0) continue;
-        const complete = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        for (const m of complete.matchAll(marker)) {
-          const seq = Number(m[1]);
-          if (!received.has(seq)) received.set(seq, at);
-        }
-      }
-    } catch {
-      // aborted at the end of the run
+/**
+ * Finds `"mid":"<prefix><n>"` in a byte stream, chunk by chunk, and reports each `n`: a search for the prefix's bytes
+ * and the digits after it, with no text decoding or event parsing. A mid cut by a chunk boundary is found from the
+ * few bytes kept of the previous chunk; a large chunk is never copied.
+ */
+export function midScanner(prefix: string, found: (seq: number) => void): (chunk: Buffer) => void {
+  const needle = Buffer.from(`"mid":"${prefix}`);
+  const tail = needle.length + 20; // enough for the prefix, a number and its closing quote
+  let carry: Buffer | null = null; // the unread end of the previous chunk: part of a prefix, or an unfinished mid
+
+  /** Reports the mids beginning in [from, limit) of `buf`: where reading stopped, and where an unfinished one begins. */
+  function read(buf: Buffer, from: number, limit: number): { end: number; open: number } {
+    let end = from;
+    for (;;) {
+      const hit = buf.indexOf(needle, end);
+      if (hit < 0 || hit >= limit) return { end, open: -1 };
+      let i = hit + needle.length;
+      let seq = 0;
+      for (let d = buf[i] ?? 0; i < buf.length && d >= 0x30 && d <= 0x39; d = buf[++i] ?? 0) seq = seq * 10 + d - 0x30;
+      if (i >= buf.length) return { end, open: hit };
+      if (buf[i] === 0x22 && i > hit + needle.length) found(seq);
+      end = i;
     }
-  })();
-  return { received, stop: () => controller.abort() };
+  }
+
+  return (chunk) => {
+    let buf = chunk;
+    let from = 0;
+    if (carry) {
+      const head = chunk.length > tail ? Buffer.concat([carry, chunk.subarray(0, tail)]) : null;
+      const first = head ? read(head, 0, carry.length) : null;
+      if (head && first && first.open < 0) from = Math.max(0, first.end - carry.length);
+      else buf = Buffer.concat([carry, chunk]); // a small chunk: read it with what was kept
+    }
+    const { end, open } = read(buf, from, buf.length);
+    const keep = open >= 0 ? open : Math.max(end, buf.length - needle.length + 1);
+    carry = keep < buf.length ? Buffer.from(buf.subarray(keep)) : null;
+  };
+}
+
+/**
+ * One SSE stream on a raw socket: the request is written by hand and the answer's bytes (headers, chunk sizes and
+ * frames alike) go to `midScanner`, with no HTTP parsing or text decoding. A hundred of these share this process
+ * with the POST generator on the measured machine, so the reader is kept as cheap as it can be: its cost is the
+ * bench's, not Threadline's (a browser parses its stream on the user's own machine). A mid is never cut by chunked
+ * framing: the server writes whole frames.
+ */
+function openStream(origin: string, token: string, midPrefix: string): Promise<Stream | null> {
+  const url = new URL(origin);
+  const received = new Map<number, number>();
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: url.hostname, port: Number(url.port) });
+    socket.setNoDelay(true);
+    let at = 0;
+    const scan = midScanner(midPrefix, (seq) => {
+      if (!received.has(seq)) received.set(seq, at);
+    });
+    let head: string | null = '';
+    const onData = (chunk: Buffer) => {
+      at = performance.now();
+      if (head !== null) {
+        head += chunk.toString('latin1');
+        const endOfHead = head.indexOf('\r\n\r\n');
+        if (endOfHead < 0) return;
+        if (!/^HTTP\/1\.1 200 /.test(head)) {
+          socket.destroy();
+          resolve(null);
+          return;
+        }
+        const rest = Buffer.from(head.slice(endOfHead + 4), 'latin1');
+        head = null;
+        resolve({ received, stop: () => socket.destroy() });
+        scan(rest);
+        return;
+      }
+      scan(chunk);
+    };
+    socket.on('data', onData);
+    socket.on('error', () => resolve(null));
+    socket.on('close', () => resolve(null));
+    socket.write(`GET /api/v1/ui/events HTTP/1.1\r\nhost: ${url.host}\r\nauthorization: Bearer ${token}\r\naccept: text/event-stream\r\n\r\n`);
+  });
 }
 
 export async function runLiveUpdates(opts: {
   origin: string;
   token: string;
   appSecret: string;
+  /** The Threadline process (its CPU share is reported). */
+  serverPid: number | undefined;
   /** The account's Instagram id (webhook entry id) and IGSIDs of customers who already have conversations there. */
   igUserId: string;
   customers: string[];
@@ -72,10 +128,9 @@ export async function runLiveUpdates(opts: {
   const { settings: s } = opts;
   const runId = Math.random().toString(36).slice(2, 8);
   const midPrefix = `aWdfbGl2ZQ_${runId}_`;
-  const marker = new RegExp(`"mid":"${midPrefix}(\\d+)"`, 'g');
   const streams: Stream[] = [];
   for (let i = 0; i < s.clients; i += 1) {
-    const stream = await openStream(opts.origin, opts.token, marker);
+    const stream = await openStream(opts.origin, opts.token, midPrefix);
     if (stream) streams.push(stream);
   }
   await sleep(500);
@@ -99,6 +154,7 @@ export async function runLiveUpdates(opts: {
   const inFlight = new Set<Promise<void>>();
   let shed = 0;
   let failed = 0;
+  const cpuBefore = cpuSnapshot(opts.serverPid);
   const t0 = performance.now();
   // Bounded by the plan: one pass over `total` POSTs, each sent when due (shed when 256 are already in flight).
   for (let seq = 0; seq < total; ) {
@@ -130,6 +186,7 @@ export async function runLiveUpdates(opts: {
     await sleep(1);
   }
   await Promise.allSettled([...inFlight]);
+  const cpu = cpuShare(cpuBefore, cpuSnapshot(opts.serverPid));
 
   // Wait (bounded) until every stream has every acknowledged message.
   const counted = [...ackedAt.keys()].filter((seq) => seq >= warmup);
@@ -160,5 +217,6 @@ export async function runLiveUpdates(opts: {
     p95: percentile(latencies, 95),
     p99: percentile(latencies, 99),
     max: latencies.at(-1) ?? Number.NaN,
+    cpu,
   };
 }

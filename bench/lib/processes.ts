@@ -19,6 +19,19 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * `BENCH_THREADLINE_ENV=KEY=value,KEY=value`: extra settings for the Threadline processes a benchmark starts (for
+ * experiments and profiling; a value cannot hold a comma).
+ */
+export function extraThreadlineEnv(spec: string | undefined): Record<string, string> {
+  return Object.fromEntries(
+    (spec ?? '')
+      .split(',')
+      .filter((kv) => /^\s*[A-Z_][A-Z0-9_]*=/.test(kv))
+      .map((kv) => [kv.slice(0, kv.indexOf('=')).trim(), kv.slice(kv.indexOf('=') + 1).trim()]),
+  );
+}
+
 function waitExit(child: ChildProcess, ms: number): Promise<boolean> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
   return new Promise((resolve) => {
