@@ -114,7 +114,7 @@ export function readCases(p: ReadParams): ReadCase[] {
       label: `thread, first page (${p.threads.length} threads, largest ${firstThread.size.toLocaleString('en-US')} messages)`,
       targetP95Ms: 10,
       path: (i) => `${base}/${pick(p.threads, i).id}/messages?limit=${MSG_LIMIT}`,
-      repoCall: (repo) => repo.listMessages(firstThread.id, MSG_LIMIT, null),
+      repoCall: (repo) => repo.listMessages(p.accountId, firstThread.id, MSG_LIMIT, null),
     },
   ];
 }

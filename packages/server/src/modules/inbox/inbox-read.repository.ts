@@ -122,13 +122,14 @@ export function createInboxReadRepository(db: Db) {
       return row;
     },
 
-    async listMessages(conversationId: string, limit: number, before: { at: Date; id: string } | null): Promise<MessageRow[]> {
+    async listMessages(accountId: string, conversationId: string, limit: number, before: { at: Date; id: string } | null): Promise<MessageRow[]> {
       return db
         .select()
         .from(messages)
         .where(
           and(
             eq(messages.conversationId, conversationId),
+            eq(messages.accountId, accountId),
             before ? sql`(${messages.sentAt}, ${messages.id}) < (${before.at}, ${before.id})` : undefined,
           ),
         )

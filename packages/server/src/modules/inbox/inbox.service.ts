@@ -14,16 +14,30 @@ export type InboxServiceDeps = { repo: InboxReadRepository; access: AccountAcces
 export function createInboxService(deps: InboxServiceDeps) {
   const { repo, access } = deps;
 
-  async function accountOf(auth: RequestAuth, minRole: AccountRole): Promise<string> {
+  /** The account the caller acts on, before its role there is checked. */
+  function selectedAccount(auth: RequestAuth): string {
     if (auth.kind === 'api_key') return auth.accountId;
     if (!auth.accountId) throw notFound('accounts.none_selected', 'No Instagram account is selected for this session: link or switch to one first.');
-    await access.requireRole(auth.userId, auth.accountId, minRole);
     return auth.accountId;
   }
 
+  async function requireRole(auth: RequestAuth, accountId: string, minRole: AccountRole): Promise<void> {
+    if (auth.kind === 'session') await access.requireRole(auth.userId, accountId, minRole);
+  }
+
+  async function accountOf(auth: RequestAuth, minRole: AccountRole): Promise<string> {
+    const accountId = selectedAccount(auth);
+    await requireRole(auth, accountId, minRole);
+    return accountId;
+  }
+
+  /**
+   * A conversation of the caller's account. The role and the row are read at once (one round trip, not two); the row
+   * is returned only once the role is confirmed, and a failed check answers as before.
+   */
   async function conversation(auth: RequestAuth, conversationId: string, minRole: AccountRole): Promise<ConversationRow> {
-    const accountId = await accountOf(auth, minRole);
-    const row = await repo.getConversation(accountId, conversationId);
+    const accountId = selectedAccount(auth);
+    const [, row] = await Promise.all([requireRole(auth, accountId, minRole), repo.getConversation(accountId, conversationId)]);
     if (!row) throw notFound('conversations.not_found', 'No such conversation on this account.');
     return row;
   }
@@ -49,11 +63,18 @@ export function createInboxService(deps: InboxServiceDeps) {
     },
 
     async listMessages(auth: RequestAuth, conversationId: string, q: { limit: number; cursor?: string }) {
-      const conv = await conversation(auth, conversationId, 'viewer');
+      const accountId = selectedAccount(auth);
       const before = decodeCursor(q.cursor);
+      // The role, the conversation and the page are read at once (the page only of this account's messages); the
+      // page is answered only when the role and the conversation are confirmed.
+      const [, conv, rows] = await Promise.all([
+        requireRole(auth, accountId, 'viewer'),
+        repo.getConversation(accountId, conversationId),
+        repo.listMessages(accountId, conversationId, q.limit, before),
+      ]);
+      if (!conv) throw notFound('conversations.not_found', 'No such conversation on this account.');
       if (q.cursor && !before) throw badRequest('request.invalid_cursor', 'The cursor is not valid.');
-      const rows = await repo.listMessages(conv.conversation.id, q.limit, before);
-      const extras = await repo.messageExtras(conv.conversation.accountId, rows);
+      const extras = await repo.messageExtras(accountId, rows);
       const messages: Message[] = presentMessages(rows, extras);
       const last = rows.at(-1);
       return { messages, next_cursor: rows.length === q.limit && last ? encodeCursor(last.sentAt, last.id) : null };

@@ -1,8 +1,8 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { bearer } from '../../../test/app.ts';
 import { createSimWorld, type SimWorld } from '../../../test/sim-world.ts';
-import { accounts, messages } from '../../db/schema/index.ts';
+import { accounts, messages, userAccounts } from '../../db/schema/index.ts';
 
 describe('reading and answering conversations', () => {
   let w: SimWorld;
@@ -128,6 +128,30 @@ describe('reading and answering conversations', () => {
     const stranger = await send(c.conversationId, { text: 'hi' }, w.tokens.stranger);
     expect(stranger.statusCode).toBe(404);
     expect((await get(`/api/v1/ui/conversations/${c.conversationId}/messages`, w.tokens.stranger)).statusCode).toBe(404);
+  });
+
+  it('answers 404 and no messages to a member removed since the session began (the role is read beside the page)', async () => {
+    const c = await w.customerWrites();
+    const viewer = (await w.t.database.db.select().from(userAccounts).where(eq(userAccounts.accountId, w.accountId))).find(
+      (m) => m.role === 'viewer',
+    );
+    if (!viewer) throw new Error('the world has a viewer');
+    await w.t.database.db.delete(userAccounts).where(and(eq(userAccounts.userId, viewer.userId), eq(userAccounts.accountId, w.accountId)));
+    try {
+      for (const url of [
+        `/api/v1/ui/conversations/${c.conversationId}/messages`,
+        `/api/v1/ui/conversations/${c.conversationId}/messages?cursor=not-a-cursor`,
+        `/api/v1/ui/conversations/${c.conversationId}`,
+      ]) {
+        const res = await get(url, w.tokens.viewer);
+        expect(res.statusCode).toBe(404);
+        expect(res.json()).toMatchObject({ error: { code: 'accounts.not_found' } });
+        expect(res.body).not.toContain(c.mid);
+      }
+    } finally {
+      await w.t.database.db.insert(userAccounts).values(viewer);
+    }
+    expect((await get(`/api/v1/ui/conversations/${c.conversationId}/messages`, w.tokens.viewer)).statusCode).toBe(200);
   });
 
   it('answers a replayed Idempotency-Key with the first result, and 409 when the body differs', async () => {
