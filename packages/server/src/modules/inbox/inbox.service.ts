@@ -47,10 +47,17 @@ export function createInboxService(deps: InboxServiceDeps) {
     conversation,
 
     async listConversations(auth: RequestAuth, q: { filter: 'all' | 'unread' | 'needs_reply'; q?: string; limit: number; cursor?: string }) {
-      const accountId = await accountOf(auth, 'viewer');
+      const accountId = selectedAccount(auth);
       const after = decodeCursor(q.cursor);
-      if (q.cursor && !after) throw badRequest('request.invalid_cursor', 'The cursor is not valid.');
-      const rows = await repo.listConversations({ accountId, filter: q.filter, q: q.q || undefined, limit: q.limit, after });
+      if (q.cursor && !after) {
+        await requireRole(auth, accountId, 'viewer');
+        throw badRequest('request.invalid_cursor', 'The cursor is not valid.');
+      }
+      // the role and the page are read at once; the page is answered only when the role is confirmed
+      const [, rows] = await Promise.all([
+        requireRole(auth, accountId, 'viewer'),
+        repo.listConversations({ accountId, filter: q.filter, q: q.q || undefined, limit: q.limit, after }),
+      ]);
       const now = deps.now();
       const conversations: Conversation[] = rows.map((r) => presentConversation(r, now, deps.humanAgentEnabled));
       const last = rows.at(-1);
