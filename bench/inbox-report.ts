@@ -41,7 +41,7 @@ export function engineReport(name: 'postgres' | 'pglite', r: EngineResult, heade
     ];
   });
   const samples = r.reads[0]?.samples ?? 0;
-  out.push(`Reads (${samples} samples each after warm-up; SQL = the EXPLAIN ANALYZE execution time of the main statement)\n`);
+  out.push(`Reads (${samples} samples each after warm-up; SQL = the EXPLAIN ANALYZE execution time of its statements, summed)\n`);
   out.push(table(['read', 'p50', 'p95', 'p99', 'max', 'rows', 'target p95', 'SQL', 'indexes used'], rows));
 
   if (r.send) {
@@ -89,7 +89,11 @@ export function engineReport(name: 'postgres' | 'pglite', r: EngineResult, heade
   for (const cs of r.cases) {
     const plan = r.plans.get(cs.key);
     if (!plan) continue;
-    out.push(`\n### ${cs.label}\n${oneLine(plan.sql)}\nparams: ${plan.params.map(param).join(' | ')}\n${plan.plan}`);
+    out.push(`\n### ${cs.label}`);
+    plan.statements.forEach((st, i) => {
+      const nth = plan.statements.length > 1 ? `statement ${i + 1} of ${plan.statements.length}:\n` : '';
+      out.push(`${nth}${oneLine(st.sql)}\nparams: ${st.params.map(param).join(' | ')}\n${st.plan}`);
+    });
   }
   return { text: out.join('\n'), misses };
 }

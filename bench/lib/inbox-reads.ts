@@ -18,11 +18,13 @@ export type ReadCase = {
   targetP95Ms: number;
   /** The request path of the i-th sample (pools are cycled). */
   path(i: number): string;
-  /** The repository call the handler makes for the first sample; its main statement is EXPLAINed. */
+  /** The repository call the handler makes for the first sample; each statement it sends is EXPLAINed. */
   repoCall(repo: InboxReadRepository): Promise<unknown>;
 };
 
-export type PlanResult = { sql: string; params: unknown[]; plan: string; indexes: string[]; seqScans: string[]; executionMs: number | null };
+export type StatementPlan = { sql: string; params: unknown[]; plan: string };
+/** The plans of every statement a read sends (a search sends two), their indexes and their summed execution time. */
+export type PlanResult = { statements: StatementPlan[]; indexes: string[]; seqScans: string[]; executionMs: number | null };
 
 const CONV_LIMIT = 30;
 const MSG_LIMIT = 50;
@@ -133,15 +135,27 @@ export function planIndexUse(plan: string): { indexes: string[]; seqScans: strin
 
 const planRow = z.object({ 'QUERY PLAN': z.string() });
 
-/** Runs the case's repository call on `sql`, then EXPLAINs (ANALYZE, BUFFERS) its first statement with its parameters. */
+/** Runs the case's repository call on `sql`, then EXPLAINs (ANALYZE, BUFFERS) each statement it sent, with its parameters. */
 export async function explainCase(sql: InboxDb, c: ReadCase): Promise<PlanResult> {
   const repo = createInboxReadRepository(sql.db);
   // Once to warm the cache as the measured requests are, then captured.
   await c.repoCall(repo);
-  const [main] = await sql.capture(() => c.repoCall(repo));
-  if (!main) throw new Error(`${c.key}: the repository sent no statement`);
-  const rows = z.array(planRow).parse(await sql.query(`explain (analyze, buffers) ${main.text}`, main.params));
-  const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
-  const exec = /Execution Time: ([\d.]+) ms/.exec(plan);
-  return { sql: main.text, params: main.params, plan, ...planIndexUse(plan), executionMs: exec?.[1] ? Number(exec[1]) : null };
+  const captured = await sql.capture(() => c.repoCall(repo));
+  if (captured.length === 0) throw new Error(`${c.key}: the repository sent no statement`);
+  const statements: StatementPlan[] = [];
+  let executionMs: number | null = 0;
+  for (const q of captured) {
+    const rows = z.array(planRow).parse(await sql.query(`explain (analyze, buffers) ${q.text}`, q.params));
+    const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+    const exec = /Execution Time: ([\d.]+) ms/.exec(plan);
+    executionMs = exec?.[1] && executionMs !== null ? executionMs + Number(exec[1]) : null;
+    statements.push({ sql: q.text, params: q.params, plan });
+  }
+  const use = statements.map((st) => planIndexUse(st.plan));
+  return {
+    statements,
+    indexes: [...new Set(use.flatMap((u) => u.indexes))],
+    seqScans: [...new Set(use.flatMap((u) => u.seqScans))],
+    executionMs,
+  };
 }
