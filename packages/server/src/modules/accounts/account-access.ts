@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { userAccounts, ACCOUNT_ROLES } from '../../db/schema/index.ts';
 import { forbidden, notFound } from '../../shared/errors.ts';
@@ -13,13 +13,17 @@ export const ACCOUNT_NOT_FOUND_MESSAGE = 'No such account.';
  * revealed); a member whose role is too low gets 403 naming the role needed.
  */
 export function createAccountAccess(db: Db) {
+  // Checked on nearly every request: on the pool built once and prepared by name (a transaction builds its own).
+  const membership = (on: Db) =>
+    on
+      .select()
+      .from(userAccounts)
+      .where(and(eq(userAccounts.userId, sql.placeholder('userId')), eq(userAccounts.accountId, sql.placeholder('accountId'))))
+      .limit(1);
+  const preparedMembership = membership(db).prepare('access_membership');
   return {
     async membership(userId: string, accountId: string, tx: Db = db) {
-      const [row] = await tx
-        .select()
-        .from(userAccounts)
-        .where(and(eq(userAccounts.userId, userId), eq(userAccounts.accountId, accountId)))
-        .limit(1);
+      const [row] = await (tx === db ? preparedMembership : membership(tx)).execute({ userId, accountId });
       return row;
     },
     async requireRole(userId: string, accountId: string, minRole: AccountRole, tx: Db = db) {

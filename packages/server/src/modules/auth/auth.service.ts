@@ -78,11 +78,12 @@ export function createAuthService({ db, repo, tokens, throttle, audit }: AuthSer
     async authenticate(token: string): Promise<SessionAuth> {
       const payload = await tokens.verify(token);
       const tokenHash = sha256Hex(token);
-      // every request reads both: at once, one round trip instead of two (the checks below keep their order)
-      const [session, user] = await Promise.all([repo.findActiveSession(tokenHash), repo.findUserById(payload.user_id)]);
+      // every request reads both: in one statement
+      const session = await repo.findSessionWithUser(tokenHash);
       if (!session) throw unauthorized('auth.invalid_token', SESSION_MESSAGES.invalid);
       if (session.revokedAt) throw unauthorized('auth.session_expired', SESSION_MESSAGES.expired);
-      if (!user || user.disabledAt) throw unauthorized('auth.invalid_token', SESSION_MESSAGES.invalid);
+      const user = session.user;
+      if (!user || user.disabledAt || user.id !== payload.user_id) throw unauthorized('auth.invalid_token', SESSION_MESSAGES.invalid);
       return {
         kind: 'session',
         userId: user.id,

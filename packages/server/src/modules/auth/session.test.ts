@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTestApp, login, setupAdmin, TEST_ORIGIN, TEST_SESSION_SECRET, type TestApp } from '../../../test/app.ts';
 import { createAccount, createUser } from '../../../test/factories.ts';
 import { deriveKey } from '../../shared/crypto/key-derivation.ts';
+import { sha256Hex } from '../../shared/crypto/random.ts';
 
 const jwtKey = deriveKey(TEST_SESSION_SECRET, 'session-jwt');
 const inAnHour = () => Math.floor(Date.now() / 1000) + 3600;
@@ -96,6 +97,16 @@ describe('UI sessions', () => {
 
   it('refuses a correctly signed token that was never issued', async () => {
     const token = await sign({ account_id: null, user_id: adminId, username: 'admin', exp: inAnHour(), type: 'ui_session' });
+    const res = await me(bearer(token));
+    expect(res.statusCode).toBe(401);
+    expect(res.json().error.message).toBe('Invalid session token');
+  });
+
+  it('refuses a token whose session belongs to another user', async () => {
+    const other = await createUser(t.database.db, { username: 'someone_else' });
+    const token = await sign({ account_id: null, user_id: adminId, username: 'admin', exp: inAnHour(), type: 'ui_session' });
+    // the session row of this very token names another user (the session and its user are read in one statement)
+    await t.services.authRepo.insertSession({ tokenHash: sha256Hex(token), userId: other.id, expiresAt: new Date(Date.now() + 3_600_000) });
     const res = await me(bearer(token));
     expect(res.statusCode).toBe(401);
     expect(res.json().error.message).toBe('Invalid session token');
