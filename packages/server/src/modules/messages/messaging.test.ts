@@ -88,6 +88,28 @@ describe('reading and answering conversations', () => {
     expect(outbox.map((o) => o.body.message)).toEqual([{ text: 'Second answer' }]);
   });
 
+  it('hands the turn over again when the job of a sent message is retried after the hand-over failed', async () => {
+    const c = await w.customerWrites('Two more questions');
+    const first = (await send(c.conversationId, { text: 'First reply' })).json() as { id: string };
+    const second = (await send(c.conversationId, { text: 'Second reply' })).json() as { id: string };
+    const db = w.t.database.db;
+    // The second's job runs while the first is being sent elsewhere: the second waits, queued, for the first's hand-over.
+    await db.update(messages).set({ status: 'sending' }).where(eq(messages.id, first.id));
+    await w.t.queue.runPending('messages.send');
+    await db.update(messages).set({ status: 'queued' }).where(eq(messages.id, first.id));
+    // The first is sent, then handing the turn over fails (the queue insert meets a database error): its job fails.
+    const handOver = vi.spyOn(w.t.queue, 'send').mockRejectedValueOnce(new Error('timeout exceeded when trying to connect'));
+    await expect(w.t.services.sendJob.run(first.id)).rejects.toThrow('timeout exceeded');
+    handOver.mockRestore();
+    // Its retry finds the first sent and hands the turn over again.
+    await w.t.services.sendJob.run(first.id);
+    await deliverSends();
+    const rows = await db.select({ id: messages.id, status: messages.status }).from(messages).where(eq(messages.conversationId, c.conversationId));
+    expect(rows.find((r) => r.id === second.id)?.status).toBe('sent');
+    const outbox = await w.control.outbox({ recipientId: c.igsid });
+    expect(outbox.map((o) => o.body.message)).toEqual([{ text: 'First reply' }, { text: 'Second reply' }]);
+  });
+
   it('checks the 1000-byte limit in bytes: 1001 bytes refused, 1000 bytes of emoji accepted', async () => {
     const c = await w.customerWrites();
     const tooLong = await send(c.conversationId, { text: 'a'.repeat(1001) });

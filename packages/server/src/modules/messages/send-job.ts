@@ -101,6 +101,16 @@ export function createSendJob(deps: SendJobDeps) {
     return earlier !== undefined;
   }
 
+  /**
+   * A job whose message is no longer queued: a duplicate, or the retry of a job that failed after its message
+   * settled (handing the turn over can fail too: the queue insert meets a database error). A settled message is
+   * answered so the turn is handed over again; without that its follower would wait for the minute sweeper.
+   */
+  async function settledAlready(messageId: string): Promise<MessageRow | null> {
+    const [row] = await db.select().from(messages).where(and(eq(messages.id, messageId), eq(messages.direction, 'outbound')));
+    return row && row.status !== 'queued' && row.status !== 'sending' ? row : null;
+  }
+
   async function run(messageId: string): Promise<void> {
     const m = await attempt(messageId);
     if (m) await next(m);
@@ -113,7 +123,7 @@ export function createSendJob(deps: SendJobDeps) {
       .set({ status: 'sending', sendAttempts: sql`${messages.sendAttempts} + 1`, updatedAt: new Date() })
       .where(and(eq(messages.id, messageId), eq(messages.status, 'queued')))
       .returning();
-    if (!m) return null;
+    if (!m) return settledAlready(messageId);
     const [account] = await db
       .select({ status: accounts.status, igUserId: accounts.igUserId, pausedUntil: accounts.sendPausedUntil })
       .from(accounts)
