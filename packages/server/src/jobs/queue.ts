@@ -1,5 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
-import { fromDrizzle, PgBoss, type Job, type QueueOptions, type SendOptions } from 'pg-boss';
+import { fromDrizzle, PgBoss, type Job, type JobResult, type QueueOptions, type SendOptions } from 'pg-boss';
 import type { Database, Db } from '../db/client.ts';
 import type { Logger } from '../shared/logger.ts';
 
@@ -9,7 +9,7 @@ export type JobDefinition<T extends object> = {
   queue?: Omit<QueueOptions, 'name'>;
   /** How many jobs one process handles at once. */
   concurrency?: number;
-  /** Jobs fetched per poll by each of those workers (handled one after another). */
+  /** Jobs fetched per poll by each of those workers (handled one after another, each settled on its own). */
   batchSize?: number;
   pollingIntervalSeconds?: number;
   /** A cron expression when the task runs on a schedule. */
@@ -72,13 +72,25 @@ export function createQueue(database: Database, log: Logger): Queue {
       }
       if (!work) return;
       for (const def of definitions.values()) {
+        // Each job of a batch is settled on its own: one that throws is failed (and retried by its queue's policy)
+        // while the jobs after it still run and those before it stay completed. A thrown batch would fail them all,
+        // and a retried job whose work was done may no longer see what it had to do next.
         await boss.work<object>(
           def.name,
-          { batchSize: def.batchSize ?? 1, localConcurrency: def.concurrency ?? 1, pollingIntervalSeconds: def.pollingIntervalSeconds ?? 2 },
+          { batchSize: def.batchSize ?? 1, localConcurrency: def.concurrency ?? 1, pollingIntervalSeconds: def.pollingIntervalSeconds ?? 2, perJobResults: true },
           async (jobs) => {
+            const results: JobResult[] = [];
             for (const job of jobs) {
-              await def.handler(job.data, job);
+              try {
+                await def.handler(job.data, job);
+                results.push({ id: job.id, status: 'completed' });
+              } catch (error) {
+                const message = error instanceof Error ? error.message : String(error);
+                log.warn({ job: def.name, jobId: job.id, err: error }, 'job failed');
+                results.push({ id: job.id, status: 'failed', output: { message } });
+              }
             }
+            return results;
           },
         );
         if (def.schedule) await boss.schedule(def.name, def.schedule);

@@ -1,0 +1,50 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../../test/db.ts';
+import type { Database } from '../db/client.ts';
+import { createLogger } from '../shared/logger.ts';
+import { createQueue, type Queue } from './queue.ts';
+
+describe('job queue workers', () => {
+  let database: Database & { engine: string };
+  let queue: Queue;
+  const seen: number[] = [];
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    queue = createQueue(database, createLogger('silent', false));
+    queue.define<{ n: number }>({
+      name: 'test.batch',
+      batchSize: 3,
+      pollingIntervalSeconds: 0.5,
+      queue: { retryLimit: 1, retryDelay: 3600 },
+      handler: async ({ n }) => {
+        seen.push(n);
+        if (n === 2) throw new Error('the second one fails');
+      },
+    });
+    await queue.start({ work: true });
+  });
+  afterAll(async () => {
+    await queue.stop();
+    await database.close();
+  });
+
+  it('settles each job of a batch on its own: one that throws is failed, the others run and complete', async () => {
+    // inserted at once, so one poll fetches all three as one batch (in any order: a failure anywhere must leave the
+    // others completed)
+    const ids: Record<number, string> = { 1: randomUUID(), 2: randomUUID(), 3: randomUUID() };
+    await queue.boss.insert('test.batch', [1, 2, 3].map((n) => ({ id: ids[n], data: { n } })));
+    const deadline = Date.now() + 30_000;
+    const stateOf = async (n: number) => (await queue.boss.getJobById('test.batch', ids[n] ?? ''))?.state;
+    const settled = async () => {
+      for (const n of [1, 2, 3]) if (['created', 'active'].includes((await stateOf(n)) ?? 'created')) return false;
+      return true;
+    };
+    while (Date.now() < deadline && !(await settled())) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect([...seen].sort()).toEqual([1, 2, 3]);
+    expect(await stateOf(1)).toBe('completed');
+    expect(await stateOf(3)).toBe('completed');
+    // failed, and waiting for its one retry an hour away
+    expect(await stateOf(2)).toBe('retry');
+  });
+});
