@@ -5,26 +5,14 @@ import { sessions, userAccounts, users } from '../../db/schema/index.ts';
 export type UserRow = typeof users.$inferSelect;
 
 export function createAuthRepository(db: Db) {
-  // Every request with a session reads these two: on the pool they are built once and prepared by name (a transaction
-  // builds its own).
-  const userById = (on: Db) => on.select().from(users).where(eq(users.id, sql.placeholder('id'))).limit(1);
-  const sessionByHash = (on: Db) =>
-    on
-      .select({ userId: sessions.userId, revokedAt: sessions.revokedAt })
-      .from(sessions)
-      .where(eq(sessions.tokenHash, sql.placeholder('tokenHash')))
-      .limit(1);
-  const prepared = {
-    userById: userById(db).prepare('auth_user_by_id'),
-    sessionByHash: sessionByHash(db).prepare('auth_session_by_hash'),
-    sessionWithUser: db
-      .select({ userId: sessions.userId, revokedAt: sessions.revokedAt, user: users })
-      .from(sessions)
-      .leftJoin(users, eq(users.id, sessions.userId))
-      .where(eq(sessions.tokenHash, sql.placeholder('tokenHash')))
-      .limit(1)
-      .prepare('auth_session_with_user'),
-  };
+  // Every request with a session reads its session and user: in one statement, built once and prepared by name.
+  const sessionWithUser = db
+    .select({ userId: sessions.userId, revokedAt: sessions.revokedAt, user: users })
+    .from(sessions)
+    .leftJoin(users, eq(users.id, sessions.userId))
+    .where(eq(sessions.tokenHash, sql.placeholder('tokenHash')))
+    .limit(1)
+    .prepare('auth_session_with_user');
 
   return {
     async findUserByUsername(username: string, tx: Db = db): Promise<UserRow | undefined> {
@@ -36,7 +24,7 @@ export function createAuthRepository(db: Db) {
       return row;
     },
     async findUserById(id: string, tx: Db = db): Promise<UserRow | undefined> {
-      const [row] = await (tx === db ? prepared.userById : userById(tx)).execute({ id });
+      const [row] = await tx.select().from(users).where(eq(users.id, id)).limit(1);
       return row;
     },
     async countUsers(tx: Db = db): Promise<number> {
@@ -73,12 +61,16 @@ export function createAuthRepository(db: Db) {
       await tx.insert(sessions).values(values).onConflictDoNothing();
     },
     async findActiveSession(tokenHash: string, tx: Db = db) {
-      const [row] = await (tx === db ? prepared.sessionByHash : sessionByHash(tx)).execute({ tokenHash });
+      const [row] = await tx
+        .select({ userId: sessions.userId, revokedAt: sessions.revokedAt })
+        .from(sessions)
+        .where(eq(sessions.tokenHash, tokenHash))
+        .limit(1);
       return row;
     },
     /** A session and its user in one statement (every request with a session makes this read). */
     async findSessionWithUser(tokenHash: string): Promise<{ userId: string; revokedAt: Date | null; user: UserRow | null } | undefined> {
-      const [row] = await prepared.sessionWithUser.execute({ tokenHash });
+      const [row] = await sessionWithUser.execute({ tokenHash });
       return row;
     },
     async revokeSession(tokenHash: string, tx: Db = db): Promise<void> {

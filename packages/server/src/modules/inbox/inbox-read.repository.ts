@@ -118,13 +118,11 @@ export function createInboxReadRepository(db: Db, { searchCandidates = SEARCH_CA
       sql`(select ${conversations.id} as id from ${conversations} where ${conversations.accountId} = ${opts.accountId} and ${conversations.contactId} in (${contactMatches}))
           union all (${messageMatches}) limit ${searchCandidates + 1}`,
     );
+    if (candidates.length === 0) return [];
     const found =
       candidates.length <= searchCandidates
-        ? candidates.length === 0
-          ? null
-          : sql`${conversations.id} = any(${sqlArray([...new Set(candidates.map((c) => c.id))], 'uuid[]')})`
+        ? sql`${conversations.id} = any(${sqlArray([...new Set(candidates.map((c) => c.id))], 'uuid[]')})`
         : or(sql`${conversations.contactId} in (${contactMatches})`, sql`${conversations.id} in (${messageMatches})`);
-    if (!found) return [];
     return db
       .select({ conversation: conversations, contact: contacts })
       .from(conversations)
