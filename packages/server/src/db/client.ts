@@ -130,6 +130,23 @@ export async function queryRows<T extends Record<string, unknown>>(db: Db, query
   throw new Error('unexpected driver result');
 }
 
+/**
+ * Rows of a fixed statement (`text` with `$1…` placeholders, the same text on every call), in whichever transaction
+ * `db` is: prepared under `name` once per connection on PostgreSQL, with no query building and no row mapping per
+ * call. For the statements run for every batch of webhooks or deliveries; a name must always go with the same text.
+ * Timestamps come back as the driver's text: select them as numbers (`epochMs` below) where a Date is needed.
+ */
+export async function preparedRows<T extends Record<string, unknown>>(db: Db, name: string, text: string, params: unknown[]): Promise<T[]> {
+  const result: unknown = await db._.session.prepareQuery({ sql: text, params }, undefined, name, false).execute();
+  if (result && typeof result === 'object' && 'rows' in result && Array.isArray(result.rows)) {
+    return result.rows as T[];
+  }
+  throw new Error('unexpected driver result');
+}
+
+/** SQL for a timestamp as milliseconds since the epoch (a JSON or float8 number), truncated as a JS Date is. */
+export const epochMs = (column: string) => `floor(extract(epoch from ${column}) * 1000)::float8`;
+
 /** A dedicated connection for LISTEN (a pooled one would be handed to others), reconnected with back-off. */
 async function listenPostgres(url: string, channel: string, onPayload: (payload: string) => void, onReconnect?: () => void) {
   if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`invalid channel name ${channel}`);

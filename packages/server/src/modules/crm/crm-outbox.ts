@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { eq, inArray, sql } from 'drizzle-orm';
-import { queryRows, sqlArray, type Db } from '../../db/client.ts';
+import { epochMs, preparedRows, type Db } from '../../db/client.ts';
 import { onTransactionEnd } from '../../db/transaction.ts';
 import { accountsByIdsIn } from '../accounts/accounts-in-transaction.ts';
 import type { InboxEvent, InboxEventSink } from '../inbox/inbox-events.ts';
-import { accounts, contacts, conversations, messages } from '../../db/schema/index.ts';
+import { accounts } from '../../db/schema/index.ts';
 import type { DispatcherHandoff } from './crm-dispatcher.ts';
 import type { CrmMetrics } from './crm-metrics.ts';
 import {
@@ -13,6 +12,9 @@ import {
   presentCrmContact,
   presentCrmConversation,
   presentCrmMessage,
+  type CrmContactSource,
+  type CrmConversationSource,
+  type CrmMessageSource,
 } from './crm-payload.ts';
 import type { ClaimedWork } from './crm.repository.ts';
 
@@ -43,6 +45,58 @@ export type CrmOutboxDeps = {
 };
 
 type AccountRow = typeof accounts.$inferSelect;
+type ConversationPart = { accountId: string; conversation: CrmConversationSource; contact: CrmContactSource };
+type MessagePart = CrmMessageSource & { accountId: string };
+type ConversationJson = { id: string; accountId: string; igConversationId: string | null; createdAt: number; crmSequence: number; contact: CrmContactSource };
+type MessageJson = Omit<MessagePart, 'sentAt' | 'readAt' | 'editedAt' | 'deletedAt'> & {
+  sentAt: number;
+  readAt: number | null;
+  editedAt: number | null;
+  deletedAt: number | null;
+};
+
+/**
+ * Numbers the events of each conversation ($1 ids, $2 their accounts, $3 how many) and reads, in the same statement,
+ * what the payloads show of those conversations, their contacts and the messages $4: only the columns the payloads
+ * use, as two JSON arrays. Taking the numbers locks the conversation rows until the caller commits, so numbers follow
+ * commit order.
+ */
+const PARTS_SQL = `
+with v(id, account_id, n) as (select * from unnest($1::uuid[], $2::uuid[], $3::int[])),
+bumped as (
+  update conversations c set crm_sequence = c.crm_sequence + v.n
+  from v
+  where c.id = v.id and c.account_id = v.account_id
+  returning c.id, c.account_id, c.contact_id, c.ig_conversation_id, c.created_at, c.crm_sequence
+)
+select
+  (select coalesce(json_agg(json_build_object(
+      'id', b.id, 'accountId', b.account_id, 'igConversationId', b.ig_conversation_id,
+      'createdAt', ${epochMs('b.created_at')}, 'crmSequence', b.crm_sequence,
+      'contact', json_build_object('id', k.id, 'igsid', k.igsid, 'username', k.username, 'name', k.name))), '[]'::json)
+    from bumped b join contacts k on k.id = b.contact_id) as conversations,
+  (select coalesce(json_agg(json_build_object(
+      'id', m.id, 'accountId', m.account_id, 'mid', m.mid, 'direction', m.direction, 'authorType', m.author_type,
+      'kind', m.kind, 'text', m.text, 'attachments', m.attachments, 'replyToMid', m.reply_to_mid, 'status', m.status,
+      'sentAt', ${epochMs('m.sent_at')}, 'readAt', ${epochMs('m.read_at')}, 'editedAt', ${epochMs('m.edited_at')},
+      'deletedAt', ${epochMs('m.deleted_at')})), '[]'::json)
+    from messages m where m.id = any($4::uuid[])) as messages`;
+
+/** A JSON array column: parsed by either driver already, or its text. */
+function jsonRows<T>(value: unknown): T[] {
+  const parsed: unknown = typeof value === 'string' ? JSON.parse(value) : value;
+  return Array.isArray(parsed) ? (parsed as T[]) : [];
+}
+const dateOrNull = (ms: number | null) => (ms === null ? null : new Date(ms));
+
+/** The deliveries ($1…$7, one array per column), written at $8; those claimed ($7) leased to this process until $9. */
+const INSERT_SQL = `
+insert into crm_deliveries (id, account_id, conversation_id, event_type, sequence, payload, status, next_attempt_at, created_at,
+  attempt_count, locked_until, last_attempt_at)
+select id, account_id, conversation_id, event_type, sequence, payload, 'pending', $8::timestamptz, $8::timestamptz,
+  case when claimed then 1 else 0 end, case when claimed then $9::timestamptz end, case when claimed then $8::timestamptz end
+from unnest($1::text[], $2::uuid[], $3::uuid[], $4::text[], $5::bigint[], $6::jsonb[], $7::bool[])
+  as v(id, account_id, conversation_id, event_type, sequence, payload, claimed)`;
 type DeliveryInsert = {
   id: string;
   accountId: string;
@@ -70,8 +124,8 @@ export function createCrmOutbox(deps: CrmOutboxDeps = {}): CrmOutbox {
   }
 
   /**
-   * Writes the transaction's deliveries set-wise: one read of the accounts, one update numbering them per
-   * conversation, one read of the conversations with their contacts, one of the messages, one insert.
+   * Writes the transaction's deliveries set-wise: the accounts (usually kept from the batch's own read), one
+   * statement numbering them per conversation and reading what their payloads show, one insert.
    */
   async function flush(tx: Db): Promise<void> {
     const buffered = buffers.get(tx);
@@ -93,31 +147,36 @@ export function createCrmOutbox(deps: CrmOutboxDeps = {}): CrmOutbox {
       entry.count += 1;
       perConversation.set(e.conversationId, entry);
     }
-    const nextSequence = new Map<string, number>();
-    const parts = new Map<string, { conversation: typeof conversations.$inferSelect; contact: typeof contacts.$inferSelect }>();
-    if (perConversation.size > 0) {
-      const list = [...perConversation].sort(([a], [b]) => a.localeCompare(b));
-      const bumped = await queryRows<{ id: string; crm_sequence: string | number }>(
-        tx,
-        sql`update conversations c set crm_sequence = c.crm_sequence + v.n
-            from (values ${sql.join(
-              list.map(([id, { accountId, count }]) => sql`(${id}::uuid, ${accountId}::uuid, ${count}::int)`),
-              sql`, `,
-            )}) as v(id, account_id, n)
-            where c.id = v.id and c.account_id = v.account_id
-            returning c.id, c.crm_sequence`,
-      );
-      for (const row of bumped) nextSequence.set(row.id, Number(row.crm_sequence) - (perConversation.get(row.id)?.count ?? 0) + 1);
-      const rows = await tx
-        .select({ conversation: conversations, contact: contacts })
-        .from(conversations)
-        .innerJoin(contacts, eq(contacts.id, conversations.contactId))
-        .where(inArray(conversations.id, list.map(([id]) => id)));
-      for (const row of rows) parts.set(row.conversation.id, row);
-    }
     const messageIds = [...new Set(events.flatMap((e) => ('messageId' in e ? [e.messageId] : [])))];
-    const messageRows = messageIds.length === 0 ? [] : await tx.select().from(messages).where(inArray(messages.id, messageIds));
-    const messageById = new Map(messageRows.map((m) => [m.id, m]));
+    const nextSequence = new Map<string, number>();
+    const parts = new Map<string, ConversationPart>();
+    const messageById = new Map<string, MessagePart>();
+    if (perConversation.size > 0 || messageIds.length > 0) {
+      const list = [...perConversation].sort(([a], [b]) => a.localeCompare(b));
+      const [row] = await preparedRows<{ conversations: unknown; messages: unknown }>(tx, 'crm_outbox_parts', PARTS_SQL, [
+        list.map(([id]) => id),
+        list.map(([, { accountId }]) => accountId),
+        list.map(([, { count }]) => count),
+        messageIds,
+      ]);
+      for (const c of jsonRows<ConversationJson>(row?.conversations)) {
+        nextSequence.set(c.id, c.crmSequence - (perConversation.get(c.id)?.count ?? 0) + 1);
+        parts.set(c.id, {
+          accountId: c.accountId,
+          conversation: { id: c.id, igConversationId: c.igConversationId, createdAt: new Date(c.createdAt) },
+          contact: c.contact,
+        });
+      }
+      for (const m of jsonRows<MessageJson>(row?.messages)) {
+        messageById.set(m.id, {
+          ...m,
+          sentAt: new Date(m.sentAt),
+          readAt: dateOrNull(m.readAt),
+          editedAt: dateOrNull(m.editedAt),
+          deletedAt: dateOrNull(m.deletedAt),
+        });
+      }
+    }
 
     const createdAt = now();
     const rows: DeliveryInsert[] = [];
@@ -135,7 +194,7 @@ export function createCrmOutbox(deps: CrmOutboxDeps = {}): CrmOutbox {
         conversationId = event.conversationId;
         const part = parts.get(event.conversationId);
         const next = nextSequence.get(event.conversationId);
-        if (!part || next === undefined || part.conversation.accountId !== event.accountId) {
+        if (!part || next === undefined || part.accountId !== event.accountId) {
           throw new Error(`conversation ${event.conversationId} of account ${event.accountId} not found for a CRM event`);
         }
         sequence = next;
@@ -168,17 +227,18 @@ export function createCrmOutbox(deps: CrmOutboxDeps = {}): CrmOutbox {
     const handed = handOver(tx, rows, forwarding, createdAt);
     const leaseUntil = handed.length === 0 ? null : (handed[0]?.claimed.lockedUntil ?? null);
     const claimedIds = new Set(handed.map((w) => w.claimed.id));
-    await tx.execute(sql`
-      insert into crm_deliveries (id, account_id, conversation_id, event_type, sequence, payload, status, next_attempt_at, created_at,
-        attempt_count, locked_until, last_attempt_at)
-      select id, account_id, conversation_id, event_type, sequence, payload, 'pending', ${createdAt.toISOString()}::timestamptz, ${createdAt.toISOString()}::timestamptz,
-        case when claimed then 1 else 0 end, case when claimed then ${leaseUntil?.toISOString() ?? null}::timestamptz end,
-        case when claimed then ${createdAt.toISOString()}::timestamptz end
-      from unnest(${sqlArray(rows.map((r) => r.id), 'text[]')}, ${sqlArray(rows.map((r) => r.accountId), 'uuid[]')},
-        ${sqlArray(rows.map((r) => r.conversationId), 'uuid[]')}, ${sqlArray(rows.map((r) => r.eventType), 'text[]')},
-        ${sqlArray(rows.map((r) => r.sequence), 'bigint[]')}, ${sqlArray(rows.map((r) => JSON.stringify(r.payload)), 'jsonb[]')},
-        ${sqlArray(rows.map((r) => claimedIds.has(r.id)), 'bool[]')})
-        as v(id, account_id, conversation_id, event_type, sequence, payload, claimed)`);
+    const at = createdAt.toISOString();
+    await preparedRows(tx, 'crm_outbox_insert', INSERT_SQL, [
+      rows.map((r) => r.id),
+      rows.map((r) => r.accountId),
+      rows.map((r) => r.conversationId),
+      rows.map((r) => r.eventType),
+      rows.map((r) => r.sequence),
+      rows.map((r) => JSON.stringify(r.payload)),
+      rows.map((r) => claimedIds.has(r.id)),
+      at,
+      leaseUntil?.toISOString() ?? null,
+    ]);
     for (const row of rows) deps.metrics?.recorded(row.eventType);
   }
 

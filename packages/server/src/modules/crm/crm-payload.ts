@@ -10,9 +10,13 @@ import { accounts, contacts, conversations, messages } from '../../db/schema/ind
 /** Projections of our rows into the CRM payload shapes (docs/crm-webhooks.md); only these fields ever leave. */
 
 type AccountRow = typeof accounts.$inferSelect;
-type ContactRow = typeof contacts.$inferSelect;
-type ConversationRow = typeof conversations.$inferSelect;
-type MessageRow = typeof messages.$inferSelect;
+/** The columns each projection reads (the outbox selects only these). */
+export type CrmContactSource = Pick<typeof contacts.$inferSelect, 'id' | 'igsid' | 'username' | 'name'>;
+export type CrmConversationSource = Pick<typeof conversations.$inferSelect, 'id' | 'igConversationId' | 'createdAt'>;
+export type CrmMessageSource = Pick<
+  typeof messages.$inferSelect,
+  'id' | 'mid' | 'direction' | 'authorType' | 'kind' | 'text' | 'attachments' | 'replyToMid' | 'status' | 'sentAt' | 'readAt' | 'editedAt' | 'deletedAt'
+>;
 
 const iso = (d: Date) => d.toISOString();
 const isoOrNull = (d: Date | null) => (d === null ? null : d.toISOString());
@@ -21,15 +25,15 @@ export function presentCrmAccount(row: AccountRow): CrmAccount {
   return { id: row.id, ig_user_id: row.igUserId, username: row.username, status: row.status };
 }
 
-export function presentCrmContact(row: ContactRow): CrmContact {
+export function presentCrmContact(row: CrmContactSource): CrmContact {
   return { id: row.id, igsid: row.igsid, username: row.username, name: row.name };
 }
 
-export function presentCrmConversation(row: ConversationRow): CrmConversation {
+export function presentCrmConversation(row: CrmConversationSource): CrmConversation {
   return { id: row.id, ig_conversation_id: row.igConversationId, created_at: iso(row.createdAt) };
 }
 
-export function presentCrmMessage(row: MessageRow): CrmMessage {
+export function presentCrmMessage(row: CrmMessageSource): CrmMessage {
   return {
     id: row.id,
     mid: row.mid,

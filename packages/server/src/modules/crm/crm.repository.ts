@@ -1,5 +1,5 @@
 import { and, desc, eq, gte, inArray, isNotNull, lt, lte, or, sql } from 'drizzle-orm';
-import { queryRows, sqlArray, type Db } from '../../db/client.ts';
+import { preparedRows, type Db } from '../../db/client.ts';
 import { accounts, crmDeliveries, crmDeliveryAttempts } from '../../db/schema/index.ts';
 
 export type DeliveryRow = typeof crmDeliveries.$inferSelect;
@@ -35,6 +35,26 @@ const date = (v: Date | string) => (v instanceof Date ? v : new Date(v));
 const dateOrNull = (v: Date | string | null) => (v === null ? null : date(v));
 
 
+/** `recordSucceeded`: $1 ids, $2 attempted at, $3 finished at, $4 status codes, $5 durations, $6 answer excerpts. */
+const RECORD_SUCCEEDED_SQL = `
+with v(id, at, finished_at, code, duration_ms, excerpt) as (
+  select * from unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::int[], $5::int[], $6::text[])
+),
+done as (
+  update crm_deliveries d
+  set status = 'succeeded', succeeded_at = v.finished_at, next_attempt_at = null, last_attempt_at = v.at,
+      last_status_code = v.code, last_error = null, locked_until = null
+  from v where d.id = v.id and d.status = 'pending'
+  returning d.id
+),
+released as (
+  update crm_deliveries d set locked_until = null
+  from v where d.id = v.id and d.status <> 'pending' and d.locked_until is not null
+  returning d.id
+)
+insert into crm_delivery_attempts (delivery_id, attempted_at, status_code, duration_ms, error, response_excerpt)
+select v.id, v.at, v.code, v.duration_ms, null, v.excerpt from v`;
+
 export function createCrmRepository(db: Db) {
   return {
     /**
@@ -44,10 +64,12 @@ export function createCrmRepository(db: Db) {
      */
     async claimDue(opts: { now: Date; leaseUntil: Date; limit: number; perEndpoint: number }): Promise<ClaimedWork[]> {
       // one round trip: the lock and the claim run inside crm_claim_due (migration 0004), in this statement's transaction
-      const rows = await queryRows<ClaimRow>(
-        db,
-        sql`select * from crm_claim_due(${opts.now.toISOString()}::timestamptz, ${opts.leaseUntil.toISOString()}::timestamptz, ${opts.limit}::int, ${opts.perEndpoint}::int)`,
-      );
+      const rows = await preparedRows<ClaimRow>(db, 'crm_claim_due', 'select * from crm_claim_due($1::timestamptz, $2::timestamptz, $3::int, $4::int)', [
+        opts.now.toISOString(),
+        opts.leaseUntil.toISOString(),
+        opts.limit,
+        opts.perEndpoint,
+      ]);
       return rows.map((r) => ({
         claimed: { id: r.id, accountId: r.account_id, attemptCount: Number(r.attempt_count), lockedUntil: opts.leaseUntil },
         delivery: { id: r.id, payload: r.payload, createdAt: date(r.created_at), status: r.status },
@@ -83,26 +105,14 @@ export function createCrmRepository(db: Db) {
       tx: Db = db,
     ): Promise<void> {
       if (items.length === 0) return;
-      await tx.execute(sql`
-        with v(id, at, finished_at, code, duration_ms, excerpt) as (
-          select * from unnest(${sqlArray(items.map((i) => i.id), 'text[]')}, ${sqlArray(items.map((i) => i.at.toISOString()), 'timestamptz[]')},
-            ${sqlArray(items.map((i) => i.finishedAt.toISOString()), 'timestamptz[]')}, ${sqlArray(items.map((i) => i.statusCode), 'int[]')},
-            ${sqlArray(items.map((i) => i.durationMs), 'int[]')}, ${sqlArray(items.map((i) => i.responseExcerpt), 'text[]')})
-        ),
-        done as (
-          update crm_deliveries d
-          set status = 'succeeded', succeeded_at = v.finished_at, next_attempt_at = null, last_attempt_at = v.at,
-              last_status_code = v.code, last_error = null, locked_until = null
-          from v where d.id = v.id and d.status = 'pending'
-          returning d.id
-        ),
-        released as (
-          update crm_deliveries d set locked_until = null
-          from v where d.id = v.id and d.status <> 'pending' and d.locked_until is not null
-          returning d.id
-        )
-        insert into crm_delivery_attempts (delivery_id, attempted_at, status_code, duration_ms, error, response_excerpt)
-        select v.id, v.at, v.code, v.duration_ms, null, v.excerpt from v`);
+      await preparedRows(tx, 'crm_record_succeeded', RECORD_SUCCEEDED_SQL, [
+        items.map((i) => i.id),
+        items.map((i) => i.at.toISOString()),
+        items.map((i) => i.finishedAt.toISOString()),
+        items.map((i) => i.statusCode),
+        items.map((i) => i.durationMs),
+        items.map((i) => i.responseExcerpt),
+      ]);
     },
 
     async getDelivery(accountId: string, id: string, tx: Db = db): Promise<DeliveryRow | undefined> {

@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
-import { sqlArray, type Db } from '../../db/client.ts';
+import { preparedRows, type Db } from '../../db/client.ts';
 import { realtimeEvents } from '../../db/schema/index.ts';
 import type { InboxEvent, InboxEventSink } from '../inbox/inbox-events.ts';
 
@@ -9,6 +9,16 @@ export type RealtimeRow = typeof realtimeEvents.$inferSelect;
 export type RealtimeEntry = Pick<RealtimeRow, 'id' | 'accountId' | 'type' | 'payload'>;
 /** Rows per notification: each is at most about 200 bytes, so a payload stays far below PostgreSQL's 8000. */
 const NOTIFY_ROWS = 25;
+
+/** The rows ($1 accounts, $2 types, $3 payloads) and their NOTIFYs (see `flush`), in one statement. */
+const INSERT_SQL = `
+with stored as (
+  insert into realtime_events (account_id, type, payload)
+  select * from unnest($1::uuid[], $2::text[], $3::jsonb[])
+  returning id, account_id, type, payload),
+numbered as (select *, (row_number() over (partition by account_id order by id) - 1) / ${NOTIFY_ROWS} as chunk from stored)
+select pg_notify('${REALTIME_CHANNEL}', json_build_object('a', account_id, 'e', json_agg(json_build_array(id, type, payload) order by id))::text)
+from numbered group by account_id, chunk`;
 
 /**
  * A notification on `REALTIME_CHANNEL`: the account and its rows, or, from a process of an earlier version, the
@@ -66,15 +76,11 @@ export function createRealtimeLog(db: Db) {
       // One statement: the rows, and one NOTIFY per account and 25 rows, delivered at commit. A notification carries
       // its rows (`{"a": account, "e": [[id, type, payload], …]}`, at most about 5 kB of PostgreSQL's 8000 bytes), so a
       // listening process presents them without reading them back.
-      await tx.execute(sql`
-        with stored as (
-          insert into realtime_events (account_id, type, payload)
-          select * from unnest(${sqlArray(buffer.map((r) => r.accountId), 'uuid[]')}, ${sqlArray(buffer.map((r) => r.type), 'text[]')},
-            ${sqlArray(buffer.map((r) => JSON.stringify(r.payload)), 'jsonb[]')})
-          returning id, account_id, type, payload),
-        numbered as (select *, (row_number() over (partition by account_id order by id) - 1) / ${NOTIFY_ROWS} as chunk from stored)
-        select pg_notify(${REALTIME_CHANNEL}, json_build_object('a', account_id, 'e', json_agg(json_build_array(id, type, payload) order by id))::text)
-        from numbered group by account_id, chunk`);
+      await preparedRows(tx, 'realtime_log_insert', INSERT_SQL, [
+        buffer.map((r) => r.accountId),
+        buffer.map((r) => r.type),
+        buffer.map((r) => JSON.stringify(r.payload)),
+      ]);
     },
   };
   return {

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { queryRows, sqlArray } from '../../db/client.ts';
+import { preparedRows, queryRows, sqlArray } from '../../db/client.ts';
 import type { MessageEvent } from '../../instagram/webhook-payload.ts';
 import type { InboxEvent } from '../inbox/inbox-events.ts';
 import { previewOf } from '../inbox/inbox-write.repository.ts';
@@ -118,7 +118,7 @@ export async function ensureConversations(
 async function lockConversations(tx: Db, pairs: Pair[], cache: ApplyCache): Promise<Set<string>> {
   const ids = [...new Set(pairs.map((p) => cache.get(applyCacheKey(p.accountId, p.igsid))?.conversationId).filter((id): id is string => Boolean(id)))].sort();
   if (ids.length === 0) return new Set();
-  const rows = await queryRows<{ id: string }>(tx, sql`select id from conversations where id = any(${sqlArray(ids, 'uuid[]')}) order by id for update`);
+  const rows = await preparedRows<{ id: string }>(tx, 'ingest_lock_conversations', 'select id from conversations where id = any($1::uuid[]) order by id for update', [ids]);
   return new Set(rows.map((r) => r.id));
 }
 
@@ -176,6 +176,30 @@ export type ConversationAggregates = Map<
   { newestAt: Date; newestId: string; preview: string; direction: 'inbound' | 'outbound'; inboundCount: number; newestInboundAt: Date | null }
 >;
 
+/** A batch's messages, one array per column ($1…$15); a mid already stored is skipped. */
+const INSERT_MESSAGES_SQL = `
+insert into messages (account_id, conversation_id, mid, direction, author_type, kind, text, attachments, reply_to_mid,
+  reply_to_story, quick_reply_payload, referral, is_unsupported, status, sent_at)
+select * from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[], $9::text[],
+  $10::jsonb[], $11::text[], $12::jsonb[], $13::bool[], $14::text[], $15::timestamptz[])
+on conflict (account_id, mid) do nothing
+returning id, account_id, mid`;
+
+/** Per conversation ($1): its newest new message ($2 time, $3 id, $4 preview, $5 direction), $6 inbound ones, $7 the newest of those. */
+const AGGREGATES_SQL = `
+update conversations c set
+  last_message_id = case when c.last_message_at is null or v.newest_at >= c.last_message_at then v.newest_id else c.last_message_id end,
+  last_message_preview = case when c.last_message_at is null or v.newest_at >= c.last_message_at then v.preview else c.last_message_preview end,
+  last_message_direction = case when c.last_message_at is null or v.newest_at >= c.last_message_at then v.direction else c.last_message_direction end,
+  needs_reply = case when c.last_message_at is null or v.newest_at >= c.last_message_at then v.direction = 'inbound' else c.needs_reply end,
+  last_message_at = greatest(c.last_message_at, v.newest_at),
+  last_inbound_at = greatest(c.last_inbound_at, v.newest_inbound_at),
+  unread_count = c.unread_count + v.n,
+  updated_at = now()
+from unnest($1::uuid[], $2::timestamptz[], $3::uuid[], $4::text[], $5::text[], $6::int[], $7::timestamptz[])
+  as v(id, newest_at, newest_id, preview, direction, n, newest_inbound_at)
+where c.id = v.id`;
+
 /**
  * Inbound messages and echoes (the bulk of any batch) written set-wise: one insert, and for echoes of messages
  * already stored (a Threadline send confirmed by its echo) one update. The unique key (account, mid) makes it
@@ -203,29 +227,23 @@ export async function insertMessagesBulk(
     };
   });
   const jsonOrNull = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
-  const inserted = await queryRows<{ id: string; account_id: string; mid: string }>(
-    tx,
-    sql`insert into messages (account_id, conversation_id, mid, direction, author_type, kind, text, attachments, reply_to_mid,
-          reply_to_story, quick_reply_payload, referral, is_unsupported, status, sent_at)
-        select * from unnest(
-          ${sqlArray(rows.map((r) => r.i.accountId), 'uuid[]')},
-          ${sqlArray(rows.map((r) => r.conversationId), 'uuid[]')},
-          ${sqlArray(rows.map((r) => r.i.ev.mid), 'text[]')},
-          ${sqlArray(rows.map((r) => r.i.ev.direction), 'text[]')},
-          ${sqlArray(rows.map((r) => (r.inbound ? 'contact' : 'instagram_app')), 'text[]')},
-          ${sqlArray(rows.map((r) => r.kind), 'text[]')},
-          ${sqlArray(rows.map((r) => r.i.ev.text ?? null), 'text[]')},
-          ${sqlArray(rows.map((r) => JSON.stringify(r.attachments)), 'jsonb[]')},
-          ${sqlArray(rows.map((r) => (r.i.ev.replyTo && 'mid' in r.i.ev.replyTo ? r.i.ev.replyTo.mid : null)), 'text[]')},
-          ${sqlArray(rows.map((r) => jsonOrNull(r.i.ev.replyTo && 'story' in r.i.ev.replyTo ? r.i.ev.replyTo.story : null)), 'jsonb[]')},
-          ${sqlArray(rows.map((r) => r.i.ev.quickReply?.payload ?? null), 'text[]')},
-          ${sqlArray(rows.map((r) => jsonOrNull(r.i.ev.referral)), 'jsonb[]')},
-          ${sqlArray(rows.map((r) => r.i.ev.isUnsupported), 'bool[]')},
-          ${sqlArray(rows.map((r) => (r.inbound ? 'received' : 'sent')), 'text[]')},
-          ${sqlArray(rows.map((r) => r.at.toISOString()), 'timestamptz[]')})
-        on conflict (account_id, mid) do nothing
-        returning id, account_id, mid`,
-  );
+  const inserted = await preparedRows<{ id: string; account_id: string; mid: string }>(tx, 'ingest_insert_messages', INSERT_MESSAGES_SQL, [
+    rows.map((r) => r.i.accountId),
+    rows.map((r) => r.conversationId),
+    rows.map((r) => r.i.ev.mid),
+    rows.map((r) => r.i.ev.direction),
+    rows.map((r) => (r.inbound ? 'contact' : 'instagram_app')),
+    rows.map((r) => r.kind),
+    rows.map((r) => r.i.ev.text ?? null),
+    rows.map((r) => JSON.stringify(r.attachments)),
+    rows.map((r) => (r.i.ev.replyTo && 'mid' in r.i.ev.replyTo ? r.i.ev.replyTo.mid : null)),
+    rows.map((r) => jsonOrNull(r.i.ev.replyTo && 'story' in r.i.ev.replyTo ? r.i.ev.replyTo.story : null)),
+    rows.map((r) => r.i.ev.quickReply?.payload ?? null),
+    rows.map((r) => jsonOrNull(r.i.ev.referral)),
+    rows.map((r) => r.i.ev.isUnsupported),
+    rows.map((r) => (r.inbound ? 'received' : 'sent')),
+    rows.map((r) => r.at.toISOString()),
+  ]);
   const idByMid = new Map(inserted.map((r) => [midKey(r.account_id, r.mid), r.id]));
 
   const notInserted: typeof rows = [];
@@ -278,24 +296,13 @@ export async function insertMessagesBulk(
 export async function applyConversationAggregates(tx: Db, byConversation: ConversationAggregates): Promise<void> {
   if (byConversation.size === 0) return;
   const list = [...byConversation].sort(([a], [b]) => a.localeCompare(b)).map(([id, a]) => ({ id, ...a }));
-  await tx.execute(sql`
-    update conversations c set
-      last_message_id = case when c.last_message_at is null or v.newest_at >= c.last_message_at then v.newest_id else c.last_message_id end,
-      last_message_preview = case when c.last_message_at is null or v.newest_at >= c.last_message_at then v.preview else c.last_message_preview end,
-      last_message_direction = case when c.last_message_at is null or v.newest_at >= c.last_message_at then v.direction else c.last_message_direction end,
-      needs_reply = case when c.last_message_at is null or v.newest_at >= c.last_message_at then v.direction = 'inbound' else c.needs_reply end,
-      last_message_at = greatest(c.last_message_at, v.newest_at),
-      last_inbound_at = greatest(c.last_inbound_at, v.newest_inbound_at),
-      unread_count = c.unread_count + v.n,
-      updated_at = now()
-    from unnest(
-      ${sqlArray(list.map((a) => a.id), 'uuid[]')},
-      ${sqlArray(list.map((a) => a.newestAt.toISOString()), 'timestamptz[]')},
-      ${sqlArray(list.map((a) => a.newestId), 'uuid[]')},
-      ${sqlArray(list.map((a) => a.preview), 'text[]')},
-      ${sqlArray(list.map((a) => a.direction), 'text[]')},
-      ${sqlArray(list.map((a) => a.inboundCount), 'int[]')},
-      ${sqlArray(list.map((a) => a.newestInboundAt?.toISOString() ?? null), 'timestamptz[]')}
-    ) as v(id, newest_at, newest_id, preview, direction, n, newest_inbound_at)
-    where c.id = v.id`);
+  await preparedRows(tx, 'ingest_conversation_aggregates', AGGREGATES_SQL, [
+    list.map((a) => a.id),
+    list.map((a) => a.newestAt.toISOString()),
+    list.map((a) => a.newestId),
+    list.map((a) => a.preview),
+    list.map((a) => a.direction),
+    list.map((a) => a.inboundCount),
+    list.map((a) => a.newestInboundAt?.toISOString() ?? null),
+  ]);
 }

@@ -1,6 +1,6 @@
 import { and, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { queryRows, sqlArray } from '../../db/client.ts';
+import { preparedRows, queryRows } from '../../db/client.ts';
 import { webhookEvents, WEBHOOK_EVENT_STATUSES } from '../../db/schema/index.ts';
 
 export type WebhookEventStatus = (typeof WEBHOOK_EVENT_STATUSES)[number];
@@ -15,6 +15,39 @@ export type ClaimedEvent = { id: number; body: Buffer; attempts: number };
 /** Announces stored raw events to worker processes (used when this process runs no workers). */
 export const WEBHOOK_CHANNEL = 'threadline_webhooks';
 
+const insertRawTexts = new Map<string, string>();
+/** The insert of `n` bodies (a group commit holds at most 64), with its NOTIFY when `announce`: one text per shape. */
+function insertRawSql(n: number, announce: boolean): string {
+  const key = `${n}:${announce}`;
+  let text = insertRawTexts.get(key);
+  if (text === undefined) {
+    const values = Array.from({ length: n }, (_, i) => `($${2 * i + 1}::bytea, $${2 * i + 2}::int)`).join(', ');
+    const insert = `insert into webhook_events (body, signature_secret_index) values ${values} returning id`;
+    text = announce ? `with stored as (${insert}), announced as (select pg_notify('${WEBHOOK_CHANNEL}', '')) select id from stored, announced` : insert;
+    insertRawTexts.set(key, text);
+  }
+  return text;
+}
+
+const CLAIM_SQL = (onlyOne: boolean) => `
+update webhook_events set attempts = attempts + 1
+where id in (
+  select id from webhook_events
+  where status = 'received' and next_attempt_at <= now() and (locked_until is null or locked_until < now())
+    ${onlyOne ? 'and id = $2' : ''}
+  order by next_attempt_at, id
+  limit $1
+  for update skip locked)
+returning id, body, attempts`;
+const CLAIM_SQL_MANY = CLAIM_SQL(false);
+const CLAIM_SQL_ONE = CLAIM_SQL(true);
+
+const FINISH_MANY_SQL = `
+update webhook_events w set status = v.status, account_ig_ids = v.ids, event_count = v.n, last_error = v.err,
+  processed_at = now(), locked_until = null
+from unnest($1::bigint[], $2::text[], $3::jsonb[], $4::int[], $5::text[]) as v(id, status, ids, n, err)
+where w.id = v.id`;
+
 export function createWebhookEventsRepository(db: Db) {
   /**
    * Several POSTs' bodies in one statement and one commit (the route's group commit), one NOTIFY for all of them
@@ -22,11 +55,11 @@ export function createWebhookEventsRepository(db: Db) {
    */
   async function insertRawMany(items: readonly { body: Buffer; secretIndex: number }[], opts: { announce?: boolean } = {}): Promise<number[]> {
     if (items.length === 0) return [];
-    const values = sql.join(items.map((i) => sql`(${i.body}::bytea, ${i.secretIndex}::int)`), sql`, `);
-    const insert = sql`insert into webhook_events (body, signature_secret_index) values ${values} returning id`;
-    const rows = await queryRows<{ id: number | string }>(
+    const rows = await preparedRows<{ id: number | string }>(
       db,
-      opts.announce ? sql`with stored as (${insert}), announced as (select pg_notify(${WEBHOOK_CHANNEL}, '')) select id from stored, announced` : insert,
+      `webhook_events_insert_${items.length}${opts.announce ? '_announce' : ''}`,
+      insertRawSql(items.length, opts.announce ?? false),
+      items.flatMap((i) => [i.body, i.secretIndex]),
     );
     if (rows.length !== items.length) throw new Error(`insert returned ${rows.length} rows for ${items.length} bodies`);
     return rows.map((r) => Number(r.id)).sort((a, b) => a - b);
@@ -47,17 +80,11 @@ export function createWebhookEventsRepository(db: Db) {
 
     /** Claims due events inside the caller's transaction; the claim lasts until it commits or rolls back. */
     async claimInTx(tx: Db, limit: number, onlyId?: number): Promise<ClaimedEvent[]> {
-      const rows = await queryRows<{ id: string | number; body: Buffer | Uint8Array; attempts: number }>(
+      const rows = await preparedRows<{ id: string | number; body: Buffer | Uint8Array; attempts: number }>(
         tx,
-        sql`update webhook_events set attempts = attempts + 1
-            where id in (
-              select id from webhook_events
-              where status = 'received' and next_attempt_at <= now() and (locked_until is null or locked_until < now())
-                ${onlyId === undefined ? sql`` : sql`and id = ${onlyId}`}
-              order by next_attempt_at, id
-              limit ${limit}
-              for update skip locked)
-            returning id, body, attempts`,
+        onlyId === undefined ? 'webhook_events_claim' : 'webhook_events_claim_one',
+        onlyId === undefined ? CLAIM_SQL_MANY : CLAIM_SQL_ONE,
+        onlyId === undefined ? [limit] : [limit, onlyId],
       );
       return rows.map((r) => ({ id: Number(r.id), body: Buffer.from(r.body), attempts: r.attempts })).sort((a, b) => a.id - b.id);
     },
@@ -96,13 +123,13 @@ export function createWebhookEventsRepository(db: Db) {
       results: { id: number; status: Exclude<WebhookEventStatus, 'received'>; accountIgIds: string[]; eventCount: number; error: string | null }[],
     ) {
       if (results.length === 0) return;
-      await tx.execute(sql`
-        update webhook_events w set status = v.status, account_ig_ids = v.ids, event_count = v.n, last_error = v.err,
-          processed_at = now(), locked_until = null
-        from unnest(${sqlArray(results.map((r) => r.id), 'bigint[]')}, ${sqlArray(results.map((r) => r.status), 'text[]')},
-          ${sqlArray(results.map((r) => JSON.stringify(r.accountIgIds)), 'jsonb[]')}, ${sqlArray(results.map((r) => r.eventCount), 'int[]')},
-          ${sqlArray(results.map((r) => r.error), 'text[]')}) as v(id, status, ids, n, err)
-        where w.id = v.id`);
+      await preparedRows(tx, 'webhook_events_finish_many', FINISH_MANY_SQL, [
+        results.map((r) => r.id),
+        results.map((r) => r.status),
+        results.map((r) => JSON.stringify(r.accountIgIds)),
+        results.map((r) => r.eventCount),
+        results.map((r) => r.error),
+      ]);
     },
 
     async retryLater(id: number, error: string, delayMs: number, tx: Db = db) {
