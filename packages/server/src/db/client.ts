@@ -132,11 +132,25 @@ export async function queryRows<T extends Record<string, unknown>>(db: Db, query
 
 /**
  * Rows of a fixed statement (`text` with `$1…` placeholders, the same text on every call), in whichever transaction
- * `db` is: prepared under `name` once per connection on PostgreSQL, with no query building and no row mapping per
- * call. For the statements run for every batch of webhooks or deliveries; a name must always go with the same text.
+ * `db` is, with no query building and no row mapping per call: for the statements run for every batch of webhooks
+ * or deliveries. PostgreSQL plans it on every call, from the table sizes of the moment.
  * Timestamps come back as the driver's text: select them as numbers (`epochMs` below) where a Date is needed.
  */
+export async function fixedRows<T extends Record<string, unknown>>(db: Db, text: string, params: unknown[]): Promise<T[]> {
+  return runFixed<T>(db, undefined, text, params);
+}
+
+/**
+ * `fixedRows`, and prepared under `name` once per connection on PostgreSQL (a name must always go with the same
+ * text): the parse and plan are saved too, and the plan is kept. Only for statements whose plan no table size can
+ * change (an insert of the given rows); anything that reads a table, even by key, goes through `fixedRows`: a plan
+ * kept from a moment the table was empty scans it whole for as long as the connection lives.
+ */
 export async function preparedRows<T extends Record<string, unknown>>(db: Db, name: string, text: string, params: unknown[]): Promise<T[]> {
+  return runFixed<T>(db, name, text, params);
+}
+
+async function runFixed<T>(db: Db, name: string | undefined, text: string, params: unknown[]): Promise<T[]> {
   const result: unknown = await db._.session.prepareQuery({ sql: text, params }, undefined, name, false).execute();
   if (result && typeof result === 'object' && 'rows' in result && Array.isArray(result.rows)) {
     return result.rows as T[];

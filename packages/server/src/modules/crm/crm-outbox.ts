@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { epochMs, preparedRows, type Db } from '../../db/client.ts';
+import { epochMs, fixedRows, preparedRows, type Db } from '../../db/client.ts';
 import { onTransactionEnd } from '../../db/transaction.ts';
 import { accountsByIdsIn } from '../accounts/accounts-in-transaction.ts';
 import type { InboxEvent, InboxEventSink } from '../inbox/inbox-events.ts';
@@ -153,7 +153,7 @@ export function createCrmOutbox(deps: CrmOutboxDeps = {}): CrmOutbox {
     const messageById = new Map<string, MessagePart>();
     if (perConversation.size > 0 || messageIds.length > 0) {
       const list = [...perConversation].sort(([a], [b]) => a.localeCompare(b));
-      const [row] = await preparedRows<{ conversations: unknown; messages: unknown }>(tx, 'crm_outbox_parts', PARTS_SQL, [
+      const [row] = await fixedRows<{ conversations: unknown; messages: unknown }>(tx, PARTS_SQL, [
         list.map(([id]) => id),
         list.map(([, { accountId }]) => accountId),
         list.map(([, { count }]) => count),

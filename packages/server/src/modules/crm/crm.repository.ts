@@ -1,5 +1,5 @@
 import { and, desc, eq, gte, inArray, isNotNull, lt, lte, or, sql } from 'drizzle-orm';
-import { preparedRows, type Db } from '../../db/client.ts';
+import { fixedRows, preparedRows, type Db } from '../../db/client.ts';
 import { accounts, crmDeliveries, crmDeliveryAttempts } from '../../db/schema/index.ts';
 
 export type DeliveryRow = typeof crmDeliveries.$inferSelect;
@@ -105,7 +105,7 @@ export function createCrmRepository(db: Db) {
       tx: Db = db,
     ): Promise<void> {
       if (items.length === 0) return;
-      await preparedRows(tx, 'crm_record_succeeded', RECORD_SUCCEEDED_SQL, [
+      await fixedRows(tx, RECORD_SUCCEEDED_SQL, [
         items.map((i) => i.id),
         items.map((i) => i.at.toISOString()),
         items.map((i) => i.finishedAt.toISOString()),

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { preparedRows, queryRows, sqlArray } from '../../db/client.ts';
+import { fixedRows, preparedRows, queryRows, sqlArray } from '../../db/client.ts';
 import type { MessageEvent } from '../../instagram/webhook-payload.ts';
 import type { InboxEvent } from '../inbox/inbox-events.ts';
 import { previewOf } from '../inbox/inbox-write.repository.ts';
@@ -118,7 +118,7 @@ export async function ensureConversations(
 async function lockConversations(tx: Db, pairs: Pair[], cache: ApplyCache): Promise<Set<string>> {
   const ids = [...new Set(pairs.map((p) => cache.get(applyCacheKey(p.accountId, p.igsid))?.conversationId).filter((id): id is string => Boolean(id)))].sort();
   if (ids.length === 0) return new Set();
-  const rows = await preparedRows<{ id: string }>(tx, 'ingest_lock_conversations', 'select id from conversations where id = any($1::uuid[]) order by id for update', [ids]);
+  const rows = await fixedRows<{ id: string }>(tx, 'select id from conversations where id = any($1::uuid[]) order by id for update', [ids]);
   return new Set(rows.map((r) => r.id));
 }
 
@@ -296,7 +296,7 @@ export async function insertMessagesBulk(
 export async function applyConversationAggregates(tx: Db, byConversation: ConversationAggregates): Promise<void> {
   if (byConversation.size === 0) return;
   const list = [...byConversation].sort(([a], [b]) => a.localeCompare(b)).map(([id, a]) => ({ id, ...a }));
-  await preparedRows(tx, 'ingest_conversation_aggregates', AGGREGATES_SQL, [
+  await fixedRows(tx, AGGREGATES_SQL, [
     list.map((a) => a.id),
     list.map((a) => a.newestAt.toISOString()),
     list.map((a) => a.newestId),

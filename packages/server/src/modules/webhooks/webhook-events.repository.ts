@@ -1,6 +1,6 @@
 import { and, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { preparedRows, queryRows } from '../../db/client.ts';
+import { fixedRows, preparedRows, queryRows } from '../../db/client.ts';
 import { webhookEvents, WEBHOOK_EVENT_STATUSES } from '../../db/schema/index.ts';
 
 export type WebhookEventStatus = (typeof WEBHOOK_EVENT_STATUSES)[number];
@@ -80,9 +80,8 @@ export function createWebhookEventsRepository(db: Db) {
 
     /** Claims due events inside the caller's transaction; the claim lasts until it commits or rolls back. */
     async claimInTx(tx: Db, limit: number, onlyId?: number): Promise<ClaimedEvent[]> {
-      const rows = await preparedRows<{ id: string | number; body: Buffer | Uint8Array; attempts: number }>(
+      const rows = await fixedRows<{ id: string | number; body: Buffer | Uint8Array; attempts: number }>(
         tx,
-        onlyId === undefined ? 'webhook_events_claim' : 'webhook_events_claim_one',
         onlyId === undefined ? CLAIM_SQL_MANY : CLAIM_SQL_ONE,
         onlyId === undefined ? [limit] : [limit, onlyId],
       );
@@ -123,7 +122,7 @@ export function createWebhookEventsRepository(db: Db) {
       results: { id: number; status: Exclude<WebhookEventStatus, 'received'>; accountIgIds: string[]; eventCount: number; error: string | null }[],
     ) {
       if (results.length === 0) return;
-      await preparedRows(tx, 'webhook_events_finish_many', FINISH_MANY_SQL, [
+      await fixedRows(tx, FINISH_MANY_SQL, [
         results.map((r) => r.id),
         results.map((r) => r.status),
         results.map((r) => JSON.stringify(r.accountIgIds)),
