@@ -80,10 +80,20 @@ export function createRealtimeHub(deps: { database: Database; log: RealtimeLog; 
     }
   }
 
+  /**
+   * Flushes at most once per FLUSH_MS: at once (the next turn of the event loop, which gathers whatever arrived in
+   * this one) when the last flush began longer ago than that, else when that much time has passed since it began.
+   * Each notification already carries a processing batch's events, so waiting after a quiet spell only adds delay.
+   */
+  let lastFlushAt = 0;
   function schedule() {
-    timer ??= setTimeout(() => {
-      flushing = flushing.then(flush).catch((e: unknown) => deps.logger.warn({ err: e }, 'live update flush failed'));
-    }, FLUSH_MS);
+    timer ??= setTimeout(
+      () => {
+        lastFlushAt = Date.now();
+        flushing = flushing.then(flush).catch((e: unknown) => deps.logger.warn({ err: e }, 'live update flush failed'));
+      },
+      Math.max(0, lastFlushAt + FLUSH_MS - Date.now()),
+    );
   }
 
   function onNotification(payload: string) {
