@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { accounts, messages } from '../../db/schema/index.ts';
@@ -39,6 +40,7 @@ export function createDirectActions(deps: {
     if (!token) throw conflict('accounts.reauth_required', 'Reconnect this Instagram account first.');
     const slot = await deps.limiter.acquire(accountId, 'text', deps.now());
     if (!slot.ok) throw new AppError(429, 'messaging.rate_limited', 'Too many calls for this account right now.', { headers: { 'retry-after': '1' } });
+    if (slot.waitMs > 0) await sleep(slot.waitMs);
     try {
       await deps.graph.sendMessage(token, account.igUserId, body);
     } catch (error) {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { and, eq, ne, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { accounts, conversations, messages } from '../../db/schema/index.ts';
@@ -157,6 +158,8 @@ export function createSendJob(deps: SendJobDeps) {
       await requeue(m, slot.retryInMs, { sendAttempts: m.sendAttempts - 1 });
       return null;
     }
+    // the account's turn, less than a second away (see send-rate-limiter.ts)
+    if (slot.waitMs > 0) await sleep(slot.waitMs);
     const token = await deps.tokens.tokenFor(m.accountId);
     if (!token) {
       await update(m, { status: 'queued', sendAttempts: m.sendAttempts - 1 });
