@@ -143,8 +143,8 @@ export async function fixedRows<T extends Record<string, unknown>>(db: Db, text:
 /**
  * `fixedRows`, and prepared under `name` once per connection on PostgreSQL (a name must always go with the same
  * text): the parse and plan are saved too, and the plan is kept. Only for statements whose plan no table size can
- * change (an insert of the given rows); anything that reads a table, even by key, goes through `fixedRows`: a plan
- * kept from a moment the table was empty scans it whole for as long as the connection lives.
+ * change (an insert of the given rows); the per-batch statements that read a table, even by key, go through
+ * `fixedRows`: a plan kept from a moment the table was empty scans it whole until the table is next analyzed.
  */
 export async function preparedRows<T extends Record<string, unknown>>(db: Db, name: string, text: string, params: unknown[]): Promise<T[]> {
   return runFixed<T>(db, name, text, params);

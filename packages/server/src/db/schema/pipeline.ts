@@ -144,7 +144,7 @@ export const realtimeEvents = pgTable(
   (t) => [index('realtime_events_account_idx').on(t.accountId, t.id)],
 );
 
-/** Fixed-window counters shared by every process (login throttling and the like). */
+/** Counters shared by every process: fixed windows for sign-in throttling; for the send limiter, `reset_at` is the next free turn. */
 export const rateLimitCounters = pgTable('rate_limit_counters', {
   key: text().primaryKey(),
   count: integer().notNull(),

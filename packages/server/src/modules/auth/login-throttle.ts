@@ -49,8 +49,12 @@ export function createLoginThrottle(db: Db, settings: LoginThrottleSettings, now
     async recordSuccess(username: string): Promise<void> {
       await db.delete(rateLimitCounters).where(eq(rateLimitCounters.key, userKey(username)));
     },
+    /**
+     * Drops counters that ran out a minute ago or more (also the send limiter's turns, see send-rate-limiter.ts: the
+     * minute keeps another process's clock, a little behind this one's, from losing turns it still counts on).
+     */
     async deleteExpired(): Promise<void> {
-      await db.delete(rateLimitCounters).where(sql`${rateLimitCounters.resetAt} < ${now()}`);
+      await db.delete(rateLimitCounters).where(sql`${rateLimitCounters.resetAt} < ${new Date(now().getTime() - 60_000)}`);
     },
   };
 }

@@ -1,5 +1,5 @@
 import { and, desc, eq, gte, inArray, isNotNull, lt, lte, or, sql } from 'drizzle-orm';
-import { fixedRows, preparedRows, type Db } from '../../db/client.ts';
+import { fixedRows, type Db } from '../../db/client.ts';
 import { accounts, crmDeliveries, crmDeliveryAttempts } from '../../db/schema/index.ts';
 
 export type DeliveryRow = typeof crmDeliveries.$inferSelect;
@@ -64,7 +64,7 @@ export function createCrmRepository(db: Db) {
      */
     async claimDue(opts: { now: Date; leaseUntil: Date; limit: number; perEndpoint: number }): Promise<ClaimedWork[]> {
       // one round trip: the lock and the claim run inside crm_claim_due (migration 0004), in this statement's transaction
-      const rows = await preparedRows<ClaimRow>(db, 'crm_claim_due', 'select * from crm_claim_due($1::timestamptz, $2::timestamptz, $3::int, $4::int)', [
+      const rows = await fixedRows<ClaimRow>(db, 'select * from crm_claim_due($1::timestamptz, $2::timestamptz, $3::int, $4::int)', [
         opts.now.toISOString(),
         opts.leaseUntil.toISOString(),
         opts.limit,

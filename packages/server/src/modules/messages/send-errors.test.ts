@@ -54,8 +54,8 @@ describe('what each Meta error does to a queued message', () => {
 
   it('queues a burst beyond the per-account limit instead of failing it', async () => {
     await w.t.database.db.update(accounts).set({ sendPausedUntil: null }).where(eq(accounts.id, w.accountId));
-    // The limit counts one-second windows: the first round runs on a pinned clock so that it cannot straddle two
-    // windows (which would rightly let 2 + 1 through); the drain afterwards runs on the real clock.
+    // Calls are spaced 1/limit s × 1.15 apart and a caller waits at most a second for its turn: on a pinned clock the
+    // first round can start at most two (at once and 575 ms later); the drain afterwards runs on the real clock.
     let pinned: Date | null = null;
     const limited = await createSimWorld({ SEND_RATE_TEXT_PER_SECOND: '2' }, { now: () => pinned ?? new Date() });
     try {

@@ -158,7 +158,7 @@ export function createSendJob(deps: SendJobDeps) {
       await requeue(m, slot.retryInMs, { sendAttempts: m.sendAttempts - 1 });
       return null;
     }
-    // the account's turn, less than a second away (see send-rate-limiter.ts)
+    // the account's turn, at most a second away (see send-rate-limiter.ts)
     if (slot.waitMs > 0) await sleep(slot.waitMs);
     const token = await deps.tokens.tokenFor(m.accountId);
     if (!token) {

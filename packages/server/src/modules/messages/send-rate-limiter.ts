@@ -20,8 +20,9 @@ export function sendSpacingMs(perSecond: number): number {
  * land in one of Meta's windows, which answers 613 and asks for a minute's pause.
  *
  * So an account's calls are spaced out: each takes the next free turn, 1/limit s × 1.15 after the one before, in the
- * database (`rate_limit_counters`, the row's `reset_at` is when the next turn is free), so every process shares the
- * turns. Any one-second window, wherever it begins, even with up to 100 ms of jitter on the way, then holds at most
+ * database (`rate_limit_counters`, the row's `reset_at` is when the next turn is free; its `count` means nothing
+ * here), so every process shares the turns. Each process reads its own clock: processes on several hosts need their
+ * clocks in step (NTP), or a clock ahead of the others takes turns they already hold. Any one-second window, wherever it begins, even with up to 100 ms of jitter on the way, then holds at most
  * `limit` calls. A caller whose turn is less than MAX_SEND_WAIT_MS away takes it and waits for it (`waitMs`);
  * one further away takes nothing and is told when to try again: a burst is queued, never failed.
  */
@@ -35,8 +36,7 @@ export function createSendRateLimiter(db: Db, limits: { textPerSecond: number; m
         db,
         `insert into rate_limit_counters (key, count, reset_at) values ($1, 1, $2::timestamptz)
          on conflict (key) do update
-           set reset_at = greatest(rate_limit_counters.reset_at, $3::timestamptz) + make_interval(secs => $4::float8 / 1000),
-               count = rate_limit_counters.count + 1
+           set reset_at = greatest(rate_limit_counters.reset_at, $3::timestamptz) + make_interval(secs => $4::float8 / 1000)
            where rate_limit_counters.reset_at <= $5::timestamptz
          returning ${epochMs('reset_at')} as next`,
         [key, new Date(at + spacing).toISOString(), now.toISOString(), spacing, new Date(at + MAX_SEND_WAIT_MS).toISOString()],

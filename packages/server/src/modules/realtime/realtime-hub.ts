@@ -85,14 +85,14 @@ export function createRealtimeHub(deps: { database: Database; log: RealtimeLog; 
    * this one) when the last flush began longer ago than that, else when that much time has passed since it began.
    * Each notification already carries a processing batch's events, so waiting after a quiet spell only adds delay.
    */
-  let lastFlushAt = 0;
+  let lastFlushAt = -Infinity; // performance.now(): a wall-clock step cannot hold a flush back
   function schedule() {
     timer ??= setTimeout(
       () => {
-        lastFlushAt = Date.now();
+        lastFlushAt = performance.now();
         flushing = flushing.then(flush).catch((e: unknown) => deps.logger.warn({ err: e }, 'live update flush failed'));
       },
-      Math.max(0, lastFlushAt + FLUSH_MS - Date.now()),
+      Math.min(FLUSH_MS, Math.max(0, lastFlushAt + FLUSH_MS - performance.now())),
     );
   }
 
@@ -111,14 +111,15 @@ export function createRealtimeHub(deps: { database: Database; log: RealtimeLog; 
     for (const accountId of clients.keys()) {
       for (const row of await deps.log.since(accountId, highest)) pending.set(row.id, row);
     }
-    flushing = flushing.then(flush);
+    // caught like every flush: a rejected chain would skip every later flush (and `timer` would never clear)
+    flushing = flushing.then(flush).catch((e: unknown) => deps.logger.warn({ err: e }, 'live update flush failed'));
     await flushing;
   }
 
   return {
     async start() {
       highest = await deps.log.latestId();
-      unlisten = await deps.database.listen(REALTIME_CHANNEL, onNotification, () => void catchUp());
+      unlisten = await deps.database.listen(REALTIME_CHANNEL, onNotification, () => void catchUp().catch((e: unknown) => deps.logger.warn({ err: e }, 'could not catch up on live updates after a reconnect')));
     },
     async stop() {
       if (timer) clearTimeout(timer);
