@@ -123,7 +123,11 @@ export function sqlArray(values: readonly unknown[], cast: `${string}[]`): SQL {
 
 /** Rows of a raw SQL statement, on either engine (both drivers answer `{ rows }`). */
 export async function queryRows<T extends Record<string, unknown>>(db: Db, query: SQL): Promise<T[]> {
-  const result: unknown = await db.execute(query);
+  return rowsOf<T>(await db.execute(query));
+}
+
+/** Both drivers answer `{ rows }`. */
+function rowsOf<T>(result: unknown): T[] {
   if (result && typeof result === 'object' && 'rows' in result && Array.isArray(result.rows)) {
     return result.rows as T[];
   }
@@ -151,11 +155,7 @@ export async function preparedRows<T extends Record<string, unknown>>(db: Db, na
 }
 
 async function runFixed<T>(db: Db, name: string | undefined, text: string, params: unknown[]): Promise<T[]> {
-  const result: unknown = await db._.session.prepareQuery({ sql: text, params }, undefined, name, false).execute();
-  if (result && typeof result === 'object' && 'rows' in result && Array.isArray(result.rows)) {
-    return result.rows as T[];
-  }
-  throw new Error('unexpected driver result');
+  return rowsOf<T>(await db._.session.prepareQuery({ sql: text, params }, undefined, name, false).execute());
 }
 
 /** SQL for a timestamp as milliseconds since the epoch (a JSON or float8 number), truncated as a JS Date is. */

@@ -227,7 +227,6 @@ export function createCrmOutbox(deps: CrmOutboxDeps = {}): CrmOutbox {
     const handed = handOver(tx, rows, forwarding, createdAt);
     const leaseUntil = handed.length === 0 ? null : (handed[0]?.claimed.lockedUntil ?? null);
     const claimedIds = new Set(handed.map((w) => w.claimed.id));
-    const at = createdAt.toISOString();
     await preparedRows(tx, 'crm_outbox_insert', INSERT_SQL, [
       rows.map((r) => r.id),
       rows.map((r) => r.accountId),
@@ -236,7 +235,7 @@ export function createCrmOutbox(deps: CrmOutboxDeps = {}): CrmOutbox {
       rows.map((r) => r.sequence),
       rows.map((r) => JSON.stringify(r.payload)),
       rows.map((r) => claimedIds.has(r.id)),
-      at,
+      createdAt.toISOString(),
       leaseUntil?.toISOString() ?? null,
     ]);
     for (const row of rows) deps.metrics?.recorded(row.eventType);

@@ -85,12 +85,18 @@ export function createRealtimeHub(deps: { database: Database; log: RealtimeLog; 
    * this one) when the last flush began longer ago than that, else when that much time has passed since it began.
    * Each notification already carries a processing batch's events, so waiting after a quiet spell only adds delay.
    */
+  /** Runs a flush after the ones before it; caught, as a rejected chain would skip every later flush. */
+  function chainFlush(): Promise<void> {
+    flushing = flushing.then(flush).catch((e: unknown) => deps.logger.warn({ err: e }, 'live update flush failed'));
+    return flushing;
+  }
+
   let lastFlushAt = -Infinity; // performance.now(): a wall-clock step cannot hold a flush back
   function schedule() {
     timer ??= setTimeout(
       () => {
         lastFlushAt = performance.now();
-        flushing = flushing.then(flush).catch((e: unknown) => deps.logger.warn({ err: e }, 'live update flush failed'));
+        chainFlush();
       },
       Math.min(FLUSH_MS, Math.max(0, lastFlushAt + FLUSH_MS - performance.now())),
     );
@@ -111,9 +117,7 @@ export function createRealtimeHub(deps: { database: Database; log: RealtimeLog; 
     for (const accountId of clients.keys()) {
       for (const row of await deps.log.since(accountId, highest)) pending.set(row.id, row);
     }
-    // caught like every flush: a rejected chain would skip every later flush (and `timer` would never clear)
-    flushing = flushing.then(flush).catch((e: unknown) => deps.logger.warn({ err: e }, 'live update flush failed'));
-    await flushing;
+    await chainFlush();
   }
 
   return {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/db.ts';
 import { queryRows, sql, sqlArray, type Database } from '../../db/client.ts';
 import { applyCacheKey, createApplyCache, type ApplyHooks } from './ingest-apply.ts';
-import { createKnownConversations, ensureConversations } from './ingest-bulk.ts';
+import { createKnownConversations, ensureConversations } from './ingest-conversations.ts';
 
 const newContacts: string[] = [];
 const hooks: ApplyHooks = {

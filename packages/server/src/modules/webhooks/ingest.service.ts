@@ -4,7 +4,8 @@ import type { Logger } from '../../shared/logger.ts';
 import { accountsByIgUserIdsIn } from '../accounts/accounts-in-transaction.ts';
 import { flushAll, recordAll, type InboxEventSink } from '../inbox/inbox-events.ts';
 import { applyCacheKey, applyEvent, createApplyCache, type ApplyHooks } from './ingest-apply.ts';
-import { applyConversationAggregates, conversationsWithPendingSends, createKnownConversations, ensureConversations, insertMessagesBulk } from './ingest-bulk.ts';
+import { applyConversationAggregates, conversationsWithPendingSends, insertMessagesBulk } from './ingest-bulk.ts';
+import { createKnownConversations, ensureConversations } from './ingest-conversations.ts';
 
 export type ProcessOutcome =
   | { status: 'processed' | 'invalid' | 'unrouted' | 'unhandled'; accountIgIds: string[]; eventCount: number; note?: string }
