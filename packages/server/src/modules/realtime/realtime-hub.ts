@@ -23,6 +23,8 @@ export type RealtimeClient = {
 };
 
 const FLUSH_MS = 15;
+/** Ids per generation of the hub's memory of what it sent (two generations are kept: 5,000 to 10,000 ids). */
+const SENT_GENERATION = 5_000;
 
 /**
  * Fans live updates out to the SSE clients of this process. Notifications are gathered for a few milliseconds,
@@ -38,6 +40,21 @@ export function createRealtimeHub(deps: { database: Database; log: RealtimeLog; 
   let flushing: Promise<void> = Promise.resolve();
   let unlisten: (() => Promise<void>) | null = null;
   let highest = 0;
+  // Each event goes out once: a catch-up after the listening connection dropped reads events from the log that may
+  // also be announced (committed after listening resumed, before the read), or may have been sent by a flush while it
+  // ran. The hub remembers the ids it sent recently, one memory for the process whatever the number of streams, in
+  // two generations so that forgetting the oldest is dropping a set, not deleting ids one by one.
+  let sentNow = new Set<number>();
+  let sentBefore = new Set<number>();
+  function firstSending(id: number): boolean {
+    if (sentNow.has(id) || sentBefore.has(id)) return false;
+    if (sentNow.size >= SENT_GENERATION) {
+      sentBefore = sentNow;
+      sentNow = new Set();
+    }
+    sentNow.add(id);
+    return true;
+  }
 
   /** Presents a batch of rows with a few queries per account, however many events it holds. */
   async function present(rows: readonly RealtimeEntry[]): Promise<RealtimeEvent[]> {
@@ -72,7 +89,8 @@ export function createRealtimeHub(deps: { database: Database; log: RealtimeLog; 
     const unread = [...batch].filter(([, row]) => row === null).map(([id]) => id);
     const rows = [...batch.values()].filter((row): row is RealtimeEntry => row !== null);
     if (unread.length > 0) rows.push(...(await deps.log.byIds(unread)));
-    const byAccount = Map.groupBy(await present(rows.filter((r) => (clients.get(r.accountId)?.size ?? 0) > 0)), (e) => e.account_id);
+    const wanted = rows.filter((r) => (clients.get(r.accountId)?.size ?? 0) > 0 && firstSending(r.id));
+    const byAccount = Map.groupBy(await present(wanted), (e) => e.account_id);
     for (const [accountId, events] of byAccount) {
       const frames = events.map(toFrame);
       const encoded = Buffer.from(frames.map((f) => f.text).join(''));

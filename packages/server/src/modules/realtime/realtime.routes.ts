@@ -4,9 +4,6 @@ import { requireSession } from '../auth/auth.plugin.ts';
 import type { InboxService } from '../inbox/inbox.service.ts';
 import { toFrame, type RealtimeFrame, type RealtimeHub } from './realtime-hub.ts';
 
-/** How many sent ids a stream remembers to skip duplicates (far more than any flush or replay holds). */
-const SENT_IDS_KEPT = 10_000;
-
 export type RealtimeRoutesOptions = {
   hub: RealtimeHub;
   inbox: InboxService;
@@ -41,28 +38,33 @@ export async function realtimeRoutes(app: App, opts: RealtimeRoutesOptions) {
       });
       res.write('retry: 3000\n\n');
 
-      // Ids are taken when an event is written, so concurrent writers may commit (and announce) them out of order:
-      // a stream skips the ids it has sent (and those up to the Last-Event-ID it resumed from), not every id below
-      // the highest one, or an event committed a moment later than a higher id would never reach it.
+      // The hub sends each event to a stream once, so only a resume can repeat one: an event both in the replay and
+      // announced while the replay was read. The stream remembers the ids it wrote from the replay (and from what was
+      // queued during it), at most a replay's worth, and skips those and everything up to the `Last-Event-ID`. It does
+      // not skip every id below the highest sent: ids are taken when an event is written, so concurrent writers commit
+      // (and announce) them out of order, and an event committed a moment later than a higher id would be lost.
+      // (A set of every id sent, as before, grew in step on every stream: a hundred streams resized theirs in the same
+      // flush, stalling the process for about 100 ms each time.)
       const floor = resumeFrom ?? 0;
-      const sent = new Set<number>();
+      const replayed = new Set<number>();
       let replaying = true;
       let closed = false;
       const queued: RealtimeFrame[] = [];
-      const fresh = (frame: RealtimeFrame) => frame.id > floor && !sent.has(frame.id);
+      const fresh = (frame: RealtimeFrame) => frame.id > floor && !replayed.has(frame.id);
       const write = (frames: readonly RealtimeFrame[], encoded?: Buffer) => {
         if (closed) return;
         // Usually every frame is new to this stream and the hub's shared encoding is written as it is.
-        const whole = encoded !== undefined && frames.length > 0 && frames.every(fresh);
+        if (encoded !== undefined && frames.length > 0 && frames.every(fresh)) {
+          res.write(encoded);
+          return;
+        }
         let text = '';
         for (const frame of frames) {
           if (!fresh(frame)) continue;
-          sent.add(frame.id);
-          if (sent.size > SENT_IDS_KEPT) sent.delete(sent.values().next().value ?? 0);
-          if (!whole) text += frame.text;
+          if (replaying) replayed.add(frame.id);
+          text += frame.text;
         }
-        if (whole) res.write(encoded);
-        else if (text) res.write(text);
+        if (text) res.write(text);
       };
       const client = {
         accountId,
@@ -93,8 +95,9 @@ export async function realtimeRoutes(app: App, opts: RealtimeRoutesOptions) {
       if (resumeFrom !== undefined) {
         write((await opts.hub.replay(accountId, resumeFrom)).map(toFrame));
       }
-      replaying = false;
+      // Still `replaying`: what was queued meanwhile may repeat the replay, and is remembered with it.
       write(queued.splice(0));
+      replaying = false;
     },
   );
 }
