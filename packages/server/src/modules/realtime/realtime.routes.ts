@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { App } from '../../http/server.ts';
 import { requireSession } from '../auth/auth.plugin.ts';
 import type { InboxService } from '../inbox/inbox.service.ts';
-import { toFrame, type RealtimeFrame, type RealtimeHub } from './realtime-hub.ts';
+import { toFrame, type RealtimeHub } from './realtime-hub.ts';
+import { createStreamWriter } from './realtime-stream.ts';
 
 export type RealtimeRoutesOptions = {
   hub: RealtimeHub;
@@ -38,39 +39,11 @@ export async function realtimeRoutes(app: App, opts: RealtimeRoutesOptions) {
       });
       res.write('retry: 3000\n\n');
 
-      // The hub sends each event to a stream once, so only a resume can repeat one: an event both in the replay and
-      // announced while the replay was read. The stream remembers the ids it wrote from the replay (and from what was
-      // queued during it), at most a replay's worth, and skips those and everything up to the `Last-Event-ID`. It does
-      // not skip every id below the highest sent: ids are taken when an event is written, so concurrent writers commit
-      // (and announce) them out of order, and an event committed a moment later than a higher id would be lost.
-      // (A set of every id sent, as before, grew in step on every stream: a hundred streams resized theirs in the same
-      // flush, stalling the process for about 100 ms each time.)
-      const floor = resumeFrom ?? 0;
-      const replayed = new Set<number>();
-      let replaying = true;
       let closed = false;
-      const queued: RealtimeFrame[] = [];
-      const fresh = (frame: RealtimeFrame) => frame.id > floor && !replayed.has(frame.id);
-      const write = (frames: readonly RealtimeFrame[], encoded?: Buffer) => {
-        if (closed) return;
-        // Usually every frame is new to this stream and the hub's shared encoding is written as it is.
-        if (encoded !== undefined && frames.length > 0 && frames.every(fresh)) {
-          res.write(encoded);
-          return;
-        }
-        let text = '';
-        for (const frame of frames) {
-          if (!fresh(frame)) continue;
-          if (replaying) replayed.add(frame.id);
-          text += frame.text;
-        }
-        if (text) res.write(text);
-      };
-      const client = {
-        accountId,
-        send: (frames: readonly RealtimeFrame[], encoded: Buffer) => (replaying ? queued.push(...frames) : write(frames, encoded)),
-        end: () => cleanup(),
-      };
+      const writer = createStreamWriter(resumeFrom ?? 0, (chunk) => {
+        if (!closed) res.write(chunk);
+      });
+      const client = { accountId, send: writer.live, end: () => cleanup() };
       const heartbeat = setInterval(() => {
         if (closed) return;
         res.write(': ping\n\n');
@@ -92,12 +65,13 @@ export async function realtimeRoutes(app: App, opts: RealtimeRoutesOptions) {
       res.on('error', cleanup);
 
       opts.hub.add(client);
-      if (resumeFrom !== undefined) {
-        write((await opts.hub.replay(accountId, resumeFrom)).map(toFrame));
+      try {
+        writer.replayed(resumeFrom === undefined ? [] : (await opts.hub.replay(accountId, resumeFrom)).map(toFrame));
+      } catch (error) {
+        // The stream ends; the browser reconnects after `retry` with the same Last-Event-ID, and nothing is lost.
+        req.log.warn({ err: error }, 'could not replay live updates; ending the stream');
+        cleanup();
       }
-      // Still `replaying`: what was queued meanwhile may repeat the replay, and is remembered with it.
-      write(queued.splice(0));
-      replaying = false;
     },
   );
 }

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestApp, login } from '../../../test/app.ts';
 import { createAccount, createUser } from '../../../test/factories.ts';
 import { envelope, inbound, META_ENV, mid, postSigned } from '../../../test/meta.ts';
@@ -171,6 +171,18 @@ describe('live updates over server-sent events', () => {
     await fetch(`${base}/api/v1/ui/session`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
     await until(() => stream.isEnded(), 'the stream to end', 5_000);
     await stream.close();
+  });
+
+  it('ends a resumed stream whose replay cannot be read, and the next resume works', async () => {
+    const since = vi.spyOn(w.t.services.realtimeLog, 'since').mockRejectedValueOnce(new Error('database unavailable'));
+    const failed = openStream(`${base}/api/v1/ui/events`, w.tokens.viewer, 1);
+    await until(() => failed.isEnded(), 'the stream to end', 5_000);
+    expect(since).toHaveBeenCalledTimes(1);
+    since.mockRestore();
+    const resumed = openStream(`${base}/api/v1/ui/events`, w.tokens.viewer, 1);
+    await until(() => resumed.events.length > 0, 'the replay');
+    expect(resumed.events.every((e) => e.id > 1)).toBe(true);
+    await resumed.close();
   });
 
   it('refuses a stream without a session', async () => {
