@@ -46,6 +46,36 @@ describe('the live-update stream', () => {
     conn.close();
   });
 
+  it('delivers an event whose id is below one already seen (committed later by another writer), and resumes after the highest', () => {
+    vi.useFakeTimers();
+    FakeEventSource.instances = [];
+    const events: number[] = [];
+    const conn = connectLiveEvents({ onEvent: (e) => events.push(e.id), onStatus: () => {}, onResync: () => {}, EventSourceImpl: FakeEventSource as unknown as typeof EventSource });
+    const es = FakeEventSource.instances[0];
+    es?.emit('message.received', ev(5));
+    es?.emit('message.received', ev(7));
+    es?.emit('message.received', ev(6));
+    es?.emit('message.received', ev(7));
+    expect(events).toEqual([5, 7, 6]);
+    if (es) es.readyState = FakeEventSource.CLOSED;
+    es?.onerror?.();
+    vi.advanceTimersByTime(60_000);
+    expect(FakeEventSource.instances[1]?.url).toBe('/api/v1/ui/events?last_event_id=7');
+    conn.close();
+    vi.useRealTimers();
+  });
+
+  it('forgets the oldest ids it has seen only thousands of events later', () => {
+    FakeEventSource.instances = [];
+    const events: number[] = [];
+    const conn = connectLiveEvents({ onEvent: (e) => events.push(e.id), onStatus: () => {}, onResync: () => {}, EventSourceImpl: FakeEventSource as unknown as typeof EventSource });
+    const es = FakeEventSource.instances[0];
+    for (let id = 1; id <= 3_000; id += 1) es?.emit('message.received', ev(id));
+    es?.emit('message.received', ev(1_500)); // replayed: still remembered
+    expect(events).toHaveLength(3_000);
+    conn.close();
+  });
+
   it('opens a new stream after the old one closed for good, and asks for a resync each time a stream opens', () => {
     vi.useFakeTimers();
     FakeEventSource.instances = [];

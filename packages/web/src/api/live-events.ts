@@ -14,6 +14,9 @@ export type LiveOptions = {
   EventSourceImpl?: typeof EventSource;
 };
 
+/** Ids per generation of the stream's memory of events seen (two are kept: 2,000 to 4,000 ids). */
+const SEEN_GENERATION = 2_000;
+
 const EVENT_TYPES = [
   'message.received',
   'message.sent',
@@ -33,13 +36,28 @@ const EVENT_TYPES = [
 /**
  * The live-update stream (`GET /api/v1/ui/events`). The browser's EventSource resumes with Last-Event-ID by itself;
  * when the stream is closed for good (server restart, session switch), we open a new one after a back-off and ask
- * the caller to resync. Events at or below the last id seen are dropped, so a replay never shows twice.
+ * the caller to resync. An event already seen is dropped, so a replay never shows twice. Not every event at or below
+ * the highest id seen: two writers can commit events out of id order, and the later-committed, lower id then arrives
+ * after the higher one; it is new, and dropping it would lose a message until the next resync.
  */
 export function connectLiveEvents(opts: LiveOptions): LiveConnection {
   const Impl = opts.EventSourceImpl ?? EventSource;
   const url = opts.url ?? '/api/v1/ui/events';
   let source: EventSource | null = null;
-  let lastId = 0;
+  let lastId = 0; // the highest id seen: where a new stream resumes
+  // Ids seen lately, in two generations so that forgetting the oldest is dropping a set: a replay repeats at most
+  // what came since the Last-Event-ID the browser sent, far fewer events than a generation holds.
+  let seenNow = new Set<number>();
+  let seenBefore = new Set<number>();
+  const firstSight = (id: number): boolean => {
+    if (seenNow.has(id) || seenBefore.has(id)) return false;
+    if (seenNow.size >= SEEN_GENERATION) {
+      seenBefore = seenNow;
+      seenNow = new Set();
+    }
+    seenNow.add(id);
+    return true;
+  };
   let closed = false;
   let attempts = 0;
   let timer: ReturnType<typeof setTimeout> | null = null;
@@ -53,8 +71,8 @@ export function connectLiveEvents(opts: LiveOptions): LiveConnection {
     }
     const parsed = realtimeEventSchema.safeParse(json);
     if (!parsed.success) return;
-    if (parsed.data.id <= lastId) return;
-    lastId = parsed.data.id;
+    if (!firstSight(parsed.data.id)) return;
+    lastId = Math.max(lastId, parsed.data.id);
     opts.onEvent(parsed.data);
   };
 
