@@ -7,3 +7,4 @@ export * from './inbox.ts';
 export * from './accounts.ts';
 export * from './oauth.ts';
 export * from './crm-settings.ts';
+export * from './recent-ids.ts';

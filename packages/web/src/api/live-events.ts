@@ -1,4 +1,4 @@
-import { realtimeEventSchema, type RealtimeEvent } from '@threadline/contract';
+import { createRecentIds, realtimeEventSchema, type RealtimeEvent } from '@threadline/contract';
 
 export type LiveStatus = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
@@ -45,19 +45,9 @@ export function connectLiveEvents(opts: LiveOptions): LiveConnection {
   const url = opts.url ?? '/api/v1/ui/events';
   let source: EventSource | null = null;
   let lastId = 0; // the highest id seen: where a new stream resumes
-  // Ids seen lately, in two generations so that forgetting the oldest is dropping a set: a replay repeats at most
-  // what came since the Last-Event-ID the browser sent, far fewer events than a generation holds.
-  let seenNow = new Set<number>();
-  let seenBefore = new Set<number>();
-  const firstSight = (id: number): boolean => {
-    if (seenNow.has(id) || seenBefore.has(id)) return false;
-    if (seenNow.size >= SEEN_GENERATION) {
-      seenBefore = seenNow;
-      seenNow = new Set();
-    }
-    seenNow.add(id);
-    return true;
-  };
+  // Ids seen lately: a replay repeats at most what came since the Last-Event-ID the browser sent, far fewer events
+  // than a generation holds.
+  const seen = createRecentIds(SEEN_GENERATION);
   let closed = false;
   let attempts = 0;
   let timer: ReturnType<typeof setTimeout> | null = null;
@@ -71,7 +61,7 @@ export function connectLiveEvents(opts: LiveOptions): LiveConnection {
     }
     const parsed = realtimeEventSchema.safeParse(json);
     if (!parsed.success) return;
-    if (!firstSight(parsed.data.id)) return;
+    if (!seen.firstSight(parsed.data.id)) return;
     lastId = Math.max(lastId, parsed.data.id);
     opts.onEvent(parsed.data);
   };

@@ -21,10 +21,11 @@ export function sendSpacingMs(perSecond: number): number {
  *
  * So an account's calls are spaced out: each takes the next free turn, 1/limit s × 1.15 after the one before, in the
  * database (`rate_limit_counters`, the row's `reset_at` is when the next turn is free; its `count` means nothing
- * here), so every process shares the turns. Each process reads its own clock: processes on several hosts need their
- * clocks in step (NTP), or a clock ahead of the others takes turns they already hold. Any one-second window, wherever it begins, even with up to 100 ms of jitter on the way, then holds at most
- * `limit` calls. A caller whose turn is less than MAX_SEND_WAIT_MS away takes it and waits for it (`waitMs`);
- * one further away takes nothing and is told when to try again: a burst is queued, never failed.
+ * here), so every process shares the turns. Any one-second window, wherever it begins, even with up to 100 ms of
+ * jitter on the way, then holds at most `limit` calls. Each process reads its own clock: processes on several hosts
+ * need their clocks in step (NTP), or a clock ahead of the others takes turns they already hold. A caller whose turn
+ * is less than MAX_SEND_WAIT_MS away takes it and waits for it (`waitMs`); one further away takes nothing and is told
+ * when to try again: a burst is queued, never failed.
  */
 export function createSendRateLimiter(db: Db, limits: { textPerSecond: number; mediaPerSecond: number }) {
   return {

@@ -1,4 +1,4 @@
-import type { RealtimeEvent } from '@threadline/contract';
+import { createRecentIds, type RealtimeEvent } from '@threadline/contract';
 import type { Database } from '../../db/client.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { InboxService } from '../inbox/inbox.service.ts';
@@ -35,26 +35,15 @@ export function createRealtimeHub(deps: { database: Database; log: RealtimeLog; 
   // Announced events waiting for the next flush: their rows, or null where only the id was announced (read then).
   let pending = new Map<number, RealtimeEntry | null>();
   let timer: NodeJS.Timeout | null = null;
-  // Flushes run one after another: two at once could finish out of order, and a client skips any event whose id is
-  // not above the last one it was sent, so the earlier flush's events would be lost to it.
+  // Flushes run one after another: two at once could finish out of order, and a stream would get a later batch of
+  // events before an earlier one.
   let flushing: Promise<void> = Promise.resolve();
   let unlisten: (() => Promise<void>) | null = null;
   let highest = 0;
   // Each event goes out once: a catch-up after the listening connection dropped reads events from the log that may
   // also be announced (committed after listening resumed, before the read), or may have been sent by a flush while it
-  // ran. The hub remembers the ids it sent recently, one memory for the process whatever the number of streams, in
-  // two generations so that forgetting the oldest is dropping a set, not deleting ids one by one.
-  let sentNow = new Set<number>();
-  let sentBefore = new Set<number>();
-  function firstSending(id: number): boolean {
-    if (sentNow.has(id) || sentBefore.has(id)) return false;
-    if (sentNow.size >= SENT_GENERATION) {
-      sentBefore = sentNow;
-      sentNow = new Set();
-    }
-    sentNow.add(id);
-    return true;
-  }
+  // ran. The hub remembers the ids it sent recently: one memory for the process, whatever the number of streams.
+  const sent = createRecentIds(SENT_GENERATION);
 
   /** Presents a batch of rows with a few queries per account, however many events it holds. */
   async function present(rows: readonly RealtimeEntry[]): Promise<RealtimeEvent[]> {
@@ -89,7 +78,7 @@ export function createRealtimeHub(deps: { database: Database; log: RealtimeLog; 
     const unread = [...batch].filter(([, row]) => row === null).map(([id]) => id);
     const rows = [...batch.values()].filter((row): row is RealtimeEntry => row !== null);
     if (unread.length > 0) rows.push(...(await deps.log.byIds(unread)));
-    const wanted = rows.filter((r) => (clients.get(r.accountId)?.size ?? 0) > 0 && firstSending(r.id));
+    const wanted = rows.filter((r) => (clients.get(r.accountId)?.size ?? 0) > 0 && sent.firstSight(r.id));
     const byAccount = Map.groupBy(await present(wanted), (e) => e.account_id);
     for (const [accountId, events] of byAccount) {
       const frames = events.map(toFrame);
@@ -98,11 +87,6 @@ export function createRealtimeHub(deps: { database: Database; log: RealtimeLog; 
     }
   }
 
-  /**
-   * Flushes at most once per FLUSH_MS: at once (the next turn of the event loop, which gathers whatever arrived in
-   * this one) when the last flush began longer ago than that, else when that much time has passed since it began.
-   * Each notification already carries a processing batch's events, so waiting after a quiet spell only adds delay.
-   */
   /** Runs a flush after the ones before it; caught, as a rejected chain would skip every later flush. */
   function chainFlush(): Promise<void> {
     flushing = flushing.then(flush).catch((e: unknown) => deps.logger.warn({ err: e }, 'live update flush failed'));
@@ -110,6 +94,11 @@ export function createRealtimeHub(deps: { database: Database; log: RealtimeLog; 
   }
 
   let lastFlushAt = -Infinity; // performance.now(): a wall-clock step cannot hold a flush back
+  /**
+   * Flushes at most once per FLUSH_MS: at once (the next turn of the event loop, which gathers whatever arrived in
+   * this one) when the last flush began longer ago than that, else when that much time has passed since it began.
+   * Each notification already carries a processing batch's events, so waiting after a quiet spell only adds delay.
+   */
   function schedule() {
     timer ??= setTimeout(
       () => {
