@@ -17,7 +17,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/config.ts', '**/*.test.ts', '**/test/**', 'bench/**', 'e2e/**', 'vitest.config.ts', '**/vite.config.ts', 'scripts/**'],
+    files: ['**/config.ts', '**/*.test.ts', '**/test/**', 'bench/**', 'e2e/**', 'faults/**', 'vitest.config.ts', 'vitest.faults.config.ts', '**/vite.config.ts', 'scripts/**'],
     rules: { 'no-restricted-properties': 'off' },
   },
 );

@@ -7,6 +7,10 @@ export function createRecentIds(perGeneration: number) {
   let now = new Set<number>();
   let before = new Set<number>();
   return {
+    /** Whether `id` was met lately (without remembering it). */
+    seen(id: number): boolean {
+      return now.has(id) || before.has(id);
+    },
     /** True the first time `id` is met (and remembers it); false for an id met lately. */
     firstSight(id: number): boolean {
       if (now.has(id) || before.has(id)) return false;

@@ -1,6 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type { Config } from './config.ts';
 import type { Database } from './db/client.ts';
 import { createGraphClient } from './instagram/graph-client.ts';
+import { createProcessLiveness } from './jobs/process-liveness.ts';
+import { createProcessesRepository } from './jobs/processes.repository.ts';
 import type { Queue } from './jobs/queue.ts';
 import { deriveKey } from './shared/crypto/key-derivation.ts';
 import type { TokenVault } from './shared/crypto/token-vault.ts';
@@ -41,6 +44,8 @@ export type ServiceDeps = {
 export function buildServices(deps: ServiceDeps) {
   const { config, database, queue, vault, log, now } = deps;
   const db = database.db;
+  /** This process in the registry of running processes: every claim it makes names it (see process-liveness.ts). */
+  const processId = randomUUID();
   const metrics = createMetricsRegistry();
   const audit = createAuditLog(db, log.child({ module: 'audit' }));
   const authRepo = createAuthRepository(db);
@@ -86,6 +91,14 @@ export function buildServices(deps: ServiceDeps) {
   const messaging = buildMessagingServices({
     config, db, queue, graph, access, accountTokens, accountStatus, sinks, hooks: ingestHooks, metrics, log, now,
     uploadUrlKey: deriveKey(deps.sessionSecret, 'media-url'),
+    processId,
+  });
+  const liveness = createProcessLiveness({
+    id: processId,
+    repo: createProcessesRepository(db),
+    role: config.workersEnabled ? 'workers' : 'api',
+    log: log.child({ module: 'liveness' }),
+    recovery: [messaging.sendRecovery],
   });
   const webhookProcessor = createWebhookProcessor({
     db,
@@ -108,6 +121,7 @@ export function buildServices(deps: ServiceDeps) {
     ...accountServices,
     ...messaging,
     realtimeLog,
+    liveness,
     metrics,
     audit,
     authRepo,

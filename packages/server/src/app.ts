@@ -1,5 +1,5 @@
 import type { Config } from './config.ts';
-import { openDatabase, type Database } from './db/client.ts';
+import { openDatabase, whileUnreachable, type Database } from './db/client.ts';
 import { runMigrations } from './db/migrate.ts';
 import { createHttpServer, type App } from './http/server.ts';
 import { createQueue, type Queue } from './jobs/queue.ts';
@@ -87,9 +87,11 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       config.database.kind === 'pglite'
         ? { kind: 'pglite', dataDir: config.database.dataDir }
         : { kind: 'postgres', url: config.database.url, poolMax: config.database.poolMax },
+      { log: log.child({ module: 'db' }) },
     ));
   try {
-    if (!overrides.database) await runMigrations(database);
+    // a process started while PostgreSQL is down (or restarting) waits for it instead of exiting
+    if (!overrides.database) await whileUnreachable('migrations', () => runMigrations(database), log);
   } catch (error) {
     await database.close();
     throw error;
@@ -98,8 +100,17 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const queue = createQueue(database, log.child({ module: 'jobs' }));
   const services = buildServices({ config, database, queue, vault, log, sessionSecret, now });
   defineJobs(queue, services, database.db, config, now, log);
-  await services.legacyAccount.ensure();
-  const crm = createCrm({ db: database.db, vault, audit: services.audit, settings: config.crm, log: log.child({ module: 'crm' }), now });
+  await whileUnreachable('legacy account', () => services.legacyAccount.ensure(), log);
+  await services.liveness.start();
+  const crm = createCrm({
+    db: database.db,
+    vault,
+    audit: services.audit,
+    settings: config.crm,
+    log: log.child({ module: 'crm' }),
+    now,
+    owner: services.liveness,
+  });
   services.sinks.push(crm.outbox);
   const crmJobs = defineCrmJobs(queue, { crm, now });
 
@@ -174,9 +185,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     services,
     crm,
     async startWorkers() {
-      await queue.start({ work: config.workersEnabled });
-      await hub.start();
+      await whileUnreachable('job queue', () => queue.start({ work: config.workersEnabled }), log);
+      await whileUnreachable('live updates', () => hub.start(), log);
       if (config.workersEnabled) {
+        services.liveness.startRecovery();
         services.webhookProcessor.start();
         // events stored by `serve --no-workers` processes are announced; start on them without waiting for a poll
         unlistenWebhooks = await database.listen(WEBHOOK_CHANNEL, () => services.webhookProcessor.wake(), () => services.webhookProcessor.wake());
@@ -195,6 +207,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         await crmJobs.stop();
         await queue.stop();
       }
+      await services.liveness.stop();
       await services.mediaHttp.close();
       await crm.close();
       if (!overrides.database) await database.close();

@@ -8,6 +8,8 @@ import pg from 'pg';
 import { fromPglite, type Db as BossDb } from 'pg-boss';
 import * as schema from './schema/index.ts';
 import { acquireDirectoryLock } from './pglite-lock.ts';
+import { describeDbError, isConnectionError } from '../shared/db-errors.ts';
+import { createLogGate, type Logger } from '../shared/logger.ts';
 
 export type Schema = typeof schema;
 /** A Drizzle database or transaction, whichever engine is underneath. */
@@ -36,9 +38,15 @@ export type Database = {
 
 const drizzleOptions = { schema, casing: 'snake_case' } as const;
 
-export async function openDatabase(target: DatabaseTarget): Promise<Database> {
-  return target.kind === 'pglite' ? openPglite(target.dataDir) : openPostgres(target.url, target.poolMax ?? 10);
+export type OpenOptions = {
+  /** Hears connections lost and restored (never a statement's parameters). */
+  log?: Logger;
+};
+
+export async function openDatabase(target: DatabaseTarget, opts: OpenOptions = {}): Promise<Database> {
+  return target.kind === 'pglite' ? openPglite(target.dataDir) : openPostgres(target.url, target.poolMax ?? 10, opts.log);
 }
+
 
 async function openPglite(dataDir: string | null): Promise<Database> {
   const release = dataDir ? acquireDirectoryLock(dataDir) : () => undefined;
@@ -71,15 +79,38 @@ async function openPglite(dataDir: string | null): Promise<Database> {
   };
 }
 
-async function openPostgres(url: string, max: number): Promise<Database> {
+/**
+ * A pg client that always listens for 'error'. A connection lent out of the pool (a Drizzle transaction, the
+ * advisory lock) has no listener of the pool's, and a connection the server ends (a restart, a failover,
+ * `pg_terminate_backend`, a pooler, a network reset) emits 'error' on its client: unheard, that is an uncaught
+ * exception and the process dies. Heard, the statement under way rejects with the same error, the pool drops the
+ * connection when it is released, and the next statement opens a new one.
+ */
+function guardedClientClass(onError: (error: Error) => void) {
+  return class GuardedClient extends pg.Client {
+    constructor(config?: string | pg.ClientConfig) {
+      super(config);
+      this.on('error', onError);
+    }
+  };
+}
+
+async function openPostgres(url: string, max: number, log: Logger | undefined): Promise<Database> {
+  const gate = createLogGate(5_000);
+  const onError = (error: Error) =>
+    gate('connection', () => log?.warn({ err: describeDbError(error) }, 'a database connection was lost; the pool opens a new one when needed'));
   const pool = new pg.Pool({
     connectionString: url,
     max,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
     application_name: 'threadline',
+    // a connection the network silently dropped is noticed (and replaced) instead of hanging until the OS gives up
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+    Client: guardedClientClass(onError),
   });
-  // An idle client that errors (server restart) must not crash the process; the pool replaces it.
+  // An idle client that errors is dropped by the pool (and was heard by its own listener above).
   pool.on('error', () => undefined);
   const db: Db = drizzlePg({ client: pool, ...drizzleOptions });
   return {
@@ -89,7 +120,7 @@ async function openPostgres(url: string, max: number): Promise<Database> {
     ping: async () => {
       await pool.query('select 1');
     },
-    listen: (channel, onPayload, onReconnect) => listenPostgres(url, channel, onPayload, onReconnect),
+    listen: (channel, onPayload, onReconnect) => listenPostgres(url, channel, onPayload, onReconnect, log),
     withAdvisoryLock: async (key, fn) => {
       const conn = await pool.connect();
       try {
@@ -110,6 +141,31 @@ async function openPostgres(url: string, max: number): Promise<Database> {
 }
 
 export { sql };
+
+/**
+ * Runs `fn`, and while it fails because the database cannot be reached (not started yet, restarting, failing
+ * over), waits for it with capped back-off and runs it again, saying why in the log. Any other failure (a wrong
+ * password, a database that does not exist, a failed migration) is thrown at once: waiting would not mend it.
+ */
+export async function whileUnreachable<T>(what: string, fn: () => Promise<T>, log: Logger, opts: { maxDelayMs?: number; signal?: AbortSignal } = {}): Promise<T> {
+  let delay = 250;
+  const maxDelay = opts.maxDelayMs ?? 5_000;
+  let waited = false;
+  for (;;) {
+    opts.signal?.throwIfAborted();
+    try {
+      const result = await fn();
+      if (waited) log.info({ step: what }, 'the database is reachable again');
+      return result;
+    } catch (error) {
+      if (!isConnectionError(error)) throw error;
+      waited = true;
+      log.warn({ step: what, err: describeDbError(error), retryInMs: delay }, 'waiting for the database');
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      delay = Math.min(delay * 2, maxDelay);
+    }
+  }
+}
 
 /**
  * One column of a set-wise statement as a single array parameter, typed by `cast` (`uuid[]`, `text[]`, `jsonb[]`…),
@@ -161,40 +217,111 @@ async function runFixed<T>(db: Db, name: string | undefined, text: string, param
 /** SQL for a timestamp as milliseconds since the epoch (a JSON or float8 number), truncated as a JS Date is. */
 export const epochMs = (column: string) => `floor(extract(epoch from ${column}) * 1000)::float8`;
 
-/** A dedicated connection for LISTEN (a pooled one would be handed to others), reconnected with back-off. */
-async function listenPostgres(url: string, channel: string, onPayload: (payload: string) => void, onReconnect?: () => void) {
+const LISTEN_HEARTBEAT_MS = 10_000;
+const LISTEN_HEARTBEAT_TIMEOUT_MS = 5_000;
+
+/**
+ * A dedicated connection for LISTEN (a pooled one would be handed to others). It is kept for as long as the caller
+ * listens: a connection that errors, ends, or stops answering its heartbeat (a network that dropped it silently) is
+ * replaced with capped back-off, LISTEN is run again, and `onReconnect` lets the caller catch up on what it missed.
+ * If the database cannot be reached when listening starts, the first connection is made in the background the same
+ * way (and `onReconnect` runs once it is): a process started while PostgreSQL is down listens as soon as it is up.
+ */
+async function listenPostgres(url: string, channel: string, onPayload: (payload: string) => void, onReconnect: (() => void) | undefined, log: Logger | undefined) {
   if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`invalid channel name ${channel}`);
   let client: pg.Client | null = null;
   let stopped = false;
-  let delay = 500;
-  const connect = async (isReconnect: boolean): Promise<void> => {
-    const c = new pg.Client({ connectionString: url, application_name: 'threadline-listen' });
+  let delay = 250;
+  let retryTimer: NodeJS.Timeout | null = null;
+  let heartbeatTimer: NodeJS.Timeout | null = null;
+  const gate = createLogGate(10_000);
+
+  const drop = (c: pg.Client, error: unknown) => {
+    if (client !== c) return;
+    client = null;
+    if (heartbeatTimer) clearTimeout(heartbeatTimer);
+    heartbeatTimer = null;
+    c.removeAllListeners('notification');
+    void c.end().catch(() => undefined);
+    if (stopped) return;
+    gate('lost', () => log?.warn({ channel, err: describeDbError(error) }, 'LISTEN connection lost; reconnecting'));
+    schedule();
+  };
+
+  const heartbeat = (c: pg.Client) => {
+    heartbeatTimer = setTimeout(() => {
+      heartbeatTimer = null;
+      if (client !== c) return;
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('database stalled: no answer to the LISTEN heartbeat')), LISTEN_HEARTBEAT_TIMEOUT_MS);
+      });
+      Promise.race([c.query('select 1'), deadline])
+        .then(() => {
+          if (client === c) heartbeat(c);
+        })
+        .catch((error: unknown) => drop(c, error))
+        .finally(() => clearTimeout(timer));
+    }, LISTEN_HEARTBEAT_MS);
+    heartbeatTimer.unref();
+  };
+
+  const connect = async (): Promise<void> => {
+    const c = new pg.Client({ connectionString: url, application_name: 'threadline-listen', keepAlive: true, keepAliveInitialDelayMillis: 10_000, connectionTimeoutMillis: 5_000 });
     c.on('notification', (msg) => {
       if (msg.channel === channel && msg.payload !== undefined) onPayload(msg.payload);
     });
-    c.on('error', () => {
-      void c.end().catch(() => undefined);
-      if (client === c) client = null;
-      if (!stopped) setTimeout(() => void retry(), delay);
-    });
-    await c.connect();
-    await c.query(`LISTEN ${channel}`);
+    c.on('error', (error) => drop(c, error));
+    c.on('end', () => drop(c, new Error('Connection terminated')));
     client = c;
-    delay = 500;
-    if (isReconnect) onReconnect?.();
-  };
-  const retry = async () => {
-    if (stopped || client) return;
     try {
-      await connect(true);
-    } catch {
-      delay = Math.min(delay * 2, 10_000);
-      if (!stopped) setTimeout(() => void retry(), delay);
+      await c.connect();
+      await c.query(`LISTEN ${channel}`);
+    } catch (error) {
+      if (client === c) client = null;
+      c.removeAllListeners('notification');
+      void c.end().catch(() => undefined);
+      throw error;
     }
+    if (stopped) {
+      client = null;
+      await c.end().catch(() => undefined);
+      return;
+    }
+    heartbeat(c);
   };
-  await connect(false);
+
+  function schedule(): void {
+    if (stopped || retryTimer) return;
+    retryTimer = setTimeout(() => {
+      retryTimer = null;
+      if (stopped || client) return;
+      connect().then(
+        () => {
+          if (stopped) return;
+          delay = 250;
+          log?.info({ channel }, 'LISTEN connection restored');
+          onReconnect?.();
+        },
+        (error: unknown) => {
+          gate('retry', () => log?.warn({ channel, err: describeDbError(error) }, 'LISTEN: the database cannot be reached yet; retrying'));
+          delay = Math.min(delay * 2, 5_000);
+          schedule();
+        },
+      );
+    }, delay);
+  }
+
+  try {
+    await connect();
+  } catch (error) {
+    gate('retry', () => log?.warn({ channel, err: describeDbError(error) }, 'LISTEN: the database cannot be reached yet; retrying in the background'));
+    schedule();
+  }
   return async () => {
     stopped = true;
+    if (retryTimer) clearTimeout(retryTimer);
+    if (heartbeatTimer) clearTimeout(heartbeatTimer);
     const c = client;
     client = null;
     await c?.end().catch(() => undefined);

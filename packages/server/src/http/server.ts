@@ -8,7 +8,8 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Logger } from '../shared/logger.ts';
-import { redactUrl } from '../shared/logger.ts';
+import { createLogGate, redactUrl } from '../shared/logger.ts';
+import { isConnectionError } from '../shared/db-errors.ts';
 import { isAppError } from '../shared/errors.ts';
 
 export type HttpServerOptions = {
@@ -59,6 +60,7 @@ export function createHttpServer(opts: HttpServerOptions): App {
     reply.code(404).send(errorBody('http.not_found', `No route for ${req.method} ${redactUrl(req.url).split('?')[0]}`, req.id));
   });
 
+  const unreachableGate = createLogGate(5_000);
   app.setErrorHandler((error: FastifyError, req, reply) => {
     if (isAppError(error)) {
       for (const [k, v] of Object.entries(error.headers)) reply.header(k, v);
@@ -74,6 +76,14 @@ export function createHttpServer(opts: HttpServerOptions): App {
     }
     const mapped = mapFastifyError(error);
     if (mapped) return reply.code(mapped.status).send(errorBody(mapped.code, mapped.message, req.id));
+    if (isConnectionError(error)) {
+      // the database is restarting or unreachable: nothing is wrong with the request, try again shortly
+      unreachableGate('db', () => req.log.warn({ err: error }, 'request failed: the database cannot be reached'));
+      return reply
+        .code(503)
+        .header('retry-after', '2')
+        .send(errorBody('database.unavailable', 'The database is unavailable for a moment; try again shortly.', req.id));
+    }
     req.log.error({ err: error }, 'unhandled error');
     return reply.code(500).send(errorBody('internal', 'Something went wrong on our side; it has been logged.', req.id));
   });

@@ -1,7 +1,8 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { fromDrizzle, PgBoss, type Job, type JobResult, type QueueOptions, type SendOptions } from 'pg-boss';
 import type { Database, Db } from '../db/client.ts';
-import type { Logger } from '../shared/logger.ts';
+import { isConnectionError, safeErrorMessage } from '../shared/db-errors.ts';
+import { createLogGate, type Logger } from '../shared/logger.ts';
 
 /** A named background task with a typed payload, its retry policy and an idempotent handler. */
 export type JobDefinition<T extends object> = {
@@ -30,16 +31,35 @@ export type Queue = {
   stop(): Promise<void>;
 };
 
+/**
+ * Every job reports it is alive this often (pg-boss refreshes it at half the interval while the handler runs); a job
+ * whose process died is failed and retried a monitor pass after its heartbeat lapses, not at its expiry. pg-boss
+ * allows no less than 10 s.
+ */
+export const JOB_HEARTBEAT_SECONDS = 10;
+
 /** pg-boss on the same database as everything else: its own pool on PostgreSQL, the one PGlite otherwise. */
 export function createQueue(database: Database, log: Logger): Queue {
   const boss = new PgBoss({
     ...database.boss,
     schema: 'pgboss',
     ...(database.kind === 'pglite' ? { backend: 'pglite' as const } : {}),
-    superviseIntervalSeconds: 30,
+    // Jobs with a heartbeat (see JOB_HEARTBEAT_SECONDS) whose process died are failed, and so retried, at the next
+    // monitor pass after their heartbeat lapses: within seconds, not at their expiry.
+    superviseIntervalSeconds: 5,
+    monitorIntervalSeconds: 5,
   });
-  boss.on('error', (error) => log.error({ err: error }, 'job queue error'));
+  // While the database is away every poll of every worker fails; one line every few seconds says so.
+  const gate = createLogGate(5_000);
+  boss.on('error', (error) =>
+    gate(isConnectionError(error) ? 'unreachable' : 'error', () =>
+      isConnectionError(error) ? log.warn({ err: error }, 'job queue: the database cannot be reached; its workers retry') : log.error({ err: error }, 'job queue error'),
+    ),
+  );
   const definitions = new Map<string, JobDefinition<object>>();
+  /** queues created, and workers started, by an earlier `start` that then failed: a retry does the rest */
+  const created = new Set<string>();
+  const working = new Set<string>();
   let started = false;
 
   return {
@@ -59,19 +79,27 @@ export function createQueue(database: Database, log: Logger): Queue {
           await def.handler(job.data, job);
           await boss.complete(name, job.id);
         } catch (error) {
-          await boss.fail(name, job.id, { message: error instanceof Error ? error.message : String(error) });
+          await boss.fail(name, job.id, { message: safeErrorMessage(error) });
         }
       }
       return jobs.length;
     },
     async start({ work }) {
-      await boss.start();
-      started = true;
+      if (!started) {
+        await boss.start();
+        started = true;
+      }
       for (const def of definitions.values()) {
-        await boss.createQueue(def.name, def.queue ?? {});
+        if (created.has(def.name)) continue;
+        const options = { heartbeatSeconds: JOB_HEARTBEAT_SECONDS, ...def.queue };
+        await boss.createQueue(def.name, options);
+        // an existing queue keeps the options it was created with: this version's retry, expiry and heartbeat apply
+        await boss.updateQueue(def.name, options);
+        created.add(def.name);
       }
       if (!work) return;
       for (const def of definitions.values()) {
+        if (working.has(def.name)) continue;
         // Each job of a batch is settled on its own: one that throws is failed (and retried by its queue's policy)
         // while the jobs after it still run and those before it stay completed. A thrown batch would fail them all,
         // and a retried job whose work was done may no longer see what it had to do next.
@@ -85,7 +113,7 @@ export function createQueue(database: Database, log: Logger): Queue {
                 await def.handler(job.data, job);
                 results.push({ id: job.id, status: 'completed' });
               } catch (error) {
-                const message = error instanceof Error ? error.message : String(error);
+                const message = safeErrorMessage(error);
                 log.warn({ job: def.name, jobId: job.id, err: error }, 'job failed');
                 results.push({ id: job.id, status: 'failed', output: { message } });
               }
@@ -93,6 +121,7 @@ export function createQueue(database: Database, log: Logger): Queue {
             return results;
           },
         );
+        working.add(def.name);
         if (def.schedule) await boss.schedule(def.name, def.schedule);
       }
     },

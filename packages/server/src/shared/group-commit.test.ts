@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createGroupCommit } from './group-commit.ts';
+import { createGroupCommit, StalledWriteError } from './group-commit.ts';
 
 /** A write the test finishes by hand, recording each batch it was given. */
 function manualWriter<T>() {
@@ -92,5 +92,42 @@ describe('group commit', () => {
   it('refuses a write that answers the wrong number of results', async () => {
     const group = createGroupCommit({ write: async (items: string[]) => items.slice(1), maxBatch: 10 });
     await expect(group.submit('a')).rejects.toThrow('answered 0 results for 1 items');
+  });
+
+  it('gives up on a write that hangs past abandonAfterMs: its items fail, the next batch is written at once', async () => {
+    const hung: (() => void)[] = [];
+    const group = createGroupCommit({
+      write: async (items: string[]) => {
+        if (items.includes('hangs')) await new Promise<void>((resolve) => hung.push(resolve));
+        return items.map((i) => i.toUpperCase());
+      },
+      maxBatch: 10,
+      abandonAfterMs: 50,
+    });
+    const stuck = group.submit('hangs');
+    const behind = group.submit('behind');
+    await expect(stuck).rejects.toBeInstanceOf(StalledWriteError);
+    await expect(behind).resolves.toBe('BEHIND');
+    // the hung write finishing later changes nothing
+    for (const release of hung) release();
+    await group.idle();
+    await expect(group.submit('after')).resolves.toBe('AFTER');
+  });
+
+  it('with a retrySingly predicate, writes a batch one by one only for the errors it names', async () => {
+    const batches: string[][] = [];
+    const group = createGroupCommit({
+      write: async (items: string[]) => {
+        batches.push(items);
+        throw Object.assign(new Error('connection lost'), { code: 'ECONNRESET' });
+      },
+      maxBatch: 10,
+      retrySingly: (error) => !(error instanceof Error && 'code' in error),
+    });
+    const first = group.submit('a');
+    const rest = [group.submit('b'), group.submit('c')];
+    await expect(first).rejects.toThrow('connection lost');
+    expect((await Promise.allSettled(rest)).map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(batches).toEqual([['a'], ['b', 'c']]);
   });
 });

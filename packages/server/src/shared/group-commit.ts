@@ -20,11 +20,25 @@ export type GroupCommitOptions<In, Out> = {
   weigh?(item: In): number;
   /**
    * A failed batch of several items is written again one item at a time, so one bad item fails alone (its
-   * promise rejects) and the others succeed. `onBatchError` hears of the batch's failure first.
+   * promise rejects) and the others succeed. `onBatchError` hears of the batch's failure first. A function decides
+   * by the error (a lost connection fails every item alike: no use writing them one by one).
    */
-  retrySingly?: boolean;
+  retrySingly?: boolean | ((error: unknown) => boolean);
   onBatchError?(error: unknown, count: number): void;
+  /**
+   * A write still under way after this long is given up on: its items reject with a StalledWriteError and the
+   * next batch is written at once, while the stalled one finishes (or fails) in the background. A connection that a
+   * network dropped without a word can hang for minutes; nothing queued behind it should.
+   */
+  abandonAfterMs?: number;
 };
+
+export class StalledWriteError extends Error {
+  constructor(ms: number) {
+    super(`database stalled: the write did not finish within ${ms} ms`);
+    this.name = 'StalledWriteError';
+  }
+}
 
 export function createGroupCommit<In, Out>(opts: GroupCommitOptions<In, Out>): GroupCommit<In, Out> {
   type Waiting = { item: In; resolve: (out: Out) => void; reject: (error: unknown) => void };
@@ -37,7 +51,8 @@ export function createGroupCommit<In, Out>(opts: GroupCommitOptions<In, Out>): G
       if (results.length !== batch.length) throw new Error(`a group write answered ${results.length} results for ${batch.length} items`);
       batch.forEach((w, i) => w.resolve(results[i] as Out));
     } catch (error) {
-      if (!opts.retrySingly || batch.length === 1) {
+      const single = typeof opts.retrySingly === 'function' ? opts.retrySingly(error) : opts.retrySingly;
+      if (!single || batch.length === 1) {
         for (const w of batch) w.reject(error);
         return;
       }
@@ -60,8 +75,28 @@ export function createGroupCommit<In, Out>(opts: GroupCommitOptions<In, Out>): G
     return n;
   }
 
+  /** Writes a batch; with `abandonAfterMs`, returns by then at the latest, the batch failed if it was not written. */
+  async function writeWithin(batch: Waiting[]): Promise<void> {
+    const limit = opts.abandonAfterMs;
+    if (limit === undefined) return writeBatch(batch);
+    let timer: NodeJS.Timeout | undefined;
+    const write = writeBatch(batch);
+    const inTime = await Promise.race([
+      write.then(() => true),
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), limit);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!inTime) {
+      const error = new StalledWriteError(limit);
+      // a promise settles once: if the write ends later, its results go nowhere
+      for (const w of batch) w.reject(error);
+    }
+  }
+
   async function drain(): Promise<void> {
-    while (waiting.length > 0) await writeBatch(waiting.splice(0, nextBatchSize()));
+    while (waiting.length > 0) await writeWithin(waiting.splice(0, nextBatchSize()));
     writer = null;
   }
 

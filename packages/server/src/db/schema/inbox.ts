@@ -125,6 +125,8 @@ export const messages = pgTable(
     humanAgent: boolean().notNull().default(false),
     /** Send API calls made for this message (outbound); transient failures are retried up to a limit. */
     sendAttempts: integer().notNull().default(0),
+    /** While `sending`: the process making the call (`processes.id`); if it stops beating the outcome is `unknown`. */
+    sendingBy: uuid(),
     /** Meta's timestamp of the event (ordering key); for a queued send, the time it was written. */
     sentAt: timestamp({ withTimezone: true, precision: 3 }).notNull(),
     readAt: timestamp({ withTimezone: true }),

@@ -78,6 +78,8 @@ export const crmDeliveries = pgTable(
     nextAttemptAt: timestamp({ withTimezone: true }),
     /** A dispatcher's claim for one attempt; also what the per-endpoint concurrency cap counts. */
     lockedUntil: timestamp({ withTimezone: true }),
+    /** The process holding the claim (`processes.id`): a claim of a process that stopped beating is over at once. */
+    lockedBy: uuid(),
     lastAttemptAt: timestamp({ withTimezone: true }),
     lastStatusCode: integer(),
     lastError: text(),
@@ -167,4 +169,22 @@ export const auditLog = pgTable(
     requestId: text(),
   },
   (t) => [index('audit_log_account_idx').on(t.accountId, t.at), index('audit_log_at_idx').on(t.at)],
+);
+
+/**
+ * The Threadline processes running against this database, each beating every second. Work a process holds (a CRM
+ * delivery under way, a message being sent) is tied to its row: when it stops beating (killed, crashed, cut off)
+ * another process, or the same one restarted, takes the work over within seconds instead of waiting out a lease.
+ */
+export const processes = pgTable(
+  'processes',
+  {
+    id: uuid().primaryKey(),
+    role: text().notNull(),
+    host: text().notNull(),
+    pid: integer().notNull(),
+    startedAt: timestampNow(),
+    heartbeatAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('processes_heartbeat_idx').on(t.heartbeatAt)],
 );

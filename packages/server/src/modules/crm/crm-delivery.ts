@@ -71,9 +71,11 @@ export async function attemptDelivery(deps: DeliveryDeps, work: ClaimedWork): Pr
 
 /**
  * Writes what came of a batch of attempts in one transaction: every attempt row in one insert, every success in
- * one update, each failure's next attempt and the endpoints' health; every claim of the batch is released.
+ * one update, each failure's next attempt and the endpoints' health; every claim of the batch is released. An
+ * endpoint that answered 2xx after failing gets its waiting deliveries released (due now, in order): answers how
+ * many, so the caller can look for them at once.
  */
-export async function recordOutcomes(deps: DeliveryDeps, outcomes: readonly (AttemptedDelivery | { claimed: ClaimedDelivery; result: null })[]): Promise<void> {
+export async function recordOutcomes(deps: DeliveryDeps, outcomes: readonly (AttemptedDelivery | { claimed: ClaimedDelivery; result: null })[]): Promise<number> {
   const finishedAt = deps.now();
   const attempted = outcomes.filter((o): o is AttemptedDelivery => o.result !== null);
   const skipped = outcomes.filter((o) => o.result === null).map((o) => o.claimed.id);
@@ -90,6 +92,7 @@ export async function recordOutcomes(deps: DeliveryDeps, outcomes: readonly (Att
     responseExcerpt: o.result?.responseExcerpt ?? null,
   }));
   const recovered = new Set(succeeded.filter((o) => o.account.crmFailingSince !== null).map((o) => o.account.id));
+  let released = 0;
   if (succeeded.length === outcomes.length && recovered.size === 0) {
     // the common case under load: every attempt succeeded at a healthy endpoint; one statement
     await deps.repo.recordSucceeded(successes);
@@ -110,7 +113,10 @@ export async function recordOutcomes(deps: DeliveryDeps, outcomes: readonly (Att
           })),
         tx,
       );
-      for (const accountId of recovered) await deps.repo.updateAccount(accountId, { crmFailingSince: null }, tx);
+      for (const accountId of recovered) {
+        await deps.repo.updateAccount(accountId, { crmFailingSince: null }, tx);
+        released += await deps.repo.releaseBacklog(accountId, finishedAt, tx);
+      }
 
       const failingSince = new Map<string, Date>();
       for (const o of attempted) {
@@ -160,4 +166,6 @@ export async function recordOutcomes(deps: DeliveryDeps, outcomes: readonly (Att
     deps.metrics.endpointDisabled(d.gone ? 'gone' : 'failing');
     deps.log.warn({ accountId, reason: d.reason }, 'CRM endpoint disabled');
   }
+  for (const accountId of recovered) deps.log.info({ accountId }, 'CRM endpoint answers again; its waiting deliveries are due now');
+  return released;
 }

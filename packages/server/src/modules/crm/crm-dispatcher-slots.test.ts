@@ -45,6 +45,8 @@ function harness(opts: { concurrency: number; perEndpoint: number; leases?: bool
         }),
       ),
     endpointOf: (job) => job.endpoint,
+    idOf: (job) => String(job.id),
+    releaseOrphans: async () => 0,
     concurrency: opts.concurrency,
     perEndpoint: opts.perEndpoint,
     pollIntervalMs: 60_000,

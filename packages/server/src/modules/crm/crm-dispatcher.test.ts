@@ -1,4 +1,5 @@
 import { recordAll } from '../inbox/inbox-events.ts';
+import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -6,6 +7,8 @@ import { createTestDatabase } from '../../../test/db.ts';
 import { createAccount } from '../../../test/factories.ts';
 import type { Database } from '../../db/client.ts';
 import { transaction } from '../../db/transaction.ts';
+import { createProcessLiveness, type ProcessLiveness } from '../../jobs/process-liveness.ts';
+import { createProcessesRepository } from '../../jobs/processes.repository.ts';
 import { accounts, crmDeliveries } from '../../db/schema/index.ts';
 import { createTokenVault } from '../../shared/crypto/token-vault.ts';
 import { parseCidrList } from '../../shared/net/ip-policy.ts';
@@ -34,6 +37,7 @@ describe('CRM dispatcher', () => {
   let database: Database;
   const receivers: Receiver[] = [];
   const crms: Crm[] = [];
+  const livenesses: ProcessLiveness[] = [];
   beforeAll(async () => {
     database = await createTestDatabase();
   });
@@ -42,13 +46,18 @@ describe('CRM dispatcher', () => {
       await c.dispatcher.stop();
       await c.close();
     }
+    for (const l of livenesses) await l.stop();
     await Promise.all(receivers.map((r) => r.close()));
     await database.close();
   });
 
-  function worker(overrides: Partial<CrmSettings> = {}, now: () => Date = () => new Date()) {
+  /** A dispatcher as one process would run it, with its own live entry in the process registry. */
+  async function worker(overrides: Partial<CrmSettings> = {}, now: () => Date = () => new Date()) {
     const db = database.db;
-    const crm = createCrm({ db, vault, audit: createAuditLog(db, log), settings: { ...settings, ...overrides }, log, now });
+    const owner = createProcessLiveness({ id: randomUUID(), repo: createProcessesRepository(db), role: 'test', log });
+    await owner.start();
+    livenesses.push(owner);
+    const crm = createCrm({ db, vault, audit: createAuditLog(db, log), settings: { ...settings, ...overrides }, log, now, owner });
     crms.push(crm);
     return crm;
   }
@@ -88,8 +97,8 @@ describe('CRM dispatcher', () => {
     receivers.push(crm);
     const accountId = await endpoint(`${crm.url}/twice`);
     // A generous deadline: an attempt that times out is retried by design (at least once), which is not what this checks.
-    const a = worker({ maxConcurrencyPerEndpoint: 8, timeoutMs: 15_000 });
-    const b = worker({ maxConcurrencyPerEndpoint: 8, timeoutMs: 15_000 });
+    const a = await worker({ maxConcurrencyPerEndpoint: 8, timeoutMs: 15_000 });
+    const b = await worker({ maxConcurrencyPerEndpoint: 8, timeoutMs: 15_000 });
     await record(a, accountId, 60);
     a.dispatcher.start();
     b.dispatcher.start();
@@ -112,8 +121,8 @@ describe('CRM dispatcher', () => {
     receivers.push(hanging, healthy);
     const stuck = await endpoint(`${hanging.url}/hang`);
     const fine = await endpoint(`${healthy.url}/ok`);
-    const a = worker({ workerConcurrency: 4, timeoutMs: 3000 });
-    const b = worker({ workerConcurrency: 4, timeoutMs: 3000 });
+    const a = await worker({ workerConcurrency: 4, timeoutMs: 3000 });
+    const b = await worker({ workerConcurrency: 4, timeoutMs: 3000 });
     await record(a, stuck, 10);
     await record(a, fine, 10);
     a.dispatcher.start();
@@ -153,7 +162,7 @@ describe('CRM dispatcher', () => {
       receivers.push(receiver);
       const accountId = await endpoint(`${receiver.url}/handed`);
       // a poll a minute away: only the hand-over can deliver within the test's patience
-      const crm = worker({ pollIntervalMs: 60_000 });
+      const crm = await worker({ pollIntervalMs: 60_000 });
       crm.dispatcher.start();
       await new Promise((resolve) => setTimeout(resolve, 50)); // the first look finds nothing due: caught up
       await recordInOwnTransaction(crm, accountId, 2);
@@ -172,7 +181,7 @@ describe('CRM dispatcher', () => {
       const receiver = await startReceiver((_req, res) => answer.push(() => res.writeHead(204).end()));
       receivers.push(receiver);
       const accountId = await endpoint(`${receiver.url}/capped`);
-      const crm = worker({ pollIntervalMs: 60_000 });
+      const crm = await worker({ pollIntervalMs: 60_000 });
       crm.dispatcher.start();
       await new Promise((resolve) => setTimeout(resolve, 50));
       await recordInOwnTransaction(crm, accountId, 5);
@@ -194,7 +203,7 @@ describe('CRM dispatcher', () => {
       const receiver = await startReceiver((_req, res) => res.writeHead(204).end());
       receivers.push(receiver);
       const accountId = await endpoint(`${receiver.url}/rolled-back`);
-      const crm = worker({ pollIntervalMs: 60_000 });
+      const crm = await worker({ pollIntervalMs: 60_000 });
       crm.dispatcher.start();
       await new Promise((resolve) => setTimeout(resolve, 50));
       await expect(recordInOwnTransaction(crm, accountId, 2, true)).rejects.toThrow('the inbox change failed');
@@ -215,7 +224,7 @@ describe('CRM dispatcher', () => {
     receivers.push(failing);
     const accountId = await endpoint(`${failing.url}/down`);
     let clock = Date.now();
-    const crm = worker({ retryScheduleMs: [0, 1000, 1000, 1000] }, () => new Date(clock));
+    const crm = await worker({ retryScheduleMs: [0, 1000, 1000, 1000] }, () => new Date(clock));
     await record(crm, accountId, 1);
     await crm.dispatcher.runOnce();
     let [account] = await database.db.select().from(accounts).where(eq(accounts.id, accountId));

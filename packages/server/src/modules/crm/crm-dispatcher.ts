@@ -1,5 +1,6 @@
+import { isConnectionError } from '../../shared/db-errors.ts';
 import { createGroupCommit } from '../../shared/group-commit.ts';
-import type { Logger } from '../../shared/logger.ts';
+import { createLogGate, type Logger } from '../../shared/logger.ts';
 
 export type DispatcherDeps<Job, Outcome> = {
   /** Claims (leases) up to `limit` due deliveries with what sending them needs. */
@@ -10,6 +11,13 @@ export type DispatcherDeps<Job, Outcome> = {
   record(outcomes: Outcome[]): Promise<void>;
   /** the endpoint (account) a job delivers to */
   endpointOf(job: Job): string;
+  /** the delivery a job is */
+  idOf(job: Job): string;
+  /**
+   * Releases this process's claims on deliveries other than `keep` (the ones it holds): claims it made but never
+   * heard of, because the database committed them and the answer was lost with the connection.
+   */
+  releaseOrphans(keep: readonly string[]): Promise<number>;
   /** attempts in flight in this process */
   concurrency: number;
   /** attempts in flight to one endpoint from this process (the claim query also counts other processes') */
@@ -54,6 +62,13 @@ export type CrmDispatcher<Job = unknown> = DispatcherHandoff<Job> & {
 export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outcome>): CrmDispatcher<Job> {
   /** attempts under way or waiting for their outcome to be written */
   const inFlight = new Set<Promise<void>>();
+  /** the deliveries this process holds a claim on (under way, held for a free slot, or answered but not written) */
+  const holding = new Set<string>();
+  /**
+   * A claim or a hand-over failed with the connection: the database may have committed claims whose answer never
+   * arrived. Before the next claim, those are released (nothing else would touch them until their lease ran out).
+   */
+  let orphansPossible = false;
   /** attempts whose request is under way */
   let attempting = 0;
   /** attempts in flight or reserved, per endpoint */
@@ -98,6 +113,7 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
   let running = false;
   let loop: Promise<void> | null = null;
   let wake: (() => void) | null = null;
+  let stopWake: (() => void) | null = null;
   /** something happened since the loop last claimed (a slot freed, a poke): look again before sleeping */
   let kicked = false;
   let pokeTimer: NodeJS.Timeout | null = null;
@@ -111,15 +127,37 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
       return batch.map(() => undefined);
     },
     maxBatch: 500,
-    retrySingly: true,
+    retrySingly: (error) => !isConnectionError(error),
     onBatchError: (error, count) => deps.log.error({ err: error, count }, 'writing a batch of CRM outcomes failed; writing them one by one'),
   });
 
+  const gate = createLogGate(5_000);
+  /** while claims fail (the database is away), the loop waits longer between them, up to this */
+  const MAX_CLAIM_BACKOFF_MS = 2_000;
+  let claimBackoffMs = 0;
+
+  /**
+   * Writes an attempt's outcome. While the database cannot be reached it is kept and written again with capped
+   * back-off: this process is alive, so its claim stands, and the delivery is not sent twice. (Were the process to
+   * stop meanwhile, its claims end with it and another process sends them again: the CRM deduplicates on
+   * `webhook-id`.) Any other failure is logged; the claim then runs out and the attempt is made again.
+   */
   async function submit(outcome: Outcome): Promise<void> {
-    try {
-      await outcomes.submit(outcome);
-    } catch (error) {
-      deps.log.error({ err: error }, 'writing a CRM outcome failed; its claim runs out and the attempt is made again');
+    let delay = 100;
+    for (;;) {
+      try {
+        await outcomes.submit(outcome);
+        return;
+      } catch (error) {
+        if (!isConnectionError(error)) {
+          deps.log.error({ err: error }, 'writing a CRM outcome failed; its claim runs out and the attempt is made again');
+          return;
+        }
+        if (!running) return;
+        gate('outcome', () => deps.log.warn({ err: error }, 'writing CRM outcomes failed (the database is unreachable); retrying'));
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        delay = Math.min(delay * 2, MAX_CLAIM_BACKOFF_MS);
+      }
     }
   }
 
@@ -138,6 +176,8 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
    */
   function launch(job: Job, counted = false): Promise<void> {
     const endpoint = deps.endpointOf(job);
+    const id = deps.idOf(job);
+    holding.add(id);
     if (!counted) count(endpoint, 1);
     attempting += 1;
     let answered = false;
@@ -168,6 +208,7 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
       .catch((error: unknown) => deps.log.error({ err: error }, 'CRM delivery failed unexpectedly'))
       .finally(() => {
         free();
+        holding.delete(id);
         const wasFull = recording() > deps.concurrency;
         inFlight.delete(task);
         tally(unwritten, endpoint, -1);
@@ -188,6 +229,7 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
       return;
     }
     held.set(endpoint, [...(held.get(endpoint) ?? []), job]);
+    holding.add(deps.idOf(job));
     heldCount += 1;
   }
 
@@ -196,15 +238,18 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
   /** How many more attempts this process may start: none while more outcomes than that wait to be written. */
   const room = () => (recording() > deps.concurrency ? 0 : Math.max(0, deps.concurrency - attempting - reserved - heldCount));
 
-  function pause(ms: number): Promise<void> {
+  /** Waits `ms`, or less when woken (a poke, a freed slot) if `wakeable`; `stop` always wakes it. */
+  function pause(ms: number, wakeable = true): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
         wake = null;
+        stopWake = null;
         resolve();
       }
-      wake = done;
+      if (wakeable) wake = done;
+      stopWake = done;
     });
   }
 
@@ -213,6 +258,18 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
       kicked = false;
       const space = room();
       let claimed: Job[] = [];
+      if (orphansPossible) {
+        try {
+          const released = await deps.releaseOrphans([...holding]);
+          orphansPossible = false;
+          if (released > 0) deps.log.info({ count: released }, 'released CRM claims whose answer was lost with the connection');
+        } catch (error) {
+          claimBackoffMs = Math.min(Math.max(claimBackoffMs * 2, 100), MAX_CLAIM_BACKOFF_MS);
+          gate('orphans', () => deps.log.warn({ err: error }, 'releasing lost CRM claims failed; retrying'));
+          if (running) await pause(claimBackoffMs, false);
+          continue;
+        }
+      }
       if (space > 0) {
         let failed = false;
         // the leases this process holds as the claim runs (in flight, reserved, or answered but not written)
@@ -222,9 +279,16 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
         claiming = true;
         try {
           claimed = await deps.claim(space);
+          claimBackoffMs = 0;
         } catch (error) {
           failed = true;
-          deps.log.error({ err: error }, 'claiming CRM deliveries failed');
+          if (isConnectionError(error)) orphansPossible = true;
+          claimBackoffMs = Math.min(Math.max(claimBackoffMs * 2, 100), MAX_CLAIM_BACKOFF_MS);
+          gate(isConnectionError(error) ? 'claim-unreachable' : 'claim', () =>
+            isConnectionError(error)
+              ? deps.log.warn({ err: error }, 'claiming CRM deliveries failed (the database is unreachable); retrying')
+              : deps.log.error({ err: error }, 'claiming CRM deliveries failed'),
+          );
         }
         // this claim answered the looks asked for before it; one asked for while it ran is still due
         lookDue = kicked;
@@ -239,6 +303,11 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
       // a full batch means more may be due; a slot freed or a poke while claiming means look again at once;
       // otherwise wait for a free slot, a poke or the next poll
       if (claimed.length > 0 && claimed.length === space) continue;
+      if (claimBackoffMs > 0) {
+        // the claim failed: wait before the next, however many pokes arrive meanwhile
+        if (running) await pause(claimBackoffMs, false);
+        continue;
+      }
       if (kicked && room() > 0) continue;
       if (running) await pause(deps.pollIntervalMs);
     }
@@ -252,12 +321,12 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
     },
     async stop() {
       running = false;
-      // held deliveries stay claimed until their leases run out, then any process sends them
+      // held deliveries stay claimed by this process: once it is gone from the registry any process sends them
       held.clear();
       heldCount = 0;
       if (pokeTimer) clearTimeout(pokeTimer);
       pokeTimer = null;
-      wake?.();
+      stopWake?.();
       await loop;
       loop = null;
       await Promise.allSettled([...inFlight]);
@@ -281,6 +350,8 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
     release(endpoint, n) {
       reserved -= n;
       count(endpoint, -n);
+      // the transaction that wrote them claimed failed; if only its answer was lost, they are claimed by nobody
+      orphansPossible = true;
     },
     launch(jobs) {
       for (const job of jobs) {

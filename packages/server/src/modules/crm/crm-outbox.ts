@@ -41,7 +41,7 @@ export type CrmOutboxDeps = {
    * after the commit: no claim query, no wait for a poll. The others are claimed as usual (the dispatcher is poked
    * after the commit).
    */
-  handoff?: { dispatcher: DispatcherHandoff<ClaimedWork>; leaseMs: number };
+  handoff?: { dispatcher: DispatcherHandoff<ClaimedWork>; leaseMs: number; processId: string };
 };
 
 type AccountRow = typeof accounts.$inferSelect;
@@ -89,12 +89,16 @@ function jsonRows<T>(value: unknown): T[] {
 }
 const dateOrNull = (ms: number | null) => (ms === null ? null : new Date(ms));
 
-/** The deliveries ($1…$7, one array per column), written at $8; those claimed ($7) leased to this process until $9. */
+/**
+ * The deliveries ($1…$7, one array per column), written at $8; those claimed ($7) leased to this process ($10) until
+ * $9.
+ */
 const INSERT_SQL = `
 insert into crm_deliveries (id, account_id, conversation_id, event_type, sequence, payload, status, next_attempt_at, created_at,
-  attempt_count, locked_until, last_attempt_at)
+  attempt_count, locked_until, locked_by, last_attempt_at)
 select id, account_id, conversation_id, event_type, sequence, payload, 'pending', $8::timestamptz, $8::timestamptz,
-  case when claimed then 1 else 0 end, case when claimed then $9::timestamptz end, case when claimed then $8::timestamptz end
+  case when claimed then 1 else 0 end, case when claimed then $9::timestamptz end, case when claimed then $10::uuid end,
+  case when claimed then $8::timestamptz end
 from unnest($1::text[], $2::uuid[], $3::uuid[], $4::text[], $5::bigint[], $6::jsonb[], $7::bool[])
   as v(id, account_id, conversation_id, event_type, sequence, payload, claimed)`;
 type DeliveryInsert = {
@@ -237,6 +241,7 @@ export function createCrmOutbox(deps: CrmOutboxDeps = {}): CrmOutbox {
       rows.map((r) => claimedIds.has(r.id)),
       createdAt.toISOString(),
       leaseUntil?.toISOString() ?? null,
+      deps.handoff?.processId ?? null,
     ]);
     for (const row of rows) deps.metrics?.recorded(row.eventType);
   }

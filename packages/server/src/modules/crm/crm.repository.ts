@@ -62,13 +62,15 @@ export function createCrmRepository(db: Db) {
      * (counting other processes' claims), and marks each as claimed until `leaseUntil`. A claimed delivery
      * is invisible to every other claim until it is finished or its lease runs out (a crashed worker).
      */
-    async claimDue(opts: { now: Date; leaseUntil: Date; limit: number; perEndpoint: number }): Promise<ClaimedWork[]> {
-      // one round trip: the lock and the claim run inside crm_claim_due (migration 0004), in this statement's transaction
-      const rows = await fixedRows<ClaimRow>(db, 'select * from crm_claim_due($1::timestamptz, $2::timestamptz, $3::int, $4::int)', [
+    async claimDue(opts: { now: Date; leaseUntil: Date; limit: number; perEndpoint: number; processId: string; deadAfterMs: number }): Promise<ClaimedWork[]> {
+      // one round trip: the lock and the claim run inside crm_claim_due (migration 0005), in this statement's transaction
+      const rows = await fixedRows<ClaimRow>(db, 'select * from crm_claim_due($1::timestamptz, $2::timestamptz, $3::int, $4::int, $5::uuid, $6::int)', [
         opts.now.toISOString(),
         opts.leaseUntil.toISOString(),
         opts.limit,
         opts.perEndpoint,
+        opts.processId,
+        opts.deadAfterMs,
       ]);
       return rows.map((r) => ({
         claimed: { id: r.id, accountId: r.account_id, attemptCount: Number(r.attempt_count), lockedUntil: opts.leaseUntil },
@@ -83,6 +85,22 @@ export function createCrmRepository(db: Db) {
           webhookSecretRotatedAt: dateOrNull(r.webhook_secret_rotated_at),
         },
       }));
+    },
+
+    /** Releases the claims of process `processId` on every delivery but `keep` (claims whose answer it never got). */
+    async releaseClaimsOfProcessExcept(processId: string, keep: readonly string[]): Promise<number> {
+      const rows = await db
+        .update(crmDeliveries)
+        .set({ lockedUntil: null, lockedBy: null })
+        .where(
+          and(
+            eq(crmDeliveries.lockedBy, processId),
+            isNotNull(crmDeliveries.lockedUntil),
+            keep.length > 0 ? sql`not (${crmDeliveries.id} = any(${sql.param([...keep])}::text[]))` : undefined,
+          ),
+        )
+        .returning({ id: crmDeliveries.id });
+      return rows.length;
     },
 
     /** Releases claims that came to nothing to send (cancelled meanwhile, endpoint gone). */
@@ -156,6 +174,21 @@ export function createCrmRepository(db: Db) {
 
     async insertDelivery(values: typeof crmDeliveries.$inferInsert, tx: Db = db): Promise<void> {
       await tx.insert(crmDeliveries).values(values);
+    },
+
+    /**
+     * An endpoint answered again after failing: its deliveries waiting out their back-off are due now, in the order
+     * they were written (a delivery is due at its creation time), instead of each waiting for its own retry. The
+     * claim keeps the endpoint under its concurrency cap. Their attempt counts stay: if it fails again they go on
+     * along the schedule.
+     */
+    async releaseBacklog(accountId: string, now: Date, tx: Db = db): Promise<number> {
+      const rows = await tx
+        .update(crmDeliveries)
+        .set({ nextAttemptAt: crmDeliveries.createdAt })
+        .where(and(eq(crmDeliveries.accountId, accountId), eq(crmDeliveries.status, 'pending'), sql`${crmDeliveries.nextAttemptAt} > ${now}`))
+        .returning({ id: crmDeliveries.id });
+      return rows.length;
     },
 
     /** The account's pending deliveries go out now, from the start of the schedule (new URL, re-enabled endpoint). */

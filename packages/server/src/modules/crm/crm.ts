@@ -45,7 +45,19 @@ function withDecryptCache(vault: TokenVault, max = 1000): TokenVault {
 }
 
 /** Everything CRM delivery needs, assembled once (app.ts): outbox, service, dispatcher, metrics. */
-export function createCrm(deps: { db: Db; vault: TokenVault; audit: AuditLog; settings: CrmSettings; log: Logger; now: () => Date; metrics?: CrmMetrics }): Crm {
+/** Whose claims these are: this process's registry id, and how long a silent process still counts as alive. */
+export type ClaimOwner = { id: string; deadAfterMs: number };
+
+export function createCrm(deps: {
+  db: Db;
+  vault: TokenVault;
+  audit: AuditLog;
+  settings: CrmSettings;
+  log: Logger;
+  now: () => Date;
+  owner: ClaimOwner;
+  metrics?: CrmMetrics;
+}): Crm {
   const { db, settings, now } = deps;
   const metrics = deps.metrics ?? createCrmMetrics();
   const repo = createCrmRepository(db);
@@ -60,18 +72,31 @@ export function createCrm(deps: { db: Db; vault: TokenVault; audit: AuditLog; se
   const dispatcher = createCrmDispatcher({
     claim: (limit) => {
       const at = now();
-      return repo.claimDue({ now: at, leaseUntil: new Date(at.getTime() + leaseMs), limit, perEndpoint: settings.maxConcurrencyPerEndpoint });
+      return repo.claimDue({
+        now: at,
+        leaseUntil: new Date(at.getTime() + leaseMs),
+        limit,
+        perEndpoint: settings.maxConcurrencyPerEndpoint,
+        processId: deps.owner.id,
+        deadAfterMs: deps.owner.deadAfterMs,
+      });
     },
     attempt: (prepared) => attemptDelivery(deliveryDeps, prepared),
-    record: (outcomes) => recordOutcomes(deliveryDeps, outcomes),
+    record: async (outcomes) => {
+      const released = await recordOutcomes(deliveryDeps, outcomes);
+      // an endpoint came back: its backlog is due now
+      if (released > 0) dispatcher.poke();
+    },
     endpointOf: (work) => work.account.id,
+    idOf: (work) => work.claimed.id,
+    releaseOrphans: (keep) => repo.releaseClaimsOfProcessExcept(deps.owner.id, keep),
     concurrency: settings.workerConcurrency,
     perEndpoint: settings.maxConcurrencyPerEndpoint,
     pollIntervalMs: settings.pollIntervalMs,
     log: deps.log,
   });
   return {
-    outbox: createCrmOutbox({ now, metrics, handoff: { dispatcher, leaseMs } }),
+    outbox: createCrmOutbox({ now, metrics, handoff: { dispatcher, leaseMs, processId: deps.owner.id } }),
     service: createCrmService({ ...deliveryDeps, audit: deps.audit }),
     dispatcher,
     metrics,

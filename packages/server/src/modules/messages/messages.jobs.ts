@@ -5,6 +5,7 @@ import type { Queue } from '../../jobs/queue.ts';
 import type { Idempotency } from './idempotency.ts';
 import type { Reconciler } from './reconcile.ts';
 import type { SendJob } from './send-job.ts';
+import { INTERRUPTED_SEND_MESSAGE } from './send-recovery.ts';
 
 export type MessagesJobsDeps = {
   db: Db;
@@ -58,7 +59,7 @@ export function defineMessagesJobs(queue: Queue, deps: MessagesJobsDeps) {
       }
       await deps.db
         .update(messages)
-        .set({ status: 'unknown', errorMessage: 'The send was interrupted; waiting for confirmation.', updatedAt: now })
+        .set({ status: 'unknown', errorMessage: INTERRUPTED_SEND_MESSAGE, updatedAt: now })
         .where(and(eq(messages.status, 'sending'), lt(messages.updatedAt, new Date(now.getTime() - 5 * 60_000))));
       await deps.reconciler.settleUnknown(deps.unknownResolveAfterSeconds);
       await deps.idempotency.prune(new Date(now.getTime() - 24 * 3_600_000));

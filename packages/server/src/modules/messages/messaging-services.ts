@@ -17,6 +17,8 @@ import { createIdempotency } from './idempotency.ts';
 import { createMessagesService } from './messages.service.ts';
 import { createReconciler } from './reconcile.ts';
 import { createSendJob } from './send-job.ts';
+import { createSendRecovery } from './send-recovery.ts';
+import { createSendingRepository } from './sending.repository.ts';
 import { createSendRateLimiter } from './send-rate-limiter.ts';
 
 export type MessagingDeps = {
@@ -34,6 +36,8 @@ export type MessagingDeps = {
   now: () => Date;
   /** Key for the signed public URLs Meta fetches uploaded attachments from. */
   uploadUrlKey: Buffer;
+  /** This process's registry id (see jobs/process-liveness.ts). */
+  processId: string;
 };
 
 /** Reading and answering conversations: inbox reads, the send queue, direct actions, reconciliation. */
@@ -63,7 +67,9 @@ export function buildMessagingServices(deps: MessagingDeps) {
     log: deps.log.child({ module: 'send' }),
     now,
     outcomes: deps.metrics.counter('threadline_messages_sent_total', 'Send API outcomes of outbound messages'),
+    processId: deps.processId,
   });
+  const sendRecovery = createSendRecovery({ db, repo: createSendingRepository(db), sinks: deps.sinks, now });
   const actions = createDirectActions({ db, graph, tokens: deps.accountTokens, accountStatus: deps.accountStatus, limiter, sinks: deps.sinks, now });
   const reconciler = createReconciler({
     db,
@@ -81,6 +87,6 @@ export function buildMessagingServices(deps: MessagingDeps) {
     const given = Buffer.from(signature);
     return expected.length === given.length && timingSafeEqual(expected, given);
   };
-  return { inboxRepo, inbox, limiter, idempotency, messages, sendJob, actions, reconciler, verifyUploadSignature };
+  return { inboxRepo, inbox, limiter, idempotency, messages, sendJob, sendRecovery, actions, reconciler, verifyUploadSignature };
 }
 export type MessagingServices = ReturnType<typeof buildMessagingServices>;

@@ -10,6 +10,7 @@ import type { AccountStatus } from '../accounts/account-status.ts';
 import type { AccountTokens } from '../accounts/account-tokens.ts';
 import { recordAll, type InboxEventSink } from '../inbox/inbox-events.ts';
 import type { SendRateLimiter } from './send-rate-limiter.ts';
+import { INTERRUPTED_SEND_MESSAGE } from './send-recovery.ts';
 
 export const MAX_SEND_ATTEMPTS = 6;
 const backoffMs = (attempt: number) => Math.min(300_000, 2_000 * 3 ** (attempt - 1));
@@ -25,6 +26,8 @@ export type SendJobDeps = {
   log: Logger;
   now: () => Date;
   outcomes: Counter;
+  /** This process's registry id: a `sending` row names its sender, so a send cut off by its death is found. */
+  processId: string;
 };
 
 type MessageRow = typeof messages.$inferSelect;
@@ -109,8 +112,17 @@ export function createSendJob(deps: SendJobDeps) {
    */
   async function settledAlready(messageId: string): Promise<MessageRow | null> {
     const [row] = await db.select().from(messages).where(and(eq(messages.id, messageId), eq(messages.direction, 'outbound')));
+    if (row && row.status === 'sending' && row.sendingBy === deps.processId && !calling.has(row.id)) {
+      // This process marked it `sending` and no call of its is under way: the call's outcome was never written (the
+      // database went away meanwhile). Whether Meta got it is not known: `unknown`, settled later, never re-sent.
+      await update(row, { status: 'unknown', sendingBy: null, errorMessage: INTERRUPTED_SEND_MESSAGE }, 'message.updated');
+      return { ...row, status: 'unknown' };
+    }
     return row && row.status !== 'queued' && row.status !== 'sending' ? row : null;
   }
+
+  /** messages whose Send API call this process is making now */
+  const calling = new Set<string>();
 
   async function run(messageId: string): Promise<void> {
     const m = await attempt(messageId);
@@ -121,7 +133,7 @@ export function createSendJob(deps: SendJobDeps) {
   async function attempt(messageId: string): Promise<MessageRow | null> {
     const [m] = await db
       .update(messages)
-      .set({ status: 'sending', sendAttempts: sql`${messages.sendAttempts} + 1`, updatedAt: new Date() })
+      .set({ status: 'sending', sendingBy: deps.processId, sendAttempts: sql`${messages.sendAttempts} + 1`, updatedAt: new Date() })
       .where(and(eq(messages.id, messageId), eq(messages.status, 'queued')))
       .returning();
     if (!m) return settledAlready(messageId);
@@ -166,13 +178,19 @@ export function createSendJob(deps: SendJobDeps) {
       await deps.accountStatus.markReauthRequired(m.accountId, 'no usable token for sending');
       return null;
     }
+    calling.add(m.id);
     try {
       const result = await graph.sendMessage(token, account.igUserId, request);
       await markSent(m, result.messageId);
       deps.outcomes.inc({ outcome: 'sent' });
       return m;
     } catch (error) {
+      // not Meta's answer but our database's (writing the outcome failed): the job is retried, and finds the row
+      // `sending` with no call under way (`settledAlready`)
+      if (!isGraphApiError(error)) throw error;
       return (await handleFailure(m, error)) ? m : null;
+    } finally {
+      calling.delete(m.id);
     }
   }
 

@@ -1,5 +1,6 @@
 import { createRecentIds, type RealtimeEvent } from '@threadline/contract';
 import type { Database } from '../../db/client.ts';
+import { isConnectionError } from '../../shared/db-errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { InboxService } from '../inbox/inbox.service.ts';
 import { parseRealtimeNotification, REALTIME_CHANNEL, type RealtimeEntry, type RealtimeLog } from './realtime-log.ts';
@@ -77,9 +78,18 @@ export function createRealtimeHub(deps: { database: Database; log: RealtimeLog; 
     if (batch.size === 0) return;
     const unread = [...batch].filter(([, row]) => row === null).map(([id]) => id);
     const rows = [...batch.values()].filter((row): row is RealtimeEntry => row !== null);
-    if (unread.length > 0) rows.push(...(await deps.log.byIds(unread)));
-    const wanted = rows.filter((r) => (clients.get(r.accountId)?.size ?? 0) > 0 && sent.firstSight(r.id));
-    const byAccount = Map.groupBy(await present(wanted), (e) => e.account_id);
+    let presentedEvents: RealtimeEvent[];
+    try {
+      if (unread.length > 0) rows.push(...(await deps.log.byIds(unread)));
+      presentedEvents = await present(rows.filter((r) => (clients.get(r.accountId)?.size ?? 0) > 0 && !sent.seen(r.id)));
+    } catch (error) {
+      // the database is away for a moment: keep the batch for the next flush instead of losing it for open streams
+      for (const [id, row] of batch) if (!pending.has(id)) pending.set(id, row);
+      if (isConnectionError(error)) setTimeout(schedule, 500).unref();
+      throw error;
+    }
+    const wanted = presentedEvents.filter((e) => sent.firstSight(e.id));
+    const byAccount = Map.groupBy(wanted, (e) => e.account_id);
     for (const [accountId, events] of byAccount) {
       const frames = events.map(toFrame);
       const encoded = Buffer.from(frames.map((f) => f.text).join(''));

@@ -1,6 +1,7 @@
 import type { Db } from '../../db/client.ts';
 import { transaction } from '../../db/transaction.ts';
-import type { Logger } from '../../shared/logger.ts';
+import { isConnectionError, safeErrorMessage } from '../../shared/db-errors.ts';
+import { createLogGate, type Logger } from '../../shared/logger.ts';
 import type { IngestService, ProcessOutcome } from './ingest.service.ts';
 import type { WebhookEventsRepository } from './webhook-events.repository.ts';
 
@@ -85,7 +86,9 @@ export function createWebhookProcessor(opts: ProcessorOptions) {
       try {
         await round(1, id);
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
+        // the database went away meanwhile: the event is not at fault; the loop waits for the database
+        if (isConnectionError(error)) throw error;
+        const message = safeErrorMessage(error);
         opts.log.warn({ eventId: id, err: error }, 'webhook event processing failed');
         await opts.db.transaction(async (tx) => {
           const [event] = await opts.repo.claimInTx(tx, 1, id);
@@ -104,20 +107,34 @@ export function createWebhookProcessor(opts: ProcessorOptions) {
     try {
       return await round(batchSize);
     } catch (error) {
+      // A lost connection rolled the batch back (its claims with it): nothing is wrong with its events, and taking
+      // them one by one would only count attempts against them. The loop waits for the database instead.
+      if (isConnectionError(error)) throw error;
       opts.log.warn({ err: error }, 'a webhook batch failed: processing its events one by one');
       await isolate(batchSize);
       return 1;
     }
   }
 
+  const gate = createLogGate(5_000);
+  /** While the database cannot be reached, a loop waits this long between tries, doubling up to MAX_BACKOFF_MS. */
+  const MAX_BACKOFF_MS = 1_000;
+
   async function loop() {
+    let backoff = 0;
     while (running) {
       let took: number;
       try {
         took = await step();
+        backoff = 0;
       } catch (error) {
-        if (running) opts.log.warn({ err: error }, 'could not process webhook events');
-        await sleep(1_000);
+        backoff = Math.min(Math.max(backoff * 2, 100), MAX_BACKOFF_MS);
+        if (running) {
+          gate(isConnectionError(error) ? 'unreachable' : 'error', () =>
+            opts.log.warn({ err: error }, isConnectionError(error) ? 'webhook processing waits for the database' : 'could not process webhook events'),
+          );
+        }
+        await sleep(backoff);
         continue;
       }
       if (took < batchSize) await sleep(idlePollMs);

@@ -4,6 +4,7 @@ import type { App } from '../../http/server.ts';
 import { errorBody } from '../../http/server.ts';
 import { verifyMetaSignature, verifySubscriptionHandshake } from '../../instagram/webhook-signature.ts';
 import { createGroupCommit } from '../../shared/group-commit.ts';
+import { createLogGate } from '../../shared/logger.ts';
 import type { Counter } from '../../shared/metrics.ts';
 import { notFound } from '../../shared/errors.ts';
 import type { WebhookEventsRepository } from './webhook-events.repository.ts';
@@ -47,7 +48,13 @@ export async function instagramWebhookRoutes(app: App, opts: WebhookRoutesOption
     maxBatch: MAX_BODIES_PER_INSERT,
     maxWeight: MAX_BYTES_PER_INSERT,
     weigh: (item) => item.body.length,
+    // an insert hung on a connection the network dropped is given up on (its POSTs were answered 503 by then)
+    // so the POSTs behind it are stored on another connection
+    abandonAfterMs: opts.ackTimeoutMs,
   });
+  // while the database is away every POST fails the same way: one line every few seconds, with the count
+  const gate = createLogGate(5_000);
+  let unstored = 0;
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: opts.bodyLimitBytes }, (_req, body, done) => {
     done(null, body);
@@ -82,7 +89,11 @@ export async function instagramWebhookRoutes(app: App, opts: WebhookRoutesOption
       req.log.debug({ webhookEventId: id, secretIndex: check.secretIndex }, 'webhook stored');
     } catch (error) {
       opts.received.inc({ outcome: 'unavailable' });
-      req.log.error({ err: error instanceof AckTimeout ? 'timeout' : error }, 'webhook not stored: answering 503 so Meta retries');
+      unstored += 1;
+      gate('unstored', () => {
+        req.log.error({ err: error instanceof AckTimeout ? 'timeout' : error, unstoredSinceLastLine: unstored }, 'webhook not stored: answering 503 so Meta retries');
+        unstored = 0;
+      });
       return reply.code(503).header('retry-after', '5').send(errorBody('webhooks.unavailable', 'Temporarily unable to accept the event.', req.id));
     }
     opts.onStored();
