@@ -56,7 +56,7 @@ export async function runScenario(
   });
   const endedAt = await (faultEnded ?? opts.fault.inject());
   // Meta retries what it was not answered 200 for
-  await ctx.meta.retryUnacknowledged(run, 30_000);
+  await ctx.meta.retryUnacknowledged(run, 120_000);
   // wait until every acknowledged event reached the CRM, or the settle time runs out
   const until = performance.now() + (opts.settleMs ?? 60_000);
   while (performance.now() < until && [...run.acked.keys()].some((t) => !ctx.crm.received.has(t))) await sleep(100);
@@ -104,7 +104,8 @@ export async function runScenario(
   console.log(
     `| ${name} | ${result.sent} | ${result.acknowledged} | ${result.inInbox} | ${result.atCrm} | ${result.lost} | ` +
       `${result.duplicatedInInbox}/${result.duplicatedAtCrm} (${result.resent} resent) | ${fmt(result.firstOkAfterMs)} | ${fmt(result.drainMs)} | ` +
-      `${result.died} | POSTs: ${result.posts.ok} ok, ${result.posts.unavailable} 503, ${result.posts.failed} refused |`,
+      `${result.died} | POSTs: ${result.posts.ok} ok, ${result.posts.unavailable} 503, ${result.posts.failed} unanswered` +
+      `${run.failures.size > 0 ? ` (${[...run.failures].map(([k, v]) => `${k} ${v}`).join(', ')})` : ''} |`,
   );
   return result;
 }

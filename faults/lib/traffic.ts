@@ -84,6 +84,8 @@ export type RunTraffic = {
   /** when each 2xx arrived, in order (performance.now()) */
   okTimes: number[];
   posts: { ok: number; unavailable: number; otherStatus: number; failed: number };
+  /** why POSTs failed without an answer, by error code (refused while a process was down, timed out…) */
+  failures: Map<string, number>;
 };
 
 /**
@@ -123,8 +125,10 @@ export function createMetaSender(opts: { origins: () => readonly string[]; appSe
         if (!run.acked.has(event.text)) run.acked.set(event.text, at);
       } else if (res.statusCode === 503) run.posts.unavailable += 1;
       else run.posts.otherStatus += 1;
-    } catch {
+    } catch (error) {
       run.posts.failed += 1;
+      const code = (error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : null) ?? (error instanceof Error ? error.name : 'unknown');
+      run.failures.set(code, (run.failures.get(code) ?? 0) + 1);
     }
   }
 
@@ -153,7 +157,14 @@ export function createMetaSender(opts: { origins: () => readonly string[]; appSe
     async drive(o: { rate: number; seconds: number; duplicates?: number; redeliverEvery?: number; onTick?: (elapsedMs: number) => void }): Promise<RunTraffic> {
       runs += 1;
       const tag = `r${runs}${randomBytes(2).toString('hex')}`;
-      const run: RunTraffic = { tag, events: new Map(), acked: new Map(), okTimes: [], posts: { ok: 0, unavailable: 0, otherStatus: 0, failed: 0 } };
+      const run: RunTraffic = {
+        tag,
+        events: new Map(),
+        acked: new Map(),
+        okTimes: [],
+        posts: { ok: 0, unavailable: 0, otherStatus: 0, failed: 0 },
+        failures: new Map(),
+      };
       const count = Math.round(o.rate * o.seconds);
       const started = performance.now();
       const inflight = new Set<Promise<void>>();
@@ -188,7 +199,8 @@ export function createMetaSender(opts: { origins: () => readonly string[]; appSe
       while (performance.now() < until) {
         const missing = [...run.events.values()].filter((e) => !run.acked.has(e.text));
         if (missing.length === 0) return;
-        await Promise.all(missing.slice(0, 500).map((e) => post(run, e)));
+        // Meta's retries come spread out, not all at once
+        for (let i = 0; i < missing.length && performance.now() < until; i += 50) await Promise.all(missing.slice(i, i + 50).map((e) => post(run, e)));
         await new Promise((r) => setTimeout(r, 200));
       }
     },

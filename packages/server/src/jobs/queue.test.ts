@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../test/db.ts';
 import type { Database } from '../db/client.ts';
 import { createLogger } from '../shared/logger.ts';
-import { createQueue, type Queue } from './queue.ts';
+import { createQueue, JOB_HEARTBEAT_SECONDS, type Queue } from './queue.ts';
 
 describe('job queue workers', () => {
   let database: Database & { engine: string };
@@ -46,5 +46,27 @@ describe('job queue workers', () => {
     expect(await stateOf(3)).toBe('completed');
     // failed, and waiting for its one retry an hour away
     expect(await stateOf(2)).toBe('retry');
+  });
+
+  it('gives a job held by a worker that died back to the queue within seconds (its heartbeat lapses), not at its expiry', async () => {
+    await queue.boss.createQueue('test.abandoned', { heartbeatSeconds: 10, retryLimit: 2, retryDelay: 0, expireInSeconds: 900 });
+    const id = randomUUID();
+    await queue.boss.insert('test.abandoned', [{ id, data: {} }]);
+    // a worker takes the job and dies: nothing ever completes it or beats for it
+    const [taken] = await queue.boss.fetch('test.abandoned');
+    expect(taken?.id).toBe(id);
+    const deadline = Date.now() + 90_000;
+    let state = (await queue.boss.getJobById('test.abandoned', id))?.state;
+    while (Date.now() < deadline && state === 'active') {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      state = (await queue.boss.getJobById('test.abandoned', id))?.state;
+    }
+    // failed for the missed heartbeat, and due again for another worker (not 15 minutes from now)
+    expect(['retry', 'created']).toContain(state);
+  });
+
+  it('gives every queue a heartbeat, so no job of a dead process waits for its expiry', async () => {
+    const q = await queue.boss.getQueue('test.batch');
+    expect(q?.heartbeatSeconds).toBe(JOB_HEARTBEAT_SECONDS);
   });
 });

@@ -7,7 +7,7 @@ export function defineAccountJobs(queue: Queue, deps: { tokenRefresh: TokenRefre
   queue.define<Record<string, never>>({
     name: 'accounts.refresh_tokens',
     schedule: '23 * * * *',
-    queue: { retryLimit: 3, retryDelay: 300 },
+    queue: { retryLimit: 3, retryDelay: 300, expireInSeconds: 1800 },
     handler: async () => {
       await deps.tokenRefresh.runOnce();
     },
@@ -15,7 +15,7 @@ export function defineAccountJobs(queue: Queue, deps: { tokenRefresh: TokenRefre
   queue.define<Record<string, never>>({
     name: 'accounts.sync_profiles',
     schedule: '41 4 * * *',
-    queue: { retryLimit: 3, retryDelay: 900 },
+    queue: { retryLimit: 3, retryDelay: 900, expireInSeconds: 1800 },
     handler: async () => {
       await deps.profileSync.runOnce();
     },

@@ -7,7 +7,7 @@ export function defineAuthJobs(queue: Queue, deps: { authRepo: AuthRepository; t
   queue.define<Record<string, never>>({
     name: 'auth.cleanup',
     schedule: '17 * * * *',
-    queue: { retryLimit: 3, retryDelay: 60 },
+    queue: { retryLimit: 3, retryDelay: 60, expireInSeconds: 300 },
     handler: async () => {
       await deps.authRepo.deleteExpiredSessions(now());
       await deps.throttle.deleteExpired();

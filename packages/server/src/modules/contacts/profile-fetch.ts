@@ -19,7 +19,8 @@ export function defineProfileFetchJob(
   queue.define<{ contactIds: string[] }>({
     name: 'contacts.fetch_profile',
     concurrency: 2,
-    queue: { retryLimit: 5, retryDelay: 30, retryBackoff: true },
+    // a batch's profiles one after another, each a Graph call of at most 15 s; a dead worker's job is retried by its heartbeat
+    queue: { retryLimit: 5, retryDelay: 30, retryBackoff: true, expireInSeconds: 600 },
     // One job per ingested batch; fetching again a profile already fetched on a retry is harmless.
     handler: async ({ contactIds }) => {
       for (const contactId of contactIds) await fetchOne(contactId);

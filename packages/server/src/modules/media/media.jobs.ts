@@ -11,7 +11,7 @@ export function defineMediaJobs(queue: Queue, media: MediaService) {
   });
   queue.define<{ messageId: string }>({
     name: 'media.delete',
-    queue: { retryLimit: 5, retryDelay: 30, retryBackoff: true },
+    queue: { retryLimit: 5, retryDelay: 30, retryBackoff: true, expireInSeconds: 120 },
     handler: async ({ messageId }) => media.deleteForMessage(messageId),
   });
 }

@@ -37,7 +37,7 @@ export function defineMessagesJobs(queue: Queue, deps: MessagesJobsDeps) {
   queue.define<Record<string, never>>({
     name: 'messages.sweep',
     schedule: '* * * * *',
-    queue: { retryLimit: 1 },
+    queue: { retryLimit: 1, expireInSeconds: 300 },
     handler: async () => {
       const now = deps.now();
       const stale = new Date(now.getTime() - 60_000);

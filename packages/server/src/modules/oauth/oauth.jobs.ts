@@ -6,7 +6,7 @@ export function defineOAuthJobs(queue: Queue, deps: { states: OAuthStateReposito
   queue.define<Record<string, never>>({
     name: 'oauth.cleanup_states',
     schedule: '11 * * * *',
-    queue: { retryLimit: 3, retryDelay: 60 },
+    queue: { retryLimit: 3, retryDelay: 60, expireInSeconds: 300 },
     handler: async () => {
       await deps.states.deleteExpired(deps.now());
     },

@@ -6,7 +6,7 @@ export function defineRealtimeJobs(queue: Queue, log: RealtimeLog, now: () => Da
   queue.define<Record<string, never>>({
     name: 'realtime.prune',
     schedule: '*/10 * * * *',
-    queue: { retryLimit: 1 },
+    queue: { retryLimit: 1, expireInSeconds: 300 },
     handler: async () => log.prune(new Date(now().getTime() - 3_600_000)),
   });
 }

@@ -6,7 +6,7 @@ export function defineWebhookJobs(queue: Queue, deps: { repo: WebhookEventsRepos
   queue.define<Record<string, never>>({
     name: 'webhooks.prune',
     schedule: '23 3 * * *',
-    queue: { retryLimit: 3, retryDelay: 300 },
+    queue: { retryLimit: 3, retryDelay: 300, expireInSeconds: 1800 },
     handler: async () => {
       await deps.repo.deleteOlderThan(new Date(Date.now() - deps.retentionDays * 86_400_000));
     },
