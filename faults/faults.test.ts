@@ -158,6 +158,25 @@ for (const [label, roles] of [
       expectClean(r);
     });
 
+    it('a duplicate storm: every event POSTed five times at once for a third of the run', async () => {
+      let copies = 1;
+      const r = await runScenario(t.ctx(), 'duplicate storm (5 copies of each event)', {
+        rate: RATE,
+        seconds: SECONDS,
+        storm: () => copies,
+        fault: {
+          atMs: (SECONDS * 1000) / 3,
+          async inject() {
+            copies = 5;
+            await sleep((SECONDS * 1000) / 3);
+            copies = 1;
+            return performance.now();
+          },
+        },
+      });
+      expectClean(r);
+    });
+
     for (const role of [...new Set(roles)]) {
       it(`kill -9 of ${role === 'serve' ? 'the server' : role === 'api' ? 'the API process' : 'a worker'}, restarted at once`, async () => {
         const victim = cluster().members.find((m) => m.role === role);
@@ -170,6 +189,32 @@ for (const [label, roles] of [
             async inject() {
               await cluster().kill(victim);
               await cluster().start(victim);
+              return performance.now();
+            },
+          },
+        });
+        expectClean(r);
+      });
+    }
+
+    if (roles.length === 1) {
+      it('a process started while the database is down waits for it, then serves', async () => {
+        const [serve] = cluster().members;
+        if (!serve) throw new Error('no server');
+        const r = await runScenario(t.ctx(), 'kill -9, restarted while the database is down (3 s)', {
+          rate: RATE,
+          seconds: SECONDS,
+          fault: {
+            atMs: (SECONDS * 1000) / 3,
+            async inject() {
+              await cluster().kill(serve);
+              await proxy().refuse();
+              proxy().resetAll();
+              await t.terminateBackends();
+              const started = cluster().start(serve);
+              await sleep(3_000);
+              await proxy().accept();
+              await started;
               return performance.now();
             },
           },

@@ -43,13 +43,14 @@ const fmt = (ms: number | null) => (ms === null ? '-' : ms < 10_000 ? `${(ms / 1
 export async function runScenario(
   ctx: ScenarioContext,
   name: string,
-  opts: { rate: number; seconds: number; fault: Fault; settleMs?: number; beforeVerify?: () => Promise<void> },
+  opts: { rate: number; seconds: number; fault: Fault; settleMs?: number; storm?: () => number; beforeVerify?: () => Promise<void> },
 ): Promise<ScenarioResult> {
   const deathsBefore = ctx.cluster.deaths.length;
   let faultEnded: Promise<number> | null = null;
   const run = await ctx.meta.drive({
     rate: opts.rate,
     seconds: opts.seconds,
+    ...(opts.storm ? { storm: opts.storm } : {}),
     onTick: (elapsed) => {
       if (!faultEnded && elapsed >= opts.fault.atMs) faultEnded = opts.fault.inject();
     },

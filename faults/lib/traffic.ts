@@ -154,7 +154,15 @@ export function createMetaSender(opts: { origins: () => readonly string[]; appSe
 
   return {
     /** Sends one run; resolves when every POST of it is answered. */
-    async drive(o: { rate: number; seconds: number; duplicates?: number; redeliverEvery?: number; onTick?: (elapsedMs: number) => void }): Promise<RunTraffic> {
+    async drive(o: {
+      rate: number;
+      seconds: number;
+      duplicates?: number;
+      /** while true, every event is POSTed this many times at once (a duplicate storm) */
+      storm?: () => number;
+      redeliverEvery?: number;
+      onTick?: (elapsedMs: number) => void;
+    }): Promise<RunTraffic> {
       runs += 1;
       const tag = `r${runs}${randomBytes(2).toString('hex')}`;
       const run: RunTraffic = {
@@ -183,6 +191,7 @@ export function createMetaSender(opts: { origins: () => readonly string[]; appSe
         sent.push(event);
         fire(event);
         if (Math.random() < (o.duplicates ?? 0.1)) fire(event);
+        for (let copy = 1; copy < (o.storm?.() ?? 1); copy += 1) fire(event);
         const every = o.redeliverEvery ?? 25;
         if (every > 0 && n % every === every - 1 && sent.length > 10) {
           const earlier = sent[Math.floor(Math.random() * (sent.length - 5))];
