@@ -91,7 +91,9 @@ export function createMessageLookup(deps: MessageLookupDeps) {
         await giveUp(job);
         return;
       }
-      if (detail === null || !(await store(job, account.igUserId, detail))) await giveUp(job);
+      const stored = detail !== null && (await store(job, account.igUserId, detail));
+      log.debug({ accountId: job.accountId, answered: detail !== null, stored }, 'message looked up');
+      if (!stored) await giveUp(job);
     },
   };
 }
