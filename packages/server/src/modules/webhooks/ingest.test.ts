@@ -4,7 +4,7 @@ import { createTestApp, type TestApp } from '../../../test/app.ts';
 import { createAccount } from '../../../test/factories.ts';
 import { echo, envelope, event, inbound, META_ENV, mid, postSigned } from '../../../test/meta.ts';
 import { queryRows } from '../../db/client.ts';
-import { contacts, conversations, messageReactions, messages, webhookEvents } from '../../db/schema/index.ts';
+import { contacts, conversations, messageReactions, messages } from '../../db/schema/index.ts';
 
 describe('turning Meta webhooks into the inbox', () => {
   let t: TestApp;
