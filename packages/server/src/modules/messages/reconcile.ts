@@ -8,6 +8,7 @@ import type { AccountStatus } from '../accounts/account-status.ts';
 import type { AccountTokens } from '../accounts/account-tokens.ts';
 import { recordAll, type InboxEventSink } from '../inbox/inbox-events.ts';
 import { applyEvent, type ApplyHooks } from '../webhooks/ingest-apply.ts';
+import { applyWaiting } from '../webhooks/ingest-message-events.ts';
 import { messageEventFromDetail } from './message-detail-event.ts';
 
 /** Meta's Conversations API allows 2 calls per second per account. */
@@ -125,15 +126,19 @@ export function createReconciler(deps: ReconcileDeps) {
             }
           }
           await deps.db.transaction(async (tx) => {
-            await tx
+            const settled = await tx
               .update(messages)
               .set(
                 match
                   ? { mid: match, status: 'sent', errorMessage: null, updatedAt: new Date() }
                   : { status: 'failed', errorMessage: 'Instagram has no record of this message: it was not delivered. You can retry it.', updatedAt: new Date() },
               )
-              .where(and(eq(messages.id, m.id), eq(messages.status, 'unknown')));
-            await recordAll(deps.sinks, tx, [{ type: match ? 'message.sent' : 'message.updated', accountId: m.accountId, conversationId: m.conversationId, messageId: m.id, occurredAt: deps.now() }]);
+              .where(and(eq(messages.id, m.id), eq(messages.status, 'unknown')))
+              .returning({ id: messages.id });
+            // what waited for its mid (a reaction, a seen receipt) is applied now (§3.7)
+            const arrived = match && settled.length > 0 ? [{ id: m.id, accountId: m.accountId, mid: match, conversationId: m.conversationId, sentAt: m.sentAt }] : [];
+            const waited = await applyWaiting(tx, arrived, { textIsCurrent: true });
+            await recordAll(deps.sinks, tx, [{ type: match ? 'message.sent' : 'message.updated', accountId: m.accountId, conversationId: m.conversationId, messageId: m.id, occurredAt: deps.now() }, ...waited]);
           });
         } catch (error) {
           deps.log.warn({ messageId: m.id, err: error }, 'could not settle a send of unknown outcome yet');

@@ -10,7 +10,7 @@ import type {
 } from '../../instagram/webhook-payload.ts';
 import type { InboxEvent } from '../inbox/inbox-events.ts';
 import { inboxWrites, previewOf } from '../inbox/inbox-write.repository.ts';
-import { applyWaiting, editMessage, reactTo, seeUpTo } from './ingest-message-events.ts';
+import { applyWaiting, editMessage, reactTo, seeUpTo, type TextSource } from './ingest-message-events.ts';
 import { waitingWrites, type ArrivedMessage } from './waiting-events.repository.ts';
 
 /** What applying one event asks of the rest of the system, inside the same transaction. */
@@ -85,7 +85,7 @@ export async function applyEvent(
   const events: InboxEvent[] = [];
   const applied = (): ApplyResult => ({ events, outcome: 'applied' });
   const lookupText = hooks.onEditWithoutText;
-  const textIsCurrent = opts.textIsCurrent ?? false;
+  const textSource: TextSource = opts.textIsCurrent ? { textIsCurrent: true } : { textIsCurrent: false, lookupText };
   const wait = async (mid: string, kind: WaitingKind, actor: 'contact' | 'business', conversationId: string | null, data: WaitingData): Promise<ApplyResult> => {
     await waitingWrites.insert(tx, {
       accountId, mid, kind, actor, conversationId, data, occurredAt: at,
@@ -117,7 +117,7 @@ export async function applyEvent(
       const claimed = await inboxWrites.claimPendingOutbound(tx, conversationId, values.mid, values.text ?? null, values.kind ?? 'text');
       if (claimed) {
         events.push({ ...base, type: 'message.sent', messageId: claimed });
-        events.push(...(await applyWaiting(tx, [arrived(claimed)], { textIsCurrent, lookupText })));
+        events.push(...(await applyWaiting(tx, [arrived(claimed)], textSource)));
         return;
       }
     }
@@ -133,7 +133,7 @@ export async function applyEvent(
       events.push({ ...base, type: direction === 'inbound' ? 'message.received' : 'message.sent', messageId: saved.id });
       const withUrls = (values.attachments ?? []).filter((a) => a.url);
       if (withUrls.length > 0) await hooks.onAttachments(tx, { id: saved.id, accountId, attachments: values.attachments ?? [] });
-      events.push(...(await applyWaiting(tx, [arrived(saved.id)], { textIsCurrent, lookupText })));
+      events.push(...(await applyWaiting(tx, [arrived(saved.id)], textSource)));
     } else if (direction === 'outbound') {
       // The echo of a message Threadline sent: confirm it instead of creating a second one.
       const confirmed = await inboxWrites.confirmSent(tx, saved.id);
@@ -191,7 +191,7 @@ export async function applyEvent(
     }
     case 'message_edit': {
       const data = { ...(ev.text === undefined ? {} : { text: ev.text }), ...(ev.numEdit === undefined ? {} : { numEdit: ev.numEdit }) };
-      const edited = await editMessage(tx, { accountId, mid: ev.mid }, data, at, { textIsCurrent, lookupText });
+      const edited = await editMessage(tx, { accountId, mid: ev.mid }, data, at, textSource);
       if (edited) {
         events.push(...edited);
         return applied();

@@ -16,6 +16,12 @@ type Reactor = 'contact' | 'business';
 /** What lookups of an edit's missing text need: the queue, reached through the apply hooks. */
 export type EditTextLookup = (tx: Db, message: { accountId: string; mid: string }) => Promise<void>;
 
+/**
+ * Whether the text of the messages at hand was just read from Meta (reconciliation, a lookup, the answer to our own
+ * send): then an edit without text needs no lookup of its own; otherwise it is looked up.
+ */
+export type TextSource = { textIsCurrent: true } | { textIsCurrent: false; lookupText: EditTextLookup };
+
 export async function reactTo(tx: Db, target: Target, reactor: Reactor, data: WaitingData, at: Date): Promise<InboxEvent[]> {
   const reaction = { reactor, reaction: data.reaction ?? null, emoji: data.emoji ?? null };
   const changed =
@@ -44,7 +50,7 @@ export async function editMessage(
   message: { accountId: string; mid: string },
   data: WaitingData,
   at: Date,
-  opts: { textIsCurrent: boolean; lookupText: EditTextLookup },
+  opts: TextSource,
 ): Promise<InboxEvent[] | null> {
   const edited =
     data.text === undefined
@@ -72,7 +78,7 @@ export async function seeUpTo(tx: Db, target: Target, at: Date): Promise<InboxEv
 export async function applyWaiting(
   tx: Db,
   arrived: readonly ArrivedMessage[],
-  opts: { textIsCurrent: boolean; lookupText: EditTextLookup },
+  opts: TextSource,
 ): Promise<InboxEvent[]> {
   const rows = await waitingWrites.claimFor(tx, arrived);
   if (rows.length === 0) return [];
