@@ -10,6 +10,7 @@ describe('account settings', () => {
   let browser: Browser;
   let owner: GuardedPage;
   let accountId = '';
+  let igId = '';
 
   beforeAll(async () => {
     [world, browser] = await Promise.all([startWorld({ env: { CRM_ALLOWED_NETWORKS: '127.0.0.1/32' } }), launchBrowser()]);
@@ -19,7 +20,8 @@ describe('account settings', () => {
     owner = await guardedPage(browser, world.baseUrl);
     await signIn(owner.page, 'owner');
     await owner.page.getByRole('button', { name: 'Connect Instagram' }).click();
-    await consent(owner.page, world, ig.accounts[0]?.igId ?? '');
+    igId = ig.accounts[0]?.igId ?? '';
+    await consent(owner.page, world, igId);
     await owner.page.getByTestId('account-switcher').filter({ hasText: '@acme_shop' }).waitFor();
     accountId = (await api.accounts()).accounts[0]?.id ?? '';
   });
@@ -77,6 +79,28 @@ describe('account settings', () => {
     await page.goto('/admin');
     await expect.poll(() => page.getByTestId('users').textContent()).toContain('owner');
     await page.getByTestId('webhook-events').waitFor();
+    noConsoleErrors(owner.errors);
+  });
+
+  it('shows an administrator which items of an event wait for a message Threadline never received', async () => {
+    const { page } = owner;
+    const customer = await world.control.createCustomer({ username: 'early_bird' });
+    // a reaction to a message from before the account was connected (§3.7)
+    await world.control.react(customer.igsid, { to: igId, mid: 'aWdfZAG1-before-the-connection', emoji: '👍' });
+    const waiting = page.getByTestId('webhook-events').locator('tr', { hasText: '0 applied · 1 waiting for a message' });
+    // the list is read when shown: show it again until the worker has processed the event
+    await expect
+      .poll(async () => {
+        await page.goto('/admin');
+        await page.getByLabel('Status').selectOption('processed');
+        await page.getByTestId('webhook-events').locator('tbody tr').first().waitFor();
+        return waiting.count();
+      }, { timeout: 30_000 })
+      .toBe(1);
+    await waiting.getByRole('button', { name: 'Items' }).click();
+    const item = page.getByTestId('event-item-list').locator('tr[data-outcome="waiting"]');
+    await expect.poll(() => item.textContent()).toContain('Waiting for its message');
+    expect(await item.textContent()).toContain('aWdfZAG1-before-the-connection');
     noConsoleErrors(owner.errors);
   });
 });

@@ -69,6 +69,10 @@ export const crmMessageSchema = z.object({
   read_at: isoDate.nullable(),
   edited_at: isoDate.nullable(),
   deleted_at: isoDate.nullable(),
+  /** an edit came without its text (§3.7): `pending` while Threadline reads it from Instagram, `unavailable` if it could not */
+  edit_text_state: z.enum(['pending', 'unavailable']).nullable(),
+  /** content Instagram does not show through its API: "unsupported message (open Instagram to see it)" */
+  unsupported: z.boolean(),
 });
 
 export const crmReactionSchema = z.object({

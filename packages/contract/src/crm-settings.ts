@@ -72,6 +72,26 @@ export const requeuedSchema = z.object({ requeued: z.number().int() });
 
 export const WEBHOOK_EVENT_STATUSES = ['received', 'processed', 'failed', 'invalid', 'unrouted', 'unhandled'] as const;
 
+/**
+ * What became of one item of a raw event (an `entry[].messaging[]` / `standby[]` / `changes[]` item, or an entry):
+ * `applied`; `waiting` for a message Threadline has not received (§3.7), or `applied_later` once it came;
+ * `ignored` with why (`not_supported`: Meta sent something Threadline does not handle; `malformed`: the item is
+ * broken); `unrouted` (an account nobody has linked); `not_processed` (the event was not processed, or was processed
+ * before outcomes were recorded).
+ */
+export const WEBHOOK_ITEM_OUTCOMES = ['applied', 'waiting', 'applied_later', 'ignored', 'unrouted', 'not_processed'] as const;
+export const webhookItemSchema = z.object({
+  /** where the item is in the body, e.g. `entry[0].messaging[2]` */
+  path: z.string(),
+  /** message, message_deleted, message_edit, reaction, read, postback, referral; a change's field; unknown; entry */
+  type: z.string(),
+  mid: z.string().nullable(),
+  outcome: z.enum(WEBHOOK_ITEM_OUTCOMES),
+  code: z.enum(['not_supported', 'malformed']).nullable(),
+  reason: z.string().nullable(),
+});
+export type WebhookItem = z.infer<typeof webhookItemSchema>;
+
 export const webhookEventSchema = z.object({
   id: z.number(),
   received_at: z.string(),
@@ -82,6 +102,16 @@ export const webhookEventSchema = z.object({
   last_error: z.string().nullable(),
   processed_at: z.string().nullable(),
   size_bytes: z.number(),
+  /** How many of its items were applied (also later, when their message came), still wait, were ignored, unrouted; null until processed. */
+  items: z.object({ applied: z.number(), waiting: z.number(), ignored: z.number(), unrouted: z.number() }).nullable(),
 });
 export type WebhookEvent = z.infer<typeof webhookEventSchema>;
 export const webhookEventListSchema = z.object({ events: z.array(webhookEventSchema), next_before: z.number().nullable() });
+/** `GET /api/v1/admin/webhook-events/{id}`: the raw body as Meta sent it, and what became of each item. */
+export const webhookEventDetailSchema = z.object({
+  id: z.number(),
+  status: z.enum(WEBHOOK_EVENT_STATUSES),
+  body: z.string(),
+  items: z.array(webhookItemSchema),
+});
+export type WebhookEventDetail = z.infer<typeof webhookEventDetailSchema>;

@@ -93,7 +93,10 @@ export const messageSchema = z.object({
   sent_at: z.string(),
   read_at: z.string().nullable(),
   edited: z.boolean(),
+  /** an edit came without its text (§3.7): `pending` while it is read from Instagram; `unavailable`: "edited (text unavailable)" */
+  edit_text_state: z.enum(['pending', 'unavailable']).nullable(),
   deleted: z.boolean(),
+  /** content Instagram does not show through its API (the flag, or an `unsupported_type` attachment) */
   unsupported: z.boolean(),
 });
 export type Message = z.infer<typeof messageSchema>;

@@ -5,10 +5,12 @@ import type { SimContext } from './context.ts';
 import { registerCustomerRoutes } from './control/customer-routes.ts';
 import { registerEntityRoutes } from './control/entity-routes.ts';
 import { registerSystemRoutes } from './control/system-routes.ts';
+import { registerVariantRoutes } from './control/variant-routes.ts';
 import { registerGraphRoutes } from './graph/routes.ts';
 import { registerAuthorizeRoutes } from './oauth/authorize-routes.ts';
 import { registerTokenRoutes } from './oauth/token-routes.ts';
 import { ControlError, graphError, GraphError, invalidParameter, OAuthEndpointError } from './platform/errors.ts';
+import { shapeGraphError } from './platform/error-shape.ts';
 import { registerFaultHook } from './platform/faults.ts';
 import { registerFormParsers } from './platform/forms.ts';
 
@@ -28,7 +30,11 @@ export function buildApp(ctx: SimContext, options: { logger: boolean }): Fastify
 
   app.setErrorHandler((error: FastifyError | Error, request, reply) => {
     const control = request.url.startsWith('/_sim');
-    if (error instanceof GraphError || error instanceof OAuthEndpointError) return reply.code(error.status).send(error.body);
+    if (error instanceof GraphError) {
+      const shaped = shapeGraphError(error.status, error.body, ctx.state.data.variants);
+      return reply.code(shaped.status).send(shaped.body);
+    }
+    if (error instanceof OAuthEndpointError) return reply.code(error.status).send(error.body);
     if (error instanceof ControlError) return reply.code(error.status).send({ error: { code: error.code, message: error.message } });
     if (error instanceof ZodError) {
       const message = error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
@@ -63,6 +69,7 @@ export function buildApp(ctx: SimContext, options: { logger: boolean }): Fastify
   registerGraphRoutes(app, ctx);
   registerEntityRoutes(app, ctx);
   registerCustomerRoutes(app, ctx);
+  registerVariantRoutes(app, ctx);
   registerSystemRoutes(app, ctx);
   return app;
 }

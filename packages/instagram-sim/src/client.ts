@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type {
   BusinessMessageInput, ClockInput, CommentInput, CreateAccountInput, CreateAppInput, CreateCustomerInput,
   CreateIgUserInput, CustomerMessageInput, EditInput, IssueTokenInput, PostbackInput, ReactionInput, ReferralInput,
-  RevokeTokensInput, SeenInput, SubscribeInput, UpdateAccountInput, UpdateAppInput, WebhookConfigInput, WebhookModeInput,
+  RevokeTokensInput, SeenInput, SubscribeInput, UpdateAccountInput, UpdateAppInput, VariantEventInput, WebhookConfigInput,
+  WebhookModeInput,
 } from './control/schemas.ts';
 import type { FaultInput } from './platform/faults.ts';
 import {
@@ -19,6 +20,7 @@ const json = z.record(z.string(), z.unknown());
 const eventResult = z.object({ event: json, deliveries: z.array(z.string()) });
 const messageResult = eventResult.extend({ mid: z.string(), conversationId: z.string() });
 const commentResult = eventResult.extend({ commentId: z.string() });
+const variantResult = eventResult.extend({ variant: z.string(), mid: z.string().nullable() });
 const tokenResult = z.object({ access_token: z.string(), token_type: z.string(), kind: z.enum(['short', 'long']), expires_in: z.number() });
 const clockResult = z.object({ now: z.number(), iso: z.string(), frozen: z.boolean() });
 const flushResult = z.object({ released: z.number(), attempted: z.number(), delivered: z.number(), failed: z.number() });
@@ -27,6 +29,7 @@ const errorBody = z.object({ error: z.object({ code: z.string(), message: z.stri
 
 export type EventResult = z.infer<typeof eventResult>;
 export type MessageResult = z.infer<typeof messageResult>;
+export type VariantResult = z.infer<typeof variantResult>;
 export type IssuedToken = z.infer<typeof tokenResult>;
 export type SimClock = z.infer<typeof clockResult>;
 export type FlushResult = z.infer<typeof flushResult>;
@@ -149,6 +152,8 @@ export class SimClient {
   postback = (igsid: string, input: PostbackInput) => this.call('POST', `/_sim/customers/${igsid}/postbacks`, eventResult, input);
   referral = (igsid: string, input: ReferralInput) => this.call('POST', `/_sim/customers/${igsid}/referrals`, eventResult, input);
   comment = (igsid: string, input: CommentInput) => this.call('POST', `/_sim/customers/${igsid}/comments`, commentResult, input);
+  /** One event in a shape of real traffic (§3.7), whatever the variants setting says; `mid` is the new message's, if any. */
+  emitVariant = (igsid: string, input: VariantEventInput) => this.call('POST', `/_sim/customers/${igsid}/variants`, variantResult, input);
   /** The business replies from the Instagram app (apps get an echo). */
   businessSends = (igId: string, input: BusinessMessageInput) => this.call('POST', `/_sim/accounts/${igId}/messages`, messageResult, input);
 

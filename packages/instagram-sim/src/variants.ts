@@ -46,6 +46,30 @@ export const variantsSchema = z.object({
       conversationsPerSecond: z.number().int().positive().default(INSTAGRAM_RATE_LIMITS.conversationsPerSecond),
     })
     .prefault({}),
+  // Real traffic (§3.7): shapes that live bodies and other integrations' captures show, unlike Meta's examples.
+  /** §3.7: `time`/`timestamp` in epoch ms (examples) or in seconds (dashboard samples, some captures). */
+  timestampUnit: z.enum(['ms', 'seconds']).default('ms'),
+  /** §3.7: ids (entry, sender, recipient) as JSON strings, or as bare JSON numbers (above 2^53 for IG_IDs). */
+  idFormat: z.enum(['string', 'number']).default('string'),
+  /** §3.7: which list of the entry carries messaging items: `messaging`, or `standby` (another app owns the thread). */
+  eventList: z.enum(['messaging', 'standby']).default('messaging'),
+  /** §3.7: an unsend's `is_deleted` as boolean `true` (live) or the string `"true"` (an older example). */
+  isDeletedFormat: z.enum(['boolean', 'string']).default('boolean'),
+  /** §3.7: whether `message_edit` carries `text` (examples), or only `{mid, num_edit}` (a live Instagram-Login body). */
+  editText: z.enum(['included', 'omitted']).default('included'),
+  /** §3.7: `num_edit` as a number or a string; `zero-based` sends 0 for the first edit, as the live body did. */
+  numEditFormat: z.enum(['number', 'string', 'zero-based']).default('number'),
+  /** §3.7: a reaction as `{reaction:"love", emoji}` or with `emoji` alone. */
+  reactionFormat: z.enum(['named', 'emoji_only']).default('named'),
+  /** §3.7: whether a seen event carries `sender`; and whether each is delivered twice (same mid and timestamp). */
+  seenSender: z.enum(['included', 'omitted']).default('included'),
+  seenRedelivery: z.boolean().default(false),
+  /** §3.7: unsupported content as the `is_unsupported` flag or as an `unsupported_type` attachment without it. */
+  unsupportedFormat: z.enum(['flag', 'attachment']).default('flag'),
+  /** §3.7: a shared post as a `share` attachment, a rich `ig_post` one, or both in one message. */
+  shareFormat: z.enum(['share', 'ig_post', 'both']).default('share'),
+  /** §3.7: Graph errors typed `OAuthException` (Messenger docs), or `IGApiException` as graph.instagram.com answers (403 for code 10). */
+  graphErrorType: z.enum(['OAuthException', 'IGApiException']).default('OAuthException'),
   /** Webhook delivery timeout (real ms); Meta's exact figure is [?] (old docs: 20 s). */
   webhookTimeoutMs: z.number().int().positive().default(20_000),
 });

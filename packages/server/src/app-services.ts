@@ -28,6 +28,8 @@ import { createMediaService } from './modules/media/media.service.ts';
 import { createIngestService } from './modules/webhooks/ingest.service.ts';
 import type { ApplyHooks } from './modules/webhooks/ingest-apply.ts';
 import { createWebhookEventsRepository } from './modules/webhooks/webhook-events.repository.ts';
+import { createWaitingEventsRepository } from './modules/webhooks/waiting-events.repository.ts';
+import { createFetchMessage, createMessageLookup } from './modules/messages/message-lookup.ts';
 import { createWebhookProcessor } from './modules/webhooks/webhook-processor.ts';
 
 export type ServiceDeps = {
@@ -84,6 +86,9 @@ export function buildServices(deps: ServiceDeps) {
     },
     onAttachments: (tx, message) => media.scheduleMirror(tx, message),
     onMessageDeleted: (tx, message) => media.scheduleDelete(tx, message),
+    onEditWithoutText: async (tx, message) => {
+      await queue.sendInTx(tx, 'messages.lookup', { accountId: message.accountId, mid: message.mid });
+    },
   };
   const ingest = createIngestService({ db, sinks, log: log.child({ module: 'ingest' }), hooks: ingestHooks });
   const realtimeLog = createRealtimeLog(db);
@@ -117,8 +122,20 @@ export function buildServices(deps: ServiceDeps) {
     },
   });
 
+  const messageLookup = createMessageLookup({
+    db,
+    fetchMessage: createFetchMessage({ graph, tokens: accountTokens }),
+    accounts: accountServices.accountsRepo,
+    accountStatus,
+    hooks: ingestHooks,
+    sinks,
+    log: log.child({ module: 'message-lookup' }),
+  });
+
   return {
     ...accountServices,
+    messageLookup,
+    waitingEvents: createWaitingEventsRepository(db),
     ...messaging,
     realtimeLog,
     liveness,

@@ -30,7 +30,8 @@ import { defineRealtimeJobs } from './modules/realtime/realtime.jobs.ts';
 import { realtimeRoutes } from './modules/realtime/realtime.routes.ts';
 import { WEBHOOK_CHANNEL } from './modules/webhooks/webhook-events.repository.ts';
 import { defineWebhookJobs } from './modules/webhooks/webhooks.jobs.ts';
-import { instagramWebhookRoutes, webhookAdminRoutes } from './modules/webhooks/webhooks.routes.ts';
+import { webhookAdminRoutes } from './modules/webhooks/webhook-admin.routes.ts';
+import { instagramWebhookRoutes } from './modules/webhooks/webhooks.routes.ts';
 import { webRoutes } from './modules/web/web.routes.ts';
 
 export type AppOverrides = {
@@ -63,7 +64,7 @@ function defineJobs(queue: Queue, s: Services, db: Database['db'], config: Confi
   defineOAuthJobs(queue, { states: s.oauthStates, now });
   defineMediaJobs(queue, s.media);
   defineProfileFetchJob(queue, { db, graph: s.graph, tokens: s.accountTokens, status: s.accountStatus, log });
-  defineWebhookJobs(queue, { repo: s.webhookEvents, retentionDays: config.webhooks.retentionDays });
+  defineWebhookJobs(queue, { repo: s.webhookEvents, waiting: s.waitingEvents, retentionDays: config.webhooks.retentionDays });
   defineMessagesJobs(queue, {
     db,
     sendJob: s.sendJob,
@@ -72,6 +73,8 @@ function defineJobs(queue: Queue, s: Services, db: Database['db'], config: Confi
     now,
     unknownResolveAfterSeconds: config.sending.unknownResolveAfterSeconds,
     reconcileIntervalMinutes: config.sending.reconcileIntervalMinutes,
+    lookup: s.messageLookup,
+    lookupRetry: config.messageLookup,
   });
   defineRealtimeJobs(queue, s.realtimeLog, now);
 }
@@ -141,6 +144,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
   await app.register(webhookAdminRoutes, {
     repo: services.webhookEvents,
+    waiting: services.waitingEvents,
     requireAdmin,
     onRequeued: () => services.webhookProcessor.wake(),
   });

@@ -29,6 +29,20 @@ const positiveInt = (fallback: number) =>
       return n;
     });
 
+const nonNegativeInt = (fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) {
+        ctx.addIssue({ code: 'custom', message: `must be a whole number (0 or more), got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
 const optionalText = z
   .string()
   .optional()
@@ -68,6 +82,8 @@ const envSchema = z.object({
   SEND_RATE_MEDIA_PER_SECOND: positiveInt(10),
   SEND_UNKNOWN_RESOLVE_AFTER_SECONDS: positiveInt(120),
   RECONCILE_INTERVAL_MINUTES: positiveInt(10),
+  MESSAGE_LOOKUP_RETRIES: nonNegativeInt(5),
+  MESSAGE_LOOKUP_RETRY_DELAY_SECONDS: nonNegativeInt(30),
   REALTIME_HEARTBEAT_SECONDS: positiveInt(15),
   // Instagram Login (OAuth) and the old single-account configuration
   INSTAGRAM_OAUTH_REDIRECT_URI: optionalText.refine((v) => v === undefined || URL.canParse(v), { message: 'must be a URL' }),
@@ -136,6 +152,8 @@ export type Config = {
   };
   realtimeHeartbeatSeconds: number;
   sending: { textPerSecond: number; mediaPerSecond: number; unknownResolveAfterSeconds: number; reconcileIntervalMinutes: number };
+  /** Reading a message from Meta when an edit came without its text: retries (with back-off from the delay) before giving up. */
+  messageLookup: { retries: number; retryDelaySeconds: number };
   webhooks: { bodyLimitBytes: number; ackTimeoutMs: number; retentionDays: number; maxAttempts: number; concurrency: number };
   media: { mirror: boolean; maxBytes: number; dir: string; allowedNetworks: string | undefined };
   crm: CrmSettings;
@@ -256,6 +274,7 @@ export function loadConfig(env: Env = process.env, opts: { isTty?: boolean } = {
       unknownResolveAfterSeconds: e.SEND_UNKNOWN_RESOLVE_AFTER_SECONDS,
       reconcileIntervalMinutes: e.RECONCILE_INTERVAL_MINUTES,
     },
+    messageLookup: { retries: e.MESSAGE_LOOKUP_RETRIES, retryDelaySeconds: e.MESSAGE_LOOKUP_RETRY_DELAY_SECONDS },
     webhooks: {
       bodyLimitBytes: e.WEBHOOK_BODY_LIMIT_BYTES,
       ackTimeoutMs: e.WEBHOOK_ACK_TIMEOUT_MS,

@@ -35,6 +35,7 @@ export function message(over: Partial<Message> & { id: string }): Message {
     sent_at: '2026-01-01T10:00:00.000Z',
     read_at: null,
     edited: false,
+    edit_text_state: null,
     deleted: false,
     unsupported: false,
     ...over,

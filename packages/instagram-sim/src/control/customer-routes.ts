@@ -53,14 +53,17 @@ export function registerCustomerRoutes(app: FastifyInstance, ctx: SimContext): v
     const event = messageEvent(message, state.data.variants, {
       quickReply: input.quickReply, replyTo: input.replyTo, referral: input.referral, isSelf: input.isSelf,
     });
-    return done(webhooks.emit(account.igId, 'messages', event), { mid: message.mid, conversationId: conversation.id, event });
+    // `deliver: false`: a message from before the app was connected (Meta has it, no webhook ever told the app)
+    const ids = input.deliver === false ? [] : webhooks.emit(account.igId, 'messages', event);
+    return done(ids, { mid: message.mid, conversationId: conversation.id, event });
   });
 
   app.post('/_sim/customers/:id/reactions', async (request) => {
     const input = reactionSchema.parse(request.body);
     const { account, customer, conversation } = thread(idParams.parse(request.params).id, input.to);
-    messageIn(conversation.id, input.mid);
-    const event = reactionEvent(parties(customer.igsid, account.igId), clock.now(), input);
+    // a reaction may name a message the simulator never delivered (one from before the app was connected, §3.7)
+    if (state.message(input.mid)) messageIn(conversation.id, input.mid);
+    const event = reactionEvent(parties(customer.igsid, account.igId), clock.now(), input, state.data.variants);
     return done(webhooks.emit(account.igId, 'message_reactions', event), { event });
   });
 
@@ -70,7 +73,7 @@ export function registerCustomerRoutes(app: FastifyInstance, ctx: SimContext): v
     const message = messageIn(conversation.id, input.mid);
     if (message.direction !== 'inbound') throw new ControlError(409, 'sim.not_own_message', 'a customer can unsend only their own messages');
     message.deleted = true;
-    const event = unsendEvent(message, clock.now());
+    const event = unsendEvent(message, clock.now(), state.data.variants);
     return done(webhooks.emit(account.igId, 'messages', event), { event });
   });
 
@@ -81,7 +84,7 @@ export function registerCustomerRoutes(app: FastifyInstance, ctx: SimContext): v
     if (message.direction !== 'inbound') throw new ControlError(409, 'sim.not_own_message', 'a customer can edit only their own messages');
     message.text = input.text;
     message.editCount += 1;
-    const event = editEvent(message, clock.now());
+    const event = editEvent(message, clock.now(), state.data.variants);
     const ids = state.data.variants.messageEdits === 'messages' ? webhooks.emit(account.igId, 'messages', event) : [];
     return done(ids, { event });
   });
@@ -93,8 +96,11 @@ export function registerCustomerRoutes(app: FastifyInstance, ctx: SimContext): v
     const mid = input.mid ?? lastOutbound?.mid;
     if (!mid) throw new ControlError(409, 'sim.nothing_to_see', 'the business has not sent anything in this thread');
     messageIn(conversation.id, mid);
-    const event = seenEvent(parties(customer.igsid, account.igId), clock.now(), mid);
-    return done(webhooks.emit(account.igId, 'messaging_seen', event), { event });
+    const event = seenEvent(parties(customer.igsid, account.igId), clock.now(), mid, state.data.variants);
+    const ids = webhooks.emit(account.igId, 'messaging_seen', event);
+    // the same seen event delivered again, same mid and timestamp (§3.7)
+    if (state.data.variants.seenRedelivery) ids.push(...webhooks.emit(account.igId, 'messaging_seen', event));
+    return done(ids, { event });
   });
 
   app.post('/_sim/customers/:id/postbacks', async (request) => {
@@ -141,6 +147,7 @@ export function registerCustomerRoutes(app: FastifyInstance, ctx: SimContext): v
       attachments: input.attachments?.map((a) => ({ type: a.type, payload: { url: a.url } })),
     });
     const event = messageEvent(message, state.data.variants);
-    return done(webhooks.emit(account.igId, 'message_echoes', event), { mid: message.mid, conversationId: conversation.id, event });
+    const ids = input.deliver === false ? [] : webhooks.emit(account.igId, 'message_echoes', event);
+    return done(ids, { mid: message.mid, conversationId: conversation.id, event });
   });
 }

@@ -113,6 +113,8 @@ export const customerMessageSchema = z.object({
   referral: z.record(z.string(), z.unknown()).optional(),
   isUnsupported: z.boolean().optional(),
   isSelf: z.boolean().optional(),
+  /** false: recorded, no webhook (a message from before the app was connected); default true. */
+  deliver: z.boolean().optional(),
 });
 export type CustomerMessageInput = z.input<typeof customerMessageSchema>;
 
@@ -141,7 +143,26 @@ export const businessMessageSchema = z.object({
   to: z.string(),
   text: z.string().min(1).optional(),
   attachments: z.array(inboundAttachmentSchema).optional(),
+  /** false: recorded, no echo (typed before the app was connected); default true. */
+  deliver: z.boolean().optional(),
 });
+
+/** The variants of real traffic (§3.7) that `POST /_sim/customers/:id/variants` sends, one event each. */
+export const REAL_TRAFFIC_VARIANTS = [
+  'like_heart', 'ig_story', 'ig_post', 'share_and_ig_post', 'ig_reel', 'unsupported_attachment', 'unsupported_flag',
+  'unsend_string_flag', 'edit_without_text', 'edit_num_edit_string', 'reaction_emoji_only', 'seen_without_sender',
+  'seen_redelivered', 'timestamp_seconds', 'numeric_ids', 'standby',
+] as const;
+export const variantEventSchema = z.object({
+  to: z.string(),
+  variant: z.enum(REAL_TRAFFIC_VARIANTS),
+  /** The message an unsend, edit, reaction or seen receipt is about (any mid for a reaction). */
+  mid: z.string().optional(),
+  /** A message's text, or an edit's new text (kept by the simulator, so the message lookup answers it). */
+  text: z.string().min(1).optional(),
+  emoji: z.string().optional(),
+});
+export type VariantEventInput = z.input<typeof variantEventSchema>;
 export type EditInput = z.input<typeof editSchema>;
 export type SeenInput = z.input<typeof seenSchema>;
 export type PostbackInput = z.input<typeof postbackSchema>;

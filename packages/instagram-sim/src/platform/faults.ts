@@ -7,6 +7,7 @@ import { newOpaqueId } from '../ids.ts';
 import type { SimFault } from '../state/schema.ts';
 import type { SimState } from '../state/store.ts';
 import { GraphError, OAuthEndpointError } from './errors.ts';
+import { shapeGraphError } from './error-shape.ts';
 import { mergedParams } from './forms.ts';
 import { tokenFromRequest } from '../oauth/tokens.ts';
 
@@ -103,6 +104,7 @@ export function registerFaultHook(app: FastifyInstance, state: SimState): void {
       },
       {},
     );
-    return reply.code(error.status).send(error.body);
+    const shaped = shapeGraphError(error.status, error.body, state.data.variants);
+    return reply.code(shaped.status).send(shaped.body);
   });
 }

@@ -151,6 +151,13 @@ export const heldEventSchema = z.object({
   kind: z.enum(['messaging', 'changes']),
   event: record,
   createdAt: z.number(),
+  /** A `messaging` event delivered in `standby[]` instead (§3.7); default: the `eventList` variant. */
+  list: z.enum(['messaging', 'standby']).optional(),
+  /** Shapes of this event's delivery (§3.7) instead of the variants' (a control call emitting one variant). */
+  format: z
+    .object({ timestampUnit: z.enum(['ms', 'seconds']), timestampFormat: z.enum(['number', 'string']), idFormat: z.enum(['string', 'number']) })
+    .partial()
+    .optional(),
 });
 export type SimHeldEvent = z.infer<typeof heldEventSchema>;
 

@@ -7,7 +7,7 @@ import type { Clock } from '../clock.ts';
 import { newOpaqueId } from '../ids.ts';
 import type { SimApp, SimDelivery, SimHeldEvent } from '../state/schema.ts';
 import type { SimState } from '../state/store.ts';
-import { buildEnvelope } from './envelope.ts';
+import { serializeEnvelope } from './envelope.ts';
 import { signatureHeaders, webhookSecretOf } from './signing.ts';
 
 /**
@@ -24,8 +24,17 @@ export interface FlushResult {
 }
 
 export interface WebhookDispatcher {
-  /** Queues an event for every app subscribed to the account whose dashboard fields include `field`. */
-  emit(accountId: string, field: InstagramWebhookField, event: Record<string, unknown>, kind?: 'messaging' | 'changes'): string[];
+  /**
+   * Queues an event for every app subscribed to the account whose dashboard fields include `field`; `options` give
+   * its delivery a shape of its own (§3.7: standby[], seconds, numeric ids).
+   */
+  emit(
+    accountId: string,
+    field: InstagramWebhookField,
+    event: Record<string, unknown>,
+    kind?: 'messaging' | 'changes',
+    options?: Pick<SimHeldEvent, 'list' | 'format'>,
+  ): string[];
   /** Attempts the deliveries that are due on the simulated clock. */
   processDue(): Promise<void>;
   /** Releases held events (batched, reversed, duplicated as the mode says) and attempts every pending delivery now. */
@@ -50,7 +59,7 @@ export function createWebhookDispatcher(deps: { state: SimState; clock: Clock })
   function newDelivery(app: SimApp, events: SimHeldEvent[]): SimDelivery[] {
     const webhook = app.webhook;
     if (!webhook) return [];
-    const body = JSON.stringify(buildEnvelope(events, clock.now(), state.data.variants));
+    const body = serializeEnvelope(events, clock.now(), state.data.variants);
     const copies = state.data.webhookMode.duplicates ? 2 : 1;
     const created: SimDelivery[] = [];
     for (let i = 0; i < copies; i += 1) {
@@ -140,12 +149,12 @@ export function createWebhookDispatcher(deps: { state: SimState; clock: Clock })
   const pending = (): SimDelivery[] => state.data.deliveries.filter((d) => d.status === 'pending');
 
   const dispatcher: WebhookDispatcher = {
-    emit(accountId, field, event, kind = 'messaging') {
+    emit(accountId, field, event, kind = 'messaging', options = {}) {
       const ids: string[] = [];
       for (const sub of state.data.subscriptions.filter((s) => s.accountId === accountId)) {
         const app = state.app(sub.appId);
         if (!app || !app.webhook || !app.live || !appWants(app, field)) continue;
-        const held: SimHeldEvent = { appId: app.id, accountId, kind, event, createdAt: clock.now() };
+        const held: SimHeldEvent = { appId: app.id, accountId, kind, event, createdAt: clock.now(), ...options };
         if (state.data.webhookMode.hold) {
           state.data.heldEvents.push(held);
           continue;

@@ -27,7 +27,7 @@ describe('statements prepared by name (PostgreSQL)', () => {
         const [id] = await events.insertRawMany([{ body: Buffer.from(`{"n":${i}}`), secretIndex: 0 }]);
         await events.claimInTx(tx, 25);
         await events.claimInTx(tx, 1, id);
-        await events.finishMany(tx, [{ id: id ?? 0, status: 'processed', accountIgIds: [], eventCount: 0, error: null }]);
+        await events.finishMany(tx, [{ id: id ?? 0, status: 'processed', accountIgIds: [], eventCount: 0, error: null, items: null }]);
         const at = new Date();
         await tx.execute(sql`insert into crm_deliveries (id, account_id, event_type, payload, status, next_attempt_at)
           values (${`msg_${i}`}, ${account.id}, 'ping', '{}'::jsonb, 'pending', now())`);

@@ -58,9 +58,30 @@ describe('classifyGraphError', () => {
     expect(classifyGraphError(bare(404))).toBe('permanent');
   });
 
+  it('classifies IGApiException errors exactly like OAuthException ones', () => {
+    const answer = (type: string, code: number, subcode: number | undefined, status: number, message: string) =>
+      errorFromAnswer(send, {
+        status, headers: null, usage: EMPTY_USAGE,
+        // graph.instagram.com's shape: no error_user_title, no is_transient (§3.7)
+        body: { error: { message, type, code, ...(subcode ? { error_subcode: subcode } : {}), fbtrace_id: 'AI9L' } },
+      });
+    for (const [code, subcode] of cases.map(([c, s]) => [c, s] as const)) {
+      expect([code, subcode, classifyGraphError(answer('IGApiException', code, subcode, 400, 'm'))]).toEqual([
+        code, subcode, classifyGraphError(answer('OAuthException', code, subcode, 400, 'm')),
+      ]);
+    }
+    const window = answer('IGApiException', 10, 2534022, 403, '(#10) This message is sent outside of allowed window.');
+    expect(window).toMatchObject({ failure: 'graph', type: 'IGApiException', httpStatus: 403, code: 10, subcode: 2534022 });
+    expect(classifyGraphError(window)).toBe('window_closed');
+    expect(classifyGraphError(answer('IGApiException', 10, undefined, 403, '(#10) Application does not have permission'))).toBe('permanent');
+    for (const status of [400, 500]) {
+      expect(classifyGraphError(answer('IGApiException', 100, undefined, status, 'Unsupported request - method type: get'))).toBe('permanent');
+    }
+  });
+
   it('lets a specific code win over a 5xx status', () => {
     expect(classifyGraphError(graphAnswer(190, 460, 500))).toBe('reauth');
-    expect(classifyGraphError(graphAnswer(100, 33, 500))).toBe('transient');
+    expect(classifyGraphError(graphAnswer(100, 33, 500))).toBe('permanent');
   });
 
   it('calls a lost answer to a send unknown_outcome unless the request provably never left', () => {

@@ -195,6 +195,8 @@ const REAUTH_CODES = new Set([190, 102]);
 const THROTTLE_CODES = new Set([4, 17, 32, 613, 341]);
 const isBusinessUseCaseThrottle = (code: number): boolean => code >= 80000 && code <= 80014;
 const TRANSIENT_CODES = new Set([1, 2]);
+/** Invalid parameter / unsupported request (`100`, e.g. "Unsupported request - method type: get"): the same request fails again. */
+const INVALID_REQUEST_CODE = 100;
 /** Code 10 subcodes meaning "outside the allowed window" (2018065 is the news-messaging variant). */
 const WINDOW_SUBCODES = new Set([2534022, 2018278, 2018065]);
 
@@ -206,11 +208,13 @@ function classifyCode(code: number, subcode: number | null): GraphErrorClass | n
   if (code === 200 && subcode === 1545041) return 'recipient_unavailable';
   if (code === 10 && subcode === 2018108) return 'recipient_unavailable';
   if (TRANSIENT_CODES.has(code)) return 'transient';
+  if (code === INVALID_REQUEST_CODE) return 'permanent';
   return null;
 }
 
 /**
- * What to do about a failure. Meta's code decides first; then the HTTP status (5xx: transient, 429: throttled).
+ * What to do about a failure. Meta's code decides first, whatever the error's `type` (`OAuthException`,
+ * `IGApiException` from graph.instagram.com, `GraphMethodException`: §3.7) and whatever the HTTP status it came with; then the HTTP status (5xx: transient, 429: throttled).
  * A failure without an answer is transient when the request provably never left, and also for idempotent
  * requests; a send that may have been written is `unknown_outcome`, which a caller must not blindly re-send.
  * Anything that is not a GraphApiError is `permanent` (a bug does not heal by retrying).

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { indexOfMatchingSecret } from './webhook-signature.ts';
 import { parseJsonPreservingBigInts } from './webhook-payload-json.ts';
-import { describeIssue, idSchema, timestampSchema } from './webhook-payload-schemas.ts';
+import { describeIssue, epochNumberSchema, idSchema } from './webhook-payload-schemas.ts';
 
 // Meta's deauthorize and data-deletion callbacks POST `signed_request=<b64url(signature)>.<b64url(JSON payload)>`
 // (platform reference §8). The signature is HMAC-SHA256 over the *encoded* payload string, keyed by the app secret;
@@ -37,7 +37,7 @@ const SIGNATURE_BYTES = 32;
 const ALGORITHM = 'HMAC-SHA256';
 
 // Epoch seconds, as numbers or numeric strings, small enough to be a valid Date.
-const epochSecondsSchema = timestampSchema.pipe(z.number().max(8_640_000_000_000, 'not a valid epoch second'));
+const epochSecondsSchema = epochNumberSchema.pipe(z.number().max(8_640_000_000_000, 'not a valid epoch second'));
 
 const payloadSchema = z.looseObject({
   algorithm: z.string(),

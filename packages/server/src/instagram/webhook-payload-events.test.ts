@@ -33,6 +33,7 @@ const inboundParties = {
   contactIgsid: CUSTOMER,
   direction: 'inbound',
   timestamp: 1569262485349,
+  path: 'entry[0].messaging[0]',
 };
 
 describe('message events', () => {

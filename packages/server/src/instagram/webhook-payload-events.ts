@@ -11,6 +11,7 @@ import {
   referralSchema,
   senderSchema,
   timestampSchema,
+  UNSUPPORTED_ATTACHMENT,
 } from './webhook-payload-schemas.ts';
 import type {
   Direction,
@@ -23,42 +24,57 @@ import type {
 } from './webhook-payload-types.ts';
 
 const itemSchema = z.looseObject({});
-const partiesSchema = z.looseObject({ sender: senderSchema, recipient: senderSchema, timestamp: timestampSchema });
+// `sender` may be missing on a seen event (§3.7); every other kind needs both parties (checked below).
+const partiesSchema = z.looseObject({
+  sender: senderSchema.optional(),
+  recipient: senderSchema.optional(),
+  timestamp: timestampSchema,
+});
 
 // Meta sends one kind per item; the order only matters for items that carry several keys.
 const KIND_KEYS = ['message_edit', 'message', 'reaction', 'read', 'postback', 'referral'] as const;
 type ItemKind = (typeof KIND_KEYS)[number];
 
-/** Turns one `messaging[]` / `standby[]` item into an event. Never throws: a bad item becomes `type: 'unknown'`. */
-export function normalizeMessagingItem(item: unknown, accountIgId: string, source: EventSource): NormalizedEvent {
+/**
+ * Turns one `messaging[]` / `standby[]` item into an event. Never throws: a bad item becomes `type: 'unknown'`.
+ * `path` says where the item is in the body (`entry[0].messaging[2]`).
+ */
+export function normalizeMessagingItem(item: unknown, accountIgId: string, source: EventSource, path = `${source}[0]`): NormalizedEvent {
   const object = itemSchema.safeParse(item);
-  if (!object.success) return unknownEvent(item, accountIgId, source, 'item_not_object');
+  if (!object.success) return unknownEvent(item, accountIgId, source, path, 'item_not_object');
 
   const parties = partiesSchema.safeParse(item);
   if (!parties.success) {
     const field = parties.error.issues[0]?.path[0];
     const reason: UnknownEventReason =
       field === 'sender' ? 'invalid_sender' : field === 'recipient' ? 'invalid_recipient' : 'invalid_timestamp';
-    return unknownEvent(item, accountIgId, source, reason, describeIssue(parties.error));
+    return unknownEvent(item, accountIgId, source, path, reason, describeIssue(parties.error));
   }
 
   const kind = KIND_KEYS.find((key) => object.data[key] !== undefined);
   if (kind === undefined) {
     const keys = Object.keys(object.data).filter((key) => !['sender', 'recipient', 'timestamp'].includes(key));
-    return unknownEvent(item, accountIgId, source, 'unrecognised_item', `keys: ${keys.join(', ') || '(none)'}`);
+    return unknownEvent(item, accountIgId, source, path, 'unrecognised_item', `keys: ${keys.join(', ') || '(none)'}`);
   }
 
-  const base = {
-    source,
-    accountIgId,
-    senderId: parties.data.sender.id,
-    recipientId: parties.data.recipient.id,
-    timestamp: parties.data.timestamp,
-    raw: item,
-  };
+  const { sender, recipient, timestamp } = parties.data;
+  if (kind === 'read' && sender === undefined) {
+    // Matched by mid alone: the customer has seen one of the account's messages (§3.7).
+    const parsed = readSchema.safeParse(object.data[kind]);
+    if (!parsed.success) return unknownEvent(item, accountIgId, source, path, 'malformed_item', `read.${describeIssue(parsed.error)}`);
+    const recipientId = recipient?.id ?? accountIgId;
+    return {
+      source, accountIgId, senderId: null, recipientId, contactIgsid: null, direction: 'inbound', timestamp, raw: item, path,
+      type: 'read', mid: parsed.data.mid,
+    };
+  }
+  if (sender === undefined) return unknownEvent(item, accountIgId, source, path, 'invalid_sender', 'sender: required');
+  if (recipient === undefined) return unknownEvent(item, accountIgId, source, path, 'invalid_recipient', 'recipient: required');
+
+  const base = { source, accountIgId, senderId: sender.id, recipientId: recipient.id, timestamp, raw: item, path };
   const event = normalizeKind(kind, object.data[kind], base);
   if (event.ok) return event.event;
-  return unknownEvent(item, accountIgId, source, 'malformed_item', `${kind}.${event.detail}`);
+  return unknownEvent(item, accountIgId, source, path, 'malformed_item', `${kind}.${event.detail}`);
 }
 
 type Base = Omit<EventParties, 'contactIgsid' | 'direction'>;
@@ -72,8 +88,8 @@ function normalizeKind(kind: ItemKind, value: unknown, base: Base): KindResult {
       const parsed = messageEditSchema.safeParse(value);
       if (!parsed.success) return { ok: false, detail: describeIssue(parsed.error) };
       const { mid, text, num_edit: numEdit } = parsed.data;
-      const event = { ...withDirection(base, false), type: 'message_edit' as const, mid, text };
-      return { ok: true, event: numEdit === undefined ? event : { ...event, numEdit } };
+      const event = { ...withDirection(base, false), type: 'message_edit' as const, mid };
+      return { ok: true, event: { ...event, ...defined({ text, numEdit }) } };
     }
     case 'reaction': {
       const parsed = reactionSchema.safeParse(value);
@@ -111,14 +127,16 @@ function normalizeMessage(value: unknown, base: Base): KindResult {
   if (message.is_deleted === true) {
     return { ok: true, event: { ...parties, type: 'message_deleted', mid: message.mid } };
   }
+  const attachments = normaliseAttachments(message.attachments ?? message.attachment);
   const event: MessageEvent = {
     ...parties,
     type: 'message',
     mid: message.mid,
-    attachments: normaliseAttachments(message.attachments ?? message.attachment),
+    attachments,
     isEcho,
     isSelf: message.is_self === true,
-    isUnsupported: message.is_unsupported === true,
+    // two shapes of one thing (§3.7): the flag, or an `unsupported_type` attachment without it
+    isUnsupported: message.is_unsupported === true || attachments.some((a) => a.type === UNSUPPORTED_ATTACHMENT),
   };
   if (message.text !== undefined) event.text = message.text;
   if (message.reply_to !== undefined) event.replyTo = message.reply_to;
@@ -156,6 +174,7 @@ function unknownEvent(
   item: unknown,
   accountIgId: string,
   source: EventSource,
+  path: string,
   reason: UnknownEventReason,
   detail?: string,
 ): UnknownEvent {
@@ -178,6 +197,7 @@ function unknownEvent(
     direction,
     timestamp,
     raw: item,
+    path,
   };
   if (detail !== undefined) event.detail = detail;
   return event;

@@ -19,8 +19,14 @@ export const idSchema = z
   ])
   .transform(String);
 
-/** Epoch ms as a number or a numeric string; never rescaled (seconds vs ms is not guessed). */
-export const timestampSchema = z.union([
+/**
+ * Below this a time is in seconds: 10^11 ms is March 1973, 10^11 s is the year 5138. Meta's examples use ms; the
+ * dashboard's test samples and some captures use seconds (§3.7).
+ */
+export const SECONDS_BELOW = 100_000_000_000;
+
+/** A whole epoch time as a number or a numeric string, as sent (no unit assumed). */
+export const epochNumberSchema = z.union([
   z.number().int().nonnegative().refine((value) => Number.isSafeInteger(value), 'timestamp is not a safe integer'),
   z
     .string()
@@ -28,9 +34,17 @@ export const timestampSchema = z.union([
     .transform(Number),
 ]);
 
+/** A webhook time, in ms or in seconds; always epoch ms out. */
+export const timestampSchema = epochNumberSchema
+  .transform((value) => (value < SECONDS_BELOW ? value * 1000 : value));
+
 const optionalString = z.string().optional().catch(undefined);
 const optionalId = idSchema.optional().catch(undefined);
-const optionalFlag = z.boolean().optional().catch(undefined);
+/** Flags arrive as booleans, and as the strings "true" / "false" in older examples (`is_deleted: "true"`, §3.7). */
+const optionalFlag = z
+  .union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')])
+  .optional()
+  .catch(undefined);
 
 export const entrySchema = z.looseObject({
   id: idSchema,
@@ -93,22 +107,34 @@ export const messageSchema = z.looseObject({
 
 export const messageEditSchema = z.looseObject({
   mid: idSchema,
-  text: z.string(),
+  // absent in live Instagram-Login bodies (`{mid, num_edit: 0}`): the text is then read from Meta
+  text: optionalString,
   num_edit: z
     .union([z.number().int().nonnegative(), z.string().regex(/^\d{1,9}$/).transform(Number)])
     .optional()
     .catch(undefined),
 });
 
-export const reactionSchema = z.looseObject({
-  mid: idSchema,
-  action: z
-    .string()
-    .transform((value) => value.toLowerCase())
-    .pipe(z.enum(['react', 'unreact'])),
-  reaction: optionalString,
-  emoji: optionalString,
-});
+export const reactionSchema = z
+  .looseObject({
+    mid: idSchema,
+    action: z
+      .string()
+      .transform((value) => value.toLowerCase())
+      .pipe(z.enum(['react', 'unreact']))
+      .optional(),
+    reaction: optionalString,
+    emoji: optionalString,
+  })
+  // A reaction without `action` is a react when it names a reaction or an emoji; with neither, it says nothing.
+  .transform((value, ctx) => {
+    const action = value.action ?? (value.reaction !== undefined || value.emoji !== undefined ? 'react' : undefined);
+    if (action === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['action'], message: 'no action, reaction or emoji' });
+      return z.NEVER;
+    }
+    return { ...value, action };
+  });
 
 export const readSchema = z.looseObject({ mid: idSchema });
 
@@ -120,19 +146,46 @@ export const postbackSchema = z.looseObject({
 });
 
 const attachmentSchema = z.looseObject({ type: z.string().min(1), payload: z.unknown().optional() });
-const urlHolderSchema = z.looseObject({ url: z.string() });
+const urlHolderSchema = z.looseObject({ url: z.string().min(1) });
+const storyMediaSchema = z.looseObject({ story_media_url: z.string().min(1) });
+const postMediaIdSchema = z.looseObject({ ig_post_media_id: idSchema });
 
-/** A list, a single object, or nothing: always a list out, every item kept. */
+/** The type of an attachment that Instagram cannot show through the API (§3.7); the message is `isUnsupported`. */
+export const UNSUPPORTED_ATTACHMENT = 'unsupported_type';
+
+/** The media worth mirroring: `payload.url`, a story's `story_media_url`, or a top-level `url`; none for unsupported. */
+function mediaUrlOf(type: string, payload: unknown, attachment: unknown): string | undefined {
+  if (type === UNSUPPORTED_ATTACHMENT) return undefined;
+  return (
+    urlHolderSchema.safeParse(payload).data?.url ??
+    storyMediaSchema.safeParse(payload).data?.story_media_url ??
+    urlHolderSchema.safeParse(attachment).data?.url
+  );
+}
+
+/**
+ * A list, a single object, or nothing: always a list out, every item kept, except that a post shared as both a
+ * `share` and an `ig_post` attachment of one message (§3.7) is one `ig_post` (with the share's URL if it had none).
+ * They are taken for one post when the `ig_post` carries its `ig_post_media_id` or both have the same URL.
+ */
 export function normaliseAttachments(value: unknown): MessageAttachment[] {
   if (value === undefined || value === null) return [];
   const items: readonly unknown[] = Array.isArray(value) ? value : [value];
-  return items.map((item): MessageAttachment => {
+  const list = items.map((item): MessageAttachment => {
     const parsed = attachmentSchema.safeParse(item);
     if (!parsed.success) return { type: 'unknown', payload: item };
     const payload = parsed.data.payload ?? null;
-    const url = urlHolderSchema.safeParse(payload).data?.url ?? urlHolderSchema.safeParse(parsed.data).data?.url;
+    const url = mediaUrlOf(parsed.data.type, payload, parsed.data);
     return url === undefined ? { type: parsed.data.type, payload } : { type: parsed.data.type, url, payload };
   });
+  const post = list.find((a) => a.type === 'ig_post');
+  const share = list.find((a) => a.type === 'share');
+  if (!post || !share) return list;
+  // the same post twice: the rich `ig_post` of §3.7 (with its media id), or both with one URL
+  const samePost = postMediaIdSchema.safeParse(post.payload).success || (post.url !== undefined && post.url === share.url);
+  if (!samePost) return list;
+  if (post.url === undefined && share.url !== undefined) post.url = share.url;
+  return list.filter((a) => a !== share);
 }
 
 /** The first issue of a failed parse, as `path: message`, for an unknown item's `detail`. */

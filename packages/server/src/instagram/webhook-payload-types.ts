@@ -1,5 +1,5 @@
-// The normalised shape of Meta's `object: "instagram"` webhooks (platform reference §3.5, §3.6). Every id is a
-// string; every timestamp is the number Meta sent (epoch ms in every documented example, never rescaled here).
+// The normalised shape of Meta's `object: "instagram"` webhooks (platform reference §3.5–§3.7). Every id is a
+// string; every timestamp is epoch milliseconds (Meta sends ms, or seconds in some captures: see timestampSchema).
 
 /** Which list of the entry the item came from: `messaging[]`, or `standby[]` while another app owns the thread. */
 export type EventSource = 'messaging' | 'standby';
@@ -14,16 +14,19 @@ export interface EventParties {
   /** The customer's IGSID: the sender of an inbound event, the recipient of an outbound one (echo). */
   contactIgsid: string;
   direction: Direction;
-  /** As Meta sent it (numbers and numeric strings accepted); epoch milliseconds in every documented example. */
+  /** Epoch milliseconds (numbers and numeric strings accepted; a value below 10^11 was seconds and is scaled). */
   timestamp: number;
   /** The original `messaging[]` / `standby[]` item, untouched. */
   raw: unknown;
+  /** Where the item sits in the body, e.g. `entry[0].messaging[2]`: how an administrator finds it again. */
+  path: string;
 }
 
 /**
  * `type` as Meta sent it (image, video, audio, file, share, ig_post, ig_reel, reel, story, ig_story, story_mention,
- * media, or anything newer); `'unknown'` only when the attachment had no string type, and then `payload` holds the
- * whole original attachment. `url` is lifted from `payload.url` (or a top-level `url`) when it is a string.
+ * media, like_heart, unsupported_type, or anything newer); `'unknown'` only when the attachment had no string type,
+ * and then `payload` holds the whole original attachment. `url` is the media to mirror: `payload.url` (or a
+ * top-level `url`), `payload.story_media_url` for a story; never set for `unsupported_type`, whose link shows nothing.
  */
 export interface MessageAttachment {
   type: string;
@@ -61,10 +64,11 @@ export interface MessageDeletedEvent extends EventParties {
   mid: string;
 }
 
+/** `text` is absent in some live Instagram-Login bodies (`{mid, num_edit}` only): the text is then read from Meta. */
 export interface MessageEditEvent extends EventParties {
   type: 'message_edit';
   mid: string;
-  text: string;
+  text?: string;
   numEdit?: number;
 }
 
@@ -77,10 +81,15 @@ export interface ReactionEvent extends EventParties {
   emoji?: string;
 }
 
-/** `messaging_seen`: the other side has read everything up to and including `mid`. */
-export interface ReadEvent extends EventParties {
+/**
+ * `messaging_seen`: the other side has read everything up to and including `mid`. A seen event can come without
+ * `sender` (§3.7): then `senderId` and `contactIgsid` are null and the conversation is found through `mid`.
+ */
+export interface ReadEvent extends Omit<EventParties, 'senderId' | 'contactIgsid'> {
   type: 'read';
   mid: string;
+  senderId: string | null;
+  contactIgsid: string | null;
 }
 
 export interface PostbackEvent extends EventParties {
@@ -121,6 +130,7 @@ export interface UnknownEvent {
   direction: Direction | null;
   timestamp: number | null;
   raw: unknown;
+  path: string;
 }
 
 export type KnownEvent =
@@ -142,9 +152,13 @@ export interface UnhandledChange {
   field: string | null;
   value: unknown;
   raw: unknown;
+  /** e.g. `entry[0].changes[1]`. */
+  path: string;
 }
 
 export interface ParsedEntry {
+  /** The entry's index in `entry[]`. */
+  index: number;
   /** The account's IG_ID (a string even when Meta sent a number); "0" for the dashboard test sample. */
   id: string;
   /** `entry.time` as sent, or null when absent or not an integer. */

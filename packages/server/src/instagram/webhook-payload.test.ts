@@ -50,7 +50,7 @@ describe('parseMetaWebhook envelope', () => {
 
   it('reads the entry id and time, and tolerates fields it does not know', () => {
     const body = { object: 'instagram', extra: true, entry: [{ id: ACCOUNT, time: 1569262486134, new_field: {} }] };
-    expect(instagram(body).entries).toEqual([{ id: ACCOUNT, time: 1569262486134, events: [], unhandled: [] }]);
+    expect(instagram(body).entries).toEqual([{ index: 0, id: ACCOUNT, time: 1569262486134, events: [], unhandled: [] }]);
   });
 
   it('keeps entry time null when absent or not an integer', () => {
@@ -121,7 +121,7 @@ describe('batches', () => {
   it('keeps a messaging list that is not an array as unhandled instead of guessing', () => {
     const entry = firstEntry({ object: 'instagram', entry: [{ id: ACCOUNT, messaging: { not: 'a list' } }] });
     expect(entry.events).toEqual([]);
-    expect(entry.unhandled).toEqual([{ field: 'messaging', value: { not: 'a list' }, raw: { not: 'a list' } }]);
+    expect(entry.unhandled).toEqual([{ field: 'messaging', value: { not: 'a list' }, raw: { not: 'a list' }, path: 'entry[0].messaging' }]);
   });
 });
 
@@ -158,12 +158,19 @@ describe('ids and timestamps', () => {
     expect(entry.events[0]).toMatchObject({ type: 'message', timestamp: 1569262485349 });
   });
 
-  it('does not rescale a timestamp that looks like seconds', () => {
-    const body = {
+  it('reads a time below 10^11 as seconds, as a number or a string, and keeps milliseconds as they are', () => {
+    const body = (timestamp: unknown, time: unknown) => ({
       object: 'instagram',
-      entry: [{ id: ACCOUNT, messaging: [{ sender: { id: CUSTOMER }, recipient: { id: ACCOUNT }, timestamp: 1569262485, read: { mid: 'm' } }] }],
-    };
-    expect(firstEntry(body).events[0]).toMatchObject({ type: 'read', timestamp: 1569262485 });
+      entry: [{ id: ACCOUNT, time, messaging: [{ sender: { id: CUSTOMER }, recipient: { id: ACCOUNT }, timestamp, read: { mid: 'm' } }] }],
+    });
+    for (const [timestamp, time] of [[1569262485, '1569262486'], ['1569262485', 1569262486]]) {
+      const entry = firstEntry(body(timestamp, time));
+      expect(entry.time).toBe(1569262486000);
+      expect(entry.events[0]).toMatchObject({ type: 'read', timestamp: 1569262485000 });
+    }
+    expect(firstEntry(body(1569262485349, 1569262486134)).events[0]).toMatchObject({ timestamp: 1569262485349 });
+    expect(firstEntry(body('99999999999', 1)).events[0]).toMatchObject({ timestamp: 99999999999000 });
+    expect(firstEntry(body(100000000000, 1)).events[0]).toMatchObject({ timestamp: 100000000000 });
   });
 
   it('rejects negative, fractional and non-numeric timestamps', () => {
@@ -187,6 +194,7 @@ describe('changes-style items', () => {
         field: 'messages',
         value: expect.objectContaining({ message: { mid: 'random_mid', text: 'random_text' } }),
         raw: expect.objectContaining({ field: 'messages' }),
+        path: 'entry[0].changes[0]',
       },
     ]);
   });
@@ -204,6 +212,7 @@ describe('changes-style items', () => {
         field: 'mentions',
         value: { media_id: '17900000000000004', comment_id: '17865799348089041' },
         raw: expect.anything(),
+        path: 'entry[0].changes[0]',
       },
     ]);
   });
@@ -211,15 +220,15 @@ describe('changes-style items', () => {
   it('keeps a field and value placed directly on the entry, as in the Postman sample', () => {
     const entry = firstEntry(loadMetaWebhookFixture('entry-level-field-value').body);
     expect(entry.unhandled).toEqual([
-      { field: 'comments', value: { id: '17865799348089042', text: 'postman sample' }, raw: expect.objectContaining({ id: ACCOUNT }) },
+      { field: 'comments', value: { id: '17865799348089042', text: 'postman sample' }, raw: expect.objectContaining({ id: ACCOUNT }), path: 'entry[0]' },
     ]);
   });
 
   it('keeps malformed change items with a null field', () => {
     const entry = firstEntry({ object: 'instagram', entry: [{ id: ACCOUNT, changes: ['junk', { value: 1 }] }] });
     expect(entry.unhandled).toEqual([
-      { field: null, value: null, raw: 'junk' },
-      { field: null, value: 1, raw: { value: 1 } },
+      { field: null, value: null, raw: 'junk', path: 'entry[0].changes[0]' },
+      { field: null, value: 1, raw: { value: 1 }, path: 'entry[0].changes[1]' },
     ]);
   });
 });

@@ -35,7 +35,7 @@ export function parseMetaWebhook(body: unknown): ParsedWebhook {
   const parsed: ParsedEntry[] = [];
   const rejectedEntries: RejectedEntry[] = [];
   entries.forEach((entry: unknown, index) => {
-    const result = parseEntry(entry);
+    const result = parseEntry(entry, index);
     if (result.ok) parsed.push(result.entry);
     else rejectedEntries.push({ index, ...result.rejection, raw: entry });
   });
@@ -46,7 +46,7 @@ type EntryResult =
   | { ok: true; entry: ParsedEntry }
   | { ok: false; rejection: Pick<RejectedEntry, 'reason' | 'detail'> };
 
-function parseEntry(entry: unknown): EntryResult {
+function parseEntry(entry: unknown, index: number): EntryResult {
   const object = objectSchema.safeParse(entry);
   if (!object.success || Array.isArray(entry)) return { ok: false, rejection: { reason: 'entry_not_object' } };
   const head = entrySchema.safeParse(entry);
@@ -61,37 +61,37 @@ function parseEntry(entry: unknown): EntryResult {
     const items = object.data[source];
     if (items === undefined) continue;
     if (Array.isArray(items)) {
-      for (const item of items) events.push(normalizeMessagingItem(item, accountIgId, source));
+      items.forEach((item: unknown, i) => events.push(normalizeMessagingItem(item, accountIgId, source, `entry[${index}].${source}[${i}]`)));
     } else {
-      unhandled.push({ field: source, value: items, raw: items });
+      unhandled.push({ field: source, value: items, raw: items, path: `entry[${index}].${source}` });
     }
   }
-  unhandled.push(...collectChanges(object.data));
-  return { ok: true, entry: { id: accountIgId, time: head.data.time ?? null, events, unhandled } };
+  unhandled.push(...collectChanges(object.data, index));
+  return { ok: true, entry: { index, id: accountIgId, time: head.data.time ?? null, events, unhandled } };
 }
 
 /**
  * `entry.changes[]` (comments, live_comments, mentions, the dashboard "Test" sample), and the Postman sample's
  * variant with `field`/`value` directly on the entry. Kept verbatim: this parser only normalises direct messages.
  */
-function collectChanges(entry: Record<string, unknown>): UnhandledChange[] {
+function collectChanges(entry: Record<string, unknown>, index: number): UnhandledChange[] {
   const found: UnhandledChange[] = [];
   const changes = entry['changes'];
   if (Array.isArray(changes)) {
-    for (const change of changes) found.push(toUnhandled(change));
+    changes.forEach((change: unknown, i) => found.push(toUnhandled(change, `entry[${index}].changes[${i}]`)));
   } else if (changes !== undefined) {
-    found.push({ field: 'changes', value: changes, raw: changes });
+    found.push({ field: 'changes', value: changes, raw: changes, path: `entry[${index}].changes` });
   }
   if (entry['field'] !== undefined || entry['value'] !== undefined) {
     const field = entry['field'];
-    found.push({ field: typeof field === 'string' ? field : null, value: entry['value'] ?? null, raw: entry });
+    found.push({ field: typeof field === 'string' ? field : null, value: entry['value'] ?? null, raw: entry, path: `entry[${index}]` });
   }
   return found;
 }
 
-function toUnhandled(change: unknown): UnhandledChange {
+function toUnhandled(change: unknown, path: string): UnhandledChange {
   const parsed = changeSchema.safeParse(change);
-  if (parsed.success) return { field: parsed.data.field, value: parsed.data.value, raw: change };
+  if (parsed.success) return { field: parsed.data.field, value: parsed.data.value, raw: change, path };
   const value = objectSchema.safeParse(change).data?.['value'];
-  return { field: null, value: value ?? null, raw: change };
+  return { field: null, value: value ?? null, raw: change, path };
 }

@@ -1,5 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
-import { fromDrizzle, PgBoss, type Job, type JobResult, type QueueOptions, type SendOptions } from 'pg-boss';
+import { fromDrizzle, PgBoss, type Job, type JobResult, type Queue as BossQueue, type SendOptions } from 'pg-boss';
 import type { Database, Db } from '../db/client.ts';
 import { isConnectionError, safeErrorMessage } from '../shared/db-errors.ts';
 import { createLogGate, type Logger } from '../shared/logger.ts';
@@ -7,7 +7,8 @@ import { createLogGate, type Logger } from '../shared/logger.ts';
 /** A named background task with a typed payload, its retry policy and an idempotent handler. */
 export type JobDefinition<T extends object> = {
   name: string;
-  queue?: Omit<QueueOptions, 'name'>;
+  /** pg-boss's queue options: retries, expiry, a dead-letter queue (defined before the queue that names it). */
+  queue?: Omit<BossQueue, 'name'>;
   /** How many jobs one process handles at once. */
   concurrency?: number;
   /** Jobs fetched per poll by each of those workers (handled one after another, each settled on its own). */

@@ -21,6 +21,7 @@ import {
   requeuedSchema,
   setupStatusSchema,
   unlinkResultSchema,
+  webhookEventDetailSchema,
   webhookEventListSchema,
   webhookSecretSchema,
   type AccountRole,
@@ -84,6 +85,7 @@ export function createEndpoints(api: ApiClient) {
         api.request('PATCH', `/api/v1/admin/users/${enc(id)}`, { schema: adminUserSchema, body: patch }),
       webhookEvents: (status: string | undefined) =>
         api.request('GET', '/api/v1/admin/webhook-events', { schema: webhookEventListSchema, query: { status, limit: 50 } }),
+      webhookEvent: (id: number) => api.request('GET', `/api/v1/admin/webhook-events/${id}`, { schema: webhookEventDetailSchema }),
       reprocess: (ids: number[]) => api.request('POST', '/api/v1/admin/webhook-events/reprocess', { schema: requeuedSchema, body: { ids } }),
     },
     inbox: {

@@ -1,12 +1,14 @@
 import { ref } from 'vue';
 import { defineStore } from 'pinia';
-import type { AdminUser, WebhookEvent } from '@threadline/contract';
+import type { AdminUser, WebhookEvent, WebhookEventDetail } from '@threadline/contract';
 import { api } from '../api/index.ts';
 
 /** Instance administration: users, and Meta webhook events that failed or reached no linked account. */
 export const useAdminStore = defineStore('admin', () => {
   const users = ref<AdminUser[]>([]);
   const events = ref<WebhookEvent[]>([]);
+  /** Events opened in the list, with what became of each of their items. */
+  const details = ref<Record<number, WebhookEventDetail>>({});
 
   async function loadUsers() {
     users.value = (await api.admin.users()).users;
@@ -26,11 +28,17 @@ export const useAdminStore = defineStore('admin', () => {
     events.value = (await api.admin.webhookEvents(status)).events;
   }
 
+  async function loadEvent(id: number) {
+    const detail = await api.admin.webhookEvent(id);
+    details.value = { ...details.value, [id]: detail };
+    return detail;
+  }
+
   async function reprocess(ids: number[], status: string) {
     const r = await api.admin.reprocess(ids);
     await loadEvents(status);
     return r.requeued;
   }
 
-  return { users, events, loadUsers, createUser, updateUser, loadEvents, reprocess };
+  return { users, events, details, loadUsers, createUser, updateUser, loadEvents, loadEvent, reprocess };
 });

@@ -132,6 +132,11 @@ export const messages = pgTable(
     readAt: timestamp({ withTimezone: true }),
     editedAt: timestamp({ withTimezone: true }),
     editCount: integer().notNull().default(0),
+    /**
+     * An edit arrived without its text (§3.7): `pending` while Threadline reads it from Meta, `unavailable` once it
+     * gave up (the message then shows "edited (text unavailable)"); null when the text is current.
+     */
+    editTextState: text({ enum: ['pending', 'unavailable'] }),
     deletedAt: timestamp({ withTimezone: true }),
     request: jsonb().$type<Record<string, unknown>>(),
     createdAt: timestampNow(),

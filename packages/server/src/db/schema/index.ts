@@ -2,3 +2,4 @@ export * from './users.ts';
 export * from './accounts.ts';
 export * from './inbox.ts';
 export * from './pipeline.ts';
+export * from './waiting.ts';

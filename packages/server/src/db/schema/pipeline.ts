@@ -30,6 +30,17 @@ export const WEBHOOK_EVENT_STATUSES = [
   'unhandled',
 ] as const;
 
+/**
+ * What processing made of a raw event's items (§3.7): how many were applied and how many wait for their message,
+ * and each one ignored (with why: `not_supported`, or `malformed`) or left for an account nobody has linked.
+ */
+export type WebhookItemOutcomes = {
+  applied: number;
+  waiting: number;
+  ignored: { path: string; type: string; code: 'not_supported' | 'malformed'; reason: string }[];
+  unrouted: string[];
+};
+
 /** Every signed Meta webhook POST, kept verbatim before it is acknowledged. */
 export const webhookEvents = pgTable(
   'webhook_events',
@@ -49,6 +60,8 @@ export const webhookEvents = pgTable(
     lockedUntil: timestamp({ withTimezone: true }),
     lastError: text(),
     processedAt: timestamp({ withTimezone: true }),
+    /** Set when processed; null before, and for events processed before outcomes were recorded. */
+    itemOutcomes: jsonb().$type<WebhookItemOutcomes>(),
   },
   (t) => [
     index('webhook_events_status_idx').on(t.status, t.id),

@@ -79,7 +79,7 @@ select
       'id', m.id, 'accountId', m.account_id, 'mid', m.mid, 'direction', m.direction, 'authorType', m.author_type,
       'kind', m.kind, 'text', m.text, 'attachments', m.attachments, 'replyToMid', m.reply_to_mid, 'status', m.status,
       'sentAt', ${epochMs('m.sent_at')}, 'readAt', ${epochMs('m.read_at')}, 'editedAt', ${epochMs('m.edited_at')},
-      'deletedAt', ${epochMs('m.deleted_at')})), '[]'::json)
+      'deletedAt', ${epochMs('m.deleted_at')}, 'editTextState', m.edit_text_state, 'isUnsupported', m.is_unsupported)), '[]'::json)
     from messages m where m.id = any($4::uuid[])) as messages`;
 
 /** A JSON array column: parsed by either driver already, or its text. */

@@ -15,7 +15,8 @@ export type CrmContactSource = Pick<typeof contacts.$inferSelect, 'id' | 'igsid'
 export type CrmConversationSource = Pick<typeof conversations.$inferSelect, 'id' | 'igConversationId' | 'createdAt'>;
 export type CrmMessageSource = Pick<
   typeof messages.$inferSelect,
-  'id' | 'mid' | 'direction' | 'authorType' | 'kind' | 'text' | 'attachments' | 'replyToMid' | 'status' | 'sentAt' | 'readAt' | 'editedAt' | 'deletedAt'
+  | 'id' | 'mid' | 'direction' | 'authorType' | 'kind' | 'text' | 'attachments' | 'replyToMid' | 'status' | 'sentAt' | 'readAt' | 'editedAt' | 'deletedAt'
+  | 'editTextState' | 'isUnsupported'
 >;
 
 const iso = (d: Date) => d.toISOString();
@@ -49,6 +50,8 @@ export function presentCrmMessage(row: CrmMessageSource): CrmMessage {
     read_at: isoOrNull(row.readAt),
     edited_at: isoOrNull(row.editedAt),
     deleted_at: isoOrNull(row.deletedAt),
+    edit_text_state: row.editTextState,
+    unsupported: row.isUnsupported,
   };
 }
 

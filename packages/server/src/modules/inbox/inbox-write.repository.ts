@@ -7,12 +7,26 @@ type MessageInsert = typeof messages.$inferInsert;
 
 const PREVIEW_LENGTH = 140;
 
+/** How an attachment without text reads in a conversation list; other types read as their name. */
+const ATTACHMENT_PREVIEWS: Record<string, string> = {
+  like_heart: '❤️',
+  ig_story: '[story]',
+  share: '[post]',
+  ig_post: '[post]',
+  ig_reel: '[reel]',
+  reel: '[reel]',
+};
+
 export function previewOf(m: { text?: string | null; attachments?: StoredAttachment[]; kind?: string }): string {
   if (m.text) return m.text.slice(0, PREVIEW_LENGTH);
+  if (m.kind === 'unsupported') return '[unsupported message]';
   const first = m.attachments?.[0];
-  if (first) return `[${first.type.replaceAll('_', ' ')}]`;
+  if (first) return ATTACHMENT_PREVIEWS[first.type] ?? `[${first.type.replaceAll('_', ' ')}]`;
   return m.kind && m.kind !== 'text' ? `[${m.kind}]` : '';
 }
+
+/** An edit at `at` applies unless a later one (or this one) already did. */
+const editedBefore = (at: Date) => sql`(${messages.editedAt} is null or ${messages.editedAt} < ${at})`;
 
 /**
  * Idempotent writes of the inbox: every function is an upsert guarded by a unique index, so a duplicate delivery,
@@ -76,6 +90,24 @@ export const inboxWrites = {
     return row?.id ?? null;
   },
 
+  /** The echo of a message Threadline sent and knows by its mid: `sent`; answers whether it changed. */
+  async confirmSent(tx: Db, messageId: string): Promise<boolean> {
+    const rows = await tx
+      .update(messages)
+      .set({ status: 'sent', updatedAt: new Date() })
+      .where(and(eq(messages.id, messageId), inArray(messages.status, ['queued', 'sending', 'unknown'])))
+      .returning({ id: messages.id });
+    return rows.length > 0;
+  },
+
+  /** An unsent last message reads "Message unsent" in the conversation list. */
+  async previewUnsent(tx: Db, conversationId: string, messageId: string) {
+    await tx
+      .update(conversations)
+      .set({ lastMessagePreview: 'Message unsent' })
+      .where(and(eq(conversations.id, conversationId), eq(conversations.lastMessageId, messageId)));
+  },
+
   async findMessageByMid(tx: Db, accountId: string, mid: string) {
     const [row] = await tx
       .select()
@@ -136,25 +168,67 @@ export const inboxWrites = {
     return row;
   },
 
+  /**
+   * An edit with its text. Edits are ordered by Meta's time (`num_edit` is 0-based in some captures and 1-based in
+   * others, so it only raises the count): an older edit arriving late changes nothing, and the same edit twice
+   * counts once.
+   */
   async applyEdit(tx: Db, accountId: string, mid: string, text: string, numEdit: number | undefined, at: Date) {
     const rows = await tx
       .update(messages)
       .set({
         text,
         editCount: sql`greatest(${messages.editCount} + 1, ${numEdit ?? 0})`,
-        editedAt: sql`greatest(${messages.editedAt}, ${at})`,
+        editedAt: at,
+        editTextState: null,
         updatedAt: new Date(),
       })
-      .where(
-        and(
-          eq(messages.accountId, accountId),
-          eq(messages.mid, mid),
-          sql`${messages.deletedAt} is null`,
-          numEdit === undefined ? undefined : sql`${messages.editCount} < ${numEdit}`,
-        ),
-      )
+      .where(and(eq(messages.accountId, accountId), eq(messages.mid, mid), sql`${messages.deletedAt} is null`, editedBefore(at)))
       .returning({ id: messages.id, conversationId: messages.conversationId });
     return rows[0];
+  },
+
+  /** An edit without its text (§3.7): counted, and the text marked `pending` until it is read from Meta. */
+  async applyEditWithoutText(tx: Db, accountId: string, mid: string, numEdit: number | undefined, at: Date, textIsCurrent: boolean) {
+    const rows = await tx
+      .update(messages)
+      .set({
+        editCount: sql`greatest(${messages.editCount} + 1, ${numEdit ?? 0})`,
+        editedAt: at,
+        editTextState: textIsCurrent ? null : 'pending',
+        updatedAt: new Date(),
+      })
+      .where(and(eq(messages.accountId, accountId), eq(messages.mid, mid), sql`${messages.deletedAt} is null`, editedBefore(at)))
+      .returning({ id: messages.id, conversationId: messages.conversationId });
+    return rows[0];
+  },
+
+  /** The message's current text, as Meta answered a lookup; answers the row when something changed. */
+  async setCurrentText(tx: Db, messageId: string, text: string | null) {
+    const rows = await tx
+      .update(messages)
+      .set({ text, editTextState: null, updatedAt: new Date() })
+      .where(and(eq(messages.id, messageId), sql`${messages.deletedAt} is null`, sql`(${messages.text} is distinct from ${text} or ${messages.editTextState} is not null)`))
+      .returning({ id: messages.id, conversationId: messages.conversationId, sentAt: messages.sentAt });
+    return rows[0];
+  },
+
+  /** The lookup of an edit's text gave up: the message shows "edited (text unavailable)". */
+  async editTextUnavailable(tx: Db, accountId: string, mid: string) {
+    const rows = await tx
+      .update(messages)
+      .set({ editTextState: 'unavailable', updatedAt: new Date() })
+      .where(and(eq(messages.accountId, accountId), eq(messages.mid, mid), eq(messages.editTextState, 'pending')))
+      .returning({ id: messages.id, conversationId: messages.conversationId });
+    return rows[0];
+  },
+
+  /** The conversation's preview follows an edit of its last message. */
+  async previewEdited(tx: Db, conversationId: string, messageId: string, text: string) {
+    await tx
+      .update(conversations)
+      .set({ lastMessagePreview: text.slice(0, PREVIEW_LENGTH) })
+      .where(and(eq(conversations.id, conversationId), eq(conversations.lastMessageId, messageId)));
   },
 
   async setReaction(

@@ -60,16 +60,18 @@ export function presentMessages(rows: MessageRow[], extras: Extras): Message[] {
       text: m.deletedAt ? null : m.text,
       attachments: m.deletedAt
         ? []
-        : m.attachments.map((a, index) => {
+        : m.attachments.flatMap((a, index) => {
+            // the message itself says it is unsupported; its link shows nothing
+            if (a.type === 'unsupported_type') return [];
             const copy = media.find((x) => x.attachmentIndex === index);
-            return {
+            return [{
               type: a.type,
               url: copy?.status === 'stored' ? `/api/v1/media/${copy.id}` : null,
               original_url: a.url ?? null,
               media_id: copy?.id ?? a.mediaId ?? null,
               media_status: copy?.status ?? null,
               title: str(a.payload?.title),
-            };
+            }];
           }),
       reply_to:
         m.replyToMid || m.replyToStory
@@ -90,6 +92,7 @@ export function presentMessages(rows: MessageRow[], extras: Extras): Message[] {
       sent_at: m.sentAt.toISOString(),
       read_at: iso(m.readAt),
       edited: m.editCount > 0,
+      edit_text_state: m.deletedAt ? null : m.editTextState,
       deleted: m.deletedAt !== null,
       unsupported: m.isUnsupported,
     };

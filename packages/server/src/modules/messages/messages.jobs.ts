@@ -3,6 +3,7 @@ import type { Db } from '../../db/client.ts';
 import { accounts, messages } from '../../db/schema/index.ts';
 import type { Queue } from '../../jobs/queue.ts';
 import type { Idempotency } from './idempotency.ts';
+import type { MessageLookup, MessageLookupJob } from './message-lookup.ts';
 import type { Reconciler } from './reconcile.ts';
 import type { SendJob } from './send-job.ts';
 import { INTERRUPTED_SEND_MESSAGE } from './send-recovery.ts';
@@ -15,7 +16,12 @@ export type MessagesJobsDeps = {
   now: () => Date;
   unknownResolveAfterSeconds: number;
   reconcileIntervalMinutes: number;
+  lookup: MessageLookup;
+  lookupRetry: { retries: number; retryDelaySeconds: number };
 };
+
+/** Where a message lookup goes once its retries are spent (pg-boss's dead-letter queue): its edit stays without text. */
+export const LOOKUP_GAVE_UP_QUEUE = 'messages.lookup_gave_up';
 
 /**
  * The send job, and a sweeper that keeps every queue moving: queued messages of active accounts that have no job
@@ -23,6 +29,26 @@ export type MessagesJobsDeps = {
  * died mid-call) becomes `unknown`; unknown outcomes are settled; old idempotency keys are pruned.
  */
 export function defineMessagesJobs(queue: Queue, deps: MessagesJobsDeps) {
+  // defined first: a dead-letter queue must exist before the queue that names it
+  queue.define<MessageLookupJob>({
+    name: LOOKUP_GAVE_UP_QUEUE,
+    queue: { retryLimit: 3, retryDelay: 30 },
+    handler: async (job) => deps.lookup.giveUp(job),
+  });
+  const { retries, retryDelaySeconds } = deps.lookupRetry;
+  queue.define<MessageLookupJob>({
+    name: 'messages.lookup',
+    concurrency: 2,
+    queue: {
+      retryLimit: retries,
+      retryDelay: retryDelaySeconds,
+      retryBackoff: retryDelaySeconds > 0,
+      expireInSeconds: 120,
+      deadLetter: LOOKUP_GAVE_UP_QUEUE,
+    },
+    handler: async (job) => deps.lookup.run(job),
+  });
+
   queue.define<{ messageId: string }>({
     name: 'messages.send',
     // Up to 4 × 25 sends per poll: Meta allows 100 per second per account; the handler is idempotent, so a batch

@@ -1,14 +1,15 @@
 import { and, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { accounts, contacts, conversations, messages } from '../../db/schema/index.ts';
-import { classifyGraphError, type GraphClient, type MessageDetail } from '../../instagram/graph-client.ts';
-import type { MessageEvent } from '../../instagram/webhook-payload.ts';
+import { classifyGraphError, type GraphClient } from '../../instagram/graph-client.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { Counter } from '../../shared/metrics.ts';
 import type { AccountStatus } from '../accounts/account-status.ts';
 import type { AccountTokens } from '../accounts/account-tokens.ts';
 import { recordAll, type InboxEventSink } from '../inbox/inbox-events.ts';
 import { applyEvent, type ApplyHooks } from '../webhooks/ingest-apply.ts';
+import { applyWaiting } from '../webhooks/ingest-message-events.ts';
+import { messageEventFromDetail } from './message-detail-event.ts';
 
 /** Meta's Conversations API allows 2 calls per second per account. */
 const CALL_SPACING_MS = 550;
@@ -26,32 +27,6 @@ export type ReconcileDeps = {
   now: () => Date;
   spacingMs?: number;
 };
-
-function toEvent(accountIgId: string, d: MessageDetail): MessageEvent | null {
-  if (!d.from || !d.createdTime) return null;
-  const outbound = d.from.id === accountIgId;
-  const other = outbound ? d.to[0]?.id : d.from.id;
-  if (!other) return null;
-  const timestamp = Date.parse(d.createdTime.replace(/\+0000$/, 'Z'));
-  if (Number.isNaN(timestamp)) return null;
-  return {
-    type: 'message',
-    source: 'messaging',
-    accountIgId,
-    senderId: d.from.id,
-    recipientId: outbound ? other : accountIgId,
-    contactIgsid: other,
-    direction: outbound ? 'outbound' : 'inbound',
-    timestamp,
-    raw: { reconciled: true },
-    mid: d.id,
-    ...(d.text ? { text: d.text } : {}),
-    attachments: d.attachments.map((a) => ({ type: a.kind === 'other' ? 'file' : a.kind, ...(a.url ? { url: a.url } : {}), payload: { url: a.url } })),
-    isEcho: outbound,
-    isSelf: false,
-    isUnsupported: d.isUnsupported,
-  };
-}
 
 /**
  * Meta sometimes never delivers a webhook. This walks each active account's most recent conversations through the
@@ -81,10 +56,10 @@ export function createReconciler(deps: ReconcileDeps) {
         for (const id of ids.filter((x) => !knownSet.has(x))) {
           await sleep(spacing);
           const detail = await deps.graph.getMessage(token, id);
-          const event = toEvent(account.igUserId, detail);
+          const event = messageEventFromDetail(account.igUserId, detail, 'reconciled');
           if (!event) continue;
           await deps.db.transaction(async (tx) => {
-            const result = await applyEvent(tx, account.id, event, deps.hooks);
+            const result = await applyEvent(tx, account.id, event, deps.hooks, undefined, { textIsCurrent: true });
             await recordAll(deps.sinks, tx, result.events);
           });
           found += 1;
@@ -151,15 +126,19 @@ export function createReconciler(deps: ReconcileDeps) {
             }
           }
           await deps.db.transaction(async (tx) => {
-            await tx
+            const settled = await tx
               .update(messages)
               .set(
                 match
                   ? { mid: match, status: 'sent', errorMessage: null, updatedAt: new Date() }
                   : { status: 'failed', errorMessage: 'Instagram has no record of this message: it was not delivered. You can retry it.', updatedAt: new Date() },
               )
-              .where(and(eq(messages.id, m.id), eq(messages.status, 'unknown')));
-            await recordAll(deps.sinks, tx, [{ type: match ? 'message.sent' : 'message.updated', accountId: m.accountId, conversationId: m.conversationId, messageId: m.id, occurredAt: deps.now() }]);
+              .where(and(eq(messages.id, m.id), eq(messages.status, 'unknown')))
+              .returning({ id: messages.id });
+            // what waited for its mid (a reaction, a seen receipt) is applied now (§3.7)
+            const arrived = match && settled.length > 0 ? [{ id: m.id, accountId: m.accountId, mid: match, conversationId: m.conversationId, sentAt: m.sentAt }] : [];
+            const waited = await applyWaiting(tx, arrived, { textIsCurrent: true });
+            await recordAll(deps.sinks, tx, [{ type: match ? 'message.sent' : 'message.updated', accountId: m.accountId, conversationId: m.conversationId, messageId: m.id, occurredAt: deps.now() }, ...waited]);
           });
         } catch (error) {
           deps.log.warn({ messageId: m.id, err: error }, 'could not settle a send of unknown outcome yet');

@@ -8,7 +8,8 @@ import type { Logger } from '../../shared/logger.ts';
 import type { Counter } from '../../shared/metrics.ts';
 import type { AccountStatus } from '../accounts/account-status.ts';
 import type { AccountTokens } from '../accounts/account-tokens.ts';
-import { recordAll, type InboxEventSink } from '../inbox/inbox-events.ts';
+import { recordAll, type InboxEvent, type InboxEventSink } from '../inbox/inbox-events.ts';
+import { applyWaiting } from '../webhooks/ingest-message-events.ts';
 import type { SendRateLimiter } from './send-rate-limiter.ts';
 import { INTERRUPTED_SEND_MESSAGE } from './send-recovery.ts';
 
@@ -73,7 +74,10 @@ export function createSendJob(deps: SendJobDeps) {
         .update(messages)
         .set({ mid, status: 'sent', errorCode: null, errorSubcode: null, errorMessage: null, updatedAt: new Date() })
         .where(eq(messages.id, m.id));
-      await recordAll(deps.sinks, tx, [{ type: 'message.sent', accountId: m.accountId, conversationId: m.conversationId, messageId: m.id, occurredAt: now() }]);
+      const sent: InboxEvent = { type: 'message.sent', accountId: m.accountId, conversationId: m.conversationId, messageId: m.id, occurredAt: now() };
+      // a reaction or seen receipt that came before Meta's answer waited for this mid (§3.7)
+      const waited = mid ? await applyWaiting(tx, [{ id: m.id, accountId: m.accountId, mid, conversationId: m.conversationId, sentAt: m.sentAt }], { textIsCurrent: true }) : [];
+      await recordAll(deps.sinks, tx, [sent, ...waited]);
     });
   }
 

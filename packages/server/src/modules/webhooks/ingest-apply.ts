@@ -1,6 +1,6 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { conversations, messages, type StoredAttachment } from '../../db/schema/index.ts';
+import { conversations, messages, type StoredAttachment, type WaitingData, type WaitingKind } from '../../db/schema/index.ts';
 import type {
   KnownEvent,
   MessageAttachment,
@@ -10,6 +10,8 @@ import type {
 } from '../../instagram/webhook-payload.ts';
 import type { InboxEvent } from '../inbox/inbox-events.ts';
 import { inboxWrites, previewOf } from '../inbox/inbox-write.repository.ts';
+import { applyWaiting, editMessage, reactTo, seeUpTo, type TextSource } from './ingest-message-events.ts';
+import { waitingWrites, type ArrivedMessage } from './waiting-events.repository.ts';
 
 /** What applying one event asks of the rest of the system, inside the same transaction. */
 export type ApplyHooks = {
@@ -19,9 +21,19 @@ export type ApplyHooks = {
   onAttachments(tx: Db, message: { id: string; accountId: string; attachments: StoredAttachment[] }): Promise<void>;
   /** A message was unsent: its mirrored media must go. */
   onMessageDeleted(tx: Db, message: { id: string; accountId: string }): Promise<void>;
+  /** An edit came without its text (§3.7): read the message from Meta (and store it if it is unknown). */
+  onEditWithoutText(tx: Db, message: { accountId: string; mid: string }): Promise<void>;
 };
 
-export type ApplyResult = { events: InboxEvent[]; missingReference: string | null };
+/** `applied`: the inbox shows it (or already did); `waiting`: kept until its message arrives (§3.7). */
+export type ApplyResult = { events: InboxEvent[]; outcome: 'applied' | 'waiting' };
+
+export type ApplyOptions = {
+  /** The raw webhook event the item came from, recorded with what waits for a message. */
+  webhookEventId?: number;
+  /** The event's text was read from Meta just now (reconciliation, a lookup): edits waiting for it need no lookup. */
+  textIsCurrent?: boolean;
+};
 
 export function storedAttachments(list: MessageAttachment[]): StoredAttachment[] {
   return list.map((a) => ({
@@ -33,9 +45,9 @@ export function storedAttachments(list: MessageAttachment[]): StoredAttachment[]
 
 export function messageKind(ev: MessageEvent): string {
   if (ev.replyTo && 'story' in ev.replyTo) return 'story_reply';
+  if (ev.isUnsupported) return 'unsupported';
   const first = ev.attachments[0];
   if (first) return first.type;
-  if (ev.isUnsupported) return 'unsupported';
   return 'text';
 }
 
@@ -45,36 +57,73 @@ export type ApplyCache = Map<string, { contactId: string; conversationId: string
 export const applyCacheKey = (accountId: string, igsid: string) => `${accountId}:${igsid}`;
 export const createApplyCache = (): ApplyCache => new Map();
 
-/** Applies one normalised Meta event to the inbox of `accountId`; idempotent, so replays change nothing. */
-export async function applyEvent(tx: Db, accountId: string, ev: KnownEvent, hooks: ApplyHooks, cache: ApplyCache = createApplyCache()): Promise<ApplyResult> {
+async function conversationFor(tx: Db, accountId: string, igsid: string, at: Date, hooks: ApplyHooks, cache: ApplyCache, events: InboxEvent[]) {
+  const key = applyCacheKey(accountId, igsid);
+  const cached = cache.get(key);
+  if (cached) return cached.conversationId;
+  const contact = await inboxWrites.upsertContact(tx, accountId, igsid);
+  const created = await inboxWrites.upsertConversation(tx, accountId, contact.id);
+  if (contact.inserted) await hooks.onNewContacts(tx, [{ id: contact.id, accountId, igsid }]);
+  if (created.inserted) events.push({ type: 'conversation.created', accountId, conversationId: created.id, occurredAt: at });
+  cache.set(key, { contactId: contact.id, conversationId: created.id });
+  return created.id;
+}
+
+/**
+ * Applies one normalised Meta event to the inbox of `accountId`; idempotent, so replays change nothing. An event
+ * about a message Threadline does not have is kept waiting for it, never retried (§3.7).
+ */
+export async function applyEvent(
+  tx: Db,
+  accountId: string,
+  ev: KnownEvent,
+  hooks: ApplyHooks,
+  cache: ApplyCache = createApplyCache(),
+  opts: ApplyOptions = {},
+): Promise<ApplyResult> {
   const at = new Date(ev.timestamp);
   const events: InboxEvent[] = [];
-  const cacheKey = applyCacheKey(accountId, ev.contactIgsid);
-  let known = cache.get(cacheKey);
-  if (!known) {
-    const contact = await inboxWrites.upsertContact(tx, accountId, ev.contactIgsid);
-    const created = await inboxWrites.upsertConversation(tx, accountId, contact.id);
-    if (contact.inserted) await hooks.onNewContacts(tx, [{ id: contact.id, accountId, igsid: ev.contactIgsid }]);
-    if (created.inserted) events.push({ type: 'conversation.created', accountId, conversationId: created.id, occurredAt: at });
-    known = { contactId: contact.id, conversationId: created.id };
-    cache.set(cacheKey, known);
+  const applied = (): ApplyResult => ({ events, outcome: 'applied' });
+  const lookupText = hooks.onEditWithoutText;
+  const textSource: TextSource = opts.textIsCurrent ? { textIsCurrent: true } : { textIsCurrent: false, lookupText };
+  const wait = async (mid: string, kind: WaitingKind, actor: 'contact' | 'business', conversationId: string | null, data: WaitingData): Promise<ApplyResult> => {
+    await waitingWrites.insert(tx, {
+      accountId, mid, kind, actor, conversationId, data, occurredAt: at,
+      webhookEventId: opts.webhookEventId ?? null, itemPath: opts.webhookEventId === undefined ? null : ev.path,
+    });
+    return { events, outcome: 'waiting' };
+  };
+  const actor = ev.direction === 'inbound' ? 'contact' : 'business';
+
+  if (ev.type === 'read') {
+    if (actor === 'business') return applied(); // someone at the business read the customer's message: nothing of ours changes
+    const target = await inboxWrites.findMessageByMid(tx, accountId, ev.mid);
+    if (!target) {
+      const conversationId = ev.contactIgsid === null ? null : await conversationFor(tx, accountId, ev.contactIgsid, at, hooks, cache, events);
+      return wait(ev.mid, 'seen', actor, conversationId, {});
+    }
+    events.push(...(await seeUpTo(tx, { ...target, mid: ev.mid }, at)));
+    return applied();
   }
-  const conversation = { id: known.conversationId };
-  const base = { accountId, conversationId: conversation.id, occurredAt: at };
+
+  const conversationId = await conversationFor(tx, accountId, ev.contactIgsid, at, hooks, cache, events);
+  const base = { accountId, conversationId, occurredAt: at };
 
   const storeMessage = async (values: Omit<typeof messages.$inferInsert, 'accountId' | 'conversationId' | 'sentAt'> & { mid: string }, opensWindow: boolean) => {
     const direction = values.direction;
+    const arrived = (id: string): ArrivedMessage => ({ id, accountId, mid: values.mid, conversationId, sentAt: at });
     if (direction === 'outbound') {
       // The echo of a send whose answer was lost (or is still in flight): it confirms that row, it is not a new one.
-      const claimed = await inboxWrites.claimPendingOutbound(tx, conversation.id, values.mid, values.text ?? null, values.kind ?? 'text');
+      const claimed = await inboxWrites.claimPendingOutbound(tx, conversationId, values.mid, values.text ?? null, values.kind ?? 'text');
       if (claimed) {
         events.push({ ...base, type: 'message.sent', messageId: claimed });
+        events.push(...(await applyWaiting(tx, [arrived(claimed)], textSource)));
         return;
       }
     }
-    const saved = await inboxWrites.insertMessage(tx, { ...values, accountId, conversationId: conversation.id, sentAt: at });
+    const saved = await inboxWrites.insertMessage(tx, { ...values, accountId, conversationId, sentAt: at });
     if (saved.inserted) {
-      await inboxWrites.applyMessageToConversation(tx, conversation.id, {
+      await inboxWrites.applyMessageToConversation(tx, conversationId, {
         id: saved.id,
         sentAt: at,
         direction,
@@ -84,14 +133,11 @@ export async function applyEvent(tx: Db, accountId: string, ev: KnownEvent, hook
       events.push({ ...base, type: direction === 'inbound' ? 'message.received' : 'message.sent', messageId: saved.id });
       const withUrls = (values.attachments ?? []).filter((a) => a.url);
       if (withUrls.length > 0) await hooks.onAttachments(tx, { id: saved.id, accountId, attachments: values.attachments ?? [] });
+      events.push(...(await applyWaiting(tx, [arrived(saved.id)], textSource)));
     } else if (direction === 'outbound') {
       // The echo of a message Threadline sent: confirm it instead of creating a second one.
-      const confirmed = await tx
-        .update(messages)
-        .set({ status: 'sent', updatedAt: new Date() })
-        .where(sql`${messages.id} = ${saved.id} and ${messages.status} in ('queued', 'sending', 'unknown')`)
-        .returning({ id: messages.id });
-      if (confirmed.length > 0) events.push({ ...base, type: 'message.updated', messageId: saved.id });
+      const confirmed = await inboxWrites.confirmSent(tx, saved.id);
+      if (confirmed) events.push({ ...base, type: 'message.updated', messageId: saved.id });
     }
   };
 
@@ -116,18 +162,19 @@ export async function applyEvent(tx: Db, accountId: string, ev: KnownEvent, hook
         },
         inbound,
       );
-      return { events, missingReference: null };
+      return applied();
     }
     case 'postback':
       await storeMessage(postbackValues(ev), true);
-      return { events, missingReference: null };
+      return applied();
     case 'referral':
       await storeMessage(referralValues(ev), true);
-      return { events, missingReference: null };
+      return applied();
     case 'message_deleted': {
+      // A tombstone: when the unsend comes first, the late message finds its mid taken and stays deleted.
       const row = await inboxWrites.tombstone(tx, {
         accountId,
-        conversationId: conversation.id,
+        conversationId,
         mid: ev.mid,
         direction: ev.direction,
         authorType: ev.direction === 'inbound' ? 'contact' : 'instagram_app',
@@ -136,54 +183,29 @@ export async function applyEvent(tx: Db, accountId: string, ev: KnownEvent, hook
         deletedAt: at,
       });
       if (!row.inserted && !row.was_deleted) {
-        await tx
-          .update(conversations)
-          .set({ lastMessagePreview: 'Message unsent' })
-          .where(sql`${conversations.id} = ${conversation.id} and ${conversations.lastMessageId} = ${row.id}`);
+        await inboxWrites.previewUnsent(tx, conversationId, row.id);
         await hooks.onMessageDeleted(tx, { id: row.id, accountId });
         events.push({ ...base, type: 'message.deleted', messageId: row.id });
       }
-      return { events, missingReference: null };
+      return applied();
     }
     case 'message_edit': {
-      const edited = await inboxWrites.applyEdit(tx, accountId, ev.mid, ev.text, ev.numEdit, at);
-      if (!edited) {
-        const known = await inboxWrites.findMessageByMid(tx, accountId, ev.mid);
-        return { events, missingReference: known ? null : `edit of unknown message ${ev.mid}` };
+      const data = { ...(ev.text === undefined ? {} : { text: ev.text }), ...(ev.numEdit === undefined ? {} : { numEdit: ev.numEdit }) };
+      const edited = await editMessage(tx, { accountId, mid: ev.mid }, data, at, textSource);
+      if (edited) {
+        events.push(...edited);
+        return applied();
       }
-      await tx
-        .update(conversations)
-        .set({ lastMessagePreview: ev.text.slice(0, 140) })
-        .where(sql`${conversations.id} = ${edited.conversationId} and ${conversations.lastMessageId} = ${edited.id}`);
-      events.push({ ...base, type: 'message.updated', messageId: edited.id });
-      return { events, missingReference: null };
+      // unknown: without its text, the lookup also stores the message it finds
+      if (ev.text === undefined) await lookupText(tx, { accountId, mid: ev.mid });
+      return wait(ev.mid, 'edit', actor, conversationId, data);
     }
     case 'reaction': {
+      const data: WaitingData = { action: ev.action, reaction: ev.reaction ?? null, emoji: ev.emoji ?? null };
       const target = await inboxWrites.findMessageByMid(tx, accountId, ev.mid);
-      if (!target) return { events, missingReference: `reaction to unknown message ${ev.mid}` };
-      const reactor = ev.direction === 'inbound' ? 'contact' : 'business';
-      const reaction = { reactor, reaction: ev.reaction ?? null, emoji: ev.emoji ?? null } as const;
-      const changed =
-        ev.action === 'react'
-          ? await inboxWrites.setReaction(tx, { messageId: target.id, accountId, ...reaction, at })
-          : await inboxWrites.removeReaction(tx, target.id, reactor, at);
-      if (changed) {
-        events.push({
-          ...base,
-          conversationId: target.conversationId,
-          type: ev.action === 'react' ? 'reaction.added' : 'reaction.removed',
-          messageId: target.id,
-          ...reaction,
-        });
-      }
-      return { events, missingReference: null };
-    }
-    case 'read': {
-      const target = await inboxWrites.findMessageByMid(tx, accountId, ev.mid);
-      const watermark = target?.sentAt ?? at;
-      const updated = await inboxWrites.applySeen(tx, conversation.id, watermark, at);
-      for (const m of updated) events.push({ ...base, type: 'message.updated', messageId: m.id });
-      return { events, missingReference: null };
+      if (!target) return wait(ev.mid, 'reaction', actor, conversationId, data);
+      events.push(...(await reactTo(tx, { ...target, mid: ev.mid }, actor, data, at)));
+      return applied();
     }
   }
 }

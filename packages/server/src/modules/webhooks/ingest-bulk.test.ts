@@ -9,6 +9,7 @@ const hooks: ApplyHooks = {
   onNewContacts: async (_tx, contacts) => void newContacts.push(...contacts.map((c) => c.igsid)),
   onAttachments: async () => undefined,
   onMessageDeleted: async () => undefined,
+  onEditWithoutText: async () => undefined,
 };
 
 describe('contacts and conversations of a batch, created or read set-wise', () => {

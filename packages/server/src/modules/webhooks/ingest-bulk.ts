@@ -5,6 +5,7 @@ import type { MessageEvent } from '../../instagram/webhook-payload.ts';
 import type { InboxEvent } from '../inbox/inbox-events.ts';
 import { previewOf } from '../inbox/inbox-write.repository.ts';
 import { applyCacheKey, messageKind, storedAttachments, type ApplyCache, type ApplyHooks } from './ingest-apply.ts';
+import type { ArrivedMessage } from './waiting-events.repository.ts';
 
 type Item = { accountId: string; ev: MessageEvent };
 
@@ -67,9 +68,10 @@ export async function insertMessagesBulk(
   items: Item[],
   hooks: ApplyHooks,
   cache: ApplyCache,
-): Promise<{ events: InboxEvent[]; aggregates: ConversationAggregates }> {
+): Promise<{ events: InboxEvent[]; aggregates: ConversationAggregates; arrived: ArrivedMessage[] }> {
   const aggregates: ConversationAggregates = new Map();
-  if (items.length === 0) return { events: [], aggregates };
+  const arrived: ArrivedMessage[] = [];
+  if (items.length === 0) return { events: [], aggregates, arrived };
   const events: InboxEvent[] = [];
   const rows = items.map((i) => {
     const inbound = i.ev.direction === 'inbound';
@@ -111,6 +113,7 @@ export async function insertMessagesBulk(
       continue;
     }
     idByMid.delete(k); // a mid twice in the batch is one message, one event
+    arrived.push({ id, accountId: r.i.accountId, mid: r.i.ev.mid, conversationId: r.conversationId, sentAt: r.at });
     const direction = r.inbound ? 'inbound' : 'outbound';
     events.push({ type: r.inbound ? 'message.received' : 'message.sent', accountId: r.i.accountId, conversationId: r.conversationId, messageId: id, occurredAt: r.at });
     if (r.attachments.some((a) => a.url)) await hooks.onAttachments(tx, { id, accountId: r.i.accountId, attachments: r.attachments });
@@ -141,7 +144,7 @@ export async function insertMessagesBulk(
       events.push({ type: 'message.updated', accountId: c.account_id, conversationId: c.conversation_id, messageId: c.id, occurredAt: atByMid.get(midKey(c.account_id, c.mid)) ?? new Date() });
     }
   }
-  return { events, aggregates };
+  return { events, aggregates, arrived };
 }
 
 /**

@@ -4,7 +4,7 @@ import { createTestApp, type TestApp } from '../../../test/app.ts';
 import { createAccount } from '../../../test/factories.ts';
 import { echo, envelope, event, inbound, META_ENV, mid, postSigned } from '../../../test/meta.ts';
 import { queryRows } from '../../db/client.ts';
-import { contacts, conversations, messageReactions, messages, webhookEvents } from '../../db/schema/index.ts';
+import { contacts, conversations, messageReactions, messages } from '../../db/schema/index.ts';
 
 describe('turning Meta webhooks into the inbox', () => {
   let t: TestApp;
@@ -246,19 +246,23 @@ describe('turning Meta webhooks into the inbox', () => {
     expect((await conversationOf(c))?.seenWatermarkAt?.getTime()).toBe(1_700_001_000_100);
   });
 
-  it('retries a reaction that arrives before its message, then stores it', async () => {
+  it('keeps a reaction that arrives before its message waiting, finishes the event, and applies it when the message comes', async () => {
     const c = customer();
     const m = mid();
-    await postSigned(t, envelope(IG, [event(IG, c, 1_700_001_100_100, { reaction: { mid: m, action: 'react', reaction: 'like', emoji: '👍' } })]));
-    await t.services.webhookProcessor.runUntilIdle();
-    const [pending] = await t.database.db.select().from(webhookEvents).where(sql`${webhookEvents.lastError} like ${'%' + m + '%'}`);
-    expect(pending?.status).toBe('received');
+    await deliver(envelope(IG, [event(IG, c, 1_700_001_100_100, { reaction: { mid: m, action: 'react', reaction: 'like', emoji: '👍' } })]));
+    const [row] = await queryRows<{ status: string; attempts: number; item_outcomes: unknown }>(
+      t.database.db, sql`select status, attempts, item_outcomes from webhook_events order by id desc limit 1`,
+    );
+    expect(row).toMatchObject({ status: 'processed', attempts: 1, item_outcomes: { applied: 0, waiting: 1, ignored: [], unrouted: [] } });
+    expect(await t.services.waitingEvents.waitingFor(accountId, m)).toHaveLength(1);
+
     await deliver(envelope(IG, [inbound(IG, c, 1_700_001_100_000, { mid: m, text: 'thumbs?' })]));
-    await t.database.db.update(webhookEvents).set({ nextAttemptAt: new Date() }).where(eq(webhookEvents.id, pending?.id ?? 0));
-    await t.services.webhookProcessor.runUntilIdle();
     const [target] = await messagesOf(c);
     const reactions = await t.database.db.select().from(messageReactions).where(eq(messageReactions.messageId, target?.id ?? ''));
-    expect(reactions).toHaveLength(1);
+    expect(reactions).toMatchObject([{ reactor: 'contact', reaction: 'like', emoji: '👍' }]);
+    expect(await t.services.waitingEvents.waitingFor(accountId, m)).toEqual([]);
+    const failed = await queryRows(t.database.db, sql`select id from webhook_events where status in ('failed', 'received')`);
+    expect(failed).toEqual([]);
   });
 
   it('keeps events for an account nobody linked as unrouted, and processes them once it is linked', async () => {

@@ -1,7 +1,7 @@
 import { and, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { fixedRows, preparedRows, queryRows } from '../../db/client.ts';
-import { webhookEvents, WEBHOOK_EVENT_STATUSES } from '../../db/schema/index.ts';
+import { webhookEvents, WEBHOOK_EVENT_STATUSES, type WebhookItemOutcomes } from '../../db/schema/index.ts';
 
 export type WebhookEventStatus = (typeof WEBHOOK_EVENT_STATUSES)[number];
 export type WebhookEventRow = typeof webhookEvents.$inferSelect;
@@ -44,8 +44,8 @@ const CLAIM_SQL_ONE = CLAIM_SQL(true);
 
 const FINISH_MANY_SQL = `
 update webhook_events w set status = v.status, account_ig_ids = v.ids, event_count = v.n, last_error = v.err,
-  processed_at = now(), locked_until = null
-from unnest($1::bigint[], $2::text[], $3::jsonb[], $4::int[], $5::text[]) as v(id, status, ids, n, err)
+  item_outcomes = v.items, processed_at = now(), locked_until = null
+from unnest($1::bigint[], $2::text[], $3::jsonb[], $4::int[], $5::text[], $6::jsonb[]) as v(id, status, ids, n, err, items)
 where w.id = v.id`;
 
 export function createWebhookEventsRepository(db: Db) {
@@ -119,7 +119,14 @@ export function createWebhookEventsRepository(db: Db) {
     /** Records the outcomes of a processed batch in one statement. */
     async finishMany(
       tx: Db,
-      results: { id: number; status: Exclude<WebhookEventStatus, 'received'>; accountIgIds: string[]; eventCount: number; error: string | null }[],
+      results: {
+        id: number;
+        status: Exclude<WebhookEventStatus, 'received'>;
+        accountIgIds: string[];
+        eventCount: number;
+        error: string | null;
+        items: WebhookItemOutcomes | null;
+      }[],
     ) {
       if (results.length === 0) return;
       await fixedRows(tx, FINISH_MANY_SQL, [
@@ -128,6 +135,7 @@ export function createWebhookEventsRepository(db: Db) {
         results.map((r) => JSON.stringify(r.accountIgIds)),
         results.map((r) => r.eventCount),
         results.map((r) => r.error),
+        results.map((r) => (r.items === null ? null : JSON.stringify(r.items))),
       ]);
     },
 
@@ -149,6 +157,7 @@ export function createWebhookEventsRepository(db: Db) {
           attempts: webhookEvents.attempts,
           lastError: webhookEvents.lastError,
           processedAt: webhookEvents.processedAt,
+          itemOutcomes: webhookEvents.itemOutcomes,
           sizeBytes: sql<number>`octet_length(${webhookEvents.body})`,
         })
         .from(webhookEvents)
@@ -165,6 +174,15 @@ export function createWebhookEventsRepository(db: Db) {
     async getBody(id: number) {
       const [row] = await db.select({ body: webhookEvents.body }).from(webhookEvents).where(eq(webhookEvents.id, id));
       return row?.body;
+    },
+
+    /** One event with its body and what processing made of its items. */
+    async getOne(id: number) {
+      const [row] = await db
+        .select({ id: webhookEvents.id, body: webhookEvents.body, status: webhookEvents.status, itemOutcomes: webhookEvents.itemOutcomes })
+        .from(webhookEvents)
+        .where(eq(webhookEvents.id, id));
+      return row;
     },
 
     /** Puts events back in the queue: the given ids, or every event of these statuses received since a time. */

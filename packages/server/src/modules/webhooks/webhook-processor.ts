@@ -2,7 +2,7 @@ import type { Db } from '../../db/client.ts';
 import { transaction } from '../../db/transaction.ts';
 import { isConnectionError, safeErrorMessage } from '../../shared/db-errors.ts';
 import { createLogGate, type Logger } from '../../shared/logger.ts';
-import type { IngestService, ProcessOutcome } from './ingest.service.ts';
+import type { IngestService } from './ingest.service.ts';
 import type { WebhookEventsRepository } from './webhook-events.repository.ts';
 
 export type ProcessorOptions = {
@@ -53,27 +53,25 @@ export function createWebhookProcessor(opts: ProcessorOptions) {
       sleepers.add(done);
     });
 
-  async function record(tx: Db, id: number, attempts: number, outcome: ProcessOutcome) {
-    if (outcome.status === 'retry') {
-      await opts.repo.retryLater(id, outcome.reason, retryDelayMs(attempts), tx);
-      return;
-    }
-    await opts.repo.finish(id, { status: outcome.status, accountIgIds: outcome.accountIgIds, eventCount: outcome.eventCount, ...(outcome.note ? { error: outcome.note } : {}) }, tx);
-  }
-
   /** One transaction over a batch; answers how many events it took, or throws (nothing of the batch is kept). */
   async function round(limit: number, onlyId?: number): Promise<number> {
     // `transaction`: CRM deliveries written in it go to this process's dispatcher once it commits
     return transaction(opts.db, async (tx) => {
       const claimed = await opts.repo.claimInTx(tx, limit, onlyId);
       if (claimed.length === 0) return 0;
-      const outcomes = await opts.ingest.processBatch(tx, claimed, opts.maxAttempts);
+      const outcomes = await opts.ingest.processBatch(tx, claimed);
       const finished = [];
       for (const event of claimed) {
         const outcome = outcomes.get(event.id);
         if (!outcome) continue;
-        if (outcome.status === 'retry') await record(tx, event.id, event.attempts, outcome);
-        else finished.push({ id: event.id, status: outcome.status, accountIgIds: outcome.accountIgIds, eventCount: outcome.eventCount, error: outcome.note ?? null });
+        finished.push({
+          id: event.id,
+          status: outcome.status,
+          accountIgIds: outcome.accountIgIds,
+          eventCount: outcome.eventCount,
+          error: outcome.note ?? null,
+          items: outcome.items ?? null,
+        });
       }
       await opts.repo.finishMany(tx, finished);
       return claimed.length;

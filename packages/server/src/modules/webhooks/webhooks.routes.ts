@@ -1,12 +1,9 @@
-import { requeuedSchema, WEBHOOK_EVENT_STATUSES, webhookEventListSchema } from '@threadline/contract';
-import { z } from 'zod';
 import type { App } from '../../http/server.ts';
 import { errorBody } from '../../http/server.ts';
 import { verifyMetaSignature, verifySubscriptionHandshake } from '../../instagram/webhook-signature.ts';
 import { createGroupCommit } from '../../shared/group-commit.ts';
 import { createLogGate } from '../../shared/logger.ts';
 import type { Counter } from '../../shared/metrics.ts';
-import { notFound } from '../../shared/errors.ts';
 import type { WebhookEventsRepository } from './webhook-events.repository.ts';
 
 export type WebhookRoutesOptions = {
@@ -99,75 +96,4 @@ export async function instagramWebhookRoutes(app: App, opts: WebhookRoutesOption
     opts.onStored();
     return reply.code(200).type('text/plain').send('EVENT_RECEIVED');
   });
-}
-
-/** Instance administrators see failed and unrouted events and put them back in the queue. */
-export async function webhookAdminRoutes(app: App, opts: { repo: WebhookEventsRepository; requireAdmin: (req: import('fastify').FastifyRequest) => unknown; onRequeued: () => void }) {
-  app.get(
-    '/api/v1/admin/webhook-events',
-    {
-      schema: {
-        querystring: z.object({
-          status: z.enum(WEBHOOK_EVENT_STATUSES).optional(),
-          before: z.coerce.number().int().positive().optional(),
-          limit: z.coerce.number().int().min(1).max(200).default(50),
-        }),
-        response: { 200: webhookEventListSchema },
-      },
-    },
-    async (req) => {
-      opts.requireAdmin(req);
-      const rows = await opts.repo.list({ status: req.query.status, before: req.query.before, limit: req.query.limit });
-      const events = rows.map((r) => ({
-        id: r.id,
-        received_at: r.receivedAt.toISOString(),
-        status: r.status,
-        account_ig_ids: r.accountIgIds ?? [],
-        event_count: r.eventCount,
-        attempts: r.attempts,
-        last_error: r.lastError,
-        processed_at: r.processedAt?.toISOString() ?? null,
-        size_bytes: Number(r.sizeBytes),
-      }));
-      const last = events.at(-1);
-      return { events, next_before: events.length === req.query.limit && last ? last.id : null };
-    },
-  );
-
-  app.get(
-    '/api/v1/admin/webhook-events/:id',
-    { schema: { params: z.object({ id: z.coerce.number().int().positive() }), response: { 200: z.object({ id: z.number(), body: z.string() }) } } },
-    async (req) => {
-      opts.requireAdmin(req);
-      const body = await opts.repo.getBody(req.params.id);
-      if (!body) throw notFound('webhooks.event_not_found', 'No such webhook event.');
-      return { id: req.params.id, body: body.toString('utf8') };
-    },
-  );
-
-  app.post(
-    '/api/v1/admin/webhook-events/reprocess',
-    {
-      schema: {
-        body: z
-          .strictObject({
-            ids: z.array(z.number().int().positive()).max(1000).optional(),
-            status: z.enum(['failed', 'unrouted', 'invalid', 'unhandled', 'processed']).optional(),
-            since: z.iso.datetime({ offset: true }).optional(),
-          })
-          .refine((b) => b.ids || b.status || b.since, 'give ids, a status or a since time'),
-        response: { 200: requeuedSchema },
-      },
-    },
-    async (req) => {
-      opts.requireAdmin(req);
-      const requeued = await opts.repo.requeue({
-        ids: req.body.ids,
-        statuses: req.body.status ? [req.body.status] : undefined,
-        since: req.body.since ? new Date(req.body.since) : undefined,
-      });
-      opts.onRequeued();
-      return { requeued };
-    },
-  );
 }
