@@ -26,6 +26,8 @@ import { createIngestService } from './modules/webhooks/ingest.service.ts';
 import type { ApplyHooks } from './modules/webhooks/ingest-apply.ts';
 import { createWebhookEventsRepository } from './modules/webhooks/webhook-events.repository.ts';
 import { createWebhookProcessor } from './modules/webhooks/webhook-processor.ts';
+import { createOperationsRepository } from './modules/operations/operations.repository.ts';
+import { registerOperationsGauges } from './modules/operations/operations-metrics.ts';
 
 export type ServiceDeps = {
   config: Config;
@@ -42,6 +44,8 @@ export function buildServices(deps: ServiceDeps) {
   const { config, database, queue, vault, log, now } = deps;
   const db = database.db;
   const metrics = createMetricsRegistry();
+  const operations = createOperationsRepository(db);
+  registerOperationsGauges(metrics, operations);
   const audit = createAuditLog(db, log.child({ module: 'audit' }));
   const authRepo = createAuthRepository(db);
   const tokens = createSessionTokens(deriveKey(deps.sessionSecret, 'session-jwt'), now);
@@ -109,6 +113,7 @@ export function buildServices(deps: ServiceDeps) {
     ...messaging,
     realtimeLog,
     metrics,
+    operations,
     audit,
     authRepo,
     tokens,

@@ -66,6 +66,7 @@ export const commands: Record<string, Command> = {
       const t = await buildApp(cfg);
       await t.startWorkers();
       await t.app.listen({ port: cfg.port, host: cfg.host });
+      await t.listenMetrics();
       t.log.info(`Threadline is running on ${cfg.publicBaseUrl.origin} (listening on ${cfg.host}:${cfg.port}, ${t.database.kind})`);
       return runUntilSignal(() => t.close(), t.log);
     },
@@ -77,6 +78,7 @@ export const commands: Record<string, Command> = {
     async run({ config, buildApp }) {
       const t = await buildApp({ ...config, workersEnabled: true });
       await t.startWorkers();
+      await t.listenMetrics();
       t.log.info('Threadline worker is running');
       return runUntilSignal(() => t.close(), t.log);
     },
