@@ -1,23 +1,12 @@
-import type { ParseArgsConfig } from 'node:util';
 import { newPasswordSchema, usernameSchema } from '@threadline/contract';
-import type { Config } from '../config.ts';
-import type { buildApp as BuildApp, Threadline } from '../app.ts';
+import type { Threadline } from '../app.ts';
 import { migrateLegacySecrets, rotateSecrets } from '../modules/accounts/secret-maintenance.ts';
 import { isAppError } from '../shared/errors.ts';
+import type { Command } from './command.ts';
+import { databaseCommands } from './database-commands.ts';
 import { readSecretLine } from './read-secret.ts';
 
-export type CommandContext = {
-  config: Config;
-  values: Record<string, string | boolean | (string | boolean)[] | undefined>;
-  buildApp: typeof BuildApp;
-};
-
-export type Command = {
-  summary: string;
-  usage: string;
-  options: NonNullable<ParseArgsConfig['options']>;
-  run(ctx: CommandContext): Promise<number>;
-};
+export type { Command, CommandContext } from './command.ts';
 
 /**
  * A one-shot command: builds the app, runs `fn`, always closes it; an AppError (a refusal meant for people) is
@@ -193,6 +182,7 @@ export const commands: Record<string, Command> = {
       });
     },
   },
+  ...databaseCommands,
 };
 
 /** An ISO time, or a duration back from now: 90m, 2h, 3d. */
