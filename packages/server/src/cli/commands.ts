@@ -4,6 +4,7 @@ import { migrateLegacySecrets, rotateSecrets } from '../modules/accounts/secret-
 import { isAppError } from '../shared/errors.ts';
 import type { Command } from './command.ts';
 import { databaseCommands } from './database-commands.ts';
+import { doctorCommand } from './doctor-command.ts';
 import { readSecretLine } from './read-secret.ts';
 
 export type { Command, CommandContext } from './command.ts';
@@ -183,6 +184,7 @@ export const commands: Record<string, Command> = {
     },
   },
   ...databaseCommands,
+  doctor: doctorCommand,
 };
 
 /** An ISO time, or a duration back from now: 90m, 2h, 3d. */
