@@ -21,6 +21,10 @@ if [ -z "$engine" ]; then
   fi
 fi
 
+# podman's default runtime (crun) refuses hosts with cgroups in hybrid mode (v1 controllers beside v2, as on this
+# project's machines); runc runs there and everywhere else.
+if [ "$(basename "$engine")" = podman ] && command -v runc >/dev/null 2>&1; then engine="$engine --runtime runc"; fi
+
 base=${BASE_IMAGE:-}
 if [ -z "$base" ]; then
   if $engine image exists "$local_base" 2>/dev/null || $engine image inspect "$local_base" >/dev/null 2>&1; then
@@ -39,8 +43,15 @@ if [ -z "$base" ]; then
   fi
 fi
 
+# The CA certificates npm needs where a TLS-intercepting proxy stands between this machine and the npm registry.
+ca_file="$here/build-ca.pem"
+if [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -r "$NODE_EXTRA_CA_CERTS" ]; then cp "$NODE_EXTRA_CA_CERTS" "$ca_file"; else : >"$ca_file"; fi
+
 echo "== building $image on $base with $engine"
-$engine build --network=host --build-arg "BASE_IMAGE=$base" -f "$here/Containerfile" -t "$image" "$root"
+built=0
+$engine build --network=host --build-arg "BASE_IMAGE=$base" -f "$here/Containerfile" -t "$image" "$root" && built=1
+rm -f "$ca_file"
+[ "$built" = 1 ] || { echo "build.sh: the image build failed" >&2; exit 1; }
 
 [ "${1:-}" = "--smoke" ] || exit 0
 
@@ -49,7 +60,8 @@ volume=threadline-smoke-$$
 cleanup() { $engine rm -f "$name" >/dev/null 2>&1 || true; $engine volume rm -f "$volume" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 echo "== running $image once (container $name)"
-$engine run -d --name "$name" -v "$volume:/var/lib/threadline" -p 127.0.0.1::8000 "$image" >/dev/null
+$engine run -d --name "$name" -v "$volume:/var/lib/threadline" -p 127.0.0.1::8000 "$image" >/dev/null \
+  || { echo "build.sh: the container did not start" >&2; exit 1; }
 port=$($engine port "$name" 8000 | sed -n 's/.*:\([0-9]*\)$/\1/p' | head -1)
 for i in $(seq 1 90); do
   if body=$(node -e "fetch('http://127.0.0.1:$port/readyz').then(async (r) => { console.log(r.status, await r.text()); process.exit(r.ok ? 0 : 1) }, () => process.exit(1))" 2>/dev/null); then

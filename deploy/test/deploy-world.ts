@@ -33,6 +33,8 @@ export type DeployWorld = {
   crmHits: CrmHit[];
   nginx: Nginx;
   threadline: Proc[];
+  /** Each API process directly (http://127.0.0.1:port), bypassing nginx: for /metrics, which it serves to loopback. */
+  apiUrls: string[];
   logs(): string;
   close(): Promise<void>;
 };
@@ -125,6 +127,7 @@ export async function startDeployWorld(opts: { api: number; workers: number; dat
       crmHits,
       nginx,
       threadline: [...apis, ...workers],
+      apiUrls: apiPorts.map((p) => `http://127.0.0.1:${p}`),
       logs: () => [...apis, ...workers].map((p) => `--- ${p.name}\n${p.log()}`).join('\n'),
       close: closeAll,
     };
