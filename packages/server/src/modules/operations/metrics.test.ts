@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import { eq } from 'drizzle-orm';
+import { z } from 'zod';
 import { afterEach, describe, expect, it } from 'vitest';
 import { accounts, crmDeliveries, webhookEvents } from '../../db/schema/index.ts';
 import { createTestApp, type TestApp } from '../../../test/app.ts';
@@ -54,6 +56,15 @@ describe('metrics', () => {
     expect(horizon).toBeGreaterThan(9 * 86_400);
     expect(horizon).toBeLessThanOrEqual(10 * 86_400);
     expect(text).toContain('threadline_crm_attempts_total');
+
+    // the Grafana dashboard (deploy/grafana) charts only metrics that exist
+    const dashboard = z.object({ panels: z.array(z.object({ targets: z.array(z.object({ expr: z.string() })).optional() })) }).parse(
+      JSON.parse(fs.readFileSync(new URL('../../../../../deploy/grafana/threadline.json', import.meta.url), 'utf8')),
+    );
+    const charted = new Set(dashboard.panels.flatMap((p) => (p.targets ?? []).flatMap((t) => t.expr.match(/threadline_[a-z0-9_]+/g) ?? [])));
+    expect(charted.size).toBeGreaterThan(15);
+    const exposed = new Set(text.split('\n').filter((l) => l.startsWith('# TYPE ')).map((l) => l.split(' ')[2]));
+    for (const name of charted) expect(exposed.has(name.replace(/_(bucket|count|sum)$/, '')), name).toBe(true);
   });
 
   it('are refused to other networks, and to a client that only claims a loopback address', async () => {
