@@ -21,9 +21,19 @@ if [ -z "$engine" ]; then
   fi
 fi
 
-# podman's default runtime (crun) refuses hosts with cgroups in hybrid mode (v1 controllers beside v2, as on this
-# project's machines); runc runs there and everywhere else.
-if [ "$(basename "$engine")" = podman ] && command -v runc >/dev/null 2>&1; then engine="$engine --runtime runc"; fi
+# podman: keep the image's HEALTHCHECK (the OCI format has none, so build in docker's format); its default runtime
+# (crun) refuses hosts with cgroups in hybrid mode (v1 controllers beside v2, as on this project's machines), runc
+# runs there; and where this root lacks CAP_SYS_RESOURCE, podman's default limits (above the host's) cannot be set,
+# so the smoke run asks for limits within the host's. RUN_OPTS adds options of your own to that run.
+build_opts=""
+run_opts=${RUN_OPTS:-}
+if [ "$(basename "$engine")" = podman ]; then
+  build_opts="--format docker"
+  if command -v runc >/dev/null 2>&1; then
+    engine="$engine --runtime runc"
+    run_opts="--ulimit nofile=$(ulimit -Hn):$(ulimit -Hn) --ulimit nproc=8192:8192 $run_opts"
+  fi
+fi
 
 base=${BASE_IMAGE:-}
 if [ -z "$base" ]; then
@@ -49,7 +59,7 @@ if [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -r "$NODE_EXTRA_CA_CERTS" ]; then cp "
 
 echo "== building $image on $base with $engine"
 built=0
-$engine build --network=host --build-arg "BASE_IMAGE=$base" -f "$here/Containerfile" -t "$image" "$root" && built=1
+$engine build $build_opts --network=host --build-arg "BASE_IMAGE=$base" -f "$here/Containerfile" -t "$image" "$root" && built=1
 rm -f "$ca_file"
 [ "$built" = 1 ] || { echo "build.sh: the image build failed" >&2; exit 1; }
 
@@ -60,7 +70,7 @@ volume=threadline-smoke-$$
 cleanup() { $engine rm -f "$name" >/dev/null 2>&1 || true; $engine volume rm -f "$volume" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 echo "== running $image once (container $name)"
-$engine run -d --name "$name" -v "$volume:/var/lib/threadline" -p 127.0.0.1::8000 "$image" >/dev/null \
+$engine run $run_opts -d --name "$name" -v "$volume:/var/lib/threadline" -p 127.0.0.1::8000 "$image" >/dev/null \
   || { echo "build.sh: the container did not start" >&2; exit 1; }
 port=$($engine port "$name" 8000 | sed -n 's/.*:\([0-9]*\)$/\1/p' | head -1)
 for i in $(seq 1 90); do

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, loadConfig, SETTING_NAMES } from './config.ts';
 import { resolveSessionSecret } from './shared/session-secret.ts';
 
 const silent = pino({ level: 'silent' });
@@ -115,5 +115,19 @@ describe('configuration', () => {
     expect(config.metrics.allowedNetworks.map((c) => c.text)).toEqual(['127.0.0.0/8', '::1/128']);
     expect(loadConfig({ METRICS_PORT: '9464', HOST: '0.0.0.0' }).metrics).toMatchObject({ port: 9464, host: '0.0.0.0' });
     expect(problems({ METRICS_PORT: '8000' })).toEqual(['METRICS_PORT: must differ from PORT']);
+  });
+
+  it('documents every setting in .env.example, and .env.example names only settings', () => {
+    const example = Object.fromEntries(
+      fs
+        .readFileSync(new URL('../../../.env.example', import.meta.url), 'utf8')
+        .split('\n')
+        .filter((l) => /^[A-Z][A-Z0-9_]*=/.test(l))
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
+    const documented = Object.keys(example);
+    // the example as it stands is a valid configuration, with no unknown name in it
+    expect(loadConfig(example).warnings).toEqual([]);
+    expect(SETTING_NAMES.filter((k) => !documented.includes(k))).toEqual([]);
   });
 });

@@ -108,6 +108,9 @@ const envSchema = z.object({
 
 export type Env = Record<string, string | undefined>;
 
+/** Every setting's name (each is documented in .env.example; a test keeps the two in step). */
+export const SETTING_NAMES: readonly string[] = Object.keys(envSchema.shape);
+
 export type Config = {
   port: number;
   host: string;
@@ -255,7 +258,7 @@ export function loadConfig(env: Env = process.env, opts: { isTty?: boolean } = {
       token: e.METRICS_TOKEN,
       allowedNetworks: metricsAllowedNetworks,
     },
-    warnings: unknownSettingWarnings(env, Object.keys(envSchema.shape)),
+    warnings: unknownSettingWarnings(env, SETTING_NAMES),
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     login: {
       maxFailuresPerUsername: e.LOGIN_MAX_FAILURES_PER_USERNAME,
