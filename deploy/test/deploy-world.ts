@@ -134,6 +134,6 @@ export async function startDeployWorld(opts: { api: number; workers: number; dat
   } catch (error) {
     const logs = procs.map((p) => `--- ${p.name}\n${p.log()}`).join('\n');
     await closeAll();
-    throw new Error(`${error instanceof Error ? error.message : String(error)}\n${logs}`);
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\n${logs}`, { cause: error });
   }
 }

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, ROOT, runToEnd } from './processes.ts';
+import { freePort, runToEnd } from './processes.ts';
 
 /**
  * The documented production install, in a copy of this checkout (the worktree keeps its dev dependencies):
