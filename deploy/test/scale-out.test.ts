@@ -1,23 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api } from '../../e2e/api.ts';
+import { adminQuery } from '../../packages/server/test/db.ts';
 import { guardedPage, launchBrowser, type GuardedPage } from '../../e2e/browser.ts';
 import { consent, instagramOwner, noConsoleErrors, PASSWORD, signIn } from '../../e2e/flows.ts';
 import { startDeployWorld, type DeployWorld } from './deploy-world.ts';
 
 const adminUrl = process.env.TEST_DATABASE_URL;
 
-async function admin(text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
 
 /** The sum of one metric's samples in a process's /metrics text, restricted to lines containing `filter`. */
 function metricSum(text: string, name: string, filter = ''): number {
@@ -39,7 +30,7 @@ describe.skipIf(!adminUrl)('scale-out: two API processes and two workers behind 
   let api: Api;
 
   beforeAll(async () => {
-    await admin(`create database ${dbName}`);
+    await adminQuery(`create database ${dbName}`);
     const url = new URL(adminUrl ?? '');
     url.pathname = `/${dbName}`;
     [world, browser] = await Promise.all([startDeployWorld({ api: 2, workers: 2, databaseUrl: url.toString() }), launchBrowser()]);
@@ -50,7 +41,7 @@ describe.skipIf(!adminUrl)('scale-out: two API processes and two workers behind 
     for (const p of pages) await p.close();
     await browser?.close();
     await world?.close();
-    await admin(`drop database if exists ${dbName} with (force)`);
+    await adminQuery(`drop database if exists ${dbName} with (force)`);
   });
 
   it('links Instagram, ingests DMs, shows them live in two browsers, sends a reply and delivers every event to the CRM once', async () => {

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTestApp, TEST_SESSION_SECRET, type TestApp } from '../../../test/app.ts';
 import { runCli } from '../../../test/cli.ts';
+import { adminQuery } from '../../../test/db.ts';
 import { META_ENV } from '../../../test/meta.ts';
 import { createSimWorld, type SimWorld } from '../../../test/sim-world.ts';
 import { startReceiver, type Receiver } from '../../shared/net/test-receivers.ts';
@@ -45,18 +45,9 @@ describe.skipIf(!adminUrl)('db copy from the embedded database to PostgreSQL', (
   let crm: Receiver;
   let copied: TestApp | undefined;
 
-  const admin = async (text: string) => {
-    const client = new pg.Client({ connectionString: adminUrl });
-    await client.connect();
-    try {
-      await client.query(text);
-    } finally {
-      await client.end();
-    }
-  };
 
   beforeAll(async () => {
-    await admin(`create database ${dbName}`);
+    await adminQuery(`create database ${dbName}`);
     crm = await startReceiver((_req, res) => res.writeHead(204).end());
     source = await openDatabase({ kind: 'pglite', dataDir: path.join(dataDir, 'pglite') });
     await runMigrations(source);
@@ -68,7 +59,7 @@ describe.skipIf(!adminUrl)('db copy from the embedded database to PostgreSQL', (
     await w?.sim.close();
     await source?.close();
     await crm?.close();
-    await admin(`drop database if exists ${dbName} with (force)`);
+    await adminQuery(`drop database if exists ${dbName} with (force)`);
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
