@@ -75,7 +75,11 @@ $engine run $run_opts -d --name "$name" -v "$volume:/var/lib/threadline" -p 127.
 port=$($engine port "$name" 8000 | sed -n 's/.*:\([0-9]*\)$/\1/p' | head -1)
 for i in $(seq 1 90); do
   if body=$(node -e "fetch('http://127.0.0.1:$port/readyz').then(async (r) => { console.log(r.status, await r.text()); process.exit(r.ok ? 0 : 1) }, () => process.exit(1))" 2>/dev/null); then
-    health=$($engine inspect --format '{{.State.Health.Status}}' "$name" 2>/dev/null || echo unknown)
+    # the image's own HEALTHCHECK command, run now (podman schedules it with systemd timers, absent in containers)
+    case "$engine" in
+      podman*) if $engine healthcheck run "$name" >/dev/null 2>&1; then health=healthy; else health=unhealthy; fi ;;
+      *) health=$($engine inspect --format '{{.State.Health.Status}}' "$name" 2>/dev/null || echo unknown) ;;
+    esac
     user=$($engine exec "$name" id -un)
     echo "== ready after ${i}s: /readyz answered $body; health check: $health; runs as $user"
     exit 0
