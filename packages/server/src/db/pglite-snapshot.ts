@@ -47,18 +47,14 @@ export async function serveSnapshots(pgliteDir: string, dump: () => Promise<Blob
     });
   });
   server.on('error', onError);
-  const oldMask = process.umask(0o177);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(socketPath, () => {
-        server.off('error', reject);
-        resolve();
-      });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(socketPath, () => {
+      server.off('error', reject);
+      resolve();
     });
-  } finally {
-    process.umask(oldMask);
-  }
+  });
+  // Connecting needs write permission on the socket: the usual umask already keeps others out; 0600 keeps the group out.
   fs.chmodSync(socketPath, 0o600);
   return {
     close: () =>
