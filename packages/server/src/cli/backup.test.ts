@@ -59,7 +59,8 @@ describe('backup and restore of the embedded database', () => {
     } finally {
       await t2.close();
     }
-  });
+    // five processes start in this test (three CLI runs, two apps): a bound against hangs on a loaded machine
+  }, 400_000);
 
   it('says how to back up PostgreSQL instead', async () => {
     const res = await runCli(['backup', '--out', '/tmp/x'], { DATABASE_URL: 'postgres://127.0.0.1:1/none', SESSION_SECRET: 'k3J9-vQ2xT8_mW4pL7zR1nB6yH0cF5dS2aE9uG3' });
