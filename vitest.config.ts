@@ -28,6 +28,18 @@ export default defineConfig({
       { plugins: [vue()], test: { name: 'web', include: ['packages/web/src/**/*.test.ts'], environment: 'happy-dom' } },
       // The web app in Debian's Chromium (playwright-core) against the built app, a real server and the simulator.
       // Always in CI (.ci/run installs Chromium); on a laptop without Chromium it is left out, saying so.
+      // Threadline as deployed (npm run test:deploy, in CI): Debian's nginx in front, systemd's unit checks, several
+      // processes on one PostgreSQL, the production install. Only when asked: it needs nginx, PostgreSQL and minutes.
+      ...(process.env.TEST_DEPLOY === '1' ? [{
+        test: {
+          name: 'deploy',
+          include: ['deploy/test/**/*.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
+          fileParallelism: false,
+          globalSetup: ['e2e/global-setup.ts'],
+        },
+      }] : []),
       ...(browserSuite ? [{
         test: {
           name: 'e2e',

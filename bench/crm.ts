@@ -9,6 +9,8 @@
 // for a quick look; BENCH_THREADLINE_ENV=KEY=value,… passes settings to the Threadline process (experiments);
 // BENCH_CRM_RUNS=500,2000,outage picks the runs (default all three); BENCH_TOPOLOGIES=one,split: `one` is a single `threadline serve` (as `npm start`), `split` (PostgreSQL only) is
 // `threadline serve --no-workers` answering Meta plus one `threadline worker` processing and delivering.
+// BENCH_VIA=direct,nginx: `nginx` sends Meta's POSTs through Debian's nginx with deploy/nginx/threadline.conf and a
+// self-signed certificate (TLS, as in production) instead of straight to Threadline; both print side by side.
 // Every loop is bounded; it stops by itself.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -20,6 +22,7 @@ import { createMetaSender, startCrmReceiver, waitFor, type MetaSender } from './
 import { benchDatabaseOrSkip, openPg, openPgliteDir, postgresSettings, type Sql } from './lib/ingest-db.ts';
 import { extraThreadlineEnv, freePort, startBackground, startServer, threadlineBaseEnv, type ServerProcess } from './lib/processes.ts';
 import { createFirstAdmin, login } from './lib/threadline-admin.ts';
+import { nginxPorts, selfSignedCertificate, startNginx, type Nginx } from '../deploy/test/nginx-proxy.ts';
 
 const env = process.env;
 const SCALE = Number(env.BENCH_SCALE ?? '1');
@@ -27,6 +30,8 @@ const ENGINES = (env.BENCH_ENGINES ?? 'pglite,postgres').split(',').map((e) => e
 const TOPOLOGIES = (env.BENCH_TOPOLOGIES ?? 'one,split').split(',').map((e) => e.trim());
 /** which runs to make: `500` and `2000` (latency at that rate), `outage` */
 const RUNS = new Set((env.BENCH_CRM_RUNS ?? '500,2000,outage').split(',').map((e) => e.trim()));
+/** how Meta reaches Threadline: `direct`, or `nginx` (TLS through the shipped configuration) */
+const VIAS = (env.BENCH_VIA ?? 'direct').split(',').map((e) => e.trim());
 const PG_ADMIN_URL = env.BENCH_PG_URL ?? 'postgres://root@127.0.0.1:5432/postgres';
 if (!/^postgres(ql)?:\/\/[^/]*@?(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//.test(PG_ADMIN_URL)) throw new Error('BENCH_PG_URL must point at 127.0.0.1');
 const EXTRA_ENV = extraThreadlineEnv(env.BENCH_THREADLINE_ENV);
@@ -127,9 +132,10 @@ async function accountId(origin: string, token: string): Promise<string> {
 }
 
 /** One engine's whole run: its own Threadline process and database; the same receiver. */
-async function runEngine(engine: string, topology: string): Promise<boolean> {
+async function runEngine(engine: string, topology: string, via: string): Promise<boolean> {
   if (engine !== 'pglite' && engine !== 'postgres') throw new Error(`BENCH_ENGINES: unknown engine ${engine}`);
   if (topology !== 'one' && topology !== 'split') throw new Error(`BENCH_TOPOLOGIES: unknown topology ${topology}`);
+  if (via !== 'direct' && via !== 'nginx') throw new Error(`BENCH_VIA: unknown way in ${via}`);
   const split = topology === 'split';
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'threadline-bench-crm-'));
   let pgDb: Awaited<ReturnType<typeof benchDatabaseOrSkip>> = null;
@@ -144,6 +150,7 @@ async function runEngine(engine: string, topology: string): Promise<boolean> {
     header = `PostgreSQL (${await postgresSettings(sql).finally(() => sql.close())})`;
   }
   header += split ? ', `serve --no-workers` + one `worker` process' : ', one `serve` process';
+  header += via === 'nginx' ? ', Meta through nginx (TLS)' : ', Meta straight to Threadline';
   const secret = randomBytes(24).toString('base64url');
   const port = await freePort();
   const serverEnv: Record<string, string> = {
@@ -158,6 +165,7 @@ async function runEngine(engine: string, topology: string): Promise<boolean> {
   let server: ServerProcess | null = null;
   let worker: Awaited<ReturnType<typeof startBackground>> | null = null;
   let meta: MetaSender | null = null;
+  let nginx: Nginx | null = null;
   try {
     server = await start();
     if (split) worker = await startBackground({ label: 'threadline worker', script: main, args: ['worker'], env: { ...serverEnv, PORT: String(await freePort()) } });
@@ -180,7 +188,11 @@ async function runEngine(engine: string, topology: string): Promise<boolean> {
       body: JSON.stringify({ crm_webhook_url: `http://127.0.0.1:${receiver.port}/crm` }),
     });
     if (!patched.ok) throw new Error(`setting the CRM URL answered ${patched.status}: ${await patched.text()}`);
-    meta = createMetaSender({ origin: server.origin, appSecret: secret, igAccount: IG_ACCOUNT });
+    if (via === 'nginx') {
+      const cert = selfSignedCertificate(dataDir);
+      nginx = await startNginx(path.join(dataDir, 'nginx'), await nginxPorts(), [port], cert);
+      meta = createMetaSender({ origin: nginx.baseUrl, appSecret: secret, igAccount: IG_ACCOUNT, ca: cert.pem });
+    } else meta = createMetaSender({ origin: server.origin, appSecret: secret, igAccount: IG_ACCOUNT });
     const ctx: RunContext = { meta, pgUrl: pgDb?.url ?? null, pids: { server: server.pid, worker: worker?.pid } };
     console.log(`\n## ${header}`);
     // A fresh process on a fresh database: its first seconds compile code and meet every customer for the first time
@@ -200,6 +212,7 @@ async function runEngine(engine: string, topology: string): Promise<boolean> {
     return p99Ok && lossOk;
   } finally {
     await meta?.close();
+    await nginx?.stop();
     await worker?.stop();
     await server?.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
@@ -212,7 +225,7 @@ try {
   for (const engine of ENGINES) {
     for (const topology of TOPOLOGIES) {
       if (topology === 'split' && engine !== 'postgres') continue; // PGlite belongs to one process
-      if (!(await runEngine(engine, topology))) failed += 1;
+      for (const via of VIAS) if (!(await runEngine(engine, topology, via))) failed += 1;
     }
   }
 } finally {

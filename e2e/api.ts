@@ -2,9 +2,9 @@ import type { World } from './world.ts';
 
 /** Seeding through Threadline's own HTTP API, as a script or a CRM would (bearer token, no browser). */
 export class Api {
-  readonly world: World;
+  readonly world: Pick<World, 'baseUrl'>;
   token: string | null = null;
-  constructor(world: World) {
+  constructor(world: Pick<World, 'baseUrl'>) {
     this.world = world;
   }
 

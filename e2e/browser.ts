@@ -37,8 +37,12 @@ export type GuardedPage = {
  * A page that records every console error. The only failure allowed without asking is the first "am I signed
  * in?" probe (GET /api/v1/ui/me answering 401), which Chromium reports as a console error.
  */
-export async function guardedPage(browser: Browser, baseUrl: string, opts: { viewport?: { width: number; height: number } } = {}): Promise<GuardedPage> {
-  const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1280, height: 800 }, baseURL: baseUrl });
+export async function guardedPage(
+  browser: Browser,
+  baseUrl: string,
+  opts: { viewport?: { width: number; height: number }; /** a test certificate (deploy tests behind nginx) */ ignoreHTTPSErrors?: boolean } = {},
+): Promise<GuardedPage> {
+  const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1280, height: 800 }, baseURL: baseUrl, ignoreHTTPSErrors: opts.ignoreHTTPSErrors ?? false });
   const page = await context.newPage();
   const errors: string[] = [];
   const expected: { urlPart: string; status: number }[] = [{ urlPart: '/api/v1/ui/me', status: 401 }];

@@ -5,7 +5,7 @@ import type { World } from './world.ts';
 export const PASSWORD = 'correct horse battery';
 
 /** The simulator's consent page: pick the Instagram account and press Allow (or Cancel); back on Threadline after. */
-export async function consent(page: Page, world: World, igId: string, action: 'allow' | 'cancel' = 'allow'): Promise<void> {
+export async function consent(page: Page, world: Pick<World, 'simUrl' | 'baseUrl'>, igId: string, action: 'allow' | 'cancel' = 'allow'): Promise<void> {
   await page.waitForURL((u) => u.href.startsWith(world.simUrl), { timeout: 20_000 });
   if (action === 'allow') await page.check(`input[name="account_id"][value="${igId}"]`);
   await page.click(action === 'allow' ? 'button.allow' : 'button.cancel');
@@ -21,7 +21,7 @@ export async function signIn(page: Page, username: string, password = PASSWORD):
 }
 
 /** An Instagram user (logged in on the simulator's consent page) with professional accounts. */
-export async function instagramOwner(world: World, username: string, accounts: string[]) {
+export async function instagramOwner(world: Pick<World, 'control'>, username: string, accounts: string[]) {
   const user = await world.control.createIgUser({ username });
   const created = await Promise.all(accounts.map((a) => world.control.createAccount({ igUserId: user.id, username: a, name: a.replace(/_/g, ' ') })));
   await world.control.setSession(user.id);

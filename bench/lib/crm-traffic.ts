@@ -81,8 +81,8 @@ let runs = 0;
  * Meta's side, for one Threadline origin: keep-alive connections from one undici pool (far cheaper per POST than
  * `fetch`, so the benchmark's own CPU stays small on a 2-core machine). Each `drive` is a run with its own tag.
  */
-export function createMetaSender(opts: { origin: string; appSecret: string; igAccount: string }) {
-  const pool = new Pool(opts.origin, { connections: 64, pipelining: 1 });
+export function createMetaSender(opts: { origin: string; appSecret: string; igAccount: string; /** a test CA (through nginx with TLS) */ ca?: string }) {
+  const pool = new Pool(opts.origin, { connections: 64, pipelining: 1, ...(opts.ca ? { connect: { ca: opts.ca } } : {}) });
   async function post(marker: string, n: number): Promise<number | null> {
     const payload = body(opts.igAccount, marker, n);
     const res = await pool.request({

@@ -31,6 +31,8 @@ import { createWebhookEventsRepository } from './modules/webhooks/webhook-events
 import { createWaitingEventsRepository } from './modules/webhooks/waiting-events.repository.ts';
 import { createFetchMessage, createMessageLookup } from './modules/messages/message-lookup.ts';
 import { createWebhookProcessor } from './modules/webhooks/webhook-processor.ts';
+import { createOperationsRepository } from './modules/operations/operations.repository.ts';
+import { registerOperationsGauges } from './modules/operations/operations-metrics.ts';
 
 export type ServiceDeps = {
   config: Config;
@@ -49,6 +51,8 @@ export function buildServices(deps: ServiceDeps) {
   /** This process in the registry of running processes: every claim it makes names it (see process-liveness.ts). */
   const processId = randomUUID();
   const metrics = createMetricsRegistry();
+  const operations = createOperationsRepository(db);
+  registerOperationsGauges(metrics, operations);
   const audit = createAuditLog(db, log.child({ module: 'audit' }));
   const authRepo = createAuthRepository(db);
   const tokens = createSessionTokens(deriveKey(deps.sessionSecret, 'session-jwt'), now);
@@ -140,6 +144,7 @@ export function buildServices(deps: ServiceDeps) {
     realtimeLog,
     liveness,
     metrics,
+    operations,
     audit,
     authRepo,
     tokens,

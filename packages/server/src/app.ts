@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { Config } from './config.ts';
 import { openDatabase, whileUnreachable, type Database } from './db/client.ts';
 import { runMigrations } from './db/migrate.ts';
@@ -15,10 +16,12 @@ import { defineOAuthJobs } from './modules/oauth/oauth.jobs.ts';
 import { oauthRoutes } from './modules/oauth/oauth.routes.ts';
 import { authPlugin, requireAdmin } from './modules/auth/auth.plugin.ts';
 import { authRoutes } from './modules/auth/auth.routes.ts';
-import { createCrm, crmRoutes, defineCrmJobs, type Crm } from './modules/crm/index.ts';
+import { createCrm, createCrmMetrics, crmRoutes, defineCrmJobs, type Crm } from './modules/crm/index.ts';
 import { defineAuthJobs } from './modules/auth/auth.jobs.ts';
 import { defineProfileFetchJob } from './modules/contacts/profile-fetch.ts';
 import { healthRoutes } from './modules/health/health.routes.ts';
+import { metricsRoutes, startMetricsServer } from './modules/operations/metrics.routes.ts';
+import { httpMetricsPlugin } from './modules/operations/operations-metrics.ts';
 import { defineMediaJobs } from './modules/media/media.jobs.ts';
 import { mediaRoutes } from './modules/media/media.routes.ts';
 import { uploadsRoutes } from './modules/media/uploads.routes.ts';
@@ -55,6 +58,8 @@ export type Threadline = {
   crm: Crm;
   /** Starts job workers, schedules and the webhook processor (the `serve` and `worker` commands). */
   startWorkers(): Promise<void>;
+  /** Serves /metrics on METRICS_PORT when it is set (the `serve` and `worker` commands); a no-op otherwise. */
+  listenMetrics(): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -83,6 +88,7 @@ function defineJobs(queue: Queue, s: Services, db: Database['db'], config: Confi
 export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<Threadline> {
   const log = overrides.logger ?? createLogger(config.logLevel, config.logPretty);
   const now = overrides.now ?? (() => new Date());
+  for (const warning of config.warnings) log.warn(warning);
   const sessionSecret = resolveSessionSecret(config, log);
   const database =
     overrides.database ??
@@ -113,6 +119,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     log: log.child({ module: 'crm' }),
     now,
     owner: services.liveness,
+    metrics: createCrmMetrics(services.metrics),
   });
   services.sinks.push(crm.outbox);
   const crmJobs = defineCrmJobs(queue, { crm, now });
@@ -129,7 +136,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     cookieName: cookie.name,
     publicOrigin,
   });
-  await app.register(healthRoutes, { database, version: VERSION, metrics: services.metrics, extraMetrics: () => crm.metrics.prometheusText() });
+  await app.register(httpMetricsPlugin, { metrics: services.metrics });
+  await app.register(healthRoutes, { database, version: VERSION });
+  await app.register(metricsRoutes, { metrics: services.metrics, access: config.metrics, servedOnPort: config.metrics.port });
   await app.register(authRoutes, { auth: services.auth, cookie, publicOrigin });
   await app.register(apiKeysRoutes, { apiKeys: services.apiKeys, access: services.access });
   await app.register(instagramWebhookRoutes, {
@@ -140,7 +149,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     ackTimeoutMs: config.webhooks.ackTimeoutMs,
     onStored: () => services.webhookProcessor.wake(),
     announce: !config.workersEnabled,
-    received: services.metrics.counter('threadline_webhooks_received_total', 'Meta webhook POSTs by outcome'),
+    received: services.metrics.counter('threadline_webhooks_received_total', 'Meta webhook POSTs by outcome', ['outcome']),
   });
   await app.register(webhookAdminRoutes, {
     repo: services.webhookEvents,
@@ -179,6 +188,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   let closed = false;
   let workersStarted = false;
   let unlistenWebhooks: (() => Promise<void>) | null = null;
+  let metricsServer: Server | null = null;
   return {
     app,
     config,
@@ -200,11 +210,18 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       }
       workersStarted = true;
     },
+    async listenMetrics() {
+      if (config.metrics.port === null || metricsServer) return;
+      metricsServer = await startMetricsServer({ metrics: services.metrics, port: config.metrics.port, host: config.metrics.host, token: config.metrics.token });
+    },
     async close() {
       if (closed) return;
       closed = true;
       await unlistenWebhooks?.();
       await hub.stop();
+      const metricsClosed = metricsServer ? new Promise<void>((resolve) => metricsServer?.close(() => resolve())) : null;
+      metricsServer?.closeAllConnections();
+      await metricsClosed;
       await app.close();
       if (workersStarted) {
         await services.webhookProcessor.stop();

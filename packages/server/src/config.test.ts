@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, loadConfig, SETTING_NAMES } from './config.ts';
 import { resolveSessionSecret } from './shared/session-secret.ts';
 
 const silent = pino({ level: 'silent' });
@@ -68,5 +68,66 @@ describe('configuration', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('names every problem in one run, the checks across keys included, so no second round follows the first fix', () => {
+    const list = problems({
+      PORT: 'eighty',
+      ENCRYPTION_KEYS: 'nope',
+      TRUST_PROXY: 'true',
+      CRM_RETRY_SCHEDULE: 'soon',
+      INSTAGRAM_BUSINESS_ACCOUNT_ID: '123',
+      METRICS_TOKEN: 'short',
+    });
+    expect(list.map((p) => p.split(':')[0]).sort()).toEqual([
+      'CRM_RETRY_SCHEDULE',
+      'ENCRYPTION_KEYS',
+      'INSTAGRAM_BUSINESS_ACCOUNT_ID and INSTAGRAM_PAGE_ACCESS_TOKEN',
+      'METRICS_TOKEN',
+      'PORT',
+      'TRUST_PROXY',
+    ]);
+  });
+
+  it('warns about a misspelt setting and names the one meant, without failing the boot', () => {
+    const config = loadConfig({ INSTAGRAM_OAUTH_CLIENT_SECERT: 'x', CRM_TIMEOUT: '5', SESSON_SECRET: 'y', PATH: '/bin', HOME: '/root', SESSION_MANAGER: 'local/x' });
+    expect(config.warnings).toEqual([
+      'CRM_TIMEOUT is not a Threadline setting and is ignored (did you mean CRM_TIMEOUT_MS?)',
+      'INSTAGRAM_OAUTH_CLIENT_SECERT is not a Threadline setting and is ignored (did you mean INSTAGRAM_OAUTH_CLIENT_SECRET?)',
+      'SESSON_SECRET is not a Threadline setting and is ignored (did you mean SESSION_SECRET?)',
+    ]);
+    expect(loadConfig({ PORT: '8000' }).warnings).toEqual([]);
+  });
+
+  it('trusts no proxy by default, a hop count or the proxies\' networks when told, and refuses to trust every hop', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: '127.0.0.1, 10.0.0.0/8,loopback' }).trustProxy).toEqual(['127.0.0.1', '10.0.0.0/8', 'loopback']);
+    expect(problems({ TRUST_PROXY: 'true' })[0]).toMatch(/TRUST_PROXY: "true" would trust every hop/);
+    expect(problems({ TRUST_PROXY: '10.0.0.1/8' })[0]).toMatch(/TRUST_PROXY: not a hop count/);
+  });
+
+  it('serves metrics on the main port to loopback only unless told otherwise', () => {
+    const config = loadConfig({});
+    expect(config.metrics.port).toBeNull();
+    expect(config.metrics.token).toBeUndefined();
+    expect(config.metrics.allowedNetworks.map((c) => c.text)).toEqual(['127.0.0.0/8', '::1/128']);
+    expect(loadConfig({ METRICS_PORT: '9464', HOST: '0.0.0.0' }).metrics).toMatchObject({ port: 9464, host: '0.0.0.0' });
+    expect(problems({ METRICS_PORT: '8000' })).toEqual(['METRICS_PORT: must differ from PORT']);
+  });
+
+  it('documents every setting in .env.example, and .env.example names only settings', () => {
+    const example = Object.fromEntries(
+      fs
+        .readFileSync(new URL('../../../.env.example', import.meta.url), 'utf8')
+        .split('\n')
+        .filter((l) => /^[A-Z][A-Z0-9_]*=/.test(l))
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
+    const documented = Object.keys(example);
+    // the example as it stands is a valid configuration, with no unknown name in it
+    expect(loadConfig(example).warnings).toEqual([]);
+    expect(SETTING_NAMES.filter((k) => !documented.includes(k))).toEqual([]);
   });
 });

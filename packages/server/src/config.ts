@@ -3,11 +3,14 @@ import { z } from 'zod';
 import { DEFAULT_OAUTH_SCOPES } from '@threadline/contract';
 import type { CrmSettings } from './modules/crm/crm-settings.ts';
 import { DEFAULT_RETRY_SCHEDULE_MS, parseRetrySchedule } from './modules/crm/crm-schedule.ts';
-import { parseCidrList } from './shared/net/ip-policy.ts';
+import { parseCidrList, type Cidr } from './shared/net/ip-policy.ts';
+import { parseTrustProxy, type TrustProxy } from './config/trust-proxy.ts';
+import { unknownSettingWarnings } from './config/unknown-settings.ts';
 
 /**
  * The one configuration schema. Every key is documented in .env.example; nothing else reads process.env.
- * `loadConfig` collects every problem and reports them together, so a bad boot names all of them at once.
+ * `loadConfig` collects every problem and reports them together, so a bad boot names all of them at once, and
+ * warns about variables that look like Threadline's but are not (a misspelt name is otherwise ignored in silence).
  */
 const bool = (fallback: boolean) =>
   z
@@ -61,7 +64,12 @@ const envSchema = z.object({
   ENCRYPTION_KEYS: optionalText,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PRETTY: z.enum(['auto', 'true', 'false']).default('auto'),
-  TRUST_PROXY: bool(false),
+  TRUST_PROXY: optionalText,
+  // Metrics (Prometheus): on their own port, or on the main port to allowed networks or with a bearer token
+  METRICS_PORT: positiveInt(0),
+  METRICS_HOST: optionalText,
+  METRICS_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 16, { message: 'must be at least 16 characters' }),
+  METRICS_ALLOWED_NETWORKS: optionalText,
   BODY_LIMIT_BYTES: positiveInt(1_048_576),
   LOGIN_MAX_FAILURES_PER_USERNAME: positiveInt(5),
   LOGIN_MAX_FAILURES_PER_IP: positiveInt(30),
@@ -116,6 +124,9 @@ const envSchema = z.object({
 
 export type Env = Record<string, string | undefined>;
 
+/** Every setting's name (each is documented in .env.example; a test keeps the two in step). */
+export const SETTING_NAMES: readonly string[] = Object.keys(envSchema.shape);
+
 export type Config = {
   port: number;
   host: string;
@@ -128,7 +139,15 @@ export type Config = {
   encryptionKeys: string[];
   logLevel: string;
   logPretty: boolean;
-  trustProxy: boolean;
+  /** false: no proxy; a hop count; or the proxies' addresses and networks. */
+  trustProxy: TrustProxy;
+  /**
+   * Where /metrics is served: on `port` (its own listener, the main port then has none) when set, else on the main
+   * port to clients in `allowedNetworks` or presenting `token` as a bearer.
+   */
+  metrics: { port: number | null; host: string; token: string | undefined; allowedNetworks: Cidr[] };
+  /** Non-fatal findings (unknown variables that look like ours), logged at boot and shown by `doctor`. */
+  warnings: string[];
   bodyLimitBytes: number;
   login: { maxFailuresPerUsername: number; maxFailuresPerIp: number; windowSeconds: number };
   workersEnabled: boolean;
@@ -169,12 +188,18 @@ export class ConfigError extends Error {
 }
 
 export function loadConfig(env: Env = process.env, opts: { isTty?: boolean } = {}): Config {
-  const parsed = envSchema.safeParse(env);
   const problems: string[] = [];
+  let parsed = envSchema.safeParse(env);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
-    problems.push(...sessionSecretProblems(env.DATABASE_URL, env.SESSION_SECRET));
-    throw new ConfigError(problems);
+    // Name every bad key, then check everything else with those keys at their defaults, so one run lists all
+    // problems (a bad PORT must not hide a missing SESSION_SECRET until the next boot).
+    const broken = new Set<string>();
+    for (const issue of parsed.error.issues) {
+      problems.push(`${issue.path.join('.')}: ${issue.message}`);
+      broken.add(String(issue.path[0]));
+    }
+    parsed = envSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([k]) => !broken.has(k))));
+    if (!parsed.success) throw new ConfigError(problems);
   }
   const e = parsed.data;
 
@@ -196,7 +221,17 @@ export function loadConfig(env: Env = process.env, opts: { isTty?: boolean } = {
     }
   }
 
-  problems.push(...sessionSecretProblems(e.DATABASE_URL, e.SESSION_SECRET));
+  problems.push(...sessionSecretProblems(env.DATABASE_URL, e.SESSION_SECRET));
+
+  const trustProxy = parseTrustProxy(e.TRUST_PROXY);
+  if ('problem' in trustProxy) problems.push(`TRUST_PROXY: ${trustProxy.problem}`);
+  let metricsAllowedNetworks: Cidr[] = [];
+  try {
+    metricsAllowedNetworks = parseCidrList(e.METRICS_ALLOWED_NETWORKS ?? '127.0.0.0/8,::1/128');
+  } catch (error) {
+    problems.push(`METRICS_ALLOWED_NETWORKS: ${error instanceof Error ? error.message : 'not a list of CIDRs'}`);
+  }
+  if (e.METRICS_PORT !== 0 && e.METRICS_PORT === e.PORT) problems.push('METRICS_PORT: must differ from PORT');
 
   let crmAllowedNetworks: CrmSettings['allowedNetworks'] = [];
   try {
@@ -218,7 +253,7 @@ export function loadConfig(env: Env = process.env, opts: { isTty?: boolean } = {
     .split(/[\s,]+/)
     .filter(Boolean);
 
-  if (problems.length > 0 || !publicBaseUrl) throw new ConfigError(problems);
+  if (problems.length > 0 || !publicBaseUrl || 'problem' in trustProxy) throw new ConfigError(problems);
 
   const dataDir = path.resolve(e.DATA_DIR);
   return {
@@ -234,7 +269,14 @@ export function loadConfig(env: Env = process.env, opts: { isTty?: boolean } = {
     encryptionKeys,
     logLevel: e.LOG_LEVEL,
     logPretty: e.LOG_PRETTY === 'auto' ? Boolean(opts.isTty) : e.LOG_PRETTY === 'true',
-    trustProxy: e.TRUST_PROXY,
+    trustProxy: trustProxy.value,
+    metrics: {
+      port: e.METRICS_PORT === 0 ? null : e.METRICS_PORT,
+      host: e.METRICS_HOST ?? e.HOST,
+      token: e.METRICS_TOKEN,
+      allowedNetworks: metricsAllowedNetworks,
+    },
+    warnings: unknownSettingWarnings(env, SETTING_NAMES),
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     login: {
       maxFailuresPerUsername: e.LOGIN_MAX_FAILURES_PER_USERNAME,

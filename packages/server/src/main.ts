@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config.ts';
 import { buildApp } from './app.ts';
 import { commands, type Command } from './cli/commands.ts';
+import { VERSION } from './shared/version.ts';
 
 const HELP = `threadline <command> [options]
 
@@ -10,8 +11,15 @@ ${Object.entries(commands)
   .map(([name, c]) => `  ${name.padEnd(24)} ${c.summary}`)
   .join('\n')}
 
-Run "threadline <command> --help" for the options of one command.
+Run "threadline <command> --help" for the options of one command; "threadline --version" prints the version.
 Configuration comes from the environment (see .env.example).`;
+
+/** "threadline user --help": the commands of one group ("user create", …). */
+function groupHelp(group: string): string | null {
+  const members = Object.entries(commands).filter(([name]) => name.startsWith(`${group} `));
+  if (members.length === 0) return null;
+  return `threadline ${group} <command> [options]\n\nCommands:\n${members.map(([name, c]) => `  ${name.padEnd(24)} ${c.summary}`).join('\n')}\n\nRun "threadline ${group} <command> --help" for the options of one command.`;
+}
 
 async function main(argv: string[]): Promise<number> {
   const [first, second, ...rest] = argv;
@@ -19,12 +27,21 @@ async function main(argv: string[]): Promise<number> {
     console.log(HELP);
     return first ? 0 : 1;
   }
+  if (first === '--version' || first === '-v' || first === 'version') {
+    console.log(`threadline ${VERSION}`);
+    return 0;
+  }
   const twoWord = second && !second.startsWith('-') ? `${first} ${second}` : null;
   const name = twoWord && twoWord in commands ? twoWord : first;
   const command: Command | undefined = commands[name];
   const args = name === twoWord ? rest : [second, ...rest].filter((a): a is string => a !== undefined);
   if (!command) {
-    console.error(`Unknown command "${first}".\n\n${HELP}`);
+    const group = groupHelp(first);
+    if (group && (second === undefined || second === '--help' || second === '-h')) {
+      console.log(group);
+      return second === undefined ? 1 : 0;
+    }
+    console.error(`Unknown command "${[first, second].filter(Boolean).join(' ')}".\n\n${group ?? HELP}`);
     return 2;
   }
   const parsed = parseArgs({ args, options: { help: { type: 'boolean', short: 'h' }, ...command.options }, allowPositionals: false, strict: true });

@@ -40,3 +40,14 @@ export async function createTestDatabase(): Promise<Database & { engine: string 
 export function testDatabaseUrl(): string | undefined {
   return process.env.TEST_DATABASE_URL;
 }
+
+/** Runs one statement on the TEST_DATABASE_URL server itself (create or drop a database of a test's own). */
+export async function adminQuery(text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}

@@ -24,6 +24,12 @@ export function needsBuild(): boolean {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   if (!needsBuild()) process.exit(0);
+  // A production install (`npm prune --omit=dev`) has no Vite: serve what `npm run build` made before the prune.
+  if (!existsSync(path.join(root, 'node_modules/vite/bin/vite.js'))) {
+    if (existsSync(built)) process.exit(0);
+    console.error('The web app is not built and Vite is not installed: run `npm run build` before `npm prune --omit=dev`.');
+    process.exit(1);
+  }
   console.log('Building the web app (packages/web/dist is missing or older than its sources)…');
   const r = spawnSync(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', webDir, '--logLevel', 'warn'], { stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);

@@ -1,37 +1,14 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { MAIN, runCli } from '../../test/cli.ts';
+import { freePort } from '../../test/net.ts';
 
-const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-cli-'));
 
-function run(args: string[], input?: string, env: Record<string, string> = {}) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [MAIN, ...args], {
-      env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, LOG_LEVEL: 'warn', LOG_PRETTY: 'false', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input ?? '');
-  });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+const run = (args: string[], input?: string, env: Record<string, string> = {}) => runCli(args, { DATA_DIR: dataDir, ...env }, input ?? '');
 
 describe('the threadline command line', () => {
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
@@ -44,6 +21,21 @@ describe('the threadline command line', () => {
     }
     const one = await run(['user', 'create', '--help']);
     expect(one.stdout).toContain('--username');
+  });
+
+  it('prints its version, and the commands of a group with "user --help" and "webhooks --help"', async () => {
+    const version = await run(['--version']);
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toMatch(/^threadline \d+\.\d+\.\d+/);
+    const user = await run(['user', '--help']);
+    expect(user.code).toBe(0);
+    expect(user.stdout).toContain('user create');
+    const webhooks = await run(['webhooks', '--help']);
+    expect(webhooks.code).toBe(0);
+    expect(webhooks.stdout).toContain('webhooks reprocess');
+    const wrong = await run(['user', 'delete']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('Unknown command "user delete"');
   });
 
   it('puts stored webhook events back in the queue with webhooks reprocess --since', async () => {

@@ -1,23 +1,13 @@
-import type { ParseArgsConfig } from 'node:util';
 import { newPasswordSchema, usernameSchema } from '@threadline/contract';
-import type { Config } from '../config.ts';
-import type { buildApp as BuildApp, Threadline } from '../app.ts';
+import type { Threadline } from '../app.ts';
 import { migrateLegacySecrets, rotateSecrets } from '../modules/accounts/secret-maintenance.ts';
 import { isAppError } from '../shared/errors.ts';
+import type { Command } from './command.ts';
+import { databaseCommands } from './database-commands.ts';
+import { doctorCommand } from './doctor-command.ts';
 import { readSecretLine } from './read-secret.ts';
 
-export type CommandContext = {
-  config: Config;
-  values: Record<string, string | boolean | (string | boolean)[] | undefined>;
-  buildApp: typeof BuildApp;
-};
-
-export type Command = {
-  summary: string;
-  usage: string;
-  options: NonNullable<ParseArgsConfig['options']>;
-  run(ctx: CommandContext): Promise<number>;
-};
+export type { Command, CommandContext } from './command.ts';
 
 /**
  * A one-shot command: builds the app, runs `fn`, always closes it; an AppError (a refusal meant for people) is
@@ -66,6 +56,7 @@ export const commands: Record<string, Command> = {
       const t = await buildApp(cfg);
       await t.startWorkers();
       await t.app.listen({ port: cfg.port, host: cfg.host });
+      await t.listenMetrics();
       t.log.info(`Threadline is running on ${cfg.publicBaseUrl.origin} (listening on ${cfg.host}:${cfg.port}, ${t.database.kind})`);
       return runUntilSignal(() => t.close(), t.log);
     },
@@ -77,6 +68,7 @@ export const commands: Record<string, Command> = {
     async run({ config, buildApp }) {
       const t = await buildApp({ ...config, workersEnabled: true });
       await t.startWorkers();
+      await t.listenMetrics();
       t.log.info('Threadline worker is running');
       return runUntilSignal(() => t.close(), t.log);
     },
@@ -191,6 +183,8 @@ export const commands: Record<string, Command> = {
       });
     },
   },
+  ...databaseCommands,
+  doctor: doctorCommand,
 };
 
 /** An ISO time, or a duration back from now: 90m, 2h, 3d. */

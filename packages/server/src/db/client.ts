@@ -8,6 +8,7 @@ import pg from 'pg';
 import { fromPglite, type Db as BossDb } from 'pg-boss';
 import * as schema from './schema/index.ts';
 import { acquireDirectoryLock } from './pglite-lock.ts';
+import { serveSnapshots, type SnapshotServer } from './pglite-snapshot.ts';
 import { describeDbError, isConnectionError } from '../shared/db-errors.ts';
 import { createLogGate, type Logger } from '../shared/logger.ts';
 
@@ -16,7 +17,7 @@ export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
 
 export type DatabaseTarget =
-  | { kind: 'pglite'; dataDir: string | null }
+  | { kind: 'pglite'; dataDir: string | null; /** a snapshot (`backup`) to start from */ loadDataDir?: Blob }
   | { kind: 'postgres'; url: string; poolMax?: number };
 
 export type Database = {
@@ -31,6 +32,8 @@ export type Database = {
    * `onReconnect` runs after the connection was lost and restored, so callers can catch up on what they missed.
    */
   listen(channel: string, onPayload: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>>;
+  /** The embedded engine: a consistent gzipped tar of its data directory (PGlite's dumpDataDir); null on PostgreSQL. */
+  snapshot: (() => Promise<Blob>) | null;
   /** Session-level advisory lock for the duration of `fn` (a no-op on the single-process embedded engine). */
   withAdvisoryLock<T>(key: number, fn: (db: Db) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -44,17 +47,22 @@ export type OpenOptions = {
 };
 
 export async function openDatabase(target: DatabaseTarget, opts: OpenOptions = {}): Promise<Database> {
-  return target.kind === 'pglite' ? openPglite(target.dataDir) : openPostgres(target.url, target.poolMax ?? 10, opts.log);
+  return target.kind === 'pglite' ? openPglite(target.dataDir, target.loadDataDir) : openPostgres(target.url, target.poolMax ?? 10, opts.log);
 }
 
+/** PGlite with the extensions our migrations use (pg_trgm backs inbox search, migration 0001). */
+export const PGLITE_EXTENSIONS = { pg_trgm };
 
-async function openPglite(dataDir: string | null): Promise<Database> {
+/** An open PGlite as a Database: a data directory (locked, with a snapshot socket beside it), or memory. */
+async function openPglite(dataDir: string | null, loadDataDir?: Blob): Promise<Database> {
   const release = dataDir ? acquireDirectoryLock(dataDir) : () => undefined;
   let client: PGlite;
+  let snapshots: SnapshotServer | null = null;
   try {
-    // pg_trgm backs inbox search (migration 0001); PGlite loads extensions when it opens.
-    const options = { extensions: { pg_trgm } };
+    const options = { extensions: PGLITE_EXTENSIONS, ...(loadDataDir ? { loadDataDir } : {}) };
     client = dataDir ? await PGlite.create(dataDir, options) : await PGlite.create(options);
+    // Serving snapshots is a convenience for backups: a socket that cannot be made leaves `backup` to a stopped server.
+    if (dataDir) snapshots = await serveSnapshots(dataDir, () => client.dumpDataDir('gzip'), () => undefined).catch(() => null);
   } catch (error) {
     release();
     throw error;
@@ -68,11 +76,13 @@ async function openPglite(dataDir: string | null): Promise<Database> {
     ping: async () => {
       await client.query('select 1');
     },
+    snapshot: () => client.dumpDataDir('gzip'),
     withAdvisoryLock: (_key, fn) => fn(db),
     listen: async (channel, onPayload) => client.listen(channel, onPayload),
     close: async () => {
       if (closed) return;
       closed = true;
+      await snapshots?.close();
       await client.close();
       release();
     },
@@ -120,6 +130,7 @@ async function openPostgres(url: string, max: number, log: Logger | undefined): 
     ping: async () => {
       await pool.query('select 1');
     },
+    snapshot: null,
     listen: (channel, onPayload, onReconnect) => listenPostgres(url, channel, onPayload, onReconnect, log),
     withAdvisoryLock: async (key, fn) => {
       const conn = await pool.connect();

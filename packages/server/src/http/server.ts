@@ -15,7 +15,7 @@ import { isAppError } from '../shared/errors.ts';
 export type HttpServerOptions = {
   logger: Logger;
   bodyLimitBytes: number;
-  trustProxy: boolean;
+  trustProxy: false | number | string[];
 };
 
 export type App = FastifyInstance<
@@ -33,7 +33,8 @@ export function createHttpServer(opts: HttpServerOptions): App {
   const app = Fastify({
     loggerInstance: opts.logger,
     bodyLimit: opts.bodyLimitBytes,
-    trustProxy: opts.trustProxy,
+    // A hop count trusts the nearest N addresses (the socket's peer first): Fastify's own number form trusts none.
+    trustProxy: typeof opts.trustProxy === 'number' ? trustNearestHops(opts.trustProxy) : opts.trustProxy,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     requestIdHeader: false,
@@ -89,6 +90,10 @@ export function createHttpServer(opts: HttpServerOptions): App {
   });
 
   return app;
+}
+
+function trustNearestHops(hops: number) {
+  return (_address: string, hop: number) => hop < hops;
 }
 
 function mapFastifyError(error: FastifyError): { status: number; code: string; message: string } | null {

@@ -1,91 +1,57 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
 /**
- * A small in-process metrics registry with Prometheus text exposition: counters with labels and latency
- * histograms. Each process exposes its own numbers on /metrics; a scraper sums them across processes.
+ * Prometheus metrics through prom-client: one registry per app (tests build many), plus the process's own
+ * metrics (CPU, memory, event-loop lag, GC) collected once per process. Each process exposes its numbers on
+ * /metrics; a scraper sums counters across processes. Gauges read from the database (backlogs, horizons) are
+ * the same in every process: take their max, not their sum.
  */
-type Labels = Record<string, string>;
+export { Counter, Gauge, Histogram };
 
-const key = (labels: Labels) =>
-  Object.keys(labels)
-    .sort()
-    .map((k) => `${k}="${String(labels[k]).replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`)
-    .join(',');
+let processRegistry: Registry | null = null;
 
-export class Counter {
-  readonly name: string;
-  readonly help: string;
-  private readonly values = new Map<string, number>();
-  constructor(name: string, help: string) {
-    this.name = name;
-    this.help = help;
+/** Default metrics are collected once per process: each call of collectDefaultMetrics adds observers of its own. */
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry, prefix: 'threadline_' });
   }
-  inc(labels: Labels = {}, by = 1): void {
-    const k = key(labels);
-    this.values.set(k, (this.values.get(k) ?? 0) + by);
-  }
-  get(labels: Labels = {}): number {
-    return this.values.get(key(labels)) ?? 0;
-  }
-  render(): string {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
-    for (const [k, v] of this.values) lines.push(`${this.name}${k ? `{${k}}` : ''} ${v}`);
-    return lines.join('\n');
-  }
+  return processRegistry;
 }
-
-export class Histogram {
-  readonly name: string;
-  readonly help: string;
-  private readonly buckets: number[];
-  private readonly series = new Map<string, { counts: number[]; sum: number; count: number }>();
-  constructor(name: string, help: string, buckets = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 15000]) {
-    this.name = name;
-    this.help = help;
-    this.buckets = buckets;
-  }
-  observe(value: number, labels: Labels = {}): void {
-    const k = key(labels);
-    const s = this.series.get(k) ?? { counts: this.buckets.map(() => 0), sum: 0, count: 0 };
-    this.buckets.forEach((b, i) => {
-      if (value <= b) s.counts[i] = (s.counts[i] ?? 0) + 1;
-    });
-    s.sum += value;
-    s.count += 1;
-    this.series.set(k, s);
-  }
-  render(): string {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
-    for (const [k, s] of this.series) {
-      const sep = k ? `${k},` : '';
-      this.buckets.forEach((b, i) => lines.push(`${this.name}_bucket{${sep}le="${b}"} ${s.counts[i] ?? 0}`));
-      lines.push(`${this.name}_bucket{${sep}le="+Inf"} ${s.count}`);
-      lines.push(`${this.name}_sum${k ? `{${k}}` : ''} ${s.sum}`);
-      lines.push(`${this.name}_count${k ? `{${k}}` : ''} ${s.count}`);
-    }
-    return lines.join('\n');
-  }
-}
-
-export type Metric = Counter | Histogram;
 
 export function createMetricsRegistry() {
-  const metrics = new Map<string, Metric>();
+  const registry = new Registry();
+  const existing = <T>(name: string, kind: new (...args: never[]) => T): T | undefined => {
+    const metric = registry.getSingleMetric(name);
+    return metric instanceof kind ? metric : undefined;
+  };
   return {
-    counter(name: string, help: string): Counter {
-      const existing = metrics.get(name);
-      if (existing instanceof Counter) return existing;
-      const c = new Counter(name, help);
-      metrics.set(name, c);
-      return c;
+    registry,
+    counter(name: string, help: string, labelNames: readonly string[] = []): Counter {
+      return existing(name, Counter) ?? new Counter({ name, help, labelNames, registers: [registry] });
     },
-    histogram(name: string, help: string, buckets?: number[]): Histogram {
-      const existing = metrics.get(name);
-      if (existing instanceof Histogram) return existing;
-      const h = new Histogram(name, help, buckets);
-      metrics.set(name, h);
-      return h;
+    histogram(name: string, help: string, labelNames: readonly string[], buckets: number[]): Histogram {
+      return existing(name, Histogram) ?? new Histogram({ name, help, labelNames, buckets, registers: [registry] });
     },
-    render(): string {
-      return `${[...metrics.values()].map((m) => m.render()).join('\n')}\n`;
+    /** A gauge whose value is read when scraped (`collect` sets it). */
+    gauge(name: string, help: string, labelNames: readonly string[], collect: (gauge: Gauge) => Promise<void> | void): Gauge {
+      return (
+        existing(name, Gauge) ??
+        new Gauge({
+          name,
+          help,
+          labelNames,
+          registers: [registry],
+          async collect() {
+            await collect(this);
+          },
+        })
+      );
+    },
+    contentType: registry.contentType,
+    /** The text exposition of this app's metrics and the process's. */
+    async render(): Promise<string> {
+      return Registry.merge([processMetrics(), registry]).metrics();
     },
   };
 }

@@ -48,7 +48,7 @@ describe('CRM delivery', () => {
     expect(event.data.message).toMatchObject({ id: messageId, text: 'Do you ship to Lisbon?' });
     const [row] = await f.deliveries();
     expect(row).toMatchObject({ status: 'succeeded', attemptCount: 1, lastStatusCode: 204 });
-    expect(f.t.crm.metrics.snapshot().deliveriesSucceeded).toBeGreaterThan(0);
+    expect((await f.t.crm.metrics.snapshot()).deliveriesSucceeded).toBeGreaterThan(0);
   });
 
   it('retries a failing answer with the same webhook-id and a fresh signature, then succeeds', async () => {

@@ -239,6 +239,6 @@ describe('CRM dispatcher', () => {
     clock += 3_600_000;
     expect(await crm.dispatcher.runOnce()).toBe(0);
     expect(await statuses(accountId)).toEqual(['pending']);
-    expect(crm.metrics.snapshot().endpointsDisabled.failing).toBeGreaterThanOrEqual(1);
+    expect((await crm.metrics.snapshot()).endpointsDisabled.failing).toBeGreaterThanOrEqual(1);
   });
 });

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import type { App } from '../../http/server.ts';
 import type { Database } from '../../db/client.ts';
 import { pendingMigrations } from '../../db/migrate.ts';
-import type { MetricsRegistry } from '../../shared/metrics.ts';
 
 const readySchema = z.object({
   status: z.enum(['ready', 'not_ready']),
@@ -11,11 +10,7 @@ const readySchema = z.object({
   engine: z.enum(['pglite', 'postgres']),
 });
 
-export async function healthRoutes(app: App, opts: { database: Database; version: string; metrics: MetricsRegistry; extraMetrics?: () => string }) {
-  app.get('/metrics', { config: { auth: 'public' }, logLevel: 'warn' }, async (_req, reply) =>
-    reply.type('text/plain; version=0.0.4').send(`${opts.metrics.render()}${opts.extraMetrics?.() ?? ''}\n`),
-  );
-
+export async function healthRoutes(app: App, opts: { database: Database; version: string }) {
   app.get(
     '/healthz',
     { config: { auth: 'public' }, logLevel: 'warn', schema: { response: { 200: z.object({ status: z.literal('ok'), version: z.string() }) } } },

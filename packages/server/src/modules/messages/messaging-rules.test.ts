@@ -88,7 +88,7 @@ describe('nothing missed, nothing sent twice', () => {
     expect(found).toBeGreaterThanOrEqual(1);
     const [row] = await w.t.database.db.select().from(messages).where(eq(messages.mid, lost.mid));
     expect(row).toMatchObject({ text: 'second, never delivered', direction: 'inbound' });
-    expect(w.t.services.metrics.render()).toMatch(/threadline_reconcile_gaps_total\{[^}]*\} [1-9]/);
+    expect(await w.t.services.metrics.render()).toMatch(/threadline_reconcile_gaps_total\{[^}]*\} [1-9]/);
     await w.control.setWebhookMode({ hold: false });
   });
 

@@ -66,7 +66,7 @@ export function buildMessagingServices(deps: MessagingDeps) {
     sinks: deps.sinks,
     log: deps.log.child({ module: 'send' }),
     now,
-    outcomes: deps.metrics.counter('threadline_messages_sent_total', 'Send API outcomes of outbound messages'),
+    outcomes: deps.metrics.counter('threadline_messages_sent_total', 'Send API outcomes of outbound messages', ['outcome']),
     processId: deps.processId,
   });
   const sendRecovery = createSendRecovery({ db, repo: createSendingRepository(db), sinks: deps.sinks, now });
@@ -79,7 +79,7 @@ export function buildMessagingServices(deps: MessagingDeps) {
     sinks: deps.sinks,
     hooks: deps.hooks,
     log: deps.log.child({ module: 'reconcile' }),
-    gaps: deps.metrics.counter('threadline_reconcile_gaps_total', 'Messages found by reconciliation that no webhook delivered'),
+    gaps: deps.metrics.counter('threadline_reconcile_gaps_total', 'Messages found by reconciliation that no webhook delivered', ['account']),
     now,
   });
   const verifyUploadSignature = (mediaId: string, signature: string) => {

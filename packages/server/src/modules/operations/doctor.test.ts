@@ -1,0 +1,66 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../../test/cli.ts';
+import { createAccount } from '../../../test/factories.ts';
+import { createSimWorld, type SimWorld } from '../../../test/sim-world.ts';
+import { loadConfig } from '../../config.ts';
+import { accounts } from '../../db/schema/index.ts';
+import { formatFindings } from '../../cli/doctor-command.ts';
+import { accountFindings, clockFindings, configurationFindings, crmFindings } from './doctor.ts';
+
+describe('threadline doctor', () => {
+  let w: SimWorld;
+  beforeAll(async () => {
+    w = await createSimWorld();
+  });
+  afterAll(async () => w.close());
+
+  it('finds a healthy account, one Instagram refused, one not subscribed to webhooks, and says what to do', async () => {
+    const db = w.t.database.db;
+    const unsubscribed = await w.control.createAccount({ username: 'quiet_shop', name: 'Quiet' });
+    const { access_token: token } = await w.control.issueToken({ appId: w.appId, accountId: unsubscribed.igId });
+    const quiet = await createAccount(db, { igUserId: unsubscribed.igId, username: 'quiet_shop' });
+    await db.update(accounts).set({ accessTokenEncrypted: w.t.vault.encrypt(token), tokenExpiresAt: new Date(Date.now() + 50 * 86_400_000) }).where(eq(accounts.id, quiet.id));
+    await createAccount(db, { username: 'revoked_shop' }).then((a) => db.update(accounts).set({ status: 'reauth_required' }).where(eq(accounts.id, a.id)));
+
+    const found = await accountFindings({ repo: w.t.services.operations, tokens: w.t.services.accountTokens, graph: w.t.services.graph, appId: w.appId });
+    const by = (name: string) => found.filter((f) => f.area === `account @${name}`);
+    expect(by('acme_shop')).toEqual([expect.objectContaining({ status: 'ok', message: expect.stringMatching(/token valid .*subscribed to .*messages/) })]);
+    expect(by('quiet_shop')).toEqual([expect.objectContaining({ status: 'fail', message: expect.stringContaining('not subscribed'), fix: expect.stringContaining('Reconnect') })]);
+    expect(by('revoked_shop')).toEqual([expect.objectContaining({ status: 'fail', fix: expect.stringContaining('Reconnect') })]);
+    // the stranger's account has no token at all
+    expect(found.some((f) => f.status === 'fail' && f.message === 'no token stored')).toBe(true);
+  });
+
+  it('reports a disabled CRM endpoint with its reason and how to re-enable it, and a healthy one as healthy', async () => {
+    const db = w.t.database.db;
+    await db.update(accounts).set({ crmWebhookUrl: 'https://crm.example.com/hook' }).where(eq(accounts.id, w.accountId));
+    expect(await crmFindings(w.t.services.operations)).toEqual([expect.objectContaining({ area: 'crm @acme_shop', status: 'ok', message: expect.stringContaining('healthy') })]);
+    await db.update(accounts).set({ crmDisabledAt: new Date(), crmDisabledReason: 'The endpoint answered 410 Gone' }).where(eq(accounts.id, w.accountId));
+    const [disabled] = await crmFindings(w.t.services.operations);
+    expect(disabled).toMatchObject({ status: 'fail', message: expect.stringContaining('410 Gone'), fix: expect.stringContaining('re-enable') });
+  });
+
+  it('flags a clock more than five minutes off, and a public http URL or a missing app secret', () => {
+    const now = new Date('2026-01-01T12:00:00Z');
+    expect(clockFindings({ now, database: new Date('2026-01-01T12:00:02Z'), meta: null })).toEqual([expect.objectContaining({ status: 'ok' })]);
+    expect(clockFindings({ now, database: null, meta: new Date('2026-01-01T11:50:00Z') })).toEqual([
+      expect.objectContaining({ status: 'fail', message: expect.stringContaining("600 s ahead of Meta's servers") }),
+    ]);
+    const found = configurationFindings(loadConfig({ PUBLIC_BASE_URL: 'http://inbox.example.com', INSTAGRAM_VERIFY_TOKEN: 'v' }));
+    expect(found.filter((f) => f.status === 'fail').map((f) => f.message)).toEqual([
+      expect.stringContaining('Meta requires https'),
+      expect.stringContaining('no Meta app secret'),
+    ]);
+    expect(formatFindings(found)).toMatch(/FAIL {2}configuration +PUBLIC_BASE_URL is http:\/\/inbox\.example\.com[^\n]*\n +fix: serve Threadline behind TLS/);
+  });
+
+  it('runs as a command: every problem with its fix, exit 1 when something must be fixed', async () => {
+    const res = await runCli(['doctor', '--offline'], { DATA_DIR: '/nonexistent/threadline-doctor', INSTAGRAM_OAUTH_CLIENT_SECERT: 'x' });
+    expect(res.code).toBe(1);
+    expect(res.stdout).toContain('did you mean INSTAGRAM_OAUTH_CLIENT_SECRET?');
+    expect(res.stdout).toContain('no Meta app secret');
+    expect(res.stdout).toContain('no embedded database in /nonexistent/threadline-doctor/pglite yet');
+    expect(res.stdout).toMatch(/\d+ to fix, \d+ to look at\./);
+  });
+});
