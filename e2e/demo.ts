@@ -2,9 +2,9 @@ import { PASSWORD } from './flows.ts';
 import { startWorld, type World } from './world.ts';
 
 /**
- * `npm run demo`: Threadline and the Instagram simulator wired to each other, a demo user with two linked
- * Instagram accounts, and customers who write a realistic trickle of messages. Everything lives in memory and a
- * temporary data directory; Ctrl-C ends it.
+ * `npm run demo`: Threadline and the Meta simulator wired to each other, a demo user with two linked Instagram
+ * accounts (one through Instagram Login, one through its Facebook Page), and customers who write a realistic trickle
+ * of messages. Everything lives in memory and a temporary data directory; Ctrl-C ends it.
  */
 const PORT = Number(process.env.PORT ?? 8000);
 const SIM_PORT = Number(process.env.SIM_PORT ?? 8010);
@@ -31,11 +31,18 @@ const LINES = [
 ];
 const pick = <T>(xs: readonly T[]): T | undefined => xs[Math.floor(Math.random() * xs.length)];
 
-/** "Continue with Instagram" without a browser: Threadline's authorize route, the consent page, the callback. */
-async function link(world: World, sessionCookie: string, igId: string): Promise<void> {
-  const start = await fetch(`${world.baseUrl}/oauth/instagram/authorize?redirect=/chat`, { headers: { cookie: sessionCookie }, redirect: 'manual' });
+/**
+ * "Continue with Instagram" (or "Continue with Facebook", for a person with one Page) without a browser: Threadline's
+ * authorize route, the simulator's dialog, the callback.
+ */
+async function link(world: World, sessionCookie: string, via: { instagram: string } | { facebook: true }): Promise<void> {
+  const provider = 'instagram' in via ? 'instagram' : 'facebook';
+  const start = await fetch(`${world.baseUrl}/oauth/${provider}/authorize?redirect=/chat`, { headers: { cookie: sessionCookie }, redirect: 'manual' });
   const binding = (start.headers.getSetCookie?.() ?? []).map((c) => c.split(';')[0]).join('; ');
-  const consent = await world.control.authorize(start.headers.get('location') ?? '', { accountId: igId, action: 'allow' });
+  const dialog = start.headers.get('location') ?? '';
+  const consent = 'instagram' in via
+    ? await world.control.authorize(dialog, { accountId: via.instagram, action: 'allow' })
+    : await world.control.facebook.dialog(dialog);
   const callback = new URL(consent.location);
   const done = await fetch(`${world.baseUrl}${callback.pathname}${callback.search}`, { headers: { cookie: `${sessionCookie}; ${binding}` }, redirect: 'manual' });
   if (!String(done.headers.get('location')).includes('oauth=success')) throw new Error(`linking failed: ${done.headers.get('location')}`);
@@ -50,12 +57,18 @@ async function main() {
   const shop = await world.control.createAccount({ igUserId: owner.id, username: 'acme_shop', name: 'ACME Shop' });
   const outlet = await world.control.createAccount({ igUserId: owner.id, username: 'acme_outlet', name: 'ACME Outlet' });
   await world.control.setSession(owner.id);
-  await link(world, sessionCookie, shop.igId);
-  await link(world, sessionCookie, outlet.igId);
+  await link(world, sessionCookie, { instagram: shop.igId });
+  // The outlet is managed through its Facebook Page: it answers through graph.facebook.com with a Page token.
+  const pageOwner = await world.control.facebook.createUser({ name: 'ACME Social Team' });
+  await world.control.facebook.createPage({ name: 'ACME Outlet', managers: [pageOwner.id], igAccountId: outlet.igId });
+  await world.control.facebook.setSession(pageOwner.id);
+  await link(world, sessionCookie, { facebook: true });
   const customers = await Promise.all(CUSTOMERS.map((c) => world.control.createCustomer(c)));
 
   console.log(`\nThreadline demo: open ${world.baseUrl} and sign in as "${USER}" / "${PASSWORD}".`);
-  console.log(`Instagram simulator: ${world.simUrl} (accounts @acme_shop and @acme_outlet; customers write every few seconds).`);
+  console.log(
+    `Meta simulator: ${world.simUrl} (@acme_shop through Instagram Login, @acme_outlet through the Facebook Page "ACME Outlet"; customers write every few seconds).`,
+  );
   console.log('Ctrl-C stops everything.\n');
 
   let stopped = false;

@@ -36,3 +36,22 @@ export async function noHorizontalScroll(page: Page): Promise<void> {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(overflow).toBeLessThanOrEqual(0);
 }
+
+/** A person logged in on the simulator's Facebook dialog, managing Pages (each with an Instagram account, or none). */
+export async function facebookOwner(world: World, name: string, pages: { page: string; instagram: string | null }[]) {
+  const person = await world.control.facebook.createUser({ name });
+  const created = [];
+  for (const p of pages) {
+    const account = p.instagram ? await world.control.createAccount({ username: p.instagram, name: p.instagram.replace(/_/g, ' ') }) : null;
+    created.push({ page: await world.control.facebook.createPage({ name: p.page, managers: [person.id], igAccountId: account?.igId ?? null }), account });
+  }
+  await world.control.facebook.setSession(person.id);
+  return { person, pages: created };
+}
+
+/** The simulator's Facebook dialog: keep the Pages and permissions it offers and press Continue. */
+export async function facebookDialog(page: Page, world: World): Promise<void> {
+  await page.waitForURL((u) => u.href.startsWith(world.simUrl), { timeout: 20_000 });
+  await page.click('button.continue');
+  await page.waitForURL((u) => u.href.startsWith(world.baseUrl), { timeout: 20_000 });
+}

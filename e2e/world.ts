@@ -17,9 +17,9 @@ export const PNG = Buffer.from(
 export type CrmHit = { path: string; headers: IncomingMessage['headers']; body: string };
 
 /**
- * One isolated world: the Instagram simulator, a small loopback "outside" (a CDN serving an image and a CRM
- * receiving webhooks), and the real Threadline server (`main.ts serve`, the built web app) pointed at them, with
- * its own temporary data directory.
+ * One isolated world: the Meta simulator (Instagram and Facebook sides), a small loopback "outside" (a CDN serving an
+ * image and a CRM receiving webhooks), and the real Threadline server (`main.ts serve`, the built web app) pointed at
+ * them, with its own temporary data directory.
  */
 export type World = {
   baseUrl: string;
@@ -28,6 +28,8 @@ export type World = {
   sim: Simulator;
   control: SimClient;
   appId: string;
+  /** The same app's Meta app id ("Continue with Facebook" is configured with it and its secret). */
+  metaAppId: string;
   crmHits: CrmHit[];
   serverLog: () => string;
   close(): Promise<void>;
@@ -82,7 +84,11 @@ export async function startWorld(opts: { env?: Record<string, string>; port?: nu
   const port = opts.port ?? (await freePort());
   const baseUrl = `http://127.0.0.1:${port}`;
   const secret = randomBytes(24).toString('hex');
-  const app = await control.createApp({ name: 'Threadline e2e', secret, redirectUris: [`${baseUrl}/oauth/instagram/callback`] });
+  const app = await control.createApp({
+    name: 'Threadline e2e',
+    secret,
+    redirectUris: [`${baseUrl}/oauth/instagram/callback`, `${baseUrl}/oauth/facebook/callback`],
+  });
   const dataDir = mkdtempSync(path.join(tmpdir(), 'threadline-e2e-'));
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
@@ -100,6 +106,10 @@ export async function startWorld(opts: { env?: Record<string, string>; port?: nu
     INSTAGRAM_OAUTH_CLIENT_ID: app.id,
     INSTAGRAM_OAUTH_CLIENT_SECRET: secret,
     INSTAGRAM_VERIFY_TOKEN: VERIFY_TOKEN,
+    FACEBOOK_APP_ID: app.metaAppId,
+    FACEBOOK_APP_SECRET: app.metaAppSecret,
+    FACEBOOK_DIALOG_URL: control.facebook.url,
+    FACEBOOK_GRAPH_URL: control.facebook.url,
     MEDIA_ALLOWED_NETWORKS: '127.0.0.1/32',
     CRM_ALLOW_HTTP: 'true',
     ...opts.env,
@@ -128,6 +138,7 @@ export async function startWorld(opts: { env?: Record<string, string>; port?: nu
     sim,
     control,
     appId: app.id,
+    metaAppId: app.metaAppId,
     crmHits,
     serverLog: () => log,
     async close() {

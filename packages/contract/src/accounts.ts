@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { loginPathSchema } from './facebook-platform.ts';
 
 /** Roles on an account: a viewer reads; an admin also sends and configures; an owner also manages members and unlinks. */
 export const ACCOUNT_ROLES = ['owner', 'admin', 'viewer'] as const;
@@ -28,6 +29,13 @@ export const accountSummarySchema = z.object({
   crm_webhook_url_set: z.boolean(),
   /** Configured by the old single-account environment variables. */
   is_legacy: z.boolean(),
+  /**
+   * How Threadline reaches Meta for it: `instagram_login` (graph.instagram.com) or `facebook_login` (through a
+   * Facebook Page, graph.facebook.com); null while the legacy account's token is being looked at.
+   */
+  login_path: loginPathSchema.nullable(),
+  /** facebook_login: the Page it is reached through. */
+  facebook_page: z.object({ id: z.string(), name: z.string() }).nullable(),
 });
 export type AccountSummary = z.infer<typeof accountSummarySchema>;
 

@@ -8,3 +8,4 @@ export * from './accounts.ts';
 export * from './oauth.ts';
 export * from './crm-settings.ts';
 export * from './recent-ids.ts';
+export * from './facebook-platform.ts';

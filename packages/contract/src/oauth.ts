@@ -15,8 +15,10 @@ export const OAUTH_STATE_TTL_SECONDS = 600;
 /** Where a flow lands when it names no (or no acceptable) `redirect`. */
 export const OAUTH_DEFAULT_REDIRECT = '/chat';
 
-/** `GET /oauth/instagram/authorize?redirect=/chat` */
+/** `GET /oauth/instagram/authorize?redirect=/chat` (and `/oauth/facebook/authorize`) */
 export const oauthAuthorizeQuerySchema = z.object({ redirect: z.string().max(2000).optional() });
+/** `GET /oauth/facebook/authorize?redirect=/chat&rerequest=1`: `rerequest` asks Facebook for permissions declined before. */
+export const facebookAuthorizeQuerySchema = oauthAuthorizeQuerySchema.extend({ rerequest: z.enum(['0', '1']).optional() });
 
 /** Why a flow ended in `{redirect}?oauth=error&reason=…`; the web app shows the matching message. */
 export const OAUTH_ERROR_REASONS = [
@@ -29,6 +31,11 @@ export const OAUTH_ERROR_REASONS = [
   'subscribe_failed',
   'user_disabled',
   'internal',
+  'facebook_access_denied',
+  'facebook_code_exchange_failed',
+  'facebook_token_exchange_failed',
+  'facebook_pages_failed',
+  'page_subscribe_failed',
 ] as const;
 export const oauthErrorReasonSchema = z.enum(OAUTH_ERROR_REASONS);
 export type OAuthErrorReason = z.infer<typeof oauthErrorReasonSchema>;
@@ -46,6 +53,13 @@ export const OAUTH_ERROR_MESSAGES: Readonly<Record<OAuthErrorReason, string>> = 
   subscribe_failed: 'Instagram refused to send this account’s messages to Threadline (webhook subscription failed).',
   user_disabled: 'Your Threadline user is disabled.',
   internal: 'Something went wrong on our side; it has been logged. Try again.',
+  facebook_access_denied: 'You cancelled the Facebook Login, so no account was connected.',
+  facebook_code_exchange_failed:
+    'Facebook did not accept the sign-in code (it may have expired or been used already). Start again.',
+  facebook_token_exchange_failed: 'Facebook did not issue a long-lived token. Try again later.',
+  facebook_pages_failed: 'Facebook did not list your Pages and their Instagram accounts. Try again later.',
+  page_subscribe_failed:
+    'Facebook refused to send the Page’s Instagram messages to Threadline (webhook subscription failed). Check that you granted “Manage Page metadata”, then try again.',
 };
 
 /** `POST /oauth/instagram/data-deletion` answers Meta with where the user can check the deletion. */

@@ -6,6 +6,7 @@ import { registerCustomerRoutes } from './control/customer-routes.ts';
 import { registerEntityRoutes } from './control/entity-routes.ts';
 import { registerSystemRoutes } from './control/system-routes.ts';
 import { registerVariantRoutes } from './control/variant-routes.ts';
+import { registerFacebookRoutes } from './facebook/index.ts';
 import { registerGraphRoutes } from './graph/routes.ts';
 import { registerAuthorizeRoutes } from './oauth/authorize-routes.ts';
 import { registerTokenRoutes } from './oauth/token-routes.ts';
@@ -15,8 +16,9 @@ import { registerFaultHook } from './platform/faults.ts';
 import { registerFormParsers } from './platform/forms.ts';
 
 /**
- * The simulator's HTTP surface. One server plays the three Meta hosts (www.instagram.com for the dialog,
- * api.instagram.com for the code exchange, graph.instagram.com for the rest) plus the `/_sim` control API.
+ * The simulator's HTTP surface. One server plays the three Instagram hosts (www.instagram.com for the dialog,
+ * api.instagram.com for the code exchange, graph.instagram.com for the rest), the two Facebook ones under `/facebook`
+ * (www.facebook.com's Login dialog and graph.facebook.com), plus the `/_sim` control API.
  */
 export function buildApp(ctx: SimContext, options: { logger: boolean }): FastifyInstance {
   const app = Fastify({
@@ -67,6 +69,7 @@ export function buildApp(ctx: SimContext, options: { logger: boolean }): Fastify
   registerAuthorizeRoutes(app, ctx);
   registerTokenRoutes(app, ctx);
   registerGraphRoutes(app, ctx);
+  registerFacebookRoutes(app, ctx);
   registerEntityRoutes(app, ctx);
   registerCustomerRoutes(app, ctx);
   registerVariantRoutes(app, ctx);

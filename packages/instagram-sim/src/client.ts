@@ -5,6 +5,7 @@ import type {
   RevokeTokensInput, SeenInput, SubscribeInput, UpdateAccountInput, UpdateAppInput, VariantEventInput, WebhookConfigInput,
   WebhookModeInput,
 } from './control/schemas.ts';
+import { FacebookSimClient } from './facebook/client.ts';
 import type { FaultInput } from './platform/faults.ts';
 import {
   accountSchema, appSchema, attemptSchema, conversationSchema, customerSchema, deliverySchema, faultSchema,
@@ -15,6 +16,7 @@ import type { VariantsPatch } from './variants.ts';
 
 export type * from './control/schemas.ts';
 export type { FaultInput } from './platform/faults.ts';
+export type * from './facebook/client.ts';
 
 const json = z.record(z.string(), z.unknown());
 const eventResult = z.object({ event: json, deliveries: z.array(z.string()) });
@@ -54,8 +56,11 @@ export class SimClientError extends Error {
 /** Typed client of the simulator's control API (`/_sim/…`), for Threadline's integration and end-to-end tests. */
 export class SimClient {
   readonly baseUrl: string;
+  /** The Facebook side (§7): people, Pages, Page tokens, the Login dialog. */
+  readonly facebook: FacebookSimClient;
   constructor(baseUrl: string) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
+    this.facebook = new FacebookSimClient(this.baseUrl, (method, path, schema, body) => this.call(method, path, schema, body));
   }
 
   private async call<S extends z.ZodType>(method: string, path: string, schema: S, body?: unknown): Promise<z.output<S>> {

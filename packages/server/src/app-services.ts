@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from './config.ts';
 import type { Database } from './db/client.ts';
+import { createFacebookClient } from './instagram/facebook-client.ts';
 import { createGraphClient } from './instagram/graph-client.ts';
 import { createProcessLiveness } from './jobs/process-liveness.ts';
 import { createProcessesRepository } from './jobs/processes.repository.ts';
@@ -14,9 +15,13 @@ import { createSafeHttpClient } from './shared/net/safe-http.ts';
 import { createAccountAccess } from './modules/accounts/account-access.ts';
 import { buildMessagingServices } from './modules/messages/messaging-services.ts';
 import { createRealtimeLog } from './modules/realtime/realtime-log.ts';
+import { createAccountGraphs } from './modules/accounts/account-graphs.ts';
 import { createAccountStatus } from './modules/accounts/account-status.ts';
 import { createAccountTokens } from './modules/accounts/account-tokens.ts';
 import { buildAccountServices } from './modules/accounts/account-services.ts';
+import { createAccountsRepository } from './modules/accounts/accounts.repository.ts';
+import { createLegacyPaths } from './modules/accounts/legacy-path.ts';
+import { buildOAuthServices } from './modules/oauth/oauth-services.ts';
 import { createApiKeysService } from './modules/api-keys/api-keys.service.ts';
 import { createAuditLog } from './modules/audit/audit.repository.ts';
 import { createAuthRepository } from './modules/auth/auth.repository.ts';
@@ -70,10 +75,25 @@ export function buildServices(deps: ServiceDeps) {
     clientSecret: config.instagram.clientSecret,
     log,
   });
+  const facebook = createFacebookClient({
+    dialogUrl: config.facebook.dialogUrl,
+    graphUrl: config.facebook.graphUrl,
+    graphVersion: config.facebook.graphVersion,
+    appId: config.facebook.oauth?.appId,
+    appSecret: config.facebook.oauth?.appSecret,
+    log,
+  });
   /** Sinks hear every inbox change inside its transaction (CRM outbox, live updates). */
   const sinks: InboxEventSink[] = [];
-  const accountTokens = createAccountTokens(db, vault, config.instagram.legacyAccount);
+  const accountsRepo = createAccountsRepository(db);
+  const accountTokens = createAccountTokens(accountsRepo, vault, config.instagram.legacyAccount);
   const accountStatus = createAccountStatus(db, sinks, log.child({ module: 'accounts' }));
+  // Every call made for an account goes through its account-bound client: the path decides host, token and node.
+  const hosts = { instagram: graph, facebook };
+  const legacyPaths = createLegacyPaths({
+    db, repo: accountsRepo, status: accountStatus, hosts, mode: config.instagram.legacyApi, log: log.child({ module: 'accounts' }),
+  });
+  const accountGraphs = createAccountGraphs({ tokens: accountTokens, hosts, legacyPaths });
 
   const mediaHttp = createSafeHttpClient({
     allowedNetworks: parseCidrList(config.media.allowedNetworks ?? ''),
@@ -98,7 +118,7 @@ export function buildServices(deps: ServiceDeps) {
   const realtimeLog = createRealtimeLog(db);
   sinks.push(realtimeLog.sink);
   const messaging = buildMessagingServices({
-    config, db, queue, graph, access, accountTokens, accountStatus, sinks, hooks: ingestHooks, metrics, log, now,
+    config, db, queue, access, graphs: accountGraphs, accountStatus, sinks, hooks: ingestHooks, metrics, log, now,
     uploadUrlKey: deriveKey(deps.sessionSecret, 'media-url'),
     processId,
   });
@@ -119,8 +139,9 @@ export function buildServices(deps: ServiceDeps) {
     maxAttempts: config.webhooks.maxAttempts,
   });
 
-  const accountServices = buildAccountServices({
-    config, db, vault, log, now, graph, auth, audit, access, accountTokens, accountStatus,
+  const accountServices = buildAccountServices({ config, db, vault, log, now, graph, graphs: accountGraphs, audit, access, accountsRepo, accountStatus });
+  const oauthServices = buildOAuthServices({
+    config, db, vault, log, now, graph, facebook, graphs: accountGraphs, auth, audit, accountsRepo, accountStatus,
     onAccountLinked: async (igUserId) => {
       if ((await webhookEvents.requeue({ statuses: ['unrouted'], accountIgId: igUserId })) > 0) webhookProcessor.wake();
     },
@@ -128,7 +149,7 @@ export function buildServices(deps: ServiceDeps) {
 
   const messageLookup = createMessageLookup({
     db,
-    fetchMessage: createFetchMessage({ graph, tokens: accountTokens }),
+    fetchMessage: createFetchMessage({ graphs: accountGraphs }),
     accounts: accountServices.accountsRepo,
     accountStatus,
     hooks: ingestHooks,
@@ -140,6 +161,7 @@ export function buildServices(deps: ServiceDeps) {
     ...accountServices,
     messageLookup,
     waitingEvents: createWaitingEventsRepository(db),
+    ...oauthServices,
     ...messaging,
     realtimeLog,
     liveness,
@@ -153,6 +175,8 @@ export function buildServices(deps: ServiceDeps) {
     access,
     apiKeys,
     graph,
+    facebook,
+    accountGraphs,
     sinks,
     accountTokens,
     accountStatus,

@@ -10,9 +10,10 @@ import { resolveSessionSecret } from './shared/session-secret.ts';
 import { VERSION } from './shared/version.ts';
 import { buildServices, type Services } from './app-services.ts';
 import { apiKeysRoutes } from './modules/api-keys/api-keys.routes.ts';
-import { defineAccountJobs } from './modules/accounts/accounts.jobs.ts';
+import { DETECT_LEGACY_PATH_JOB, defineAccountJobs } from './modules/accounts/accounts.jobs.ts';
 import { accountsRoutes } from './modules/accounts/accounts.routes.ts';
 import { defineOAuthJobs } from './modules/oauth/oauth.jobs.ts';
+import { facebookLoginRoutes } from './modules/oauth/facebook-login.routes.ts';
 import { oauthRoutes } from './modules/oauth/oauth.routes.ts';
 import { authPlugin, requireAdmin } from './modules/auth/auth.plugin.ts';
 import { authRoutes } from './modules/auth/auth.routes.ts';
@@ -66,9 +67,9 @@ export type Threadline = {
 function defineJobs(queue: Queue, s: Services, db: Database['db'], config: Config, now: () => Date, log: Logger) {
   defineAuthJobs(queue, s, now);
   defineAccountJobs(queue, s);
-  defineOAuthJobs(queue, { states: s.oauthStates, now });
+  defineOAuthJobs(queue, { states: s.oauthStates, pageChoices: s.pageChoices, now });
   defineMediaJobs(queue, s.media);
-  defineProfileFetchJob(queue, { db, graph: s.graph, tokens: s.accountTokens, status: s.accountStatus, log });
+  defineProfileFetchJob(queue, { db, graphs: s.accountGraphs, status: s.accountStatus, log });
   defineWebhookJobs(queue, { repo: s.webhookEvents, waiting: s.waitingEvents, retentionDays: config.webhooks.retentionDays });
   defineMessagesJobs(queue, {
     db,
@@ -180,6 +181,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(crmRoutes, { crm: crm.service, access: services.access });
   await app.register(accountsRoutes, { accounts: services.accounts, access: services.access, auth: services.auth, authRepo: services.authRepo, cookie });
   await app.register(oauthRoutes, { oauth: services.oauth, metaCallbacks: services.metaCallbacks, auth: services.auth, cookie });
+  await app.register(facebookLoginRoutes, {
+    facebookLogin: services.facebookLogin,
+    metaCallbacks: services.facebookCallbacks,
+    auth: services.auth,
+    cookie,
+    publicOrigin,
+  });
   for (const plugin of overrides.plugins ?? []) await app.register(plugin);
   // Last: the web app's catch-all for client routes must not shadow anything above.
   await app.register(webRoutes);
@@ -201,6 +209,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     async startWorkers() {
       await whileUnreachable('job queue', () => queue.start({ work: config.workersEnabled }), log);
       await whileUnreachable('live updates', () => hub.start(), log);
+      // The old single account's token may belong to either Meta host: find out right away, in the background.
+      const legacy = await whileUnreachable('legacy account', () => services.legacyAccount.pendingDetection(), log);
+      if (legacy) await queue.send(DETECT_LEGACY_PATH_JOB, { accountId: legacy.accountId });
       if (config.workersEnabled) {
         services.liveness.startRecovery();
         services.webhookProcessor.start();

@@ -52,6 +52,35 @@ describe('configuration', () => {
     expect(loadConfig({ ENCRYPTION_KEYS: ` ${good} ` }).encryptionKeys).toEqual([good]);
   });
 
+  it('configures "Continue with Facebook" from the Meta app id and secret, with Meta’s hosts and version by default', () => {
+    expect(loadConfig({}).facebook).toMatchObject({ oauth: null, dialogUrl: 'https://www.facebook.com', graphUrl: 'https://graph.facebook.com', graphVersion: 'v25.0' });
+    const config = loadConfig({ FACEBOOK_APP_ID: '123456', FACEBOOK_APP_SECRET: 'fb-secret', PUBLIC_BASE_URL: 'https://inbox.example.com', INSTAGRAM_GRAPH_VERSION: 'v24.0' });
+    expect(config.facebook).toMatchObject({
+      graphVersion: 'v24.0',
+      callbackSecrets: ['fb-secret'],
+      oauth: {
+        appId: '123456',
+        appSecret: 'fb-secret',
+        redirectUri: 'https://inbox.example.com/oauth/facebook/callback',
+        scopes: ['instagram_basic', 'instagram_manage_messages', 'pages_manage_metadata', 'pages_show_list', 'pages_read_engagement', 'business_management'],
+      },
+    });
+    // Webhooks of Page-linked accounts are signed with the Facebook app secret.
+    expect(config.instagram.appSecrets).toContain('fb-secret');
+    expect(loadConfig({ FACEBOOK_APP_ID: '1', FACEBOOK_APP_SECRET: 's', FACEBOOK_OAUTH_SCOPES: 'instagram_basic pages_show_list', FACEBOOK_GRAPH_VERSION: 'v23.0' }).facebook).toMatchObject({
+      graphVersion: 'v23.0',
+      oauth: { scopes: ['instagram_basic', 'pages_show_list'] },
+    });
+  });
+
+  it('refuses a Facebook app id that is not numeric, a bad version and an unknown INSTAGRAM_LEGACY_API', () => {
+    const list = problems({ FACEBOOK_APP_ID: 'my-app', FACEBOOK_GRAPH_VERSION: '25', INSTAGRAM_LEGACY_API: 'graph' }).join('\n');
+    expect(list).toMatch(/FACEBOOK_APP_ID/);
+    expect(list).toMatch(/FACEBOOK_GRAPH_VERSION/);
+    expect(list).toMatch(/INSTAGRAM_LEGACY_API/);
+    expect(loadConfig({}).instagram.legacyApi).toBe('auto');
+  });
+
   it('uses secure cookies when the public URL is https', () => {
     expect(loadConfig({ PUBLIC_BASE_URL: 'https://inbox.example.com' }).secureCookies).toBe(true);
   });

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_OAUTH_SCOPES } from '@threadline/contract';
+import { DEFAULT_FACEBOOK_OAUTH_SCOPES, DEFAULT_OAUTH_SCOPES, FACEBOOK_DEFAULT_URLS } from '@threadline/contract';
 import type { CrmSettings } from './modules/crm/crm-settings.ts';
 import { DEFAULT_RETRY_SCHEDULE_MS, parseRetrySchedule } from './modules/crm/crm-schedule.ts';
 import { parseCidrList, type Cidr } from './shared/net/ip-policy.ts';
@@ -98,7 +98,18 @@ const envSchema = z.object({
   INSTAGRAM_OAUTH_SCOPES: optionalText,
   INSTAGRAM_BUSINESS_ACCOUNT_ID: optionalText.refine((v) => v === undefined || /^\d+$/.test(v), { message: 'must be a numeric Instagram id' }),
   INSTAGRAM_PAGE_ACCESS_TOKEN: optionalText,
+  // Which host the old single account's token belongs to: asked of Meta (auto), or said here.
+  INSTAGRAM_LEGACY_API: z.enum(['auto', 'facebook', 'instagram']).default('auto'),
   TOKEN_REFRESH_MARGIN_DAYS: positiveInt(30),
+  // Facebook Login: accounts reached through a Facebook Page (graph.facebook.com, Page tokens)
+  FACEBOOK_APP_ID: optionalText.refine((v) => v === undefined || /^\d+$/.test(v), { message: 'must be the numeric Meta app id' }),
+  FACEBOOK_APP_SECRET: optionalText,
+  FACEBOOK_OAUTH_REDIRECT_URI: optionalText.refine((v) => v === undefined || URL.canParse(v), { message: 'must be a URL' }),
+  FACEBOOK_OAUTH_SCOPES: optionalText,
+  FACEBOOK_DIALOG_URL: z.url().default(FACEBOOK_DEFAULT_URLS.dialog),
+  FACEBOOK_GRAPH_URL: z.url().default(FACEBOOK_DEFAULT_URLS.graph),
+  // Unset: the same version as INSTAGRAM_GRAPH_VERSION.
+  FACEBOOK_GRAPH_VERSION: optionalText.refine((v) => v === undefined || /^v\d+\.\d+$/.test(v), { message: 'must look like v25.0' }),
   // Webhook ingestion
   WEBHOOK_BODY_LIMIT_BYTES: positiveInt(10 * 1024 * 1024),
   WEBHOOK_ACK_TIMEOUT_MS: positiveInt(5_000),
@@ -164,10 +175,24 @@ export type Config = {
     humanAgentEnabled: boolean;
     /** Instagram Login: null when the app id or secret is missing (the OAuth routes then answer 503). */
     oauth: { clientId: string; clientSecret: string; redirectUri: string; scopes: string[] } | null;
-    /** The old single account (INSTAGRAM_BUSINESS_ACCOUNT_ID + INSTAGRAM_PAGE_ACCESS_TOKEN), until it is imported. */
+    /**
+     * The old single account (INSTAGRAM_BUSINESS_ACCOUNT_ID + INSTAGRAM_PAGE_ACCESS_TOKEN), until it is imported, and
+     * which host its token belongs to (INSTAGRAM_LEGACY_API).
+     */
     legacyAccount: { igUserId: string; accessToken: string } | null;
+    legacyApi: 'auto' | 'facebook' | 'instagram';
     /** Long-lived tokens this close to expiry (and at least 24 h old) are refreshed. */
     tokenRefreshMarginMs: number;
+  };
+  /** Facebook Login and graph.facebook.com (accounts reached through a Facebook Page). */
+  facebook: {
+    dialogUrl: string;
+    graphUrl: string;
+    graphVersion: string;
+    /** The Meta app's own id and secret (not the Instagram app's); null when either is missing: /oauth/facebook/* answer 503. */
+    oauth: { appId: string; appSecret: string; redirectUri: string; scopes: string[] } | null;
+    /** Secrets a Facebook signed_request may be made with: FACEBOOK_APP_SECRET, then META_APP_SECRET. */
+    callbackSecrets: string[];
   };
   realtimeHeartbeatSeconds: number;
   sending: { textPerSecond: number; mediaPerSecond: number; unknownResolveAfterSeconds: number; reconcileIntervalMinutes: number };
@@ -253,6 +278,10 @@ export function loadConfig(env: Env = process.env, opts: { isTty?: boolean } = {
     .split(/[\s,]+/)
     .filter(Boolean);
 
+  const facebookScopes = (e.FACEBOOK_OAUTH_SCOPES ?? DEFAULT_FACEBOOK_OAUTH_SCOPES.join(','))
+    .split(/[\s,]+/)
+    .filter(Boolean);
+
   if (problems.length > 0 || !publicBaseUrl || 'problem' in trustProxy) throw new ConfigError(problems);
 
   const dataDir = path.resolve(e.DATA_DIR);
@@ -291,7 +320,11 @@ export function loadConfig(env: Env = process.env, opts: { isTty?: boolean } = {
       graphVersion: e.INSTAGRAM_GRAPH_VERSION,
       clientId: e.INSTAGRAM_OAUTH_CLIENT_ID,
       clientSecret: e.INSTAGRAM_OAUTH_CLIENT_SECRET,
-      appSecrets: [...new Set([e.INSTAGRAM_OAUTH_CLIENT_SECRET, e.INSTAGRAM_APP_SECRET, e.META_APP_SECRET].filter((v): v is string => Boolean(v)))],
+      appSecrets: [
+        ...new Set(
+          [e.INSTAGRAM_OAUTH_CLIENT_SECRET, e.INSTAGRAM_APP_SECRET, e.META_APP_SECRET, e.FACEBOOK_APP_SECRET].filter((v): v is string => Boolean(v)),
+        ),
+      ],
       verifyToken: e.INSTAGRAM_VERIFY_TOKEN,
       humanAgentEnabled: e.INSTAGRAM_HUMAN_AGENT_ENABLED,
       oauth:
@@ -307,7 +340,23 @@ export function loadConfig(env: Env = process.env, opts: { isTty?: boolean } = {
         e.INSTAGRAM_BUSINESS_ACCOUNT_ID && e.INSTAGRAM_PAGE_ACCESS_TOKEN
           ? { igUserId: e.INSTAGRAM_BUSINESS_ACCOUNT_ID, accessToken: e.INSTAGRAM_PAGE_ACCESS_TOKEN }
           : null,
+      legacyApi: e.INSTAGRAM_LEGACY_API,
       tokenRefreshMarginMs: e.TOKEN_REFRESH_MARGIN_DAYS * 86_400_000,
+    },
+    facebook: {
+      dialogUrl: e.FACEBOOK_DIALOG_URL.replace(/\/+$/, ''),
+      graphUrl: e.FACEBOOK_GRAPH_URL.replace(/\/+$/, ''),
+      graphVersion: e.FACEBOOK_GRAPH_VERSION ?? e.INSTAGRAM_GRAPH_VERSION,
+      oauth:
+        e.FACEBOOK_APP_ID && e.FACEBOOK_APP_SECRET
+          ? {
+              appId: e.FACEBOOK_APP_ID,
+              appSecret: e.FACEBOOK_APP_SECRET,
+              redirectUri: e.FACEBOOK_OAUTH_REDIRECT_URI ?? `${publicBaseUrl.href.replace(/\/+$/, '')}/oauth/facebook/callback`,
+              scopes: facebookScopes,
+            }
+          : null,
+      callbackSecrets: [...new Set([e.FACEBOOK_APP_SECRET, e.META_APP_SECRET].filter((v): v is string => Boolean(v)))],
     },
     realtimeHeartbeatSeconds: e.REALTIME_HEARTBEAT_SECONDS,
     sending: {

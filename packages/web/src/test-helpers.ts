@@ -1,4 +1,4 @@
-import type { Conversation, Message } from '@threadline/contract';
+import type { AccountSummary, Conversation, Message } from '@threadline/contract';
 
 /** Builders for the contract's shapes, with every field filled; tests override what they are about. */
 export function conversation(over: Partial<Conversation> & { id: string }): Conversation {
@@ -38,6 +38,27 @@ export function message(over: Partial<Message> & { id: string }): Message {
     edit_text_state: null,
     deleted: false,
     unsupported: false,
+    ...over,
+  };
+}
+
+export function account(over: Partial<AccountSummary> & { id: string }): AccountSummary {
+  return {
+    ig_user_id: '17841400000000001',
+    username: 'acme_shop',
+    name: 'Acme Shop',
+    profile_picture_url: null,
+    followers_count: 1200,
+    role: 'owner',
+    is_primary: true,
+    status: 'active',
+    status_reason: null,
+    token_expires_at: '2026-03-01T10:00:00.000Z',
+    last_synced_at: '2026-01-01T10:00:00.000Z',
+    crm_webhook_url_set: false,
+    is_legacy: false,
+    login_path: 'instagram_login',
+    facebook_page: null,
     ...over,
   };
 }

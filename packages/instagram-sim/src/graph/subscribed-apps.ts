@@ -5,7 +5,7 @@ import type { GraphCall } from './request.ts';
 
 /** `/{IG_ID|me}/subscribed_apps`: POST enables webhooks for the account, GET lists, DELETE stops them (§3.4). */
 
-function parseSubscribedFields(ctx: SimContext, raw: unknown): string[] {
+export function parseSubscribedFields(ctx: SimContext, raw: unknown): string[] {
   const list = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : [];
   const names = list.map((f) => String(f).trim()).filter((f) => f.length > 0);
   if (names.length === 0) throw invalidParameter('The parameter subscribed_fields is required');

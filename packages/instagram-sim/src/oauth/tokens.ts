@@ -21,6 +21,9 @@ const SUBCODE_ERRORS: Record<number, InstagramGraphErrorName> = {
 };
 export const TOKEN_REVOCATION_SUBCODES = Object.keys(SUBCODE_ERRORS).map(Number);
 
+/** The 190 error of a token revoked with `subcode` (password changed, app removed, …). */
+export const revokedTokenError = (subcode: number) => graphError(SUBCODE_ERRORS[subcode] ?? 'tokenInvalid');
+
 export function issueToken(
   state: SimState,
   clock: Clock,
@@ -50,7 +53,7 @@ export function expiresInSeconds(token: SimToken, clock: Clock): number {
 export function authenticate(state: SimState, clock: Clock, value: string): SimToken {
   const token = state.token(value);
   if (!token || !state.account(token.accountId) || !state.app(token.appId)) throw graphError('invalidToken');
-  if (token.revokedSubcode !== null) throw graphError(SUBCODE_ERRORS[token.revokedSubcode] ?? 'tokenInvalid');
+  if (token.revokedSubcode !== null) throw revokedTokenError(token.revokedSubcode);
   if (clock.now() >= token.expiresAt) throw graphError('tokenExpired');
   return token;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { instagramWebhookFieldSchema } from '@threadline/contract';
+import { facebookStateSchema } from '../facebook/state.ts';
 import { variantsSchema } from '../variants.ts';
 
 /** The simulator's whole state, as zod schemas: the state file is parsed with them when it is loaded. */
@@ -158,6 +159,8 @@ export const heldEventSchema = z.object({
     .object({ timestampUnit: z.enum(['ms', 'seconds']), timestampFormat: z.enum(['number', 'string']), idFormat: z.enum(['string', 'number']) })
     .partial()
     .optional(),
+  /** `meta`: the app hears of the account through a Facebook Page subscription (§7), signed with the Meta app secret. */
+  signedWith: z.literal('meta').optional(),
 });
 export type SimHeldEvent = z.infer<typeof heldEventSchema>;
 
@@ -171,6 +174,8 @@ export const deliverySchema = z.object({
   attempts: z.number(),
   createdAt: z.number(),
   nextAttemptAt: z.number(),
+  /** As on the held events: `meta` for deliveries of a Page subscription. */
+  signedWith: z.literal('meta').optional(),
 });
 export type SimDelivery = z.infer<typeof deliverySchema>;
 
@@ -242,5 +247,7 @@ export const stateDataSchema = z.object({
   webhookMode: webhookModeSchema.prefault({}),
   faults: z.array(faultSchema).default([]),
   variants: variantsSchema.prefault({}),
+  /** The Facebook Login / Page side (§7). */
+  facebook: facebookStateSchema.prefault({}),
 });
 export type StateData = z.infer<typeof stateDataSchema>;

@@ -7,6 +7,7 @@ import type { Clock } from '../clock.ts';
 import { newOpaqueId } from '../ids.ts';
 import type { SimApp, SimDelivery, SimHeldEvent } from '../state/schema.ts';
 import type { SimState } from '../state/store.ts';
+import { pageSubscribersOf } from '../facebook/subscribers.ts';
 import { serializeEnvelope } from './envelope.ts';
 import { signatureHeaders, webhookSecretOf } from './signing.ts';
 
@@ -59,6 +60,7 @@ export function createWebhookDispatcher(deps: { state: SimState; clock: Clock })
   function newDelivery(app: SimApp, events: SimHeldEvent[]): SimDelivery[] {
     const webhook = app.webhook;
     if (!webhook) return [];
+    const signedWith = events[0]?.signedWith;
     const body = serializeEnvelope(events, clock.now(), state.data.variants);
     const copies = state.data.webhookMode.duplicates ? 2 : 1;
     const created: SimDelivery[] = [];
@@ -73,6 +75,7 @@ export function createWebhookDispatcher(deps: { state: SimState; clock: Clock })
         attempts: 0,
         createdAt: clock.now(),
         nextAttemptAt: clock.now(),
+        ...(signedWith ? { signedWith } : {}),
       };
       state.data.deliveries.push(delivery);
       created.push(delivery);
@@ -84,7 +87,8 @@ export function createWebhookDispatcher(deps: { state: SimState; clock: Clock })
     const app = state.app(delivery.appId);
     const at = clock.now();
     delivery.attempts += 1;
-    const headers = app ? signatureHeaders(delivery.body, webhookSecretOf(app, state.data.variants)) : {};
+    const secret = app && (delivery.signedWith === 'meta' ? app.metaAppSecret : webhookSecretOf(app, state.data.variants));
+    const headers = secret ? signatureHeaders(delivery.body, secret) : {};
     let status: number | null = null;
     let error: string | null = null;
     try {
@@ -151,10 +155,22 @@ export function createWebhookDispatcher(deps: { state: SimState; clock: Clock })
   const dispatcher: WebhookDispatcher = {
     emit(accountId, field, event, kind = 'messaging', options = {}) {
       const ids: string[] = [];
-      for (const sub of state.data.subscriptions.filter((s) => s.accountId === accountId)) {
+      const subscribers = [
+        ...state.data.subscriptions.filter((s) => s.accountId === accountId).map((s) => ({ appId: s.appId, signedWith: undefined })),
+        ...pageSubscribersOf(state, accountId).map((appId) => ({ appId, signedWith: 'meta' as const })),
+      ];
+      for (const sub of subscribers) {
         const app = state.app(sub.appId);
         if (!app || !app.webhook || !app.live || !appWants(app, field)) continue;
-        const held: SimHeldEvent = { appId: app.id, accountId, kind, event, createdAt: clock.now(), ...options };
+        const held: SimHeldEvent = {
+          appId: app.id,
+          accountId,
+          kind,
+          event,
+          createdAt: clock.now(),
+          ...options,
+          ...(sub.signedWith ? { signedWith: sub.signedWith } : {}),
+        };
         if (state.data.webhookMode.hold) {
           state.data.heldEvents.push(held);
           continue;
@@ -174,10 +190,10 @@ export function createWebhookDispatcher(deps: { state: SimState; clock: Clock })
       const held = state.data.heldEvents;
       state.data.heldEvents = [];
       const ordered = state.data.webhookMode.reverse ? [...held].reverse() : held;
-      for (const appId of new Set(ordered.map((e) => e.appId))) {
-        const app = state.app(appId);
+      for (const key of new Set(ordered.map((e) => `${e.appId}/${e.signedWith ?? ''}`))) {
+        const events = ordered.filter((e) => `${e.appId}/${e.signedWith ?? ''}` === key);
+        const app = state.app(events[0]?.appId ?? '');
         if (!app) continue;
-        const events = ordered.filter((e) => e.appId === appId);
         if (!state.data.webhookMode.batch) events.forEach((e) => newDelivery(app, [e]));
         else for (let i = 0; i < events.length; i += INSTAGRAM_WEBHOOK_MAX_BATCH)
           newDelivery(app, events.slice(i, i + INSTAGRAM_WEBHOOK_MAX_BATCH));

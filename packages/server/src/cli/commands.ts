@@ -157,13 +157,21 @@ export const commands: Record<string, Command> = {
     summary: 'Move the account of INSTAGRAM_BUSINESS_ACCOUNT_ID / INSTAGRAM_PAGE_ACCESS_TOKEN into the database',
     usage:
       'Idempotent. The token is encrypted into the database and the first administrator becomes owner (primary account).\n' +
+      'The host its token belongs to (a Page token: graph.facebook.com; an Instagram token: graph.instagram.com) is\n' +
+      'recorded with the profile (INSTAGRAM_LEGACY_API=auto asks Meta).\n' +
       'Afterwards the two settings can be removed; until then the configured account keeps working.',
     options: {},
     async run({ config, buildApp }) {
       return withApp(buildApp({ ...config, workersEnabled: false }), async (t) => {
       const r = await t.services.legacyAccount.import();
+      const where =
+        r.path === 'facebook_login'
+          ? `through the Facebook Page "${r.pageName ?? '?'}" (graph.facebook.com)`
+          : r.path === 'instagram_login'
+            ? 'through Instagram Login (graph.instagram.com)'
+            : `but neither Meta host takes its token yet: ${r.problem ?? 'unknown'}`;
       console.log(
-        `Imported @${r.username} (Instagram id ${r.igUserId}) as account ${r.accountId}, owned by ${r.owner}; ` +
+        `Imported @${r.username} (Instagram id ${r.igUserId}) as account ${r.accountId}, owned by ${r.owner}, ${where}; ` +
           `${r.tokenStored ? 'its token is now encrypted in the database' : 'its token was already in the database'}. ` +
           'INSTAGRAM_BUSINESS_ACCOUNT_ID and INSTAGRAM_PAGE_ACCESS_TOKEN can now be removed.',
       );

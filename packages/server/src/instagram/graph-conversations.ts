@@ -102,12 +102,15 @@ const limitParam = (limit: number | undefined) => (limit === undefined ? undefin
 
 export function createConversationCalls(graph: GraphCaller) {
   return {
-    /** The account's threads, most recently updated first; `userId` (an IGSID) finds the thread with one person. */
+    /**
+     * The account's threads, most recently updated first; `userId` (an IGSID) finds the thread with one person.
+     * `node`: `me` (the token's account), or the Page id on graph.facebook.com.
+     */
     async listConversations(
       token: string,
-      options: { userId?: string; after?: string; limit?: number } = {},
+      options: { userId?: string; after?: string; limit?: number; node?: string } = {},
     ): Promise<Page<ConversationSummary>> {
-      const answer = await graph.get(token, '/me/conversations', {
+      const answer = await graph.get(token, `/${encodeURIComponent(options.node ?? 'me')}/conversations`, {
         platform: 'instagram',
         fields: 'id,updated_time',
         user_id: options.userId,

@@ -140,9 +140,12 @@ export function createProfileCalls(graph: GraphCaller) {
       };
     },
 
-    /** Turns webhooks on for the token's account, for these fields (the app's dashboard fields still apply). */
-    async subscribeApp(token: string, fields: readonly string[]): Promise<{ success: boolean; usage: GraphUsage }> {
-      const answer = await graph.post(token, '/me/subscribed_apps', { subscribed_fields: fields.join(',') }, undefined, true);
+    /**
+     * Turns webhooks on for the token's account (or, with a Page token on graph.facebook.com, the Page `node`), for
+     * these fields (the app's dashboard fields still apply).
+     */
+    async subscribeApp(token: string, fields: readonly string[], node = 'me'): Promise<{ success: boolean; usage: GraphUsage }> {
+      const answer = await graph.post(token, `/${encodeURIComponent(node)}/subscribed_apps`, { subscribed_fields: fields.join(',') }, undefined, true);
       return { success: parseAnswer(successSchema, answer).success, usage: answer.usage };
     },
 
@@ -156,9 +159,9 @@ export function createProfileCalls(graph: GraphCaller) {
       return { apps, usage: answer.usage };
     },
 
-    /** Stops webhooks for the token's account (on disconnect or deauthorize). */
-    async unsubscribeApp(token: string): Promise<{ success: boolean; usage: GraphUsage }> {
-      const answer = await graph.delete(token, '/me/subscribed_apps');
+    /** Stops webhooks for the token's account or Page `node` (on disconnect or deauthorize). */
+    async unsubscribeApp(token: string, node = 'me'): Promise<{ success: boolean; usage: GraphUsage }> {
+      const answer = await graph.delete(token, `/${encodeURIComponent(node)}/subscribed_apps`);
       return { success: parseAnswer(successSchema, answer).success, usage: answer.usage };
     },
   };

@@ -14,6 +14,10 @@ import {
 import { timestampNow } from './columns.ts';
 import { users } from './users.ts';
 
+/** How an account reaches Meta (the same list as the contract's LOGIN_PATHS). */
+export const ACCOUNT_LOGIN_PATHS = ['instagram_login', 'facebook_login'] as const;
+export const OAUTH_PROVIDERS = ['instagram', 'facebook'] as const;
+
 
 export const ACCOUNT_STATUSES = ['active', 'reauth_required', 'disconnected'] as const;
 export const ACCOUNT_ROLES = ['owner', 'admin', 'viewer'] as const;
@@ -46,6 +50,17 @@ export const accounts = pgTable(
     statusChangedAt: timestamp({ withTimezone: true }),
     /** Configured from INSTAGRAM_BUSINESS_ACCOUNT_ID / INSTAGRAM_PAGE_ACCESS_TOKEN by the old single-account setup. */
     isLegacy: boolean().notNull().default(false),
+    /**
+     * `instagram_login` (graph.instagram.com, an Instagram user token) or `facebook_login` (graph.facebook.com, a Page
+     * token); the newest link decides. Null only for the legacy account until Threadline found out which host its
+     * token belongs to.
+     */
+    loginPath: text({ enum: ACCOUNT_LOGIN_PATHS }).default('instagram_login'),
+    /** The Facebook Page the account is reached through (facebook_login). */
+    facebookPageId: text(),
+    facebookPageName: text(),
+    /** The app-scoped Facebook user id of the person who linked it through Facebook; Meta's callbacks name them by it. */
+    facebookUserId: text(),
     crmWebhookUrl: text(),
     webhookSecret: text(),
     webhookSecretPrevious: text(),
@@ -62,6 +77,7 @@ export const accounts = pgTable(
     uniqueIndex('accounts_ig_user_id_key').on(t.igUserId),
     index('accounts_token_expires_idx').on(t.tokenExpiresAt),
     index('accounts_app_scoped_idx').on(t.igAppScopedId),
+    index('accounts_facebook_user_idx').on(t.facebookUserId),
   ],
 );
 
@@ -91,6 +107,8 @@ export const oauthStates = pgTable(
   'oauth_states',
   {
     state: text().primaryKey(),
+    /** Which flow issued it: a state of one flow is refused by the other's callback. */
+    provider: text({ enum: OAUTH_PROVIDERS }).notNull().default('instagram'),
     userId: uuid().references(() => users.id, { onDelete: 'cascade' }),
     redirectUri: text().notNull(),
     browserBindingHash: text(),
@@ -99,6 +117,27 @@ export const oauthStates = pgTable(
     consumedAt: timestamp({ withTimezone: true }),
   },
   (t) => [index('oauth_states_expires_idx').on(t.expiresAt)],
+);
+
+/**
+ * A Facebook Login that found several Pages waits here for the person to choose: the Pages with their Page tokens,
+ * encrypted; single use, 10 minutes, bound to the browser like an OAuth state.
+ */
+export const oauthPageChoices = pgTable(
+  'oauth_page_choices',
+  {
+    id: text().primaryKey(),
+    userId: uuid().references(() => users.id, { onDelete: 'cascade' }),
+    redirectUri: text().notNull(),
+    browserBindingHash: text().notNull(),
+    facebookUserId: text().notNull(),
+    /** Vault-encrypted JSON: the Pages offered, each with its Page token and Instagram account, and the permissions granted. */
+    payloadEncrypted: text().notNull(),
+    createdAt: timestampNow(),
+    expiresAt: timestamp({ withTimezone: true }).notNull(),
+    consumedAt: timestamp({ withTimezone: true }),
+  },
+  (t) => [index('oauth_page_choices_expires_idx').on(t.expiresAt)],
 );
 
 /** Server-to-server keys (a CRM), per account; only a hash is kept. */

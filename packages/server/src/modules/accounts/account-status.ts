@@ -1,6 +1,6 @@
 import { and, eq, ne } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { accounts } from '../../db/schema/index.ts';
+import { accounts, messages } from '../../db/schema/index.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { recordAll, type InboxEventSink } from '../inbox/inbox-events.ts';
 
@@ -35,7 +35,8 @@ export function createAccountStatus(db: Db, sinks: readonly InboxEventSink[], lo
     },
     /**
      * The token is deleted and the account is `disconnected` (the last member left, or Meta deauthorized the app);
-     * `account.disconnected` is recorded once, inside `tx`. Answers whether the status changed.
+     * `account.disconnected` is recorded once, inside `tx`. Messages still waiting to be sent fail with the reason:
+     * none goes out later with a token that no longer belongs here. Answers whether the status changed.
      */
     async markDisconnected(accountId: string, reason: string, tx: Db = db): Promise<boolean> {
       const [before] = await tx.select({ status: accounts.status }).from(accounts).where(eq(accounts.id, accountId)).for('update');
@@ -53,6 +54,17 @@ export function createAccountStatus(db: Db, sinks: readonly InboxEventSink[], lo
           updatedAt: new Date(),
         })
         .where(eq(accounts.id, accountId));
+      const failed = await tx
+        .update(messages)
+        .set({ status: 'failed', errorMessage: `Not sent: the Instagram account was disconnected (${reason}).`.slice(0, 500), updatedAt: new Date() })
+        .where(and(eq(messages.accountId, accountId), eq(messages.direction, 'outbound'), eq(messages.status, 'queued')))
+        .returning({ id: messages.id, conversationId: messages.conversationId });
+      const at = new Date();
+      await recordAll(
+        sinks,
+        tx,
+        failed.map((m) => ({ type: 'message.updated' as const, accountId, conversationId: m.conversationId, messageId: m.id, occurredAt: at })),
+      );
       if (before.status === 'disconnected') return false;
       await recordAll(sinks, tx, [{ type: 'account.disconnected', accountId, occurredAt: new Date() }]);
       log.info({ accountId, reason }, 'account disconnected');

@@ -1,23 +1,24 @@
 import { and, asc, desc, eq, isNotNull, lt, lte, ne, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { accounts, userAccounts, users } from '../../db/schema/index.ts';
-import type { InstagramMe } from '../../instagram/graph-client.ts';
+import type { AccountProfile } from '../../instagram/account-graph.ts';
 import type { AccountRole } from './account-access.ts';
 
 export type AccountRow = typeof accounts.$inferSelect;
 export type MembershipRow = typeof userAccounts.$inferSelect;
 
-/** The account columns that Instagram's `/me` answer fills (on link and on every profile sync). */
-export function profileFieldsOf(me: InstagramMe) {
+/** The account columns a profile read fills (on link and on every profile sync); what the host does not say stays. */
+export function profileFieldsOf(p: Omit<AccountProfile, 'igUserId'>) {
   return {
-    igAppScopedId: me.id,
-    username: me.username,
-    name: me.name ?? null,
-    accountType: me.accountType ?? null,
-    profilePictureUrl: me.profilePictureUrl ?? null,
-    followersCount: me.followersCount ?? null,
-    followsCount: me.followsCount ?? null,
-    mediaCount: me.mediaCount ?? null,
+    ...(p.igAppScopedId === undefined ? {} : { igAppScopedId: p.igAppScopedId }),
+    ...(p.username === undefined ? {} : { username: p.username }),
+    name: p.name ?? null,
+    accountType: p.accountType ?? null,
+    profilePictureUrl: p.profilePictureUrl ?? null,
+    followersCount: p.followersCount ?? null,
+    followsCount: p.followsCount ?? null,
+    mediaCount: p.mediaCount ?? null,
+    ...(p.page === null ? {} : { facebookPageId: p.page.id, facebookPageName: p.page.name }),
   };
 }
 
@@ -26,6 +27,23 @@ export function createAccountsRepository(db: Db) {
   return {
     async find(accountId: string, tx: Db = db): Promise<AccountRow | undefined> {
       const [row] = await tx.select().from(accounts).where(eq(accounts.id, accountId)).limit(1);
+      return row;
+    },
+    /** What a Graph call for the account needs: its status, path, ids and stored (encrypted) token. */
+    async connectionOf(accountId: string, tx: Db = db) {
+      const [row] = await tx
+        .select({
+          id: accounts.id,
+          status: accounts.status,
+          igUserId: accounts.igUserId,
+          loginPath: accounts.loginPath,
+          facebookPageId: accounts.facebookPageId,
+          isLegacy: accounts.isLegacy,
+          tokenEncrypted: accounts.accessTokenEncrypted,
+        })
+        .from(accounts)
+        .where(eq(accounts.id, accountId))
+        .limit(1);
       return row;
     },
     async findByIgUserId(igUserId: string, tx: Db = db): Promise<AccountRow | undefined> {
@@ -149,6 +167,8 @@ export function createAccountsRepository(db: Db) {
         .where(
           and(
             eq(accounts.status, 'active'),
+            // Page tokens (facebook_login) do not expire and cannot be refreshed: the daily profile read checks them.
+            eq(accounts.loginPath, 'instagram_login'),
             isNotNull(accounts.accessTokenEncrypted),
             lte(accounts.tokenExpiresAt, expiresBefore),
             or(lte(accounts.tokenIssuedAt, issuedBefore), sql`${accounts.tokenIssuedAt} is null`),

@@ -48,6 +48,8 @@ export function presentAccount(row: { account: AccountRow; role: AccountRole; is
     last_synced_at: iso(a.lastSyncedAt),
     crm_webhook_url_set: a.crmWebhookUrl !== null,
     is_legacy: a.isLegacy,
+    login_path: a.loginPath,
+    facebook_page: a.loginPath === 'facebook_login' && a.facebookPageId ? { id: a.facebookPageId, name: a.facebookPageName ?? '' } : null,
   };
 }
 

@@ -1,12 +1,11 @@
 import type { AccountRole as ContractRole } from '@threadline/contract';
 import type { Db } from '../../db/client.ts';
-import type { GraphClient } from '../../instagram/graph-client.ts';
 import type { AuditEntry } from '../audit/audit.repository.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { conflict, forbidden, notFound } from '../../shared/errors.ts';
 import { roleAtLeast, type AccountAccess, type AccountRole } from './account-access.ts';
+import type { AccountGraphs } from './account-graphs.ts';
 import type { AccountStatus } from './account-status.ts';
-import type { AccountTokens } from './account-tokens.ts';
 import type { AccountsRepository } from './accounts.repository.ts';
 
 export type AccountsServiceDeps = {
@@ -14,8 +13,7 @@ export type AccountsServiceDeps = {
   repo: AccountsRepository;
   access: AccountAccess;
   status: AccountStatus;
-  tokens: AccountTokens;
-  graph: Pick<GraphClient, 'unsubscribeApp'>;
+  graphs: Pick<AccountGraphs, 'forAccount'>;
   audit: (entry: AuditEntry, tx?: Db) => Promise<void>;
   log: Logger;
 };
@@ -28,13 +26,13 @@ const memberNotFound = () => notFound('accounts.member_not_found', 'That user is
  * member leaves the account is disconnected: webhooks unsubscribed, token deleted.
  */
 export function createAccountsService(deps: AccountsServiceDeps) {
-  const { db, repo, access, status, tokens, graph, audit, log } = deps;
+  const { db, repo, access, status, graphs, audit, log } = deps;
 
   /** Removes `userId` from the account; disconnects the account when nobody is left. */
   async function removeMembership(actorUserId: string, accountId: string, userId: string): Promise<{ disconnected: boolean }> {
-    // Read before the transaction: once the account is disconnected the token is gone, and Meta should stop
+    // Bound before the transaction: once the account is disconnected the token is gone, and Meta should stop
     // sending its webhooks. The network call is made after the commit, never inside it.
-    const token = await tokens.tokenFor(accountId).catch(() => null);
+    const client = await graphs.forAccount(accountId).catch(() => null);
     const disconnected = await db.transaction(async (tx) => {
       await repo.lock(accountId, tx);
       const target = await repo.membership(userId, accountId, tx);
@@ -49,8 +47,8 @@ export function createAccountsService(deps: AccountsServiceDeps) {
       await status.markDisconnected(accountId, 'the last member unlinked the account', tx);
       return true;
     });
-    if (disconnected && token) {
-      await graph.unsubscribeApp(token).catch((error: unknown) => {
+    if (disconnected && client) {
+      await client.unsubscribe().catch((error: unknown) => {
         log.warn({ accountId, err: error }, 'could not unsubscribe the account from webhooks');
       });
     }

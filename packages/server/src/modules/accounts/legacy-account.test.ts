@@ -24,6 +24,7 @@ describe('the legacy single account and `threadline import-legacy-account`', () 
     t = await createTestApp({
       INSTAGRAM_GRAPH_URL: url,
       INSTAGRAM_API_URL: url,
+      FACEBOOK_GRAPH_URL: control.facebook.url,
       INSTAGRAM_BUSINESS_ACCOUNT_ID: igId,
       INSTAGRAM_PAGE_ACCESS_TOKEN: token,
       WORKERS_ENABLED: 'false',
@@ -44,8 +45,12 @@ describe('the legacy single account and `threadline import-legacy-account`', () 
 
   it('keeps the configured account working before the import: its webhooks have an account, its token comes from configuration', async () => {
     const row = await rowOf();
-    expect(row).toMatchObject({ isLegacy: true, accessTokenEncrypted: null, status: 'active' });
+    expect(row).toMatchObject({ isLegacy: true, accessTokenEncrypted: null, status: 'active', loginPath: null });
     expect(await t.services.accountTokens.tokenFor(row?.id ?? '')).toBe(token);
+    // Its token is an Instagram one: graph.facebook.com refuses it, graph.instagram.com names the account.
+    const client = await t.services.accountGraphs.forAccount(row?.id ?? '');
+    expect(client?.path).toBe('instagram_login');
+    expect(await rowOf()).toMatchObject({ loginPath: 'instagram_login', username: 'old_shop', status: 'active' });
   });
 
   it('asks for an administrator first when there is none', async () => {
@@ -63,7 +68,8 @@ describe('the legacy single account and `threadline import-legacy-account`', () 
     expect(row?.accessTokenEncrypted).toBeTruthy();
     expect(row?.accessTokenEncrypted).not.toContain(token);
     expect(t.vault.decrypt(row?.accessTokenEncrypted ?? '')).toBe(token);
-    expect(row).toMatchObject({ username: 'old_shop', name: 'Old Shop', isLegacy: true });
+    expect(row).toMatchObject({ username: 'old_shop', name: 'Old Shop', isLegacy: true, loginPath: 'instagram_login', facebookPageId: null });
+    expect(out.mock.calls.flat().join(' ')).toContain('through Instagram Login (graph.instagram.com)');
     const members = await t.database.db.select().from(userAccounts).where(eq(userAccounts.accountId, row?.id ?? ''));
     expect(members).toMatchObject([{ userId: admin.user_id, role: 'owner', isPrimary: true }]);
 

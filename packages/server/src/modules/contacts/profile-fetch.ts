@@ -1,11 +1,11 @@
 import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { contacts } from '../../db/schema/index.ts';
-import { classifyGraphError, isGraphApiError, type GraphClient } from '../../instagram/graph-client.ts';
+import { classifyGraphError, isGraphApiError } from '../../instagram/graph-client.ts';
 import type { Queue } from '../../jobs/queue.ts';
 import type { Logger } from '../../shared/logger.ts';
+import type { AccountGraphs } from '../accounts/account-graphs.ts';
 import type { AccountStatus } from '../accounts/account-status.ts';
-import type { AccountTokens } from '../accounts/account-tokens.ts';
 
 /**
  * A new contact's profile (name, username, picture, followers, follow state) fetched in the background. Meta only
@@ -14,7 +14,7 @@ import type { AccountTokens } from '../accounts/account-tokens.ts';
  */
 export function defineProfileFetchJob(
   queue: Queue,
-  deps: { db: Db; graph: GraphClient; tokens: AccountTokens; status: AccountStatus; log: Logger },
+  deps: { db: Db; graphs: Pick<AccountGraphs, 'forAccount'>; status: AccountStatus; log: Logger },
 ) {
   queue.define<{ contactIds: string[] }>({
     name: 'contacts.fetch_profile',
@@ -30,13 +30,13 @@ export function defineProfileFetchJob(
   async function fetchOne(contactId: string) {
     const [contact] = await deps.db.select().from(contacts).where(eq(contacts.id, contactId));
     if (!contact) return;
-    const token = await deps.tokens.tokenFor(contact.accountId);
-    if (!token) {
+    const client = await deps.graphs.forAccount(contact.accountId);
+    if (!client) {
       await setError(deps.db, contactId, 'the account has no usable token');
       return;
     }
     try {
-      const p = await deps.graph.getUserProfile(token, contact.igsid);
+      const p = await client.getUserProfile(contact.igsid);
       await deps.db
         .update(contacts)
         .set({

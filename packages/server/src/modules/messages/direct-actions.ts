@@ -8,12 +8,11 @@ import {
   reactBody,
   senderActionBody,
   unreactBody,
-  type GraphClient,
   type SendBody,
 } from '../../instagram/graph-client.ts';
 import { AppError, badRequest, conflict, notFound } from '../../shared/errors.ts';
+import type { AccountGraphs } from '../accounts/account-graphs.ts';
 import type { AccountStatus } from '../accounts/account-status.ts';
-import type { AccountTokens } from '../accounts/account-tokens.ts';
 import { recordAll, type InboxEventSink } from '../inbox/inbox-events.ts';
 import { inboxWrites } from '../inbox/inbox-write.repository.ts';
 import type { ConversationRow } from '../inbox/inbox-read.repository.ts';
@@ -25,8 +24,7 @@ import type { SendRateLimiter } from './send-rate-limiter.ts';
  */
 export function createDirectActions(deps: {
   db: Db;
-  graph: GraphClient;
-  tokens: AccountTokens;
+  graphs: Pick<AccountGraphs, 'forAccount'>;
   accountStatus: AccountStatus;
   limiter: SendRateLimiter;
   sinks: readonly InboxEventSink[];
@@ -36,13 +34,13 @@ export function createDirectActions(deps: {
     const accountId = conv.conversation.accountId;
     const [account] = await deps.db.select().from(accounts).where(eq(accounts.id, accountId));
     if (!account || account.status !== 'active') throw conflict('accounts.reauth_required', 'Reconnect this Instagram account first.');
-    const token = await deps.tokens.tokenFor(accountId);
-    if (!token) throw conflict('accounts.reauth_required', 'Reconnect this Instagram account first.');
+    const client = await deps.graphs.forAccount(accountId);
+    if (!client) throw conflict('accounts.reauth_required', 'Reconnect this Instagram account first.');
     const slot = await deps.limiter.acquire(accountId, 'text', deps.now());
     if (!slot.ok) throw new AppError(429, 'messaging.rate_limited', 'Too many calls for this account right now.', { headers: { 'retry-after': '1' } });
     if (slot.waitMs > 0) await sleep(slot.waitMs);
     try {
-      await deps.graph.sendMessage(token, account.igUserId, body);
+      await client.sendMessage(body);
     } catch (error) {
       const kind = classifyGraphError(error);
       if (kind === 'reauth') await deps.accountStatus.markReauthRequired(accountId, 'token refused on a sender action');

@@ -1,8 +1,8 @@
 import type { Db } from '../../db/client.ts';
-import { classifyGraphError, isGraphApiError, type GraphClient, type MessageDetail } from '../../instagram/graph-client.ts';
+import { classifyGraphError, isGraphApiError, type MessageDetail } from '../../instagram/graph-client.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { AccountStatus } from '../accounts/account-status.ts';
-import type { AccountTokens } from '../accounts/account-tokens.ts';
+import type { AccountGraphs } from '../accounts/account-graphs.ts';
 import type { AccountsRepository } from '../accounts/accounts.repository.ts';
 import { recordAll, type InboxEvent, type InboxEventSink } from '../inbox/inbox-events.ts';
 import { inboxWrites } from '../inbox/inbox-write.repository.ts';
@@ -13,16 +13,16 @@ import { messageEventFromDetail } from './message-detail-event.ts';
 export type MessageLookupJob = { accountId: string; mid: string };
 
 /**
- * Reads one message from Meta (`GET /<ver>/<MESSAGE_ID>?fields=id,created_time,from,to,message,attachments`) with
- * the account's token; null when the account has no usable token. The one call the lookup makes, kept apart so
- * that the host and token an account uses are chosen in one place.
+ * Reads one message from Meta (`GET /<ver>/<MESSAGE_ID>?fields=id,created_time,from,to,message,attachments`) on the
+ * account's host with its token (Instagram Login or its Facebook Page: the account-bound client decides); null when
+ * the account has no usable token.
  */
 export type FetchMessage = (accountId: string, mid: string) => Promise<MessageDetail | null>;
 
-export function createFetchMessage(deps: { graph: Pick<GraphClient, 'getMessage'>; tokens: Pick<AccountTokens, 'tokenFor'> }): FetchMessage {
+export function createFetchMessage(deps: { graphs: Pick<AccountGraphs, 'forAccount'> }): FetchMessage {
   return async (accountId, mid) => {
-    const token = await deps.tokens.tokenFor(accountId);
-    return token === null ? null : deps.graph.getMessage(token, mid);
+    const client = await deps.graphs.forAccount(accountId);
+    return client === null ? null : client.getMessage(mid);
   };
 }
 

@@ -1,13 +1,12 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../../config.ts';
 import type { Db } from '../../db/client.ts';
-import type { GraphClient } from '../../instagram/graph-client.ts';
 import type { Queue } from '../../jobs/queue.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { MetricsRegistry } from '../../shared/metrics.ts';
 import type { AccountAccess } from '../accounts/account-access.ts';
+import type { AccountGraphs } from '../accounts/account-graphs.ts';
 import type { AccountStatus } from '../accounts/account-status.ts';
-import type { AccountTokens } from '../accounts/account-tokens.ts';
 import type { InboxEventSink } from '../inbox/inbox-events.ts';
 import { createInboxReadRepository } from '../inbox/inbox-read.repository.ts';
 import { createInboxService } from '../inbox/inbox.service.ts';
@@ -25,9 +24,9 @@ export type MessagingDeps = {
   config: Config;
   db: Db;
   queue: Queue;
-  graph: GraphClient;
   access: AccountAccess;
-  accountTokens: AccountTokens;
+  /** The account-bound Graph clients every Meta call of this module goes through. */
+  graphs: AccountGraphs;
   accountStatus: AccountStatus;
   sinks: InboxEventSink[];
   hooks: ApplyHooks;
@@ -42,7 +41,7 @@ export type MessagingDeps = {
 
 /** Reading and answering conversations: inbox reads, the send queue, direct actions, reconciliation. */
 export function buildMessagingServices(deps: MessagingDeps) {
-  const { config, db, queue, graph, now } = deps;
+  const { config, db, queue, graphs, now } = deps;
   const inboxRepo = createInboxReadRepository(db);
   const inbox = createInboxService({ repo: inboxRepo, access: deps.access, humanAgentEnabled: config.instagram.humanAgentEnabled, now });
   const limiter = createSendRateLimiter(db, config.sending);
@@ -59,8 +58,7 @@ export function buildMessagingServices(deps: MessagingDeps) {
   const sendJob = createSendJob({
     db,
     queue,
-    graph,
-    tokens: deps.accountTokens,
+    graphs,
     accountStatus: deps.accountStatus,
     limiter,
     sinks: deps.sinks,
@@ -70,11 +68,10 @@ export function buildMessagingServices(deps: MessagingDeps) {
     processId: deps.processId,
   });
   const sendRecovery = createSendRecovery({ db, repo: createSendingRepository(db), sinks: deps.sinks, now });
-  const actions = createDirectActions({ db, graph, tokens: deps.accountTokens, accountStatus: deps.accountStatus, limiter, sinks: deps.sinks, now });
+  const actions = createDirectActions({ db, graphs, accountStatus: deps.accountStatus, limiter, sinks: deps.sinks, now });
   const reconciler = createReconciler({
     db,
-    graph,
-    tokens: deps.accountTokens,
+    graphs,
     accountStatus: deps.accountStatus,
     sinks: deps.sinks,
     hooks: deps.hooks,

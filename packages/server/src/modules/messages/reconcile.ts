@@ -1,11 +1,11 @@
 import { and, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { accounts, contacts, conversations, messages } from '../../db/schema/index.ts';
-import { classifyGraphError, type GraphClient } from '../../instagram/graph-client.ts';
+import { classifyGraphError } from '../../instagram/graph-client.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { Counter } from '../../shared/metrics.ts';
+import type { AccountGraphs } from '../accounts/account-graphs.ts';
 import type { AccountStatus } from '../accounts/account-status.ts';
-import type { AccountTokens } from '../accounts/account-tokens.ts';
 import { recordAll, type InboxEventSink } from '../inbox/inbox-events.ts';
 import { applyEvent, type ApplyHooks } from '../webhooks/ingest-apply.ts';
 import { applyWaiting } from '../webhooks/ingest-message-events.ts';
@@ -17,8 +17,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export type ReconcileDeps = {
   db: Db;
-  graph: GraphClient;
-  tokens: AccountTokens;
+  graphs: Pick<AccountGraphs, 'forAccount'>;
   accountStatus: AccountStatus;
   sinks: readonly InboxEventSink[];
   hooks: ApplyHooks;
@@ -37,15 +36,15 @@ export function createReconciler(deps: ReconcileDeps) {
   const spacing = deps.spacingMs ?? CALL_SPACING_MS;
 
   async function reconcileAccount(account: { id: string; igUserId: string }, maxConversations: number): Promise<number> {
-    const token = await deps.tokens.tokenFor(account.id);
-    if (!token) return 0;
+    const client = await deps.graphs.forAccount(account.id);
+    if (!client) return 0;
     let found = 0;
     try {
       await sleep(spacing);
-      const page = await deps.graph.listConversations(token, { limit: maxConversations });
+      const page = await client.listConversations({ limit: maxConversations });
       for (const conversation of page.items) {
         await sleep(spacing);
-        const list = await deps.graph.getConversationMessages(token, conversation.id, { limit: 20 });
+        const list = await client.getConversationMessages(conversation.id, { limit: 20 });
         const ids = list.items.map((m) => m.id);
         if (ids.length === 0) continue;
         const known = await deps.db
@@ -55,7 +54,7 @@ export function createReconciler(deps: ReconcileDeps) {
         const knownSet = new Set(known.map((k) => k.mid));
         for (const id of ids.filter((x) => !knownSet.has(x))) {
           await sleep(spacing);
-          const detail = await deps.graph.getMessage(token, id);
+          const detail = await client.getMessage(id);
           const event = messageEventFromDetail(account.igUserId, detail, 'reconciled');
           if (!event) continue;
           await deps.db.transaction(async (tx) => {
@@ -102,23 +101,23 @@ export function createReconciler(deps: ReconcileDeps) {
         .where(and(eq(messages.status, 'unknown'), lt(messages.updatedAt, cutoff), eq(accounts.status, 'active')))
         .limit(50);
       for (const { m, igsid, igUserId } of stuck) {
-        const token = await deps.tokens.tokenFor(m.accountId);
-        if (!token) continue;
+        const client = await deps.graphs.forAccount(m.accountId);
+        if (!client) continue;
         try {
           await sleep(spacing);
-          const convs = await deps.graph.listConversations(token, { userId: igsid, limit: 1 });
+          const convs = await client.listConversations({ userId: igsid, limit: 1 });
           const conv = convs.items[0];
           let match: string | null = null;
           if (conv) {
             await sleep(spacing);
-            const list = await deps.graph.getConversationMessages(token, conv.id, { limit: 20 });
+            const list = await client.getConversationMessages(conv.id, { limit: 20 });
             const candidates = list.items.filter((x) => x.from?.id === igUserId && x.createdTime && Date.parse(x.createdTime.replace(/\+0000$/, 'Z')) >= m.sentAt.getTime() - 60_000);
             const known = new Set(
               (await deps.db.select({ mid: messages.mid }).from(messages).where(and(eq(messages.accountId, m.accountId), inArray(messages.mid, candidates.map((c) => c.id).concat(['-']))))).map((k) => k.mid),
             );
             for (const c of candidates.filter((x) => !known.has(x.id))) {
               await sleep(spacing);
-              const detail = await deps.graph.getMessage(token, c.id);
+              const detail = await client.getMessage(c.id);
               if ((detail.text ?? null) === (m.text ?? null)) {
                 match = c.id;
                 break;

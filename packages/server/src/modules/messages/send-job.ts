@@ -2,12 +2,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { and, eq, ne, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { accounts, conversations, messages } from '../../db/schema/index.ts';
-import { classifyGraphError, isGraphApiError, type GraphClient, type SendBody } from '../../instagram/graph-client.ts';
+import { classifyGraphError, isGraphApiError, type SendBody } from '../../instagram/graph-client.ts';
 import type { Queue } from '../../jobs/queue.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { Counter } from '../../shared/metrics.ts';
+import type { AccountGraphs } from '../accounts/account-graphs.ts';
 import type { AccountStatus } from '../accounts/account-status.ts';
-import type { AccountTokens } from '../accounts/account-tokens.ts';
 import { recordAll, type InboxEvent, type InboxEventSink } from '../inbox/inbox-events.ts';
 import { applyWaiting } from '../webhooks/ingest-message-events.ts';
 import type { SendRateLimiter } from './send-rate-limiter.ts';
@@ -19,8 +19,7 @@ const backoffMs = (attempt: number) => Math.min(300_000, 2_000 * 3 ** (attempt -
 export type SendJobDeps = {
   db: Db;
   queue: Queue;
-  graph: GraphClient;
-  tokens: AccountTokens;
+  graphs: Pick<AccountGraphs, 'forAccount'>;
   accountStatus: AccountStatus;
   limiter: SendRateLimiter;
   sinks: readonly InboxEventSink[];
@@ -43,7 +42,7 @@ function isSendBody(value: unknown): value is SendBody {
  * one message. Meta's Send API has no idempotency key: an attempt whose outcome is unknown is never re-sent blindly.
  */
 export function createSendJob(deps: SendJobDeps) {
-  const { db, queue, graph, log, now } = deps;
+  const { db, queue, log, now } = deps;
 
   async function update(m: MessageRow, values: Partial<typeof messages.$inferInsert>, event?: 'message.sent' | 'message.updated') {
     await db.transaction(async (tx) => {
@@ -142,10 +141,16 @@ export function createSendJob(deps: SendJobDeps) {
       .returning();
     if (!m) return settledAlready(messageId);
     const [account] = await db
-      .select({ status: accounts.status, igUserId: accounts.igUserId, pausedUntil: accounts.sendPausedUntil })
+      .select({ status: accounts.status, statusReason: accounts.statusReason, pausedUntil: accounts.sendPausedUntil })
       .from(accounts)
       .where(eq(accounts.id, m.accountId));
-    if (!account || account.status !== 'active') {
+    if (!account || account.status === 'disconnected') {
+      // Unlinked (or gone): nothing may be sent with a token that no longer belongs here; the message fails with why.
+      const why = account?.statusReason ? ` (${account.statusReason})` : '';
+      await update(m, { status: 'failed', errorMessage: `Not sent: the Instagram account was disconnected${why}.`.slice(0, 500) }, 'message.updated');
+      return m;
+    }
+    if (account.status !== 'active') {
       // Parked: the account's queue resumes when it is reconnected (the sweeper re-enqueues queued messages).
       await update(m, { status: 'queued', sendAttempts: m.sendAttempts - 1 });
       return null;
@@ -176,15 +181,16 @@ export function createSendJob(deps: SendJobDeps) {
     }
     // the account's turn, at most a second away (see send-rate-limiter.ts)
     if (slot.waitMs > 0) await sleep(slot.waitMs);
-    const token = await deps.tokens.tokenFor(m.accountId);
-    if (!token) {
+    // Resolved now, not when the message was queued: a relink (another token, another path) is what is used.
+    const client = await deps.graphs.forAccount(m.accountId);
+    if (!client) {
       await update(m, { status: 'queued', sendAttempts: m.sendAttempts - 1 });
       await deps.accountStatus.markReauthRequired(m.accountId, 'no usable token for sending');
       return null;
     }
     calling.add(m.id);
     try {
-      const result = await graph.sendMessage(token, account.igUserId, request);
+      const result = await client.sendMessage(request);
       await markSent(m, result.messageId);
       deps.outcomes.inc({ outcome: 'sent' });
       return m;

@@ -1,4 +1,4 @@
-import { count, eq, or, sql } from 'drizzle-orm';
+import { and, count, eq, isNull, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import {
   accounts,
@@ -21,9 +21,23 @@ export function createMetaCallbacksRepository(db: Db) {
       const [row] = await tx
         .select({ id: accounts.id, igUserId: accounts.igUserId })
         .from(accounts)
-        .where(or(eq(accounts.igAppScopedId, userId), eq(accounts.igUserId, userId)))
+        // Only accounts that reach Meta through Instagram Login: removing the Instagram app does not touch a Page token.
+        .where(
+          and(
+            or(eq(accounts.igAppScopedId, userId), eq(accounts.igUserId, userId)),
+            or(isNull(accounts.loginPath), eq(accounts.loginPath, 'instagram_login')),
+          ),
+        )
         .limit(1);
       return row;
+    },
+
+    /** Accounts a person linked through Facebook Login; Meta names them by their app-scoped Facebook id. */
+    async findAccountsByFacebookUserId(facebookUserId: string, tx: Db = db) {
+      return tx
+        .select({ id: accounts.id, igUserId: accounts.igUserId })
+        .from(accounts)
+        .where(and(eq(accounts.facebookUserId, facebookUserId), eq(accounts.loginPath, 'facebook_login')));
     },
 
     /**

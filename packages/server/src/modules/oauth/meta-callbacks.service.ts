@@ -2,23 +2,27 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { DataDeletionResponse } from '@threadline/contract';
 import type { Db } from '../../db/client.ts';
-import type { GraphClient } from '../../instagram/graph-client.ts';
+import type { AccountGraphClient } from '../../instagram/account-graph.ts';
 import { parseSignedRequest } from '../../instagram/signed-request.ts';
 import { randomToken } from '../../shared/crypto/random.ts';
 import { badRequest } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
+import type { AccountGraphs } from '../accounts/account-graphs.ts';
 import type { AccountStatus } from '../accounts/account-status.ts';
-import type { AccountTokens } from '../accounts/account-tokens.ts';
 import type { MetaCallbacksRepository } from './meta-callbacks.repository.ts';
 
 export type MetaCallbacksDeps = {
   db: Db;
   repo: MetaCallbacksRepository;
-  /** Every secret Meta may sign with (Instagram app secret, Meta app secret). */
+  /**
+   * Whose callbacks: `instagram` (Instagram Login; `user_id` is the account's app-scoped or Instagram id) or
+   * `facebook` (Facebook Login; `user_id` is the app-scoped Facebook id of the person, who may have linked several).
+   */
+  provider: 'instagram' | 'facebook';
+  /** Every secret Meta may sign this app's callbacks with. */
   appSecrets: readonly string[];
   status: AccountStatus;
-  tokens: AccountTokens;
-  graph: Pick<GraphClient, 'unsubscribeApp'>;
+  graphs: Pick<AccountGraphs, 'forAccount'>;
   mediaDir: string;
   /** `{PUBLIC_BASE_URL}`: the deletion status page lives under it. */
   publicBaseUrl: string;
@@ -28,65 +32,90 @@ export type MetaCallbacksDeps = {
 
 /**
  * Meta's app-review callbacks (platform reference §8). Both verify `signed_request` first (HMAC-SHA256 with the
- * app secret, the algorithm checked, constant time), then disconnect the account it names: token deleted, status
- * `disconnected`, webhooks unsubscribed while the token still works. Data deletion also erases the account's
- * stored conversations and media and leaves a status page behind a confirmation code.
+ * app secret, the algorithm checked, constant time), then disconnect the accounts it names: token deleted, status
+ * `disconnected`, webhooks unsubscribed while the token still works. Data deletion also erases the accounts' stored
+ * conversations and media and leaves a status page behind a confirmation code.
  */
 export function createMetaCallbacks(deps: MetaCallbacksDeps) {
-  const { db, repo, status, tokens, graph, log, now } = deps;
+  const { db, repo, status, graphs, log, now, provider } = deps;
+  const what = provider === 'instagram' ? 'the app was removed from the Instagram account' : 'the app was removed from the Facebook account that linked it';
 
   function verify(signedRequest: string | undefined) {
     const parsed = parseSignedRequest(signedRequest ?? '', deps.appSecrets, now());
     if (!parsed.ok) {
-      log.warn({ code: parsed.code }, 'signed_request refused');
+      log.warn({ code: parsed.code, provider }, 'signed_request refused');
       throw badRequest(parsed.code, `Invalid signed_request: ${parsed.message}.`);
     }
     return parsed.request;
   }
 
-  async function unsubscribe(accountId: string, token: string | null) {
-    if (!token) return;
-    await graph.unsubscribeApp(token).catch(() => log.info({ accountId }, 'unsubscribe after deauthorization failed (token already invalid)'));
+  const accountsOf = async (userId: string) =>
+    provider === 'instagram' ? [await repo.findAccountByMetaUserId(userId)].filter((a) => a !== undefined) : repo.findAccountsByFacebookUserId(userId);
+
+  /** Bound before the disconnect (which deletes the token), used after the commit. */
+  const clientsOf = async (accounts: { id: string }[]) =>
+    Promise.all(accounts.map(async (a) => ({ accountId: a.id, client: await graphs.forAccount(a.id).catch(() => null) })));
+
+  async function unsubscribe(clients: { accountId: string; client: AccountGraphClient | null }[]) {
+    for (const { accountId, client } of clients) {
+      await client?.unsubscribe().catch(() => log.info({ accountId }, 'unsubscribe after deauthorization failed (token already invalid)'));
+    }
   }
 
   return {
-    async deauthorize(signedRequest: string | undefined): Promise<{ accountId: string | null }> {
+    async deauthorize(signedRequest: string | undefined): Promise<{ accountIds: string[] }> {
       const request = verify(signedRequest);
-      const account = await repo.findAccountByMetaUserId(request.userId);
-      if (!account) return { accountId: null };
-      const token = await tokens.tokenFor(account.id).catch(() => null);
-      await db.transaction((tx) => status.markDisconnected(account.id, 'the app was removed from the Instagram account (deauthorized)', tx));
-      await unsubscribe(account.id, token);
-      return { accountId: account.id };
+      const accounts = await accountsOf(request.userId);
+      const clients = await clientsOf(accounts);
+      await db.transaction(async (tx) => {
+        for (const account of accounts) await status.markDisconnected(account.id, `${what} (deauthorized)`, tx);
+      });
+      await unsubscribe(clients);
+      return { accountIds: accounts.map((a) => a.id) };
     },
 
     async dataDeletion(signedRequest: string | undefined): Promise<DataDeletionResponse> {
       const request = verify(signedRequest);
       const confirmationCode = randomToken(12).replace(/[^A-Za-z0-9]/g, 'x');
-      const account = await repo.findAccountByMetaUserId(request.userId);
+      const accounts = await accountsOf(request.userId);
       const at = now();
       let storageKeys: string[] = [];
-      if (!account) {
+      if (accounts.length === 0) {
         await repo.insertDeletionRequest({ confirmationCode, igUserId: request.userId, status: 'not_found', requestedAt: at, completedAt: at });
       } else {
-        const token = await tokens.tokenFor(account.id).catch(() => null);
+        const clients = await clientsOf(accounts);
         storageKeys = await db.transaction(async (tx) => {
-          const erased = await repo.eraseInboxData(account.id, account.igUserId, tx);
-          await status.markDisconnected(account.id, 'Meta asked for the account data to be deleted', tx);
+          let messagesDeleted = 0;
+          const keys: string[] = [];
+          for (const account of accounts) {
+            const erased = await repo.eraseInboxData(account.id, account.igUserId, tx);
+            messagesDeleted += erased.messagesDeleted;
+            keys.push(...erased.storageKeys);
+            await status.markDisconnected(account.id, 'Meta asked for the account data to be deleted', tx);
+          }
+          // One request may erase several accounts (a person's Pages): the row names the one, or lists the Instagram ids.
           await repo.insertDeletionRequest(
-            { confirmationCode, accountId: account.id, igUserId: account.igUserId, status: 'completed', messagesDeleted: erased.messagesDeleted, requestedAt: at, completedAt: at },
+            {
+              confirmationCode,
+              accountId: accounts.length === 1 ? (accounts[0]?.id ?? null) : null,
+              igUserId: accounts.map((a) => a.igUserId).join(','),
+              status: 'completed',
+              messagesDeleted,
+              requestedAt: at,
+              completedAt: at,
+            },
             tx,
           );
-          return erased.storageKeys;
+          return keys;
         });
-        await unsubscribe(account.id, token);
+        await unsubscribe(clients);
       }
       for (const key of storageKeys) {
         const file = path.resolve(deps.mediaDir, key);
         if (file.startsWith(path.resolve(deps.mediaDir) + path.sep)) await fs.rm(file, { force: true });
       }
-      log.info({ accountId: account?.id ?? null, files: storageKeys.length }, 'data deletion request handled');
-      return { url: `${deps.publicBaseUrl.replace(/\/+$/, '')}/oauth/instagram/data-deletion/${confirmationCode}`, confirmation_code: confirmationCode };
+      log.info({ accountIds: accounts.map((a) => a.id), files: storageKeys.length, provider }, 'data deletion request handled');
+      return { url: `${deps.publicBaseUrl.replace(/\/+$/, '')}/oauth/${provider}/data-deletion/${confirmationCode}`, confirmation_code: confirmationCode };
     },
 
     status: (code: string) => repo.findDeletionRequest(code),

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP_SECRET, envelope, inbound, mid, postSigned } from '../../../test/meta.ts';
 import { accounts, dataDeletionRequests, messages } from '../../db/schema/index.ts';
 import { createSignedRequest } from '../../instagram/signed-request.ts';
-import { browserLogin, startOAuthWorld, type OAuthWorld } from './oauth-test-world.ts';
+import { browserLogin, postSignedRequest, startOAuthWorld, type OAuthWorld } from './oauth-test-world.ts';
 
 describe("Meta's deauthorize and data-deletion callbacks", () => {
   let w: OAuthWorld;
@@ -12,13 +12,7 @@ describe("Meta's deauthorize and data-deletion callbacks", () => {
   });
   afterAll(async () => w.close());
 
-  const post = (path: string, signedRequest: string) =>
-    w.t.app.inject({
-      method: 'POST',
-      url: path,
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      payload: new URLSearchParams({ signed_request: signedRequest }).toString(),
-    });
+  const post = (path: string, signedRequest: string) => postSignedRequest(w, path, signedRequest);
 
   async function linkedAccount(username: string) {
     const shop = await w.control.createAccount({ username });

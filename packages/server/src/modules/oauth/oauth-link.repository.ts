@@ -1,24 +1,31 @@
 import { and, eq, sql } from 'drizzle-orm';
+import type { LoginPath } from '@threadline/contract';
 import type { Db } from '../../db/client.ts';
 import { accounts, users } from '../../db/schema/index.ts';
-import type { InstagramMe } from '../../instagram/graph-client.ts';
+import type { AccountProfile } from '../../instagram/account-graph.ts';
 import { profileFieldsOf, type AccountRow } from '../accounts/accounts.repository.ts';
-
-export const OAUTH_PROVIDER = 'instagram';
 
 export type UserRow = typeof users.$inferSelect;
 
-/** What a successful token exchange leaves to store: the encrypted long-lived token and the profile. */
-export type LinkedToken = { encrypted: string; expiresAt: Date; issuedAt: Date; scopes: string[] };
+/** What a successful token exchange leaves to store: the encrypted token (no expiry for a Page token), its scopes. */
+export type LinkedToken = { encrypted: string; expiresAt: Date | null; issuedAt: Date; scopes: string[] };
 
-/** Users signed in with Instagram, and the account row an OAuth link creates or refreshes. */
+/** How the account is reached: the path, and for facebook_login the Page and the person who linked it. */
+export type LinkedConnection =
+  | { loginPath: 'instagram_login' }
+  | { loginPath: 'facebook_login'; facebookPageId: string; facebookPageName: string; facebookUserId: string };
+
+/** The profile of the account being linked, keyed by its Instagram id. */
+export type LinkedProfile = Omit<AccountProfile, 'igUserId'> & { igUserId: string; username: string };
+
+/** Users signed in through Meta, and the account row an OAuth link creates or refreshes. */
 export function createOAuthLinkRepository(db: Db) {
   return {
-    async findUserByProvider(providerId: string, tx: Db = db): Promise<UserRow | undefined> {
+    async findUserByProvider(provider: string, providerId: string, tx: Db = db): Promise<UserRow | undefined> {
       const [row] = await tx
         .select()
         .from(users)
-        .where(and(eq(users.oauthProvider, OAUTH_PROVIDER), eq(users.oauthProviderId, providerId)))
+        .where(and(eq(users.oauthProvider, provider), eq(users.oauthProviderId, providerId)))
         .limit(1);
       return row;
     },
@@ -34,24 +41,38 @@ export function createOAuthLinkRepository(db: Db) {
         .limit(1);
       return row !== undefined;
     },
-    /** A user who signs in with Instagram only: no password. */
-    async insertInstagramUser(username: string, providerId: string, tx: Db = db): Promise<UserRow> {
+    /** A user who signs in through Meta only: no password. */
+    async insertOAuthUser(username: string, provider: string, providerId: string, tx: Db = db): Promise<UserRow> {
       const [row] = await tx
         .insert(users)
-        .values({ username, passwordHash: null, oauthProvider: OAUTH_PROVIDER, oauthProviderId: providerId })
+        .values({ username, passwordHash: null, oauthProvider: provider, oauthProviderId: providerId })
         .returning();
       if (!row) throw new Error('user insert returned no row');
       return row;
     },
     /**
-     * Creates the account, or refreshes the one with this IG id: new token, profile, `active`. Locks the row, so
-     * two links of one account in parallel serialize. Answers the row and its status before the link.
+     * Creates the account, or refreshes the one with this IG id: new token, path, profile, `active`. The newest link
+     * decides the path; conversations stay, keyed by the Instagram id. Locks the row, so two links of one account in
+     * parallel serialize. Answers the row and the row before the link.
      */
-    async upsertAccount(me: InstagramMe, token: LinkedToken, now: Date, tx: Db): Promise<{ row: AccountRow; before: AccountRow | undefined }> {
-      const [before] = await tx.select().from(accounts).where(eq(accounts.igUserId, me.userId)).for('update');
+    async upsertAccount(
+      profile: LinkedProfile,
+      token: LinkedToken,
+      connection: LinkedConnection,
+      now: Date,
+      tx: Db,
+    ): Promise<{ row: AccountRow; before: AccountRow | undefined }> {
+      const [before] = await tx.select().from(accounts).where(eq(accounts.igUserId, profile.igUserId)).for('update');
+      const path: { loginPath: LoginPath; facebookPageId: string | null; facebookPageName: string | null; facebookUserId: string | null } =
+        connection.loginPath === 'facebook_login'
+          ? connection
+          : { loginPath: 'instagram_login', facebookPageId: null, facebookPageName: null, facebookUserId: null };
       const values = {
-        ...profileFieldsOf(me),
+        ...profileFieldsOf(profile),
+        username: profile.username,
+        ...path,
         accessTokenEncrypted: token.encrypted,
+        refreshTokenEncrypted: null,
         tokenExpiresAt: token.expiresAt,
         tokenIssuedAt: token.issuedAt,
         scopes: token.scopes,
@@ -72,7 +93,7 @@ export function createOAuthLinkRepository(db: Db) {
       }
       const [row] = await tx
         .insert(accounts)
-        .values({ igUserId: me.userId, ...values, statusChangedAt: now })
+        .values({ igUserId: profile.igUserId, ...values, statusChangedAt: now })
         .returning();
       if (!row) throw new Error('account insert returned no row');
       return { row, before: undefined };

@@ -14,17 +14,21 @@ export type OAuthWorld = {
   control: SimClient;
   t: TestApp;
   appId: string;
+  /** The same app's Meta app id and secret: what "Continue with Facebook" is configured with. */
+  metaAppId: string;
+  metaAppSecret: string;
   events: InboxEvent[];
   close(): Promise<void>;
 };
 
 export const CALLBACK_URL = `${TEST_ORIGIN}/oauth/instagram/callback`;
+export const FACEBOOK_CALLBACK_URL = `${TEST_ORIGIN}/oauth/facebook/callback`;
 
 export async function startOAuthWorld(env: Env = {}): Promise<OAuthWorld> {
   const sim = createSimulator({ deliveryTickMs: 0 });
   const simUrl = await sim.listen(0);
   const control = new SimClient(simUrl);
-  const simApp = await control.createApp({ secret: APP_SECRET, redirectUris: [CALLBACK_URL] });
+  const simApp = await control.createApp({ secret: APP_SECRET, redirectUris: [CALLBACK_URL, FACEBOOK_CALLBACK_URL] });
   const t = await createTestApp(
     {
       INSTAGRAM_AUTHORIZE_URL: `${simUrl}/oauth/authorize`,
@@ -32,6 +36,10 @@ export async function startOAuthWorld(env: Env = {}): Promise<OAuthWorld> {
       INSTAGRAM_GRAPH_URL: simUrl,
       INSTAGRAM_OAUTH_CLIENT_ID: simApp.id,
       INSTAGRAM_OAUTH_CLIENT_SECRET: APP_SECRET,
+      FACEBOOK_APP_ID: simApp.metaAppId,
+      FACEBOOK_APP_SECRET: simApp.metaAppSecret,
+      FACEBOOK_DIALOG_URL: control.facebook.url,
+      FACEBOOK_GRAPH_URL: control.facebook.url,
       WORKERS_ENABLED: 'false',
       ...env,
     },
@@ -46,6 +54,8 @@ export async function startOAuthWorld(env: Env = {}): Promise<OAuthWorld> {
     control,
     t,
     appId: simApp.id,
+    metaAppId: simApp.metaAppId,
+    metaAppSecret: simApp.metaAppSecret,
     events,
     async close() {
       await t.close();
@@ -103,4 +113,14 @@ export async function browserLogin(
     code: consent.code,
     state: consent.state,
   };
+}
+
+/** Meta's POST of a `signed_request` (deauthorize, data deletion), form-encoded. */
+export function postSignedRequest(w: OAuthWorld, path: string, signedRequest: string) {
+  return w.t.app.inject({
+    method: 'POST',
+    url: path,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({ signed_request: signedRequest }).toString(),
+  });
 }

@@ -1,8 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { USERNAME_PATTERN } from '@threadline/contract';
 import type { Db } from '../../db/client.ts';
-import type { InstagramMe } from '../../instagram/graph-client.ts';
 import type { OAuthLinkRepository, UserRow } from './oauth-link.repository.ts';
+
+/** Who signs in through Meta: the provider, its stable id for the person, and a name to derive a username from. */
+export type OAuthIdentity = {
+  provider: 'instagram' | 'facebook';
+  /** Instagram: the Instagram account id. Facebook: the person's app-scoped Facebook id. */
+  providerId: string;
+  /** The Instagram username of the (first) account linked. */
+  usernameHint: string;
+};
 
 /** A Threadline username from an Instagram one: same characters where allowed, at least 3, at most 64. */
 export function usernameFromInstagram(igUsername: string): string {
@@ -10,18 +18,23 @@ export function usernameFromInstagram(igUsername: string): string {
   return cleaned.length >= 3 ? cleaned : `ig_${cleaned}`.padEnd(3, '_');
 }
 
-/** The user a first "Continue with Instagram" creates: the Instagram username (made unique), no password. */
-export async function createInstagramUser(links: OAuthLinkRepository, me: InstagramMe, tx: Db): Promise<UserRow> {
-  const base = usernameFromInstagram(me.username);
-  const candidates = [base, `${base}_ig`, ...[2, 3, 4, 5].map((n) => `${base}_ig${n}`)];
-  let username: string | undefined;
+async function uniqueUsername(links: OAuthLinkRepository, hint: string, suffix: string, tx: Db): Promise<string> {
+  const base = usernameFromInstagram(hint);
+  const candidates = [base, `${base}_${suffix}`, ...[2, 3, 4, 5].map((n) => `${base}_${suffix}${n}`)];
   for (const candidate of candidates) {
-    if (!(await links.usernameTaken(candidate, tx))) {
-      username = candidate;
-      break;
-    }
+    if (!(await links.usernameTaken(candidate, tx))) return candidate;
   }
-  username ??= `${base}_${randomBytes(3).toString('hex')}`;
+  return `${base}_${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * The one way a sign-in through Meta ("Continue with Instagram" or "Continue with Facebook") finds its user, or
+ * creates it on the first visit: named after the Instagram username (made unique), no password.
+ */
+export async function findOrCreateOAuthUser(links: OAuthLinkRepository, identity: OAuthIdentity, tx: Db): Promise<{ user: UserRow; created: boolean }> {
+  const existing = await links.findUserByProvider(identity.provider, identity.providerId, tx);
+  if (existing) return { user: existing, created: false };
+  const username = await uniqueUsername(links, identity.usernameHint, identity.provider === 'instagram' ? 'ig' : 'fb', tx);
   if (!USERNAME_PATTERN.test(username)) throw new Error('derived username does not match the pattern');
-  return links.insertInstagramUser(username, me.userId, tx);
+  return { user: await links.insertOAuthUser(username, identity.provider, identity.providerId, tx), created: true };
 }

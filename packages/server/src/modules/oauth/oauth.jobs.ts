@@ -1,14 +1,16 @@
 import type { Queue } from '../../jobs/queue.ts';
 import type { OAuthStateRepository } from './oauth-state.repository.ts';
+import type { PageChoicesRepository } from './page-choices.repository.ts';
 
-/** Expired (and long-used) OAuth states are deleted every hour. */
-export function defineOAuthJobs(queue: Queue, deps: { states: OAuthStateRepository; now: () => Date }) {
+/** Expired (and long-used) OAuth states and Facebook Page choices are deleted every hour. */
+export function defineOAuthJobs(queue: Queue, deps: { states: OAuthStateRepository; pageChoices: PageChoicesRepository; now: () => Date }) {
   queue.define<Record<string, never>>({
     name: 'oauth.cleanup_states',
     schedule: '11 * * * *',
     queue: { retryLimit: 3, retryDelay: 60, expireInSeconds: 300 },
     handler: async () => {
       await deps.states.deleteExpired(deps.now());
+      await deps.pageChoices.deleteExpired(deps.now());
     },
   });
 }

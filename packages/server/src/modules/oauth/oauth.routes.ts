@@ -1,12 +1,12 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { dataDeletionResponseSchema, dataDeletionStatusSchema, oauthAuthorizeQuerySchema } from '@threadline/contract';
+import { dataDeletionResponseSchema, dataDeletionStatusSchema, OAUTH_STATE_TTL_SECONDS, oauthAuthorizeQuerySchema } from '@threadline/contract';
 import type { App } from '../../http/server.ts';
 import { notFound, serviceUnavailable } from '../../shared/errors.ts';
 import { redactUrl } from '../../shared/logger.ts';
-import { requestContext, setSessionCookie, type SessionCookie } from '../auth/auth.routes.ts';
+import { requestContext, type SessionCookie } from '../auth/auth.routes.ts';
 import type { AuthService } from '../auth/auth.service.ts';
 import type { MetaCallbacks } from './meta-callbacks.service.ts';
+import { createOAuthHttp, type OAuthHttp } from './oauth-http.ts';
 import { page } from './oauth-pages.ts';
 import type { OAuthService } from './oauth.service.ts';
 
@@ -19,12 +19,12 @@ export type OAuthRoutesOptions = {
   cookie: SessionCookie;
 };
 
-const FORM_LIMIT_BYTES = 64 * 1024;
-const callbackQuery = z.object({
+export const callbackQuerySchema = z.object({
   code: z.string().max(4096).optional(),
   state: z.string().max(512).optional(),
   error: z.string().max(256).optional(),
   error_reason: z.string().max(256).optional(),
+  error_code: z.string().max(64).optional(),
   error_description: z.string().max(1024).optional(),
 });
 const signedRequestBody = z.object({ signed_request: z.string().max(16 * 1024).optional() }).optional();
@@ -35,69 +35,28 @@ const notConfigured = () =>
     'Instagram login is not configured on this server (set INSTAGRAM_OAUTH_CLIENT_ID and INSTAGRAM_OAUTH_CLIENT_SECRET).',
   );
 
-/** Browser-facing Instagram Login routes and Meta's deauthorize / data-deletion callbacks. */
-export async function oauthRoutes(app: App, opts: OAuthRoutesOptions) {
-  const bindingCookie = opts.cookie.secure ? '__Host-threadline_oauth' : 'threadline_oauth';
-  const cookieOptions = { httpOnly: true, sameSite: 'lax' as const, secure: opts.cookie.secure, path: '/' };
-
-  // Meta posts its callbacks form-encoded; this parser is scoped to these routes.
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_LIMIT_BYTES }, (_req, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(typeof body === 'string' ? body : body.toString('utf8'))));
-  });
-
-  /** The signed-in user, if the browser carries a valid session cookie; a bad one just means "not signed in". */
-  async function currentUserId(req: FastifyRequest): Promise<string | null> {
-    const token = req.cookies[opts.cookie.name];
-    if (!token) return null;
-    try {
-      return (await opts.auth.authenticate(token)).userId;
-    } catch {
-      return null;
-    }
-  }
-
-  const html = (reply: FastifyReply, status: number, body: string) =>
-    reply.code(status).header('content-type', 'text/html; charset=utf-8').send(body);
-
-  app.get('/oauth/instagram/authorize', { schema: { querystring: oauthAuthorizeQuerySchema } }, async (req, reply) => {
-    if (!opts.oauth) throw notConfigured();
-    const started = await opts.oauth.start({ userId: await currentUserId(req), redirect: req.query.redirect });
-    reply.setCookie(bindingCookie, started.binding, { ...cookieOptions, maxAge: started.maxAgeSeconds });
-    return reply.redirect(started.authorizeUrl, 302);
-  });
-
-  // Fastify's own request log line would carry the raw query (the code and the state): this route logs a
-  // redacted line of its own instead, and only warnings and errors otherwise.
-  app.get('/oauth/instagram/callback', { logLevel: 'warn', schema: { querystring: callbackQuery } }, async (req, reply) => {
-    app.log.info({ reqId: req.id, url: redactUrl(req.url) }, 'instagram login callback');
-    if (!opts.oauth) throw notConfigured();
-    const binding = req.cookies[bindingCookie] ?? null;
-    reply.clearCookie(bindingCookie, cookieOptions);
-    const result = await opts.oauth.callback(req.query, binding, requestContext(req));
-    if (result.kind === 'page') {
-      return html(reply, result.status, page('Instagram sign-in failed', [result.message], { href: '/', text: 'Back to Threadline' }));
-    }
-    if (result.session) setSessionCookie(reply, opts.cookie, result.session.token, result.session.expires_in);
-    return reply.redirect(result.location, 302);
-  });
-
-  app.post('/oauth/instagram/deauthorize', { schema: { body: signedRequestBody, response: { 200: z.object({ ok: z.literal(true) }) } } }, async (req) => {
-    if (!opts.metaCallbacks) throw notConfigured();
-    await opts.metaCallbacks.deauthorize(req.body?.signed_request);
+/**
+ * Meta's deauthorize and data-deletion callbacks of one app (`/oauth/{provider}/…`) and the deletion status page.
+ * Both Meta login flows register them; `unavailable` is the error their routes answer when not configured.
+ */
+export function metaCallbackRoutes(app: App, http: OAuthHttp, provider: 'instagram' | 'facebook', callbacks: MetaCallbacks | null, unavailable: () => Error) {
+  app.post(`/oauth/${provider}/deauthorize`, { schema: { body: signedRequestBody, response: { 200: z.object({ ok: z.literal(true) }) } } }, async (req) => {
+    if (!callbacks) throw unavailable();
+    await callbacks.deauthorize(req.body?.signed_request);
     return { ok: true as const };
   });
 
-  app.post('/oauth/instagram/data-deletion', { schema: { body: signedRequestBody, response: { 200: dataDeletionResponseSchema } } }, async (req) => {
-    if (!opts.metaCallbacks) throw notConfigured();
-    return opts.metaCallbacks.dataDeletion(req.body?.signed_request);
+  app.post(`/oauth/${provider}/data-deletion`, { schema: { body: signedRequestBody, response: { 200: dataDeletionResponseSchema } } }, async (req) => {
+    if (!callbacks) throw unavailable();
+    return callbacks.dataDeletion(req.body?.signed_request);
   });
 
   app.get(
-    '/oauth/instagram/data-deletion/:code',
+    `/oauth/${provider}/data-deletion/:code`,
     { schema: { params: z.object({ code: z.string().regex(/^[A-Za-z0-9]{1,64}$/) }) } },
     async (req, reply) => {
-      if (!opts.metaCallbacks) throw notConfigured();
-      const row = await opts.metaCallbacks.status(req.params.code);
+      if (!callbacks) throw unavailable();
+      const row = await callbacks.status(req.params.code);
       if (!row) throw notFound('oauth.deletion_not_found', 'No data deletion request has this confirmation code.');
       const view = dataDeletionStatusSchema.parse({
         confirmation_code: row.confirmationCode,
@@ -110,9 +69,32 @@ export async function oauthRoutes(app: App, opts: OAuthRoutesOptions) {
       const said = {
         completed: `Deleted: the Instagram account's connection and ${view.messages_deleted} stored messages with their media are gone.`,
         pending: 'The deletion is in progress.',
-        not_found: 'Threadline held no data for this Instagram account.',
+        not_found: 'Threadline held no data for this account.',
       }[view.status];
-      return html(reply, 200, page('Data deletion request', [`Confirmation code: ${view.confirmation_code}`, said, `Requested at ${view.requested_at}.`]));
+      return http.html(reply, 200, page('Data deletion request', [`Confirmation code: ${view.confirmation_code}`, said, `Requested at ${view.requested_at}.`]));
     },
   );
+}
+
+/** Browser-facing Instagram Login routes and Meta's deauthorize / data-deletion callbacks. */
+export async function oauthRoutes(app: App, opts: OAuthRoutesOptions) {
+  const http = createOAuthHttp(app, opts);
+
+  app.get('/oauth/instagram/authorize', { schema: { querystring: oauthAuthorizeQuerySchema } }, async (req, reply) => {
+    if (!opts.oauth) throw notConfigured();
+    const started = await opts.oauth.start({ userId: await http.currentUserId(req), redirect: req.query.redirect });
+    http.setBinding(reply, started.binding, started.maxAgeSeconds);
+    return reply.redirect(started.authorizeUrl, 302);
+  });
+
+  // Fastify's own request log line would carry the raw query (the code and the state): this route logs a
+  // redacted line of its own instead, and only warnings and errors otherwise.
+  app.get('/oauth/instagram/callback', { logLevel: 'warn', schema: { querystring: callbackQuerySchema } }, async (req, reply) => {
+    app.log.info({ reqId: req.id, url: redactUrl(req.url) }, 'instagram login callback');
+    if (!opts.oauth) throw notConfigured();
+    const result = await opts.oauth.callback(req.query, http.bindingOf(req), requestContext(req));
+    return http.finish(reply, result, OAUTH_STATE_TTL_SECONDS);
+  });
+
+  metaCallbackRoutes(app, http, 'instagram', opts.metaCallbacks, notConfigured);
 }

@@ -1,0 +1,75 @@
+import type { Config } from '../../config.ts';
+import type { Db } from '../../db/client.ts';
+import type { FacebookClient } from '../../instagram/facebook-client.ts';
+import type { GraphClient } from '../../instagram/graph-client.ts';
+import type { TokenVault } from '../../shared/crypto/token-vault.ts';
+import type { Logger } from '../../shared/logger.ts';
+import type { AccountGraphs } from '../accounts/account-graphs.ts';
+import type { AccountStatus } from '../accounts/account-status.ts';
+import type { AccountsRepository } from '../accounts/accounts.repository.ts';
+import type { AuditEntry } from '../audit/audit.repository.ts';
+import type { AuthService } from '../auth/auth.service.ts';
+import { createAccountLinker } from './account-linker.ts';
+import { createFacebookLogin } from './facebook-login.service.ts';
+import { createMetaCallbacksRepository } from './meta-callbacks.repository.ts';
+import { createMetaCallbacks } from './meta-callbacks.service.ts';
+import { createOAuthLinkRepository } from './oauth-link.repository.ts';
+import { createOAuthStateRepository } from './oauth-state.repository.ts';
+import { createOAuthService } from './oauth.service.ts';
+import { createPageChoicesRepository } from './page-choices.repository.ts';
+
+export type OAuthServicesDeps = {
+  config: Config;
+  db: Db;
+  vault: TokenVault;
+  log: Logger;
+  now: () => Date;
+  graph: GraphClient;
+  facebook: FacebookClient;
+  graphs: AccountGraphs;
+  auth: AuthService;
+  audit: (entry: AuditEntry, tx?: Db) => Promise<void>;
+  accountsRepo: AccountsRepository;
+  accountStatus: AccountStatus;
+  /** After an OAuth link: process the account's waiting unrouted webhook events. */
+  onAccountLinked: (igUserId: string) => Promise<void>;
+};
+
+/** Both Meta logins ("Continue with Instagram", "Continue with Facebook") and Meta's callbacks for both apps. */
+export function buildOAuthServices(deps: OAuthServicesDeps) {
+  const { config, db, vault, now, graph, facebook, graphs, auth, audit, accountStatus } = deps;
+  const log = deps.log.child({ module: 'oauth' });
+  const oauthStates = createOAuthStateRepository(db);
+  const pageChoices = createPageChoicesRepository(db);
+  const linker = createAccountLinker({ db, vault, links: createOAuthLinkRepository(db), accounts: deps.accountsRepo, status: accountStatus, audit, now });
+  const callbacksRepo = createMetaCallbacksRepository(db);
+  const callbacks = (provider: 'instagram' | 'facebook', appSecrets: string[]) =>
+    appSecrets.length > 0
+      ? createMetaCallbacks({
+          db, repo: callbacksRepo, provider, appSecrets, status: accountStatus, graphs, mediaDir: config.media.dir,
+          publicBaseUrl: config.publicBaseUrl.href, now, log,
+        })
+      : null;
+  const instagramLogin = config.instagram.oauth;
+  const facebookLogin = config.facebook.oauth;
+  return {
+    oauthStates,
+    pageChoices,
+    /** Null when Instagram Login is not configured: its routes answer 503. */
+    oauth: instagramLogin
+      ? createOAuthService({
+          settings: { redirectUri: instagramLogin.redirectUri, scopes: instagramLogin.scopes },
+          graph, graphs, states: oauthStates, linker, auth, onAccountLinked: deps.onAccountLinked, now, log,
+        })
+      : null,
+    /** Null when Facebook Login is not configured: its routes answer 503. */
+    facebookLogin: facebookLogin
+      ? createFacebookLogin({
+          settings: { redirectUri: facebookLogin.redirectUri, scopes: facebookLogin.scopes },
+          facebook, graphs, states: oauthStates, choices: pageChoices, vault, linker, auth, onAccountLinked: deps.onAccountLinked, now, log,
+        })
+      : null,
+    metaCallbacks: callbacks('instagram', config.instagram.appSecrets),
+    facebookCallbacks: callbacks('facebook', config.facebook.callbackSecrets),
+  };
+}
