@@ -36,7 +36,8 @@ function machineBusyTicks(): number {
 }
 
 export type CpuSnapshot = { at: number; server: number; postgres: Map<number, number>; bench: number; machine: number };
-export type CpuShare = { server: number; postgres: number; bench: number; machine: number };
+/** Shares are % of one core over the window; `seconds` is the window's length. */
+export type CpuShare = { server: number; postgres: number; bench: number; machine: number; seconds: number };
 
 export function cpuSnapshot(serverPid: number | undefined): CpuSnapshot {
   const usage = process.cpuUsage();
@@ -55,5 +56,16 @@ export function cpuShare(a: CpuSnapshot, b: CpuSnapshot): CpuShare {
   // A backend that exited during the step takes its ticks with it (an underestimate, never a negative share).
   let postgres = 0;
   for (const [pid, ticks] of b.postgres) postgres += ticks - (a.postgres.get(pid) ?? 0);
-  return { server: pct(b.server - a.server), postgres: pct(postgres), bench: pct(b.bench - a.bench), machine: pct(b.machine - a.machine) };
+  return {
+    server: pct(b.server - a.server),
+    postgres: pct(postgres),
+    bench: pct(b.bench - a.bench),
+    machine: pct(b.machine - a.machine),
+    seconds: (b.at - a.at) / 1000,
+  };
+}
+
+/** CPU milliseconds per event of a share taken over a window in which `events` were handled. */
+export function cpuMsPerEvent(sharePct: number, seconds: number, events: number): number {
+  return events > 0 ? ((sharePct / 100) * seconds * 1000) / events : NaN;
 }

@@ -96,10 +96,14 @@ export function createMetaSender(opts: { origin: string; appSecret: string; igAc
   }
 
   return {
-    /** Sends `count` events at `rate` per second; each marker's acknowledgement time, and the run's tag. */
-    async drive(rate: number, count: number): Promise<{ tag: string; acks: Map<string, number> }> {
+    /**
+     * Sends `count` events at `rate` per second. Returns the run's tag, and per marker the time its POST was sent and
+     * (for those answered 2xx) acknowledged (performance.now()).
+     */
+    async drive(rate: number, count: number): Promise<{ tag: string; sent: Map<string, number>; acks: Map<string, number> }> {
       runs += 1;
       const tag = `b${runs}`;
+      const sent = new Map<string, number>();
       const acks = new Map<string, number>();
       const started = performance.now();
       const inflight = new Set<Promise<void>>();
@@ -107,6 +111,7 @@ export function createMetaSender(opts: { origin: string; appSecret: string; igAc
         const wait = started + (n * 1000) / rate - performance.now();
         if (wait > 1) await new Promise((r) => setTimeout(r, wait));
         const marker = `${tag}-${n}`;
+        sent.set(marker, performance.now());
         const p: Promise<void> = post(marker, n)
           .then((at) => void (at !== null && acks.set(marker, at)))
           .catch(() => undefined)
@@ -115,7 +120,7 @@ export function createMetaSender(opts: { origin: string; appSecret: string; igAc
         if (inflight.size >= 256) await Promise.race(inflight);
       }
       await Promise.all(inflight);
-      return { tag, acks };
+      return { tag, sent, acks };
     },
     close: () => pool.close(),
   };
