@@ -131,11 +131,13 @@ async function measure(target: Target, rate: number, seconds: number): Promise<M
       (target.pgUrl !== null ? ` + PostgreSQL ${pgMs.toFixed(2)} ms = ${(own + pgMs).toFixed(2)} ms` : '') +
       (first ? ` (machine ${first.machine.toFixed(0)} % of ${os.availableParallelism() * 100})` : ''),
   );
+  // The statements' table first: the breakdown's own query must not count in it.
+  const work = pgWork && target.pgUrl !== null ? await pgWorkReport(target.pgUrl, pgWork, lat.length) : null;
   if (target.usesDatabase) {
     const legs = await breakdown(target.pgUrl, tag);
     if (legs) console.log(`  ${legs}`);
   }
-  if (pgWork && target.pgUrl !== null) console.log(indent(await pgWorkReport(target.pgUrl, pgWork, lat.length), '    '));
+  if (work) console.log(indent(work, '    '));
   return result;
 }
 
