@@ -27,6 +27,7 @@ import { createAuditLog } from './modules/audit/audit.repository.ts';
 import { createAuthRepository } from './modules/auth/auth.repository.ts';
 import { createAuthService } from './modules/auth/auth.service.ts';
 import { createLoginThrottle } from './modules/auth/login-throttle.ts';
+import { createLoginThrottleRepository } from './modules/auth/login-throttle.repository.ts';
 import { createSessionTokens } from './modules/auth/session-tokens.ts';
 import type { InboxEventSink } from './modules/inbox/inbox-events.ts';
 import { createMediaService } from './modules/media/media.service.ts';
@@ -61,7 +62,7 @@ export function buildServices(deps: ServiceDeps) {
   const audit = createAuditLog(db, log.child({ module: 'audit' }));
   const authRepo = createAuthRepository(db);
   const tokens = createSessionTokens(deriveKey(deps.sessionSecret, 'session-jwt'), now);
-  const throttle = createLoginThrottle(db, config.login, now);
+  const throttle = createLoginThrottle(createLoginThrottleRepository(db), config.login, now);
   const auth = createAuthService({ db, repo: authRepo, tokens, throttle, audit });
   const access = createAccountAccess(db);
   const apiKeys = createApiKeysService(db, audit, now);

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_FACEBOOK_OAUTH_SCOPES, DEFAULT_OAUTH_SCOPES, FACEBOOK_DEFAULT_URLS } from '@threadline/contract';
 import type { CrmSettings } from './modules/crm/crm-settings.ts';
+import type { LoginThrottleSettings } from './modules/auth/login-throttle.ts';
 import { DEFAULT_RETRY_SCHEDULE_MS, parseRetrySchedule } from './modules/crm/crm-schedule.ts';
 import { parseCidrList, type Cidr } from './shared/net/ip-policy.ts';
 import { parseTrustProxy, type TrustProxy } from './config/trust-proxy.ts';
@@ -74,6 +75,10 @@ const envSchema = z.object({
   LOGIN_MAX_FAILURES_PER_USERNAME: positiveInt(5),
   LOGIN_MAX_FAILURES_PER_IP: positiveInt(30),
   LOGIN_FAILURE_WINDOW_SECONDS: positiveInt(900),
+  LOGIN_LOCKOUT_BASE_SECONDS: positiveInt(30),
+  LOGIN_LOCKOUT_MAX_SECONDS: positiveInt(900),
+  LOGIN_USERNAME_CEILING: positiveInt(100),
+  LOGIN_USERNAME_CEILING_SECONDS: positiveInt(300),
   WORKERS_ENABLED: bool(true),
   // Instagram platform (Meta, or the simulator in development)
   INSTAGRAM_AUTHORIZE_URL: z.url().default('https://www.instagram.com/oauth/authorize'),
@@ -160,7 +165,7 @@ export type Config = {
   /** Non-fatal findings (unknown variables that look like ours), logged at boot and shown by `doctor`. */
   warnings: string[];
   bodyLimitBytes: number;
-  login: { maxFailuresPerUsername: number; maxFailuresPerIp: number; windowSeconds: number };
+  login: LoginThrottleSettings;
   workersEnabled: boolean;
   instagram: {
     authorizeUrl: string;
@@ -311,6 +316,10 @@ export function loadConfig(env: Env = process.env, opts: { isTty?: boolean } = {
       maxFailuresPerUsername: e.LOGIN_MAX_FAILURES_PER_USERNAME,
       maxFailuresPerIp: e.LOGIN_MAX_FAILURES_PER_IP,
       windowSeconds: e.LOGIN_FAILURE_WINDOW_SECONDS,
+      lockoutBaseSeconds: e.LOGIN_LOCKOUT_BASE_SECONDS,
+      lockoutMaxSeconds: e.LOGIN_LOCKOUT_MAX_SECONDS,
+      usernameCeiling: e.LOGIN_USERNAME_CEILING,
+      usernameCeilingSeconds: e.LOGIN_USERNAME_CEILING_SECONDS,
     },
     workersEnabled: e.WORKERS_ENABLED,
     instagram: {

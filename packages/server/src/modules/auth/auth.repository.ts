@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, isNull, ne, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, isNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { sessions, userAccounts, users } from '../../db/schema/index.ts';
 
@@ -27,9 +27,9 @@ export function createAuthRepository(db: Db) {
       const [row] = await tx.select().from(users).where(eq(users.id, id)).limit(1);
       return row;
     },
-    async countUsers(tx: Db = db): Promise<number> {
-      const [row] = await tx.select({ n: count() }).from(users);
-      return row?.n ?? 0;
+    async anyUserExists(tx: Db = db): Promise<boolean> {
+      const rows = await tx.select({ id: users.id }).from(users).limit(1);
+      return rows.length > 0;
     },
     async listUsers(tx: Db = db): Promise<UserRow[]> {
       return tx.select().from(users).orderBy(asc(users.createdAt));
