@@ -17,6 +17,7 @@ import { facebookLoginRoutes } from './modules/oauth/facebook-login.routes.ts';
 import { oauthRoutes } from './modules/oauth/oauth.routes.ts';
 import { authPlugin, requireAdmin } from './modules/auth/auth.plugin.ts';
 import { authRoutes } from './modules/auth/auth.routes.ts';
+import { teammatesRoutes } from './modules/teammates/teammates.routes.ts';
 import { createCrm, createCrmMetrics, crmRoutes, defineCrmJobs, type Crm } from './modules/crm/index.ts';
 import { defineAuthJobs } from './modules/auth/auth.jobs.ts';
 import { defineProfileFetchJob } from './modules/contacts/profile-fetch.ts';
@@ -140,7 +141,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(httpMetricsPlugin, { metrics: services.metrics });
   await app.register(healthRoutes, { database, version: VERSION });
   await app.register(metricsRoutes, { metrics: services.metrics, access: config.metrics, servedOnPort: config.metrics.port });
-  await app.register(authRoutes, { auth: services.auth, cookie, publicOrigin });
+  await app.register(authRoutes, { auth: services.auth, cookie, publicOrigin, signupMode: config.signupMode });
   await app.register(apiKeysRoutes, { apiKeys: services.apiKeys, access: services.access });
   await app.register(instagramWebhookRoutes, {
     repo: services.webhookEvents,
@@ -180,6 +181,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
   await app.register(crmRoutes, { crm: crm.service, access: services.access });
   await app.register(accountsRoutes, { accounts: services.accounts, access: services.access, auth: services.auth, authRepo: services.authRepo, cookie });
+  await app.register(teammatesRoutes, { invitations: services.invitations, passwordResets: services.passwordResets, cookie, publicOrigin });
   await app.register(oauthRoutes, { oauth: services.oauth, metaCallbacks: services.metaCallbacks, auth: services.auth, cookie });
   await app.register(facebookLoginRoutes, {
     facebookLogin: services.facebookLogin,

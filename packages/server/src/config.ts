@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_FACEBOOK_OAUTH_SCOPES, DEFAULT_OAUTH_SCOPES, FACEBOOK_DEFAULT_URLS } from '@threadline/contract';
+import { DEFAULT_FACEBOOK_OAUTH_SCOPES, DEFAULT_OAUTH_SCOPES, FACEBOOK_DEFAULT_URLS, SIGNUP_MODES, type SignupMode } from '@threadline/contract';
 import type { CrmSettings } from './modules/crm/crm-settings.ts';
 import type { LoginThrottleSettings } from './modules/auth/login-throttle.ts';
 import { DEFAULT_RETRY_SCHEDULE_MS, parseRetrySchedule } from './modules/crm/crm-schedule.ts';
@@ -80,6 +80,7 @@ const envSchema = z.object({
   LOGIN_USERNAME_CEILING: positiveInt(100),
   LOGIN_USERNAME_CEILING_SECONDS: positiveInt(300),
   WORKERS_ENABLED: bool(true),
+  SIGNUP_MODE: z.enum(SIGNUP_MODES).default('invite'),
   // Instagram platform (Meta, or the simulator in development)
   INSTAGRAM_AUTHORIZE_URL: z.url().default('https://www.instagram.com/oauth/authorize'),
   INSTAGRAM_API_URL: z.url().default('https://api.instagram.com'),
@@ -166,6 +167,7 @@ export type Config = {
   warnings: string[];
   bodyLimitBytes: number;
   login: LoginThrottleSettings;
+  signupMode: SignupMode;
   workersEnabled: boolean;
   instagram: {
     authorizeUrl: string;
@@ -322,6 +324,7 @@ export function loadConfig(env: Env = process.env, opts: { isTty?: boolean } = {
       usernameCeilingSeconds: e.LOGIN_USERNAME_CEILING_SECONDS,
     },
     workersEnabled: e.WORKERS_ENABLED,
+    signupMode: e.SIGNUP_MODE,
     instagram: {
       authorizeUrl: e.INSTAGRAM_AUTHORIZE_URL,
       apiUrl: e.INSTAGRAM_API_URL.replace(/\/+$/, ''),

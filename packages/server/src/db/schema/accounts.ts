@@ -112,6 +112,8 @@ export const oauthStates = pgTable(
     userId: uuid().references(() => users.id, { onDelete: 'cascade' }),
     redirectUri: text().notNull(),
     browserBindingHash: text(),
+    /** The invitation the flow was started from (checked again, and used up, when the user joins). */
+    invitationId: uuid(),
     createdAt: timestampNow(),
     expiresAt: timestamp({ withTimezone: true }).notNull(),
     consumedAt: timestamp({ withTimezone: true }),
@@ -131,6 +133,7 @@ export const oauthPageChoices = pgTable(
     redirectUri: text().notNull(),
     browserBindingHash: text().notNull(),
     facebookUserId: text().notNull(),
+    invitationId: uuid(),
     /** Vault-encrypted JSON: the Pages offered, each with its Page token and Instagram account, and the permissions granted. */
     payloadEncrypted: text().notNull(),
     createdAt: timestampNow(),

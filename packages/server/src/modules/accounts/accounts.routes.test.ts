@@ -29,6 +29,7 @@ const BODIES: Record<string, unknown> = {
   'POST /api/v1/accounts/:id/crm/recover': { since: '2026-01-01T00:00:00Z' },
   'POST /api/v1/accounts/:id/members': { username: 'someone', role: 'viewer' },
   'PATCH /api/v1/accounts/:id/members/:userId': { role: 'viewer' },
+  'POST /api/v1/accounts/:id/invitations': { role: 'viewer' },
 };
 
 describe('accounts: list, primary, switch, unlink, members, roles', () => {
