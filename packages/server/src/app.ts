@@ -18,6 +18,7 @@ import { oauthRoutes } from './modules/oauth/oauth.routes.ts';
 import { authPlugin, requireAdmin } from './modules/auth/auth.plugin.ts';
 import { authRoutes } from './modules/auth/auth.routes.ts';
 import { teammatesRoutes } from './modules/teammates/teammates.routes.ts';
+import { defineTeammatesJobs } from './modules/teammates/teammates.jobs.ts';
 import { createCrm, createCrmMetrics, crmRoutes, defineCrmJobs, type Crm } from './modules/crm/index.ts';
 import { defineAuthJobs } from './modules/auth/auth.jobs.ts';
 import { defineProfileFetchJob } from './modules/contacts/profile-fetch.ts';
@@ -67,6 +68,7 @@ export type Threadline = {
 
 function defineJobs(queue: Queue, s: Services, db: Database['db'], config: Config, now: () => Date, log: Logger) {
   defineAuthJobs(queue, s, now);
+  defineTeammatesJobs(queue, s, now);
   defineAccountJobs(queue, s);
   defineOAuthJobs(queue, { states: s.oauthStates, pageChoices: s.pageChoices, now });
   defineMediaJobs(queue, s.media);

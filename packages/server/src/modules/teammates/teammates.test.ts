@@ -141,4 +141,12 @@ describe('teammates: invitation links and password resets', () => {
     await t.app.inject({ method: 'GET', url: '/oauth/instagram/authorize', query: { invitation: token } });
     expect(t.logLines.join('\n')).not.toContain(token);
   });
+
+  it('the hourly clean-up deletes password-reset links a day after they expired', async () => {
+    const { passwordResets } = await import('../../db/schema/index.ts');
+    expect((await t.database.db.select().from(passwordResets)).length).toBeGreaterThan(0);
+    clock = new Date(clock.getTime() + 3 * 86_400_000);
+    await t.services.teammatesRepo.deleteSpent(new Date(clock.getTime() - 86_400_000));
+    expect(await t.database.db.select().from(passwordResets)).toEqual([]);
+  });
 });
