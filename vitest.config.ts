@@ -54,6 +54,17 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['e2e/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, 'e2e/security/**'],
+          testTimeout: 90_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+          globalSetup: ['e2e/global-setup.ts'],
+        },
+      }, {
+        // the security suite's browser half (XSS in Chromium); npm run test:security runs both halves
+        test: {
+          name: 'security-browser',
+          include: ['e2e/security/**/*.test.ts'],
           testTimeout: 90_000,
           hookTimeout: 180_000,
           fileParallelism: false,
