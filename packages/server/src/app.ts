@@ -166,11 +166,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(realtimeRoutes, {
     hub,
     inbox: services.inbox,
-    sessionActive: async (tokenHash) => {
-      const session = await services.authRepo.findActiveSession(tokenHash);
-      return Boolean(session && !session.revokedAt);
-    },
+    streamAccess: (tokenHash, accountId) => services.authRepo.streamAccess(tokenHash, accountId),
     heartbeatMs: config.realtimeHeartbeatSeconds * 1000,
+    now,
   });
   await app.register(inboxRoutes, { inbox: services.inbox });
   await app.register(uploadsRoutes, { media: services.media, inbox: services.inbox, verifySignature: services.verifyUploadSignature });
