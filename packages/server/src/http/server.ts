@@ -66,6 +66,7 @@ export function createHttpServer(opts: HttpServerOptions): App {
     if (isAppError(error)) {
       for (const [k, v] of Object.entries(error.headers)) reply.header(k, v);
       if (error.statusCode >= 500) req.log.error({ err: error }, error.message);
+      else if (error.logDetails) req.log.warn({ code: error.code, ...error.logDetails }, error.message);
       return reply.code(error.statusCode).send(errorBody(error.code, error.message, req.id, error.details));
     }
     if (hasZodFastifySchemaValidationErrors(error)) {
