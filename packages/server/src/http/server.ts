@@ -16,7 +16,12 @@ export type HttpServerOptions = {
   logger: Logger;
   bodyLimitBytes: number;
   trustProxy: false | number | string[];
+  /** Strict-Transport-Security on every answer: set when PUBLIC_BASE_URL is https */
+  hsts: boolean;
 };
+
+/** Two years, subdomains included: browsers then never try plain http for this host (nginx sends the same). */
+export const HSTS_VALUE = 'max-age=63072000; includeSubDomains';
 
 export type App = FastifyInstance<
   import('node:http').Server,
@@ -53,6 +58,7 @@ export function createHttpServer(opts: HttpServerOptions): App {
   });
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
+    if (opts.hsts) reply.header('strict-transport-security', HSTS_VALUE);
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     return payload;
   });
