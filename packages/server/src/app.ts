@@ -70,7 +70,7 @@ function defineJobs(queue: Queue, s: Services, db: Database['db'], config: Confi
   defineAuthJobs(queue, s, now);
   defineTeammatesJobs(queue, s, now);
   defineAccountJobs(queue, s);
-  defineOAuthJobs(queue, { states: s.oauthStates, pageChoices: s.pageChoices, now });
+  defineOAuthJobs(queue, { states: s.oauthStates, pageChoices: s.pageChoices, signedRequests: s.metaCallbacksRepo, now });
   defineMediaJobs(queue, s.media);
   defineProfileFetchJob(queue, { db, graphs: s.accountGraphs, status: s.accountStatus, log });
   defineWebhookJobs(queue, { repo: s.webhookEvents, waiting: s.waitingEvents, retentionDays: config.webhooks.retentionDays });

@@ -163,6 +163,19 @@ export const apiKeys = pgTable(
   (t) => [uniqueIndex('api_keys_prefix_key').on(t.prefix), index('api_keys_account_idx').on(t.accountId)],
 );
 
+/**
+ * Meta `signed_request`s already acted on (SHA-256 of the whole value), so one captured request cannot be played
+ * again; kept two days, one more than an `issued_at` is accepted for.
+ */
+export const seenSignedRequests = pgTable(
+  'seen_signed_requests',
+  {
+    hash: text().primaryKey(),
+    seenAt: timestampNow(),
+  },
+  (t) => [index('seen_signed_requests_seen_idx').on(t.seenAt)],
+);
+
 /** Meta's data-deletion requests, with the status page they are checked on. */
 export const dataDeletionRequests = pgTable('data_deletion_requests', {
   confirmationCode: text().primaryKey(),

@@ -62,6 +62,7 @@ export function buildOAuthServices(deps: OAuthServicesDeps) {
   return {
     oauthStates,
     pageChoices,
+    metaCallbacksRepo: callbacksRepo,
     /** Null when Instagram Login is not configured: its routes answer 503. */
     oauth: instagramLogin
       ? createOAuthService({
