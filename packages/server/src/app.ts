@@ -128,7 +128,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   services.sinks.push(crm.outbox);
   const crmJobs = defineCrmJobs(queue, { crm, now });
 
-  const app = createHttpServer({ logger: log, bodyLimitBytes: config.bodyLimitBytes, trustProxy: config.trustProxy, hsts: config.secureCookies });
+  const app = createHttpServer({
+    logger: log,
+    bodyLimitBytes: config.bodyLimitBytes,
+    timeouts: config.http,
+    trustProxy: config.trustProxy,
+    hsts: config.secureCookies,
+  });
   const cookie = {
     name: config.secureCookies ? '__Host-threadline_session' : 'threadline_session',
     secure: config.secureCookies,

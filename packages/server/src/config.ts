@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DEFAULT_FACEBOOK_OAUTH_SCOPES, DEFAULT_OAUTH_SCOPES, FACEBOOK_DEFAULT_URLS, SIGNUP_MODES, type SignupMode } from '@threadline/contract';
 import type { CrmSettings } from './modules/crm/crm-settings.ts';
 import type { LoginThrottleSettings } from './modules/auth/login-throttle.ts';
+import type { HttpTimeouts } from './http/server.ts';
 import { DEFAULT_RETRY_SCHEDULE_MS, parseRetrySchedule } from './modules/crm/crm-schedule.ts';
 import { parseCidrList, type Cidr } from './shared/net/ip-policy.ts';
 import { parseTrustProxy, type TrustProxy } from './config/trust-proxy.ts';
@@ -72,6 +73,11 @@ const envSchema = z.object({
   METRICS_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 16, { message: 'must be at least 16 characters' }),
   METRICS_ALLOWED_NETWORKS: optionalText,
   BODY_LIMIT_BYTES: positiveInt(1_048_576),
+  // HTTP server timeouts (seconds): the whole request, its headers, an idle connection, keep-alive between requests
+  HTTP_REQUEST_TIMEOUT_SECONDS: positiveInt(120),
+  HTTP_HEADERS_TIMEOUT_SECONDS: positiveInt(30),
+  HTTP_IDLE_TIMEOUT_SECONDS: positiveInt(90),
+  HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: positiveInt(72),
   LOGIN_MAX_FAILURES_PER_USERNAME: positiveInt(5),
   LOGIN_MAX_FAILURES_PER_IP: positiveInt(30),
   LOGIN_FAILURE_WINDOW_SECONDS: positiveInt(900),
@@ -117,7 +123,7 @@ const envSchema = z.object({
   // Unset: the same version as INSTAGRAM_GRAPH_VERSION.
   FACEBOOK_GRAPH_VERSION: optionalText.refine((v) => v === undefined || /^v\d+\.\d+$/.test(v), { message: 'must look like v25.0' }),
   // Webhook ingestion
-  WEBHOOK_BODY_LIMIT_BYTES: positiveInt(10 * 1024 * 1024),
+  WEBHOOK_BODY_LIMIT_BYTES: positiveInt(1024 * 1024),
   WEBHOOK_ACK_TIMEOUT_MS: positiveInt(5_000),
   WEBHOOK_RETENTION_DAYS: positiveInt(30),
   WEBHOOK_MAX_ATTEMPTS: positiveInt(8),
@@ -166,6 +172,7 @@ export type Config = {
   /** Non-fatal findings (unknown variables that look like ours), logged at boot and shown by `doctor`. */
   warnings: string[];
   bodyLimitBytes: number;
+  http: HttpTimeouts;
   login: LoginThrottleSettings;
   signupMode: SignupMode;
   workersEnabled: boolean;
@@ -254,6 +261,15 @@ export function loadConfig(env: Env = process.env, opts: { isTty?: boolean } = {
   }
 
   problems.push(...sessionSecretProblems(env.DATABASE_URL, e.SESSION_SECRET));
+  for (const name of ['HTTP_REQUEST_TIMEOUT_SECONDS', 'HTTP_HEADERS_TIMEOUT_SECONDS', 'HTTP_IDLE_TIMEOUT_SECONDS', 'HTTP_KEEP_ALIVE_TIMEOUT_SECONDS'] as const) {
+    if (e[name] < 1) problems.push(`${name}: must be at least 1 (a server without this timeout can be held open by slow clients)`);
+  }
+  if (e.HTTP_HEADERS_TIMEOUT_SECONDS > e.HTTP_REQUEST_TIMEOUT_SECONDS) {
+    problems.push('HTTP_HEADERS_TIMEOUT_SECONDS: must not exceed HTTP_REQUEST_TIMEOUT_SECONDS');
+  }
+  if (e.REALTIME_HEARTBEAT_SECONDS >= e.HTTP_IDLE_TIMEOUT_SECONDS) {
+    problems.push('REALTIME_HEARTBEAT_SECONDS: must be shorter than HTTP_IDLE_TIMEOUT_SECONDS, or idle live streams are cut');
+  }
 
   const trustProxy = parseTrustProxy(e.TRUST_PROXY);
   if ('problem' in trustProxy) problems.push(`TRUST_PROXY: ${trustProxy.problem}`);
@@ -314,6 +330,12 @@ export function loadConfig(env: Env = process.env, opts: { isTty?: boolean } = {
     },
     warnings: unknownSettingWarnings(env, SETTING_NAMES),
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    http: {
+      requestMs: e.HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
+      headersMs: e.HTTP_HEADERS_TIMEOUT_SECONDS * 1000,
+      idleMs: e.HTTP_IDLE_TIMEOUT_SECONDS * 1000,
+      keepAliveMs: e.HTTP_KEEP_ALIVE_TIMEOUT_SECONDS * 1000,
+    },
     login: {
       maxFailuresPerUsername: e.LOGIN_MAX_FAILURES_PER_USERNAME,
       maxFailuresPerIp: e.LOGIN_MAX_FAILURES_PER_IP,

@@ -12,9 +12,16 @@ import { createLogGate, redactUrl } from '../shared/logger.ts';
 import { isConnectionError } from '../shared/db-errors.ts';
 import { isAppError } from '../shared/errors.ts';
 
+/** How long a client may take (HTTP_*_TIMEOUT_SECONDS), so slow or idle clients cannot hold connections open. */
+export type HttpTimeouts = { requestMs: number; headersMs: number; idleMs: number; keepAliveMs: number };
+
+/** Node's defaults for these, for servers built without a config (tests of one plugin). */
+export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = { requestMs: 120_000, headersMs: 30_000, idleMs: 90_000, keepAliveMs: 72_000 };
+
 export type HttpServerOptions = {
   logger: Logger;
   bodyLimitBytes: number;
+  timeouts?: HttpTimeouts;
   trustProxy: false | number | string[];
   /** Strict-Transport-Security on every answer: set when PUBLIC_BASE_URL is https */
   hsts: boolean;
@@ -35,9 +42,16 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
 /** Fastify configured the Threadline way: zod schemas, one error shape, request ids, redacted request logs. */
 export function createHttpServer(opts: HttpServerOptions): App {
+  const timeouts = opts.timeouts ?? DEFAULT_HTTP_TIMEOUTS;
   const app = Fastify({
     loggerInstance: opts.logger,
     bodyLimit: opts.bodyLimitBytes,
+    // the whole request (an upload included) and its headers (slowloris); live streams are unaffected: their request
+    // is complete at once, and their heartbeat keeps the connection from idling out
+    requestTimeout: timeouts.requestMs,
+    connectionTimeout: timeouts.idleMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    http: { headersTimeout: timeouts.headersMs, connectionsCheckingInterval: Math.max(250, Math.min(5_000, Math.floor(timeouts.headersMs / 4))) },
     // A hop count trusts the nearest N addresses (the socket's peer first): Fastify's own number form trusts none.
     trustProxy: typeof opts.trustProxy === 'number' ? trustNearestHops(opts.trustProxy) : opts.trustProxy,
     return503OnClosing: true,
