@@ -125,6 +125,7 @@ export function buildServices(deps: ServiceDeps) {
     config, db, queue, access, graphs: accountGraphs, accountStatus, sinks, hooks: ingestHooks, metrics, log, now,
     uploadUrlKey: deriveKey(deps.sessionSecret, 'media-url'),
     processId,
+    countSearch: (callerKey) => throttle.countSearch(callerKey, config.searchRatePerMinute),
   });
   const liveness = createProcessLiveness({
     id: processId,

@@ -87,6 +87,7 @@ const envSchema = z.object({
   LOGIN_USERNAME_CEILING_SECONDS: positiveInt(300),
   WORKERS_ENABLED: bool(true),
   SIGNUP_MODE: z.enum(SIGNUP_MODES).default('invite'),
+  SEARCH_RATE_PER_MINUTE: positiveInt(60),
   // Instagram platform (Meta, or the simulator in development)
   INSTAGRAM_AUTHORIZE_URL: z.url().default('https://www.instagram.com/oauth/authorize'),
   INSTAGRAM_API_URL: z.url().default('https://api.instagram.com'),
@@ -175,6 +176,7 @@ export type Config = {
   http: HttpTimeouts;
   login: LoginThrottleSettings;
   signupMode: SignupMode;
+  searchRatePerMinute: number;
   workersEnabled: boolean;
   instagram: {
     authorizeUrl: string;
@@ -347,6 +349,7 @@ export function loadConfig(env: Env = process.env, opts: { isTty?: boolean } = {
     },
     workersEnabled: e.WORKERS_ENABLED,
     signupMode: e.SIGNUP_MODE,
+    searchRatePerMinute: e.SEARCH_RATE_PER_MINUTE,
     instagram: {
       authorizeUrl: e.INSTAGRAM_AUTHORIZE_URL,
       apiUrl: e.INSTAGRAM_API_URL.replace(/\/+$/, ''),

@@ -78,6 +78,13 @@ export function createLoginThrottle(repo: LoginThrottleRepository, settings: Log
       }
       return { succeeded: () => repo.release([rule]) };
     },
+    /** Counts one search of a caller in a one-minute window; 429 `inbox.search_rate_limited` past `perMinute`. */
+    async countSearch(callerKey: string, perMinute: number): Promise<void> {
+      const outcome = await repo.reserve({ key: `search:${callerKey}`, max: perMinute, windowSeconds: 60 }, now());
+      if (!outcome.allowed) {
+        throw tooManyRequests('inbox.search_rate_limited', 'Too many searches in a minute. Wait a moment and search again.', outcome.retryAfterSeconds);
+      }
+    },
     /**
      * Drops counters that ran out a minute ago or more (also the send limiter's turns, see send-rate-limiter.ts: the
      * minute keeps another process's clock, a little behind this one's, from losing turns it still counts on).
