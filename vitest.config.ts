@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 import vue from '@vitejs/plugin-vue';
 
-// Five suites. `server` holds every test that touches the database; `.ci/run` runs it a second time
-// with TEST_DATABASE_URL pointing at a real PostgreSQL server (`npm run test:db`).
+// Six suites. `server` holds every test that touches the database; `.ci/run` runs it a second time
+// with TEST_DATABASE_URL pointing at a real PostgreSQL server (`npm run test:db`). `security` (npm run test:security)
+// holds the security suite: the route-auth table, throttles, revocation, other users' ids; it is part of `npm test`.
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const browserSuite = process.env.CI === 'true' || existsSync(chromium);
 if (!browserSuite) {
@@ -19,7 +20,16 @@ export default defineConfig({
         test: {
           name: 'server',
           include: ['packages/server/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, 'packages/server/test/security/**'],
           // Generous bounds against hangs, not performance limits: a loaded 2-core CI machine is slow.
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        test: {
+          name: 'security',
+          include: ['packages/server/test/security/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
         },
@@ -44,6 +54,17 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['e2e/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, 'e2e/security/**'],
+          testTimeout: 90_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+          globalSetup: ['e2e/global-setup.ts'],
+        },
+      }, {
+        // the security suite's browser half (XSS in Chromium); npm run test:security runs both halves
+        test: {
+          name: 'security-browser',
+          include: ['e2e/security/**/*.test.ts'],
           testTimeout: 90_000,
           hookTimeout: 180_000,
           fileParallelism: false,

@@ -112,6 +112,8 @@ export async function startWorld(opts: { env?: Record<string, string>; port?: nu
     FACEBOOK_GRAPH_URL: control.facebook.url,
     MEDIA_ALLOWED_NETWORKS: '127.0.0.1/32',
     CRM_ALLOW_HTTP: 'true',
+    // the browser tests (and the demo) sign people up with Instagram; invitations have their own tests
+    SIGNUP_MODE: 'open',
     ...opts.env,
   };
   let log = '';

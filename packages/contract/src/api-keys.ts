@@ -6,6 +6,9 @@ export type ApiKeyScope = z.infer<typeof apiKeyScopeSchema>;
 
 export const apiKeySchema = z.object({
   id: z.string(),
+  /** the user who created it (null once deleted); a key keeps working when they are disabled (docs/decisions/0005) */
+  created_by: z.string().nullable(),
+  created_by_disabled: z.boolean(),
   name: z.string(),
   prefix: z.string(),
   scopes: z.array(apiKeyScopeSchema),

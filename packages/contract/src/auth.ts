@@ -56,7 +56,8 @@ export const changePasswordRequestSchema = z.strictObject({
   new_password: newPasswordSchema,
 });
 
-export const setupStatusSchema = z.object({ needs_setup: z.boolean() });
+/** `GET /api/v1/setup`: also who may sign up (the login page says which applies; see teammates.ts SIGNUP_MODES). */
+export const setupStatusSchema = z.object({ needs_setup: z.boolean(), signup_mode: z.enum(['open', 'invite', 'closed']) });
 export const setupRequestSchema = z.strictObject({ username: usernameSchema, password: newPasswordSchema });
 
 export const adminUserSchema = z.object({

@@ -16,7 +16,11 @@ export const OAUTH_STATE_TTL_SECONDS = 600;
 export const OAUTH_DEFAULT_REDIRECT = '/chat';
 
 /** `GET /oauth/instagram/authorize?redirect=/chat` (and `/oauth/facebook/authorize`) */
-export const oauthAuthorizeQuerySchema = z.object({ redirect: z.string().max(2000).optional() });
+export const oauthAuthorizeQuerySchema = z.object({
+  redirect: z.string().max(2000).optional(),
+  /** the token of an invitation link: the person joins with its role (and may sign up when SIGNUP_MODE=invite) */
+  invitation: z.string().regex(/^[A-Za-z0-9_-]{20,128}$/).optional(),
+});
 /** `GET /oauth/facebook/authorize?redirect=/chat&rerequest=1`: `rerequest` asks Facebook for permissions declined before. */
 export const facebookAuthorizeQuerySchema = oauthAuthorizeQuerySchema.extend({ rerequest: z.enum(['0', '1']).optional() });
 
@@ -36,6 +40,9 @@ export const OAUTH_ERROR_REASONS = [
   'facebook_token_exchange_failed',
   'facebook_pages_failed',
   'page_subscribe_failed',
+  'signup_closed',
+  'invitation_required',
+  'invitation_invalid',
 ] as const;
 export const oauthErrorReasonSchema = z.enum(OAUTH_ERROR_REASONS);
 export type OAuthErrorReason = z.infer<typeof oauthErrorReasonSchema>;
@@ -60,6 +67,9 @@ export const OAUTH_ERROR_MESSAGES: Readonly<Record<OAuthErrorReason, string>> = 
   facebook_pages_failed: 'Facebook did not list your Pages and their Instagram accounts. Try again later.',
   page_subscribe_failed:
     'Facebook refused to send the Page’s Instagram messages to Threadline (webhook subscription failed). Check that you granted “Manage Page metadata”, then try again.',
+  signup_closed: 'This Threadline does not take new users: only existing users can sign in. Ask an administrator.',
+  invitation_required: 'New users join this Threadline from an invitation link. Ask an administrator for one.',
+  invitation_invalid: 'This invitation link is expired, was revoked, or was already used. Ask for a new one.',
 };
 
 /** `POST /oauth/instagram/data-deletion` answers Meta with where the user can check the deletion. */

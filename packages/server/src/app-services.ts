@@ -27,6 +27,10 @@ import { createAuditLog } from './modules/audit/audit.repository.ts';
 import { createAuthRepository } from './modules/auth/auth.repository.ts';
 import { createAuthService } from './modules/auth/auth.service.ts';
 import { createLoginThrottle } from './modules/auth/login-throttle.ts';
+import { createInvitationsService } from './modules/teammates/invitations.service.ts';
+import { createPasswordResets } from './modules/teammates/password-resets.service.ts';
+import { createTeammatesRepository } from './modules/teammates/teammates.repository.ts';
+import { createLoginThrottleRepository } from './modules/auth/login-throttle.repository.ts';
 import { createSessionTokens } from './modules/auth/session-tokens.ts';
 import type { InboxEventSink } from './modules/inbox/inbox-events.ts';
 import { createMediaService } from './modules/media/media.service.ts';
@@ -61,7 +65,7 @@ export function buildServices(deps: ServiceDeps) {
   const audit = createAuditLog(db, log.child({ module: 'audit' }));
   const authRepo = createAuthRepository(db);
   const tokens = createSessionTokens(deriveKey(deps.sessionSecret, 'session-jwt'), now);
-  const throttle = createLoginThrottle(db, config.login, now);
+  const throttle = createLoginThrottle(createLoginThrottleRepository(db), config.login, now);
   const auth = createAuthService({ db, repo: authRepo, tokens, throttle, audit });
   const access = createAccountAccess(db);
   const apiKeys = createApiKeysService(db, audit, now);
@@ -121,6 +125,7 @@ export function buildServices(deps: ServiceDeps) {
     config, db, queue, access, graphs: accountGraphs, accountStatus, sinks, hooks: ingestHooks, metrics, log, now,
     uploadUrlKey: deriveKey(deps.sessionSecret, 'media-url'),
     processId,
+    countSearch: (callerKey) => throttle.countSearch(callerKey, config.searchRatePerMinute),
   });
   const liveness = createProcessLiveness({
     id: processId,
@@ -139,9 +144,16 @@ export function buildServices(deps: ServiceDeps) {
     maxAttempts: config.webhooks.maxAttempts,
   });
 
+  const teammatesRepo = createTeammatesRepository(db);
+  const invitations = createInvitationsService({
+    db, repo: teammatesRepo, access, accountsRepo, authRepo, auth, throttle, audit, now,
+    publicBaseUrl: config.publicBaseUrl, signupMode: config.signupMode,
+  });
+  const passwordResets = createPasswordResets({ db, repo: teammatesRepo, authRepo, throttle, audit, now, publicBaseUrl: config.publicBaseUrl });
+
   const accountServices = buildAccountServices({ config, db, vault, log, now, graph, graphs: accountGraphs, audit, access, accountsRepo, accountStatus });
   const oauthServices = buildOAuthServices({
-    config, db, vault, log, now, graph, facebook, graphs: accountGraphs, auth, audit, accountsRepo, accountStatus,
+    config, db, vault, log, now, graph, facebook, graphs: accountGraphs, auth, audit, accountsRepo, accountStatus, invitations,
     onAccountLinked: async (igUserId) => {
       if ((await webhookEvents.requeue({ statuses: ['unrouted'], accountIgId: igUserId })) > 0) webhookProcessor.wake();
     },
@@ -164,6 +176,9 @@ export function buildServices(deps: ServiceDeps) {
     ...oauthServices,
     ...messaging,
     realtimeLog,
+    invitations,
+    passwordResets,
+    teammatesRepo,
     liveness,
     metrics,
     operations,

@@ -17,6 +17,8 @@ import { facebookLoginRoutes } from './modules/oauth/facebook-login.routes.ts';
 import { oauthRoutes } from './modules/oauth/oauth.routes.ts';
 import { authPlugin, requireAdmin } from './modules/auth/auth.plugin.ts';
 import { authRoutes } from './modules/auth/auth.routes.ts';
+import { teammatesRoutes } from './modules/teammates/teammates.routes.ts';
+import { defineTeammatesJobs } from './modules/teammates/teammates.jobs.ts';
 import { createCrm, createCrmMetrics, crmRoutes, defineCrmJobs, type Crm } from './modules/crm/index.ts';
 import { defineAuthJobs } from './modules/auth/auth.jobs.ts';
 import { defineProfileFetchJob } from './modules/contacts/profile-fetch.ts';
@@ -66,8 +68,9 @@ export type Threadline = {
 
 function defineJobs(queue: Queue, s: Services, db: Database['db'], config: Config, now: () => Date, log: Logger) {
   defineAuthJobs(queue, s, now);
+  defineTeammatesJobs(queue, s, now);
   defineAccountJobs(queue, s);
-  defineOAuthJobs(queue, { states: s.oauthStates, pageChoices: s.pageChoices, now });
+  defineOAuthJobs(queue, { states: s.oauthStates, pageChoices: s.pageChoices, signedRequests: s.metaCallbacksRepo, now });
   defineMediaJobs(queue, s.media);
   defineProfileFetchJob(queue, { db, graphs: s.accountGraphs, status: s.accountStatus, log });
   defineWebhookJobs(queue, { repo: s.webhookEvents, waiting: s.waitingEvents, retentionDays: config.webhooks.retentionDays });
@@ -125,7 +128,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   services.sinks.push(crm.outbox);
   const crmJobs = defineCrmJobs(queue, { crm, now });
 
-  const app = createHttpServer({ logger: log, bodyLimitBytes: config.bodyLimitBytes, trustProxy: config.trustProxy });
+  const app = createHttpServer({
+    logger: log,
+    bodyLimitBytes: config.bodyLimitBytes,
+    timeouts: config.http,
+    trustProxy: config.trustProxy,
+    hsts: config.secureCookies,
+  });
   const cookie = {
     name: config.secureCookies ? '__Host-threadline_session' : 'threadline_session',
     secure: config.secureCookies,
@@ -140,7 +149,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(httpMetricsPlugin, { metrics: services.metrics });
   await app.register(healthRoutes, { database, version: VERSION });
   await app.register(metricsRoutes, { metrics: services.metrics, access: config.metrics, servedOnPort: config.metrics.port });
-  await app.register(authRoutes, { auth: services.auth, cookie, publicOrigin });
+  await app.register(authRoutes, { auth: services.auth, cookie, publicOrigin, signupMode: config.signupMode });
   await app.register(apiKeysRoutes, { apiKeys: services.apiKeys, access: services.access });
   await app.register(instagramWebhookRoutes, {
     repo: services.webhookEvents,
@@ -163,11 +172,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(realtimeRoutes, {
     hub,
     inbox: services.inbox,
-    sessionActive: async (tokenHash) => {
-      const session = await services.authRepo.findActiveSession(tokenHash);
-      return Boolean(session && !session.revokedAt);
-    },
+    streamAccess: (tokenHash, accountId) => services.authRepo.streamAccess(tokenHash, accountId),
     heartbeatMs: config.realtimeHeartbeatSeconds * 1000,
+    now,
   });
   await app.register(inboxRoutes, { inbox: services.inbox });
   await app.register(uploadsRoutes, { media: services.media, inbox: services.inbox, verifySignature: services.verifyUploadSignature });
@@ -180,6 +187,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
   await app.register(crmRoutes, { crm: crm.service, access: services.access });
   await app.register(accountsRoutes, { accounts: services.accounts, access: services.access, auth: services.auth, authRepo: services.authRepo, cookie });
+  await app.register(teammatesRoutes, { invitations: services.invitations, passwordResets: services.passwordResets, cookie, publicOrigin });
   await app.register(oauthRoutes, { oauth: services.oauth, metaCallbacks: services.metaCallbacks, auth: services.auth, cookie });
   await app.register(facebookLoginRoutes, {
     facebookLogin: services.facebookLogin,

@@ -1,7 +1,9 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_FACEBOOK_OAUTH_SCOPES, DEFAULT_OAUTH_SCOPES, FACEBOOK_DEFAULT_URLS } from '@threadline/contract';
+import { DEFAULT_FACEBOOK_OAUTH_SCOPES, DEFAULT_OAUTH_SCOPES, FACEBOOK_DEFAULT_URLS, SIGNUP_MODES, type SignupMode } from '@threadline/contract';
 import type { CrmSettings } from './modules/crm/crm-settings.ts';
+import type { LoginThrottleSettings } from './modules/auth/login-throttle.ts';
+import type { HttpTimeouts } from './http/server.ts';
 import { DEFAULT_RETRY_SCHEDULE_MS, parseRetrySchedule } from './modules/crm/crm-schedule.ts';
 import { parseCidrList, type Cidr } from './shared/net/ip-policy.ts';
 import { parseTrustProxy, type TrustProxy } from './config/trust-proxy.ts';
@@ -71,10 +73,21 @@ const envSchema = z.object({
   METRICS_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 16, { message: 'must be at least 16 characters' }),
   METRICS_ALLOWED_NETWORKS: optionalText,
   BODY_LIMIT_BYTES: positiveInt(1_048_576),
+  // HTTP server timeouts (seconds): the whole request, its headers, an idle connection, keep-alive between requests
+  HTTP_REQUEST_TIMEOUT_SECONDS: positiveInt(120),
+  HTTP_HEADERS_TIMEOUT_SECONDS: positiveInt(30),
+  HTTP_IDLE_TIMEOUT_SECONDS: positiveInt(90),
+  HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: positiveInt(72),
   LOGIN_MAX_FAILURES_PER_USERNAME: positiveInt(5),
   LOGIN_MAX_FAILURES_PER_IP: positiveInt(30),
   LOGIN_FAILURE_WINDOW_SECONDS: positiveInt(900),
+  LOGIN_LOCKOUT_BASE_SECONDS: positiveInt(30),
+  LOGIN_LOCKOUT_MAX_SECONDS: positiveInt(900),
+  LOGIN_USERNAME_CEILING: positiveInt(100),
+  LOGIN_USERNAME_CEILING_SECONDS: positiveInt(300),
   WORKERS_ENABLED: bool(true),
+  SIGNUP_MODE: z.enum(SIGNUP_MODES).default('invite'),
+  SEARCH_RATE_PER_MINUTE: positiveInt(60),
   // Instagram platform (Meta, or the simulator in development)
   INSTAGRAM_AUTHORIZE_URL: z.url().default('https://www.instagram.com/oauth/authorize'),
   INSTAGRAM_API_URL: z.url().default('https://api.instagram.com'),
@@ -111,7 +124,7 @@ const envSchema = z.object({
   // Unset: the same version as INSTAGRAM_GRAPH_VERSION.
   FACEBOOK_GRAPH_VERSION: optionalText.refine((v) => v === undefined || /^v\d+\.\d+$/.test(v), { message: 'must look like v25.0' }),
   // Webhook ingestion
-  WEBHOOK_BODY_LIMIT_BYTES: positiveInt(10 * 1024 * 1024),
+  WEBHOOK_BODY_LIMIT_BYTES: positiveInt(1024 * 1024),
   WEBHOOK_ACK_TIMEOUT_MS: positiveInt(5_000),
   WEBHOOK_RETENTION_DAYS: positiveInt(30),
   WEBHOOK_MAX_ATTEMPTS: positiveInt(8),
@@ -160,7 +173,10 @@ export type Config = {
   /** Non-fatal findings (unknown variables that look like ours), logged at boot and shown by `doctor`. */
   warnings: string[];
   bodyLimitBytes: number;
-  login: { maxFailuresPerUsername: number; maxFailuresPerIp: number; windowSeconds: number };
+  http: HttpTimeouts;
+  login: LoginThrottleSettings;
+  signupMode: SignupMode;
+  searchRatePerMinute: number;
   workersEnabled: boolean;
   instagram: {
     authorizeUrl: string;
@@ -247,6 +263,15 @@ export function loadConfig(env: Env = process.env, opts: { isTty?: boolean } = {
   }
 
   problems.push(...sessionSecretProblems(env.DATABASE_URL, e.SESSION_SECRET));
+  for (const name of ['HTTP_REQUEST_TIMEOUT_SECONDS', 'HTTP_HEADERS_TIMEOUT_SECONDS', 'HTTP_IDLE_TIMEOUT_SECONDS', 'HTTP_KEEP_ALIVE_TIMEOUT_SECONDS'] as const) {
+    if (e[name] < 1) problems.push(`${name}: must be at least 1 (a server without this timeout can be held open by slow clients)`);
+  }
+  if (e.HTTP_HEADERS_TIMEOUT_SECONDS > e.HTTP_REQUEST_TIMEOUT_SECONDS) {
+    problems.push('HTTP_HEADERS_TIMEOUT_SECONDS: must not exceed HTTP_REQUEST_TIMEOUT_SECONDS');
+  }
+  if (e.REALTIME_HEARTBEAT_SECONDS >= e.HTTP_IDLE_TIMEOUT_SECONDS) {
+    problems.push('REALTIME_HEARTBEAT_SECONDS: must be shorter than HTTP_IDLE_TIMEOUT_SECONDS, or idle live streams are cut');
+  }
 
   const trustProxy = parseTrustProxy(e.TRUST_PROXY);
   if ('problem' in trustProxy) problems.push(`TRUST_PROXY: ${trustProxy.problem}`);
@@ -307,12 +332,24 @@ export function loadConfig(env: Env = process.env, opts: { isTty?: boolean } = {
     },
     warnings: unknownSettingWarnings(env, SETTING_NAMES),
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    http: {
+      requestMs: e.HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
+      headersMs: e.HTTP_HEADERS_TIMEOUT_SECONDS * 1000,
+      idleMs: e.HTTP_IDLE_TIMEOUT_SECONDS * 1000,
+      keepAliveMs: e.HTTP_KEEP_ALIVE_TIMEOUT_SECONDS * 1000,
+    },
     login: {
       maxFailuresPerUsername: e.LOGIN_MAX_FAILURES_PER_USERNAME,
       maxFailuresPerIp: e.LOGIN_MAX_FAILURES_PER_IP,
       windowSeconds: e.LOGIN_FAILURE_WINDOW_SECONDS,
+      lockoutBaseSeconds: e.LOGIN_LOCKOUT_BASE_SECONDS,
+      lockoutMaxSeconds: e.LOGIN_LOCKOUT_MAX_SECONDS,
+      usernameCeiling: e.LOGIN_USERNAME_CEILING,
+      usernameCeilingSeconds: e.LOGIN_USERNAME_CEILING_SECONDS,
     },
     workersEnabled: e.WORKERS_ENABLED,
+    signupMode: e.SIGNUP_MODE,
+    searchRatePerMinute: e.SEARCH_RATE_PER_MINUTE,
     instagram: {
       authorizeUrl: e.INSTAGRAM_AUTHORIZE_URL,
       apiUrl: e.INSTAGRAM_API_URL.replace(/\/+$/, ''),

@@ -9,6 +9,9 @@ export function createAppRouter(pinia: Pinia): Router {
     routes: [
       { path: '/', redirect: '/chat' },
       { path: '/login', name: 'login', component: () => import('./views/login-view.vue'), meta: { public: true } },
+      // opened from links an administrator or teammate sent; the token is after the #
+      { path: '/invite', name: 'invite', component: () => import('./views/invite-view.vue'), meta: { public: true } },
+      { path: '/reset-password', name: 'reset-password', component: () => import('./views/reset-password-view.vue'), meta: { public: true } },
       { path: '/chat/:conversationId?', name: 'chat', component: () => import('./views/chat-view.vue') },
       { path: '/settings/accounts/:id', name: 'account-settings', component: () => import('./views/account-settings-view.vue') },
       { path: '/settings', name: 'settings', component: () => import('./views/settings-home-view.vue') },

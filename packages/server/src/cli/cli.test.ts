@@ -62,6 +62,15 @@ describe('the threadline command line', () => {
     expect(again.stderr).toContain('already taken');
   });
 
+  it('issues a one-time password-reset link with user reset-password', async () => {
+    const res = await run(['user', 'reset-password', '--username', 'alice']);
+    expect(res.stderr).toBe('');
+    expect(res.stdout).toMatch(/Password-reset link for alice \(single use, until .+\):\nhttp:\/\/localhost:8000\/reset-password#[A-Za-z0-9_-]{40,}/);
+    const unknown = await run(['user', 'reset-password', '--username', 'nobody']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('No such user');
+  });
+
   it('serves, and stops cleanly on SIGTERM releasing the database', async () => {
     const port = await freePort();
     const child = spawn(process.execPath, [MAIN, 'serve'], {

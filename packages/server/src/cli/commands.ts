@@ -109,6 +109,23 @@ export const commands: Record<string, Command> = {
       });
     },
   },
+  'user reset-password': {
+    summary: 'Issue a one-time link (valid a day) with which a user sets a new password',
+    usage: 'Options: --username NAME (required)\nExample: threadline user reset-password --username alice\nGive the link to the user only; using it ends every session of the user.',
+    options: { username: { type: 'string' } },
+    async run({ config, values, buildApp }) {
+      const username = usernameSchema.safeParse(values.username);
+      if (!username.success) {
+        console.error('--username is required: 3 to 64 letters, digits, dots, dashes or underscores');
+        return 2;
+      }
+      return withApp(buildApp({ ...config, workersEnabled: false }), async (t) => {
+        const link = await t.services.passwordResets.issueForUsername(username.data);
+        console.log(`Password-reset link for ${link.username} (single use, until ${link.expiresAt.toISOString()}):\n${link.url}`);
+        return 0;
+      });
+    },
+  },
   'webhooks reprocess': {
     summary: 'Process stored Meta webhook events again (changes nothing that was already right)',
     usage:

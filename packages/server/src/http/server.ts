@@ -12,11 +12,23 @@ import { createLogGate, redactUrl } from '../shared/logger.ts';
 import { isConnectionError } from '../shared/db-errors.ts';
 import { isAppError } from '../shared/errors.ts';
 
+/** How long a client may take (HTTP_*_TIMEOUT_SECONDS), so slow or idle clients cannot hold connections open. */
+export type HttpTimeouts = { requestMs: number; headersMs: number; idleMs: number; keepAliveMs: number };
+
+/** Node's defaults for these, for servers built without a config (tests of one plugin). */
+export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = { requestMs: 120_000, headersMs: 30_000, idleMs: 90_000, keepAliveMs: 72_000 };
+
 export type HttpServerOptions = {
   logger: Logger;
   bodyLimitBytes: number;
+  timeouts?: HttpTimeouts;
   trustProxy: false | number | string[];
+  /** Strict-Transport-Security on every answer: set when PUBLIC_BASE_URL is https */
+  hsts: boolean;
 };
+
+/** Two years, subdomains included: browsers then never try plain http for this host (nginx sends the same). */
+export const HSTS_VALUE = 'max-age=63072000; includeSubDomains';
 
 export type App = FastifyInstance<
   import('node:http').Server,
@@ -30,9 +42,16 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
 /** Fastify configured the Threadline way: zod schemas, one error shape, request ids, redacted request logs. */
 export function createHttpServer(opts: HttpServerOptions): App {
+  const timeouts = opts.timeouts ?? DEFAULT_HTTP_TIMEOUTS;
   const app = Fastify({
     loggerInstance: opts.logger,
     bodyLimit: opts.bodyLimitBytes,
+    // the whole request (an upload included) and its headers (slowloris); live streams are unaffected: their request
+    // is complete at once, and their heartbeat keeps the connection from idling out
+    requestTimeout: timeouts.requestMs,
+    connectionTimeout: timeouts.idleMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    http: { headersTimeout: timeouts.headersMs, connectionsCheckingInterval: Math.max(250, Math.min(5_000, Math.floor(timeouts.headersMs / 4))) },
     // A hop count trusts the nearest N addresses (the socket's peer first): Fastify's own number form trusts none.
     trustProxy: typeof opts.trustProxy === 'number' ? trustNearestHops(opts.trustProxy) : opts.trustProxy,
     return503OnClosing: true,
@@ -53,6 +72,7 @@ export function createHttpServer(opts: HttpServerOptions): App {
   });
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
+    if (opts.hsts) reply.header('strict-transport-security', HSTS_VALUE);
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     return payload;
   });
@@ -66,6 +86,7 @@ export function createHttpServer(opts: HttpServerOptions): App {
     if (isAppError(error)) {
       for (const [k, v] of Object.entries(error.headers)) reply.header(k, v);
       if (error.statusCode >= 500) req.log.error({ err: error }, error.message);
+      else if (error.logDetails) req.log.warn({ code: error.code, ...error.logDetails }, error.message);
       return reply.code(error.statusCode).send(errorBody(error.code, error.message, req.id, error.details));
     }
     if (hasZodFastifySchemaValidationErrors(error)) {

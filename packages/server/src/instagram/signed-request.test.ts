@@ -149,4 +149,11 @@ describe('parseSignedRequest', () => {
     const result = parseSignedRequest(createSignedRequest(documented, 'attacker'), [secret], now);
     expect(JSON.stringify(result)).not.toContain(secret);
   });
+
+  it('refuses an issued_at more than a day old', () => {
+    const issued = Math.floor(now.getTime() / 1000);
+    const old = parseSignedRequest(createSignedRequest({ user_id: '1', issued_at: issued - 86_401 }, secret), [secret], now);
+    expect(old).toMatchObject({ ok: false, code: 'signed_request.stale' });
+    expect(parseSignedRequest(createSignedRequest({ user_id: '1', issued_at: issued - 86_000 }, secret), [secret], now).ok).toBe(true);
+  });
 });

@@ -24,7 +24,9 @@ export type SignedRequestErrorCode =
   | 'signed_request.bad_signature'
   | 'signed_request.invalid_payload'
   | 'signed_request.unsupported_algorithm'
-  | 'signed_request.expired';
+  | 'signed_request.expired'
+  | 'signed_request.stale'
+  | 'signed_request.replayed';
 
 export type SignedRequestResult =
   | { ok: true; request: SignedRequest }
@@ -35,6 +37,9 @@ const MAX_LENGTH = 16 * 1024;
 const BASE64URL = /^[A-Za-z0-9_-]+={0,2}$/;
 const SIGNATURE_BYTES = 32;
 const ALGORITHM = 'HMAC-SHA256';
+
+/** How old an `issued_at` may be: Meta calls at once; a day leaves room for its retries, not for a captured request. */
+export const SIGNED_REQUEST_MAX_AGE_SECONDS = 86_400;
 
 // Epoch seconds, as numbers or numeric strings, small enough to be a valid Date.
 const epochSecondsSchema = epochNumberSchema.pipe(z.number().max(8_640_000_000_000, 'not a valid epoch second'));
@@ -50,7 +55,8 @@ const payloadSchema = z.looseObject({
 /**
  * Verifies and decodes a `signed_request`. The signature is checked (in constant time, against every secret)
  * before the payload is trusted. `expires` is optional; when present and not in the future the request is refused
- * (`expires: 0`, Facebook's "never", counts as absent). `now` is for tests.
+ * (`expires: 0`, Facebook's "never", counts as absent); an `issued_at` more than a day old is refused too. Whether
+ * the same request was seen before is the caller's to check (meta-callbacks.service.ts). `now` is for tests.
  */
 export function parseSignedRequest(
   signedRequest: string,
@@ -85,6 +91,9 @@ export function parseSignedRequest(
   }
   if (expires !== undefined && expires !== 0 && expires * 1000 <= now.getTime()) {
     return failure('signed_request.expired', 'the signed request has expired');
+  }
+  if (issuedAt !== undefined && now.getTime() - issuedAt * 1000 > SIGNED_REQUEST_MAX_AGE_SECONDS * 1000) {
+    return failure('signed_request.stale', 'the signed request was issued more than a day ago');
   }
 
   const request: SignedRequest = { userId, secretIndex };

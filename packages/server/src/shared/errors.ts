@@ -7,12 +7,14 @@ export class AppError extends Error {
   readonly code: string;
   readonly headers: Record<string, string>;
   readonly details: Record<string, unknown> | undefined;
+  /** What the log line of this refusal carries and the caller is not told (an address a host resolved to). */
+  readonly logDetails: Record<string, unknown> | undefined;
 
   constructor(
     statusCode: number,
     code: string,
     message: string,
-    opts: { headers?: Record<string, string>; details?: Record<string, unknown>; cause?: unknown } = {},
+    opts: { headers?: Record<string, string>; details?: Record<string, unknown>; logDetails?: Record<string, unknown>; cause?: unknown } = {},
   ) {
     super(message, { cause: opts.cause });
     this.name = 'AppError';
@@ -20,6 +22,7 @@ export class AppError extends Error {
     this.code = code;
     this.headers = opts.headers ?? {};
     this.details = opts.details;
+    this.logDetails = opts.logDetails;
   }
 }
 

@@ -13,6 +13,7 @@ const SECRET_QUERY_KEYS = new Set([
   'signed_request',
   'fb_exchange_token',
   'token',
+  'invitation',
 ]);
 
 /** A URL with every secret-bearing query value replaced, safe to log. */

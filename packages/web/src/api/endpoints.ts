@@ -13,10 +13,16 @@ import {
   createdApiKeySchema,
   crmDeliveryListSchema as deliveryListSchema,
   crmDeliverySchema as deliverySchema,
+  createdInvitationSchema,
   crmTestResultSchema,
   currentUserSchema,
+  invitationListSchema,
+  invitationPreviewSchema,
+  invitationSchema,
   messageListSchema,
   messageSchema,
+  passwordResetLinkSchema,
+  passwordResetPreviewSchema,
   sessionResponseSchema,
   requeuedSchema,
   setupStatusSchema,
@@ -48,6 +54,24 @@ export function createEndpoints(api: ApiClient) {
       setupStatus: () => api.request('GET', '/api/v1/setup', { schema: setupStatusSchema, allowUnauthorized: true }),
       setup: (username: string, password: string) =>
         api.request('POST', '/api/v1/setup', { schema: sessionResponseSchema, body: { username, password }, allowUnauthorized: true }),
+      changePassword: (currentPassword: string, newPassword: string) =>
+        api.request('POST', '/api/v1/ui/password', { schema: okSchema, body: { current_password: currentPassword, new_password: newPassword } }),
+    },
+    /** Invitation links and password-reset links: the token goes in the body, never in a URL. */
+    teammates: {
+      invitations: (id: string) => api.request('GET', `${acc(id)}/invitations`, { schema: invitationListSchema }),
+      invite: (id: string, role: AccountRole, expiresInHours: number) =>
+        api.request('POST', `${acc(id)}/invitations`, { schema: createdInvitationSchema, body: { role, expires_in_hours: expiresInHours } }),
+      revoke: (id: string, invitationId: string) => api.request('DELETE', `${acc(id)}/invitations/${enc(invitationId)}`, { schema: invitationSchema }),
+      lookupInvitation: (token: string) =>
+        api.request('POST', '/api/v1/invitations/lookup', { schema: invitationPreviewSchema, body: { token }, allowUnauthorized: true }),
+      acceptInvitation: (token: string, username: string, password: string) =>
+        api.request('POST', '/api/v1/invitations/accept', { schema: sessionResponseSchema, body: { token, username, password }, allowUnauthorized: true }),
+      issuePasswordReset: (userId: string) => api.request('POST', `/api/v1/admin/users/${enc(userId)}/password-reset`, { schema: passwordResetLinkSchema }),
+      lookupPasswordReset: (token: string) =>
+        api.request('POST', '/api/v1/password-resets/lookup', { schema: passwordResetPreviewSchema, body: { token }, allowUnauthorized: true }),
+      resetPassword: (token: string, newPassword: string) =>
+        api.request('POST', '/api/v1/password-resets/reset', { schema: okSchema, body: { token, new_password: newPassword }, allowUnauthorized: true }),
     },
     accounts: {
       list: () => api.request('GET', '/api/v1/accounts/me', { schema: accountListSchema }),

@@ -95,4 +95,21 @@ describe('the live-update stream', () => {
     conn.close();
     vi.useRealTimers();
   });
+
+  it('stops for good, without reopening, when the server says the access ended', () => {
+    vi.useFakeTimers();
+    FakeEventSource.instances = [];
+    const ended = vi.fn();
+    const statuses: LiveStatus[] = [];
+    connectLiveEvents({ onEvent: () => {}, onStatus: (s) => statuses.push(s), onResync: () => {}, onAccessEnded: ended, EventSourceImpl: FakeEventSource as unknown as typeof EventSource });
+    const es = FakeEventSource.instances[0];
+    es?.emit('access_ended', { reason: 'removed' });
+    es?.onerror?.();
+    vi.advanceTimersByTime(120_000);
+    expect(ended).toHaveBeenCalledTimes(1);
+    expect(es?.readyState).toBe(FakeEventSource.CLOSED);
+    expect(FakeEventSource.instances).toHaveLength(1);
+    expect(statuses.at(-1)).toBe('closed');
+    vi.useRealTimers();
+  });
 });

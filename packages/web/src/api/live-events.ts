@@ -10,6 +10,11 @@ export type LiveOptions = {
   onStatus(status: LiveStatus): void;
   /** Each time the stream opens: callers refresh what they show (changes made before it opened reached no stream). */
   onResync(): void;
+  /**
+   * The server ended the stream because the user's access to the account ended (removed, signed out, disabled,
+   * session expired): the stream is not reopened; the caller finds out where the user stands.
+   */
+  onAccessEnded?(): void;
   /** The EventSource constructor (tests pass a fake). */
   EventSourceImpl?: typeof EventSource;
 };
@@ -80,6 +85,12 @@ export function connectLiveEvents(opts: LiveOptions): LiveConnection {
     };
     es.onmessage = handle;
     for (const type of EVENT_TYPES) es.addEventListener(type, handle);
+    es.addEventListener('access_ended', () => {
+      closed = true;
+      es.close();
+      opts.onStatus('closed');
+      opts.onAccessEnded?.();
+    });
     es.onerror = () => {
       if (closed) return;
       if (es.readyState === Impl.CLOSED) {

@@ -4,8 +4,9 @@ import { OAUTH_ERROR_MESSAGES, oauthErrorReasonSchema, type AccountSummary } fro
 export type LoginProvider = 'instagram' | 'facebook';
 
 /** Where "Continue with …", "Link another account" and "Reconnect" start (a full-page navigation). */
-export function authorizeUrl(provider: LoginProvider, redirect: string): string {
-  return `/oauth/${provider}/authorize?redirect=${encodeURIComponent(redirect)}`;
+export function authorizeUrl(provider: LoginProvider, redirect: string, invitation?: string): string {
+  const withInvitation = invitation ? `&invitation=${encodeURIComponent(invitation)}` : '';
+  return `/oauth/${provider}/authorize?redirect=${encodeURIComponent(redirect)}${withInvitation}`;
 }
 export const instagramAuthorizeUrl = (redirect: string) => authorizeUrl('instagram', redirect);
 

@@ -11,8 +11,10 @@ const activity = (c: Conversation) => c.last_message?.at ?? c.updated_at;
 export function matchesFilter(c: Conversation, filter: ConversationFilter, q: string): boolean {
   if (filter === 'unread' && c.unread_count === 0) return false;
   if (filter === 'needs_reply' && !c.needs_reply) return false;
-  const needle = q.trim().toLowerCase();
+  const needle = q.trim().replace(/^@/, '').trim().toLowerCase();
   if (!needle) return true;
+  // as the server does: a term under 3 characters matches a whole username only
+  if (needle.length < 3) return c.contact.username?.toLowerCase() === needle;
   return [c.contact.name, c.contact.username, c.last_message?.preview].some((v) => v?.toLowerCase().includes(needle));
 }
 

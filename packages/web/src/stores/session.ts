@@ -1,6 +1,6 @@
 import { computed, readonly, ref } from 'vue';
 import { defineStore } from 'pinia';
-import type { CurrentUser } from '@threadline/contract';
+import type { CurrentUser, SignupMode } from '@threadline/contract';
 import { api, ApiError, apiClient } from '../api/index.ts';
 
 export type SessionStatus = 'unknown' | 'signed_in' | 'signed_out';
@@ -10,6 +10,8 @@ export const useSessionStore = defineStore('session', () => {
   const user = ref<CurrentUser | null>(null);
   const status = ref<SessionStatus>('unknown');
   const needsSetup = ref(false);
+  /** Who may sign up through Instagram / Facebook (SIGNUP_MODE), for the login page to say. */
+  const signupMode = ref<SignupMode>('invite');
   /** Why the user is back on the login page (an expired session), in words. */
   const signedOutReason = ref<string | null>(null);
   let inFlight: Promise<void> | null = null;
@@ -26,7 +28,9 @@ export const useSessionStore = defineStore('session', () => {
       if (!(error instanceof ApiError) || error.status !== 401) throw error;
       user.value = null;
       status.value = 'signed_out';
-      needsSetup.value = (await api.auth.setupStatus()).needs_setup;
+      const setup = await api.auth.setupStatus();
+      needsSetup.value = setup.needs_setup;
+      signupMode.value = setup.signup_mode;
     }
   }
 
@@ -52,6 +56,12 @@ export const useSessionStore = defineStore('session', () => {
 
   async function setup(username: string, password: string): Promise<void> {
     await api.auth.setup(username, password);
+    await afterSignIn();
+  }
+
+  /** Signs up from an invitation link with a username and password, and is then signed in. */
+  async function acceptInvitation(token: string, username: string, password: string): Promise<void> {
+    await api.teammates.acceptInvitation(token, username, password);
     await afterSignIn();
   }
 
@@ -91,6 +101,7 @@ export const useSessionStore = defineStore('session', () => {
     user: readonly(user),
     status: readonly(status),
     needsSetup: readonly(needsSetup),
+    signupMode: readonly(signupMode),
     signedOutReason: readonly(signedOutReason),
     switching: readonly(switching),
     isAdmin,
@@ -98,6 +109,7 @@ export const useSessionStore = defineStore('session', () => {
     init,
     login,
     setup,
+    acceptInvitation,
     logout,
     switchAccount,
     expire,

@@ -36,13 +36,14 @@ describe('the session store', () => {
   it('offers the first-run set-up when no user exists yet', async () => {
     serve((url) =>
       url.startsWith('/api/v1/setup')
-        ? jsonResponse(200, { needs_setup: true })
+        ? jsonResponse(200, { needs_setup: true, signup_mode: 'closed' })
         : jsonResponse(401, { error: { code: 'auth.missing_token', message: 'Missing session token' }, request_id: 'r' }),
     );
     const session = useSessionStore();
     await session.init();
     expect(session.status).toBe('signed_out');
     expect(session.needsSetup).toBe(true);
+    expect(session.signupMode).toBe('closed');
   });
 
   it('explains an expired session in words', async () => {

@@ -112,6 +112,8 @@ export const oauthStates = pgTable(
     userId: uuid().references(() => users.id, { onDelete: 'cascade' }),
     redirectUri: text().notNull(),
     browserBindingHash: text(),
+    /** The invitation the flow was started from (checked again, and used up, when the user joins). */
+    invitationId: uuid(),
     createdAt: timestampNow(),
     expiresAt: timestamp({ withTimezone: true }).notNull(),
     consumedAt: timestamp({ withTimezone: true }),
@@ -131,6 +133,7 @@ export const oauthPageChoices = pgTable(
     redirectUri: text().notNull(),
     browserBindingHash: text().notNull(),
     facebookUserId: text().notNull(),
+    invitationId: uuid(),
     /** Vault-encrypted JSON: the Pages offered, each with its Page token and Instagram account, and the permissions granted. */
     payloadEncrypted: text().notNull(),
     createdAt: timestampNow(),
@@ -158,6 +161,19 @@ export const apiKeys = pgTable(
     revokedAt: timestamp({ withTimezone: true }),
   },
   (t) => [uniqueIndex('api_keys_prefix_key').on(t.prefix), index('api_keys_account_idx').on(t.accountId)],
+);
+
+/**
+ * Meta `signed_request`s already acted on (SHA-256 of the whole value), so one captured request cannot be played
+ * again; kept two days, one more than an `issued_at` is accepted for.
+ */
+export const seenSignedRequests = pgTable(
+  'seen_signed_requests',
+  {
+    hash: text().primaryKey(),
+    seenAt: timestampNow(),
+  },
+  (t) => [index('seen_signed_requests_seen_idx').on(t.seenAt)],
 );
 
 /** Meta's data-deletion requests, with the status page they are checked on. */

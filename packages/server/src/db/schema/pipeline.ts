@@ -159,11 +159,15 @@ export const realtimeEvents = pgTable(
   (t) => [index('realtime_events_account_idx').on(t.accountId, t.id)],
 );
 
-/** Counters shared by every process: fixed windows for sign-in throttling; for the send limiter, `reset_at` is the next free turn. */
+/**
+ * Counters shared by every process: windows for sign-in throttling (`not_before`: no attempt is reserved before
+ * it, see login-throttle.ts); for the send limiter, `reset_at` is the next free turn.
+ */
 export const rateLimitCounters = pgTable('rate_limit_counters', {
   key: text().primaryKey(),
   count: integer().notNull(),
   resetAt: timestamp({ withTimezone: true }).notNull(),
+  notBefore: timestamp({ withTimezone: true }),
 });
 
 /** Who did what: sign-ins, account links, key creation, configuration changes. */

@@ -41,3 +41,10 @@ export type AccountAccess = ReturnType<typeof createAccountAccess>;
 export function roleAtLeast(role: AccountRole, min: AccountRole): boolean {
   return RANK[role] >= RANK[min];
 }
+
+/** What an actor of `actorRole` may do to a member of `targetRole` (or grant by invitation): owners anything, admins viewers only. */
+export function assertManages(actorRole: AccountRole, targetRole: AccountRole, newRole?: AccountRole): void {
+  if (actorRole === 'owner') return;
+  if (actorRole === 'admin' && targetRole === 'viewer' && (newRole === undefined || newRole === 'viewer')) return;
+  throw forbidden('accounts.forbidden_role', 'Owners manage every member; admins manage viewers only.');
+}

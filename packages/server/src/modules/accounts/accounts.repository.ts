@@ -2,6 +2,7 @@ import { and, asc, desc, eq, isNotNull, lt, lte, ne, or, sql } from 'drizzle-orm
 import type { Db } from '../../db/client.ts';
 import { accounts, userAccounts, users } from '../../db/schema/index.ts';
 import type { AccountProfile } from '../../instagram/account-graph.ts';
+import { announceAccessChange } from '../auth/access-changes.repository.ts';
 import type { AccountRole } from './account-access.ts';
 
 export type AccountRow = typeof accounts.$inferSelect;
@@ -106,6 +107,7 @@ export function createAccountsRepository(db: Db) {
         .update(userAccounts)
         .set({ role })
         .where(and(eq(userAccounts.userId, userId), eq(userAccounts.accountId, accountId)));
+      await announceAccessChange(tx, [userId]);
     },
     /** Removes a membership; when it was the user's primary, their earliest other account becomes primary. */
     async removeMember(userId: string, accountId: string, tx: Db = db): Promise<void> {
@@ -113,6 +115,8 @@ export function createAccountsRepository(db: Db) {
         .delete(userAccounts)
         .where(and(eq(userAccounts.userId, userId), eq(userAccounts.accountId, accountId)))
         .returning();
+      // their live streams of this account end on every process when this commits
+      if (removed) await announceAccessChange(tx, [userId]);
       if (!removed?.isPrimary) return;
       const [next] = await tx
         .select({ accountId: userAccounts.accountId })

@@ -4,23 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, login } from '../../../test/app.ts';
 import { createUser } from '../../../test/factories.ts';
 import { accounts } from '../../db/schema/index.ts';
-import type { App } from '../../http/server.ts';
 import { browserLogin, startOAuthWorld, type OAuthWorld } from '../oauth/oauth-test-world.ts';
-
-/** Every route with its full path, read from Fastify's route tree, so a route added later is swept too. */
-function allRoutes(app: App): { method: string; path: string }[] {
-  const stack: string[] = [];
-  const routes: { method: string; path: string }[] = [];
-  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
-    const match = /^(.*?)[├└]── (\S+) \(([^)]+)\)$/.exec(line);
-    if (!match) continue;
-    const depth = (match[1] ?? '').length / 4;
-    stack.length = depth;
-    stack.push(match[2] ?? '');
-    for (const method of (match[3] ?? '').split(', ')) routes.push({ method, path: stack.join('') });
-  }
-  return routes;
-}
+import { allRoutes } from '../../../test/routes.ts';
 
 /** A valid body for routes that validate one, so the request reaches the access check. */
 const BODIES: Record<string, unknown> = {
@@ -29,6 +14,7 @@ const BODIES: Record<string, unknown> = {
   'POST /api/v1/accounts/:id/crm/recover': { since: '2026-01-01T00:00:00Z' },
   'POST /api/v1/accounts/:id/members': { username: 'someone', role: 'viewer' },
   'PATCH /api/v1/accounts/:id/members/:userId': { role: 'viewer' },
+  'POST /api/v1/accounts/:id/invitations': { role: 'viewer' },
 };
 
 describe('accounts: list, primary, switch, unlink, members, roles', () => {

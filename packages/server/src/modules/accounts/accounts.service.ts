@@ -2,8 +2,8 @@ import type { AccountRole as ContractRole } from '@threadline/contract';
 import type { Db } from '../../db/client.ts';
 import type { AuditEntry } from '../audit/audit.repository.ts';
 import type { Logger } from '../../shared/logger.ts';
-import { conflict, forbidden, notFound } from '../../shared/errors.ts';
-import { roleAtLeast, type AccountAccess, type AccountRole } from './account-access.ts';
+import { conflict, notFound } from '../../shared/errors.ts';
+import { assertManages, roleAtLeast, type AccountAccess } from './account-access.ts';
 import type { AccountGraphs } from './account-graphs.ts';
 import type { AccountStatus } from './account-status.ts';
 import type { AccountsRepository } from './accounts.repository.ts';
@@ -53,13 +53,6 @@ export function createAccountsService(deps: AccountsServiceDeps) {
       });
     }
     return { disconnected };
-  }
-
-  /** What an actor of `actorRole` may do to a member of `targetRole`: owners anything, admins viewers only. */
-  function assertManages(actorRole: AccountRole, targetRole: AccountRole, newRole?: AccountRole) {
-    if (actorRole === 'owner') return;
-    if (actorRole === 'admin' && targetRole === 'viewer' && (newRole === undefined || newRole === 'viewer')) return;
-    throw forbidden('accounts.forbidden_role', 'Owners manage every member; admins manage viewers only.');
   }
 
   return {

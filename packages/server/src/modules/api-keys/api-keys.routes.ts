@@ -3,11 +3,13 @@ import { apiKeyListSchema, apiKeySchema, createApiKeyRequestSchema, createdApiKe
 import type { App } from '../../http/server.ts';
 import { requireSession } from '../auth/auth.plugin.ts';
 import type { AccountAccess } from '../accounts/account-access.ts';
-import type { ApiKeyRow, ApiKeysService } from './api-keys.service.ts';
+import type { ApiKeysService, ApiKeyWithCreator } from './api-keys.service.ts';
 
-export function presentApiKey(row: ApiKeyRow) {
+export function presentApiKey({ key: row, creator }: ApiKeyWithCreator) {
   return {
     id: row.id,
+    created_by: creator?.username ?? null,
+    created_by_disabled: creator?.disabled ?? false,
     name: row.name,
     prefix: row.prefix,
     scopes: apiKeySchema.shape.scopes.parse(row.scopes),
@@ -39,7 +41,7 @@ export async function apiKeysRoutes(app: App, opts: { apiKeys: ApiKeysService; a
       const auth = requireSession(req);
       await access.requireRole(auth.userId, req.params.id, 'admin');
       const { row, key } = await apiKeys.create(req.params.id, req.body, auth.userId);
-      return reply.code(201).send({ ...presentApiKey(row), key });
+      return reply.code(201).send({ ...presentApiKey(await apiKeys.get(req.params.id, row.id)), key });
     },
   );
 
@@ -49,7 +51,8 @@ export async function apiKeysRoutes(app: App, opts: { apiKeys: ApiKeysService; a
     async (req) => {
       const auth = requireSession(req);
       await access.requireRole(auth.userId, req.params.id, 'admin');
-      return presentApiKey(await apiKeys.revoke(req.params.id, req.params.keyId, auth.userId));
+      const revoked = await apiKeys.revoke(req.params.id, req.params.keyId, auth.userId);
+      return presentApiKey(await apiKeys.get(req.params.id, revoked.id));
     },
   );
 }

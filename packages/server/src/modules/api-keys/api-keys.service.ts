@@ -1,13 +1,15 @@
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { ApiKeyScope } from '@threadline/contract';
 import type { Db } from '../../db/client.ts';
-import { accounts, apiKeys } from '../../db/schema/index.ts';
+import { accounts, apiKeys, users } from '../../db/schema/index.ts';
 import { forbidden, notFound, unauthorized } from '../../shared/errors.ts';
 import { constantTimeEqual, randomToken, sha256Hex } from '../../shared/crypto/random.ts';
 import type { ApiKeyAuth } from '../auth/auth.plugin.ts';
 import type { AuditLog } from '../audit/audit.repository.ts';
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
+/** A key with who created it (null once that user is deleted) and whether that user is disabled now. */
+export type ApiKeyWithCreator = { key: ApiKeyRow; creator: { username: string; disabled: boolean } | null };
 
 const KEY_FORMAT = /^tl_([A-Za-z0-9]{10})_([A-Za-z0-9_-]{43})$/;
 const LAST_USED_GRANULARITY_MS = 60_000;
@@ -25,8 +27,21 @@ function newKey(): { key: string; prefix: string } {
 
 export function createApiKeysService(db: Db, audit: AuditLog, now: () => Date = () => new Date()) {
   return {
-    async list(accountId: string): Promise<ApiKeyRow[]> {
-      return db.select().from(apiKeys).where(eq(apiKeys.accountId, accountId)).orderBy(desc(apiKeys.createdAt));
+    async list(accountId: string, keyId?: string): Promise<ApiKeyWithCreator[]> {
+      const rows = await db
+        .select({ key: apiKeys, username: users.username, disabledAt: users.disabledAt })
+        .from(apiKeys)
+        .leftJoin(users, eq(users.id, apiKeys.createdByUserId))
+        .where(and(eq(apiKeys.accountId, accountId), keyId ? eq(apiKeys.id, keyId) : undefined))
+        .orderBy(desc(apiKeys.createdAt));
+      return rows.map((r) => ({ key: r.key, creator: r.username === null ? null : { username: r.username, disabled: r.disabledAt !== null } }));
+    },
+
+    /** One key of the account with its creator (after creating or revoking it). */
+    async get(accountId: string, keyId: string): Promise<ApiKeyWithCreator> {
+      const [found] = await this.list(accountId, keyId);
+      if (!found) throw notFound('api_keys.not_found', 'No such API key on this account.');
+      return found;
     },
 
     async create(accountId: string, input: { name: string; scopes: ApiKeyScope[] }, actorUserId: string) {

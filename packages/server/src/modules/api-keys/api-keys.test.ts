@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
 import { bearer, createTestApp, login, type TestApp } from '../../../test/app.ts';
 import { createAccount, createUser } from '../../../test/factories.ts';
 import type { App } from '../../http/server.ts';
+import { userAccounts, users } from '../../db/schema/index.ts';
 
 /** A probe route that asks for one scope, assembled into the test app the way real routes are. */
 async function probeRoutes(app: App) {
@@ -108,5 +110,18 @@ describe('API keys', () => {
   it('refuses unknown scopes', async () => {
     const res = await create(ownerToken, ['everything']);
     expect(res.statusCode).toBe(400);
+  });
+
+  it('shows who created each key; a disabled creator’s key keeps working and says so (docs/decisions/0005)', async () => {
+    const db = t.database.db;
+    const creator = await createUser(db, { username: 'leaver', password: 'leaver-password' });
+    await db.insert(userAccounts).values({ userId: creator.id, accountId, role: 'admin' });
+    const made = await create((await login(t, 'leaver', 'leaver-password')).token, ['conversations:read']);
+    expect(made.json()).toMatchObject({ created_by: 'leaver', created_by_disabled: false });
+    await db.update(users).set({ disabledAt: new Date() }).where(eq(users.id, creator.id));
+    const listed = await t.app.inject({ method: 'GET', url: `/api/v1/accounts/${accountId}/api-keys`, headers: bearer(ownerToken) });
+    expect(listed.json().api_keys.find((k: { id: string }) => k.id === made.json().id)).toMatchObject({ created_by: 'leaver', created_by_disabled: true });
+    const used = await t.app.inject({ method: 'GET', url: '/api/v1/probe/read', headers: { 'x-api-key': made.json().key } });
+    expect(used.statusCode).toBe(200);
   });
 });

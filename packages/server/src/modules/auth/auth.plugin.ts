@@ -16,6 +16,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     auth: RequestAuth | null;
   }
+  interface FastifyInstance {
+    /** Every route's auth mode, by "METHOD /path" as declared (the security suite checks it against its table). */
+    routeAuthModes: ReadonlyMap<string, RouteAuth>;
+  }
   interface FastifyContextConfig {
     auth?: RouteAuth;
     apiKeyScope?: ApiKeyScope;
@@ -31,14 +35,28 @@ export type AuthPluginOptions = {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/**
+ * A route's auth mode: what it declares, else 'session' for /api routes and 'public' elsewhere. Always read from the
+ * matched route's pattern, never from the raw URL: `/%61pi/v1/…` matches an /api route but does not start with /api/.
+ */
+export function routeAuthMode(route: { url: string; config?: { auth?: RouteAuth | undefined } | undefined }): RouteAuth {
+  return route.config?.auth ?? (route.url.startsWith('/api/') ? 'session' : 'public');
+}
+
 /** One authentication hook for all of /api: bearer or cookie sessions, API keys, CSRF for cookie requests. */
 export const authPlugin = fp<AuthPluginOptions>(
   async (app, opts) => {
     app.decorateRequest('auth', null);
+    const modes = new Map<string, RouteAuth>();
+    app.decorate('routeAuthModes', modes);
+    app.addHook('onRoute', (route) => {
+      for (const method of [route.method].flat()) modes.set(`${method} ${route.url}`, routeAuthMode(route));
+    });
     app.addHook('onRequest', async (req: FastifyRequest, _reply: FastifyReply) => {
       // No matched route: let the not-found handler answer 404 rather than demanding a session.
-      if (req.routeOptions.url === undefined) return;
-      const mode = req.routeOptions.config.auth ?? (req.url.startsWith('/api/') ? 'session' : 'public');
+      const url = req.routeOptions.url;
+      if (url === undefined) return;
+      const mode = routeAuthMode({ url, config: req.routeOptions.config });
       if (mode === 'public') return;
       const apiKey = req.headers['x-api-key'];
       if ((mode === 'api_key' || mode === 'session_or_api_key') && typeof apiKey === 'string') {

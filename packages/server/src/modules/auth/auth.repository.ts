@@ -1,6 +1,7 @@
-import { and, asc, count, desc, eq, isNull, ne, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, isNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { sessions, userAccounts, users } from '../../db/schema/index.ts';
+import { announceAccessChange } from './access-changes.repository.ts';
 
 export type UserRow = typeof users.$inferSelect;
 
@@ -27,9 +28,9 @@ export function createAuthRepository(db: Db) {
       const [row] = await tx.select().from(users).where(eq(users.id, id)).limit(1);
       return row;
     },
-    async countUsers(tx: Db = db): Promise<number> {
-      const [row] = await tx.select({ n: count() }).from(users);
-      return row?.n ?? 0;
+    async anyUserExists(tx: Db = db): Promise<boolean> {
+      const rows = await tx.select({ id: users.id }).from(users).limit(1);
+      return rows.length > 0;
     },
     async listUsers(tx: Db = db): Promise<UserRow[]> {
       return tx.select().from(users).orderBy(asc(users.createdAt));
@@ -45,6 +46,8 @@ export function createAuthRepository(db: Db) {
         .set({ ...values, updatedAt: new Date() })
         .where(eq(users.id, id))
         .returning();
+      // disabled (or enabled): their live streams are checked again on every process
+      if (row && values.disabledAt !== undefined) await announceAccessChange(tx, [row.id]);
       return row;
     },
     /** The account a new session starts on: the primary one, else the first linked, else none. */
@@ -60,32 +63,41 @@ export function createAuthRepository(db: Db) {
     async insertSession(values: typeof sessions.$inferInsert, tx: Db = db): Promise<void> {
       await tx.insert(sessions).values(values).onConflictDoNothing();
     },
-    async findActiveSession(tokenHash: string, tx: Db = db) {
-      const [row] = await tx
-        .select({ userId: sessions.userId, revokedAt: sessions.revokedAt })
-        .from(sessions)
-        .where(eq(sessions.tokenHash, tokenHash))
-        .limit(1);
-      return row;
-    },
     /** A session and its user in one statement (every request with a session makes this read). */
     async findSessionWithUser(tokenHash: string): Promise<{ userId: string; revokedAt: Date | null; user: UserRow | null } | undefined> {
       const [row] = await sessionWithUser.execute({ tokenHash });
       return row;
     },
     async revokeSession(tokenHash: string, tx: Db = db): Promise<void> {
-      await tx
+      const ended = await tx
         .update(sessions)
         .set({ revokedAt: new Date() })
-        .where(and(eq(sessions.tokenHash, tokenHash), isNull(sessions.revokedAt)));
+        .where(and(eq(sessions.tokenHash, tokenHash), isNull(sessions.revokedAt)))
+        .returning({ userId: sessions.userId });
+      await announceAccessChange(tx, ended.map((s) => s.userId));
     },
-    /** Ends every session of a user, except `keepTokenHash` when given. */
+    /** Ends every session of a user, except `keepTokenHash` when given; their live streams end on every process. */
     async revokeUserSessions(userId: string, keepTokenHash: string | null, tx: Db = db): Promise<void> {
       const keep = keepTokenHash ? ne(sessions.tokenHash, keepTokenHash) : undefined;
       await tx
         .update(sessions)
         .set({ revokedAt: new Date() })
         .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), keep));
+      await announceAccessChange(tx, [userId]);
+    },
+    /**
+     * What a live stream may go on with: its session (not revoked), its user (not disabled), still a member of the
+     * account. Null when any of them is gone; else when the session expires.
+     */
+    async streamAccess(tokenHash: string, accountId: string, tx: Db = db): Promise<{ expiresAt: Date } | null> {
+      const [row] = await tx
+        .select({ expiresAt: sessions.expiresAt })
+        .from(sessions)
+        .innerJoin(users, eq(users.id, sessions.userId))
+        .innerJoin(userAccounts, and(eq(userAccounts.userId, sessions.userId), eq(userAccounts.accountId, accountId)))
+        .where(and(eq(sessions.tokenHash, tokenHash), isNull(sessions.revokedAt), isNull(users.disabledAt)))
+        .limit(1);
+      return row ?? null;
     },
     async deleteExpiredSessions(before: Date, tx: Db = db): Promise<void> {
       await tx.delete(sessions).where(sql`${sessions.expiresAt} < ${before}`);

@@ -11,6 +11,7 @@ import {
   sessionResponseSchema,
   setupRequestSchema,
   setupStatusSchema,
+  type SignupMode,
 } from '@threadline/contract';
 import type { App } from '../../http/server.ts';
 import { assertSameOrigin, requireAdmin, requireSession } from './auth.plugin.ts';
@@ -19,7 +20,7 @@ import type { UserRow } from './auth.repository.ts';
 
 export type SessionCookie = { name: string; secure: boolean };
 
-export type AuthRoutesOptions = { auth: AuthService; cookie: SessionCookie; publicOrigin: string };
+export type AuthRoutesOptions = { auth: AuthService; cookie: SessionCookie; publicOrigin: string; signupMode: SignupMode };
 
 const okSchema = z.object({ ok: z.literal(true) });
 
@@ -86,6 +87,7 @@ export async function authRoutes(app: App, opts: AuthRoutesOptions) {
 
   app.get('/api/v1/setup', { config: { auth: 'public' }, schema: { response: { 200: setupStatusSchema } } }, async () => ({
     needs_setup: await auth.needsSetup(),
+    signup_mode: opts.signupMode,
   }));
 
   app.post(

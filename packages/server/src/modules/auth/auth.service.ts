@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { SessionResponse } from '@threadline/contract';
 import type { Db } from '../../db/client.ts';
 import { badRequest, conflict, forbidden, notFound, unauthorized } from '../../shared/errors.ts';
-import { hashPassword, verifyPassword, verifyPasswordOrDummy } from '../../shared/crypto/password.ts';
+import { hashPassword, passwordNeedsRehash, verifyPassword, verifyPasswordOrDummy } from '../../shared/crypto/password.ts';
 import { sha256Hex } from '../../shared/crypto/random.ts';
 import type { AuthRepository, UserRow } from './auth.repository.ts';
 import type { LoginThrottle } from './login-throttle.ts';
@@ -21,6 +21,7 @@ export type SessionAuth = {
 
 const SETUP_LOCK_KEY = 0x7365_7475; // "setu"
 const INVALID_LOGIN = 'Invalid username or password';
+const setupAlreadyDone = () => conflict('setup.already_done', 'Threadline is already set up; sign in instead.');
 
 export type AuthServiceDeps = {
   db: Db;
@@ -55,17 +56,21 @@ export function createAuthService({ db, repo, tokens, throttle, audit }: AuthSer
     issueSession,
 
     async login(username: string, password: string, ctx: RequestContext): Promise<SessionResponse> {
-      await throttle.assertAllowed(username, ctx.ip);
+      // the attempt is counted before the hash, so parallel guesses cannot all pass a check made before any failed
+      const attempt = await throttle.reserve(username, ctx.ip);
       const user = await repo.findUserByUsername(username);
       const usable = user && !user.disabledAt ? user : undefined;
       // Always one full argon2 verification, whether or not the user exists, so timing tells nothing.
       const ok = await verifyPasswordOrDummy(usable?.passwordHash ?? null, password);
       if (!ok || !usable) {
-        await throttle.recordFailure(username, ctx.ip);
         await audit({ action: 'auth.login_failed', target: username.slice(0, 64), ip: ctx.ip });
         throw unauthorized('auth.invalid_credentials', INVALID_LOGIN);
       }
-      await throttle.recordSuccess(username);
+      await attempt.succeeded();
+      // a hash made with older (weaker) options is replaced now that the password is known
+      if (usable.passwordHash && passwordNeedsRehash(usable.passwordHash)) {
+        await repo.updateUser(usable.id, { passwordHash: await hashPassword(password) });
+      }
       await audit({ action: 'auth.login', actorUserId: usable.id, ip: ctx.ip });
       return issueSession(usable, await repo.defaultAccountId(usable.id), ctx);
     },
@@ -112,9 +117,12 @@ export function createAuthService({ db, repo, tokens, throttle, audit }: AuthSer
       const user = await repo.findUserById(auth.userId);
       if (!user) throw unauthorized('auth.invalid_token', SESSION_MESSAGES.invalid);
       if (user.passwordHash) {
+        // a stolen session must not become a way to guess the password at leisure: counted like sign-in
+        const attempt = await throttle.reserve(user.username, ctx.ip);
         if (!(await verifyPassword(user.passwordHash, current))) {
           throw forbidden('auth.wrong_password', 'The current password is not correct.');
         }
+        await attempt.succeeded();
       }
       await repo.updateUser(user.id, { passwordHash: await hashPassword(next), passwordChangedAt: new Date() });
       await repo.revokeUserSessions(user.id, auth.tokenHash);
@@ -122,19 +130,24 @@ export function createAuthService({ db, repo, tokens, throttle, audit }: AuthSer
     },
 
     async needsSetup(): Promise<boolean> {
-      return (await repo.countUsers()) === 0;
+      return !(await repo.anyUserExists());
     },
 
-    /** Creates the first user, an instance administrator; 409 once any user exists (race-safe). */
+    /**
+     * Creates the first user, an instance administrator; 409 once any user exists (race-safe). The cheap check comes
+     * first and the hash last: once set up, the public route does nothing else, and before that it is throttled per
+     * address like sign-in, so nobody can keep the server hashing.
+     */
     async setupFirstUser(username: string, password: string, ctx: RequestContext): Promise<SessionResponse> {
+      if (await repo.anyUserExists()) throw setupAlreadyDone();
+      const attempt = await throttle.reserveAddress(ctx.ip);
       const passwordHash = await hashPassword(password);
       const user = await db.transaction(async (tx) => {
         await tx.execute(sql`select pg_advisory_xact_lock(${SETUP_LOCK_KEY})`);
-        if ((await repo.countUsers(tx)) > 0) {
-          throw conflict('setup.already_done', 'Threadline is already set up; sign in instead.');
-        }
+        if (await repo.anyUserExists(tx)) throw setupAlreadyDone();
         return repo.insertUser({ username, passwordHash, isAdmin: true }, tx);
       });
+      await attempt.succeeded();
       await audit({ action: 'setup.first_user', actorUserId: user.id, ip: ctx.ip });
       return issueSession(user, null, ctx);
     },

@@ -1,60 +1,96 @@
-import { eq, inArray, sql } from 'drizzle-orm';
-import type { Db } from '../../db/client.ts';
-import { rateLimitCounters } from '../../db/schema/index.ts';
+import { clientAddressKey } from '../../shared/net/ip-address.ts';
 import { tooManyRequests } from '../../shared/errors.ts';
+import type { CounterRule, LoginThrottleRepository } from './login-throttle.repository.ts';
 
-export type LoginThrottleSettings = { maxFailuresPerUsername: number; maxFailuresPerIp: number; windowSeconds: number };
+export type LoginThrottleSettings = {
+  /** failures for one username from one address (an IPv6 /64) before the progressive delay starts */
+  maxFailuresPerUsername: number;
+  maxFailuresPerIp: number;
+  windowSeconds: number;
+  lockoutBaseSeconds: number;
+  lockoutMaxSeconds: number;
+  /** failures for one username from every address together, then refused everywhere until a short window ends */
+  usernameCeiling: number;
+  usernameCeilingSeconds: number;
+};
+
+/** A reserved attempt: counted as a failure unless `succeeded()` gives it back. */
+export type ThrottledAttempt = { succeeded(): Promise<void> };
 
 /**
- * Failed sign-ins counted per username and per client address in the database, so every process
- * shares one count. A success clears the username's count; the address count runs out on its own.
+ * Password attempts counted in the database, so every process shares one count, and reserved *before* the
+ * password is hashed: each attempt takes its turn in one statement (login-throttle.repository.ts), so parallel
+ * guesses cannot all slip through while the first is still being verified.
+ *
+ * Three counts. Per (username, address): a progressive delay once the failures pass the limit, so a guesser
+ * locks out only themselves. Per address: a ceiling across usernames (password spraying). Per username: a
+ * higher ceiling over a short window, so guesses from many addresses stay bounded while nobody can keep a known
+ * user locked out for long. A refused attempt is not counted against the other two.
  */
-export function createLoginThrottle(db: Db, settings: LoginThrottleSettings, now: () => Date = () => new Date()) {
-  const userKey = (username: string) => `login:user:${username.trim().toLowerCase()}`;
-  const ipKey = (ip: string) => `login:ip:${ip}`;
+export function createLoginThrottle(repo: LoginThrottleRepository, settings: LoginThrottleSettings, now: () => Date = () => new Date()) {
+  function rulesFor(username: string, ip: string): CounterRule[] {
+    const user = username.trim().toLowerCase();
+    const address = clientAddressKey(ip);
+    return [
+      {
+        key: `login:pair:${address}:${user}`,
+        max: settings.maxFailuresPerUsername,
+        windowSeconds: settings.windowSeconds,
+        progressive: { baseSeconds: settings.lockoutBaseSeconds, maxSeconds: settings.lockoutMaxSeconds },
+      },
+      { key: `login:ip:${address}`, max: settings.maxFailuresPerIp, windowSeconds: settings.windowSeconds },
+      { key: `login:user:${user}`, max: settings.usernameCeiling, windowSeconds: settings.usernameCeilingSeconds },
+    ];
+  }
 
   return {
-    /** Throws 429 when either the username or the address has used up its failures in this window. */
-    async assertAllowed(username: string, ip: string): Promise<void> {
-      const keys = [userKey(username), ipKey(ip)];
-      const rows = await db.select().from(rateLimitCounters).where(inArray(rateLimitCounters.key, keys));
-      const t = now().getTime();
-      for (const row of rows) {
-        const max = row.key.startsWith('login:user:') ? settings.maxFailuresPerUsername : settings.maxFailuresPerIp;
-        if (row.resetAt.getTime() > t && row.count >= max) {
+    /** Reserves one password attempt for `username` from `ip`; throws 429 when any count is used up. */
+    async reserve(username: string, ip: string): Promise<ThrottledAttempt> {
+      const rules = rulesFor(username, ip);
+      const at = now();
+      const reserved: CounterRule[] = [];
+      for (const rule of rules) {
+        const outcome = await repo.reserve(rule, at);
+        if (!outcome.allowed) {
+          await repo.release(reserved);
           throw tooManyRequests(
             'auth.too_many_attempts',
             'Too many failed sign-in attempts. Wait a few minutes and try again.',
-            (row.resetAt.getTime() - t) / 1000,
+            outcome.retryAfterSeconds,
           );
         }
+        reserved.push(rule);
       }
+      const [pair, ...shared] = rules;
+      return {
+        async succeeded() {
+          if (pair) await repo.clear(pair.key);
+          await repo.release(shared);
+        },
+      };
     },
-    async recordFailure(username: string, ip: string): Promise<void> {
-      const at = now();
-      const resetAt = new Date(at.getTime() + settings.windowSeconds * 1000);
-      for (const key of [userKey(username), ipKey(ip)]) {
-        await db
-          .insert(rateLimitCounters)
-          .values({ key, count: 1, resetAt })
-          .onConflictDoUpdate({
-            target: rateLimitCounters.key,
-            set: {
-              count: sql`case when ${rateLimitCounters.resetAt} <= ${at} then 1 else ${rateLimitCounters.count} + 1 end`,
-              resetAt: sql`case when ${rateLimitCounters.resetAt} <= ${at} then ${resetAt} else ${rateLimitCounters.resetAt} end`,
-            },
-          });
+    /** Only the address count, for work that costs a hash but names no user (first-run setup). */
+    async reserveAddress(ip: string): Promise<ThrottledAttempt> {
+      const rule: CounterRule = { key: `login:ip:${clientAddressKey(ip)}`, max: settings.maxFailuresPerIp, windowSeconds: settings.windowSeconds };
+      const outcome = await repo.reserve(rule, now());
+      if (!outcome.allowed) {
+        throw tooManyRequests('auth.too_many_attempts', 'Too many attempts from this address. Wait a few minutes and try again.', outcome.retryAfterSeconds);
       }
+      return { succeeded: () => repo.release([rule]) };
     },
-    async recordSuccess(username: string): Promise<void> {
-      await db.delete(rateLimitCounters).where(eq(rateLimitCounters.key, userKey(username)));
+    /** Counts one search of a caller in a one-minute window; 429 `inbox.search_rate_limited` past `perMinute`. */
+    async countSearch(callerKey: string, perMinute: number): Promise<void> {
+      const outcome = await repo.reserve({ key: `search:${callerKey}`, max: perMinute, windowSeconds: 60 }, now());
+      if (!outcome.allowed) {
+        throw tooManyRequests('inbox.search_rate_limited', 'Too many searches in a minute. Wait a moment and search again.', outcome.retryAfterSeconds);
+      }
     },
     /**
      * Drops counters that ran out a minute ago or more (also the send limiter's turns, see send-rate-limiter.ts: the
      * minute keeps another process's clock, a little behind this one's, from losing turns it still counts on).
      */
     async deleteExpired(): Promise<void> {
-      await db.delete(rateLimitCounters).where(sql`${rateLimitCounters.resetAt} < ${new Date(now().getTime() - 60_000)}`);
+      await repo.deleteEnded(new Date(now().getTime() - 60_000));
     },
   };
 }

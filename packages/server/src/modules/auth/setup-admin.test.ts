@@ -9,12 +9,12 @@ describe('first-run setup and user administration', () => {
   afterAll(async () => t.close());
 
   it('offers setup while no user exists and creates the first user as an administrator', async () => {
-    expect((await t.app.inject({ method: 'GET', url: '/api/v1/setup' })).json()).toEqual({ needs_setup: true });
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/setup' })).json()).toEqual({ needs_setup: true, signup_mode: 'invite' });
     const res = await t.app.inject({ method: 'POST', url: '/api/v1/setup', payload: { username: 'founder', password: 'founder-password' } });
     expect(res.statusCode).toBe(201);
     const me = await t.app.inject({ method: 'GET', url: '/api/v1/ui/me', headers: bearer(res.json().token) });
     expect(me.json()).toMatchObject({ username: 'founder', is_admin: true, has_password: true });
-    expect((await t.app.inject({ method: 'GET', url: '/api/v1/setup' })).json()).toEqual({ needs_setup: false });
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/setup' })).json()).toEqual({ needs_setup: false, signup_mode: 'invite' });
   });
 
   it('answers 409 to setup once a user exists, and creates nobody', async () => {

@@ -29,6 +29,8 @@ export type ConversationListOptions = {
   accountId: string;
   filter: 'all' | 'unread' | 'needs_reply';
   q?: string;
+  /** `q` is matched as a whole username only (a term too short to search text with) */
+  exactUsername?: boolean;
   limit: number;
   after: { at: Date; id: string } | null;
 };
@@ -111,8 +113,12 @@ export function createInboxReadRepository(db: Db, { searchCandidates = SEARCH_CA
    */
   async function searchConversations(opts: ConversationListOptions & { q: string }): Promise<ConversationRow[]> {
     const p = likePattern(opts.q);
-    const contactMatches = sql`select id from ${contacts} where ${contacts.accountId} = ${opts.accountId} and (lower(${contacts.username}) like ${p} or lower(${contacts.name}) like ${p})`;
-    const messageMatches = sql`select ${messages.conversationId} from ${messages} where ${messages.accountId} = ${opts.accountId} and lower(${messages.text}) like ${p}`;
+    const contactMatches = opts.exactUsername
+      ? sql`select id from ${contacts} where ${contacts.accountId} = ${opts.accountId} and lower(${contacts.username}) = ${opts.q.toLowerCase()}`
+      : sql`select id from ${contacts} where ${contacts.accountId} = ${opts.accountId} and (lower(${contacts.username}) like ${p} or lower(${contacts.name}) like ${p})`;
+    const messageMatches = opts.exactUsername
+      ? sql`select ${messages.conversationId} from ${messages} where false`
+      : sql`select ${messages.conversationId} from ${messages} where ${messages.accountId} = ${opts.accountId} and lower(${messages.text}) like ${p}`;
     const candidates = await queryRows<{ id: string }>(
       db,
       sql`(select ${conversations.id} as id from ${conversations} where ${conversations.accountId} = ${opts.accountId} and ${conversations.contactId} in (${contactMatches}))

@@ -5,7 +5,17 @@ import type { RequestAuth } from '../auth/auth.plugin.ts';
 import { decodeCursor, encodeCursor, type ConversationRow, type InboxReadRepository } from './inbox-read.repository.ts';
 import { presentConversation, presentMessages } from './inbox.presenter.ts';
 
-export type InboxServiceDeps = { repo: InboxReadRepository; access: AccountAccess; humanAgentEnabled: boolean; now: () => Date };
+export type InboxServiceDeps = {
+  repo: InboxReadRepository;
+  access: AccountAccess;
+  humanAgentEnabled: boolean;
+  now: () => Date;
+  /** Counts one search of the caller (a user, or an API key); throws 429 past SEARCH_RATE_PER_MINUTE. */
+  countSearch: (callerKey: string) => Promise<void>;
+};
+
+/** Shorter terms match a whole username only: a one- or two-letter substring would read most of the inbox. */
+export const SEARCH_MIN_LENGTH = 3;
 
 /**
  * The inbox as callers see it. A session acts on its current account (the JWT's `account_id`) and needs a role
@@ -53,10 +63,13 @@ export function createInboxService(deps: InboxServiceDeps) {
         await requireRole(auth, accountId, 'viewer');
         throw badRequest('request.invalid_cursor', 'The cursor is not valid.');
       }
+      const term = q.q?.replace(/^@/, '').trim() || undefined;
+      if (term) await deps.countSearch(auth.kind === 'session' ? `user:${auth.userId}` : `key:${auth.keyId}`);
+      const exactUsername = term !== undefined && term.length < SEARCH_MIN_LENGTH;
       // the role and the page are read at once; the page is answered only when the role is confirmed
       const [, rows] = await Promise.all([
         requireRole(auth, accountId, 'viewer'),
-        repo.listConversations({ accountId, filter: q.filter, q: q.q || undefined, limit: q.limit, after }),
+        repo.listConversations({ accountId, filter: q.filter, q: term, exactUsername, limit: q.limit, after }),
       ]);
       const now = deps.now();
       const conversations: Conversation[] = rows.map((r) => presentConversation(r, now, deps.humanAgentEnabled));

@@ -37,13 +37,15 @@ export type MessagingDeps = {
   uploadUrlKey: Buffer;
   /** This process's registry id (see jobs/process-liveness.ts). */
   processId: string;
+  /** Counts a search per caller (inbox.service.ts). */
+  countSearch: (callerKey: string) => Promise<void>;
 };
 
 /** Reading and answering conversations: inbox reads, the send queue, direct actions, reconciliation. */
 export function buildMessagingServices(deps: MessagingDeps) {
   const { config, db, queue, graphs, now } = deps;
   const inboxRepo = createInboxReadRepository(db);
-  const inbox = createInboxService({ repo: inboxRepo, access: deps.access, humanAgentEnabled: config.instagram.humanAgentEnabled, now });
+  const inbox = createInboxService({ repo: inboxRepo, access: deps.access, humanAgentEnabled: config.instagram.humanAgentEnabled, now, countSearch: deps.countSearch });
   const limiter = createSendRateLimiter(db, config.sending);
   const idempotency = createIdempotency(db);
   const signUpload = (mediaId: string) => createHmac('sha256', deps.uploadUrlKey).update(mediaId).digest('base64url');

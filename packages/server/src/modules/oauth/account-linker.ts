@@ -1,3 +1,4 @@
+import type { SignupMode } from '@threadline/contract';
 import type { Db } from '../../db/client.ts';
 import type { TokenVault } from '../../shared/crypto/token-vault.ts';
 import type { AccountStatus } from '../accounts/account-status.ts';
@@ -14,8 +15,11 @@ export type LinkItem = {
   connection: LinkedConnection;
 };
 
-/** Who the accounts join: the signed-in user (link), or the person signing in through Meta (login). */
-export type LinkActor = { userId: string } | { identity: OAuthIdentity };
+/**
+ * Who the accounts join: the signed-in user (link), or the person signing in through Meta (login), perhaps from an
+ * invitation link (used up in the link's transaction: the person joins with its role).
+ */
+export type LinkActor = { userId: string } | { identity: OAuthIdentity; invitationId: string | null };
 
 export type AccountLinkerDeps = {
   db: Db;
@@ -25,6 +29,9 @@ export type AccountLinkerDeps = {
   status: AccountStatus;
   audit: (entry: AuditEntry, tx?: Db) => Promise<void>;
   now: () => Date;
+  signupMode: SignupMode;
+  /** Uses an invitation for the user inside the transaction; false when it is no longer usable. */
+  redeemInvitation: (invitationId: string, userId: string, tx: Db) => Promise<boolean>;
 };
 
 /**
@@ -48,8 +55,14 @@ export function createAccountLinker(deps: AccountLinkerDeps) {
         let user: UserRow | undefined;
         let createdUser = false;
         if ('userId' in actor) user = await links.findUser(actor.userId, tx);
-        else ({ user, created: createdUser } = await findOrCreateOAuthUser(links, actor.identity, tx));
+        else {
+          const policy = { mode: deps.signupMode, invitationId: actor.invitationId };
+          ({ user, created: createdUser } = await findOrCreateOAuthUser(links, actor.identity, policy, tx));
+        }
         if (!user || user.disabledAt) throw new FlowFailure('user_disabled');
+        if ('identity' in actor && actor.invitationId && !(await deps.redeemInvitation(actor.invitationId, user.id, tx))) {
+          throw new FlowFailure('invitation_invalid');
+        }
         for (const [i, { row: account, before }] of linked.entries()) {
           if (!(await accounts.membership(user.id, account.id, tx))) {
             const { members } = await accounts.countMembers(account.id, tx);

@@ -45,7 +45,7 @@ describe("Meta's deauthorize and data-deletion callbacks for the Facebook app", 
     expect(viaInstagram.statusCode).toBe(200);
     expect((await db().select().from(accounts).where(eq(accounts.id, rows[0]?.id ?? '')))[0]?.status).toBe('active');
 
-    const res = await post('/oauth/facebook/deauthorize', createSignedRequest({ user_id: person.id, issued_at: 1 }, w.metaAppSecret));
+    const res = await post('/oauth/facebook/deauthorize', createSignedRequest({ user_id: person.id, issued_at: Math.floor(w.sim.clock.now() / 1000) }, w.metaAppSecret));
     expect(res.statusCode).toBe(200);
     const after = await db().select().from(accounts).where(inArray(accounts.id, rows.map((r) => r.id)));
     expect(after.map((a) => [a.status, a.accessTokenEncrypted])).toEqual([

@@ -36,7 +36,13 @@ export async function facebookLoginRoutes(app: App, opts: FacebookLoginRoutesOpt
   };
 
   app.get('/oauth/facebook/authorize', { schema: { querystring: facebookAuthorizeQuerySchema } }, async (req, reply) => {
-    const started = await login().start({ userId: await http.currentUserId(req), redirect: req.query.redirect, rerequest: req.query.rerequest === '1' });
+    const started = await login().start({
+      userId: await http.currentUserId(req),
+      redirect: req.query.redirect,
+      rerequest: req.query.rerequest === '1',
+      invitation: req.query.invitation,
+    });
+    if ('refused' in started) return reply.redirect(started.refused, 302);
     http.setBinding(reply, started.binding, started.maxAgeSeconds);
     return reply.redirect(started.authorizeUrl, 302);
   });

@@ -9,7 +9,17 @@ import type { AuthService, RequestContext } from '../auth/auth.service.ts';
 import type { AccountLinker, LinkActor } from './account-linker.ts';
 import { missingPermissionsPage, noInstagramAccountPage, pagePickerPage } from './facebook-pages.ts';
 import { page } from './oauth-pages.ts';
-import { failedPage, failedRedirect, FlowFailure, stepper, type CallbackQuery, type CallbackResult } from './oauth-flow.ts';
+import {
+  failedPage,
+  failedRedirect,
+  FlowFailure,
+  invitationForStart,
+  stepper,
+  type CallbackQuery,
+  type CallbackResult,
+  type InvitationCheck,
+  type StartRefused,
+} from './oauth-flow.ts';
 import { withOAuthResult } from './oauth-redirect.ts';
 import type { OAuthStateRepository } from './oauth-state.repository.ts';
 import type { PageChoiceRow, PageChoicesRepository } from './page-choices.repository.ts';
@@ -22,6 +32,7 @@ export type FacebookLoginDeps = {
   choices: PageChoicesRepository;
   vault: TokenVault;
   linker: AccountLinker;
+  invitations: InvitationCheck;
   auth: Pick<AuthService, 'issueSession'>;
   onAccountLinked: (igUserId: string) => Promise<void>;
   now: () => Date;
@@ -74,14 +85,24 @@ export function createFacebookLogin(deps: FacebookLoginDeps) {
   const step = stepper(log, 'facebook login');
   const retryHref = (redirect: string) => `/oauth/facebook/authorize?${new URLSearchParams({ redirect, rerequest: '1' }).toString()}`;
 
-  async function linkPages(pages: LinkablePage[], scopes: string[], facebookUserId: string, userId: string | null, redirect: string, ctx: RequestContext): Promise<CallbackResult> {
+  async function linkPages(
+    pages: LinkablePage[],
+    scopes: string[],
+    facebookUserId: string,
+    who: { userId: string | null; invitationId: string | null },
+    redirect: string,
+    ctx: RequestContext,
+  ): Promise<CallbackResult> {
+    const { userId } = who;
     for (const p of pages) {
       const client = deps.graphs.bind({ path: 'facebook_login', accessToken: p.accessToken, igUserId: p.instagram.igUserId, facebookPageId: p.id });
       await step('page_subscribe_failed', () => client.subscribe());
     }
     const first = pages[0];
     if (!first) throw new FlowFailure('internal');
-    const actor: LinkActor = userId ? { userId } : { identity: { provider: 'facebook', providerId: facebookUserId, usernameHint: first.instagram.username } };
+    const actor: LinkActor = userId
+      ? { userId }
+      : { identity: { provider: 'facebook', providerId: facebookUserId, usernameHint: first.instagram.username }, invitationId: who.invitationId };
     const linked = await linker.link(
       pages.map((p) => ({
         profile: { igUserId: p.instagram.igUserId, username: p.instagram.username, name: p.instagram.name, profilePictureUrl: p.instagram.profilePictureUrl, page: { id: p.id, name: p.name } },
@@ -120,8 +141,10 @@ export function createFacebookLogin(deps: FacebookLoginDeps) {
   }
 
   return {
-    async start(input: { userId: string | null; redirect: string | undefined; rerequest: boolean }) {
-      const { state, binding, maxAgeSeconds } = await states.begin('facebook', input, now());
+    async start(input: { userId: string | null; redirect: string | undefined; rerequest: boolean; invitation?: string | undefined }) {
+      const invitation = await invitationForStart(deps.invitations, input);
+      if ('refused' in invitation) return invitation satisfies StartRefused;
+      const { state, binding, maxAgeSeconds } = await states.begin('facebook', { ...input, invitationId: invitation.invitationId }, now());
       const authorizeUrl = facebook.buildDialogUrl({ redirectUri: settings.redirectUri, scopes: settings.scopes, state, rerequest: input.rerequest });
       return { authorizeUrl, binding, maxAgeSeconds };
     },
@@ -158,13 +181,14 @@ export function createFacebookLogin(deps: FacebookLoginDeps) {
           return pageResult(noInstagramAccountPage({ pageNames: pages.map((p) => p.name), retryHref: retryHref(redirect), backHref: redirect }));
         }
         const only = linkable.length === 1 ? linkable[0] : undefined;
-        if (only) return linkPages([linkableOf(only)], granted, person.id, userId, redirect, ctx);
+        if (only) return linkPages([linkableOf(only)], granted, person.id, { userId, invitationId: consumed.row.invitationId }, redirect, ctx);
         // Several: they wait, encrypted and bound to this browser, for the person to choose.
         const id = randomToken(24);
         const choiceBinding = randomToken(32);
         await choices.create({
           id,
           userId,
+          invitationId: consumed.row.invitationId,
           redirectUri: redirect,
           browserBindingHash: sha256Hex(choiceBinding),
           facebookUserId: person.id,
@@ -196,7 +220,7 @@ export function createFacebookLogin(deps: FacebookLoginDeps) {
       const consumed = await choices.consume(id, bindingHash, now());
       if (!consumed.ok) return failedPage(FAILED_TITLE, STALE_CHOICE);
       const row = consumed.row;
-      return guarded(row.redirectUri, () => linkPages(selected, payload.scopes, row.facebookUserId, row.userId, row.redirectUri, ctx));
+      return guarded(row.redirectUri, () => linkPages(selected, payload.scopes, row.facebookUserId, { userId: row.userId, invitationId: row.invitationId }, row.redirectUri, ctx));
     },
   };
 }

@@ -48,6 +48,7 @@ export async function browserFacebookLogin(
     sessionToken?: string;
     redirect?: string;
     rerequest?: boolean;
+    invitation?: string;
     pageIds?: string[];
     decline?: string[];
     action?: 'allow' | 'cancel';
@@ -60,6 +61,7 @@ export async function browserFacebookLogin(
   const query: Record<string, string> = {};
   if (opts.redirect !== undefined) query.redirect = opts.redirect;
   if (opts.rerequest) query.rerequest = '1';
+  if (opts.invitation) query.invitation = opts.invitation;
   const start = await w.t.app.inject({ method: 'GET', url: '/oauth/facebook/authorize', query, cookies });
   if (start.statusCode !== 302) throw new Error(`authorize answered ${start.statusCode}: ${start.body}`);
   keep(cookies, start);

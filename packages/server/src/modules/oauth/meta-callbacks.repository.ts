@@ -5,6 +5,7 @@ import {
   contacts,
   crmDeliveries,
   dataDeletionRequests,
+  seenSignedRequests,
   mediaObjects,
   messages,
   realtimeEvents,
@@ -16,6 +17,14 @@ export type DeletionRequestRow = typeof dataDeletionRequests.$inferSelect;
 /** Rows Meta's deauthorize and data-deletion callbacks touch. */
 export function createMetaCallbacksRepository(db: Db) {
   return {
+    /** Records a signed request as acted on; false when it already was (a replay). One statement: two at once, one wins. */
+    async firstSightOfSignedRequest(hash: string, at: Date, tx: Db = db): Promise<boolean> {
+      const rows = await tx.insert(seenSignedRequests).values({ hash, seenAt: at }).onConflictDoNothing().returning({ hash: seenSignedRequests.hash });
+      return rows.length > 0;
+    },
+    async forgetSignedRequestsBefore(before: Date, tx: Db = db): Promise<void> {
+      await tx.delete(seenSignedRequests).where(sql`${seenSignedRequests.seenAt} < ${before}`);
+    },
     /** Meta names the user by an app-scoped id; depending on the flow that may be `/me.id` or `/me.user_id`. */
     async findAccountByMetaUserId(userId: string, tx: Db = db) {
       const [row] = await tx

@@ -4,8 +4,8 @@ import type { DataDeletionResponse } from '@threadline/contract';
 import type { Db } from '../../db/client.ts';
 import type { AccountGraphClient } from '../../instagram/account-graph.ts';
 import { parseSignedRequest } from '../../instagram/signed-request.ts';
-import { randomToken } from '../../shared/crypto/random.ts';
-import { badRequest } from '../../shared/errors.ts';
+import { randomToken, sha256Hex } from '../../shared/crypto/random.ts';
+import { badRequest, conflict } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { AccountGraphs } from '../accounts/account-graphs.ts';
 import type { AccountStatus } from '../accounts/account-status.ts';
@@ -40,11 +40,16 @@ export function createMetaCallbacks(deps: MetaCallbacksDeps) {
   const { db, repo, status, graphs, log, now, provider } = deps;
   const what = provider === 'instagram' ? 'the app was removed from the Instagram account' : 'the app was removed from the Facebook account that linked it';
 
-  function verify(signedRequest: string | undefined) {
+  async function verify(signedRequest: string | undefined) {
     const parsed = parseSignedRequest(signedRequest ?? '', deps.appSecrets, now());
     if (!parsed.ok) {
       log.warn({ code: parsed.code, provider }, 'signed_request refused');
       throw badRequest(parsed.code, `Invalid signed_request: ${parsed.message}.`);
+    }
+    // verified first, so only Meta's own requests are remembered; a captured one played again is refused
+    if (!(await repo.firstSightOfSignedRequest(sha256Hex((signedRequest ?? '').trim()), now()))) {
+      log.warn({ code: 'signed_request.replayed', provider }, 'signed_request refused');
+      throw conflict('signed_request.replayed', 'Invalid signed_request: this signed request was already handled.');
     }
     return parsed.request;
   }
@@ -64,7 +69,7 @@ export function createMetaCallbacks(deps: MetaCallbacksDeps) {
 
   return {
     async deauthorize(signedRequest: string | undefined): Promise<{ accountIds: string[] }> {
-      const request = verify(signedRequest);
+      const request = await verify(signedRequest);
       const accounts = await accountsOf(request.userId);
       const clients = await clientsOf(accounts);
       await db.transaction(async (tx) => {
@@ -75,7 +80,7 @@ export function createMetaCallbacks(deps: MetaCallbacksDeps) {
     },
 
     async dataDeletion(signedRequest: string | undefined): Promise<DataDeletionResponse> {
-      const request = verify(signedRequest);
+      const request = await verify(signedRequest);
       const confirmationCode = randomToken(12).replace(/[^A-Za-z0-9]/g, 'x');
       const accounts = await accountsOf(request.userId);
       const at = now();

@@ -38,7 +38,7 @@ describe("Meta's deauthorize and data-deletion callbacks", () => {
 
   it('disconnects a deauthorized account: token deleted, status disconnected, the CRM told', async () => {
     const account = await linkedAccount('deauth_shop');
-    const res = await post('/oauth/instagram/deauthorize', createSignedRequest({ user_id: account.igAppScopedId, issued_at: 1 }, APP_SECRET));
+    const res = await post('/oauth/instagram/deauthorize', createSignedRequest({ user_id: account.igAppScopedId, issued_at: Math.floor(w.sim.clock.now() / 1000) }, APP_SECRET));
     expect(res.statusCode).toBe(200);
     const [row] = await w.t.database.db.select().from(accounts).where(eq(accounts.id, account.id));
     expect(row).toMatchObject({ status: 'disconnected', accessTokenEncrypted: null });
@@ -65,5 +65,21 @@ describe("Meta's deauthorize and data-deletion callbacks", () => {
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain(body.confirmation_code);
     expect(page.body).toContain('1 stored messages');
+  });
+
+  it('refuses a signed_request issued more than a day ago, and one already handled', async () => {
+    const account = await linkedAccount('replayed_shop');
+    const nowSeconds = Math.floor(w.sim.clock.now() / 1000);
+    const stale = await post('/oauth/instagram/deauthorize', createSignedRequest({ user_id: account.igAppScopedId, issued_at: nowSeconds - 86_401 }, APP_SECRET));
+    expect(stale.statusCode).toBe(400);
+    expect(stale.json()).toMatchObject({ error: { code: 'signed_request.stale' } });
+    expect((await w.t.database.db.select().from(accounts).where(eq(accounts.id, account.id)))[0]?.status).toBe('active');
+
+    const fresh = createSignedRequest({ user_id: account.igUserId, issued_at: nowSeconds }, APP_SECRET);
+    expect((await post('/oauth/instagram/data-deletion', fresh)).statusCode).toBe(200);
+    const replayed = await post('/oauth/instagram/data-deletion', fresh);
+    expect(replayed.statusCode).toBe(409);
+    expect(replayed.json()).toMatchObject({ error: { code: 'signed_request.replayed' } });
+    expect(await w.t.database.db.select().from(dataDeletionRequests).where(eq(dataDeletionRequests.igUserId, account.igUserId))).toHaveLength(1);
   });
 });

@@ -1,8 +1,9 @@
 import { OAUTH_ERROR_MESSAGES, type OAuthErrorReason, type SessionResponse } from '@threadline/contract';
 import { isGraphApiError } from '../../instagram/graph-client.ts';
+import { isAppError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { page } from './oauth-pages.ts';
-import { withOAuthResult } from './oauth-redirect.ts';
+import { safeRedirect, withOAuthResult } from './oauth-redirect.ts';
 
 /** Pieces both Meta login flows (Instagram Login, Facebook Login) share. */
 
@@ -57,3 +58,26 @@ export const failedPage = (title: string, message: string): CallbackResult => ({
   status: 400,
   html: page(title, [message], { href: '/', text: 'Back to Threadline' }),
 });
+
+/** What a flow's start needs of invitations: the id of a usable one (it throws `invitations.invalid` otherwise). */
+export type InvitationCheck = { idForSignIn(token: string): Promise<string> };
+
+/** A flow that cannot start: the browser goes back to `redirect` with the reason. */
+export type StartRefused = { refused: string };
+
+/**
+ * The invitation a sign-in starts from (none for a signed-in user linking an account, who already exists): its id,
+ * or where to send the browser when the link is no longer usable, before anyone is sent to Meta.
+ */
+export async function invitationForStart(
+  invitations: InvitationCheck,
+  input: { userId: string | null; redirect: string | undefined; invitation?: string | undefined },
+): Promise<{ invitationId: string | null } | StartRefused> {
+  if (!input.invitation || input.userId) return { invitationId: null };
+  try {
+    return { invitationId: await invitations.idForSignIn(input.invitation) };
+  } catch (error) {
+    if (!isAppError(error)) throw error;
+    return { refused: withOAuthResult(safeRedirect(input.redirect), { oauth: 'error', reason: 'invitation_invalid' }) };
+  }
+}

@@ -9,6 +9,7 @@ import type { AccountStatus } from '../accounts/account-status.ts';
 import type { AccountsRepository } from '../accounts/accounts.repository.ts';
 import type { AuditEntry } from '../audit/audit.repository.ts';
 import type { AuthService } from '../auth/auth.service.ts';
+import type { InvitationsService } from '../teammates/invitations.service.ts';
 import { createAccountLinker } from './account-linker.ts';
 import { createFacebookLogin } from './facebook-login.service.ts';
 import { createMetaCallbacksRepository } from './meta-callbacks.repository.ts';
@@ -31,6 +32,8 @@ export type OAuthServicesDeps = {
   audit: (entry: AuditEntry, tx?: Db) => Promise<void>;
   accountsRepo: AccountsRepository;
   accountStatus: AccountStatus;
+  /** Invitation links: checked when a flow starts, used up when the person joins (oauth-users.ts, account-linker.ts). */
+  invitations: Pick<InvitationsService, 'idForSignIn' | 'redeem'>;
   /** After an OAuth link: process the account's waiting unrouted webhook events. */
   onAccountLinked: (igUserId: string) => Promise<void>;
 };
@@ -41,7 +44,11 @@ export function buildOAuthServices(deps: OAuthServicesDeps) {
   const log = deps.log.child({ module: 'oauth' });
   const oauthStates = createOAuthStateRepository(db);
   const pageChoices = createPageChoicesRepository(db);
-  const linker = createAccountLinker({ db, vault, links: createOAuthLinkRepository(db), accounts: deps.accountsRepo, status: accountStatus, audit, now });
+  const { invitations } = deps;
+  const linker = createAccountLinker({
+    db, vault, links: createOAuthLinkRepository(db), accounts: deps.accountsRepo, status: accountStatus, audit, now,
+    signupMode: config.signupMode, redeemInvitation: (id, userId, tx) => invitations.redeem(id, userId, tx),
+  });
   const callbacksRepo = createMetaCallbacksRepository(db);
   const callbacks = (provider: 'instagram' | 'facebook', appSecrets: string[]) =>
     appSecrets.length > 0
@@ -55,18 +62,19 @@ export function buildOAuthServices(deps: OAuthServicesDeps) {
   return {
     oauthStates,
     pageChoices,
+    metaCallbacksRepo: callbacksRepo,
     /** Null when Instagram Login is not configured: its routes answer 503. */
     oauth: instagramLogin
       ? createOAuthService({
           settings: { redirectUri: instagramLogin.redirectUri, scopes: instagramLogin.scopes },
-          graph, graphs, states: oauthStates, linker, auth, onAccountLinked: deps.onAccountLinked, now, log,
+          graph, graphs, states: oauthStates, linker, invitations, auth, onAccountLinked: deps.onAccountLinked, now, log,
         })
       : null,
     /** Null when Facebook Login is not configured: its routes answer 503. */
     facebookLogin: facebookLogin
       ? createFacebookLogin({
           settings: { redirectUri: facebookLogin.redirectUri, scopes: facebookLogin.scopes },
-          facebook, graphs, states: oauthStates, choices: pageChoices, vault, linker, auth, onAccountLinked: deps.onAccountLinked, now, log,
+          facebook, graphs, states: oauthStates, choices: pageChoices, vault, linker, invitations, auth, onAccountLinked: deps.onAccountLinked, now, log,
         })
       : null,
     metaCallbacks: callbacks('instagram', config.instagram.appSecrets),

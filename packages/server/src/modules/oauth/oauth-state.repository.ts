@@ -18,6 +18,7 @@ export function createOAuthStateRepository(db: Db) {
       state: string;
       provider: 'instagram' | 'facebook';
       userId: string | null;
+      invitationId: string | null;
       redirect: string;
       browserBindingHash: string;
       expiresAt: Date;
@@ -26,6 +27,7 @@ export function createOAuthStateRepository(db: Db) {
         state: values.state,
         provider: values.provider,
         userId: values.userId,
+        invitationId: values.invitationId,
         redirectUri: values.redirect,
         browserBindingHash: values.browserBindingHash,
         expiresAt: values.expiresAt,
@@ -36,13 +38,18 @@ export function createOAuthStateRepository(db: Db) {
      * Starts a flow of `provider`: a random state (single use, OAUTH_STATE_TTL_SECONDS) and the browser binding to put
      * in a cookie (only its hash is kept). `redirect` is made safe here.
      */
-    async begin(provider: 'instagram' | 'facebook', input: { userId: string | null; redirect: string | undefined }, now: Date) {
+    async begin(
+      provider: 'instagram' | 'facebook',
+      input: { userId: string | null; redirect: string | undefined; invitationId?: string | null },
+      now: Date,
+    ) {
       const state = randomToken(32);
       const binding = randomToken(32);
       await this.create({
         state,
         provider,
         userId: input.userId,
+        invitationId: input.userId ? null : (input.invitationId ?? null),
         redirect: safeRedirect(input.redirect),
         browserBindingHash: sha256Hex(binding),
         expiresAt: new Date(now.getTime() + OAUTH_STATE_TTL_SECONDS * 1000),

@@ -41,6 +41,8 @@ export async function startOAuthWorld(env: Env = {}): Promise<OAuthWorld> {
       FACEBOOK_DIALOG_URL: control.facebook.url,
       FACEBOOK_GRAPH_URL: control.facebook.url,
       WORKERS_ENABLED: 'false',
+      // these tests sign people up through Meta; SIGNUP_MODE's other modes have their own tests
+      SIGNUP_MODE: 'open',
       ...env,
     },
     { now: () => new Date(sim.clock.now()) },
@@ -86,6 +88,8 @@ export async function browserLogin(
     igId: string;
     sessionToken?: string;
     redirect?: string;
+    /** the token of an invitation link the person opened */
+    invitation?: string;
     action?: 'allow' | 'cancel';
     tamper?: (callback: URL, cookies: Record<string, string>) => void;
   },
@@ -95,7 +99,7 @@ export async function browserLogin(
   const start = await w.t.app.inject({
     method: 'GET',
     url: '/oauth/instagram/authorize',
-    query: opts.redirect === undefined ? {} : { redirect: opts.redirect },
+    query: { ...(opts.redirect === undefined ? {} : { redirect: opts.redirect }), ...(opts.invitation ? { invitation: opts.invitation } : {}) },
     cookies,
   });
   if (start.statusCode !== 302) throw new Error(`authorize answered ${start.statusCode}: ${start.body}`);

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { USERNAME_PATTERN } from '@threadline/contract';
+import type { SignupMode } from '@threadline/contract';
 import type { Db } from '../../db/client.ts';
+import { FlowFailure } from './oauth-flow.ts';
 import type { OAuthLinkRepository, UserRow } from './oauth-link.repository.ts';
 
 /** Who signs in through Meta: the provider, its stable id for the person, and a name to derive a username from. */
@@ -27,13 +29,25 @@ async function uniqueUsername(links: OAuthLinkRepository, hint: string, suffix: 
   return `${base}_${randomBytes(3).toString('hex')}`;
 }
 
+/** Whether a sign-in through Meta may create its user: SIGNUP_MODE, and the invitation the flow started from. */
+export type SignupPolicy = { mode: SignupMode; invitationId: string | null };
+
 /**
  * The one way a sign-in through Meta ("Continue with Instagram" or "Continue with Facebook") finds its user, or
- * creates it on the first visit: named after the Instagram username (made unique), no password.
+ * creates it on the first visit: named after the Instagram username (made unique), no password. SIGNUP_MODE governs
+ * the creation for both: `open` always, `invite` only from an invitation (the caller uses it up in the same
+ * transaction), `closed` never.
  */
-export async function findOrCreateOAuthUser(links: OAuthLinkRepository, identity: OAuthIdentity, tx: Db): Promise<{ user: UserRow; created: boolean }> {
+export async function findOrCreateOAuthUser(
+  links: OAuthLinkRepository,
+  identity: OAuthIdentity,
+  policy: SignupPolicy,
+  tx: Db,
+): Promise<{ user: UserRow; created: boolean }> {
   const existing = await links.findUserByProvider(identity.provider, identity.providerId, tx);
   if (existing) return { user: existing, created: false };
+  if (policy.mode === 'closed') throw new FlowFailure('signup_closed');
+  if (policy.mode === 'invite' && policy.invitationId === null) throw new FlowFailure('invitation_required');
   const username = await uniqueUsername(links, identity.usernameHint, identity.provider === 'instagram' ? 'ig' : 'fb', tx);
   if (!USERNAME_PATTERN.test(username)) throw new Error('derived username does not match the pattern');
   return { user: await links.insertOAuthUser(username, identity.provider, identity.providerId, tx), created: true };

@@ -82,7 +82,8 @@ export async function oauthRoutes(app: App, opts: OAuthRoutesOptions) {
 
   app.get('/oauth/instagram/authorize', { schema: { querystring: oauthAuthorizeQuerySchema } }, async (req, reply) => {
     if (!opts.oauth) throw notConfigured();
-    const started = await opts.oauth.start({ userId: await http.currentUserId(req), redirect: req.query.redirect });
+    const started = await opts.oauth.start({ userId: await http.currentUserId(req), redirect: req.query.redirect, invitation: req.query.invitation });
+    if ('refused' in started) return reply.redirect(started.refused, 302);
     http.setBinding(reply, started.binding, started.maxAgeSeconds);
     return reply.redirect(started.authorizeUrl, 302);
   });

@@ -5,7 +5,17 @@ import type { Logger } from '../../shared/logger.ts';
 import type { AccountGraphs } from '../accounts/account-graphs.ts';
 import type { AuthService, RequestContext } from '../auth/auth.service.ts';
 import type { AccountLinker } from './account-linker.ts';
-import { failedPage, failedRedirect, FlowFailure, stepper, type CallbackQuery, type CallbackResult } from './oauth-flow.ts';
+import {
+  failedPage,
+  failedRedirect,
+  FlowFailure,
+  invitationForStart,
+  stepper,
+  type CallbackQuery,
+  type CallbackResult,
+  type InvitationCheck,
+  type StartRefused,
+} from './oauth-flow.ts';
 import { withOAuthResult } from './oauth-redirect.ts';
 import type { OAuthStateRepository } from './oauth-state.repository.ts';
 
@@ -18,6 +28,7 @@ export type OAuthServiceDeps = {
   graphs: Pick<AccountGraphs, 'bind'>;
   states: OAuthStateRepository;
   linker: AccountLinker;
+  invitations: InvitationCheck;
   auth: Pick<AuthService, 'issueSession'>;
   /** After a link: the account's waiting unrouted webhook events are processed. */
   onAccountLinked: (igUserId: string) => Promise<void>;
@@ -41,8 +52,10 @@ export function createOAuthService(deps: OAuthServiceDeps) {
 
   return {
     /** Starts a flow: the state row, the consent URL, and the browser binding to put in a cookie. */
-    async start(input: { userId: string | null; redirect: string | undefined }) {
-      const { state, binding, maxAgeSeconds } = await states.begin('instagram', input, now());
+    async start(input: { userId: string | null; redirect: string | undefined; invitation?: string | undefined }) {
+      const invitation = await invitationForStart(deps.invitations, input);
+      if ('refused' in invitation) return invitation satisfies StartRefused;
+      const { state, binding, maxAgeSeconds } = await states.begin('instagram', { ...input, invitationId: invitation.invitationId }, now());
       const authorizeUrl = graph.buildAuthorizeUrl({ redirectUri: settings.redirectUri, scopes: settings.scopes, state });
       return { authorizeUrl, binding, maxAgeSeconds };
     },
@@ -78,7 +91,9 @@ export function createOAuthService(deps: OAuthServiceDeps) {
               connection: { loginPath: 'instagram_login' },
             },
           ],
-          userId ? { userId } : { identity: { provider: 'instagram', providerId: me.userId, usernameHint: me.username } },
+          userId
+            ? { userId }
+            : { identity: { provider: 'instagram', providerId: me.userId, usernameHint: me.username }, invitationId: consumed.row.invitationId },
         );
         const account = linked.accounts[0];
         if (!account) throw new FlowFailure('internal');

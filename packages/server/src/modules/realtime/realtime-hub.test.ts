@@ -3,7 +3,7 @@ import type { Database } from '../../db/client.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { InboxService } from '../inbox/inbox.service.ts';
 import { createRealtimeHub, type RealtimeFrame } from './realtime-hub.ts';
-import type { RealtimeLog, RealtimeRow } from './realtime-log.ts';
+import { REALTIME_CHANNEL, type RealtimeLog, type RealtimeRow } from './realtime-log.ts';
 
 const ACCOUNT = '00000000-0000-4000-8000-000000000001';
 
@@ -18,7 +18,9 @@ async function hubWorld() {
   let onReconnect: () => void = () => undefined;
   let logRows: RealtimeRow[] = [];
   const database = {
-    listen: async (_channel: string, payload: (p: string) => void, reconnect?: () => void) => {
+    listen: async (channel: string, payload: (p: string) => void, reconnect?: () => void) => {
+      // the hub also listens for access changes (ACCESS_CHANNEL): not played here
+      if (channel !== REALTIME_CHANNEL) return async () => undefined;
       onPayload = payload;
       onReconnect = reconnect ?? (() => undefined);
       return async () => undefined;
@@ -34,7 +36,7 @@ async function hubWorld() {
   const hub = createRealtimeHub({ database, log, inbox, logger });
   await hub.start();
   const received: number[] = [];
-  hub.add({ accountId: ACCOUNT, send: (frames: readonly RealtimeFrame[]) => received.push(...frames.map((f) => f.id)), end: () => undefined });
+  hub.add({ accountId: ACCOUNT, userId: '00000000-0000-4000-8000-000000000001', recheck: () => undefined, send: (frames: readonly RealtimeFrame[]) => received.push(...frames.map((f) => f.id)), end: () => undefined });
   return {
     hub,
     received,

@@ -3,6 +3,7 @@ import type { Database } from '../../db/client.ts';
 import { isConnectionError } from '../../shared/db-errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { InboxService } from '../inbox/inbox.service.ts';
+import { ACCESS_CHANNEL, parseAccessChange } from '../auth/access-changes.repository.ts';
 import { parseRealtimeNotification, REALTIME_CHANNEL, type RealtimeEntry, type RealtimeLog } from './realtime-log.ts';
 
 /** One event as a Server-Sent Events frame, serialised once however many clients receive it. */
@@ -14,6 +15,9 @@ export function toFrame(event: RealtimeEvent): RealtimeFrame {
 
 export type RealtimeClient = {
   accountId: string;
+  /** Whose stream it is: when their access changes (ACCESS_CHANNEL), the stream checks whether it may go on. */
+  userId: string;
+  recheck(): void;
   /**
    * Receives each flush's frames for its account at once, in id order (one socket write per client per flush), with
    * the same frames already encoded as one buffer, shared by every client that has sent none of them yet.
@@ -40,6 +44,7 @@ export function createRealtimeHub(deps: { database: Database; log: RealtimeLog; 
   // events before an earlier one.
   let flushing: Promise<void> = Promise.resolve();
   let unlisten: (() => Promise<void>) | null = null;
+  let unlistenAccess: (() => Promise<void>) | null = null;
   let highest = 0;
   // Each event goes out once: a catch-up after the listening connection dropped reads events from the log that may
   // also be announced (committed after listening resumed, before the read), or may have been sent by a flush while it
@@ -129,6 +134,16 @@ export function createRealtimeHub(deps: { database: Database; log: RealtimeLog; 
     schedule();
   }
 
+  function clientsOf(userId: string | null): RealtimeClient[] {
+    return [...clients.values()].flatMap((set) => [...set]).filter((c) => userId === null || c.userId === userId);
+  }
+
+  /** A user's access changed somewhere (any process): each of their streams here checks whether it may go on. */
+  function onAccessChange(payload: string) {
+    const userId = parseAccessChange(payload);
+    if (userId) for (const client of clientsOf(userId)) client.recheck();
+  }
+
   async function catchUp() {
     // The listening connection dropped: anything announced meanwhile is read from the log.
     for (const accountId of clients.keys()) {
@@ -141,6 +156,10 @@ export function createRealtimeHub(deps: { database: Database; log: RealtimeLog; 
     async start() {
       highest = await deps.log.latestId();
       unlisten = await deps.database.listen(REALTIME_CHANNEL, onNotification, () => void catchUp().catch((e: unknown) => deps.logger.warn({ err: e }, 'could not catch up on live updates after a reconnect')));
+      // after a reconnect an announcement may have been missed: every stream checks again
+      unlistenAccess = await deps.database.listen(ACCESS_CHANNEL, onAccessChange, () => {
+        for (const client of clientsOf(null)) client.recheck();
+      });
     },
     async stop() {
       if (timer) clearTimeout(timer);
@@ -148,6 +167,8 @@ export function createRealtimeHub(deps: { database: Database; log: RealtimeLog; 
       clients.clear();
       await unlisten?.();
       unlisten = null;
+      await unlistenAccess?.();
+      unlistenAccess = null;
     },
     add(client: RealtimeClient) {
       const set = clients.get(client.accountId) ?? new Set();

@@ -8,10 +8,17 @@ import { createStreamWriter } from './realtime-stream.ts';
 export type RealtimeRoutesOptions = {
   hub: RealtimeHub;
   inbox: InboxService;
-  /** Whether the session behind a stream is still valid (checked at every heartbeat: a logout ends the stream). */
-  sessionActive: (tokenHash: string) => Promise<boolean>;
+  /**
+   * Whether a stream may go on: its session not ended, its user not disabled, still a member of the account; and when
+   * the session expires. Checked when the stream opens, at every heartbeat, and whenever the user's access changes.
+   */
+  streamAccess: (tokenHash: string, accountId: string) => Promise<{ expiresAt: Date } | null>;
   heartbeatMs: number;
+  now: () => Date;
 };
+
+/** The last frame of a stream whose access ended; the web app signs out or reloads its accounts on it. */
+const accessEndedFrame = `event: access_ended\ndata: ${JSON.stringify({ reason: 'Your access to this account ended (removed, signed out or expired).' })}\n\n`;
 
 /**
  * `GET /api/v1/ui/events`: server-sent events for the session's account (new and changed messages, conversation
@@ -40,31 +47,43 @@ export async function realtimeRoutes(app: App, opts: RealtimeRoutesOptions) {
       res.write('retry: 3000\n\n');
 
       let closed = false;
+      let expiry: NodeJS.Timeout | null = null;
       const writer = createStreamWriter(resumeFrom ?? 0, (chunk) => {
         if (!closed) res.write(chunk);
       });
-      const client = { accountId, send: writer.live, end: () => cleanup() };
-      const heartbeat = setInterval(() => {
-        if (closed) return;
-        res.write(': ping\n\n');
-        opts.sessionActive(auth.tokenHash).then(
-          (ok) => {
-            if (!ok) cleanup();
+      /** Ends the stream when its access is gone (a database that cannot answer ends nothing: the heartbeat asks again). */
+      const recheck = () => {
+        opts.streamAccess(auth.tokenHash, accountId).then(
+          (access) => {
+            if (!access || access.expiresAt.getTime() <= opts.now().getTime()) return void cleanup(accessEndedFrame);
+            if (expiry) clearTimeout(expiry);
+            expiry = setTimeout(recheck, Math.min(access.expiresAt.getTime() - opts.now().getTime() + 50, 2 ** 31 - 1));
+            expiry.unref();
           },
           () => undefined,
         );
+      };
+      const client = { accountId, userId: auth.userId, send: writer.live, end: () => cleanup(), recheck };
+      const heartbeat = setInterval(() => {
+        if (closed) return;
+        res.write(': ping\n\n');
+        recheck();
       }, opts.heartbeatMs);
-      function cleanup() {
+      function cleanup(lastFrame?: string) {
         if (closed) return;
         closed = true;
         clearInterval(heartbeat);
+        if (expiry) clearTimeout(expiry);
         opts.hub.remove(client);
+        if (lastFrame) res.write(lastFrame);
         res.end();
       }
-      req.raw.on('close', cleanup);
-      res.on('error', cleanup);
+      req.raw.on('close', () => cleanup());
+      res.on('error', () => cleanup());
 
       opts.hub.add(client);
+      // its expiry, and a change that landed between the access check above and joining the hub
+      recheck();
       try {
         writer.replayed(resumeFrom === undefined ? [] : (await opts.hub.replay(accountId, resumeFrom)).map(toFrame));
       } catch (error) {

@@ -9,7 +9,7 @@ import { CONTENT_SECURITY_POLICY, webRoutes } from './web.routes.ts';
 const INDEX = '<!doctype html><html><head><script type="module" src="/assets/index-abc123.js"></script></head><body><div id="app"></div></body></html>';
 
 async function appWith(distDir: string): Promise<App> {
-  const app = createHttpServer({ logger: createLogger('silent', false), bodyLimitBytes: 1024, trustProxy: false });
+  const app = createHttpServer({ logger: createLogger('silent', false), bodyLimitBytes: 1024, trustProxy: false, hsts: false });
   app.get('/api/v1/probe', async () => ({ ok: true }));
   await app.register(webRoutes, { distDir });
   await app.ready();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CidrParseError, cidrContains, parseCidr, parseCidrList, parseIp, parseIPv4, parseIPv6 } from './ip-address.ts';
+import { CidrParseError, cidrContains, clientAddressKey, parseCidr, parseCidrList, parseIp, parseIPv4, parseIPv6 } from './ip-address.ts';
 
 function ip(text: string) {
   const parsed = parseIp(text);
@@ -77,5 +77,23 @@ describe('parseCidr and parseCidrList', () => {
     expect(cidrContains(net, ip('::a00:1'))).toBe(false);
     expect(cidrContains(parseCidr('0.0.0.0/0'), ip('8.8.8.8'))).toBe(true);
     expect(cidrContains(parseCidr('fd00::/8'), ip('fd12:3456::1'))).toBe(true);
+  });
+});
+
+describe('clientAddressKey (what per-address limits count by)', () => {
+  it('keys an IPv4 address on itself, also when it arrives IPv4-mapped', () => {
+    expect(clientAddressKey('203.0.113.9')).toBe('203.0.113.9');
+    expect(clientAddressKey('::ffff:203.0.113.9')).toBe('203.0.113.9');
+  });
+
+  it('keys every IPv6 address of one /64 alike, and another /64 apart', () => {
+    const a = clientAddressKey('2001:db8:1:2:aaaa::1');
+    expect(a).toBe('2001:db8:1:2::/64');
+    expect(clientAddressKey('2001:0db8:0001:0002:ffff:ffff:ffff:ffff')).toBe(a);
+    expect(clientAddressKey('2001:db8:1:3::1')).not.toBe(a);
+  });
+
+  it('keeps text that is no address as it is', () => {
+    expect(clientAddressKey('unix-socket')).toBe('unix-socket');
   });
 });

@@ -180,3 +180,20 @@ export function cidrContains(cidr: Cidr, address: IpAddress): boolean {
   if (cidr.version !== address.version) return false;
   return (address.value & maskOf(cidr.version, cidr.prefix)) === cidr.network;
 }
+
+const IPV4_MAPPED_PREFIX = 0xffffn << 32n;
+const LOW_64_BITS = (1n << 64n) - 1n;
+
+/**
+ * The key under which per-address limits count a client: an IPv4 address as it is (also when it arrives
+ * IPv4-mapped, `::ffff:203.0.113.9`), an IPv6 address by its /64, since one subscriber usually holds a whole /64
+ * and could otherwise take a fresh address for every attempt. Text that is no address is used as it is.
+ */
+export function clientAddressKey(ip: string): string {
+  const v4 = parseIPv4(ip);
+  if (v4) return v4.text;
+  const v6 = parseIPv6(ip);
+  if (!v6) return ip;
+  if (v6.value >> 32n === IPV4_MAPPED_PREFIX >> 32n) return formatIPv4(v6.value & 0xffff_ffffn);
+  return `${formatIPv6(v6.value & ~LOW_64_BITS)}/64`;
+}

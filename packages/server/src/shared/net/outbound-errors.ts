@@ -38,7 +38,7 @@ const STATUS: Record<OutboundErrorCode, number> = {
 export class OutboundError extends AppError {
   override readonly code: OutboundErrorCode;
 
-  constructor(code: OutboundErrorCode, message: string, opts: { cause?: unknown } = {}) {
+  constructor(code: OutboundErrorCode, message: string, opts: { cause?: unknown; logDetails?: Record<string, unknown> } = {}) {
     super(STATUS[code], code, message, opts);
     this.name = 'OutboundError';
     this.code = code;

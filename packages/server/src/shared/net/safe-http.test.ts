@@ -180,7 +180,7 @@ describe('safe HTTP client: forbidden destinations', () => {
     const http = client({ allowedNetworks: [], lookup });
     await expect(http.request({ url: `http://crm.example.test:${crm.port}/`, timeoutMs: 5_000 })).rejects.toMatchObject({
       code: 'crm.url_forbidden_address',
-      message: 'crm.example.test resolves to 127.0.0.1, which is a loopback address; set CRM_ALLOWED_NETWORKS to allow it',
+      message: 'crm.example.test resolves to a private address; set CRM_ALLOWED_NETWORKS to allow it',
     });
     expect(lookup.calls).toEqual(['crm.example.test']);
     expect(crm.received).toHaveLength(0);

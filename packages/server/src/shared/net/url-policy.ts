@@ -32,16 +32,19 @@ export function unbracket(hostname: string): string {
   return hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
 }
 
-/** "the address 10.0.0.1 is a private-network address; set CRM_ALLOWED_NETWORKS to allow it" */
+/**
+ * "the address 10.0.0.1 is a private-network address; set CRM_ALLOWED_NETWORKS to allow it" for an address the caller
+ * gave; for a host name, "crm.example resolves to a private address; …": which address (and what kind) a name resolves to
+ * inside the network is not the caller's to learn, so it goes to the log only (`logDetails`).
+ */
 export function forbiddenAddressError(verdict: AddressVerdict & { allowed: false }, setting: string, host?: string): OutboundError {
   const address = verdict.address?.text ?? 'the address';
   const carried = verdict.embeddedIPv4 === undefined ? '' : ` (carrying ${verdict.embeddedIPv4})`;
   const what = describeReason(verdict.reason);
-  const sentence =
-    host === undefined
-      ? `the address ${address}${carried} is ${what}`
-      : `${host} resolves to ${address}${carried}, which is ${what}`;
-  return new OutboundError('crm.url_forbidden_address', `${sentence}; set ${setting} to allow it`);
+  if (host === undefined) return new OutboundError('crm.url_forbidden_address', `the address ${address}${carried} is ${what}; set ${setting} to allow it`);
+  return new OutboundError('crm.url_forbidden_address', `${host} resolves to a private address; set ${setting} to allow it`, {
+    logDetails: { host, resolvedAddress: `${address}${carried}`, reason: what },
+  });
 }
 
 /**
