@@ -36,6 +36,9 @@ import { createWebhookEventsRepository } from './modules/webhooks/webhook-events
 import { createWaitingEventsRepository } from './modules/webhooks/waiting-events.repository.ts';
 import { createFetchMessage, createMessageLookup } from './modules/messages/message-lookup.ts';
 import { createWebhookProcessor } from './modules/webhooks/webhook-processor.ts';
+import { createAutoAssignment } from './modules/workflow/assignment.ts';
+import { createNotesService } from './modules/workflow/notes.service.ts';
+import { createWorkflowService } from './modules/workflow/workflow.service.ts';
 import { createOperationsRepository } from './modules/operations/operations.repository.ts';
 import { registerOperationsGauges } from './modules/operations/operations-metrics.ts';
 
@@ -104,6 +107,7 @@ export function buildServices(deps: ServiceDeps) {
   const media = createMediaService({ db, queue, http: mediaHttp, settings: config.media, sinks, log: log.child({ module: 'media' }) });
 
   const webhookEvents = createWebhookEventsRepository(db);
+  const autoAssignment = createAutoAssignment({ audit, now });
   const ingestHooks: ApplyHooks = {
     onNewContacts: async (tx, contacts) => {
       await queue.sendInTx(tx, 'contacts.fetch_profile', { contactIds: contacts.map((c) => c.id) });
@@ -113,6 +117,7 @@ export function buildServices(deps: ServiceDeps) {
     onEditWithoutText: async (tx, message) => {
       await queue.sendInTx(tx, 'messages.lookup', { accountId: message.accountId, mid: message.mid });
     },
+    onConversationsOpened: (tx, opened) => autoAssignment.autoAssign(tx, opened),
   };
   const ingest = createIngestService({ db, sinks, log: log.child({ module: 'ingest' }), hooks: ingestHooks });
   const realtimeLog = createRealtimeLog(db);
@@ -121,7 +126,10 @@ export function buildServices(deps: ServiceDeps) {
     config, db, queue, access, graphs: accountGraphs, accountStatus, sinks, hooks: ingestHooks, metrics, log, now,
     uploadUrlKey: deriveKey(deps.sessionSecret, 'media-url'),
     processId,
+    onUserReply: autoAssignment.assignOnReply,
   });
+  const workflow = createWorkflowService({ db, queue, sinks, access, inbox: messaging.inbox, audit, now });
+  const notes = createNotesService({ db, sinks, inbox: messaging.inbox, audit, now });
   const liveness = createProcessLiveness({
     id: processId,
     repo: createProcessesRepository(db),
@@ -164,6 +172,8 @@ export function buildServices(deps: ServiceDeps) {
     ...oauthServices,
     ...messaging,
     realtimeLog,
+    workflow,
+    notes,
     liveness,
     metrics,
     operations,
