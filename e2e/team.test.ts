@@ -110,6 +110,7 @@ describe('a team works the inbox together', () => {
     await row(vic, 'Jane Team').click();
     // a viewer cannot change status or assignee
     expect(await vic.page.getByTestId('mark-done').count()).toBe(0);
+    await vic.page.getByTestId('note-tab').click();
     await vic.page.getByTestId('note-composer').fill('VIP: please call her back @mia');
     await vic.page.getByTestId('note-composer').press('Enter');
     await vic.page.getByTestId('note-text').filter({ hasText: 'please call her back' }).waitFor();
