@@ -55,3 +55,13 @@ export async function facebookDialog(page: Page, world: World): Promise<void> {
   await page.click('button.continue');
   await page.waitForURL((u) => u.href.startsWith(world.baseUrl), { timeout: 20_000 });
 }
+
+/** axe-core on the page as it is now: no serious or critical accessibility violation. */
+export async function noSeriousA11yViolations(page: Page): Promise<void> {
+  const { AxeBuilder } = await import('@axe-core/playwright');
+  const result = await new AxeBuilder({ page }).analyze();
+  const bad = result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  expect(bad, 'serious or critical accessibility violations').toEqual([]);
+}

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-export const API_KEY_SCOPES = ['messages:send', 'conversations:read'] as const;
+export const API_KEY_SCOPES = ['messages:send', 'conversations:read', 'conversations:write'] as const;
 export const apiKeyScopeSchema = z.enum(API_KEY_SCOPES);
 export type ApiKeyScope = z.infer<typeof apiKeyScopeSchema>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { actorSchema, conversationStatusSchema, teammateSchema } from './workflow.ts';
 
 /**
  * The events Threadline delivers to a customer's CRM webhook, version 1. Every payload is self-contained:
@@ -15,6 +16,9 @@ export const CRM_EVENT_TYPES = [
   'reaction.added',
   'reaction.removed',
   'conversation.created',
+  'conversation.status_changed',
+  'conversation.assigned',
+  'note.created',
   'account.connected',
   'account.reauth_required',
   'account.disconnected',
@@ -114,6 +118,27 @@ const conversationData = z.object({
   ...order,
 });
 const accountData = z.object({ account: crmAccountSchema, occurred_at: isoDate });
+/** A conversation's status changed: by a person, an API key, the customer's new message (reopened) or its snooze ending. */
+const statusChangedData = conversationData.extend({
+  status: conversationStatusSchema,
+  previous_status: conversationStatusSchema,
+  /** when a snoozed conversation opens again by itself; null unless `status` is snoozed */
+  snoozed_until: isoDate.nullable(),
+  changed_by: actorSchema,
+});
+/** Assigned, reassigned or unassigned (`assignee` null). */
+const assignedData = conversationData.extend({
+  assignee: teammateSchema.nullable(),
+  previous_assignee: teammateSchema.nullable(),
+  changed_by: actorSchema,
+});
+export const crmNoteSchema = z.object({
+  id: z.uuid(),
+  text: z.string(),
+  author: actorSchema,
+  created_at: isoDate,
+});
+const noteData = conversationData.extend({ note: crmNoteSchema });
 
 export const crmMessageReceivedSchema = envelope('message.received', messageData);
 export const crmMessageSentSchema = envelope('message.sent', messageData);
@@ -122,6 +147,9 @@ export const crmMessageDeletedSchema = envelope('message.deleted', messageData);
 export const crmReactionAddedSchema = envelope('reaction.added', reactionData);
 export const crmReactionRemovedSchema = envelope('reaction.removed', reactionData);
 export const crmConversationCreatedSchema = envelope('conversation.created', conversationData);
+export const crmConversationStatusChangedSchema = envelope('conversation.status_changed', statusChangedData);
+export const crmConversationAssignedSchema = envelope('conversation.assigned', assignedData);
+export const crmNoteCreatedSchema = envelope('note.created', noteData);
 export const crmAccountConnectedSchema = envelope('account.connected', accountData);
 export const crmAccountReauthRequiredSchema = envelope('account.reauth_required', accountData);
 export const crmAccountDisconnectedSchema = envelope('account.disconnected', accountData);
@@ -135,6 +163,9 @@ export const crmEventSchema = z.discriminatedUnion('type', [
   crmReactionAddedSchema,
   crmReactionRemovedSchema,
   crmConversationCreatedSchema,
+  crmConversationStatusChangedSchema,
+  crmConversationAssignedSchema,
+  crmNoteCreatedSchema,
   crmAccountConnectedSchema,
   crmAccountReauthRequiredSchema,
   crmAccountDisconnectedSchema,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { conversationAssigneeFilterSchema, conversationStatusFilterSchema, conversationStatusSchema, teammateSchema } from './workflow.ts';
 
 /** Meta's limits that the API enforces before Meta has to. */
 export const MESSAGE_TEXT_MAX_BYTES = 1000;
@@ -41,12 +42,21 @@ export const conversationSchema = z.object({
   needs_reply: z.boolean(),
   window: windowStateSchema,
   seen_at: z.string().nullable(),
+  /** open, snoozed (until `snoozed_until`) or done; a new message from the customer opens it again */
+  status: conversationStatusSchema,
+  snoozed_until: z.string().nullable(),
+  /** the teammate who owns it; null when unassigned */
+  assignee: teammateSchema.nullable(),
   updated_at: z.string(),
 });
 export type Conversation = z.infer<typeof conversationSchema>;
 
 export const conversationListQuerySchema = z.object({
   filter: z.enum(['all', 'unread', 'needs_reply']).default('all'),
+  /** default: open conversations only */
+  status: conversationStatusFilterSchema.default('open'),
+  /** mine, unassigned, or a teammate's user id */
+  assignee: conversationAssigneeFilterSchema.optional(),
   q: z.string().trim().max(100).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(30),
   cursor: z.string().max(200).optional(),

@@ -40,6 +40,9 @@ import { createWebhookEventsRepository } from './modules/webhooks/webhook-events
 import { createWaitingEventsRepository } from './modules/webhooks/waiting-events.repository.ts';
 import { createFetchMessage, createMessageLookup } from './modules/messages/message-lookup.ts';
 import { createWebhookProcessor } from './modules/webhooks/webhook-processor.ts';
+import { createAutoAssignment } from './modules/workflow/assignment.ts';
+import { createNotesService } from './modules/workflow/notes.service.ts';
+import { createWorkflowService } from './modules/workflow/workflow.service.ts';
 import { createOperationsRepository } from './modules/operations/operations.repository.ts';
 import { registerOperationsGauges } from './modules/operations/operations-metrics.ts';
 
@@ -108,6 +111,7 @@ export function buildServices(deps: ServiceDeps) {
   const media = createMediaService({ db, queue, http: mediaHttp, settings: config.media, sinks, log: log.child({ module: 'media' }) });
 
   const webhookEvents = createWebhookEventsRepository(db);
+  const autoAssignment = createAutoAssignment({ audit, now });
   const ingestHooks: ApplyHooks = {
     onNewContacts: async (tx, contacts) => {
       await queue.sendInTx(tx, 'contacts.fetch_profile', { contactIds: contacts.map((c) => c.id) });
@@ -117,6 +121,7 @@ export function buildServices(deps: ServiceDeps) {
     onEditWithoutText: async (tx, message) => {
       await queue.sendInTx(tx, 'messages.lookup', { accountId: message.accountId, mid: message.mid });
     },
+    onConversationsOpened: (tx, opened) => autoAssignment.autoAssign(tx, opened),
   };
   const ingest = createIngestService({ db, sinks, log: log.child({ module: 'ingest' }), hooks: ingestHooks });
   const realtimeLog = createRealtimeLog(db);
@@ -126,7 +131,10 @@ export function buildServices(deps: ServiceDeps) {
     uploadUrlKey: deriveKey(deps.sessionSecret, 'media-url'),
     processId,
     countSearch: (callerKey) => throttle.countSearch(callerKey, config.searchRatePerMinute),
+    onUserReply: autoAssignment.assignOnReply,
   });
+  const workflow = createWorkflowService({ db, queue, sinks, access, inbox: messaging.inbox, audit, now });
+  const notes = createNotesService({ db, sinks, inbox: messaging.inbox, audit, now });
   const liveness = createProcessLiveness({
     id: processId,
     repo: createProcessesRepository(db),
@@ -179,6 +187,8 @@ export function buildServices(deps: ServiceDeps) {
     invitations,
     passwordResets,
     teammatesRepo,
+    workflow,
+    notes,
     liveness,
     metrics,
     operations,

@@ -39,6 +39,8 @@ import { defineWebhookJobs } from './modules/webhooks/webhooks.jobs.ts';
 import { webhookAdminRoutes } from './modules/webhooks/webhook-admin.routes.ts';
 import { instagramWebhookRoutes } from './modules/webhooks/webhooks.routes.ts';
 import { webRoutes } from './modules/web/web.routes.ts';
+import { defineWorkflowJobs } from './modules/workflow/workflow.jobs.ts';
+import { workflowRoutes } from './modules/workflow/workflow.routes.ts';
 
 export type AppOverrides = {
   logger?: Logger;
@@ -86,6 +88,7 @@ function defineJobs(queue: Queue, s: Services, db: Database['db'], config: Confi
     lookupRetry: config.messageLookup,
   });
   defineRealtimeJobs(queue, s.realtimeLog, now);
+  defineWorkflowJobs(queue, s.workflow);
 }
 
 /** The composition root: config → database → services → jobs → routes, in dependency order. */
@@ -177,6 +180,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     now,
   });
   await app.register(inboxRoutes, { inbox: services.inbox });
+  await app.register(workflowRoutes, { workflow: services.workflow, notes: services.notes });
   await app.register(uploadsRoutes, { media: services.media, inbox: services.inbox, verifySignature: services.verifyUploadSignature });
   await app.register(messagesRoutes, {
     inbox: services.inbox,

@@ -10,6 +10,9 @@ export function conversation(over: Partial<Conversation> & { id: string }): Conv
     needs_reply: false,
     window: { state: 'open', closes_at: '2026-01-02T10:00:00.000Z', human_agent_until: null },
     seen_at: null,
+    status: 'open',
+    snoozed_until: null,
+    assignee: null,
     updated_at: '2026-01-01T10:00:00.000Z',
     ...over,
   };

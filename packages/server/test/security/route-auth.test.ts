@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiKeyScope } from '@threadline/contract';
+import { API_KEY_SCOPES, type ApiKeyScope } from '@threadline/contract';
 import { bearer, createTestApp, login } from '../app.ts';
 import { createUser } from '../factories.ts';
 import { allRoutes } from '../routes.ts';
@@ -34,15 +34,14 @@ describe('the route table: every route has a declared auth mode and role, and ho
     await createUser(w.t.database.db, { username: 'root', password: 'root-password', isAdmin: true });
     adminToken = (await login(w.t, 'root', 'root-password')).token;
     conversationId = (await w.customerWrites()).conversationId;
-    // keys of the world's account, each with one scope, and a key of the stranger's own account with both
+    // keys of the world's account, each with one scope, and a key of the stranger's own account with every scope
     const strangerAccount = (await w.t.app.inject({ method: 'GET', url: '/api/v1/accounts/me', headers: bearer(w.tokens.stranger) })).json<{ accounts: { id: string }[] }>().accounts[0]?.id;
     const makeKey = async (token: string, accountId: string, scopes: ApiKeyScope[]) => {
       const res = await w.t.app.inject({ method: 'POST', url: `/api/v1/accounts/${accountId}/api-keys`, headers: bearer(token), payload: { name: 'probe', scopes } });
       return res.json<{ key: string }>().key;
     };
-    keys['conversations:read'] = await makeKey(w.tokens.owner, w.accountId, ['conversations:read']);
-    keys['messages:send'] = await makeKey(w.tokens.owner, w.accountId, ['messages:send']);
-    keys['stranger'] = await makeKey(w.tokens.stranger, strangerAccount ?? '', ['conversations:read', 'messages:send']);
+    for (const scope of API_KEY_SCOPES) keys[scope] = await makeKey(w.tokens.owner, w.accountId, [scope]);
+    keys['stranger'] = await makeKey(w.tokens.stranger, strangerAccount ?? '', [...API_KEY_SCOPES]);
   });
   afterAll(async () => w.close());
 
@@ -148,7 +147,8 @@ describe('the route table: every route has a declared auth mode and role, and ho
     await sweep(
       (r) => r.auth === 'api_key',
       (_route, rule) => {
-        const other = rule.scope === 'messages:send' ? 'conversations:read' : 'messages:send';
+        // a key of the same account holding a scope, but not this route's
+        const other = API_KEY_SCOPES.find((scope) => scope !== rule.scope) ?? 'messages:send';
         return { headers: { 'x-api-key': keys[other] ?? '' }, expected: '403 auth.missing_scope' };
       },
     );

@@ -30,7 +30,13 @@ import {
   webhookEventDetailSchema,
   webhookEventListSchema,
   webhookSecretSchema,
+  assignmentSettingsSchema,
+  noteListSchema,
+  noteSchema,
+  notificationListSchema,
   type AccountRole,
+  type ConversationStatusBody,
+  type PresenceState,
   type ApiKeyScope,
   type SendMessageBody,
 } from '@threadline/contract';
@@ -132,6 +138,26 @@ export function createEndpoints(api: ApiClient) {
         api.request('DELETE', `/api/v1/ui/conversations/${enc(conversationId)}/messages/${enc(messageId)}/reactions`, { schema: anything }),
       upload: (file: File) => api.request('POST', '/api/v1/ui/uploads', { schema: uploadSchema, file }),
       conversation: (id: string) => api.request('GET', `/api/v1/ui/conversations/${enc(id)}`, { schema: conversationSchema }),
+    },
+    workflow: {
+      setStatus: (id: string, body: ConversationStatusBody) =>
+        api.request('PATCH', `/api/v1/ui/conversations/${enc(id)}`, { schema: conversationSchema, body }),
+      assign: (id: string, userId: string | null) =>
+        api.request('PUT', `/api/v1/ui/conversations/${enc(id)}/assignee`, { schema: conversationSchema, body: { user_id: userId } }),
+      notes: (id: string) => api.request('GET', `/api/v1/ui/conversations/${enc(id)}/notes`, { schema: noteListSchema }),
+      addNote: (id: string, text: string) => api.request('POST', `/api/v1/ui/conversations/${enc(id)}/notes`, { schema: noteSchema, body: { text } }),
+      editNote: (id: string, noteId: string, text: string) =>
+        api.request('PATCH', `/api/v1/ui/conversations/${enc(id)}/notes/${enc(noteId)}`, { schema: noteSchema, body: { text } }),
+      deleteNote: (id: string, noteId: string) => api.request('DELETE', `/api/v1/ui/conversations/${enc(id)}/notes/${enc(noteId)}`, { schema: okSchema }),
+      presence: (id: string, state: PresenceState) =>
+        api.request('POST', `/api/v1/ui/conversations/${enc(id)}/presence`, { schema: okSchema, body: { state } }),
+      notifications: () => api.request('GET', '/api/v1/ui/notifications', { schema: notificationListSchema }),
+      readNotifications: (ids?: string[]) => api.request('POST', '/api/v1/ui/notifications/read', { schema: okSchema, body: ids ? { ids } : {} }),
+      assignment: (accountId: string) => api.request('GET', `${acc(accountId)}/assignment`, { schema: assignmentSettingsSchema }),
+      updateAssignment: (accountId: string, body: { auto_assign?: boolean; max_open_per_member?: number }) =>
+        api.request('PUT', `${acc(accountId)}/assignment`, { schema: assignmentSettingsSchema, body }),
+      receiveConversations: (accountId: string, receives: boolean) =>
+        api.request('PUT', `${acc(accountId)}/assignment/me`, { schema: assignmentSettingsSchema, body: { receives_conversations: receives } }),
     },
   };
 }

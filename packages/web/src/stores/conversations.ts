@@ -1,16 +1,39 @@
 import { computed, readonly, ref, shallowRef, triggerRef } from 'vue';
 import { defineStore } from 'pinia';
-import type { Conversation } from '@threadline/contract';
+import type { Conversation, ConversationStatusBody } from '@threadline/contract';
 import { api } from '../api/index.ts';
 import { useSessionStore } from './session.ts';
 
 export type ConversationFilter = 'all' | 'unread' | 'needs_reply';
+export type StatusFilter = 'open' | 'snoozed' | 'done' | 'all';
+
+/**
+ * Everything the list is filtered by, as one object: the server's query (`toQuery`) and the live check
+ * (`matchesFilter`) both read it, so a new filter is one more field in each.
+ */
+export type ListFilters = {
+  filter: ConversationFilter;
+  status: StatusFilter;
+  /** 'me', 'unassigned' or a teammate's user id; null: everyone's */
+  assignee: string | null;
+};
+
+export const DEFAULT_FILTERS: ListFilters = { filter: 'all', status: 'open', assignee: null };
+
+export function toQuery(f: ListFilters): { filter: ConversationFilter; status: StatusFilter; assignee?: string } {
+  return { filter: f.filter, status: f.status, ...(f.assignee ? { assignee: f.assignee } : {}) };
+}
 
 const activity = (c: Conversation) => c.last_message?.at ?? c.updated_at;
 
-export function matchesFilter(c: Conversation, filter: ConversationFilter, q: string): boolean {
+/** Whether a conversation belongs in the list (`me`: the signed-in user's id, for the "mine" filter). */
+export function matchesFilter(c: Conversation, f: ConversationFilter | Partial<ListFilters>, q: string, me: string | null = null): boolean {
+  const { filter, status, assignee } = typeof f === 'string' ? { ...DEFAULT_FILTERS, filter: f, status: 'all' as const } : { ...DEFAULT_FILTERS, ...f };
   if (filter === 'unread' && c.unread_count === 0) return false;
   if (filter === 'needs_reply' && !c.needs_reply) return false;
+  if (status !== 'all' && c.status !== status) return false;
+  if (assignee === 'unassigned' && c.assignee) return false;
+  if (assignee && assignee !== 'unassigned' && c.assignee?.id !== (assignee === 'me' ? me : assignee)) return false;
   const needle = q.trim().replace(/^@/, '').trim().toLowerCase();
   if (!needle) return true;
   // as the server does: a term under 3 characters matches a whole username only
@@ -25,7 +48,8 @@ export function matchesFilter(c: Conversation, filter: ConversationFilter, q: st
 export const useConversationsStore = defineStore('conversations', () => {
   const byId = shallowRef(new Map<string, Conversation>());
   const listed = shallowRef(new Set<string>());
-  const filter = ref<ConversationFilter>('all');
+  const filters = ref<ListFilters>({ ...DEFAULT_FILTERS });
+  const filter = computed(() => filters.value.filter);
   const query = ref('');
   const nextCursor = ref<string | null>(null);
   const loading = ref(false);
@@ -66,7 +90,7 @@ export const useConversationsStore = defineStore('conversations', () => {
     loading.value = true;
     try {
       const page = await api.inbox.conversations(
-        { filter: filter.value, ...(query.value.trim() ? { q: query.value.trim() } : {}), ...(cursor ? { cursor } : {}) },
+        { ...toQuery(filters.value), ...(query.value.trim() ? { q: query.value.trim() } : {}), ...(cursor ? { cursor } : {}) },
         abort.signal,
       );
       if (gen !== generation) return;
@@ -100,7 +124,7 @@ export const useConversationsStore = defineStore('conversations', () => {
     refreshAbort?.abort();
     refreshAbort = new AbortController();
     try {
-      const page = await api.inbox.conversations({ filter: filter.value, ...(query.value.trim() ? { q: query.value.trim() } : {}) }, refreshAbort.signal);
+      const page = await api.inbox.conversations({ ...toQuery(filters.value), ...(query.value.trim() ? { q: query.value.trim() } : {}) }, refreshAbort.signal);
       if (gen === generation) put(page.conversations, true);
     } catch {
       // the next live event or reload brings the list up to date
@@ -116,7 +140,11 @@ export const useConversationsStore = defineStore('conversations', () => {
   }
 
   function setFilter(f: ConversationFilter) {
-    filter.value = f;
+    return setFilters({ filter: f });
+  }
+
+  function setFilters(patch: Partial<ListFilters>) {
+    filters.value = { ...filters.value, ...patch };
     return reload();
   }
 
@@ -127,7 +155,23 @@ export const useConversationsStore = defineStore('conversations', () => {
 
   /** A conversation from the live stream: kept, and listed when it matches the current filter. */
   function upsert(c: Conversation) {
-    put([c], matchesFilter(c, filter.value, query.value) || listed.value.has(c.id));
+    const me = useSessionStore().user?.user_id ?? null;
+    const matches = matchesFilter(c, filters.value, query.value, me);
+    put([c], matches || listed.value.has(c.id));
+    // one that is done, snoozed or assigned away leaves the list (an unread one read stays, as before)
+    if (!matches && listed.value.has(c.id) && !matchesFilter(c, { ...filters.value, filter: 'all' }, '', me)) {
+      listed.value.delete(c.id);
+      triggerRef(listed);
+    }
+  }
+
+  /** Done, snoozed or open again; the answer replaces the conversation (and the live event tells everyone else). */
+  async function setStatus(id: string, body: ConversationStatusBody) {
+    upsert(await api.workflow.setStatus(id, body));
+  }
+
+  async function assign(id: string, userId: string | null) {
+    upsert(await api.workflow.assign(id, userId));
   }
 
   async function refreshOne(id: string) {
@@ -135,7 +179,7 @@ export const useConversationsStore = defineStore('conversations', () => {
       upsert(await api.inbox.conversation(id));
     } catch {
       // The single-conversation route may not exist: fall back to the first page, merged by id.
-      const page = await api.inbox.conversations({ filter: filter.value, ...(query.value.trim() ? { q: query.value.trim() } : {}) });
+      const page = await api.inbox.conversations({ ...toQuery(filters.value), ...(query.value.trim() ? { q: query.value.trim() } : {}) });
       put(page.conversations, true);
     }
   }
@@ -170,7 +214,8 @@ export const useConversationsStore = defineStore('conversations', () => {
     list,
     selected,
     selectedId: readonly(selectedId),
-    filter: readonly(filter),
+    filter,
+    filters: readonly(filters),
     query: readonly(query),
     loading: readonly(loading),
     loadedOnce: readonly(loadedOnce),
@@ -181,6 +226,9 @@ export const useConversationsStore = defineStore('conversations', () => {
     refresh,
     loadMore,
     setFilter,
+    setFilters,
+    setStatus,
+    assign,
     setQuery,
     upsert,
     refreshOne,

@@ -102,6 +102,19 @@ describe('the conversations store', () => {
     expect(matchesFilter(conversation({ id: 'a', needs_reply: true }), 'needs_reply', 'JANE')).toBe(true);
     expect(matchesFilter(conversation({ id: 'a' }), 'all', 'nobody')).toBe(false);
   });
+
+  it('applies the status and assignee filters to live updates', () => {
+    const done = conversation({ id: 'a', status: 'done' });
+    const mine = conversation({ id: 'b', assignee: { id: 'u1', username: 'alice' } });
+    expect(matchesFilter(done, { status: 'open' }, '')).toBe(false);
+    expect(matchesFilter(done, { status: 'done' }, '')).toBe(true);
+    expect(matchesFilter(done, { status: 'all' }, '')).toBe(true);
+    expect(matchesFilter(mine, { assignee: 'me' }, '', 'u1')).toBe(true);
+    expect(matchesFilter(mine, { assignee: 'me' }, '', 'u2')).toBe(false);
+    expect(matchesFilter(mine, { assignee: 'unassigned' }, '')).toBe(false);
+    expect(matchesFilter(mine, { assignee: 'u1' }, '')).toBe(true);
+    expect(matchesFilter(done, { assignee: 'unassigned', status: 'done', filter: 'needs_reply' }, '')).toBe(false);
+  });
 });
 
 describe('the messages store', () => {

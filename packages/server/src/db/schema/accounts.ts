@@ -70,6 +70,10 @@ export const accounts = pgTable(
     crmFailingSince: timestamp({ withTimezone: true }),
     /** Messages to this account are paused until then (Meta asked us to back off). */
     sendPausedUntil: timestamp({ withTimezone: true }),
+    /** New (and reopened unassigned) conversations go round robin to members who receive conversations. */
+    autoAssignEnabled: boolean().notNull().default(false),
+    /** Auto-assignment skips a member who already has this many open conversations here. */
+    autoAssignLimit: integer().notNull().default(10),
     createdAt: timestampNow(),
     updatedAt: timestampNow(),
   },
@@ -93,6 +97,10 @@ export const userAccounts = pgTable(
       .references(() => accounts.id, { onDelete: 'cascade' }),
     role: text({ enum: ACCOUNT_ROLES }).notNull(),
     isPrimary: boolean().notNull().default(false),
+    /** The member chose to receive auto-assigned conversations (admins and owners only: viewers cannot reply). */
+    receivesConversations: boolean().notNull().default(false),
+    /** When auto-assignment last gave this member a conversation: the round robin picks the longest-waiting member. */
+    lastAutoAssignedAt: timestamp({ withTimezone: true }),
     linkedAt: timestampNow(),
   },
   (t) => [

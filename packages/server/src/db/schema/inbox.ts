@@ -43,6 +43,8 @@ export const contacts = pgTable(
   ],
 );
 
+export const CONVERSATION_STATUSES = ['open', 'snoozed', 'done'] as const;
+
 /** One conversation per contact per account. */
 export const conversations = pgTable(
   'conversations',
@@ -67,11 +69,28 @@ export const conversations = pgTable(
     seenWatermarkAt: timestamp({ withTimezone: true }),
     /** Last `sequence` handed to a CRM event of this conversation. */
     crmSequence: bigint({ mode: 'number' }).notNull().default(0),
+    /** open, snoozed (until `snoozedUntil`) or done; a new message from the customer opens it again. */
+    status: text({ enum: CONVERSATION_STATUSES }).notNull().default('open'),
+    snoozedUntil: timestamp({ withTimezone: true }),
+    statusChangedAt: timestamp({ withTimezone: true }),
+    /** The teammate who owns the conversation (an admin or owner of the account); null when unassigned. */
+    assigneeUserId: uuid().references(() => users.id, { onDelete: 'set null' }),
+    assignedAt: timestamp({ withTimezone: true }),
     createdAt: timestampNow(),
     updatedAt: timestampNow(),
   },
   (t) => [
     uniqueIndex('conversations_account_contact_key').on(t.accountId, t.contactId),
+    // The list filters by status (default open), and within it by assignee: keyset pages on these indexes.
+    index('conversations_account_status_activity_idx').on(t.accountId, t.status, t.lastMessageAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
+    index('conversations_account_status_needs_reply_idx')
+      .on(t.accountId, t.status, t.lastMessageAt.desc().nullsFirst(), t.id.desc().nullsFirst())
+      .where(sql`${t.needsReply}`),
+    index('conversations_assignee_status_activity_idx').on(t.assigneeUserId, t.accountId, t.status, t.lastMessageAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
+    index('conversations_unassigned_status_activity_idx')
+      .on(t.accountId, t.status, t.lastMessageAt.desc().nullsFirst(), t.id.desc().nullsFirst())
+      .where(sql`${t.assigneeUserId} is null`),
+    index('conversations_snoozed_until_idx').on(t.snoozedUntil).where(sql`${t.status} = 'snoozed'`),
     // DESC NULLS FIRST is what `order by … desc` means: the index then serves the keyset queries in order.
     index('conversations_account_activity_idx').on(t.accountId, t.lastMessageAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
     index('conversations_account_unread_idx')
@@ -192,5 +211,55 @@ export const mediaObjects = pgTable(
   (t) => [
     index('media_objects_message_idx').on(t.messageId),
     uniqueIndex('media_objects_message_attachment_key').on(t.messageId, t.attachmentIndex),
+  ],
+);
+
+/** Internal notes of a conversation: for the team, never sent to Instagram. */
+export const conversationNotes = pgTable(
+  'conversation_notes',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    accountId: uuid()
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    conversationId: uuid()
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    authorUserId: uuid().references(() => users.id, { onDelete: 'set null' }),
+    authorApiKeyId: uuid().references(() => apiKeys.id, { onDelete: 'set null' }),
+    text: text().notNull(),
+    /** Members named with `@username` (their user ids), each notified once. */
+    mentionUserIds: jsonb().$type<string[]>().notNull().default([]),
+    editedAt: timestamp({ withTimezone: true }),
+    createdAt: timestampNow(),
+    updatedAt: timestampNow(),
+  },
+  (t) => [index('conversation_notes_conversation_idx').on(t.conversationId, t.createdAt)],
+);
+
+/** Something a user should see: an @mention in a note (the notification preferences and UI build on these). */
+export const userNotifications = pgTable(
+  'user_notifications',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    accountId: uuid()
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    conversationId: uuid()
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    noteId: uuid().references(() => conversationNotes.id, { onDelete: 'cascade' }),
+    kind: text({ enum: ['mention'] }).notNull(),
+    actorUserId: uuid().references(() => users.id, { onDelete: 'set null' }),
+    excerpt: text().notNull(),
+    createdAt: timestampNow(),
+    readAt: timestamp({ withTimezone: true }),
+  },
+  (t) => [
+    index('user_notifications_user_idx').on(t.userId, t.createdAt.desc()),
+    uniqueIndex('user_notifications_note_user_key').on(t.noteId, t.userId),
   ],
 );

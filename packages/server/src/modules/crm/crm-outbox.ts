@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { CRM_EVENT_TYPES } from '@threadline/contract';
 import { epochMs, fixedRows, preparedRows, type Db } from '../../db/client.ts';
 import { onTransactionEnd } from '../../db/transaction.ts';
 import { accountsByIdsIn } from '../accounts/accounts-in-transaction.ts';
@@ -17,6 +18,8 @@ import {
   type CrmMessageSource,
 } from './crm-payload.ts';
 import type { ClaimedWork } from './crm.repository.ts';
+
+const CRM_TYPES: ReadonlySet<string> = new Set(CRM_EVENT_TYPES);
 
 /** What the inbox tells the CRM bridge (the one definition lives with the inbox). */
 export type { InboxEvent };
@@ -120,8 +123,9 @@ export function createCrmOutbox(deps: CrmOutboxDeps = {}): CrmOutbox {
   const buffers = new WeakMap<Db, InboxEvent[]>();
 
   async function record(tx: Db, event: InboxEvent): Promise<void> {
-    // A queued send is not news for a CRM yet: it hears `message.sent` (or `message.updated` with the failure).
-    if (event.type === 'message.queued') return;
+    // A queued send is not news for a CRM yet: it hears `message.sent` (or `message.updated` with the failure). Nor
+    // are a note's edits, mentions or who has a thread open: a CRM hears only the types of the contract.
+    if (!CRM_TYPES.has(event.type)) return;
     const buffer = buffers.get(tx) ?? [];
     buffer.push(event);
     buffers.set(tx, buffer);
@@ -215,6 +219,7 @@ export function createCrmOutbox(deps: CrmOutboxDeps = {}): CrmOutbox {
           if (!message || message.accountId !== event.accountId) throw new Error(`message ${event.messageId} of account ${event.accountId} not found for a CRM event`);
           data.message = presentCrmMessage(message);
         }
+        if ('crm' in event && event.crm) Object.assign(data, event.crm);
         if ('reactor' in event) {
           data.reaction = { reactor: event.reactor, reaction: event.reaction, emoji: event.emoji };
         }

@@ -20,11 +20,26 @@ export type InboxEvent =
       occurredAt: Date;
     }
   | { type: 'conversation.created'; accountId: string; conversationId: string; occurredAt: Date }
+  | TeamEvent
   | {
       type: 'account.connected' | 'account.reauth_required' | 'account.disconnected';
       accountId: string;
       occurredAt: Date;
     };
+
+/**
+ * How the team works a conversation (status, assignee, notes, presence). A CRM hears those of CRM_EVENT_TYPES, with
+ * `crm` added to the conversation's payload; a live update carries `live` beside the presented conversation.
+ */
+export type TeamEvent = {
+  type: 'conversation.status_changed' | 'conversation.assigned' | 'note.created' | 'note.updated' | 'note.deleted' | 'note.mentioned' | 'presence.updated';
+  accountId: string;
+  conversationId: string;
+  occurredAt: Date;
+  crm?: Record<string, unknown>;
+  /** Small (a notification holds 25 events in PostgreSQL's 8,000 bytes): ids, a status, a name; never a note's text. */
+  live?: Record<string, unknown>;
+};
 
 /**
  * Something that records inbox events in the same transaction as the change (the CRM outbox, the live-update

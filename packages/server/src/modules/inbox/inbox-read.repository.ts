@@ -1,8 +1,18 @@
-import { and, desc, eq, gt, inArray, isNotNull, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, isNotNull, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import { queryRows, sqlArray, type Db } from '../../db/client.ts';
 import { apiKeys, contacts, conversations, mediaObjects, messageReactions, messages, users } from '../../db/schema/index.ts';
 
-export type ConversationRow = { conversation: typeof conversations.$inferSelect; contact: typeof contacts.$inferSelect };
+export type ConversationRow = {
+  conversation: typeof conversations.$inferSelect;
+  contact: typeof contacts.$inferSelect;
+  /** the assigned teammate's name (null when unassigned) */
+  assignee: { id: string; username: string } | null;
+};
+
+/** The assignee of a conversation, joined by its own name so `users` stays free for other joins. */
+const assigneeUser = alias(users, 'assignee');
+const conversationColumns = { conversation: conversations, contact: contacts, assignee: { id: assigneeUser.id, username: assigneeUser.username } };
 export type MessageRow = typeof messages.$inferSelect;
 
 /** Keyset cursors: the (time, id) of the last row of a page, opaque to clients. */
@@ -25,9 +35,20 @@ export function decodeCursor(cursor: string | undefined): { at: Date; id: string
 const likePattern = (q: string) => `%${q.toLowerCase().replaceAll('\\', '\\\\').replaceAll('%', '\\%').replaceAll('_', '\\_')}%`;
 
 /** Reads of the inbox, shaped for keyset paging on the indexes the bench checks. */
-export type ConversationListOptions = {
-  accountId: string;
+/**
+ * What the conversation list is filtered by: one object, so that a new filter is one more field here and one more
+ * condition in `conditionsOf` (each combination is prepared once, by name).
+ */
+export type ConversationListFilter = {
   filter: 'all' | 'unread' | 'needs_reply';
+  /** one status (the API asks for open ones by default); absent or 'all': any */
+  status?: 'open' | 'snoozed' | 'done' | 'all';
+  /** unassigned, or one member's conversations (`me` is resolved to the caller's id before it comes here) */
+  assignee?: { kind: 'unassigned' } | { kind: 'user'; userId: string };
+};
+
+export type ConversationListOptions = ConversationListFilter & {
+  accountId: string;
   q?: string;
   /** `q` is matched as a whole username only (a term too short to search text with) */
   exactUsername?: boolean;
@@ -47,9 +68,10 @@ export function createInboxReadRepository(db: Db, { searchCandidates = SEARCH_CA
     reactions: db.select().from(messageReactions).where(sql`${messageReactions.messageId} = any(${ids}::uuid[])`).prepare('inbox_reactions_by_message_ids'),
     media: db.select().from(mediaObjects).where(sql`${mediaObjects.messageId} = any(${ids}::uuid[])`).prepare('inbox_media_by_message_ids'),
     conversations: db
-      .select({ conversation: conversations, contact: contacts })
+      .select(conversationColumns)
       .from(conversations)
       .innerJoin(contacts, eq(contacts.id, conversations.contactId))
+      .leftJoin(assigneeUser, eq(assigneeUser.id, conversations.assigneeUserId))
       .where(and(eq(conversations.accountId, sql.placeholder('accountId')), sql`${conversations.id} = any(${ids}::uuid[])`))
       .prepare('inbox_conversations_by_ids'),
   };
@@ -61,9 +83,10 @@ export function createInboxReadRepository(db: Db, { searchCandidates = SEARCH_CA
   const limit = sql.placeholder('limit');
   const conversationPage = (name: string, condition: SQL | undefined, after: boolean) =>
     db
-      .select({ conversation: conversations, contact: contacts })
+      .select(conversationColumns)
       .from(conversations)
       .innerJoin(contacts, eq(contacts.id, conversations.contactId))
+      .leftJoin(assigneeUser, eq(assigneeUser.id, conversations.assigneeUserId))
       .where(
         and(
           eq(conversations.accountId, accountId),
@@ -76,15 +99,42 @@ export function createInboxReadRepository(db: Db, { searchCandidates = SEARCH_CA
       .limit(limit)
       .prepare(`inbox_conversations_${name}${after ? '_after' : ''}`);
   const filters = { all: undefined, unread: sql`${conversations.unreadCount} > 0`, needs_reply: sql`${conversations.needsReply}` };
-  const conversationPages = {
-    all: { first: conversationPage('all', filters.all, false), after: conversationPage('all', filters.all, true) },
-    unread: { first: conversationPage('unread', filters.unread, false), after: conversationPage('unread', filters.unread, true) },
-    needs_reply: { first: conversationPage('needs_reply', filters.needs_reply, false), after: conversationPage('needs_reply', filters.needs_reply, true) },
-  };
+  /**
+   * The conditions of a filter, with a name for its prepared statement. Values that select an index stay literal
+   * (`needs_reply`, the status, `assignee_user_id is null`) so a generic plan still uses the partial indexes; a
+   * member's id is a parameter.
+   */
+  function conditionsOf(f: ConversationListFilter, params: boolean): { name: string; condition: SQL | undefined } {
+    const parts: (SQL | undefined)[] = [filters[f.filter]];
+    const name: string[] = [f.filter, f.status ?? 'all'];
+    if (f.status && f.status !== 'all') parts.push(sql`${conversations.status} = ${sql.raw(`'${f.status}'`)}`);
+    if (f.assignee?.kind === 'unassigned') {
+      parts.push(isNull(conversations.assigneeUserId));
+      name.push('unassigned');
+    } else if (f.assignee?.kind === 'user') {
+      parts.push(eq(conversations.assigneeUserId, params ? sql.placeholder('assigneeId') : f.assignee.userId));
+      name.push('assignee');
+    }
+    return { name: name.join('_'), condition: and(...parts) };
+  }
+  type Page = ReturnType<typeof conversationPage>;
+  const preparedPages = new Map<string, Page>();
+  function pageFor(f: ConversationListFilter, after: boolean): Page {
+    const { name, condition } = conditionsOf(f, true);
+    const key = `${name}${after ? '_after' : ''}`;
+    let page = preparedPages.get(key);
+    if (!page) {
+      page = conversationPage(name, condition, after);
+      preparedPages.set(key, page);
+    }
+    return page;
+  }
+
   const oneConversation = db
-    .select({ conversation: conversations, contact: contacts })
+    .select(conversationColumns)
     .from(conversations)
     .innerJoin(contacts, eq(contacts.id, conversations.contactId))
+    .leftJoin(assigneeUser, eq(assigneeUser.id, conversations.assigneeUserId))
     .where(and(eq(conversations.accountId, accountId), eq(conversations.id, sql.placeholder('id'))))
     .prepare('inbox_conversation');
   const messagePage = (before: boolean) =>
@@ -130,14 +180,15 @@ export function createInboxReadRepository(db: Db, { searchCandidates = SEARCH_CA
         ? sql`${conversations.id} = any(${sqlArray([...new Set(candidates.map((c) => c.id))], 'uuid[]')})`
         : or(sql`${conversations.contactId} in (${contactMatches})`, sql`${conversations.id} in (${messageMatches})`);
     return db
-      .select({ conversation: conversations, contact: contacts })
+      .select(conversationColumns)
       .from(conversations)
       .innerJoin(contacts, eq(contacts.id, conversations.contactId))
+      .leftJoin(assigneeUser, eq(assigneeUser.id, conversations.assigneeUserId))
       .where(
         and(
           eq(conversations.accountId, opts.accountId),
           isNotNull(conversations.lastMessageAt),
-          filters[opts.filter],
+          conditionsOf(opts, false).condition,
           found,
           opts.after ? sql`(${conversations.lastMessageAt}, ${conversations.id}) < (${opts.after.at}, ${opts.after.id})` : undefined,
         ),
@@ -174,8 +225,9 @@ export function createInboxReadRepository(db: Db, { searchCandidates = SEARCH_CA
   return {
     async listConversations(opts: ConversationListOptions): Promise<ConversationRow[]> {
       if (opts.q) return searchConversations({ ...opts, q: opts.q });
-      const page = conversationPages[opts.filter][opts.after ? 'after' : 'first'];
-      return page.execute({ accountId: opts.accountId, limit: opts.limit, afterAt: opts.after?.at, afterId: opts.after?.id });
+      const page = pageFor(opts, opts.after !== null);
+      const assigneeId = opts.assignee?.kind === 'user' ? opts.assignee.userId : undefined;
+      return page.execute({ accountId: opts.accountId, limit: opts.limit, afterAt: opts.after?.at, afterId: opts.after?.id, assigneeId });
     },
 
     async getConversation(accountId: string, id: string): Promise<ConversationRow | undefined> {
@@ -190,9 +242,10 @@ export function createInboxReadRepository(db: Db, { searchCandidates = SEARCH_CA
 
     async findConversationByIgsid(accountId: string, igsid: string): Promise<ConversationRow | undefined> {
       const [row] = await db
-        .select({ conversation: conversations, contact: contacts })
+        .select(conversationColumns)
         .from(conversations)
         .innerJoin(contacts, eq(contacts.id, conversations.contactId))
+        .leftJoin(assigneeUser, eq(assigneeUser.id, conversations.assigneeUserId))
         .where(and(eq(conversations.accountId, accountId), eq(contacts.igsid, igsid)));
       return row;
     },

@@ -1,6 +1,7 @@
 import { and, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { queryRows } from '../../db/client.ts';
+import type { InboxEvent } from './inbox-events.ts';
 import { contacts, conversations, messageReactions, messages, type StoredAttachment } from '../../db/schema/index.ts';
 
 type MessageInsert = typeof messages.$inferInsert;
@@ -125,9 +126,11 @@ export const inboxWrites = {
     tx: Db,
     conversationId: string,
     m: { id: string; sentAt: Date; direction: 'inbound' | 'outbound'; preview: string; opensWindow: boolean },
-  ) {
+  ): Promise<{ accountId: string; reopenedFrom: 'snoozed' | 'done' | null }> {
     const inbound = m.direction === 'inbound';
-    await tx.execute(sql`
+    // A message from the customer opens a snoozed or done conversation again (`old`: the row before this update).
+    const [row] = await queryRows<{ account_id: string; previous_status: string }>(tx, sql`
+      with old as (select status from conversations where id = ${conversationId} for update)
       update conversations set
         last_message_id = case when last_message_at is null or ${m.sentAt} >= last_message_at then ${m.id}::uuid else last_message_id end,
         last_message_preview = case when last_message_at is null or ${m.sentAt} >= last_message_at then ${m.preview} else last_message_preview end,
@@ -136,8 +139,14 @@ export const inboxWrites = {
         last_message_at = greatest(last_message_at, ${m.sentAt}),
         last_inbound_at = case when ${m.opensWindow} then greatest(last_inbound_at, ${m.sentAt}) else last_inbound_at end,
         unread_count = unread_count + ${inbound ? 1 : 0},
+        status = case when ${inbound} then 'open' else status end,
+        snoozed_until = case when ${inbound} then null else snoozed_until end,
+        status_changed_at = case when ${inbound} and status <> 'open' then now() else status_changed_at end,
         updated_at = now()
-      where id = ${conversationId}`);
+      where id = ${conversationId}
+      returning account_id, (select status from old) as previous_status`);
+    const previous = row?.previous_status;
+    return { accountId: row?.account_id ?? '', reopenedFrom: inbound && (previous === 'snoozed' || previous === 'done') ? previous : null };
   },
 
   /** Opens the 24-hour window without a message (a referral or postback that is stored as its own row uses the above). */
@@ -286,3 +295,15 @@ export const inboxWrites = {
     return row;
   },
 };
+
+/** The customer wrote again: their snoozed or done conversation is open (a CRM and every teammate hear of it). */
+export function reopenedEvent(accountId: string, conversationId: string, previous: 'snoozed' | 'done', at: Date): InboxEvent {
+  return {
+    type: 'conversation.status_changed',
+    accountId,
+    conversationId,
+    occurredAt: at,
+    crm: { status: 'open', previous_status: previous, snoozed_until: null, changed_by: { type: 'contact', id: null, name: null } },
+    live: { status: 'open', previous_status: previous, by: null },
+  };
+}

@@ -26,6 +26,9 @@ export function presentConversation(row: ConversationRow, now: Date, humanAgentE
     needs_reply: c.needsReply,
     window: { state: w.state, closes_at: iso(w.closesAt), human_agent_until: iso(w.humanAgentUntil) },
     seen_at: iso(c.seenWatermarkAt),
+    status: c.status,
+    snoozed_until: c.status === 'snoozed' ? iso(c.snoozedUntil) : null,
+    assignee: row.assignee ? { id: row.assignee.id, username: row.assignee.username } : null,
     updated_at: c.updatedAt.toISOString(),
   };
 }

@@ -2,8 +2,9 @@ import type { Conversation, Message } from '@threadline/contract';
 import { notFound, badRequest } from '../../shared/errors.ts';
 import type { AccountAccess, AccountRole } from '../accounts/account-access.ts';
 import type { RequestAuth } from '../auth/auth.plugin.ts';
-import { decodeCursor, encodeCursor, type ConversationRow, type InboxReadRepository } from './inbox-read.repository.ts';
+import { decodeCursor, encodeCursor, type ConversationListFilter, type ConversationRow, type InboxReadRepository } from './inbox-read.repository.ts';
 import { presentConversation, presentMessages } from './inbox.presenter.ts';
+import { workflowErrors } from '../workflow/workflow.errors.ts';
 
 export type InboxServiceDeps = {
   repo: InboxReadRepository;
@@ -52,12 +53,27 @@ export function createInboxService(deps: InboxServiceDeps) {
     return row;
   }
 
+  /** `me` is the signed-in user; an API key has no "me". */
+  function assigneeFilter(auth: RequestAuth, value: string | undefined): ConversationListFilter['assignee'] {
+    if (value === undefined) return undefined;
+    if (value === 'unassigned') return { kind: 'unassigned' };
+    if (value === 'me') {
+      if (auth.kind !== 'session') throw workflowErrors.assigneeMeNeedsSession();
+      return { kind: 'user', userId: auth.userId };
+    }
+    return { kind: 'user', userId: value };
+  }
+
   return {
     accountOf,
     conversation,
 
-    async listConversations(auth: RequestAuth, q: { filter: 'all' | 'unread' | 'needs_reply'; q?: string; limit: number; cursor?: string }) {
+    async listConversations(
+      auth: RequestAuth,
+      q: Pick<ConversationListFilter, 'filter' | 'status'> & { assignee?: string; q?: string; limit: number; cursor?: string },
+    ) {
       const accountId = selectedAccount(auth);
+      const assignee = assigneeFilter(auth, q.assignee);
       const after = decodeCursor(q.cursor);
       if (q.cursor && !after) {
         await requireRole(auth, accountId, 'viewer');
@@ -69,7 +85,7 @@ export function createInboxService(deps: InboxServiceDeps) {
       // the role and the page are read at once; the page is answered only when the role is confirmed
       const [, rows] = await Promise.all([
         requireRole(auth, accountId, 'viewer'),
-        repo.listConversations({ accountId, filter: q.filter, q: term, exactUsername, limit: q.limit, after }),
+        repo.listConversations({ accountId, filter: q.filter, status: q.status, ...(assignee ? { assignee } : {}), q: term, exactUsername, limit: q.limit, after }),
       ]);
       const now = deps.now();
       const conversations: Conversation[] = rows.map((r) => presentConversation(r, now, deps.humanAgentEnabled));

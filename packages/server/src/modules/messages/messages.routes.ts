@@ -30,7 +30,7 @@ const msgParams = z.object({ id: z.uuid(), messageId: z.uuid() });
 const okSchema = z.object({ ok: z.literal(true) });
 
 const authorOf = (auth: RequestAuth): SendAuthor =>
-  auth.kind === 'session' ? { type: 'user', userId: auth.userId } : { type: 'api_key', keyId: auth.keyId };
+  auth.kind === 'session' ? { type: 'user', userId: auth.userId, username: auth.username } : { type: 'api_key', keyId: auth.keyId };
 const scopeOf = (auth: RequestAuth) => (auth.kind === 'session' ? `user:${auth.userId}` : `key:${auth.keyId}`);
 const keyHeader = (req: FastifyRequest) => {
   const v = req.headers['idempotency-key'];

@@ -11,12 +11,12 @@ import {
 } from '../../instagram/graph-client.ts';
 import type { Queue } from '../../jobs/queue.ts';
 import { AppError, badRequest, conflict, notFound } from '../../shared/errors.ts';
-import { recordAll, type InboxEventSink } from '../inbox/inbox-events.ts';
+import { recordAll, type InboxEvent, type InboxEventSink } from '../inbox/inbox-events.ts';
 import { inboxWrites, previewOf } from '../inbox/inbox-write.repository.ts';
 import type { ConversationRow } from '../inbox/inbox-read.repository.ts';
 import { messagingWindow, sendPermission } from '../inbox/window.ts';
 
-export type SendAuthor = { type: 'user'; userId: string } | { type: 'api_key'; keyId: string };
+export type SendAuthor = { type: 'user'; userId: string; username: string } | { type: 'api_key'; keyId: string };
 
 export type MessagesServiceDeps = {
   db: Db;
@@ -26,6 +26,8 @@ export type MessagesServiceDeps = {
   /** A URL Meta can fetch for an uploaded file. */
   publicUploadUrl: (mediaId: string) => string;
   now: () => Date;
+  /** A person replied: an unassigned conversation becomes theirs (in the reply's transaction); answers its events. */
+  onUserReply?: (tx: Db, accountId: string, conversationId: string, user: { id: string; username: string }, at: Date) => Promise<InboxEvent[]>;
 };
 
 /** Queues an outbound message: every Meta rule is checked first, then the row and its send job commit together. */
@@ -130,7 +132,11 @@ export function createMessagesService(deps: MessagesServiceDeps) {
           opensWindow: false,
         });
         await queue.sendInTx(tx, 'messages.send', { messageId: row.id });
-        await recordAll(sinks, tx, [{ type: 'message.queued', accountId, conversationId: conv.conversation.id, messageId: row.id, occurredAt: at }]);
+        const assigned =
+          author.type === 'user' && deps.onUserReply && !conv.conversation.assigneeUserId
+            ? await deps.onUserReply(tx, accountId, conv.conversation.id, { id: author.userId, username: author.username }, at)
+            : [];
+        await recordAll(sinks, tx, [{ type: 'message.queued', accountId, conversationId: conv.conversation.id, messageId: row.id, occurredAt: at }, ...assigned]);
         return row.id;
       });
       return id;

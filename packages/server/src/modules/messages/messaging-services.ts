@@ -13,7 +13,7 @@ import { createInboxService } from '../inbox/inbox.service.ts';
 import type { ApplyHooks } from '../webhooks/ingest-apply.ts';
 import { createDirectActions } from './direct-actions.ts';
 import { createIdempotency } from './idempotency.ts';
-import { createMessagesService } from './messages.service.ts';
+import { createMessagesService, type MessagesServiceDeps } from './messages.service.ts';
 import { createReconciler } from './reconcile.ts';
 import { createSendJob } from './send-job.ts';
 import { createSendRecovery } from './send-recovery.ts';
@@ -39,6 +39,8 @@ export type MessagingDeps = {
   processId: string;
   /** Counts a search per caller (inbox.service.ts). */
   countSearch: (callerKey: string) => Promise<void>;
+  /** A person's reply to an unassigned conversation assigns it to them. */
+  onUserReply?: MessagesServiceDeps['onUserReply'];
 };
 
 /** Reading and answering conversations: inbox reads, the send queue, direct actions, reconciliation. */
@@ -56,6 +58,7 @@ export function buildMessagingServices(deps: MessagingDeps) {
     humanAgentEnabled: config.instagram.humanAgentEnabled,
     publicUploadUrl: (mediaId) => `${config.publicBaseUrl.origin}/media/public/${mediaId}/${signUpload(mediaId)}`,
     now,
+    ...(deps.onUserReply ? { onUserReply: deps.onUserReply } : {}),
   });
   const sendJob = createSendJob({
     db,

@@ -67,7 +67,8 @@ export function createRealtimeHub(deps: { database: Database; log: RealtimeLog; 
       for (const row of list) {
         const conversationId = str(row.payload.conversation_id);
         const messageId = str(row.payload.message_id);
-        const data: Record<string, unknown> = { occurred_at: row.payload.occurred_at };
+        const live = row.payload.live;
+        const data: Record<string, unknown> = { ...(live && typeof live === 'object' && !Array.isArray(live) ? live : {}), occurred_at: row.payload.occurred_at };
         if (messageId) data.message = presented.messages.get(messageId) ?? null;
         if (conversationId) data.conversation = presented.conversations.get(conversationId) ?? null;
         out.push({ id: row.id, type: row.type, account_id: row.accountId, conversation_id: conversationId, message_id: messageId, data });

@@ -65,6 +65,7 @@ export function createRealtimeLog(db: Db) {
         message_id: 'messageId' in event ? event.messageId : null,
         occurred_at: event.occurredAt.toISOString(),
       };
+      if ('live' in event && event.live) payload.live = event.live;
       const buffer = buffers.get(tx) ?? [];
       buffer.push({ accountId: event.accountId, type: event.type, payload });
       buffers.set(tx, buffer);

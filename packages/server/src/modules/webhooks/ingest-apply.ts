@@ -9,7 +9,7 @@ import type {
   ReferralEvent,
 } from '../../instagram/webhook-payload.ts';
 import type { InboxEvent } from '../inbox/inbox-events.ts';
-import { inboxWrites, previewOf } from '../inbox/inbox-write.repository.ts';
+import { inboxWrites, previewOf, reopenedEvent } from '../inbox/inbox-write.repository.ts';
 import { applyWaiting, editMessage, reactTo, seeUpTo, type TextSource } from './ingest-message-events.ts';
 import { waitingWrites, type ArrivedMessage } from './waiting-events.repository.ts';
 
@@ -23,6 +23,11 @@ export type ApplyHooks = {
   onMessageDeleted(tx: Db, message: { id: string; accountId: string }): Promise<void>;
   /** An edit came without its text (§3.7): read the message from Meta (and store it if it is unknown). */
   onEditWithoutText(tx: Db, message: { accountId: string; mid: string }): Promise<void>;
+  /**
+   * Conversations that a customer opened (new) or opened again (reopened) in this batch, of accounts that
+   * auto-assign: the round robin gives the unassigned ones to a member. Answers the events of what it did.
+   */
+  onConversationsOpened?(tx: Db, opened: { accountId: string; conversationId: string; limit: number }[]): Promise<InboxEvent[]>;
 };
 
 /** `applied`: the inbox shows it (or already did); `waiting`: kept until its message arrives (§3.7). */
@@ -123,7 +128,7 @@ export async function applyEvent(
     }
     const saved = await inboxWrites.insertMessage(tx, { ...values, accountId, conversationId, sentAt: at });
     if (saved.inserted) {
-      await inboxWrites.applyMessageToConversation(tx, conversationId, {
+      const folded = await inboxWrites.applyMessageToConversation(tx, conversationId, {
         id: saved.id,
         sentAt: at,
         direction,
@@ -131,6 +136,7 @@ export async function applyEvent(
         opensWindow,
       });
       events.push({ ...base, type: direction === 'inbound' ? 'message.received' : 'message.sent', messageId: saved.id });
+      if (folded.reopenedFrom) events.push(reopenedEvent(accountId, conversationId, folded.reopenedFrom, at));
       const withUrls = (values.attachments ?? []).filter((a) => a.url);
       if (withUrls.length > 0) await hooks.onAttachments(tx, { id: saved.id, accountId, attachments: values.attachments ?? [] });
       events.push(...(await applyWaiting(tx, [arrived(saved.id)], textSource)));

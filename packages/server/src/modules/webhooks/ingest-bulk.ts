@@ -3,7 +3,7 @@ import type { Db } from '../../db/client.ts';
 import { fixedRows, preparedRows, queryRows, sqlArray } from '../../db/client.ts';
 import type { MessageEvent } from '../../instagram/webhook-payload.ts';
 import type { InboxEvent } from '../inbox/inbox-events.ts';
-import { previewOf } from '../inbox/inbox-write.repository.ts';
+import { previewOf, reopenedEvent } from '../inbox/inbox-write.repository.ts';
 import { applyCacheKey, messageKind, storedAttachments, type ApplyCache, type ApplyHooks } from './ingest-apply.ts';
 import type { ArrivedMessage } from './waiting-events.repository.ts';
 
@@ -42,7 +42,11 @@ select * from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[],
 on conflict (account_id, mid) do nothing
 returning id, account_id, mid`;
 
-/** Per conversation ($1): its newest new message ($2 time, $3 id, $4 preview, $5 direction), $6 inbound ones, $7 the newest of those. */
+/**
+ * Per conversation ($1): its newest new message ($2 time, $3 id, $4 preview, $5 direction), $6 inbound ones, $7 the
+ * newest of those. A message from the customer opens a snoozed or done conversation again: `old` (the row before
+ * this update, already locked by this transaction) tells which were reopened.
+ */
 const AGGREGATES_SQL = `
 update conversations c set
   last_message_id = case when c.last_message_at is null or v.newest_at >= c.last_message_at then v.newest_id else c.last_message_id end,
@@ -52,10 +56,15 @@ update conversations c set
   last_message_at = greatest(c.last_message_at, v.newest_at),
   last_inbound_at = greatest(c.last_inbound_at, v.newest_inbound_at),
   unread_count = c.unread_count + v.n,
+  status = case when v.n > 0 then 'open' else c.status end,
+  snoozed_until = case when v.n > 0 then null else c.snoozed_until end,
+  status_changed_at = case when v.n > 0 and c.status <> 'open' then now() else c.status_changed_at end,
   updated_at = now()
 from unnest($1::uuid[], $2::timestamptz[], $3::uuid[], $4::text[], $5::text[], $6::int[], $7::timestamptz[])
   as v(id, newest_at, newest_id, preview, direction, n, newest_inbound_at)
-where c.id = v.id`;
+  join conversations old on old.id = v.id
+where c.id = v.id
+returning c.id, c.account_id, old.status as previous_status, old.snoozed_until as previous_snoozed_until, v.newest_inbound_at`;
 
 /**
  * Inbound messages and echoes (the bulk of any batch) written set-wise: one insert, and for echoes of messages
@@ -152,10 +161,11 @@ export async function insertMessagesBulk(
  * run last in the transaction so conversation rows stay locked as briefly as possible. Every comparison uses the
  * row's old values, so the newest message by Meta's timestamp wins whatever order events arrive in.
  */
-export async function applyConversationAggregates(tx: Db, byConversation: ConversationAggregates): Promise<void> {
-  if (byConversation.size === 0) return;
+export async function applyConversationAggregates(tx: Db, byConversation: ConversationAggregates): Promise<InboxEvent[]> {
+  if (byConversation.size === 0) return [];
   const list = [...byConversation].sort(([a], [b]) => a.localeCompare(b)).map(([id, a]) => ({ id, ...a }));
-  await fixedRows(tx, AGGREGATES_SQL, [
+  type Row = { id: string; account_id: string; previous_status: string; previous_snoozed_until: unknown; newest_inbound_at: unknown };
+  const rows = await fixedRows<Row>(tx, AGGREGATES_SQL, [
     list.map((a) => a.id),
     list.map((a) => a.newestAt.toISOString()),
     list.map((a) => a.newestId),
@@ -164,4 +174,9 @@ export async function applyConversationAggregates(tx: Db, byConversation: Conver
     list.map((a) => a.inboundCount),
     list.map((a) => a.newestInboundAt?.toISOString() ?? null),
   ]);
+  return rows.flatMap((r) => {
+    const previous = r.previous_status;
+    if (previous === 'open' || r.newest_inbound_at === null || (previous !== 'snoozed' && previous !== 'done')) return [];
+    return [reopenedEvent(r.account_id, r.id, previous, new Date(String(r.newest_inbound_at)))];
+  });
 }

@@ -2,7 +2,7 @@ import type { Db } from '../../db/client.ts';
 import { parseJsonPreservingBigInts, parseMetaWebhook, type KnownEvent, type MessageEvent } from '../../instagram/webhook-payload.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { accountsByIgUserIdsIn } from '../accounts/accounts-in-transaction.ts';
-import { flushAll, recordAll, type InboxEventSink } from '../inbox/inbox-events.ts';
+import { flushAll, recordAll, type InboxEvent, type InboxEventSink } from '../inbox/inbox-events.ts';
 import type { WebhookItemOutcomes } from '../../db/schema/index.ts';
 import { applyCacheKey, applyEvent, createApplyCache, type ApplyHooks } from './ingest-apply.ts';
 import { applyWaiting } from './ingest-message-events.ts';
@@ -109,9 +109,11 @@ export function createIngestService({ db, sinks, hooks, log }: IngestDeps) {
       const inBulk = new Set<object>(bulk);
       const written = await insertMessagesBulk(tx, bulk, hooks, cache);
       await recordAll(sinks, tx, written.events, { flush: false });
-      await applyConversationAggregates(tx, written.aggregates);
+      const reopened = await applyConversationAggregates(tx, written.aggregates);
+      await recordAll(sinks, tx, reopened, { flush: false });
       // what waited for these messages, before the batch's own reactions and edits (which are newer)
       await recordAll(sinks, tx, await applyWaiting(tx, written.arrived, { textIsCurrent: false, lookupText }), { flush: false });
+      const appliedEvents: InboxEvent[] = [];
       const counts = new Map<number, { applied: number; waiting: number }>();
       for (const item of routed) {
         const count = counts.get(item.rawId) ?? { applied: 0, waiting: 0 };
@@ -123,6 +125,20 @@ export function createIngestService({ db, sinks, hooks, log }: IngestDeps) {
         const result = await applyEvent(tx, item.accountId, item.ev, hooks, cache, { webhookEventId: item.rawId });
         count[result.outcome] += 1;
         await recordAll(sinks, tx, result.events, { flush: false });
+        appliedEvents.push(...result.events);
+      }
+      // Auto-assignment, for accounts that have it (known from the rows read above: no query for the others).
+      const autoAssigning = new Map(accountRows.filter((a) => a.autoAssignEnabled).map((a) => [a.id, a.autoAssignLimit]));
+      if (autoAssigning.size > 0 && hooks.onConversationsOpened) {
+        const opened = new Map<string, { accountId: string; conversationId: string; limit: number }>();
+        for (const e of [...created, ...reopened, ...appliedEvents]) {
+          const limit = autoAssigning.get(e.accountId);
+          if (limit === undefined || !('conversationId' in e)) continue;
+          if (e.type === 'conversation.created' || (e.type === 'conversation.status_changed' && e.live?.['status'] === 'open')) {
+            opened.set(e.conversationId, { accountId: e.accountId, conversationId: e.conversationId, limit });
+          }
+        }
+        if (opened.size > 0) await recordAll(sinks, tx, await hooks.onConversationsOpened(tx, [...opened.values()]), { flush: false });
       }
       await flushAll(sinks, tx);
 
