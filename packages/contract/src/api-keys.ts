@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
-export const API_KEY_SCOPES = ['messages:send', 'conversations:read'] as const;
+/** `conversations:write`: change a conversation's labels (and, with the team features, its status, assignee, notes). */
+export const API_KEY_SCOPES = ['messages:send', 'conversations:read', 'conversations:write'] as const;
 export const apiKeyScopeSchema = z.enum(API_KEY_SCOPES);
 export type ApiKeyScope = z.infer<typeof apiKeyScopeSchema>;
 

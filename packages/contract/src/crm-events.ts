@@ -15,6 +15,7 @@ export const CRM_EVENT_TYPES = [
   'reaction.added',
   'reaction.removed',
   'conversation.created',
+  'conversation.labels_changed',
   'account.connected',
   'account.reauth_required',
   'account.disconnected',
@@ -113,6 +114,16 @@ const conversationData = z.object({
   contact: crmContactSchema,
   ...order,
 });
+export const crmLabelSchema = z.object({ id: z.uuid(), name: z.string(), color: z.string() });
+/** who made a change: a Threadline user or an API key (by id) */
+export const crmActorSchema = z.object({ type: z.enum(['user', 'api_key']), id: z.uuid() });
+const labelsChangedData = conversationData.extend({
+  /** the labels the conversation carries now */
+  labels: z.array(crmLabelSchema),
+  added: z.array(crmLabelSchema),
+  removed: z.array(crmLabelSchema),
+  actor: crmActorSchema,
+});
 const accountData = z.object({ account: crmAccountSchema, occurred_at: isoDate });
 
 export const crmMessageReceivedSchema = envelope('message.received', messageData);
@@ -122,6 +133,7 @@ export const crmMessageDeletedSchema = envelope('message.deleted', messageData);
 export const crmReactionAddedSchema = envelope('reaction.added', reactionData);
 export const crmReactionRemovedSchema = envelope('reaction.removed', reactionData);
 export const crmConversationCreatedSchema = envelope('conversation.created', conversationData);
+export const crmConversationLabelsChangedSchema = envelope('conversation.labels_changed', labelsChangedData);
 export const crmAccountConnectedSchema = envelope('account.connected', accountData);
 export const crmAccountReauthRequiredSchema = envelope('account.reauth_required', accountData);
 export const crmAccountDisconnectedSchema = envelope('account.disconnected', accountData);
@@ -135,6 +147,7 @@ export const crmEventSchema = z.discriminatedUnion('type', [
   crmReactionAddedSchema,
   crmReactionRemovedSchema,
   crmConversationCreatedSchema,
+  crmConversationLabelsChangedSchema,
   crmAccountConnectedSchema,
   crmAccountReauthRequiredSchema,
   crmAccountDisconnectedSchema,

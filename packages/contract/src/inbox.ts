@@ -42,11 +42,15 @@ export const conversationSchema = z.object({
   window: windowStateSchema,
   seen_at: z.string().nullable(),
   updated_at: z.string(),
+  /** the account's labels set on this conversation, by name */
+  labels: z.array(z.object({ id: z.string(), name: z.string(), color: z.string() })),
 });
 export type Conversation = z.infer<typeof conversationSchema>;
 
 export const conversationListQuerySchema = z.object({
   filter: z.enum(['all', 'unread', 'needs_reply']).default('all'),
+  /** only conversations carrying this label */
+  label_id: z.uuid().optional(),
   q: z.string().trim().max(100).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(30),
   cursor: z.string().max(200).optional(),

@@ -9,3 +9,4 @@ export * from './oauth.ts';
 export * from './crm-settings.ts';
 export * from './recent-ids.ts';
 export * from './facebook-platform.ts';
+export * from './team.ts';

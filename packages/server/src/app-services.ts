@@ -29,6 +29,8 @@ import { createAuthService } from './modules/auth/auth.service.ts';
 import { createLoginThrottle } from './modules/auth/login-throttle.ts';
 import { createSessionTokens } from './modules/auth/session-tokens.ts';
 import type { InboxEventSink } from './modules/inbox/inbox-events.ts';
+import { createLabelsRepository } from './modules/labels/labels.repository.ts';
+import { createLabelsService } from './modules/labels/labels.service.ts';
 import { createMediaService } from './modules/media/media.service.ts';
 import { createIngestService } from './modules/webhooks/ingest.service.ts';
 import type { ApplyHooks } from './modules/webhooks/ingest-apply.ts';
@@ -122,6 +124,7 @@ export function buildServices(deps: ServiceDeps) {
     uploadUrlKey: deriveKey(deps.sessionSecret, 'media-url'),
     processId,
   });
+  const labels = createLabelsService({ db, repo: createLabelsRepository(db), access, inbox: messaging.inbox, sinks, audit, now });
   const liveness = createProcessLiveness({
     id: processId,
     repo: createProcessesRepository(db),
@@ -164,6 +167,7 @@ export function buildServices(deps: ServiceDeps) {
     ...oauthServices,
     ...messaging,
     realtimeLog,
+    labels,
     liveness,
     metrics,
     operations,

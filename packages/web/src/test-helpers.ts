@@ -11,6 +11,7 @@ export function conversation(over: Partial<Conversation> & { id: string }): Conv
     window: { state: 'open', closes_at: '2026-01-02T10:00:00.000Z', human_agent_until: null },
     seen_at: null,
     updated_at: '2026-01-01T10:00:00.000Z',
+    labels: [],
     ...over,
   };
 }

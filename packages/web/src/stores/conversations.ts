@@ -8,8 +8,9 @@ export type ConversationFilter = 'all' | 'unread' | 'needs_reply';
 
 const activity = (c: Conversation) => c.last_message?.at ?? c.updated_at;
 
-export function matchesFilter(c: Conversation, filter: ConversationFilter, q: string): boolean {
+export function matchesFilter(c: Conversation, filter: ConversationFilter, q: string, labelId: string | null = null): boolean {
   if (filter === 'unread' && c.unread_count === 0) return false;
+  if (labelId && !c.labels.some((l) => l.id === labelId)) return false;
   if (filter === 'needs_reply' && !c.needs_reply) return false;
   const needle = q.trim().toLowerCase();
   if (!needle) return true;
@@ -25,6 +26,8 @@ export const useConversationsStore = defineStore('conversations', () => {
   const listed = shallowRef(new Set<string>());
   const filter = ref<ConversationFilter>('all');
   const query = ref('');
+  /** Only conversations carrying this label, or all. */
+  const labelId = ref<string | null>(null);
   const nextCursor = ref<string | null>(null);
   const loading = ref(false);
   const loadedOnce = ref(false);
@@ -43,6 +46,15 @@ export const useConversationsStore = defineStore('conversations', () => {
   );
   const selected = computed(() => (selectedId.value ? (byId.value.get(selectedId.value) ?? null) : null));
   const hasMore = computed(() => nextCursor.value !== null);
+
+  /** The list's filters as query parameters (status, label, search): one object, so a new filter is one line here. */
+  function listQuery() {
+    return {
+      filter: filter.value,
+      ...(labelId.value ? { label_id: labelId.value } : {}),
+      ...(query.value.trim() ? { q: query.value.trim() } : {}),
+    };
+  }
 
   function put(items: Conversation[], addToList: boolean) {
     // An answer that was in flight while the session switched accounts belongs to the other inbox: drop it.
@@ -64,7 +76,7 @@ export const useConversationsStore = defineStore('conversations', () => {
     loading.value = true;
     try {
       const page = await api.inbox.conversations(
-        { filter: filter.value, ...(query.value.trim() ? { q: query.value.trim() } : {}), ...(cursor ? { cursor } : {}) },
+        { ...listQuery(), ...(cursor ? { cursor } : {}) },
         abort.signal,
       );
       if (gen !== generation) return;
@@ -98,7 +110,7 @@ export const useConversationsStore = defineStore('conversations', () => {
     refreshAbort?.abort();
     refreshAbort = new AbortController();
     try {
-      const page = await api.inbox.conversations({ filter: filter.value, ...(query.value.trim() ? { q: query.value.trim() } : {}) }, refreshAbort.signal);
+      const page = await api.inbox.conversations(listQuery(), refreshAbort.signal);
       if (gen === generation) put(page.conversations, true);
     } catch {
       // the next live event or reload brings the list up to date
@@ -118,6 +130,11 @@ export const useConversationsStore = defineStore('conversations', () => {
     return reload();
   }
 
+  function setLabel(id: string | null) {
+    labelId.value = id;
+    return reload();
+  }
+
   function setQuery(q: string) {
     query.value = q;
     return reload();
@@ -125,7 +142,10 @@ export const useConversationsStore = defineStore('conversations', () => {
 
   /** A conversation from the live stream: kept, and listed when it matches the current filter. */
   function upsert(c: Conversation) {
-    put([c], matchesFilter(c, filter.value, query.value) || listed.value.has(c.id));
+    const matches = matchesFilter(c, filter.value, query.value, labelId.value);
+    // a conversation that lost the filtered label leaves the list; others stay where they were
+    if (!matches && labelId.value && listed.value.has(c.id)) listed.value.delete(c.id);
+    put([c], matches || (!labelId.value && listed.value.has(c.id)));
   }
 
   async function refreshOne(id: string) {
@@ -133,7 +153,7 @@ export const useConversationsStore = defineStore('conversations', () => {
       upsert(await api.inbox.conversation(id));
     } catch {
       // The single-conversation route may not exist: fall back to the first page, merged by id.
-      const page = await api.inbox.conversations({ filter: filter.value, ...(query.value.trim() ? { q: query.value.trim() } : {}) });
+      const page = await api.inbox.conversations(listQuery());
       put(page.conversations, true);
     }
   }
@@ -162,6 +182,7 @@ export const useConversationsStore = defineStore('conversations', () => {
     nextCursor.value = null;
     loadedOnce.value = false;
     selectedId.value = null;
+    labelId.value = null;
   }
 
   return {
@@ -169,6 +190,7 @@ export const useConversationsStore = defineStore('conversations', () => {
     selected,
     selectedId: readonly(selectedId),
     filter: readonly(filter),
+    labelId: readonly(labelId),
     query: readonly(query),
     loading: readonly(loading),
     loadedOnce: readonly(loadedOnce),
@@ -179,6 +201,7 @@ export const useConversationsStore = defineStore('conversations', () => {
     refresh,
     loadMore,
     setFilter,
+    setLabel,
     setQuery,
     upsert,
     refreshOne,

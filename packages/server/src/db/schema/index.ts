@@ -3,3 +3,4 @@ export * from './accounts.ts';
 export * from './inbox.ts';
 export * from './pipeline.ts';
 export * from './waiting.ts';
+export * from './team.ts';

@@ -1,5 +1,5 @@
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
-import type { ApiKeyScope } from '@threadline/contract';
+import { API_KEY_SCOPES, type ApiKeyScope } from '@threadline/contract';
 import type { Db } from '../../db/client.ts';
 import { accounts, apiKeys } from '../../db/schema/index.ts';
 import { forbidden, notFound, unauthorized } from '../../shared/errors.ts';
@@ -72,7 +72,7 @@ export function createApiKeysService(db: Db, audit: AuditLog, now: () => Date = 
       if (!row || !constantTimeEqual(row.key.keyHash, sha256Hex(key.trim()))) {
         throw unauthorized('auth.invalid_api_key', INVALID_KEY);
       }
-      const scopes = row.key.scopes.filter((s): s is ApiKeyScope => s === 'messages:send' || s === 'conversations:read');
+      const scopes = row.key.scopes.filter((s): s is ApiKeyScope => (API_KEY_SCOPES as readonly string[]).includes(s));
       if (requiredScope && !scopes.includes(requiredScope)) {
         throw forbidden('auth.missing_scope', `This API key lacks the "${requiredScope}" scope.`);
       }

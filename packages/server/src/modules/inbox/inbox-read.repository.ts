@@ -1,9 +1,11 @@
 import { and, desc, eq, gt, inArray, isNotNull, or, sql, type SQL } from 'drizzle-orm';
 import { queryRows, sqlArray, type Db } from '../../db/client.ts';
-import { apiKeys, contacts, conversations, mediaObjects, messageReactions, messages, users } from '../../db/schema/index.ts';
+import { apiKeys, contacts, conversationLabels, conversations, labels, mediaObjects, messageReactions, messages, users } from '../../db/schema/index.ts';
 
 export type ConversationRow = { conversation: typeof conversations.$inferSelect; contact: typeof contacts.$inferSelect };
 export type MessageRow = typeof messages.$inferSelect;
+/** The labels of conversations, by conversation id (a conversation without labels is absent). */
+export type LabelsByConversation = Map<string, { id: string; name: string; color: string }[]>;
 
 /** Keyset cursors: the (time, id) of the last row of a page, opaque to clients. */
 export function encodeCursor(at: Date, id: string): string {
@@ -28,6 +30,8 @@ const likePattern = (q: string) => `%${q.toLowerCase().replaceAll('\\', '\\\\').
 export type ConversationListOptions = {
   accountId: string;
   filter: 'all' | 'unread' | 'needs_reply';
+  /** only conversations carrying this label (of the same account) */
+  labelId?: string | undefined;
   q?: string;
   limit: number;
   after: { at: Date; id: string } | null;
@@ -74,6 +78,34 @@ export function createInboxReadRepository(db: Db, { searchCandidates = SEARCH_CA
       .limit(limit)
       .prepare(`inbox_conversations_${name}${after ? '_after' : ''}`);
   const filters = { all: undefined, unread: sql`${conversations.unreadCount} > 0`, needs_reply: sql`${conversations.needsReply}` };
+  /** Carries the label: a semi-join on `conversation_labels` (primary key conversation_id, label_id) per walked row. */
+  const withLabel = (labelId: string | undefined) =>
+    labelId
+      ? sql`exists (select 1 from ${conversationLabels} where ${conversationLabels.conversationId} = ${conversations.id} and ${conversationLabels.labelId} = ${labelId})`
+      : undefined;
+
+  /**
+   * A page under conditions the prepared pages do not cover (a label, a search's matches): built per call, so the
+   * planner sees them.
+   */
+  async function filteredPage(opts: ConversationListOptions, extra?: SQL): Promise<ConversationRow[]> {
+    return db
+      .select({ conversation: conversations, contact: contacts })
+      .from(conversations)
+      .innerJoin(contacts, eq(contacts.id, conversations.contactId))
+      .where(
+        and(
+          eq(conversations.accountId, opts.accountId),
+          isNotNull(conversations.lastMessageAt),
+          filters[opts.filter],
+          withLabel(opts.labelId),
+          extra,
+          opts.after ? sql`(${conversations.lastMessageAt}, ${conversations.id}) < (${opts.after.at}, ${opts.after.id})` : undefined,
+        ),
+      )
+      .orderBy(desc(conversations.lastMessageAt), desc(conversations.id))
+      .limit(opts.limit);
+  }
   const conversationPages = {
     all: { first: conversationPage('all', filters.all, false), after: conversationPage('all', filters.all, true) },
     unread: { first: conversationPage('unread', filters.unread, false), after: conversationPage('unread', filters.unread, true) },
@@ -123,21 +155,7 @@ export function createInboxReadRepository(db: Db, { searchCandidates = SEARCH_CA
       candidates.length <= searchCandidates
         ? sql`${conversations.id} = any(${sqlArray([...new Set(candidates.map((c) => c.id))], 'uuid[]')})`
         : or(sql`${conversations.contactId} in (${contactMatches})`, sql`${conversations.id} in (${messageMatches})`);
-    return db
-      .select({ conversation: conversations, contact: contacts })
-      .from(conversations)
-      .innerJoin(contacts, eq(contacts.id, conversations.contactId))
-      .where(
-        and(
-          eq(conversations.accountId, opts.accountId),
-          isNotNull(conversations.lastMessageAt),
-          filters[opts.filter],
-          found,
-          opts.after ? sql`(${conversations.lastMessageAt}, ${conversations.id}) < (${opts.after.at}, ${opts.after.id})` : undefined,
-        ),
-      )
-      .orderBy(desc(conversations.lastMessageAt), desc(conversations.id))
-      .limit(opts.limit);
+    return filteredPage(opts, found);
   }
 
   /** Reactions and stored media of messages, by the messages' ids. */
@@ -168,8 +186,26 @@ export function createInboxReadRepository(db: Db, { searchCandidates = SEARCH_CA
   return {
     async listConversations(opts: ConversationListOptions): Promise<ConversationRow[]> {
       if (opts.q) return searchConversations({ ...opts, q: opts.q });
+      if (opts.labelId) return filteredPage(opts);
       const page = conversationPages[opts.filter][opts.after ? 'after' : 'first'];
       return page.execute({ accountId: opts.accountId, limit: opts.limit, afterAt: opts.after?.at, afterId: opts.after?.id });
+    },
+
+    async labelsOf(conversationIds: string[]): Promise<LabelsByConversation> {
+      const out: LabelsByConversation = new Map();
+      if (conversationIds.length === 0) return out;
+      const rows = await db
+        .select({ conversationId: conversationLabels.conversationId, id: labels.id, name: labels.name, color: labels.color })
+        .from(conversationLabels)
+        .innerJoin(labels, eq(labels.id, conversationLabels.labelId))
+        .where(sql`${conversationLabels.conversationId} = any(${sqlArray(conversationIds, 'uuid[]')})`)
+        .orderBy(sql`lower(${labels.name})`);
+      for (const r of rows) {
+        const list = out.get(r.conversationId) ?? [];
+        list.push({ id: r.id, name: r.name, color: r.color });
+        out.set(r.conversationId, list);
+      }
+      return out;
     },
 
     async getConversation(accountId: string, id: string): Promise<ConversationRow | undefined> {

@@ -1,10 +1,10 @@
 import type { Conversation, Message } from '@threadline/contract';
-import type { ConversationRow, InboxReadRepository, MessageRow } from './inbox-read.repository.ts';
+import type { ConversationRow, InboxReadRepository, LabelsByConversation, MessageRow } from './inbox-read.repository.ts';
 import { messagingWindow } from './window.ts';
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
-export function presentConversation(row: ConversationRow, now: Date, humanAgentEnabled: boolean): Conversation {
+export function presentConversation(row: ConversationRow, now: Date, humanAgentEnabled: boolean, labels: LabelsByConversation): Conversation {
   const { conversation: c, contact } = row;
   const w = messagingWindow(c.lastInboundAt, now, humanAgentEnabled);
   return {
@@ -27,6 +27,7 @@ export function presentConversation(row: ConversationRow, now: Date, humanAgentE
     window: { state: w.state, closes_at: iso(w.closesAt), human_agent_until: iso(w.humanAgentUntil) },
     seen_at: iso(c.seenWatermarkAt),
     updated_at: c.updatedAt.toISOString(),
+    labels: labels.get(c.id) ?? [],
   };
 }
 

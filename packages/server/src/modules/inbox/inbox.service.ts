@@ -42,11 +42,26 @@ export function createInboxService(deps: InboxServiceDeps) {
     return row;
   }
 
+  /** Conversations as clients see them: with their labels, read in one query for all of them. */
+  async function present(rows: ConversationRow[]): Promise<Conversation[]> {
+    const labels = await repo.labelsOf(rows.map((r) => r.conversation.id));
+    const now = deps.now();
+    return rows.map((r) => presentConversation(r, now, deps.humanAgentEnabled, labels));
+  }
+  async function presentOne(row: ConversationRow): Promise<Conversation> {
+    const [one] = await present([row]);
+    if (!one) throw new Error('a presented conversation went missing');
+    return one;
+  }
+
   return {
     accountOf,
     conversation,
 
-    async listConversations(auth: RequestAuth, q: { filter: 'all' | 'unread' | 'needs_reply'; q?: string; limit: number; cursor?: string }) {
+    async listConversations(
+      auth: RequestAuth,
+      q: { filter: 'all' | 'unread' | 'needs_reply'; label_id?: string | undefined; q?: string | undefined; limit: number; cursor?: string | undefined },
+    ) {
       const accountId = selectedAccount(auth);
       const after = decodeCursor(q.cursor);
       if (q.cursor && !after) {
@@ -56,17 +71,16 @@ export function createInboxService(deps: InboxServiceDeps) {
       // the role and the page are read at once; the page is answered only when the role is confirmed
       const [, rows] = await Promise.all([
         requireRole(auth, accountId, 'viewer'),
-        repo.listConversations({ accountId, filter: q.filter, q: q.q || undefined, limit: q.limit, after }),
+        repo.listConversations({ accountId, filter: q.filter, labelId: q.label_id, q: q.q || undefined, limit: q.limit, after }),
       ]);
-      const now = deps.now();
-      const conversations: Conversation[] = rows.map((r) => presentConversation(r, now, deps.humanAgentEnabled));
+      const conversations = await present(rows);
       const last = rows.at(-1);
       const next = rows.length === q.limit && last?.conversation.lastMessageAt ? encodeCursor(last.conversation.lastMessageAt, last.conversation.id) : null;
       return { conversations, next_cursor: next };
     },
 
     async getConversation(auth: RequestAuth, conversationId: string): Promise<Conversation> {
-      return presentConversation(await conversation(auth, conversationId, 'viewer'), deps.now(), deps.humanAgentEnabled);
+      return presentOne(await conversation(auth, conversationId, 'viewer'));
     },
 
     async listMessages(auth: RequestAuth, conversationId: string, q: { limit: number; cursor?: string }) {
@@ -95,31 +109,32 @@ export function createInboxService(deps: InboxServiceDeps) {
 
     /** Many messages and conversations of one account presented at once (live updates fan out in batches). */
     async presentMany(accountId: string, messageIds: string[], conversationIds: string[]) {
-      // The messages, their reactions and media, and the conversations are read at once; quoted messages and author
-      // names, only when a message has them, after.
-      const [rows, own, convs] = await Promise.all([
+      // The messages, their reactions and media, the conversations and their labels are read at once; quoted
+      // messages and author names, only when a message has them, after.
+      const [rows, own, convs, labels] = await Promise.all([
         repo.getMessagesByIds(messageIds),
         repo.ownExtras(messageIds),
         repo.getConversationsByIds(accountId, conversationIds),
+        repo.labelsOf(conversationIds),
       ]);
       const mine = rows.filter((r) => r.accountId === accountId);
       const extras = { ...own, ...(await repo.relatedExtras(accountId, mine)) };
       const messages = new Map(presentMessages(mine, extras).map((m) => [m.id, m]));
       const now = deps.now();
-      const conversations = new Map(convs.map((c) => [c.conversation.id, presentConversation(c, now, deps.humanAgentEnabled)]));
+      const conversations = new Map(convs.map((c) => [c.conversation.id, presentConversation(c, now, deps.humanAgentEnabled, labels)]));
       return { messages, conversations };
     },
 
     async presentConversationById(accountId: string, conversationId: string): Promise<Conversation | null> {
       const row = await repo.getConversation(accountId, conversationId);
-      return row ? presentConversation(row, deps.now(), deps.humanAgentEnabled) : null;
+      return row ? presentOne(row) : null;
     },
 
     async markRead(auth: RequestAuth, conversationId: string): Promise<Conversation> {
       const conv = await conversation(auth, conversationId, 'viewer');
       await repo.markRead(conv.conversation.id);
       const fresh = await repo.getConversation(conv.conversation.accountId, conv.conversation.id);
-      return presentConversation(fresh ?? conv, deps.now(), deps.humanAgentEnabled);
+      return presentOne(fresh ?? conv);
     },
   };
 }

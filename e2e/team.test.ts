@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { Api } from './api.ts';
+import { noSeriousAxeViolations } from './axe.ts';
+import { guardedPage, launchBrowser, type GuardedPage } from './browser.ts';
+import { consent, instagramOwner, noConsoleErrors, PASSWORD, signIn } from './flows.ts';
+import { startWorld, type World } from './world.ts';
+
+/** A team organises the inbox: labels, canned replies. */
+describe('team inbox', () => {
+  let world: World;
+  let browser: Browser;
+  let owner: GuardedPage;
+  let ownerApi: Api;
+  let ig: Awaited<ReturnType<typeof instagramOwner>>;
+  let accountId = '';
+  const shop = () => ig.accounts[0]?.igId ?? '';
+
+  beforeAll(async () => {
+    [world, browser] = await Promise.all([startWorld({ env: { CRM_ALLOWED_NETWORKS: '127.0.0.1/32' } }), launchBrowser()]);
+    ownerApi = new Api(world);
+    await ownerApi.setupOwner('owner', PASSWORD);
+    ig = await instagramOwner(world, 'acme_ig', ['acme_shop']);
+    owner = await guardedPage(browser, world.baseUrl);
+    await signIn(owner.page, 'owner');
+    await owner.page.getByRole('button', { name: 'Connect Instagram' }).click();
+    await consent(owner.page, world, shop());
+    await owner.page.getByTestId('account-switcher').filter({ hasText: '@acme_shop' }).waitFor();
+    accountId = (await ownerApi.accounts()).accounts[0]?.id ?? '';
+    await ownerApi.call('PATCH', `/api/v1/accounts/${accountId}`, { crm_webhook_url: `${world.outsideUrl}/crm/hooks` });
+  });
+  afterAll(async () => {
+    await owner?.close();
+    await browser?.close();
+    await world?.close();
+  });
+
+  it('labels: made in settings, set on a conversation, shown in the list, filtered by, heard by the CRM', async () => {
+    const { page } = owner;
+    const jane = await world.control.createCustomer({ username: 'jane_doe', name: 'Jane Doe' });
+    const tom = await world.control.createCustomer({ username: 'tom_tailor', name: 'Tom Tailor' });
+    await world.control.sendText(jane.igsid, shop(), 'Do you ship to Lyon?');
+    await world.control.sendText(tom.igsid, shop(), 'Just browsing');
+
+    await page.goto(`/settings/accounts/${accountId}`);
+    await page.getByLabel('New label name').fill('VIP');
+    await page.getByRole('button', { name: 'Add label' }).click();
+    await page.getByTestId('labels').getByText('VIP').waitFor();
+    await page.getByLabel('New label name').fill('Shipping');
+    await page.getByRole('button', { name: 'Add label' }).click();
+    await page.getByTestId('labels').getByText('Shipping').waitFor();
+    owner.expectFailure(`/api/v1/accounts/${accountId}/labels`, 409);
+    await page.getByLabel('New label name').fill('vip');
+    await page.getByRole('button', { name: 'Add label' }).click();
+    await expect.poll(() => page.getByTestId('labels-error').textContent()).toContain('already has a label named');
+    await noSeriousAxeViolations(page, 'account settings with labels');
+
+    await page.goto('/chat');
+    const janeRow = page.getByTestId('conversation-row').filter({ hasText: 'Do you ship to Lyon?' });
+    await janeRow.waitFor({ timeout: 20_000 });
+    await page.getByTestId('conversation-row').filter({ hasText: 'Just browsing' }).waitFor({ timeout: 20_000 });
+    await janeRow.click();
+    await page.getByRole('button', { name: 'Labels' }).click();
+    await page.locator('#label-menu').getByText('Shipping').click();
+    await page.getByTestId('conversation-labels').getByTestId('label-chip').filter({ hasText: 'Shipping' }).waitFor();
+    await expect.poll(() => janeRow.getByTestId('label-chip').textContent()).toContain('Shipping');
+    await noSeriousAxeViolations(page, 'the inbox with the label menu open');
+
+    await page.getByLabel('Filter by label').selectOption({ label: 'Shipping' });
+    await expect.poll(() => page.getByTestId('conversation-row').count()).toBe(1);
+    await expect.poll(() => page.getByTestId('conversation-row').first().textContent()).toContain('Do you ship to Lyon?');
+    await page.getByLabel('Filter by label').selectOption({ label: 'Any label' });
+    await expect.poll(() => page.getByTestId('conversation-row').count()).toBe(2);
+
+    await expect
+      .poll(() => world.crmHits.map((h) => JSON.parse(h.body) as { type: string; data: { added?: { name: string }[] } }).find((e) => e.type === 'conversation.labels_changed')?.data.added?.[0]?.name, { timeout: 20_000 })
+      .toBe('Shipping');
+    noConsoleErrors(owner.errors);
+  });
+});
