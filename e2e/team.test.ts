@@ -77,4 +77,49 @@ describe('team inbox', () => {
       .toBe('Shipping');
     noConsoleErrors(owner.errors);
   });
+
+  it('canned replies: saved in settings, picked with / as you type, variables filled, too long refused in words', async () => {
+    const { page } = owner;
+    const lena = await world.control.createCustomer({ username: 'lena_m', name: 'Lena Maria Bergström-Oliveira' });
+    await world.control.sendText(lena.igsid, shop(), 'When does my parcel leave?');
+    await ownerApi.call('POST', `/api/v1/accounts/${accountId}/canned-replies`, { shortcut: 'long', text: `${'x'.repeat(1000 - '{{contact.name}}'.length)}{{contact.name}}` });
+
+    await page.goto(`/settings/accounts/${accountId}`);
+    owner.expectFailure(`/api/v1/accounts/${accountId}/canned-replies`, 400);
+    await page.getByLabel('Shortcut', { exact: true }).fill('ship');
+    await page.getByLabel('Reply text').fill('Hi {{contact.email}}');
+    await page.getByRole('button', { name: 'Add canned reply' }).click();
+    await expect.poll(() => page.getByTestId('canned-error').textContent()).toContain('unknown variable {{contact.email}}');
+    await page.getByLabel('Reply text').fill('Hi {{contact.name}}, {{agent.name}} here: your parcel leaves tomorrow.');
+    await page.getByRole('button', { name: 'Add canned reply' }).click();
+    await page.getByTestId('canned-replies').getByText('/ship').waitFor();
+    await noSeriousAxeViolations(page, 'account settings with canned replies');
+
+    await page.goto('/chat');
+    const row = page.getByTestId('conversation-row').filter({ hasText: 'When does my parcel leave?' });
+    await row.waitFor({ timeout: 20_000 });
+    await row.click();
+    await page.getByTestId('message-text').filter({ hasText: 'When does my parcel leave?' }).waitFor();
+    const composer = page.getByTestId('composer');
+    await composer.pressSequentially('/s');
+    const picker = page.getByTestId('canned-picker');
+    await picker.getByRole('option', { name: /\/ship/ }).waitFor();
+    await expect.poll(() => picker.getByRole('option').count()).toBe(1);
+    await noSeriousAxeViolations(page, 'the composer with the canned-reply picker open');
+    await composer.press('Enter');
+    await expect.poll(() => composer.inputValue()).toBe('Hi Lena Maria Bergström-Oliveira, owner here: your parcel leaves tomorrow.');
+    await composer.press('Enter');
+    await page.getByTestId('message-text').filter({ hasText: 'owner here: your parcel leaves tomorrow.' }).waitFor();
+    await expect
+      .poll(async () => (await world.control.outbox({ accountId: shop() })).some((m) => JSON.stringify(m).includes('Hi Lena Maria Bergström-Oliveira, owner here')), { timeout: 20_000 })
+      .toBe(true);
+
+    owner.expectFailure('/fill', 422);
+    await composer.pressSequentially('/lo');
+    await picker.getByRole('option', { name: /\/long/ }).waitFor();
+    await composer.press('Enter');
+    await expect.poll(() => page.getByTestId('send-error').textContent()).toContain('Instagram allows at most 1000 bytes');
+    await composer.press('Escape');
+    noConsoleErrors(owner.errors);
+  });
 });

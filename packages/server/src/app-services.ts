@@ -29,6 +29,8 @@ import { createAuthService } from './modules/auth/auth.service.ts';
 import { createLoginThrottle } from './modules/auth/login-throttle.ts';
 import { createSessionTokens } from './modules/auth/session-tokens.ts';
 import type { InboxEventSink } from './modules/inbox/inbox-events.ts';
+import { createCannedRepliesRepository } from './modules/canned-replies/canned-replies.repository.ts';
+import { createCannedRepliesService } from './modules/canned-replies/canned-replies.service.ts';
 import { createLabelsRepository } from './modules/labels/labels.repository.ts';
 import { createLabelsService } from './modules/labels/labels.service.ts';
 import { createMediaService } from './modules/media/media.service.ts';
@@ -125,6 +127,7 @@ export function buildServices(deps: ServiceDeps) {
     processId,
   });
   const labels = createLabelsService({ db, repo: createLabelsRepository(db), access, inbox: messaging.inbox, sinks, audit, now });
+  const cannedReplies = createCannedRepliesService({ repo: createCannedRepliesRepository(db), access, inbox: messaging.inbox, audit });
   const liveness = createProcessLiveness({
     id: processId,
     repo: createProcessesRepository(db),
@@ -168,6 +171,7 @@ export function buildServices(deps: ServiceDeps) {
     ...messaging,
     realtimeLog,
     labels,
+    cannedReplies,
     liveness,
     metrics,
     operations,

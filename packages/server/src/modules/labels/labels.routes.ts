@@ -13,7 +13,8 @@ import type { App } from '../../http/server.ts';
 import { requireSession } from '../auth/auth.plugin.ts';
 import { authOf } from '../inbox/inbox.routes.ts';
 import type { LabelRow } from './labels.repository.ts';
-import type { ChangeContext, LabelsService } from './labels.service.ts';
+import type { ChangeContext } from '../audit/audit.repository.ts';
+import type { LabelsService } from './labels.service.ts';
 
 export function presentLabel(row: LabelRow): Label {
   return { id: row.id, account_id: row.accountId, name: row.name, color: row.color, created_at: row.createdAt.toISOString() };

@@ -3,7 +3,7 @@ import type { Db } from '../../db/client.ts';
 import { transaction } from '../../db/transaction.ts';
 import { isUniqueViolation } from '../../shared/db-errors.ts';
 import type { AccountAccess } from '../accounts/account-access.ts';
-import type { AuditLog } from '../audit/audit.repository.ts';
+import type { AuditLog, ChangeContext } from '../audit/audit.repository.ts';
 import type { RequestAuth } from '../auth/auth.plugin.ts';
 import { recordAll, type EventActor, type EventLabel, type InboxEventSink } from '../inbox/inbox-events.ts';
 import type { InboxService } from '../inbox/inbox.service.ts';
@@ -19,9 +19,6 @@ export type LabelsServiceDeps = {
   audit: AuditLog;
   now: () => Date;
 };
-
-/** Where a change came from, for the audit log. */
-export type ChangeContext = { ip?: string; requestId?: string };
 
 const eventLabel = (l: LabelRow): EventLabel => ({ id: l.id, name: l.name, color: l.color });
 const actorOf = (auth: RequestAuth): EventActor =>
