@@ -15,12 +15,13 @@ describe('team inbox', () => {
   let ig: Awaited<ReturnType<typeof instagramOwner>>;
   let accountId = '';
   const shop = () => ig.accounts[0]?.igId ?? '';
+  const outlet = () => ig.accounts[1]?.igId ?? '';
 
   beforeAll(async () => {
     [world, browser] = await Promise.all([startWorld({ env: { CRM_ALLOWED_NETWORKS: '127.0.0.1/32' } }), launchBrowser()]);
     ownerApi = new Api(world);
     await ownerApi.setupOwner('owner', PASSWORD);
-    ig = await instagramOwner(world, 'acme_ig', ['acme_shop']);
+    ig = await instagramOwner(world, 'acme_ig', ['acme_shop', 'acme_outlet']);
     owner = await guardedPage(browser, world.baseUrl);
     await signIn(owner.page, 'owner');
     await owner.page.getByRole('button', { name: 'Connect Instagram' }).click();
@@ -62,7 +63,7 @@ describe('team inbox', () => {
     await janeRow.click();
     await page.getByRole('button', { name: 'Labels' }).click();
     await page.locator('#label-menu').getByText('Shipping').click();
-    await page.getByTestId('conversation-labels').getByTestId('label-chip').filter({ hasText: 'Shipping' }).waitFor();
+    await page.getByRole('list', { name: 'Labels of this conversation' }).getByTestId('label-chip').filter({ hasText: 'Shipping' }).waitFor();
     await expect.poll(() => janeRow.getByTestId('label-chip').textContent()).toContain('Shipping');
     await noSeriousAxeViolations(page, 'the inbox with the label menu open');
 
@@ -120,6 +121,50 @@ describe('team inbox', () => {
     await composer.press('Enter');
     await expect.poll(() => page.getByTestId('send-error').textContent()).toContain('Instagram allows at most 1000 bytes');
     await composer.press('Escape');
+    noConsoleErrors(owner.errors);
+  });
+
+  it('"All accounts": every account in one live list with badges, unread counts in the switcher, replies through the conversation\'s account', async () => {
+    const { page } = owner;
+    await page.goto('/chat');
+    await page.getByTestId('account-switcher').click();
+    await page.getByRole('menuitem', { name: '+ Link another Instagram account' }).click();
+    await consent(page, world, outlet());
+    await page.waitForURL(/\/chat/);
+    await expect.poll(() => page.getByTestId('account-switcher').textContent()).toContain('@acme_shop');
+    const olga = await world.control.createCustomer({ username: 'olga_k', name: 'Olga K' });
+    await world.control.sendText(olga.igsid, outlet(), 'Is the outlet open on Sunday?');
+
+    await page.getByTestId('account-switcher').click();
+    await expect
+      .poll(async () => { await page.getByTestId('account-switcher').click(); await page.getByTestId('account-switcher').click(); return page.getByRole('menuitem', { name: /@acme_outlet/ }).getByTestId('account-unread').textContent().catch(() => null); }, { timeout: 20_000 })
+      .toBe('1');
+    await noSeriousAxeViolations(page, 'the account switcher with unread counts');
+    await page.getByTestId('choose-all-accounts').click();
+    await expect.poll(() => page.getByTestId('account-switcher').textContent()).toContain('All accounts');
+    const olgaRow = page.getByTestId('conversation-row').filter({ hasText: 'Is the outlet open on Sunday?' });
+    await olgaRow.waitFor({ timeout: 20_000 });
+    expect(await olgaRow.getByTestId('account-badge').textContent()).toBe('@acme_outlet');
+    await page.getByTestId('conversation-row').filter({ hasText: 'Do you ship to Lyon?' }).getByTestId('account-badge').filter({ hasText: '@acme_shop' }).waitFor();
+
+    // live: a new message of either account arrives in the one list
+    await page.locator('.live.open').waitFor();
+    const piet = await world.control.createCustomer({ username: 'piet_v', name: 'Piet V' });
+    await world.control.sendText(piet.igsid, outlet(), 'Any discounts today?');
+    await page.getByTestId('conversation-row').filter({ hasText: 'Any discounts today?' }).waitFor({ timeout: 20_000 });
+    await noSeriousAxeViolations(page, 'the "All accounts" inbox');
+
+    await olgaRow.click();
+    await page.getByTestId('message-text').filter({ hasText: 'Is the outlet open on Sunday?' }).waitFor();
+    await page.getByTestId('composer').fill('Yes, 10 to 16.');
+    await page.getByTestId('composer').press('Enter');
+    await page.getByTestId('message-text').filter({ hasText: 'Yes, 10 to 16.' }).waitFor();
+    await expect
+      .poll(async () => (await world.control.outbox({ accountId: outlet() })).some((m) => JSON.stringify(m).includes('Yes, 10 to 16.')), { timeout: 20_000 })
+      .toBe(true);
+    expect((await world.control.outbox({ accountId: shop() })).some((m) => JSON.stringify(m).includes('Yes, 10 to 16.'))).toBe(false);
+    // the session's account did not change
+    expect(await page.evaluate(async () => ((await (await fetch('/api/v1/ui/me')).json()) as { account_id: string }).account_id)).toBe(accountId);
     noConsoleErrors(owner.errors);
   });
 });

@@ -47,7 +47,12 @@ export const conversationSchema = z.object({
 });
 export type Conversation = z.infer<typeof conversationSchema>;
 
+/** `account`: the session's current account (an API key's account); `all`: every account the signed-in user belongs to. */
+export const inboxScopeSchema = z.enum(['account', 'all']);
+export type InboxScope = z.infer<typeof inboxScopeSchema>;
+
 export const conversationListQuerySchema = z.object({
+  scope: inboxScopeSchema.default('account'),
   filter: z.enum(['all', 'unread', 'needs_reply']).default('all'),
   /** only conversations carrying this label */
   label_id: z.uuid().optional(),
@@ -162,6 +167,13 @@ export const apiSendMessageBodySchema = z.intersection(
 
 export const reactionBodySchema = z.strictObject({ reaction: z.string().min(1).max(32).default('love') });
 export const senderActionBodySchema = z.strictObject({ action: z.enum(['typing_on', 'typing_off', 'mark_seen']) });
+
+/** `GET /api/v1/ui/unread`: per account of the user, how many conversations have unread messages, and the sum. */
+export const unreadCountsSchema = z.object({
+  accounts: z.array(z.object({ account_id: z.string(), unread_conversations: z.number().int() })),
+  total: z.number().int(),
+});
+export type UnreadCounts = z.infer<typeof unreadCountsSchema>;
 
 /** The live-update stream (`GET /api/v1/ui/events`, server-sent events). */
 export const realtimeEventSchema = z.object({

@@ -25,11 +25,13 @@ import {
   sessionResponseSchema,
   requeuedSchema,
   setupStatusSchema,
+  unreadCountsSchema,
   unlinkResultSchema,
   webhookEventDetailSchema,
   webhookEventListSchema,
   webhookSecretSchema,
   type AccountRole,
+  type InboxScope,
   type ApiKeyScope,
   type SendMessageBody,
 } from '@threadline/contract';
@@ -113,7 +115,7 @@ export function createEndpoints(api: ApiClient) {
       reprocess: (ids: number[]) => api.request('POST', '/api/v1/admin/webhook-events/reprocess', { schema: requeuedSchema, body: { ids } }),
     },
     inbox: {
-      conversations: (query: { filter: string; label_id?: string; q?: string; cursor?: string; limit?: number }, signal?: AbortSignal) =>
+      conversations: (query: { scope?: InboxScope; filter: string; label_id?: string; q?: string; cursor?: string; limit?: number }, signal?: AbortSignal) =>
         api.request('GET', '/api/v1/ui/conversations', { schema: conversationListSchema, query: { ...query, limit: query.limit ?? 50 }, ...(signal ? { signal } : {}) }),
       messages: (conversationId: string, cursor?: string) =>
         api.request('GET', `/api/v1/ui/conversations/${enc(conversationId)}/messages`, { schema: messageListSchema, query: { cursor, limit: 50 } }),
@@ -130,7 +132,9 @@ export function createEndpoints(api: ApiClient) {
         api.request('POST', `/api/v1/ui/conversations/${enc(conversationId)}/messages/${enc(messageId)}/reactions`, { schema: anything, body: { reaction } }),
       unreact: (conversationId: string, messageId: string) =>
         api.request('DELETE', `/api/v1/ui/conversations/${enc(conversationId)}/messages/${enc(messageId)}/reactions`, { schema: anything }),
-      upload: (file: File) => api.request('POST', '/api/v1/ui/uploads', { schema: uploadSchema, file }),
+      /** `accountId`: the account of the conversation the file is for (the "All accounts" inbox may show another). */
+      upload: (file: File, accountId?: string) => api.request('POST', '/api/v1/ui/uploads', { schema: uploadSchema, file, query: { account_id: accountId } }),
+      unread: () => api.request('GET', '/api/v1/ui/unread', { schema: unreadCountsSchema }),
       conversation: (id: string) => api.request('GET', `/api/v1/ui/conversations/${enc(id)}`, { schema: conversationSchema }),
     },
   };

@@ -1,6 +1,6 @@
 import { computed, readonly, ref, shallowRef, triggerRef } from 'vue';
 import { defineStore } from 'pinia';
-import type { Conversation } from '@threadline/contract';
+import type { Conversation, InboxScope } from '@threadline/contract';
 import { api } from '../api/index.ts';
 import { useSessionStore } from './session.ts';
 
@@ -26,6 +26,8 @@ export const useConversationsStore = defineStore('conversations', () => {
   const listed = shallowRef(new Set<string>());
   const filter = ref<ConversationFilter>('all');
   const query = ref('');
+  /** The session's account, or every account of the person ("All accounts"). */
+  const scope = ref<InboxScope>('account');
   /** Only conversations carrying this label, or all. */
   const labelId = ref<string | null>(null);
   const nextCursor = ref<string | null>(null);
@@ -50,6 +52,7 @@ export const useConversationsStore = defineStore('conversations', () => {
   /** The list's filters as query parameters (status, label, search): one object, so a new filter is one line here. */
   function listQuery() {
     return {
+      scope: scope.value,
       filter: filter.value,
       ...(labelId.value ? { label_id: labelId.value } : {}),
       ...(query.value.trim() ? { q: query.value.trim() } : {}),
@@ -62,7 +65,7 @@ export const useConversationsStore = defineStore('conversations', () => {
     const accountId = session.switching ? null : session.accountId;
     if (!accountId) return;
     for (const c of items) {
-      if (c.account_id !== accountId) continue;
+      if (scope.value === 'account' && c.account_id !== accountId) continue;
       byId.value.set(c.id, c);
       if (addToList) listed.value.add(c.id);
     }
@@ -130,6 +133,15 @@ export const useConversationsStore = defineStore('conversations', () => {
     return reload();
   }
 
+  /** "All accounts" or the session's account; a label belongs to one account, so its filter is dropped. */
+  function setScope(next: InboxScope) {
+    if (scope.value === next) return Promise.resolve();
+    scope.value = next;
+    labelId.value = null;
+    byId.value = new Map();
+    return reload();
+  }
+
   function setLabel(id: string | null) {
     labelId.value = id;
     return reload();
@@ -183,6 +195,7 @@ export const useConversationsStore = defineStore('conversations', () => {
     loadedOnce.value = false;
     selectedId.value = null;
     labelId.value = null;
+    scope.value = 'account';
   }
 
   return {
@@ -190,6 +203,7 @@ export const useConversationsStore = defineStore('conversations', () => {
     selected,
     selectedId: readonly(selectedId),
     filter: readonly(filter),
+    scope: readonly(scope),
     labelId: readonly(labelId),
     query: readonly(query),
     loading: readonly(loading),
@@ -201,6 +215,7 @@ export const useConversationsStore = defineStore('conversations', () => {
     refresh,
     loadMore,
     setFilter,
+    setScope,
     setLabel,
     setQuery,
     upsert,

@@ -29,6 +29,10 @@ const BODIES: Record<string, unknown> = {
   'POST /api/v1/accounts/:id/crm/recover': { since: '2026-01-01T00:00:00Z' },
   'POST /api/v1/accounts/:id/members': { username: 'someone', role: 'viewer' },
   'PATCH /api/v1/accounts/:id/members/:userId': { role: 'viewer' },
+  'POST /api/v1/accounts/:id/labels': { name: 'VIP', color: '#1d4ed8' },
+  'PATCH /api/v1/accounts/:id/labels/:labelId': { name: 'VIP' },
+  'POST /api/v1/accounts/:id/canned-replies': { shortcut: 'hi', text: 'Hello' },
+  'PATCH /api/v1/accounts/:id/canned-replies/:replyId': { text: 'Hello' },
 };
 
 describe('accounts: list, primary, switch, unlink, members, roles', () => {

@@ -183,7 +183,67 @@ export function createInboxReadRepository(db: Db, { searchCandidates = SEARCH_CA
     return { quoted, authors, keys };
   }
 
+  /** Conversations of any account by id, in the order given (the caller has checked who may see them). */
+  async function conversationsInOrder(ids: string[]): Promise<ConversationRow[]> {
+    if (ids.length === 0) return [];
+    const rows = await db
+      .select({ conversation: conversations, contact: contacts })
+      .from(conversations)
+      .innerJoin(contacts, eq(contacts.id, conversations.contactId))
+      .where(sql`${conversations.id} = any(${sqlArray(ids, 'uuid[]')})`);
+    const byId = new Map(rows.map((r) => [r.conversation.id, r]));
+    return ids.flatMap((id) => byId.get(id) ?? []);
+  }
+
   return {
+    /**
+     * A page of the conversations of several accounts (the "All accounts" inbox), newest activity first. Each account
+     * gives at most a page from its own index (a lateral walk of `conversations_account_activity_idx`, or of the
+     * partial index of the filter), and the pages are merged: the work is accounts × page, whatever the accounts hold.
+     * A search runs per account and merges the same way.
+     */
+    async listConversationsAcross(accountIds: string[], opts: Omit<ConversationListOptions, 'accountId'>): Promise<ConversationRow[]> {
+      if (accountIds.length === 0) return [];
+      if (opts.q) {
+        const q = opts.q;
+        const pages = await Promise.all(accountIds.map((accountId) => searchConversations({ ...opts, accountId, q })));
+        return pages
+          .flat()
+          .sort((a, b) => (b.conversation.lastMessageAt?.getTime() ?? 0) - (a.conversation.lastMessageAt?.getTime() ?? 0) || (a.conversation.id < b.conversation.id ? 1 : -1))
+          .slice(0, opts.limit);
+      }
+      const page = await queryRows<{ id: string }>(
+        db,
+        sql`select c.id from unnest(${sqlArray(accountIds, 'uuid[]')}) as a(id) cross join lateral (
+              select ${conversations.id} as id, ${conversations.lastMessageAt} as at from ${conversations}
+              where ${conversations.accountId} = a.id and ${conversations.lastMessageAt} is not null
+                ${filters[opts.filter] ? sql`and ${filters[opts.filter]}` : sql``}
+                ${opts.labelId ? sql`and ${withLabel(opts.labelId)}` : sql``}
+                ${opts.after ? sql`and (${conversations.lastMessageAt}, ${conversations.id}) < (${opts.after.at}, ${opts.after.id})` : sql``}
+              order by ${conversations.lastMessageAt} desc, ${conversations.id} desc limit ${opts.limit}) c
+            order by c.at desc, c.id desc limit ${opts.limit}`,
+      );
+      return conversationsInOrder(page.map((r) => r.id));
+    },
+
+    /** How many conversations of each account have unread messages (on the partial index of unread conversations). */
+    async unreadCounts(accountIds: string[]): Promise<Map<string, number>> {
+      if (accountIds.length === 0) return new Map();
+      const rows = await queryRows<{ account_id: string; n: number | string }>(
+        db,
+        sql`select ${conversations.accountId} as account_id, count(*) as n from ${conversations}
+            where ${conversations.accountId} = any(${sqlArray(accountIds, 'uuid[]')}) and ${conversations.unreadCount} > 0 and ${conversations.lastMessageAt} is not null
+            group by ${conversations.accountId}`,
+      );
+      return new Map(rows.map((r) => [r.account_id, Number(r.n)]));
+    },
+
+    /** One conversation by id whatever its account (the caller checks the membership of its account). */
+    async getConversationAnyAccount(id: string): Promise<ConversationRow | undefined> {
+      const [row] = await conversationsInOrder([id]);
+      return row;
+    },
+
     async listConversations(opts: ConversationListOptions): Promise<ConversationRow[]> {
       if (opts.q) return searchConversations({ ...opts, q: opts.q });
       if (opts.labelId) return filteredPage(opts);

@@ -1,4 +1,4 @@
-import type { Conversation, Message } from '@threadline/contract';
+import type { Conversation, InboxScope, Message } from '@threadline/contract';
 import { notFound, badRequest } from '../../shared/errors.ts';
 import type { AccountAccess, AccountRole } from '../accounts/account-access.ts';
 import type { RequestAuth } from '../auth/auth.plugin.ts';
@@ -25,8 +25,9 @@ export function createInboxService(deps: InboxServiceDeps) {
     if (auth.kind === 'session') await access.requireRole(auth.userId, accountId, minRole);
   }
 
-  async function accountOf(auth: RequestAuth, minRole: AccountRole): Promise<string> {
-    const accountId = selectedAccount(auth);
+  /** The account the caller acts on, once its role there is confirmed; a person may name another of their accounts. */
+  async function accountOf(auth: RequestAuth, minRole: AccountRole, named?: string): Promise<string> {
+    const accountId = named && auth.kind === 'session' ? named : selectedAccount(auth);
     await requireRole(auth, accountId, minRole);
     return accountId;
   }
@@ -36,10 +37,29 @@ export function createInboxService(deps: InboxServiceDeps) {
    * is returned only once the role is confirmed, and a failed check answers as before.
    */
   async function conversation(auth: RequestAuth, conversationId: string, minRole: AccountRole): Promise<ConversationRow> {
-    const accountId = selectedAccount(auth);
-    const [, row] = await Promise.all([requireRole(auth, accountId, minRole), repo.getConversation(accountId, conversationId)]);
-    if (!row) throw notFound('conversations.not_found', 'No such conversation on this account.');
-    return row;
+    if (auth.kind === 'api_key' || !auth.accountId) {
+      const accountId = selectedAccount(auth);
+      const [, row] = await Promise.all([requireRole(auth, accountId, minRole), repo.getConversation(accountId, conversationId)]);
+      if (!row) throw notFound('conversations.not_found', 'No such conversation on this account.');
+      return row;
+    }
+    const current = auth.accountId;
+    const [refused, row] = await Promise.all([
+      requireRole(auth, current, minRole).then(() => null, (e: unknown) => e),
+      repo.getConversation(current, conversationId),
+    ]);
+    if (row) {
+      if (refused) throw refused;
+      return row;
+    }
+    // A person may open a conversation of any account they belong to (the "All accounts" inbox): the role is then
+    // checked on the conversation's own account; one of an account they are not in is not found.
+    const other = await repo.getConversationAnyAccount(conversationId);
+    if (!other || !(await access.membership(auth.userId, other.conversation.accountId))) {
+      throw notFound('conversations.not_found', 'No such conversation on this account.');
+    }
+    await access.requireRole(auth.userId, other.conversation.accountId, minRole);
+    return other;
   }
 
   /** Conversations as clients see them: with their labels, read in one query for all of them. */
@@ -54,14 +74,44 @@ export function createInboxService(deps: InboxServiceDeps) {
     return one;
   }
 
+  /** Accounts the signed-in person belongs to: "All accounts" is for people; a key has its one account. */
+  async function memberAccounts(auth: RequestAuth): Promise<string[]> {
+    if (auth.kind !== 'session') throw badRequest('request.invalid_scope', 'scope=all is for signed-in people; an API key reads its own account.');
+    return access.accountIdsOf(auth.userId);
+  }
+
+  /** The "All accounts" inbox: the same filters, search and keyset paging over every account of the person. */
+  async function listAcross(
+    auth: RequestAuth,
+    q: { filter: 'all' | 'unread' | 'needs_reply'; label_id?: string | undefined; q?: string | undefined; limit: number; cursor?: string | undefined },
+  ) {
+    const accountIds = await memberAccounts(auth);
+    const after = decodeCursor(q.cursor);
+    if (q.cursor && !after) throw badRequest('request.invalid_cursor', 'The cursor is not valid.');
+    const rows = await repo.listConversationsAcross(accountIds, { filter: q.filter, labelId: q.label_id, q: q.q || undefined, limit: q.limit, after });
+    const last = rows.at(-1);
+    const next = rows.length === q.limit && last?.conversation.lastMessageAt ? encodeCursor(last.conversation.lastMessageAt, last.conversation.id) : null;
+    return { conversations: await present(rows), next_cursor: next };
+  }
+
   return {
     accountOf,
     conversation,
+    memberAccounts,
+
+    /** Per account of the person, how many conversations have unread messages. */
+    async unreadCounts(auth: RequestAuth) {
+      const accountIds = await memberAccounts(auth);
+      const counts = await repo.unreadCounts(accountIds);
+      const accounts = accountIds.map((id) => ({ account_id: id, unread_conversations: counts.get(id) ?? 0 }));
+      return { accounts, total: accounts.reduce((n, a) => n + a.unread_conversations, 0) };
+    },
 
     async listConversations(
       auth: RequestAuth,
-      q: { filter: 'all' | 'unread' | 'needs_reply'; label_id?: string | undefined; q?: string | undefined; limit: number; cursor?: string | undefined },
+      q: { scope: InboxScope; filter: 'all' | 'unread' | 'needs_reply'; label_id?: string | undefined; q?: string | undefined; limit: number; cursor?: string | undefined },
     ) {
+      if (q.scope === 'all') return listAcross(auth, q);
       const accountId = selectedAccount(auth);
       const after = decodeCursor(q.cursor);
       if (q.cursor && !after) {
@@ -84,18 +134,23 @@ export function createInboxService(deps: InboxServiceDeps) {
     },
 
     async listMessages(auth: RequestAuth, conversationId: string, q: { limit: number; cursor?: string }) {
-      const accountId = selectedAccount(auth);
+      const current = selectedAccount(auth);
       const before = decodeCursor(q.cursor);
       // The role, the conversation and the page are read at once (the page only of this account's messages); the
       // page is answered only when the role and the conversation are confirmed.
-      const [, conv, rows] = await Promise.all([
-        requireRole(auth, accountId, 'viewer'),
-        repo.getConversation(accountId, conversationId),
-        repo.listMessages(accountId, conversationId, q.limit, before),
+      let [, conv, rows] = await Promise.all([
+        requireRole(auth, current, 'viewer'),
+        repo.getConversation(current, conversationId),
+        repo.listMessages(current, conversationId, q.limit, before),
       ]);
+      // not on the session's account: another account of the person's ("All accounts"), or not found
+      if (!conv && auth.kind === 'session') {
+        conv = await conversation(auth, conversationId, 'viewer');
+        rows = await repo.listMessages(conv.conversation.accountId, conversationId, q.limit, before);
+      }
       if (!conv) throw notFound('conversations.not_found', 'No such conversation on this account.');
       if (q.cursor && !before) throw badRequest('request.invalid_cursor', 'The cursor is not valid.');
-      const extras = await repo.messageExtras(accountId, rows);
+      const extras = await repo.messageExtras(conv.conversation.accountId, rows);
       const messages: Message[] = presentMessages(rows, extras);
       const last = rows.at(-1);
       return { messages, next_cursor: rows.length === q.limit && last ? encodeCursor(last.sentAt, last.id) : null };

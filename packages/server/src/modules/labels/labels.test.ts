@@ -105,16 +105,17 @@ describe('labels', () => {
     expect(one.json().labels).toEqual([]);
   });
 
-  it('refuses a label of another account, a viewer, and a conversation of another account', async () => {
+  it('refuses a label of another account, a viewer, and a conversation of an account the person is not in', async () => {
     const foreign = (await create(owner, 'Foreign', '#000000', otherAccountId)).json();
     const res = await setLabels(owner, conversationId, [foreign.id]);
     expect(res.statusCode).toBe(400);
     expect(res.json().error.code).toBe('labels.other_account');
     const byViewer = await setLabels(viewer, conversationId, []);
     expect(byViewer.statusCode).toBe(403);
-    // the owner's session is on the first account: the other account's conversation is not found there
-    const elsewhere = await setLabels(owner, otherConversationId, []);
-    expect(elsewhere.statusCode).toBe(404);
+    // the owner's session is on the first account, and they own the other one too ("All accounts"): its own labels only
+    const elsewhere = await setLabels(owner, otherConversationId, [foreign.id]);
+    expect(elsewhere.statusCode).toBe(200);
+    expect(elsewhere.json().labels.map((l: { name: string }) => l.name)).toEqual(['Foreign']);
     const byStranger = await setLabels(stranger, conversationId, []);
     expect(byStranger.statusCode).toBe(404);
   });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { inboxScopeSchema } from '@threadline/contract';
 import type { App } from '../../http/server.ts';
 import { requireSession } from '../auth/auth.plugin.ts';
 import type { InboxService } from '../inbox/inbox.service.ts';
@@ -20,10 +21,14 @@ export type RealtimeRoutesOptions = {
 export async function realtimeRoutes(app: App, opts: RealtimeRoutesOptions) {
   app.get(
     '/api/v1/ui/events',
-    { schema: { querystring: z.object({ last_event_id: z.coerce.number().int().min(0).optional() }) } },
+    {
+      config: { auth: 'session' },
+      schema: { querystring: z.object({ last_event_id: z.coerce.number().int().min(0).optional(), scope: inboxScopeSchema.default('account') }) },
+    },
     async (req, reply) => {
       const auth = requireSession(req);
-      const accountId = await opts.inbox.accountOf(auth, 'viewer');
+      // `scope=all`: the events of every account the person belongs to ("All accounts"), in one stream
+      const accountIds = req.query.scope === 'all' ? await opts.inbox.memberAccounts(auth) : [await opts.inbox.accountOf(auth, 'viewer')];
       const header = req.headers['last-event-id'];
       const resumeFrom = typeof header === 'string' && /^\d+$/.test(header) ? Number(header) : req.query.last_event_id;
 
@@ -43,7 +48,7 @@ export async function realtimeRoutes(app: App, opts: RealtimeRoutesOptions) {
       const writer = createStreamWriter(resumeFrom ?? 0, (chunk) => {
         if (!closed) res.write(chunk);
       });
-      const client = { accountId, send: writer.live, end: () => cleanup() };
+      const clients = accountIds.map((accountId) => ({ accountId, send: writer.live, end: () => cleanup() }));
       const heartbeat = setInterval(() => {
         if (closed) return;
         res.write(': ping\n\n');
@@ -58,15 +63,16 @@ export async function realtimeRoutes(app: App, opts: RealtimeRoutesOptions) {
         if (closed) return;
         closed = true;
         clearInterval(heartbeat);
-        opts.hub.remove(client);
+        for (const client of clients) opts.hub.remove(client);
         res.end();
       }
       req.raw.on('close', cleanup);
       res.on('error', cleanup);
 
-      opts.hub.add(client);
+      for (const client of clients) opts.hub.add(client);
       try {
-        writer.replayed(resumeFrom === undefined ? [] : (await opts.hub.replay(accountId, resumeFrom)).map(toFrame));
+        const missed = resumeFrom === undefined ? [] : (await Promise.all(accountIds.map((id) => opts.hub.replay(id, resumeFrom)))).flat();
+        writer.replayed(missed.sort((a, b) => a.id - b.id).map(toFrame));
       } catch (error) {
         // The stream ends; the browser reconnects after `retry` with the same Last-Event-ID, and nothing is lost.
         req.log.warn({ err: error }, 'could not replay live updates; ending the stream');
