@@ -3,8 +3,8 @@ import type { Browser } from 'playwright-core';
 import { Api } from './api.ts';
 import { noSeriousAxeViolations } from './axe.ts';
 import { guardedPage, launchBrowser, type GuardedPage } from './browser.ts';
-import { consent, instagramOwner, noConsoleErrors, PASSWORD, signIn } from './flows.ts';
-import { startWorld, type World } from './world.ts';
+import { consent, instagramOwner, noConsoleErrors, noHorizontalScroll, PASSWORD, signIn } from './flows.ts';
+import { PNG, startWorld, type World } from './world.ts';
 
 /** A team organises the inbox: labels, canned replies. */
 describe('team inbox', () => {
@@ -165,6 +165,52 @@ describe('team inbox', () => {
     expect((await world.control.outbox({ accountId: shop() })).some((m) => JSON.stringify(m).includes('Yes, 10 to 16.'))).toBe(false);
     // the session's account did not change
     expect(await page.evaluate(async () => ((await (await fetch('/api/v1/ui/me')).json()) as { account_id: string }).account_id)).toBe(accountId);
+    noConsoleErrors(owner.errors);
+  });
+
+  it('fixed on the way: one\'s own image shows, no "React" under one\'s own messages, 390 px screens, a dark theme', async () => {
+    const { page } = owner;
+    await page.goto('/chat');
+    await page.getByTestId('choose-all-accounts').or(page.getByRole('button', { name: 'This account' })).first().waitFor();
+    await page.getByRole('button', { name: 'This account' }).click();
+    const row = page.getByTestId('conversation-row').filter({ hasText: 'Do you ship to Lyon?' });
+    await row.click();
+    await page.setInputFiles('#composer-file', { name: 'photo.png', mimeType: 'image/png', buffer: PNG });
+    const mine = page.locator('.out').filter({ has: page.locator('img') }).last();
+    await mine.locator('img').waitFor({ timeout: 20_000 });
+    expect(await page.getByText('(not available)').count()).toBe(0);
+    await expect.poll(() => page.getByTestId('message-status').last().textContent(), { timeout: 20_000 }).toMatch(/Sent|Seen/);
+    expect(await mine.getByRole('button', { name: /React/ }).count()).toBe(0);
+    expect(await page.locator('.in').last().getByRole('button', { name: /React/ }).count()).toBe(1);
+
+    const phone = await guardedPage(browser, world.baseUrl, { viewport: { width: 390, height: 844 } });
+    try {
+      await signIn(phone.page, 'owner');
+      for (const path of [`/settings/accounts/${accountId}`, '/admin', '/settings']) {
+        await phone.page.goto(path);
+        await phone.page.locator('h1, h2').first().waitFor();
+        await phone.page.waitForLoadState('networkidle');
+        await noHorizontalScroll(phone.page);
+      }
+      noConsoleErrors(phone.errors);
+    } finally {
+      await phone.close();
+    }
+
+    const dark = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: world.baseUrl, colorScheme: 'dark' });
+    try {
+      const p = await dark.newPage();
+      await signIn(p, 'owner');
+      expect(await p.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--bg').trim())).toBe('#0e1120');
+      await p.getByTestId('conversation-row').first().click();
+      await p.getByTestId('message-text').first().waitFor();
+      await noSeriousAxeViolations(p, 'the inbox in the dark theme');
+      await p.goto(`/settings/accounts/${accountId}`);
+      await p.getByTestId('labels').waitFor();
+      await noSeriousAxeViolations(p, 'account settings in the dark theme');
+    } finally {
+      await dark.close();
+    }
     noConsoleErrors(owner.errors);
   });
 });

@@ -165,12 +165,16 @@ export function createInboxReadRepository(db: Db, { searchCandidates = SEARCH_CA
     return { reactions, media };
   }
 
-  /** Quoted messages and author names of messages (no query when they quote nobody and no person wrote them). */
+  /**
+   * Quoted messages, author names, and the uploads sent as attachments (an upload is not tied to its message by
+   * `message_id`: it is named by the attachment's `mediaId`), with no query when there are none.
+   */
   async function relatedExtras(accountId: string, rows: MessageRow[]) {
+    const uploadIds = [...new Set(rows.filter((r) => r.direction === 'outbound').flatMap((r) => r.attachments.map((a) => a.mediaId).filter((m): m is string => Boolean(m))))];
     const replyMids = [...new Set(rows.map((r) => r.replyToMid).filter((m): m is string => Boolean(m)))];
     const userIds = [...new Set(rows.map((r) => r.authorUserId).filter((m): m is string => Boolean(m)))];
     const keyIds = [...new Set(rows.map((r) => r.authorApiKeyId).filter((m): m is string => Boolean(m)))];
-    const [quoted, authors, keys] = await Promise.all([
+    const [quoted, authors, keys, uploads] = await Promise.all([
       replyMids.length
         ? db
             .select({ id: messages.id, mid: messages.mid, text: messages.text })
@@ -179,8 +183,11 @@ export function createInboxReadRepository(db: Db, { searchCandidates = SEARCH_CA
         : [],
       userIds.length ? db.select({ id: users.id, username: users.username }).from(users).where(inArray(users.id, userIds)) : [],
       keyIds.length ? db.select({ id: apiKeys.id, name: apiKeys.name }).from(apiKeys).where(inArray(apiKeys.id, keyIds)) : [],
+      uploadIds.length
+        ? db.select().from(mediaObjects).where(and(eq(mediaObjects.accountId, accountId), eq(mediaObjects.source, 'upload'), inArray(mediaObjects.id, uploadIds)))
+        : [],
     ]);
-    return { quoted, authors, keys };
+    return { quoted, authors, keys, uploads };
   }
 
   /** Conversations of any account by id, in the order given (the caller has checked who may see them). */

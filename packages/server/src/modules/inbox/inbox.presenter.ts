@@ -41,6 +41,7 @@ export function presentMessages(rows: MessageRow[], extras: Extras): Message[] {
   const quotedBy = new Map(extras.quoted.map((q) => [q.mid, q]));
   const authorName = new Map(extras.authors.map((a) => [a.id, a.username]));
   const keyName = new Map(extras.keys.map((k) => [k.id, k.name]));
+  const uploadsById = new Map(extras.uploads.map((u) => [u.id, u]));
 
   return rows.map((m) => {
     const media = mediaBy.get(m.id) ?? [];
@@ -64,7 +65,8 @@ export function presentMessages(rows: MessageRow[], extras: Extras): Message[] {
         : m.attachments.flatMap((a, index) => {
             // the message itself says it is unsupported; its link shows nothing
             if (a.type === 'unsupported_type') return [];
-            const copy = media.find((x) => x.attachmentIndex === index);
+            // a mirrored copy is tied to the message; a file the agent uploaded is named by the attachment
+            const copy = media.find((x) => x.attachmentIndex === index) ?? (a.mediaId ? uploadsById.get(a.mediaId) : undefined);
             return [{
               type: a.type,
               url: copy?.status === 'stored' ? `/api/v1/media/${copy.id}` : null,
