@@ -48,8 +48,26 @@ async function link(world: World, sessionCookie: string, via: { instagram: strin
   if (!String(done.headers.get('location')).includes('oauth=success')) throw new Error(`linking failed: ${done.headers.get('location')}`);
 }
 
+/** Points every account of the demo user at the world's CRM receiver; answers its URL. */
+async function wireCrm(world: World, sessionCookie: string): Promise<string> {
+  // cookie-authenticated changes must come from Threadline's own origin
+  const headers = { cookie: sessionCookie, origin: world.baseUrl, 'content-type': 'application/json' };
+  const mine = await fetch(`${world.baseUrl}/api/v1/accounts/me`, { headers });
+  const { accounts } = (await mine.json()) as { accounts: { id: string }[] };
+  const url = `${world.outsideUrl}/crm/demo`;
+  for (const account of accounts) {
+    const res = await fetch(`${world.baseUrl}/api/v1/accounts/${account.id}`, { method: 'PATCH', headers, body: JSON.stringify({ crm_webhook_url: url }) });
+    if (!res.ok) throw new Error(`wiring the CRM receiver failed: ${res.status} ${await res.text()}`);
+  }
+  // the receiver keeps what it got for the tests; a long demo keeps only the latest
+  setInterval(() => world.crmHits.splice(0, Math.max(0, world.crmHits.length - 100)), 60_000).unref();
+  return url;
+}
+
 async function main() {
-  const world = await startWorld({ port: PORT, simPort: SIM_PORT });
+  // The world's loopback "outside" includes a small CRM receiver (POST /crm/…, answering 200): the demo's accounts
+  // forward to it, so the delivery log in account settings fills as customers write.
+  const world = await startWorld({ port: PORT, simPort: SIM_PORT, env: { CRM_ALLOWED_NETWORKS: '127.0.0.1/32' } });
   const setup = await fetch(`${world.baseUrl}/api/v1/setup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: USER, password: PASSWORD }) });
   if (!setup.ok) throw new Error(`setup failed: ${await setup.text()}`);
   const sessionCookie = (setup.headers.getSetCookie?.() ?? []).map((c) => c.split(';')[0]).join('; ');
@@ -64,11 +82,13 @@ async function main() {
   await world.control.facebook.setSession(pageOwner.id);
   await link(world, sessionCookie, { facebook: true });
   const customers = await Promise.all(CUSTOMERS.map((c) => world.control.createCustomer(c)));
+  const crmUrl = await wireCrm(world, sessionCookie);
 
   console.log(`\nThreadline demo: open ${world.baseUrl} and sign in as "${USER}" / "${PASSWORD}".`);
   console.log(
     `Meta simulator: ${world.simUrl} (@acme_shop through Instagram Login, @acme_outlet through the Facebook Page "ACME Outlet"; customers write every few seconds).`,
   );
+  console.log(`CRM receiver: ${crmUrl} (every account forwards to it; see the delivery log in account settings).`);
   console.log('Ctrl-C stops everything.\n');
 
   let stopped = false;

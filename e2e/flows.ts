@@ -33,8 +33,23 @@ export function noConsoleErrors(errors: string[]): void {
 }
 
 export async function noHorizontalScroll(page: Page): Promise<void> {
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  expect(overflow).toBeLessThanOrEqual(0);
+  const { overflow, widest } = await page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    // the innermost elements that reach past the right edge: what to fix when this fails
+    // (not those a scrolling or clipping box within the screen holds)
+    const held = (e: HTMLElement) => {
+      if (getComputedStyle(e).position === 'absolute') return false; // may escape a box that is not positioned
+      for (let a = e.parentElement; a; a = a.parentElement) {
+        if (getComputedStyle(a).overflowX !== 'visible') return a.getBoundingClientRect().right <= width + 1;
+      }
+      return false;
+    };
+    const past = [...document.querySelectorAll<HTMLElement>('body *')].filter((e) => e.getBoundingClientRect().right > width + 1 && !held(e));
+    const innermost = past.filter((e) => !past.some((o) => o !== e && e.contains(o)));
+    const describe = (e: HTMLElement) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}.${[...e.classList].join('.')} → ${Math.round(e.getBoundingClientRect().right)}px`;
+    return { overflow: document.documentElement.scrollWidth - width, widest: innermost.slice(0, 5).map(describe) };
+  });
+  expect(overflow, `${page.url()} overflows by ${overflow}px: ${widest.join('; ')}`).toBeLessThanOrEqual(0);
 }
 
 /** A person logged in on the simulator's Facebook dialog, managing Pages (each with an Instagram account, or none). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+/** `conversations:write`: change a conversation's status, assignee and labels, and add notes. */
 export const API_KEY_SCOPES = ['messages:send', 'conversations:read', 'conversations:write'] as const;
 export const apiKeyScopeSchema = z.enum(API_KEY_SCOPES);
 export type ApiKeyScope = z.infer<typeof apiKeyScopeSchema>;

@@ -19,6 +19,7 @@ export const CRM_EVENT_TYPES = [
   'conversation.status_changed',
   'conversation.assigned',
   'note.created',
+  'conversation.labels_changed',
   'account.connected',
   'account.reauth_required',
   'account.disconnected',
@@ -117,6 +118,16 @@ const conversationData = z.object({
   contact: crmContactSchema,
   ...order,
 });
+export const crmLabelSchema = z.object({ id: z.uuid(), name: z.string(), color: z.string() });
+/** who made a change: a Threadline user or an API key (by id) */
+export const crmActorSchema = z.object({ type: z.enum(['user', 'api_key']), id: z.uuid() });
+const labelsChangedData = conversationData.extend({
+  /** the labels the conversation carries now */
+  labels: z.array(crmLabelSchema),
+  added: z.array(crmLabelSchema),
+  removed: z.array(crmLabelSchema),
+  actor: crmActorSchema,
+});
 const accountData = z.object({ account: crmAccountSchema, occurred_at: isoDate });
 /** A conversation's status changed: by a person, an API key, the customer's new message (reopened) or its snooze ending. */
 const statusChangedData = conversationData.extend({
@@ -150,6 +161,7 @@ export const crmConversationCreatedSchema = envelope('conversation.created', con
 export const crmConversationStatusChangedSchema = envelope('conversation.status_changed', statusChangedData);
 export const crmConversationAssignedSchema = envelope('conversation.assigned', assignedData);
 export const crmNoteCreatedSchema = envelope('note.created', noteData);
+export const crmConversationLabelsChangedSchema = envelope('conversation.labels_changed', labelsChangedData);
 export const crmAccountConnectedSchema = envelope('account.connected', accountData);
 export const crmAccountReauthRequiredSchema = envelope('account.reauth_required', accountData);
 export const crmAccountDisconnectedSchema = envelope('account.disconnected', accountData);
@@ -166,6 +178,7 @@ export const crmEventSchema = z.discriminatedUnion('type', [
   crmConversationStatusChangedSchema,
   crmConversationAssignedSchema,
   crmNoteCreatedSchema,
+  crmConversationLabelsChangedSchema,
   crmAccountConnectedSchema,
   crmAccountReauthRequiredSchema,
   crmAccountDisconnectedSchema,

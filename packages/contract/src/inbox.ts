@@ -48,15 +48,24 @@ export const conversationSchema = z.object({
   /** the teammate who owns it; null when unassigned */
   assignee: teammateSchema.nullable(),
   updated_at: z.string(),
+  /** the account's labels set on this conversation, by name */
+  labels: z.array(z.object({ id: z.string(), name: z.string(), color: z.string() })),
 });
 export type Conversation = z.infer<typeof conversationSchema>;
 
+/** `account`: the session's current account (an API key's account); `all`: every account the signed-in user belongs to. */
+export const inboxScopeSchema = z.enum(['account', 'all']);
+export type InboxScope = z.infer<typeof inboxScopeSchema>;
+
 export const conversationListQuerySchema = z.object({
+  scope: inboxScopeSchema.default('account'),
   filter: z.enum(['all', 'unread', 'needs_reply']).default('all'),
   /** default: open conversations only */
   status: conversationStatusFilterSchema.default('open'),
   /** mine, unassigned, or a teammate's user id */
   assignee: conversationAssigneeFilterSchema.optional(),
+  /** only conversations carrying this label */
+  label_id: z.uuid().optional(),
   q: z.string().trim().max(100).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(30),
   cursor: z.string().max(200).optional(),
@@ -168,6 +177,13 @@ export const apiSendMessageBodySchema = z.intersection(
 
 export const reactionBodySchema = z.strictObject({ reaction: z.string().min(1).max(32).default('love') });
 export const senderActionBodySchema = z.strictObject({ action: z.enum(['typing_on', 'typing_off', 'mark_seen']) });
+
+/** `GET /api/v1/ui/unread`: per account of the user, how many conversations have unread messages, and the sum. */
+export const unreadCountsSchema = z.object({
+  accounts: z.array(z.object({ account_id: z.string(), unread_conversations: z.number().int() })),
+  total: z.number().int(),
+});
+export type UnreadCounts = z.infer<typeof unreadCountsSchema>;
 
 /** The live-update stream (`GET /api/v1/ui/events`, server-sent events). */
 export const realtimeEventSchema = z.object({

@@ -11,3 +11,4 @@ export * from './recent-ids.ts';
 export * from './facebook-platform.ts';
 export * from './teammates.ts';
 export * from './workflow.ts';
+export * from './team.ts';

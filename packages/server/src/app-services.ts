@@ -33,6 +33,10 @@ import { createTeammatesRepository } from './modules/teammates/teammates.reposit
 import { createLoginThrottleRepository } from './modules/auth/login-throttle.repository.ts';
 import { createSessionTokens } from './modules/auth/session-tokens.ts';
 import type { InboxEventSink } from './modules/inbox/inbox-events.ts';
+import { createCannedRepliesRepository } from './modules/canned-replies/canned-replies.repository.ts';
+import { createCannedRepliesService } from './modules/canned-replies/canned-replies.service.ts';
+import { createLabelsRepository } from './modules/labels/labels.repository.ts';
+import { createLabelsService } from './modules/labels/labels.service.ts';
 import { createMediaService } from './modules/media/media.service.ts';
 import { createIngestService } from './modules/webhooks/ingest.service.ts';
 import type { ApplyHooks } from './modules/webhooks/ingest-apply.ts';
@@ -135,6 +139,8 @@ export function buildServices(deps: ServiceDeps) {
   });
   const workflow = createWorkflowService({ db, queue, sinks, access, inbox: messaging.inbox, audit, now });
   const notes = createNotesService({ db, sinks, inbox: messaging.inbox, audit, now });
+  const labels = createLabelsService({ db, repo: createLabelsRepository(db), access, inbox: messaging.inbox, sinks, audit, now });
+  const cannedReplies = createCannedRepliesService({ repo: createCannedRepliesRepository(db), access, inbox: messaging.inbox, audit });
   const liveness = createProcessLiveness({
     id: processId,
     repo: createProcessesRepository(db),
@@ -189,6 +195,8 @@ export function buildServices(deps: ServiceDeps) {
     teammatesRepo,
     workflow,
     notes,
+    labels,
+    cannedReplies,
     liveness,
     metrics,
     operations,

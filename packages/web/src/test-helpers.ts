@@ -14,6 +14,7 @@ export function conversation(over: Partial<Conversation> & { id: string }): Conv
     snoozed_until: null,
     assignee: null,
     updated_at: '2026-01-01T10:00:00.000Z',
+    labels: [],
     ...over,
   };
 }

@@ -8,6 +8,8 @@ import {
   adminUserSchema,
   apiKeyListSchema,
   apiKeySchema,
+  cannedReplyListSchema,
+  cannedReplySchema,
   conversationListSchema,
   conversationSchema,
   createdApiKeySchema,
@@ -19,6 +21,9 @@ import {
   invitationListSchema,
   invitationPreviewSchema,
   invitationSchema,
+  filledCannedReplySchema,
+  labelListSchema,
+  labelSchema,
   messageListSchema,
   messageSchema,
   passwordResetLinkSchema,
@@ -26,6 +31,7 @@ import {
   sessionResponseSchema,
   requeuedSchema,
   setupStatusSchema,
+  unreadCountsSchema,
   unlinkResultSchema,
   webhookEventDetailSchema,
   webhookEventListSchema,
@@ -37,6 +43,7 @@ import {
   type AccountRole,
   type ConversationStatusBody,
   type PresenceState,
+  type InboxScope,
   type ApiKeyScope,
   type SendMessageBody,
 } from '@threadline/contract';
@@ -96,6 +103,25 @@ export function createEndpoints(api: ApiClient) {
         api.request('POST', `${acc(id)}/api-keys`, { schema: createdApiKeySchema, body: { name, scopes } }),
       revoke: (id: string, keyId: string) => api.request('DELETE', `${acc(id)}/api-keys/${enc(keyId)}`, { schema: apiKeySchema }),
     },
+    labels: {
+      list: (id: string) => api.request('GET', `${acc(id)}/labels`, { schema: labelListSchema }),
+      create: (id: string, name: string, color: string) => api.request('POST', `${acc(id)}/labels`, { schema: labelSchema, body: { name, color } }),
+      update: (id: string, labelId: string, patch: { name?: string; color?: string }) =>
+        api.request('PATCH', `${acc(id)}/labels/${enc(labelId)}`, { schema: labelSchema, body: patch }),
+      remove: (id: string, labelId: string) => api.request('DELETE', `${acc(id)}/labels/${enc(labelId)}`, { schema: labelSchema }),
+      setOnConversation: (conversationId: string, labelIds: string[]) =>
+        api.request('PUT', `/api/v1/ui/conversations/${enc(conversationId)}/labels`, { schema: conversationSchema, body: { label_ids: labelIds } }),
+    },
+    cannedReplies: {
+      list: (id: string) => api.request('GET', `${acc(id)}/canned-replies`, { schema: cannedReplyListSchema }),
+      create: (id: string, shortcut: string, text: string) =>
+        api.request('POST', `${acc(id)}/canned-replies`, { schema: cannedReplySchema, body: { shortcut, text } }),
+      update: (id: string, replyId: string, patch: { shortcut?: string; text?: string }) =>
+        api.request('PATCH', `${acc(id)}/canned-replies/${enc(replyId)}`, { schema: cannedReplySchema, body: patch }),
+      remove: (id: string, replyId: string) => api.request('DELETE', `${acc(id)}/canned-replies/${enc(replyId)}`, { schema: cannedReplySchema }),
+      fill: (conversationId: string, replyId: string) =>
+        api.request('POST', `/api/v1/ui/conversations/${enc(conversationId)}/canned-replies/${enc(replyId)}/fill`, { schema: filledCannedReplySchema }),
+    },
     crm: {
       get: (id: string) => api.request('GET', `${acc(id)}/crm`, { schema: accountCrmSchema }),
       setUrl: (id: string, url: string | null) => api.request('PATCH', acc(id), { schema: accountCrmSchema, body: { crm_webhook_url: url } }),
@@ -119,7 +145,7 @@ export function createEndpoints(api: ApiClient) {
       reprocess: (ids: number[]) => api.request('POST', '/api/v1/admin/webhook-events/reprocess', { schema: requeuedSchema, body: { ids } }),
     },
     inbox: {
-      conversations: (query: { filter: string; q?: string; cursor?: string; limit?: number }, signal?: AbortSignal) =>
+      conversations: (query: { scope?: InboxScope; filter: string; label_id?: string; q?: string; cursor?: string; limit?: number }, signal?: AbortSignal) =>
         api.request('GET', '/api/v1/ui/conversations', { schema: conversationListSchema, query: { ...query, limit: query.limit ?? 50 }, ...(signal ? { signal } : {}) }),
       messages: (conversationId: string, cursor?: string) =>
         api.request('GET', `/api/v1/ui/conversations/${enc(conversationId)}/messages`, { schema: messageListSchema, query: { cursor, limit: 50 } }),
@@ -136,7 +162,9 @@ export function createEndpoints(api: ApiClient) {
         api.request('POST', `/api/v1/ui/conversations/${enc(conversationId)}/messages/${enc(messageId)}/reactions`, { schema: anything, body: { reaction } }),
       unreact: (conversationId: string, messageId: string) =>
         api.request('DELETE', `/api/v1/ui/conversations/${enc(conversationId)}/messages/${enc(messageId)}/reactions`, { schema: anything }),
-      upload: (file: File) => api.request('POST', '/api/v1/ui/uploads', { schema: uploadSchema, file }),
+      /** `accountId`: the account of the conversation the file is for (the "All accounts" inbox may show another). */
+      upload: (file: File, accountId?: string) => api.request('POST', '/api/v1/ui/uploads', { schema: uploadSchema, file, query: { account_id: accountId } }),
+      unread: () => api.request('GET', '/api/v1/ui/unread', { schema: unreadCountsSchema }),
       conversation: (id: string) => api.request('GET', `/api/v1/ui/conversations/${enc(id)}`, { schema: conversationSchema }),
     },
     workflow: {

@@ -31,6 +31,7 @@ const EVENT_TYPES = [
   'reaction.added',
   'reaction.removed',
   'conversation.created',
+  'conversation.labels_changed',
   'conversation.updated',
   'conversation.read',
   'conversation.status_changed',
@@ -82,7 +83,7 @@ export function connectLiveEvents(opts: LiveOptions): LiveConnection {
     if (closed) return;
     opts.onStatus(resync ? 'reconnecting' : 'connecting');
     // A new stream resumes after the last event seen (the server also reads ?last_event_id=).
-    const es = new Impl(resync && lastId > 0 ? `${url}?last_event_id=${lastId}` : url, { withCredentials: true });
+    const es = new Impl(resync && lastId > 0 ? `${url}${url.includes('?') ? '&' : '?'}last_event_id=${lastId}` : url, { withCredentials: true });
     source = es;
     es.onopen = () => {
       attempts = 0;

@@ -1,9 +1,11 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { mount } from '@vue/test-utils';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { flushPromises, mount } from '@vue/test-utils';
+import { createPinia } from 'pinia';
 import MessageBubble from './chat/message-bubble.vue';
 import MessageComposer from './chat/message-composer.vue';
+import type { Conversation } from '@threadline/contract';
 import { conversation, message } from '../test-helpers.ts';
 
 const XSS = '<img src=x onerror=alert(1)>';
@@ -64,10 +66,44 @@ describe('a message bubble', () => {
 });
 
 describe('the composer', () => {
-  const props = { conversation: conversation({ id: 'c1' }), canSend: true, readOnlyReason: null, now: new Date('2026-01-01T12:00:00.000Z') };
+  const props: { conversation: Conversation; canSend: boolean; readOnlyReason: string | null; now: Date } = {
+    conversation: conversation({ id: 'c1' }),
+    canSend: true,
+    readOnlyReason: null,
+    now: new Date('2026-01-01T12:00:00.000Z'),
+  };
+  const mountComposer = (p: typeof props) => mount(MessageComposer, { props: p, global: { plugins: [createPinia()] } });
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('opens the canned-reply picker on /, filters as you type, and inserts the filled reply', async () => {
+    const reply = (id: string, shortcut: string, text: string) => ({ id, account_id: 'acc-1', shortcut, text, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z' });
+    const calls: string[] = [];
+    vi.stubGlobal('fetch', vi.fn(async (input: RequestInfo | URL) => {
+      const url = String(input);
+      calls.push(url);
+      const body = url.endsWith('/fill')
+        ? { text: 'Hi Jane Doe, we ship today.', bytes: 27 }
+        : { canned_replies: [reply('r1', 'ship', 'Hi {{contact.name}}, we ship today.'), reply('r2', 'hello', 'Hello!')] };
+      return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
+    }));
+    const w = mountComposer(props);
+    const box = w.get('textarea');
+    await box.setValue('/');
+    await flushPromises();
+    expect(w.findAll('[role="option"]').map((o) => o.text())).toEqual(['/hello Hello!', '/ship Hi {{contact.name}}, we ship today.']);
+    await box.setValue('/sh');
+    expect(w.findAll('[role="option"]')).toHaveLength(1);
+    expect(box.attributes('aria-activedescendant')).toBe('canned-option-r1');
+    await box.trigger('keydown', { key: 'Enter' });
+    await flushPromises();
+    expect(box.element instanceof HTMLTextAreaElement && box.element.value).toBe('Hi Jane Doe, we ship today.');
+    expect(calls.some((c) => c.endsWith('/api/v1/ui/conversations/c1/canned-replies/r1/fill'))).toBe(true);
+    expect(w.emitted('send')).toBeUndefined();
+    expect(w.find('[data-testid="canned-picker"]').exists()).toBe(false);
+  });
 
   it('sends on Enter and keeps Shift+Enter for a new line', async () => {
-    const w = mount(MessageComposer, { props });
+    const w = mountComposer(props);
     const box = w.get('textarea');
     await box.setValue('Hello there');
     await box.trigger('keydown', { key: 'Enter', shiftKey: true });
@@ -77,19 +113,19 @@ describe('the composer', () => {
   });
 
   it('shows the bytes left and refuses text over 1000 bytes', async () => {
-    const w = mount(MessageComposer, { props });
+    const w = mountComposer(props);
     await w.get('textarea').setValue('é'.repeat(501));
     expect(w.get('[data-testid="bytes-left"]').text()).toContain('-2 / 1000');
     expect(w.get('button[type="submit"]').attributes('disabled')).toBeDefined();
   });
 
   it('shows the time left in the 24-hour window', () => {
-    const w = mount(MessageComposer, { props });
+    const w = mountComposer(props);
     expect(w.get('[data-testid="window-state"]').text()).toBe('Window open: 22h 0m left');
   });
 
   it('does not let a viewer send, and says why', () => {
-    const w = mount(MessageComposer, { props: { ...props, canSend: false, readOnlyReason: 'You have view-only access to this account.' } });
+    const w = mountComposer({ ...props, canSend: false, readOnlyReason: 'You have view-only access to this account.' });
     expect(w.get('textarea').attributes('disabled')).toBeDefined();
     expect(w.text()).toContain('view-only');
   });

@@ -1,6 +1,6 @@
 import { computed, readonly, ref, shallowRef, triggerRef } from 'vue';
 import { defineStore } from 'pinia';
-import type { Conversation, ConversationStatusBody } from '@threadline/contract';
+import type { Conversation, ConversationStatusBody, InboxScope } from '@threadline/contract';
 import { api } from '../api/index.ts';
 import { useSessionStore } from './session.ts';
 
@@ -16,20 +16,23 @@ export type ListFilters = {
   status: StatusFilter;
   /** 'me', 'unassigned' or a teammate's user id; null: everyone's */
   assignee: string | null;
+  /** only conversations carrying this label; null: any */
+  labelId: string | null;
 };
 
-export const DEFAULT_FILTERS: ListFilters = { filter: 'all', status: 'open', assignee: null };
+export const DEFAULT_FILTERS: ListFilters = { filter: 'all', status: 'open', assignee: null, labelId: null };
 
-export function toQuery(f: ListFilters): { filter: ConversationFilter; status: StatusFilter; assignee?: string } {
-  return { filter: f.filter, status: f.status, ...(f.assignee ? { assignee: f.assignee } : {}) };
+export function toQuery(f: ListFilters): { filter: ConversationFilter; status: StatusFilter; assignee?: string; label_id?: string } {
+  return { filter: f.filter, status: f.status, ...(f.assignee ? { assignee: f.assignee } : {}), ...(f.labelId ? { label_id: f.labelId } : {}) };
 }
 
 const activity = (c: Conversation) => c.last_message?.at ?? c.updated_at;
 
 /** Whether a conversation belongs in the list (`me`: the signed-in user's id, for the "mine" filter). */
 export function matchesFilter(c: Conversation, f: ConversationFilter | Partial<ListFilters>, q: string, me: string | null = null): boolean {
-  const { filter, status, assignee } = typeof f === 'string' ? { ...DEFAULT_FILTERS, filter: f, status: 'all' as const } : { ...DEFAULT_FILTERS, ...f };
+  const { filter, status, assignee, labelId } = typeof f === 'string' ? { ...DEFAULT_FILTERS, filter: f, status: 'all' as const } : { ...DEFAULT_FILTERS, ...f };
   if (filter === 'unread' && c.unread_count === 0) return false;
+  if (labelId && !c.labels.some((l) => l.id === labelId)) return false;
   if (filter === 'needs_reply' && !c.needs_reply) return false;
   if (status !== 'all' && c.status !== status) return false;
   if (assignee === 'unassigned' && c.assignee) return false;
@@ -42,7 +45,7 @@ export function matchesFilter(c: Conversation, f: ConversationFilter | Partial<L
 }
 
 /**
- * The conversation list of the session's account: entities in a Map by id (shallow, so thousands stay cheap),
+ * The conversation list of the session's account (or of every account of the person: "All accounts"): entities in a Map by id (shallow, so thousands stay cheap),
  * the visible order computed from last activity, keyset paging, and one in-flight load at a time.
  */
 export const useConversationsStore = defineStore('conversations', () => {
@@ -50,6 +53,9 @@ export const useConversationsStore = defineStore('conversations', () => {
   const listed = shallowRef(new Set<string>());
   const filters = ref<ListFilters>({ ...DEFAULT_FILTERS });
   const filter = computed(() => filters.value.filter);
+  const labelId = computed(() => filters.value.labelId);
+  /** The session's account, or every account of the person ("All accounts"). */
+  const scope = ref<InboxScope>('account');
   const query = ref('');
   const nextCursor = ref<string | null>(null);
   const loading = ref(false);
@@ -76,12 +82,17 @@ export const useConversationsStore = defineStore('conversations', () => {
     const accountId = session.switching ? null : session.accountId;
     if (!accountId) return;
     for (const c of items) {
-      if (c.account_id !== accountId) continue;
+      if (scope.value === 'account' && c.account_id !== accountId) continue;
       byId.value.set(c.id, c);
       if (addToList) listed.value.add(c.id);
     }
     triggerRef(byId);
     triggerRef(listed);
+  }
+
+  /** The list's query parameters: the scope, the filters and the search. */
+  function listQuery() {
+    return { scope: scope.value, ...toQuery(filters.value), ...(query.value.trim() ? { q: query.value.trim() } : {}) };
   }
 
   async function fetchPage(cursor: string | null) {
@@ -90,7 +101,7 @@ export const useConversationsStore = defineStore('conversations', () => {
     loading.value = true;
     try {
       const page = await api.inbox.conversations(
-        { ...toQuery(filters.value), ...(query.value.trim() ? { q: query.value.trim() } : {}), ...(cursor ? { cursor } : {}) },
+        { ...listQuery(), ...(cursor ? { cursor } : {}) },
         abort.signal,
       );
       if (gen !== generation) return;
@@ -124,7 +135,7 @@ export const useConversationsStore = defineStore('conversations', () => {
     refreshAbort?.abort();
     refreshAbort = new AbortController();
     try {
-      const page = await api.inbox.conversations({ ...toQuery(filters.value), ...(query.value.trim() ? { q: query.value.trim() } : {}) }, refreshAbort.signal);
+      const page = await api.inbox.conversations(listQuery(), refreshAbort.signal);
       if (gen === generation) put(page.conversations, true);
     } catch {
       // the next live event or reload brings the list up to date
@@ -148,6 +159,19 @@ export const useConversationsStore = defineStore('conversations', () => {
     return reload();
   }
 
+  /** "All accounts" or the session's account; a label belongs to one account, so its filter is dropped. */
+  function setScope(next: InboxScope) {
+    if (scope.value === next) return Promise.resolve();
+    scope.value = next;
+    filters.value = { ...filters.value, labelId: null };
+    byId.value = new Map();
+    return reload();
+  }
+
+  function setLabel(id: string | null) {
+    return setFilters({ labelId: id });
+  }
+
   function setQuery(q: string) {
     query.value = q;
     return reload();
@@ -158,7 +182,7 @@ export const useConversationsStore = defineStore('conversations', () => {
     const me = useSessionStore().user?.user_id ?? null;
     const matches = matchesFilter(c, filters.value, query.value, me);
     put([c], matches || listed.value.has(c.id));
-    // one that is done, snoozed or assigned away leaves the list (an unread one read stays, as before)
+    // one that is done, snoozed, assigned away or lost the filtered label leaves the list (an unread one read stays)
     if (!matches && listed.value.has(c.id) && !matchesFilter(c, { ...filters.value, filter: 'all' }, '', me)) {
       listed.value.delete(c.id);
       triggerRef(listed);
@@ -179,7 +203,7 @@ export const useConversationsStore = defineStore('conversations', () => {
       upsert(await api.inbox.conversation(id));
     } catch {
       // The single-conversation route may not exist: fall back to the first page, merged by id.
-      const page = await api.inbox.conversations({ ...toQuery(filters.value), ...(query.value.trim() ? { q: query.value.trim() } : {}) });
+      const page = await api.inbox.conversations(listQuery());
       put(page.conversations, true);
     }
   }
@@ -208,6 +232,8 @@ export const useConversationsStore = defineStore('conversations', () => {
     nextCursor.value = null;
     loadedOnce.value = false;
     selectedId.value = null;
+    filters.value = { ...filters.value, labelId: null };
+    scope.value = 'account';
   }
 
   return {
@@ -216,6 +242,8 @@ export const useConversationsStore = defineStore('conversations', () => {
     selectedId: readonly(selectedId),
     filter,
     filters: readonly(filters),
+    scope: readonly(scope),
+    labelId,
     query: readonly(query),
     loading: readonly(loading),
     loadedOnce: readonly(loadedOnce),
@@ -227,6 +255,8 @@ export const useConversationsStore = defineStore('conversations', () => {
     loadMore,
     setFilter,
     setFilters,
+    setScope,
+    setLabel,
     setStatus,
     assign,
     setQuery,

@@ -101,6 +101,9 @@ describe('the conversations store', () => {
     expect(matchesFilter(conversation({ id: 'a', unread_count: 2 }), 'unread', '')).toBe(true);
     expect(matchesFilter(conversation({ id: 'a', needs_reply: true }), 'needs_reply', 'JANE')).toBe(true);
     expect(matchesFilter(conversation({ id: 'a' }), 'all', 'nobody')).toBe(false);
+    const vip = { id: 'l1', name: 'VIP', color: '#1d4ed8' };
+    expect(matchesFilter(conversation({ id: 'a', labels: [vip] }), { status: 'all', labelId: 'l1' }, '')).toBe(true);
+    expect(matchesFilter(conversation({ id: 'a', labels: [] }), { status: 'all', labelId: 'l1' }, '')).toBe(false);
   });
 
   it('applies the status and assignee filters to live updates', () => {

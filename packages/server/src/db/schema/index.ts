@@ -4,3 +4,4 @@ export * from './inbox.ts';
 export * from './pipeline.ts';
 export * from './waiting.ts';
 export * from './teammates.ts';
+export * from './team.ts';

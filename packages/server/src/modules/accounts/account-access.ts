@@ -26,6 +26,11 @@ export function createAccountAccess(db: Db) {
       const [row] = await (tx === db ? preparedMembership : membership(tx)).execute({ userId, accountId });
       return row;
     },
+    /** Every account the user belongs to (the "All accounts" inbox reads these). */
+    async accountIdsOf(userId: string, tx: Db = db): Promise<string[]> {
+      const rows = await tx.select({ accountId: userAccounts.accountId }).from(userAccounts).where(eq(userAccounts.userId, userId));
+      return rows.map((r) => r.accountId);
+    },
     async requireRole(userId: string, accountId: string, minRole: AccountRole, tx: Db = db) {
       const row = await this.membership(userId, accountId, tx);
       if (!row) throw notFound('accounts.not_found', ACCOUNT_NOT_FOUND_MESSAGE);

@@ -15,6 +15,12 @@ const BODIES: Record<string, unknown> = {
   'POST /api/v1/accounts/:id/members': { username: 'someone', role: 'viewer' },
   'PATCH /api/v1/accounts/:id/members/:userId': { role: 'viewer' },
   'POST /api/v1/accounts/:id/invitations': { role: 'viewer' },
+  'POST /api/v1/accounts/:id/labels': { name: 'VIP', color: '#1d4ed8' },
+  'PATCH /api/v1/accounts/:id/labels/:labelId': { name: 'VIP' },
+  'POST /api/v1/accounts/:id/canned-replies': { shortcut: 'hi', text: 'Hello' },
+  'PATCH /api/v1/accounts/:id/canned-replies/:replyId': { text: 'Hello' },
+  'PUT /api/v1/accounts/:id/assignment': { auto_assign: false },
+  'PUT /api/v1/accounts/:id/assignment/me': { receives_conversations: false },
 };
 
 describe('accounts: list, primary, switch, unlink, members, roles', () => {

@@ -13,6 +13,9 @@ export type AuditEntry = {
   requestId?: string;
 };
 
+/** Where a change came from (the request), for the audit log. */
+export type ChangeContext = Pick<AuditEntry, 'ip' | 'requestId'>;
+
 /** Appends to the audit log; an audit write never fails the action it records (it is logged instead). */
 export function createAuditLog(db: Db, log: Logger) {
   return async (entry: AuditEntry, tx: Db = db): Promise<void> => {

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { SessionResponse } from '@threadline/contract';
 import type { Db } from '../../db/client.ts';
 import { badRequest, conflict, forbidden, notFound, unauthorized } from '../../shared/errors.ts';
+import { isUniqueViolation } from '../../shared/db-errors.ts';
 import { hashPassword, passwordNeedsRehash, verifyPassword, verifyPasswordOrDummy } from '../../shared/crypto/password.ts';
 import { sha256Hex } from '../../shared/crypto/random.ts';
 import type { AuthRepository, UserRow } from './auth.repository.ts';
@@ -190,10 +191,3 @@ export function createAuthService({ db, repo, tokens, throttle, audit }: AuthSer
   };
 }
 export type AuthService = ReturnType<typeof createAuthService>;
-
-export function isUniqueViolation(error: unknown): boolean {
-  for (let e: unknown = error; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
-    if ((e as { code?: unknown }).code === '23505') return true;
-  }
-  return false;
-}

@@ -223,6 +223,9 @@ export function createCrmOutbox(deps: CrmOutboxDeps = {}): CrmOutbox {
         if ('reactor' in event) {
           data.reaction = { reactor: event.reactor, reaction: event.reaction, emoji: event.emoji };
         }
+        if (event.type === 'conversation.labels_changed') {
+          Object.assign(data, { labels: event.labels, added: event.added, removed: event.removed, actor: event.actor });
+        }
       }
       rows.push({
         id,

@@ -1,5 +1,10 @@
 import type { Db } from '../../db/client.ts';
 
+/** A label as events show it. */
+export type EventLabel = { id: string; name: string; color: string };
+/** Who made a change that a person or a CRM made (not Instagram). */
+export type EventActor = { type: 'user' | 'api_key'; id: string };
+
 /** A change in the inbox that others (CRM delivery, live updates) want to hear of, recorded inside the change's transaction. */
 export type InboxEvent =
   | {
@@ -21,6 +26,17 @@ export type InboxEvent =
     }
   | { type: 'conversation.created'; accountId: string; conversationId: string; occurredAt: Date }
   | TeamEvent
+  | {
+      type: 'conversation.labels_changed';
+      accountId: string;
+      conversationId: string;
+      /** the labels it carries now, and what this change added and removed */
+      labels: EventLabel[];
+      added: EventLabel[];
+      removed: EventLabel[];
+      actor: EventActor;
+      occurredAt: Date;
+    }
   | {
       type: 'account.connected' | 'account.reauth_required' | 'account.disconnected';
       accountId: string;

@@ -1,7 +1,7 @@
 import { and, desc, eq, gt, inArray, isNotNull, isNull, or, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { queryRows, sqlArray, type Db } from '../../db/client.ts';
-import { apiKeys, contacts, conversations, mediaObjects, messageReactions, messages, users } from '../../db/schema/index.ts';
+import { apiKeys, contacts, conversationLabels, conversations, labels, mediaObjects, messageReactions, messages, users } from '../../db/schema/index.ts';
 
 export type ConversationRow = {
   conversation: typeof conversations.$inferSelect;
@@ -14,6 +14,8 @@ export type ConversationRow = {
 const assigneeUser = alias(users, 'assignee');
 const conversationColumns = { conversation: conversations, contact: contacts, assignee: { id: assigneeUser.id, username: assigneeUser.username } };
 export type MessageRow = typeof messages.$inferSelect;
+/** The labels of conversations, by conversation id (a conversation without labels is absent). */
+export type LabelsByConversation = Map<string, { id: string; name: string; color: string }[]>;
 
 /** Keyset cursors: the (time, id) of the last row of a page, opaque to clients. */
 export function encodeCursor(at: Date, id: string): string {
@@ -45,6 +47,8 @@ export type ConversationListFilter = {
   status?: 'open' | 'snoozed' | 'done' | 'all';
   /** unassigned, or one member's conversations (`me` is resolved to the caller's id before it comes here) */
   assignee?: { kind: 'unassigned' } | { kind: 'user'; userId: string };
+  /** only conversations carrying this label (of the same account); such pages are built per call (`filteredPage`) */
+  labelId?: string | undefined;
 };
 
 export type ConversationListOptions = ConversationListFilter & {
@@ -130,6 +134,49 @@ export function createInboxReadRepository(db: Db, { searchCandidates = SEARCH_CA
     return page;
   }
 
+  /** Carries the label: a semi-join on `conversation_labels` (primary key conversation_id, label_id) per walked row. */
+  const withLabel = (labelId: string | undefined) =>
+    labelId
+      ? sql`exists (select 1 from ${conversationLabels} where ${conversationLabels.conversationId} = ${conversations.id} and ${conversationLabels.labelId} = ${labelId})`
+      : undefined;
+
+  /**
+   * A page under conditions the prepared pages do not cover (a label, a search's matches): built per call, so the
+   * planner sees them.
+   */
+  async function filteredPage(opts: ConversationListOptions, extra?: SQL): Promise<ConversationRow[]> {
+    return db
+      .select(conversationColumns)
+      .from(conversations)
+      .innerJoin(contacts, eq(contacts.id, conversations.contactId))
+      .leftJoin(assigneeUser, eq(assigneeUser.id, conversations.assigneeUserId))
+      .where(
+        and(
+          eq(conversations.accountId, opts.accountId),
+          isNotNull(conversations.lastMessageAt),
+          conditionsOf(opts, false).condition,
+          withLabel(opts.labelId),
+          extra,
+          opts.after ? sql`(${conversations.lastMessageAt}, ${conversations.id}) < (${opts.after.at}, ${opts.after.id})` : undefined,
+        ),
+      )
+      .orderBy(desc(conversations.lastMessageAt), desc(conversations.id))
+      .limit(opts.limit);
+  }
+
+  /** Conversations of any account by id, in the order given (the caller has checked who may see them). */
+  async function conversationsInOrder(conversationIds: string[]): Promise<ConversationRow[]> {
+    if (conversationIds.length === 0) return [];
+    const rows = await db
+      .select(conversationColumns)
+      .from(conversations)
+      .innerJoin(contacts, eq(contacts.id, conversations.contactId))
+      .leftJoin(assigneeUser, eq(assigneeUser.id, conversations.assigneeUserId))
+      .where(sql`${conversations.id} = any(${sqlArray(conversationIds, 'uuid[]')})`);
+    const byId = new Map(rows.map((r) => [r.conversation.id, r]));
+    return conversationIds.flatMap((id) => byId.get(id) ?? []);
+  }
+
   const oneConversation = db
     .select(conversationColumns)
     .from(conversations)
@@ -179,22 +226,7 @@ export function createInboxReadRepository(db: Db, { searchCandidates = SEARCH_CA
       candidates.length <= searchCandidates
         ? sql`${conversations.id} = any(${sqlArray([...new Set(candidates.map((c) => c.id))], 'uuid[]')})`
         : or(sql`${conversations.contactId} in (${contactMatches})`, sql`${conversations.id} in (${messageMatches})`);
-    return db
-      .select(conversationColumns)
-      .from(conversations)
-      .innerJoin(contacts, eq(contacts.id, conversations.contactId))
-      .leftJoin(assigneeUser, eq(assigneeUser.id, conversations.assigneeUserId))
-      .where(
-        and(
-          eq(conversations.accountId, opts.accountId),
-          isNotNull(conversations.lastMessageAt),
-          conditionsOf(opts, false).condition,
-          found,
-          opts.after ? sql`(${conversations.lastMessageAt}, ${conversations.id}) < (${opts.after.at}, ${opts.after.id})` : undefined,
-        ),
-      )
-      .orderBy(desc(conversations.lastMessageAt), desc(conversations.id))
-      .limit(opts.limit);
+    return filteredPage(opts, found);
   }
 
   /** Reactions and stored media of messages, by the messages' ids. */
@@ -204,12 +236,16 @@ export function createInboxReadRepository(db: Db, { searchCandidates = SEARCH_CA
     return { reactions, media };
   }
 
-  /** Quoted messages and author names of messages (no query when they quote nobody and no person wrote them). */
+  /**
+   * Quoted messages, author names, and the uploads sent as attachments (an upload is not tied to its message by
+   * `message_id`: it is named by the attachment's `mediaId`), with no query when there are none.
+   */
   async function relatedExtras(accountId: string, rows: MessageRow[]) {
+    const uploadIds = [...new Set(rows.filter((r) => r.direction === 'outbound').flatMap((r) => r.attachments.map((a) => a.mediaId).filter((m): m is string => Boolean(m))))];
     const replyMids = [...new Set(rows.map((r) => r.replyToMid).filter((m): m is string => Boolean(m)))];
     const userIds = [...new Set(rows.map((r) => r.authorUserId).filter((m): m is string => Boolean(m)))];
     const keyIds = [...new Set(rows.map((r) => r.authorApiKeyId).filter((m): m is string => Boolean(m)))];
-    const [quoted, authors, keys] = await Promise.all([
+    const [quoted, authors, keys, uploads] = await Promise.all([
       replyMids.length
         ? db
             .select({ id: messages.id, mid: messages.mid, text: messages.text })
@@ -218,13 +254,66 @@ export function createInboxReadRepository(db: Db, { searchCandidates = SEARCH_CA
         : [],
       userIds.length ? db.select({ id: users.id, username: users.username }).from(users).where(inArray(users.id, userIds)) : [],
       keyIds.length ? db.select({ id: apiKeys.id, name: apiKeys.name }).from(apiKeys).where(inArray(apiKeys.id, keyIds)) : [],
+      uploadIds.length
+        ? db.select().from(mediaObjects).where(and(eq(mediaObjects.accountId, accountId), eq(mediaObjects.source, 'upload'), inArray(mediaObjects.id, uploadIds)))
+        : [],
     ]);
-    return { quoted, authors, keys };
+    return { quoted, authors, keys, uploads };
   }
 
   return {
+    /**
+     * A page of the conversations of several accounts (the "All accounts" inbox), newest activity first. Each account
+     * gives at most a page from its own index (a lateral walk of `conversations_account_activity_idx`, or of the
+     * partial index of the filter), and the pages are merged: the work is accounts × page, whatever the accounts hold.
+     * A search runs per account and merges the same way.
+     */
+    async listConversationsAcross(accountIds: string[], opts: Omit<ConversationListOptions, 'accountId'>): Promise<ConversationRow[]> {
+      if (accountIds.length === 0) return [];
+      if (opts.q) {
+        const q = opts.q;
+        const pages = await Promise.all(accountIds.map((accountId) => searchConversations({ ...opts, accountId, q })));
+        return pages
+          .flat()
+          .sort((a, b) => (b.conversation.lastMessageAt?.getTime() ?? 0) - (a.conversation.lastMessageAt?.getTime() ?? 0) || (a.conversation.id < b.conversation.id ? 1 : -1))
+          .slice(0, opts.limit);
+      }
+      const condition = conditionsOf(opts, false).condition;
+      const page = await queryRows<{ id: string }>(
+        db,
+        sql`select c.id from unnest(${sqlArray(accountIds, 'uuid[]')}) as a(id) cross join lateral (
+              select ${conversations.id} as id, ${conversations.lastMessageAt} as at from ${conversations}
+              where ${conversations.accountId} = a.id and ${conversations.lastMessageAt} is not null
+                ${condition ? sql`and ${condition}` : sql``}
+                ${opts.labelId ? sql`and ${withLabel(opts.labelId)}` : sql``}
+                ${opts.after ? sql`and (${conversations.lastMessageAt}, ${conversations.id}) < (${opts.after.at}, ${opts.after.id})` : sql``}
+              order by ${conversations.lastMessageAt} desc, ${conversations.id} desc limit ${opts.limit}) c
+            order by c.at desc, c.id desc limit ${opts.limit}`,
+      );
+      return conversationsInOrder(page.map((r) => r.id));
+    },
+
+    /** How many conversations of each account have unread messages (on the partial index of unread conversations). */
+    async unreadCounts(accountIds: string[]): Promise<Map<string, number>> {
+      if (accountIds.length === 0) return new Map();
+      const rows = await queryRows<{ account_id: string; n: number | string }>(
+        db,
+        sql`select ${conversations.accountId} as account_id, count(*) as n from ${conversations}
+            where ${conversations.accountId} = any(${sqlArray(accountIds, 'uuid[]')}) and ${conversations.unreadCount} > 0 and ${conversations.lastMessageAt} is not null
+            group by ${conversations.accountId}`,
+      );
+      return new Map(rows.map((r) => [r.account_id, Number(r.n)]));
+    },
+
+    /** One conversation by id whatever its account (the caller checks the membership of its account). */
+    async getConversationAnyAccount(id: string): Promise<ConversationRow | undefined> {
+      const [row] = await conversationsInOrder([id]);
+      return row;
+    },
+
     async listConversations(opts: ConversationListOptions): Promise<ConversationRow[]> {
       if (opts.q) return searchConversations({ ...opts, q: opts.q });
+      if (opts.labelId) return filteredPage(opts);
       const page = pageFor(opts, opts.after !== null);
       const assigneeId = opts.assignee?.kind === 'user' ? opts.assignee.userId : undefined;
       return page.execute({ accountId: opts.accountId, limit: opts.limit, afterAt: opts.after?.at, afterId: opts.after?.id, assigneeId });
@@ -276,6 +365,23 @@ export function createInboxReadRepository(db: Db, { searchCandidates = SEARCH_CA
     /** The extras that need only the messages' ids, so they can be read together with the messages. */
     ownExtras,
     relatedExtras,
+
+    async labelsOf(conversationIds: string[]): Promise<LabelsByConversation> {
+      const out: LabelsByConversation = new Map();
+      if (conversationIds.length === 0) return out;
+      const rows = await db
+        .select({ conversationId: conversationLabels.conversationId, id: labels.id, name: labels.name, color: labels.color })
+        .from(conversationLabels)
+        .innerJoin(labels, eq(labels.id, conversationLabels.labelId))
+        .where(sql`${conversationLabels.conversationId} = any(${sqlArray(conversationIds, 'uuid[]')})`)
+        .orderBy(sql`lower(${labels.name})`);
+      for (const r of rows) {
+        const list = out.get(r.conversationId) ?? [];
+        list.push({ id: r.id, name: r.name, color: r.color });
+        out.set(r.conversationId, list);
+      }
+      return out;
+    },
 
     async markRead(conversationId: string): Promise<void> {
       await db

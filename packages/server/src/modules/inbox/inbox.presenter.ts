@@ -1,10 +1,10 @@
 import type { Conversation, Message } from '@threadline/contract';
-import type { ConversationRow, InboxReadRepository, MessageRow } from './inbox-read.repository.ts';
+import type { ConversationRow, InboxReadRepository, LabelsByConversation, MessageRow } from './inbox-read.repository.ts';
 import { messagingWindow } from './window.ts';
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
-export function presentConversation(row: ConversationRow, now: Date, humanAgentEnabled: boolean): Conversation {
+export function presentConversation(row: ConversationRow, now: Date, humanAgentEnabled: boolean, labels: LabelsByConversation): Conversation {
   const { conversation: c, contact } = row;
   const w = messagingWindow(c.lastInboundAt, now, humanAgentEnabled);
   return {
@@ -30,6 +30,7 @@ export function presentConversation(row: ConversationRow, now: Date, humanAgentE
     snoozed_until: c.status === 'snoozed' ? iso(c.snoozedUntil) : null,
     assignee: row.assignee ? { id: row.assignee.id, username: row.assignee.username } : null,
     updated_at: c.updatedAt.toISOString(),
+    labels: labels.get(c.id) ?? [],
   };
 }
 
@@ -43,6 +44,7 @@ export function presentMessages(rows: MessageRow[], extras: Extras): Message[] {
   const quotedBy = new Map(extras.quoted.map((q) => [q.mid, q]));
   const authorName = new Map(extras.authors.map((a) => [a.id, a.username]));
   const keyName = new Map(extras.keys.map((k) => [k.id, k.name]));
+  const uploadsById = new Map(extras.uploads.map((u) => [u.id, u]));
 
   return rows.map((m) => {
     const media = mediaBy.get(m.id) ?? [];
@@ -66,7 +68,8 @@ export function presentMessages(rows: MessageRow[], extras: Extras): Message[] {
         : m.attachments.flatMap((a, index) => {
             // the message itself says it is unsupported; its link shows nothing
             if (a.type === 'unsupported_type') return [];
-            const copy = media.find((x) => x.attachmentIndex === index);
+            // a mirrored copy is tied to the message; a file the agent uploaded is named by the attachment
+            const copy = media.find((x) => x.attachmentIndex === index) ?? (a.mediaId ? uploadsById.get(a.mediaId) : undefined);
             return [{
               type: a.type,
               url: copy?.status === 'stored' ? `/api/v1/media/${copy.id}` : null,

@@ -5,6 +5,7 @@ import {
   conversationSchema,
   messageListQuerySchema,
   messageListSchema,
+  unreadCountsSchema,
 } from '@threadline/contract';
 import type { FastifyRequest } from 'fastify';
 import type { App } from '../../http/server.ts';
@@ -42,9 +43,14 @@ export async function inboxRoutes(app: App, opts: { inbox: InboxService }) {
       async (req) => inbox.listMessages(authOf(req), req.params.id, req.query),
     );
   }
+  app.get(
+    '/api/v1/ui/unread',
+    { config: { auth: 'session' }, schema: { response: { 200: unreadCountsSchema } } },
+    async (req) => inbox.unreadCounts(authOf(req)),
+  );
   app.post(
     '/api/v1/ui/conversations/:id/read',
-    { schema: { params: idParams, response: { 200: conversationSchema } } },
+    { config: { auth: 'session' }, schema: { params: idParams, response: { 200: conversationSchema } } },
     async (req) => inbox.markRead(authOf(req), req.params.id),
   );
 }

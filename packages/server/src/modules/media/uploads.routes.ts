@@ -29,6 +29,8 @@ export const uploadSchema = z.object({
   url: z.string(),
 });
 
+const uploadQuerySchema = z.object({ account_id: z.uuid().optional() });
+
 /**
  * Files attached from the inbox (`POST /api/v1/ui/uploads`, the raw bytes with their Content-Type), and the signed
  * public URL Meta fetches them from when the message is sent.
@@ -39,8 +41,9 @@ export async function uploadsRoutes(
 ) {
   app.addContentTypeParser(Object.keys(UPLOAD_TYPES), { parseAs: 'buffer', bodyLimit: 25 * 1024 * 1024 }, (_req, body, done) => done(null, body));
 
-  app.post('/api/v1/ui/uploads', { schema: { response: { 201: uploadSchema } } }, async (req, reply) => {
-    const accountId = await opts.inbox.accountOf(authOf(req), 'admin');
+  app.post('/api/v1/ui/uploads', { config: { auth: 'session' }, schema: { querystring: uploadQuerySchema, response: { 201: uploadSchema } } }, async (req, reply) => {
+    // `account_id`: the account of the conversation it is for (the "All accounts" inbox), else the session's account
+    const accountId = await opts.inbox.accountOf(authOf(req), 'admin', req.query.account_id);
     const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
     const spec = UPLOAD_TYPES[contentType];
     if (!spec || !Buffer.isBuffer(req.body)) {

@@ -27,6 +27,8 @@ describe('attachments uploaded from the inbox', () => {
       payload: { attachment: { type: 'image', upload_id: uploadId } },
     });
     expect(sent.statusCode).toBe(202);
+    // the agent sees their own image in the thread (Threadline's copy), not "Image (not available)"
+    expect(sent.json().attachments[0]).toMatchObject({ type: 'image', url: `/api/v1/media/${uploadId}`, media_status: 'stored' });
     await w.t.queue.runPending('messages.send');
     const [entry] = await w.control.outbox({ recipientId: c.igsid });
     const url = String((entry?.body.message as { attachment: { payload: { url: string } } }).attachment.payload.url);
@@ -34,6 +36,8 @@ describe('attachments uploaded from the inbox', () => {
     const fetched = await w.t.app.inject({ method: 'GET', url: new URL(url).pathname });
     expect(fetched.statusCode).toBe(200);
     expect(fetched.rawPayload.equals(PNG)).toBe(true);
+    const thread = await w.t.app.inject({ method: 'GET', url: `/api/v1/ui/conversations/${c.conversationId}/messages`, headers: bearer(w.tokens.admin) });
+    expect(thread.json().messages[0].attachments[0].url).toBe(`/api/v1/media/${uploadId}`);
     const forged = await w.t.app.inject({ method: 'GET', url: `/media/public/${uploadId}/not-the-signature` });
     expect(forged.statusCode).toBe(404);
   });

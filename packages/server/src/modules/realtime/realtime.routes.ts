@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { inboxScopeSchema } from '@threadline/contract';
 import type { App } from '../../http/server.ts';
 import { requireSession } from '../auth/auth.plugin.ts';
 import type { InboxService } from '../inbox/inbox.service.ts';
@@ -22,15 +23,20 @@ const accessEndedFrame = `event: access_ended\ndata: ${JSON.stringify({ reason: 
 
 /**
  * `GET /api/v1/ui/events`: server-sent events for the session's account (new and changed messages, conversation
- * changes, account status). A reconnecting client sends `Last-Event-ID` and gets what it missed, without duplicates.
+ * changes, account status), or with `scope=all` for every account the person belongs to. A reconnecting client sends
+ * `Last-Event-ID` and gets what it missed, without duplicates.
  */
 export async function realtimeRoutes(app: App, opts: RealtimeRoutesOptions) {
   app.get(
     '/api/v1/ui/events',
-    { schema: { querystring: z.object({ last_event_id: z.coerce.number().int().min(0).optional() }) } },
+    {
+      config: { auth: 'session' },
+      schema: { querystring: z.object({ last_event_id: z.coerce.number().int().min(0).optional(), scope: inboxScopeSchema.default('account') }) },
+    },
     async (req, reply) => {
       const auth = requireSession(req);
-      const accountId = await opts.inbox.accountOf(auth, 'viewer');
+      // `scope=all`: the events of every account the person belongs to ("All accounts"), in one stream
+      const accountIds = req.query.scope === 'all' ? await opts.inbox.memberAccounts(auth) : [await opts.inbox.accountOf(auth, 'viewer')];
       const header = req.headers['last-event-id'];
       const resumeFrom = typeof header === 'string' && /^\d+$/.test(header) ? Number(header) : req.query.last_event_id;
 
@@ -51,19 +57,27 @@ export async function realtimeRoutes(app: App, opts: RealtimeRoutesOptions) {
       const writer = createStreamWriter(resumeFrom ?? 0, (chunk) => {
         if (!closed) res.write(chunk);
       });
-      /** Ends the stream when its access is gone (a database that cannot answer ends nothing: the heartbeat asks again). */
+      /**
+       * Ends the stream when its access to any of its accounts is gone (an "All accounts" stream then reconnects with
+       * the accounts the person still has). A database that cannot answer ends nothing: the heartbeat asks again.
+       */
       const recheck = () => {
-        opts.streamAccess(auth.tokenHash, accountId).then(
-          (access) => {
-            if (!access || access.expiresAt.getTime() <= opts.now().getTime()) return void cleanup(accessEndedFrame);
+        Promise.all(accountIds.map((id) => opts.streamAccess(auth.tokenHash, id))).then(
+          (accesses) => {
+            const now = opts.now().getTime();
+            let expiresAt = Number.POSITIVE_INFINITY;
+            for (const access of accesses) {
+              if (!access || access.expiresAt.getTime() <= now) return void cleanup(accessEndedFrame);
+              expiresAt = Math.min(expiresAt, access.expiresAt.getTime());
+            }
             if (expiry) clearTimeout(expiry);
-            expiry = setTimeout(recheck, Math.min(access.expiresAt.getTime() - opts.now().getTime() + 50, 2 ** 31 - 1));
+            expiry = setTimeout(recheck, Math.min(expiresAt - now + 50, 2 ** 31 - 1));
             expiry.unref();
           },
           () => undefined,
         );
       };
-      const client = { accountId, userId: auth.userId, send: writer.live, end: () => cleanup(), recheck };
+      const clients = accountIds.map((accountId) => ({ accountId, userId: auth.userId, send: writer.live, end: () => cleanup(), recheck }));
       const heartbeat = setInterval(() => {
         if (closed) return;
         res.write(': ping\n\n');
@@ -74,18 +88,19 @@ export async function realtimeRoutes(app: App, opts: RealtimeRoutesOptions) {
         closed = true;
         clearInterval(heartbeat);
         if (expiry) clearTimeout(expiry);
-        opts.hub.remove(client);
+        for (const client of clients) opts.hub.remove(client);
         if (lastFrame) res.write(lastFrame);
         res.end();
       }
       req.raw.on('close', () => cleanup());
       res.on('error', () => cleanup());
 
-      opts.hub.add(client);
+      for (const client of clients) opts.hub.add(client);
       // its expiry, and a change that landed between the access check above and joining the hub
       recheck();
       try {
-        writer.replayed(resumeFrom === undefined ? [] : (await opts.hub.replay(accountId, resumeFrom)).map(toFrame));
+        const missed = resumeFrom === undefined ? [] : (await Promise.all(accountIds.map((id) => opts.hub.replay(id, resumeFrom)))).flat();
+        writer.replayed(missed.sort((a, b) => a.id - b.id).map(toFrame));
       } catch (error) {
         // The stream ends; the browser reconnects after `retry` with the same Last-Event-ID, and nothing is lost.
         req.log.warn({ err: error }, 'could not replay live updates; ending the stream');

@@ -7,7 +7,8 @@ import { assertManages, type AccountAccess } from '../accounts/account-access.ts
 import type { AccountsRepository } from '../accounts/accounts.repository.ts';
 import type { AuditEntry } from '../audit/audit.repository.ts';
 import type { AuthRepository } from '../auth/auth.repository.ts';
-import { isUniqueViolation, type AuthService, type RequestContext } from '../auth/auth.service.ts';
+import { isUniqueViolation } from '../../shared/db-errors.ts';
+import type { AuthService, RequestContext } from '../auth/auth.service.ts';
 import type { LoginThrottle } from '../auth/login-throttle.ts';
 import { teammatesErrors } from './teammates.errors.ts';
 import type { InvitationRow, TeammatesRepository } from './teammates.repository.ts';
