@@ -177,7 +177,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     now,
   });
   await app.register(inboxRoutes, { inbox: services.inbox });
-  await app.register(uploadsRoutes, { media: services.media, inbox: services.inbox, verifySignature: services.verifyUploadSignature });
+  await app.register(uploadsRoutes, { media: services.media, inbox: services.inbox, links: services.uploadLinks });
   await app.register(messagesRoutes, {
     inbox: services.inbox,
     repo: services.inboxRepo,

@@ -135,6 +135,7 @@ const envSchema = z.object({
   MEDIA_MAX_BYTES: positiveInt(25 * 1024 * 1024),
   MEDIA_DIR: optionalText,
   MEDIA_ALLOWED_NETWORKS: optionalText,
+  UPLOAD_LINK_TTL_SECONDS: positiveInt(3600),
   // CRM delivery
   CRM_ALLOWED_NETWORKS: optionalText,
   CRM_ALLOW_HTTP: bool(false),
@@ -215,7 +216,7 @@ export type Config = {
   /** Reading a message from Meta when an edit came without its text: retries (with back-off from the delay) before giving up. */
   messageLookup: { retries: number; retryDelaySeconds: number };
   webhooks: { bodyLimitBytes: number; ackTimeoutMs: number; retentionDays: number; maxAttempts: number; concurrency: number };
-  media: { mirror: boolean; maxBytes: number; dir: string; allowedNetworks: string | undefined };
+  media: { mirror: boolean; maxBytes: number; dir: string; allowedNetworks: string | undefined; uploadLinkTtlSeconds: number };
   crm: CrmSettings;
 };
 
@@ -415,6 +416,7 @@ export function loadConfig(env: Env = process.env, opts: { isTty?: boolean } = {
       maxBytes: e.MEDIA_MAX_BYTES,
       dir: path.resolve(e.MEDIA_DIR ?? path.join(dataDir, 'media')),
       allowedNetworks: e.MEDIA_ALLOWED_NETWORKS,
+      uploadLinkTtlSeconds: e.UPLOAD_LINK_TTL_SECONDS,
     },
     crm: {
       allowedNetworks: crmAllowedNetworks,

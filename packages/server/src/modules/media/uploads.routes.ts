@@ -4,6 +4,7 @@ import { AppError, notFound } from '../../shared/errors.ts';
 import type { InboxService } from '../inbox/inbox.service.ts';
 import { authOf } from '../inbox/inbox.routes.ts';
 import type { MediaService } from './media.service.ts';
+import type { UploadLinks } from './upload-links.ts';
 
 /** What Instagram accepts as an attachment, by content type: its kind and Meta's size limit. */
 const UPLOAD_TYPES: Record<string, { kind: 'image' | 'video' | 'audio' | 'file'; maxBytes: number }> = {
@@ -35,7 +36,7 @@ export const uploadSchema = z.object({
  */
 export async function uploadsRoutes(
   app: App,
-  opts: { media: MediaService; inbox: InboxService; verifySignature: (mediaId: string, signature: string) => boolean },
+  opts: { media: MediaService; inbox: InboxService; links: Pick<UploadLinks, 'verify'> },
 ) {
   app.addContentTypeParser(Object.keys(UPLOAD_TYPES), { parseAs: 'buffer', bodyLimit: 25 * 1024 * 1024 }, (_req, body, done) => done(null, body));
 
@@ -55,10 +56,14 @@ export async function uploadsRoutes(
   });
 
   app.get(
-    '/media/public/:id/:signature',
-    { config: { auth: 'public' }, schema: { params: z.object({ id: z.uuid(), signature: z.string().max(100) }) } },
+    '/media/public/:id/:expires/:signature',
+    {
+      config: { auth: 'public' },
+      schema: { params: z.object({ id: z.uuid(), expires: z.coerce.number().int().positive(), signature: z.string().max(100) }) },
+    },
     async (req, reply) => {
-      if (!opts.verifySignature(req.params.id, req.params.signature)) throw notFound('media.not_found', 'No such media.');
+      const link = opts.links.verify(req.params.id, req.params.expires, req.params.signature);
+      if (!link.ok) throw notFound('media.not_found', 'No such media.');
       const row = await opts.media.find(req.params.id);
       if (!row || row.source !== 'upload' || row.status !== 'stored' || !row.contentType) throw notFound('media.not_found', 'No such media.');
       const handle = await opts.media.open(row).catch(() => null);
@@ -66,7 +71,8 @@ export async function uploadsRoutes(
       return reply
         .header('content-type', row.contentType)
         .header('content-security-policy', "default-src 'none'; sandbox")
-        .header('cache-control', 'public, max-age=86400')
+        // the customer's attachment: for Meta's fetch, not for shared caches, and not past the link's expiry
+        .header('cache-control', `private, max-age=${Math.min(link.secondsLeft, 3600)}`)
         .send(handle.createReadStream());
     },
   );

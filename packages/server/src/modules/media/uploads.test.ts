@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer } from '../../../test/app.ts';
 import { createSimWorld, type SimWorld } from '../../../test/sim-world.ts';
+import { createUploadLinks } from './upload-links.ts';
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489', 'hex');
 
@@ -30,17 +31,37 @@ describe('attachments uploaded from the inbox', () => {
     await w.t.queue.runPending('messages.send');
     const [entry] = await w.control.outbox({ recipientId: c.igsid });
     const url = String((entry?.body.message as { attachment: { payload: { url: string } } }).attachment.payload.url);
-    expect(url).toMatch(/\/media\/public\/[0-9a-f-]{36}\/[A-Za-z0-9_-]+$/);
-    const fetched = await w.t.app.inject({ method: 'GET', url: new URL(url).pathname });
+    expect(url).toMatch(/\/media\/public\/[0-9a-f-]{36}\/\d+\/[A-Za-z0-9_-]+$/);
+    const path = new URL(url).pathname;
+    const fetched = await w.t.app.inject({ method: 'GET', url: path });
     expect(fetched.statusCode).toBe(200);
     expect(fetched.rawPayload.equals(PNG)).toBe(true);
-    const forged = await w.t.app.inject({ method: 'GET', url: `/media/public/${uploadId}/not-the-signature` });
+    // served to Meta, not to shared caches; the link's path (a secret) is not in the logs
+    expect(fetched.headers['cache-control']).toMatch(/^private, max-age=\d+$/);
+    expect(w.t.logLines.join('\n')).not.toContain(path.split('/').at(-1));
+    const [, , , id, expires, signature] = path.split('/');
+    const forged = await w.t.app.inject({ method: 'GET', url: `/media/public/${uploadId}/${expires}/not-the-signature` });
     expect(forged.statusCode).toBe(404);
+    // the expiry is inside the signature: a later one with the same signature is refused
+    const stretched = await w.t.app.inject({ method: 'GET', url: `/media/public/${id}/${Number(expires) + 86_400}/${signature}` });
+    expect(stretched.statusCode).toBe(404);
   });
 
   it('refuses types Instagram cannot receive, empty files, and viewers', async () => {
     expect((await upload(Buffer.from('<html>'), 'text/html')).statusCode).toBe(415);
     expect((await upload(Buffer.alloc(0), 'image/png')).statusCode).toBe(400);
     expect((await upload(PNG, 'image/png', w.tokens.viewer)).statusCode).toBe(403);
+  });
+
+  it('an upload link stops working at its expiry', async () => {
+    const res = await upload(PNG, 'image/png');
+    const url = w.t.services.uploadLinks.url(res.json().upload_id);
+    expect((await w.t.app.inject({ method: 'GET', url: new URL(url).pathname })).statusCode).toBe(200);
+    const expired = w.t.services.uploadLinks.verify(res.json().upload_id, Math.floor(Date.now() / 1000) - 1, 'x');
+    expect(expired.ok).toBe(false);
+    const past = createUploadLinks({ key: Buffer.alloc(32, 7), origin: 'http://x', ttlSeconds: 60, now: () => new Date(Date.now() - 120_000) });
+    const old = new URL(past.url(res.json().upload_id)).pathname.split('/');
+    const checker = createUploadLinks({ key: Buffer.alloc(32, 7), origin: 'http://x', ttlSeconds: 60, now: () => new Date() });
+    expect(checker.verify(old[3] ?? '', Number(old[4]), old[5] ?? '').ok).toBe(false);
   });
 });
