@@ -168,7 +168,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     onRequeued: () => services.webhookProcessor.wake(),
   });
   await app.register(mediaRoutes, { media: services.media, access: services.access });
-  const hub = createRealtimeHub({ database, log: services.realtimeLog, inbox: services.inbox, logger: log.child({ module: 'realtime' }) });
+  const hub = createRealtimeHub({
+    database,
+    log: services.realtimeLog,
+    inbox: services.inbox,
+    logger: log.child({ module: 'realtime' }),
+    caps: config.realtimeStreamCaps,
+  });
   await app.register(realtimeRoutes, {
     hub,
     inbox: services.inbox,

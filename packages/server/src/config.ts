@@ -106,6 +106,8 @@ const envSchema = z.object({
   MESSAGE_LOOKUP_RETRIES: nonNegativeInt(5),
   MESSAGE_LOOKUP_RETRY_DELAY_SECONDS: nonNegativeInt(30),
   REALTIME_HEARTBEAT_SECONDS: positiveInt(15),
+  REALTIME_MAX_STREAMS_PER_SESSION: positiveInt(5),
+  REALTIME_MAX_STREAMS_PER_USER: positiveInt(20),
   // Instagram Login (OAuth) and the old single-account configuration
   INSTAGRAM_OAUTH_REDIRECT_URI: optionalText.refine((v) => v === undefined || URL.canParse(v), { message: 'must be a URL' }),
   INSTAGRAM_OAUTH_SCOPES: optionalText,
@@ -212,6 +214,7 @@ export type Config = {
     callbackSecrets: string[];
   };
   realtimeHeartbeatSeconds: number;
+  realtimeStreamCaps: { perSession: number; perUser: number };
   sending: { textPerSecond: number; mediaPerSecond: number; unknownResolveAfterSeconds: number; reconcileIntervalMinutes: number };
   /** Reading a message from Meta when an edit came without its text: retries (with back-off from the delay) before giving up. */
   messageLookup: { retries: number; retryDelaySeconds: number };
@@ -397,6 +400,7 @@ export function loadConfig(env: Env = process.env, opts: { isTty?: boolean } = {
       callbackSecrets: [...new Set([e.FACEBOOK_APP_SECRET, e.META_APP_SECRET].filter((v): v is string => Boolean(v)))],
     },
     realtimeHeartbeatSeconds: e.REALTIME_HEARTBEAT_SECONDS,
+    realtimeStreamCaps: { perSession: Math.max(1, e.REALTIME_MAX_STREAMS_PER_SESSION), perUser: Math.max(1, e.REALTIME_MAX_STREAMS_PER_USER) },
     sending: {
       textPerSecond: e.SEND_RATE_TEXT_PER_SECOND,
       mediaPerSecond: e.SEND_RATE_MEDIA_PER_SECOND,

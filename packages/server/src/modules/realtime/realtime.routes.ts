@@ -63,7 +63,15 @@ export async function realtimeRoutes(app: App, opts: RealtimeRoutesOptions) {
           () => undefined,
         );
       };
-      const client = { accountId, userId: auth.userId, send: writer.live, end: () => cleanup(), recheck };
+      const client = {
+        accountId,
+        userId: auth.userId,
+        sessionKey: auth.tokenHash,
+        send: writer.live,
+        end: () => cleanup(),
+        recheck,
+        evict: (reason: string) => cleanup(`event: stream_closed\ndata: ${JSON.stringify({ reason })}\n\n`),
+      };
       const heartbeat = setInterval(() => {
         if (closed) return;
         res.write(': ping\n\n');
