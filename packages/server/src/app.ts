@@ -71,7 +71,7 @@ function defineJobs(queue: Queue, s: Services, db: Database['db'], config: Confi
   defineTeammatesJobs(queue, s, now);
   defineAccountJobs(queue, s);
   defineOAuthJobs(queue, { states: s.oauthStates, pageChoices: s.pageChoices, signedRequests: s.metaCallbacksRepo, now });
-  defineMediaJobs(queue, s.media);
+  defineMediaJobs(queue, s.media, now);
   defineProfileFetchJob(queue, { db, graphs: s.accountGraphs, status: s.accountStatus, log });
   defineWebhookJobs(queue, { repo: s.webhookEvents, waiting: s.waitingEvents, retentionDays: config.webhooks.retentionDays });
   defineMessagesJobs(queue, {
@@ -183,7 +183,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     now,
   });
   await app.register(inboxRoutes, { inbox: services.inbox });
-  await app.register(uploadsRoutes, { media: services.media, inbox: services.inbox, links: services.uploadLinks });
+  await app.register(uploadsRoutes, { media: services.media, inbox: services.inbox, links: services.uploadLinks, checkUpload: services.checkUpload });
   await app.register(messagesRoutes, {
     inbox: services.inbox,
     repo: services.inboxRepo,

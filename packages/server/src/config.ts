@@ -138,6 +138,8 @@ const envSchema = z.object({
   MEDIA_DIR: optionalText,
   MEDIA_ALLOWED_NETWORKS: optionalText,
   UPLOAD_LINK_TTL_SECONDS: positiveInt(3600),
+  UPLOADS_PER_MINUTE: positiveInt(30),
+  UPLOAD_QUOTA_BYTES: positiveInt(1024 * 1024 * 1024),
   // CRM delivery
   CRM_ALLOWED_NETWORKS: optionalText,
   CRM_ALLOW_HTTP: bool(false),
@@ -219,7 +221,7 @@ export type Config = {
   /** Reading a message from Meta when an edit came without its text: retries (with back-off from the delay) before giving up. */
   messageLookup: { retries: number; retryDelaySeconds: number };
   webhooks: { bodyLimitBytes: number; ackTimeoutMs: number; retentionDays: number; maxAttempts: number; concurrency: number };
-  media: { mirror: boolean; maxBytes: number; dir: string; allowedNetworks: string | undefined; uploadLinkTtlSeconds: number };
+  media: { mirror: boolean; maxBytes: number; dir: string; allowedNetworks: string | undefined; uploadLinkTtlSeconds: number; uploadsPerMinute: number; uploadQuotaBytes: number };
   crm: CrmSettings;
 };
 
@@ -421,6 +423,8 @@ export function loadConfig(env: Env = process.env, opts: { isTty?: boolean } = {
       dir: path.resolve(e.MEDIA_DIR ?? path.join(dataDir, 'media')),
       allowedNetworks: e.MEDIA_ALLOWED_NETWORKS,
       uploadLinkTtlSeconds: e.UPLOAD_LINK_TTL_SECONDS,
+      uploadsPerMinute: e.UPLOADS_PER_MINUTE,
+      uploadQuotaBytes: e.UPLOAD_QUOTA_BYTES,
     },
     crm: {
       allowedNetworks: crmAllowedNetworks,

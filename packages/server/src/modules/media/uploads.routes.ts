@@ -36,7 +36,13 @@ export const uploadSchema = z.object({
  */
 export async function uploadsRoutes(
   app: App,
-  opts: { media: MediaService; inbox: InboxService; links: Pick<UploadLinks, 'verify'> },
+  opts: {
+    media: MediaService;
+    inbox: InboxService;
+    links: Pick<UploadLinks, 'verify'>;
+    /** The account's upload rate and quota; throws 429 / 413 */
+    checkUpload: (accountId: string, bytes: number) => Promise<void>;
+  },
 ) {
   app.addContentTypeParser(Object.keys(UPLOAD_TYPES), { parseAs: 'buffer', bodyLimit: 25 * 1024 * 1024 }, (_req, body, done) => done(null, body));
 
@@ -51,6 +57,7 @@ export async function uploadsRoutes(
     if (req.body.length > spec.maxBytes) {
       throw new AppError(413, 'uploads.too_large', `Instagram accepts ${spec.kind} files up to ${spec.maxBytes / 1024 / 1024} MB.`);
     }
+    await opts.checkUpload(accountId, req.body.length);
     const row = await opts.media.storeUpload(accountId, req.body, contentType);
     return reply.code(201).send({ upload_id: row.id, type: spec.kind, content_type: contentType, size_bytes: req.body.length, url: `/api/v1/media/${row.id}` });
   });
