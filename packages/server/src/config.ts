@@ -441,11 +441,13 @@ export function loadConfig(env: Env = process.env, opts: { isTty?: boolean } = {
 }
 
 /** With PostgreSQL (several processes, production) the secret must be given and strong; it cannot be generated. */
+/** A weak SESSION_SECRET is refused on every engine; only PostgreSQL requires one (PGlite generates it). */
 function sessionSecretProblems(databaseUrl: string | undefined, secret: string | undefined): string[] {
-  if (!databaseUrl?.trim()) return [];
-  if (!secret?.trim()) return ['SESSION_SECRET: required when DATABASE_URL is set (generate one: openssl rand -base64 48)'];
+  if (!secret?.trim()) {
+    return databaseUrl?.trim() ? ['SESSION_SECRET: required when DATABASE_URL is set (generate one: openssl rand -base64 48)'] : [];
+  }
   const weak = sessionSecretWeakness(secret.trim());
-  return weak ? [`SESSION_SECRET: ${weak}`] : [];
+  return weak ? [`SESSION_SECRET: ${weak} (generate one: openssl rand -base64 48)`] : [];
 }
 
 /** Why a session secret is too weak to sign sessions and derive the vault key, or null when it is fine. */
