@@ -44,7 +44,7 @@ describe('bad input gets a clear 4xx in the one error shape, and nothing is writ
   });
 
   it('after all of the above, setup is still open: nothing was written', async () => {
-    expect((await t.app.inject({ method: 'GET', url: '/api/v1/setup' })).json()).toEqual({ needs_setup: true });
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/setup' })).json()).toEqual({ needs_setup: true, signup_mode: 'invite' });
     await setupAdmin(t);
   });
 
