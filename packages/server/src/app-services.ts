@@ -27,6 +27,8 @@ import { createAuditLog } from './modules/audit/audit.repository.ts';
 import { createAuthRepository } from './modules/auth/auth.repository.ts';
 import { createAuthService } from './modules/auth/auth.service.ts';
 import { createLoginThrottle } from './modules/auth/login-throttle.ts';
+import { createUploadsRepository } from './modules/media/uploads.repository.ts';
+import { AppError } from './shared/errors.ts';
 import { createInvitationsService } from './modules/teammates/invitations.service.ts';
 import { createPasswordResets } from './modules/teammates/password-resets.service.ts';
 import { createTeammatesRepository } from './modules/teammates/teammates.repository.ts';
@@ -112,7 +114,16 @@ export function buildServices(deps: ServiceDeps) {
     allowHttp: config.media.allowedNetworks !== undefined,
     allowlistSetting: 'MEDIA_ALLOWED_NETWORKS',
   });
-  const media = createMediaService({ db, queue, http: mediaHttp, settings: config.media, sinks, log: log.child({ module: 'media' }) });
+  const uploadsRepo = createUploadsRepository(db);
+  const media = createMediaService({ db, queue, http: mediaHttp, settings: config.media, sinks, log: log.child({ module: 'media' }), uploads: uploadsRepo });
+  /** Before an upload is stored: the account's rate and quota (UPLOADS_PER_MINUTE, UPLOAD_QUOTA_BYTES). */
+  const checkUpload = async (accountId: string, bytes: number) => {
+    await throttle.countUpload(accountId, config.media.uploadsPerMinute);
+    const held = await uploadsRepo.storedBytes(accountId);
+    if (held + bytes > config.media.uploadQuotaBytes) {
+      throw new AppError(413, 'uploads.quota_exceeded', `This account holds ${Math.round(held / 1048576)} MB of unsent and sent uploads; the limit is ${Math.round(config.media.uploadQuotaBytes / 1048576)} MB. Files not sent are deleted after a day.`);
+    }
+  };
 
   const webhookEvents = createWebhookEventsRepository(db);
   const autoAssignment = createAutoAssignment({ audit, now });
@@ -214,6 +225,7 @@ export function buildServices(deps: ServiceDeps) {
     accountTokens,
     accountStatus,
     media,
+    checkUpload,
     mediaHttp,
     webhookEvents,
     ingest,

@@ -7,6 +7,7 @@ import { createQueue, type Queue } from './jobs/queue.ts';
 import { createLogger, type Logger } from './shared/logger.ts';
 import { createTokenVault, type TokenVault } from './shared/crypto/token-vault.ts';
 import { resolveSessionSecret } from './shared/session-secret.ts';
+import { undecryptableSecretKinds } from './modules/accounts/secret-maintenance.ts';
 import { VERSION } from './shared/version.ts';
 import { buildServices, type Services } from './app-services.ts';
 import { apiKeysRoutes } from './modules/api-keys/api-keys.routes.ts';
@@ -75,7 +76,7 @@ function defineJobs(queue: Queue, s: Services, db: Database['db'], config: Confi
   defineTeammatesJobs(queue, s, now);
   defineAccountJobs(queue, s);
   defineOAuthJobs(queue, { states: s.oauthStates, pageChoices: s.pageChoices, signedRequests: s.metaCallbacksRepo, now });
-  defineMediaJobs(queue, s.media);
+  defineMediaJobs(queue, s.media, now);
   defineProfileFetchJob(queue, { db, graphs: s.accountGraphs, status: s.accountStatus, log });
   defineWebhookJobs(queue, { repo: s.webhookEvents, waiting: s.waitingEvents, retentionDays: config.webhooks.retentionDays });
   defineMessagesJobs(queue, {
@@ -115,6 +116,22 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     throw error;
   }
   const vault = createTokenVault({ sessionSecret, encryptionKeys: config.encryptionKeys });
+  // a database the caller passed in (tests) stays open: it is theirs to close
+  const closeOwnDatabase = async () => {
+    if (!overrides.database) await database.close();
+  };
+  const stuck = await undecryptableSecretKinds(database.db, vault).catch(async (error: unknown) => {
+    await closeOwnDatabase();
+    throw error;
+  });
+  if (stuck.length > 0) {
+    await closeOwnDatabase();
+    throw new Error(
+      `None of the stored ${stuck.join(', ')} can be decrypted with the configured keys: SESSION_SECRET or ENCRYPTION_KEYS ` +
+        'changed under this database. Put back the secret or key they were encrypted with (keep old keys after the new one ' +
+        'in ENCRYPTION_KEYS until `threadline rotate-keys` has moved everything), then start again.',
+    );
+  }
   const queue = createQueue(database, log.child({ module: 'jobs' }));
   const services = buildServices({ config, database, queue, vault, log, sessionSecret, now });
   defineJobs(queue, services, database.db, config, now, log);
@@ -173,7 +190,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     onRequeued: () => services.webhookProcessor.wake(),
   });
   await app.register(mediaRoutes, { media: services.media, access: services.access });
-  const hub = createRealtimeHub({ database, log: services.realtimeLog, inbox: services.inbox, logger: log.child({ module: 'realtime' }) });
+  const hub = createRealtimeHub({
+    database,
+    log: services.realtimeLog,
+    inbox: services.inbox,
+    logger: log.child({ module: 'realtime' }),
+    caps: config.realtimeStreamCaps,
+  });
   await app.register(realtimeRoutes, {
     hub,
     inbox: services.inbox,
@@ -185,7 +208,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(workflowRoutes, { workflow: services.workflow, notes: services.notes });
   await app.register(labelsRoutes, { labels: services.labels });
   await app.register(cannedRepliesRoutes, { cannedReplies: services.cannedReplies });
-  await app.register(uploadsRoutes, { media: services.media, inbox: services.inbox, verifySignature: services.verifyUploadSignature });
+  await app.register(uploadsRoutes, { media: services.media, inbox: services.inbox, links: services.uploadLinks, checkUpload: services.checkUpload });
   await app.register(messagesRoutes, {
     inbox: services.inbox,
     repo: services.inboxRepo,

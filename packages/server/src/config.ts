@@ -106,6 +106,8 @@ const envSchema = z.object({
   MESSAGE_LOOKUP_RETRIES: nonNegativeInt(5),
   MESSAGE_LOOKUP_RETRY_DELAY_SECONDS: nonNegativeInt(30),
   REALTIME_HEARTBEAT_SECONDS: positiveInt(15),
+  REALTIME_MAX_STREAMS_PER_SESSION: positiveInt(5),
+  REALTIME_MAX_STREAMS_PER_USER: positiveInt(20),
   // Instagram Login (OAuth) and the old single-account configuration
   INSTAGRAM_OAUTH_REDIRECT_URI: optionalText.refine((v) => v === undefined || URL.canParse(v), { message: 'must be a URL' }),
   INSTAGRAM_OAUTH_SCOPES: optionalText,
@@ -135,6 +137,9 @@ const envSchema = z.object({
   MEDIA_MAX_BYTES: positiveInt(25 * 1024 * 1024),
   MEDIA_DIR: optionalText,
   MEDIA_ALLOWED_NETWORKS: optionalText,
+  UPLOAD_LINK_TTL_SECONDS: positiveInt(3600),
+  UPLOADS_PER_MINUTE: positiveInt(30),
+  UPLOAD_QUOTA_BYTES: positiveInt(1024 * 1024 * 1024),
   // CRM delivery
   CRM_ALLOWED_NETWORKS: optionalText,
   CRM_ALLOW_HTTP: bool(false),
@@ -211,11 +216,12 @@ export type Config = {
     callbackSecrets: string[];
   };
   realtimeHeartbeatSeconds: number;
+  realtimeStreamCaps: { perSession: number; perUser: number };
   sending: { textPerSecond: number; mediaPerSecond: number; unknownResolveAfterSeconds: number; reconcileIntervalMinutes: number };
   /** Reading a message from Meta when an edit came without its text: retries (with back-off from the delay) before giving up. */
   messageLookup: { retries: number; retryDelaySeconds: number };
   webhooks: { bodyLimitBytes: number; ackTimeoutMs: number; retentionDays: number; maxAttempts: number; concurrency: number };
-  media: { mirror: boolean; maxBytes: number; dir: string; allowedNetworks: string | undefined };
+  media: { mirror: boolean; maxBytes: number; dir: string; allowedNetworks: string | undefined; uploadLinkTtlSeconds: number; uploadsPerMinute: number; uploadQuotaBytes: number };
   crm: CrmSettings;
 };
 
@@ -396,6 +402,7 @@ export function loadConfig(env: Env = process.env, opts: { isTty?: boolean } = {
       callbackSecrets: [...new Set([e.FACEBOOK_APP_SECRET, e.META_APP_SECRET].filter((v): v is string => Boolean(v)))],
     },
     realtimeHeartbeatSeconds: e.REALTIME_HEARTBEAT_SECONDS,
+    realtimeStreamCaps: { perSession: Math.max(1, e.REALTIME_MAX_STREAMS_PER_SESSION), perUser: Math.max(1, e.REALTIME_MAX_STREAMS_PER_USER) },
     sending: {
       textPerSecond: e.SEND_RATE_TEXT_PER_SECOND,
       mediaPerSecond: e.SEND_RATE_MEDIA_PER_SECOND,
@@ -415,6 +422,9 @@ export function loadConfig(env: Env = process.env, opts: { isTty?: boolean } = {
       maxBytes: e.MEDIA_MAX_BYTES,
       dir: path.resolve(e.MEDIA_DIR ?? path.join(dataDir, 'media')),
       allowedNetworks: e.MEDIA_ALLOWED_NETWORKS,
+      uploadLinkTtlSeconds: e.UPLOAD_LINK_TTL_SECONDS,
+      uploadsPerMinute: e.UPLOADS_PER_MINUTE,
+      uploadQuotaBytes: e.UPLOAD_QUOTA_BYTES,
     },
     crm: {
       allowedNetworks: crmAllowedNetworks,
@@ -431,11 +441,13 @@ export function loadConfig(env: Env = process.env, opts: { isTty?: boolean } = {
 }
 
 /** With PostgreSQL (several processes, production) the secret must be given and strong; it cannot be generated. */
+/** A weak SESSION_SECRET is refused on every engine; only PostgreSQL requires one (PGlite generates it). */
 function sessionSecretProblems(databaseUrl: string | undefined, secret: string | undefined): string[] {
-  if (!databaseUrl?.trim()) return [];
-  if (!secret?.trim()) return ['SESSION_SECRET: required when DATABASE_URL is set (generate one: openssl rand -base64 48)'];
+  if (!secret?.trim()) {
+    return databaseUrl?.trim() ? ['SESSION_SECRET: required when DATABASE_URL is set (generate one: openssl rand -base64 48)'] : [];
+  }
   const weak = sessionSecretWeakness(secret.trim());
-  return weak ? [`SESSION_SECRET: ${weak}`] : [];
+  return weak ? [`SESSION_SECRET: ${weak} (generate one: openssl rand -base64 48)`] : [];
 }
 
 /** Why a session secret is too weak to sign sessions and derive the vault key, or null when it is fine. */

@@ -16,8 +16,12 @@ const SECRET_QUERY_KEYS = new Set([
   'invitation',
 ]);
 
-/** A URL with every secret-bearing query value replaced, safe to log. */
-export function redactUrl(url: string): string {
+/** Paths that are themselves secrets: the signed upload links Meta fetches attachments from. */
+const SECRET_PATH = /^\/media\/public\/[^?]*/;
+
+/** A URL with every secret-bearing query value (and secret path) replaced, safe to log. */
+export function redactUrl(input: string): string {
+  const url = input.replace(SECRET_PATH, '/media/public/[redacted]');
   const q = url.indexOf('?');
   if (q < 0) return url;
   const params = new URLSearchParams(url.slice(q + 1));

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { sessionSecretWeakness, type Config } from '../config.ts';
+import type { Config } from '../config.ts';
 import type { Logger } from './logger.ts';
 
 /**
@@ -9,11 +9,8 @@ import type { Logger } from './logger.ts';
  * no SESSION_SECRET, a strong one is generated once into the data directory (mode 0600) and reused.
  */
 export function resolveSessionSecret(config: Config, log: Logger): string {
-  if (config.sessionSecret) {
-    const weak = sessionSecretWeakness(config.sessionSecret);
-    if (weak) log.warn(`SESSION_SECRET is weak (${weak}); set a long random value before going to production`);
-    return config.sessionSecret;
-  }
+  // a weak one never gets here: the config refuses it on every engine
+  if (config.sessionSecret) return config.sessionSecret;
   const file = path.join(config.dataDir, 'session-secret');
   try {
     const existing = fs.readFileSync(file, 'utf8').trim();

@@ -45,7 +45,7 @@ export const ROUTE_RULES: Record<string, RouteRule> = {
   'GET /metrics': { auth: 'public', role: 'public:allowed network or METRICS_TOKEN (metrics.test.ts)' },
   'GET /assets/*': { auth: 'public', role: 'public' },
   'GET /*': { auth: 'public', role: 'public' },
-  'GET /media/public/:id/:signature': { auth: 'public', role: 'public:HMAC-signed link (uploads.test.ts)' },
+  'GET /media/public/:id/:expires/:signature': { auth: 'public', role: 'public:HMAC-signed expiring link (uploads.test.ts)' },
 
   'POST /api/v1/ui/session': { auth: 'public', role: 'public:password, throttled (password-attempts.test.ts)' },
   'DELETE /api/v1/ui/session': { auth: 'session', role: 'user' },

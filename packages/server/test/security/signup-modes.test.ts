@@ -43,12 +43,15 @@ describe('SIGNUP_MODE=invite (the default): Meta sign-ins create users only from
     expect(run.location).toBe('/chat?oauth=error&reason=invitation_required');
     expect(run.sessionToken).toBeNull();
     expect(await usersOf(w, stranger.igId)).toEqual([]);
+    // refused before anything was subscribed at Meta
+    expect((await w.control.state()).subscriptions.filter((s) => s.accountId === stranger.igId)).toEqual([]);
   });
 
   it('refuses to create a user through Facebook without an invitation', async () => {
-    await facebookPerson(w, 'Fay Stranger', [{ page: 'Fay Page', instagram: 'fay_shop' }]);
+    const { pages } = await facebookPerson(w, 'Fay Stranger', [{ page: 'Fay Page', instagram: 'fay_shop' }]);
     const run = await browserFacebookLogin(w);
     expect(run.location).toBe('/chat?oauth=error&reason=invitation_required');
+    expect((await w.control.facebook.pageSubscriptions()).filter((s) => s.pageId === pages[0]?.page.id)).toEqual([]);
     expect(await w.t.database.db.select().from(users).where(eq(users.oauthProvider, 'facebook'))).toEqual([]);
   });
 

@@ -10,37 +10,7 @@ import { sessions } from '../../src/db/schema/index.ts';
 import { sha256Hex } from '../../src/shared/crypto/random.ts';
 import { bearer, createTestApp, login, TEST_ORIGIN, TEST_SESSION_SECRET, type TestApp } from '../app.ts';
 import { createAccount, createUser } from '../factories.ts';
-
-/** An SSE stream read over fetch: whether it has opened, the events it got, and when it ended. */
-function openStream(base: string, token: string) {
-  const controller = new AbortController();
-  const state = { opened: false, endedAt: null as number | null, events: [] as string[] };
-  const done = fetch(`${base}/api/v1/ui/events`, { headers: { ...bearer(token), accept: 'text/event-stream' }, signal: controller.signal })
-    .then(async (res) => {
-      if (!res.body || res.status !== 200) return;
-      const reader = res.body.getReader();
-      for (;;) {
-        const { value, done: finished } = await reader.read();
-        if (finished) break;
-        const text = new TextDecoder().decode(value);
-        if (text.includes('retry:')) state.opened = true;
-        for (const m of text.matchAll(/^event: (\S+)$/gm)) state.events.push(m[1] ?? '');
-      }
-    })
-    .catch(() => undefined)
-    .finally(() => {
-      state.endedAt = Date.now();
-    });
-  return { state, close: async () => (controller.abort(), await done) };
-}
-
-async function until(check: () => boolean, what: string, ms = 10_000) {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { openStream, until } from '../sse.ts';
 
 // Two app instances on one database, as two processes behind a load balancer: a change made through one ends the
 // streams held by the other within a second (the heartbeat is a minute here, so only the announcement can do it).

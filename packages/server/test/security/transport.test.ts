@@ -82,7 +82,7 @@ describe('transport: slow and idle clients are cut off', () => {
 
   it('refuses settings that would cut live streams or leave the server without a timeout', async () => {
     const { loadConfig } = await import('../../src/config.ts');
-    const base = { SESSION_SECRET: 'x'.repeat(48), DATA_DIR: '/tmp/unused' };
+    const base = { SESSION_SECRET: 'a-strong-test-secret-0123456789-ABCDEFGHIJ', DATA_DIR: '/tmp/unused' };
     expect(() => loadConfig({ ...base, REALTIME_HEARTBEAT_SECONDS: '90', HTTP_IDLE_TIMEOUT_SECONDS: '60' })).toThrow(/REALTIME_HEARTBEAT_SECONDS/);
     expect(() => loadConfig({ ...base, HTTP_HEADERS_TIMEOUT_SECONDS: '0' })).toThrow(/HTTP_HEADERS_TIMEOUT_SECONDS/);
   });

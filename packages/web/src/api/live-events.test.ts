@@ -112,4 +112,16 @@ describe('the live-update stream', () => {
     expect(statuses.at(-1)).toBe('closed');
     vi.useRealTimers();
   });
+
+  it('gives way to a newer stream when the server closes this one for being one too many, and says why', () => {
+    vi.useFakeTimers();
+    FakeEventSource.instances = [];
+    const closedFor: string[] = [];
+    connectLiveEvents({ onEvent: () => {}, onStatus: () => {}, onResync: () => {}, onStreamClosed: (r) => closedFor.push(r), EventSourceImpl: FakeEventSource as unknown as typeof EventSource });
+    FakeEventSource.instances[0]?.emit('stream_closed', { reason: 'More than 5 live connections for this session' });
+    vi.advanceTimersByTime(120_000);
+    expect(closedFor).toEqual(['More than 5 live connections for this session']);
+    expect(FakeEventSource.instances).toHaveLength(1);
+    vi.useRealTimers();
+  });
 });

@@ -15,6 +15,8 @@ export type LiveOptions = {
    * session expired): the stream is not reopened; the caller finds out where the user stands.
    */
   onAccessEnded?(): void;
+  /** The server closed this stream for a newer one (too many open): not reopened, or two tabs would take turns. */
+  onStreamClosed?(reason: string): void;
   /** The EventSource constructor (tests pass a fake). */
   EventSourceImpl?: typeof EventSource;
 };
@@ -98,6 +100,19 @@ export function connectLiveEvents(opts: LiveOptions): LiveConnection {
       es.close();
       opts.onStatus('closed');
       opts.onAccessEnded?.();
+    });
+    es.addEventListener('stream_closed', (e: MessageEvent<string>) => {
+      closed = true;
+      es.close();
+      opts.onStatus('closed');
+      let reason = 'This live connection was closed.';
+      try {
+        const data: unknown = JSON.parse(e.data);
+        if (typeof data === 'object' && data !== null && 'reason' in data && typeof data.reason === 'string') reason = data.reason;
+      } catch {
+        // the default reason
+      }
+      opts.onStreamClosed?.(reason);
     });
     es.onerror = () => {
       if (closed) return;

@@ -56,3 +56,34 @@ export function migrateLegacySecrets(db: Db, vault: TokenVault): Promise<SecretR
     return vault.encrypt(vault.decodeLegacy(value));
   });
 }
+
+const SECRET_NAMES: Record<SecretColumn, string> = {
+  accessTokenEncrypted: 'Instagram access tokens',
+  refreshTokenEncrypted: 'refresh tokens',
+  webhookSecret: 'CRM webhook secrets',
+  webhookSecretPrevious: 'previous CRM webhook secrets',
+};
+
+/**
+ * The boot check: for each kind of stored secret, a few encrypted values; when there are some and not one decrypts,
+ * the keys changed under the data (ENCRYPTION_KEYS replaced, SESSION_SECRET changed): refuse to start, saying so,
+ * rather than run with every account unable to send. An empty database passes.
+ */
+export async function undecryptableSecretKinds(db: Db, vault: TokenVault, sample = 5): Promise<string[]> {
+  const stuck: string[] = [];
+  for (const column of SECRET_COLUMNS) {
+    const rows = await db.select({ value: accounts[column] }).from(accounts).where(isNotNull(accounts[column])).limit(sample);
+    const encrypted = rows.map((r) => r.value).filter((v): v is string => v !== null && vault.classify(v) === 'fernet');
+    if (encrypted.length === 0) continue;
+    const readable = encrypted.some((value) => {
+      try {
+        vault.decrypt(value);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    if (!readable) stuck.push(SECRET_NAMES[column]);
+  }
+  return stuck;
+}

@@ -85,6 +85,13 @@ export function createLoginThrottle(repo: LoginThrottleRepository, settings: Log
         throw tooManyRequests('inbox.search_rate_limited', 'Too many searches in a minute. Wait a moment and search again.', outcome.retryAfterSeconds);
       }
     },
+    /** Counts one upload of an account in a one-minute window; 429 `uploads.rate_limited` past `perMinute`. */
+    async countUpload(accountId: string, perMinute: number): Promise<void> {
+      const outcome = await repo.reserve({ key: `upload:${accountId}`, max: perMinute, windowSeconds: 60 }, now());
+      if (!outcome.allowed) {
+        throw tooManyRequests('uploads.rate_limited', 'Too many files uploaded in a minute for this account. Wait a moment.', outcome.retryAfterSeconds);
+      }
+    },
     /**
      * Drops counters that ran out a minute ago or more (also the send limiter's turns, see send-rate-limiter.ts: the
      * minute keeps another process's clock, a little behind this one's, from losing turns it still counts on).

@@ -8,6 +8,7 @@ import type { Queue } from '../../jobs/queue.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { SafeHttpClient } from '../../shared/net/safe-http.ts';
 import { isOutboundError } from '../../shared/net/outbound-errors.ts';
+import type { UploadsRepository } from './uploads.repository.ts';
 
 /** Content types Threadline keeps a copy of; anything else keeps only Meta's original URL. */
 const ALLOWED_TYPES = new Set([
@@ -29,7 +30,15 @@ export class MediaFetchError extends Error {
 }
 
 /** Mirrors attachments out of Meta's expiring CDN into Threadline's own storage, and serves them back. */
-export function createMediaService(deps: { db: Db; queue: Queue; http: SafeHttpClient; settings: MediaSettings; sinks: readonly InboxEventSink[]; log: Logger }) {
+export function createMediaService(deps: {
+  db: Db;
+  queue: Queue;
+  http: SafeHttpClient;
+  settings: MediaSettings;
+  sinks: readonly InboxEventSink[];
+  log: Logger;
+  uploads: UploadsRepository;
+}) {
   const { db, queue, http, settings, log } = deps;
   const filePath = (row: Pick<MediaRow, 'accountId' | 'id'>) => path.join(settings.dir, row.accountId, row.id);
 
@@ -129,6 +138,18 @@ export function createMediaService(deps: { db: Db; queue: Queue; http: SafeHttpC
       await fs.writeFile(target, bytes, { mode: 0o600 });
       await setState(row.id, { status: 'stored', storageKey: path.relative(settings.dir, target) });
       return { ...row, status: 'stored' as const };
+    },
+
+    /** Deletes uploads no message used within a day (a file attached and then not sent), files and all. */
+    async deleteUnsentUploads(before: Date): Promise<number> {
+      let deleted = 0;
+      for (;;) {
+        const rows = await deps.uploads.unsentBefore(before, 100);
+        for (const row of rows) await fs.rm(filePath(row), { force: true });
+        await deps.uploads.markDeleted(rows.map((r) => r.id));
+        deleted += rows.length;
+        if (rows.length < 100) return deleted;
+      }
     },
 
     async find(mediaId: string) {

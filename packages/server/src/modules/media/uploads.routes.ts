@@ -4,6 +4,7 @@ import { AppError, notFound } from '../../shared/errors.ts';
 import type { InboxService } from '../inbox/inbox.service.ts';
 import { authOf } from '../inbox/inbox.routes.ts';
 import type { MediaService } from './media.service.ts';
+import type { UploadLinks } from './upload-links.ts';
 
 /** What Instagram accepts as an attachment, by content type: its kind and Meta's size limit. */
 const UPLOAD_TYPES: Record<string, { kind: 'image' | 'video' | 'audio' | 'file'; maxBytes: number }> = {
@@ -37,7 +38,13 @@ const uploadQuerySchema = z.object({ account_id: z.uuid().optional() });
  */
 export async function uploadsRoutes(
   app: App,
-  opts: { media: MediaService; inbox: InboxService; verifySignature: (mediaId: string, signature: string) => boolean },
+  opts: {
+    media: MediaService;
+    inbox: InboxService;
+    links: Pick<UploadLinks, 'verify'>;
+    /** The account's upload rate and quota; throws 429 / 413 */
+    checkUpload: (accountId: string, bytes: number) => Promise<void>;
+  },
 ) {
   app.addContentTypeParser(Object.keys(UPLOAD_TYPES), { parseAs: 'buffer', bodyLimit: 25 * 1024 * 1024 }, (_req, body, done) => done(null, body));
 
@@ -53,15 +60,20 @@ export async function uploadsRoutes(
     if (req.body.length > spec.maxBytes) {
       throw new AppError(413, 'uploads.too_large', `Instagram accepts ${spec.kind} files up to ${spec.maxBytes / 1024 / 1024} MB.`);
     }
+    await opts.checkUpload(accountId, req.body.length);
     const row = await opts.media.storeUpload(accountId, req.body, contentType);
     return reply.code(201).send({ upload_id: row.id, type: spec.kind, content_type: contentType, size_bytes: req.body.length, url: `/api/v1/media/${row.id}` });
   });
 
   app.get(
-    '/media/public/:id/:signature',
-    { config: { auth: 'public' }, schema: { params: z.object({ id: z.uuid(), signature: z.string().max(100) }) } },
+    '/media/public/:id/:expires/:signature',
+    {
+      config: { auth: 'public' },
+      schema: { params: z.object({ id: z.uuid(), expires: z.coerce.number().int().positive(), signature: z.string().max(100) }) },
+    },
     async (req, reply) => {
-      if (!opts.verifySignature(req.params.id, req.params.signature)) throw notFound('media.not_found', 'No such media.');
+      const link = opts.links.verify(req.params.id, req.params.expires, req.params.signature);
+      if (!link.ok) throw notFound('media.not_found', 'No such media.');
       const row = await opts.media.find(req.params.id);
       if (!row || row.source !== 'upload' || row.status !== 'stored' || !row.contentType) throw notFound('media.not_found', 'No such media.');
       const handle = await opts.media.open(row).catch(() => null);
@@ -69,7 +81,8 @@ export async function uploadsRoutes(
       return reply
         .header('content-type', row.contentType)
         .header('content-security-policy', "default-src 'none'; sandbox")
-        .header('cache-control', 'public, max-age=86400')
+        // the customer's attachment: for Meta's fetch, not for shared caches, and not past the link's expiry
+        .header('cache-control', `private, max-age=${Math.min(link.secondsLeft, 3600)}`)
         .send(handle.createReadStream());
     },
   );

@@ -1,4 +1,3 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../../config.ts';
 import type { Db } from '../../db/client.ts';
 import type { Queue } from '../../jobs/queue.ts';
@@ -15,6 +14,7 @@ import { createDirectActions } from './direct-actions.ts';
 import { createIdempotency } from './idempotency.ts';
 import { createMessagesService, type MessagesServiceDeps } from './messages.service.ts';
 import { createReconciler } from './reconcile.ts';
+import { createUploadLinks } from '../media/upload-links.ts';
 import { createSendJob } from './send-job.ts';
 import { createSendRecovery } from './send-recovery.ts';
 import { createSendingRepository } from './sending.repository.ts';
@@ -50,13 +50,13 @@ export function buildMessagingServices(deps: MessagingDeps) {
   const inbox = createInboxService({ repo: inboxRepo, access: deps.access, humanAgentEnabled: config.instagram.humanAgentEnabled, now, countSearch: deps.countSearch });
   const limiter = createSendRateLimiter(db, config.sending);
   const idempotency = createIdempotency(db);
-  const signUpload = (mediaId: string) => createHmac('sha256', deps.uploadUrlKey).update(mediaId).digest('base64url');
+  const uploadLinks = createUploadLinks({ key: deps.uploadUrlKey, origin: config.publicBaseUrl.origin, ttlSeconds: config.media.uploadLinkTtlSeconds, now });
   const messages = createMessagesService({
     db,
     queue,
     sinks: deps.sinks,
     humanAgentEnabled: config.instagram.humanAgentEnabled,
-    publicUploadUrl: (mediaId) => `${config.publicBaseUrl.origin}/media/public/${mediaId}/${signUpload(mediaId)}`,
+    publicUploadUrl: (mediaId) => uploadLinks.url(mediaId),
     now,
     ...(deps.onUserReply ? { onUserReply: deps.onUserReply } : {}),
   });
@@ -71,6 +71,7 @@ export function buildMessagingServices(deps: MessagingDeps) {
     now,
     outcomes: deps.metrics.counter('threadline_messages_sent_total', 'Send API outcomes of outbound messages', ['outcome']),
     processId: deps.processId,
+    uploadLinks,
   });
   const sendRecovery = createSendRecovery({ db, repo: createSendingRepository(db), sinks: deps.sinks, now });
   const actions = createDirectActions({ db, graphs, accountStatus: deps.accountStatus, limiter, sinks: deps.sinks, now });
@@ -84,11 +85,6 @@ export function buildMessagingServices(deps: MessagingDeps) {
     gaps: deps.metrics.counter('threadline_reconcile_gaps_total', 'Messages found by reconciliation that no webhook delivered', ['account']),
     now,
   });
-  const verifyUploadSignature = (mediaId: string, signature: string) => {
-    const expected = Buffer.from(signUpload(mediaId));
-    const given = Buffer.from(signature);
-    return expected.length === given.length && timingSafeEqual(expected, given);
-  };
-  return { inboxRepo, inbox, limiter, idempotency, messages, sendJob, sendRecovery, actions, reconciler, verifyUploadSignature };
+  return { inboxRepo, inbox, limiter, idempotency, messages, sendJob, sendRecovery, actions, reconciler, uploadLinks };
 }
 export type MessagingServices = ReturnType<typeof buildMessagingServices>;

@@ -3,6 +3,7 @@ import { and, eq, ne, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { accounts, conversations, messages } from '../../db/schema/index.ts';
 import { classifyGraphError, isGraphApiError, type SendBody } from '../../instagram/graph-client.ts';
+import { withFreshUploadLink, type UploadLinks } from '../media/upload-links.ts';
 import type { Queue } from '../../jobs/queue.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { Counter } from '../../shared/metrics.ts';
@@ -28,6 +29,8 @@ export type SendJobDeps = {
   outcomes: Counter;
   /** This process's registry id: a `sending` row names its sender, so a send cut off by its death is found. */
   processId: string;
+  /** Uploaded attachments go out with a link made now: links expire (upload-links.ts). */
+  uploadLinks: Pick<UploadLinks, 'url'>;
 };
 
 type MessageRow = typeof messages.$inferSelect;
@@ -190,7 +193,7 @@ export function createSendJob(deps: SendJobDeps) {
     }
     calling.add(m.id);
     try {
-      const result = await client.sendMessage(request);
+      const result = await client.sendMessage(withFreshUploadLink(request, m.attachments, deps.uploadLinks));
       await markSent(m, result.messageId);
       deps.outcomes.inc({ outcome: 'sent' });
       return m;

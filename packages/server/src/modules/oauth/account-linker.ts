@@ -6,7 +6,7 @@ import type { AccountRow, AccountsRepository } from '../accounts/accounts.reposi
 import type { AuditEntry } from '../audit/audit.repository.ts';
 import { FlowFailure } from './oauth-flow.ts';
 import type { LinkedConnection, LinkedProfile, OAuthLinkRepository, UserRow } from './oauth-link.repository.ts';
-import { findOrCreateOAuthUser, type OAuthIdentity } from './oauth-users.ts';
+import { assertMaySignIn, findOrCreateOAuthUser, type OAuthIdentity } from './oauth-users.ts';
 
 export type LinkItem = {
   profile: LinkedProfile;
@@ -43,6 +43,11 @@ export type AccountLinkerDeps = {
 export function createAccountLinker(deps: AccountLinkerDeps) {
   const { db, vault, links, accounts, status, audit } = deps;
   return {
+    /** Refuses a person SIGNUP_MODE will not let in, before the flow subscribes anything at Meta (throws FlowFailure). */
+    async assertMaySignIn(actor: LinkActor): Promise<void> {
+      if ('identity' in actor) await assertMaySignIn(links, actor.identity, { mode: deps.signupMode, invitationId: actor.invitationId });
+    },
+
     async link(items: LinkItem[], actor: LinkActor): Promise<{ accounts: AccountRow[]; user: UserRow; createdUser: boolean }> {
       const at = deps.now();
       return db.transaction(async (tx) => {

@@ -94,15 +94,17 @@ export function createFacebookLogin(deps: FacebookLoginDeps) {
     ctx: RequestContext,
   ): Promise<CallbackResult> {
     const { userId } = who;
-    for (const p of pages) {
-      const client = deps.graphs.bind({ path: 'facebook_login', accessToken: p.accessToken, igUserId: p.instagram.igUserId, facebookPageId: p.id });
-      await step('page_subscribe_failed', () => client.subscribe());
-    }
     const first = pages[0];
     if (!first) throw new FlowFailure('internal');
     const actor: LinkActor = userId
       ? { userId }
       : { identity: { provider: 'facebook', providerId: facebookUserId, usernameHint: first.instagram.username }, invitationId: who.invitationId };
+    // a person SIGNUP_MODE keeps out is refused before any Page is subscribed at Meta
+    await linker.assertMaySignIn(actor);
+    for (const p of pages) {
+      const client = deps.graphs.bind({ path: 'facebook_login', accessToken: p.accessToken, igUserId: p.instagram.igUserId, facebookPageId: p.id });
+      await step('page_subscribe_failed', () => client.subscribe());
+    }
     const linked = await linker.link(
       pages.map((p) => ({
         profile: { igUserId: p.instagram.igUserId, username: p.instagram.username, name: p.instagram.name, profilePictureUrl: p.instagram.profilePictureUrl, page: { id: p.id, name: p.name } },

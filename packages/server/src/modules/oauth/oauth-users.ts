@@ -38,6 +38,16 @@ export type SignupPolicy = { mode: SignupMode; invitationId: string | null };
  * the creation for both: `open` always, `invite` only from an invitation (the caller uses it up in the same
  * transaction), `closed` never.
  */
+/**
+ * Whether a sign-in through Meta may go on to the steps that touch Meta (subscribing the account to webhooks): the
+ * same rule as below, checked before, so a person refused by SIGNUP_MODE leaves nothing subscribed behind.
+ */
+export async function assertMaySignIn(links: Pick<OAuthLinkRepository, 'findUserByProvider'>, identity: Pick<OAuthIdentity, 'provider' | 'providerId'>, policy: SignupPolicy): Promise<void> {
+  if (policy.mode === 'open' || (policy.mode === 'invite' && policy.invitationId !== null)) return;
+  if (await links.findUserByProvider(identity.provider, identity.providerId)) return;
+  throw new FlowFailure(policy.mode === 'closed' ? 'signup_closed' : 'invitation_required');
+}
+
 export async function findOrCreateOAuthUser(
   links: OAuthLinkRepository,
   identity: OAuthIdentity,

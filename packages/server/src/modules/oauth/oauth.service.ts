@@ -4,7 +4,7 @@ import { sha256Hex } from '../../shared/crypto/random.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { AccountGraphs } from '../accounts/account-graphs.ts';
 import type { AuthService, RequestContext } from '../auth/auth.service.ts';
-import type { AccountLinker } from './account-linker.ts';
+import type { AccountLinker, LinkActor } from './account-linker.ts';
 import {
   failedPage,
   failedRedirect,
@@ -79,10 +79,15 @@ export function createOAuthService(deps: OAuthServiceDeps) {
         const long = await step('token_exchange_failed', () => graph.exchangeForLongLived(short.accessToken));
         const me = await step('profile_failed', () => graph.getMe(long.accessToken));
         if (me.accountType !== undefined && !PROFESSIONAL.test(me.accountType)) throw new FlowFailure('not_professional_account');
+        const userId = consumed.row.userId;
+        const actor: LinkActor = userId
+          ? { userId }
+          : { identity: { provider: 'instagram', providerId: me.userId, usernameHint: me.username }, invitationId: consumed.row.invitationId };
+        // a person SIGNUP_MODE keeps out is refused before anything is subscribed at Meta
+        await linker.assertMaySignIn(actor);
         const client = deps.graphs.bind({ path: 'instagram_login', accessToken: long.accessToken, igUserId: me.userId, facebookPageId: null });
         await step('subscribe_failed', () => client.subscribe());
         const scopes = short.permissions.length > 0 ? short.permissions : (long.permissions ?? settings.scopes);
-        const userId = consumed.row.userId;
         const linked = await linker.link(
           [
             {
@@ -91,9 +96,7 @@ export function createOAuthService(deps: OAuthServiceDeps) {
               connection: { loginPath: 'instagram_login' },
             },
           ],
-          userId
-            ? { userId }
-            : { identity: { provider: 'instagram', providerId: me.userId, usernameHint: me.username }, invitationId: consumed.row.invitationId },
+          actor,
         );
         const account = linked.accounts[0];
         if (!account) throw new FlowFailure('internal');

@@ -36,7 +36,7 @@ async function hubWorld() {
   const hub = createRealtimeHub({ database, log, inbox, logger });
   await hub.start();
   const received: number[] = [];
-  hub.add({ accountId: ACCOUNT, userId: '00000000-0000-4000-8000-000000000001', recheck: () => undefined, send: (frames: readonly RealtimeFrame[]) => received.push(...frames.map((f) => f.id)), end: () => undefined });
+  hub.add({ accountId: ACCOUNT, userId: '00000000-0000-4000-8000-000000000001', sessionKey: 's', recheck: () => undefined, evict: () => undefined, send: (frames: readonly RealtimeFrame[]) => received.push(...frames.map((f) => f.id)), end: () => undefined });
   return {
     hub,
     received,

@@ -17,7 +17,13 @@ export type RealtimeClient = {
   accountId: string;
   /** Whose stream it is: when their access changes (ACCESS_CHANNEL), the stream checks whether it may go on. */
   userId: string;
+  /** The session it belongs to (its token's hash), for the per-session cap. */
+  sessionKey: string;
+  /** The stream it is part of: an "All accounts" stream has a client per account, and the caps count streams. */
+  stream?: object;
   recheck(): void;
+  /** Ends the stream with a last frame saying why (too many streams: the oldest goes). */
+  evict(reason: string): void;
   /**
    * Receives each flush's frames for its account at once, in id order (one socket write per client per flush), with
    * the same frames already encoded as one buffer, shared by every client that has sent none of them yet.
@@ -35,7 +41,9 @@ const SENT_GENERATION = 5_000;
  * Fans live updates out to the SSE clients of this process. Notifications are gathered for a few milliseconds,
  * their rows read and presented once (not once per client), then written to every client of the account.
  */
-export function createRealtimeHub(deps: { database: Database; log: RealtimeLog; inbox: InboxService; logger: Logger }) {
+export type StreamCaps = { perSession: number; perUser: number };
+
+export function createRealtimeHub(deps: { database: Database; log: RealtimeLog; inbox: InboxService; logger: Logger; caps?: StreamCaps }) {
   const clients = new Map<string, Set<RealtimeClient>>();
   // Announced events waiting for the next flush: their rows, or null where only the id was announced (read then).
   let pending = new Map<number, RealtimeEntry | null>();
@@ -50,6 +58,8 @@ export function createRealtimeHub(deps: { database: Database; log: RealtimeLog; 
   // also be announced (committed after listening resumed, before the read), or may have been sent by a flush while it
   // ran. The hub remembers the ids it sent recently: one memory for the process, whatever the number of streams.
   const sent = createRecentIds(SENT_GENERATION);
+  // every open stream of this process, oldest first (a Set iterates in insertion order), for the caps
+  const opened = new Set<RealtimeClient>();
 
   /** Presents a batch of rows with a few queries per account, however many events it holds. */
   async function present(rows: readonly RealtimeEntry[]): Promise<RealtimeEvent[]> {
@@ -171,12 +181,31 @@ export function createRealtimeHub(deps: { database: Database; log: RealtimeLog; 
       await unlistenAccess?.();
       unlistenAccess = null;
     },
+    /**
+     * Adds a stream; past REALTIME_MAX_STREAMS_PER_SESSION for its session or _PER_USER for its user (in this process),
+     * the oldest of them is closed with a message, so a tab left open somewhere cannot pile up connections.
+     */
     add(client: RealtimeClient) {
       const set = clients.get(client.accountId) ?? new Set();
       set.add(client);
       clients.set(client.accountId, set);
+      if (!deps.caps) return;
+      opened.add(client);
+      for (const [cap, same, what] of [
+        [deps.caps.perSession, (c: RealtimeClient) => c.sessionKey === client.sessionKey, 'session'],
+        [deps.caps.perUser, (c: RealtimeClient) => c.userId === client.userId, 'user'],
+      ] as const) {
+        // oldest first; an evicted stream leaves `opened` at once, so the second cap counts what the first left
+        const mine = [...new Set([...opened].filter(same).map((c) => c.stream ?? c))];
+        for (const old of mine.slice(0, Math.max(0, mine.length - cap))) {
+          [...opened]
+            .find((c) => (c.stream ?? c) === old)
+            ?.evict(`More than ${cap} live connections for this ${what}: the oldest was closed. Reload the page to reconnect here.`);
+        }
+      }
     },
     remove(client: RealtimeClient) {
+      opened.delete(client);
       const set = clients.get(client.accountId);
       set?.delete(client);
       if (set && set.size === 0) clients.delete(client.accountId);

@@ -77,7 +77,18 @@ export async function realtimeRoutes(app: App, opts: RealtimeRoutesOptions) {
           () => undefined,
         );
       };
-      const clients = accountIds.map((accountId) => ({ accountId, userId: auth.userId, send: writer.live, end: () => cleanup(), recheck }));
+      // one client per account of the stream (an "All accounts" stream has several); the caps count streams
+      const stream = {};
+      const clients = accountIds.map((accountId) => ({
+        accountId,
+        userId: auth.userId,
+        sessionKey: auth.tokenHash,
+        stream,
+        send: writer.live,
+        end: () => cleanup(),
+        recheck,
+        evict: (reason: string) => cleanup(`event: stream_closed\ndata: ${JSON.stringify({ reason })}\n\n`),
+      }));
       const heartbeat = setInterval(() => {
         if (closed) return;
         res.write(': ping\n\n');

@@ -59,9 +59,13 @@ describe('token vault with configured keys', () => {
     expect(fernetDecrypt(parseFernetKey(newKey), fresh).toString('utf8')).toBe(igToken);
   });
 
-  it('replaces the key derived from the session secret', () => {
+  it('keeps the key derived from the session secret as a decrypt-only key, so nothing it encrypted is stranded', () => {
     const derivedOnly = createTokenVault({ sessionSecret });
-    expect(vaultErrorOf(() => after.decrypt(derivedOnly.encrypt(igToken))).code).toBe('vault.undecryptable');
+    const old = derivedOnly.encrypt(igToken);
+    expect(after.decrypt(old)).toBe(igToken);
+    expect(after.isCurrent(old)).toBe(false);
+    // what it encrypts now is under the explicit key only
+    expect(vaultErrorOf(() => derivedOnly.decrypt(after.encrypt(igToken))).code).toBe('vault.undecryptable');
   });
 
   it('tells which values are on the first key and moves old ones onto it', () => {

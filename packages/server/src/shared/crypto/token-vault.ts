@@ -1,6 +1,6 @@
 // Encryption at rest for Instagram access tokens. Tokens are Fernet, so operators can read and write them with
-// Python's `cryptography` too. Key rotation: the first key encrypts, every key decrypts; `isCurrent` and
-// `reencrypt` let a job move old rows onto the first key.
+// Python's `cryptography` too. Key rotation: the first key encrypts, every key decrypts (the key derived from
+// SESSION_SECRET included, last); `isCurrent` and `reencrypt` let a job move old rows onto the first key.
 import { FernetError, fernetDecrypt, fernetEncrypt, fernetKeyFromBytes, parseFernetKey } from './fernet.ts';
 import type { FernetKey } from './fernet.ts';
 import { deriveKey } from './key-derivation.ts';
@@ -21,9 +21,13 @@ export class VaultError extends Error {
 }
 
 export interface TokenVaultOptions {
-  /** Used (through HKDF, purpose 'token-vault') only when `encryptionKeys` is empty or absent. */
+  /**
+   * The key derived from it (HKDF, purpose 'token-vault') encrypts when `encryptionKeys` is empty or absent; when they
+   * are set it stays, last, as a decrypt-only key, so adding explicit keys never strands what it encrypted
+   * (`threadline rotate-keys` then moves everything to the first key).
+   */
   sessionSecret: string;
-  /** Fernet keys, newest first. When non-empty they replace the key derived from `sessionSecret`. */
+  /** Fernet keys, newest first: the first encrypts, every one decrypts. */
   encryptionKeys?: readonly string[];
 }
 
@@ -101,8 +105,9 @@ function tryDecrypt(key: FernetKey, stored: string): DecryptResult {
 
 function loadKeys(options: TokenVaultOptions): FernetKey[] {
   const configured = options.encryptionKeys ?? [];
+  const derived = options.sessionSecret.length > 0 ? [fernetKeyFromBytes(deriveKey(options.sessionSecret, 'token-vault', 32))] : [];
   if (configured.length > 0) {
-    return configured.map((text, index) => {
+    const explicit = configured.map((text, index) => {
       try {
         return parseFernetKey(text);
       } catch (error) {
@@ -111,9 +116,10 @@ function loadKeys(options: TokenVaultOptions): FernetKey[] {
         throw new VaultError('vault.bad_key', `Token encryption key #${index + 1} is not a Fernet key${reason}`);
       }
     });
+    return [...explicit, ...derived];
   }
   if (options.sessionSecret.length === 0) {
     throw new VaultError('vault.bad_key', 'Token vault needs a session secret or an encryption key');
   }
-  return [fernetKeyFromBytes(deriveKey(options.sessionSecret, 'token-vault', 32))];
+  return derived;
 }
