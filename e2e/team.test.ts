@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { Api } from './api.ts';
 import { guardedPage, launchBrowser, screenshot, type GuardedPage } from './browser.ts';
-import { consent, instagramOwner, noConsoleErrors, noSeriousA11yViolations, PASSWORD, signIn } from './flows.ts';
+import { consent, instagramOwner, noConsoleErrors, noHorizontalScroll, noSeriousA11yViolations, PASSWORD, signIn } from './flows.ts';
 import { startWorld, type World } from './world.ts';
 
 describe('a team works the inbox together', () => {
@@ -99,6 +99,10 @@ describe('a team works the inbox together', () => {
     await row(mia, 'Tom Team').waitFor();
     await mia.page.getByTestId('assignee-filter').selectOption('');
     await screenshot(owner.page, 'inbox-team');
+    // the status and assignee controls fit a phone
+    await mia.page.setViewportSize({ width: 390, height: 800 });
+    await noHorizontalScroll(mia.page);
+    await mia.page.setViewportSize({ width: 1280, height: 800 });
     await noSeriousA11yViolations(mia.page);
     noConsoleErrors(owner.errors);
     noConsoleErrors(mia.errors);

@@ -29,6 +29,8 @@ const BODIES: Record<string, unknown> = {
   'POST /api/v1/accounts/:id/crm/recover': { since: '2026-01-01T00:00:00Z' },
   'POST /api/v1/accounts/:id/members': { username: 'someone', role: 'viewer' },
   'PATCH /api/v1/accounts/:id/members/:userId': { role: 'viewer' },
+  'PUT /api/v1/accounts/:id/assignment': { auto_assign: true },
+  'PUT /api/v1/accounts/:id/assignment/me': { receives_conversations: true },
 };
 
 describe('accounts: list, primary, switch, unlink, members, roles', () => {
