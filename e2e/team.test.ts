@@ -71,6 +71,12 @@ describe('a team works the inbox together', () => {
     await world.control.sendText(jane.igsid, shop(), 'Hello? Still waiting.');
     await row(owner, 'Still waiting').waitFor({ timeout: 20_000 });
     await expect.poll(() => page.getByTestId('conversation-status').textContent()).toBe('Open');
+    // a time in the past is refused, in words
+    await page.getByTestId('snooze').selectOption('pick');
+    await page.getByTestId('snooze-at').fill('2020-01-01T09:00');
+    owner.expectFailure('/api/v1/ui/conversations/', 422);
+    await page.getByRole('button', { name: 'Snooze', exact: true }).click();
+    await page.getByText(/is not in the future/).waitFor();
     await page.getByTestId('snooze').selectOption('1h');
     await expect.poll(() => page.getByTestId('conversation-status').textContent()).toMatch(/^Snoozed until/);
     await page.getByTestId('reopen').click();
