@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { Api } from './api.ts';
 import { guardedPage, launchBrowser, screenshot, type GuardedPage } from './browser.ts';
-import { consent, instagramOwner, noConsoleErrors, noSeriousA11yViolations, PASSWORD, signIn } from './flows.ts';
+import { consent, instagramOwner, noConsoleErrors, noHorizontalScroll, noSeriousA11yViolations, PASSWORD, signIn } from './flows.ts';
 import { startWorld, type World } from './world.ts';
 
 describe('a team works the inbox together', () => {
@@ -71,6 +71,12 @@ describe('a team works the inbox together', () => {
     await world.control.sendText(jane.igsid, shop(), 'Hello? Still waiting.');
     await row(owner, 'Still waiting').waitFor({ timeout: 20_000 });
     await expect.poll(() => page.getByTestId('conversation-status').textContent()).toBe('Open');
+    // a time in the past is refused, in words
+    await page.getByTestId('snooze').selectOption('pick');
+    await page.getByTestId('snooze-at').fill('2020-01-01T09:00');
+    owner.expectFailure('/api/v1/ui/conversations/', 422);
+    await page.getByRole('button', { name: 'Snooze', exact: true }).click();
+    await page.getByText(/is not in the future/).waitFor();
     await page.getByTestId('snooze').selectOption('1h');
     await expect.poll(() => page.getByTestId('conversation-status').textContent()).toMatch(/^Snoozed until/);
     await page.getByTestId('reopen').click();
@@ -99,6 +105,10 @@ describe('a team works the inbox together', () => {
     await row(mia, 'Tom Team').waitFor();
     await mia.page.getByTestId('assignee-filter').selectOption('');
     await screenshot(owner.page, 'inbox-team');
+    // the status and assignee controls fit a phone
+    await mia.page.setViewportSize({ width: 390, height: 800 });
+    await noHorizontalScroll(mia.page);
+    await mia.page.setViewportSize({ width: 1280, height: 800 });
     await noSeriousA11yViolations(mia.page);
     noConsoleErrors(owner.errors);
     noConsoleErrors(mia.errors);

@@ -128,23 +128,24 @@ export const inboxWrites = {
     m: { id: string; sentAt: Date; direction: 'inbound' | 'outbound'; preview: string; opensWindow: boolean },
   ): Promise<{ accountId: string; reopenedFrom: 'snoozed' | 'done' | null }> {
     const inbound = m.direction === 'inbound';
-    // A message from the customer opens a snoozed or done conversation again (`old`: the row before this update).
+    // A message from the customer opens a snoozed or done conversation again (`old`: the row as this statement found
+    // it, before its update).
     const [row] = await queryRows<{ account_id: string; previous_status: string }>(tx, sql`
-      with old as (select status from conversations where id = ${conversationId} for update)
-      update conversations set
-        last_message_id = case when last_message_at is null or ${m.sentAt} >= last_message_at then ${m.id}::uuid else last_message_id end,
-        last_message_preview = case when last_message_at is null or ${m.sentAt} >= last_message_at then ${m.preview} else last_message_preview end,
-        last_message_direction = case when last_message_at is null or ${m.sentAt} >= last_message_at then ${m.direction} else last_message_direction end,
-        needs_reply = case when last_message_at is null or ${m.sentAt} >= last_message_at then ${inbound} else needs_reply end,
-        last_message_at = greatest(last_message_at, ${m.sentAt}),
-        last_inbound_at = case when ${m.opensWindow} then greatest(last_inbound_at, ${m.sentAt}) else last_inbound_at end,
-        unread_count = unread_count + ${inbound ? 1 : 0},
-        status = case when ${inbound} then 'open' else status end,
-        snoozed_until = case when ${inbound} then null else snoozed_until end,
-        status_changed_at = case when ${inbound} and status <> 'open' then now() else status_changed_at end,
+      update conversations c set
+        last_message_id = case when c.last_message_at is null or ${m.sentAt} >= c.last_message_at then ${m.id}::uuid else c.last_message_id end,
+        last_message_preview = case when c.last_message_at is null or ${m.sentAt} >= c.last_message_at then ${m.preview} else c.last_message_preview end,
+        last_message_direction = case when c.last_message_at is null or ${m.sentAt} >= c.last_message_at then ${m.direction} else c.last_message_direction end,
+        needs_reply = case when c.last_message_at is null or ${m.sentAt} >= c.last_message_at then ${inbound} else c.needs_reply end,
+        last_message_at = greatest(c.last_message_at, ${m.sentAt}),
+        last_inbound_at = case when ${m.opensWindow} then greatest(c.last_inbound_at, ${m.sentAt}) else c.last_inbound_at end,
+        unread_count = c.unread_count + ${inbound ? 1 : 0},
+        status = case when ${inbound} then 'open' else c.status end,
+        snoozed_until = case when ${inbound} then null else c.snoozed_until end,
+        status_changed_at = case when ${inbound} and c.status <> 'open' then now() else c.status_changed_at end,
         updated_at = now()
-      where id = ${conversationId}
-      returning account_id, (select status from old) as previous_status`);
+      from conversations old
+      where c.id = ${conversationId} and old.id = c.id
+      returning c.account_id, old.status as previous_status`);
     const previous = row?.previous_status;
     return { accountId: row?.account_id ?? '', reopenedFrom: inbound && (previous === 'snoozed' || previous === 'done') ? previous : null };
   },

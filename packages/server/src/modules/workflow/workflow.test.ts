@@ -52,6 +52,17 @@ describe('a team works the inbox: status, assignment, notes', () => {
     expect(audit).toHaveLength(1);
   });
 
+  it('reopens a snoozed conversation when the customer answers with a button (a postback, stored one by one)', async () => {
+    const c = await w.customerWrites('Which size?');
+    await setStatus(c.conversationId, { status: 'snoozed', snoozed_until: new Date(Date.now() + 3_600_000).toISOString() });
+    await w.control.postback(c.igsid, { to: w.igId, title: 'Size M', payload: 'SIZE_M' });
+    await w.t.services.webhookProcessor.runUntilIdle();
+    const conv = (await inject('GET', `/api/v1/ui/conversations/${c.conversationId}`, as(w.tokens.viewer))).json();
+    expect(conv).toMatchObject({ status: 'open', snoozed_until: null });
+    const [reopened] = (await crmEvents(c.conversationId, 'conversation.status_changed')).slice(-1);
+    expect(reopened?.data).toMatchObject({ status: 'open', previous_status: 'snoozed', changed_by: { type: 'contact' } });
+  });
+
   it('keeps "needs reply" working within a status', async () => {
     const a = await w.customerWrites('A question');
     const b = await w.customerWrites('Another question');
