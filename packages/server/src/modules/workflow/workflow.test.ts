@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crmEventSchema } from '@threadline/contract';
 import { bearer } from '../../../test/app.ts';
@@ -28,7 +28,7 @@ describe('a team works the inbox: status, assignment, notes', () => {
   const setStatus = (id: string, body: unknown, token = w.tokens.admin) => inject('PATCH', `/api/v1/ui/conversations/${id}`, as(token), body);
   const assign = (id: string, userId: string | null, token = w.tokens.admin) => inject('PUT', `/api/v1/ui/conversations/${id}/assignee`, as(token), { user_id: userId });
   const crmEvents = async (conversationId: string, type: string) =>
-    (await w.t.database.db.select().from(crmDeliveries).where(and(eq(crmDeliveries.conversationId, conversationId), eq(crmDeliveries.eventType, type)))).map((d) => crmEventSchema.parse(d.payload));
+    (await w.t.database.db.select().from(crmDeliveries).where(and(eq(crmDeliveries.conversationId, conversationId), eq(crmDeliveries.eventType, type))).orderBy(asc(crmDeliveries.sequence), asc(crmDeliveries.createdAt))).map((d) => crmEventSchema.parse(d.payload));
 
   it('lists open conversations by default; done ones leave the list and a new message from the customer opens them again', async () => {
     const c = await w.customerWrites('Where is my order?');
