@@ -213,4 +213,29 @@ describe('team inbox', () => {
     }
     noConsoleErrors(owner.errors);
   });
+
+  it('the contact panel beside the thread: the person, their labels and other conversations, and a link into the CRM record', async () => {
+    const { page } = owner;
+    await page.goto(`/settings/accounts/${accountId}`);
+    owner.expectFailure(`/api/v1/accounts/${accountId}/crm-record-link`, 400);
+    await page.getByLabel('CRM record URL template').fill('https://crm.example.com/c/{{contact.email}}');
+    await page.getByRole('button', { name: 'Save link' }).click();
+    await expect.poll(() => page.getByTestId('crm-link-error').textContent(), { timeout: 10_000 }).toContain('unknown variable {{contact.email}}');
+    await page.getByLabel('CRM record URL template').fill('https://crm.example.com/contacts?ig={{contact.igsid}}');
+    await page.getByRole('button', { name: 'Save link' }).click();
+    await page.getByText('CRM record link saved.').waitFor();
+
+    await page.goto('/chat');
+    await page.getByRole('button', { name: 'This account' }).click();
+    await page.getByTestId('conversation-row').filter({ hasText: '@jane_doe' }).click();
+    if ((await page.getByTestId('contact-panel').count()) === 0) await page.getByTestId('toggle-contact').click();
+    const panel = page.getByTestId('contact-panel');
+    await panel.getByText('@jane_doe').waitFor();
+    await panel.getByTestId('label-chip').filter({ hasText: 'Shipping' }).waitFor();
+    const href = await panel.getByTestId('crm-record-link').getAttribute('href');
+    expect(href).toMatch(/^https:\/\/crm\.example\.com\/contacts\?ig=\d+$/);
+    expect(await panel.textContent()).toContain('First contact');
+    await noSeriousAxeViolations(page, 'the thread with the contact panel');
+    noConsoleErrors(owner.errors);
+  });
 });

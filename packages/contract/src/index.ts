@@ -10,3 +10,4 @@ export * from './crm-settings.ts';
 export * from './recent-ids.ts';
 export * from './facebook-platform.ts';
 export * from './team.ts';
+export * from './contacts.ts';

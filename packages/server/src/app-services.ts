@@ -31,6 +31,8 @@ import { createSessionTokens } from './modules/auth/session-tokens.ts';
 import type { InboxEventSink } from './modules/inbox/inbox-events.ts';
 import { createCannedRepliesRepository } from './modules/canned-replies/canned-replies.repository.ts';
 import { createCannedRepliesService } from './modules/canned-replies/canned-replies.service.ts';
+import { createContactPanelService } from './modules/contacts/contact-panel.service.ts';
+import { createContactsRepository } from './modules/contacts/contacts.repository.ts';
 import { createLabelsRepository } from './modules/labels/labels.repository.ts';
 import { createLabelsService } from './modules/labels/labels.service.ts';
 import { createMediaService } from './modules/media/media.service.ts';
@@ -128,6 +130,7 @@ export function buildServices(deps: ServiceDeps) {
   });
   const labels = createLabelsService({ db, repo: createLabelsRepository(db), access, inbox: messaging.inbox, sinks, audit, now });
   const cannedReplies = createCannedRepliesService({ repo: createCannedRepliesRepository(db), access, inbox: messaging.inbox, audit });
+  const contactPanel = createContactPanelService({ repo: createContactsRepository(db), access, inbox: messaging.inbox, audit });
   const liveness = createProcessLiveness({
     id: processId,
     repo: createProcessesRepository(db),
@@ -172,6 +175,7 @@ export function buildServices(deps: ServiceDeps) {
     realtimeLog,
     labels,
     cannedReplies,
+    contactPanel,
     liveness,
     metrics,
     operations,

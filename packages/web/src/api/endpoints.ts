@@ -9,6 +9,8 @@ import {
   apiKeyListSchema,
   apiKeySchema,
   cannedReplyListSchema,
+  contactPanelSchema,
+  crmRecordLinkSchema,
   cannedReplySchema,
   conversationListSchema,
   conversationSchema,
@@ -91,6 +93,11 @@ export function createEndpoints(api: ApiClient) {
       remove: (id: string, replyId: string) => api.request('DELETE', `${acc(id)}/canned-replies/${enc(replyId)}`, { schema: cannedReplySchema }),
       fill: (conversationId: string, replyId: string) =>
         api.request('POST', `/api/v1/ui/conversations/${enc(conversationId)}/canned-replies/${enc(replyId)}/fill`, { schema: filledCannedReplySchema }),
+    },
+    contacts: {
+      panel: (conversationId: string) => api.request('GET', `/api/v1/ui/conversations/${enc(conversationId)}/contact`, { schema: contactPanelSchema }),
+      recordLink: (id: string) => api.request('GET', `${acc(id)}/crm-record-link`, { schema: crmRecordLinkSchema }),
+      setRecordLink: (id: string, template: string | null) => api.request('PUT', `${acc(id)}/crm-record-link`, { schema: crmRecordLinkSchema, body: { template } }),
     },
     crm: {
       get: (id: string) => api.request('GET', `${acc(id)}/crm`, { schema: accountCrmSchema }),

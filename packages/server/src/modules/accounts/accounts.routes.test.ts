@@ -33,6 +33,7 @@ const BODIES: Record<string, unknown> = {
   'PATCH /api/v1/accounts/:id/labels/:labelId': { name: 'VIP' },
   'POST /api/v1/accounts/:id/canned-replies': { shortcut: 'hi', text: 'Hello' },
   'PATCH /api/v1/accounts/:id/canned-replies/:replyId': { text: 'Hello' },
+  'PUT /api/v1/accounts/:id/crm-record-link': { template: null },
 };
 
 describe('accounts: list, primary, switch, unlink, members, roles', () => {
