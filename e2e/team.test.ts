@@ -238,4 +238,54 @@ describe('team inbox', () => {
     await noSeriousAxeViolations(page, 'the thread with the contact panel');
     noConsoleErrors(owner.errors);
   });
+
+  it('notifications: asked once from the settings toggle, shown for a customer\'s new message, never for one\'s own; the unread count in the tab title', async () => {
+    const { page, context } = owner;
+    // Headless Chromium shows no notifications: a stand-in records them (and the permission prompt).
+    await context.addInitScript(() => {
+      const w = window as unknown as { __notes: { title: string; body: string }[]; __asked: number; Notification: unknown };
+      w.__notes = JSON.parse(sessionStorage.getItem('__notes') ?? '[]') as { title: string; body: string }[];
+      w.__asked = Number(sessionStorage.getItem('__asked') ?? '0');
+      w.Notification = class {
+        static get permission() { return localStorage.getItem('__perm') ?? 'default'; }
+        static async requestPermission() {
+          w.__asked += 1;
+          sessionStorage.setItem('__asked', String(w.__asked));
+          localStorage.setItem('__perm', 'granted');
+          return 'granted';
+        }
+        onclick: (() => void) | null = null;
+        constructor(title: string, opts?: { body?: string }) {
+          w.__notes.push({ title, body: opts?.body ?? '' });
+          sessionStorage.setItem('__notes', JSON.stringify(w.__notes));
+        }
+        close() {}
+      };
+    });
+    await page.goto('/settings');
+    await page.getByTestId('notify-browser').check();
+    await expect.poll(() => page.evaluate(() => (window as unknown as { __asked: number }).__asked)).toBe(1);
+    await expect.poll(() => page.evaluate(async () => ((await (await fetch('/api/v1/ui/preferences')).json()) as { browser_notifications: boolean }).browser_notifications)).toBe(true);
+    await noSeriousAxeViolations(page, 'settings with notifications');
+
+    await page.goto('/chat');
+    await page.getByRole('button', { name: 'This account' }).click();
+    await page.locator('.live.open').waitFor();
+    const notes = () => page.evaluate(() => (window as unknown as { __notes: { title: string; body: string }[] }).__notes);
+    const before = (await notes()).length;
+    const rosa = await world.control.createCustomer({ username: 'rosa_p', name: 'Rosa P' });
+    await world.control.sendText(rosa.igsid, shop(), 'Hello, anyone there?');
+    await expect.poll(async () => (await notes()).slice(before), { timeout: 20_000 }).toEqual([{ title: expect.stringContaining('wrote'), body: 'Hello, anyone there?' }]);
+    await expect.poll(() => page.title(), { timeout: 20_000 }).toMatch(/^\(\d+\) Threadline$/);
+
+    // one's own reply notifies nobody here
+    await page.getByTestId('conversation-row').filter({ hasText: 'Hello, anyone there?' }).click();
+    await page.getByTestId('composer').fill('Yes, how can I help?');
+    await page.getByTestId('composer').press('Enter');
+    await expect.poll(() => page.getByTestId('message-status').last().textContent(), { timeout: 20_000 }).toMatch(/Sent|Seen/);
+    expect((await notes()).length).toBe(before + 1);
+    await page.goto('/settings');
+    expect(await page.evaluate(() => (window as unknown as { __asked: number }).__asked)).toBe(1);
+    noConsoleErrors(owner.errors);
+  });
 });

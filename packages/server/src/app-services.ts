@@ -33,6 +33,7 @@ import { createCannedRepliesRepository } from './modules/canned-replies/canned-r
 import { createCannedRepliesService } from './modules/canned-replies/canned-replies.service.ts';
 import { createContactPanelService } from './modules/contacts/contact-panel.service.ts';
 import { createContactsRepository } from './modules/contacts/contacts.repository.ts';
+import { createPreferencesRepository } from './modules/preferences/preferences.repository.ts';
 import { createLabelsRepository } from './modules/labels/labels.repository.ts';
 import { createLabelsService } from './modules/labels/labels.service.ts';
 import { createMediaService } from './modules/media/media.service.ts';
@@ -176,6 +177,7 @@ export function buildServices(deps: ServiceDeps) {
     labels,
     cannedReplies,
     contactPanel,
+    preferences: createPreferencesRepository(db),
     liveness,
     metrics,
     operations,

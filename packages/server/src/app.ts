@@ -25,6 +25,7 @@ import { metricsRoutes, startMetricsServer } from './modules/operations/metrics.
 import { httpMetricsPlugin } from './modules/operations/operations-metrics.ts';
 import { cannedRepliesRoutes } from './modules/canned-replies/canned-replies.routes.ts';
 import { contactsRoutes } from './modules/contacts/contacts.routes.ts';
+import { preferencesRoutes } from './modules/preferences/preferences.routes.ts';
 import { labelsRoutes } from './modules/labels/labels.routes.ts';
 import { defineMediaJobs } from './modules/media/media.jobs.ts';
 import { mediaRoutes } from './modules/media/media.routes.ts';
@@ -176,6 +177,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(labelsRoutes, { labels: services.labels });
   await app.register(cannedRepliesRoutes, { cannedReplies: services.cannedReplies });
   await app.register(contactsRoutes, { contacts: services.contactPanel });
+  await app.register(preferencesRoutes, { preferences: services.preferences });
   await app.register(uploadsRoutes, { media: services.media, inbox: services.inbox, verifySignature: services.verifyUploadSignature });
   await app.register(messagesRoutes, {
     inbox: services.inbox,

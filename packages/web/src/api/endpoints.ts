@@ -28,6 +28,8 @@ import {
   requeuedSchema,
   setupStatusSchema,
   unreadCountsSchema,
+  uiPreferencesSchema,
+  type UiPreferences,
   unlinkResultSchema,
   webhookEventDetailSchema,
   webhookEventListSchema,
@@ -93,6 +95,10 @@ export function createEndpoints(api: ApiClient) {
       remove: (id: string, replyId: string) => api.request('DELETE', `${acc(id)}/canned-replies/${enc(replyId)}`, { schema: cannedReplySchema }),
       fill: (conversationId: string, replyId: string) =>
         api.request('POST', `/api/v1/ui/conversations/${enc(conversationId)}/canned-replies/${enc(replyId)}/fill`, { schema: filledCannedReplySchema }),
+    },
+    preferences: {
+      get: () => api.request('GET', '/api/v1/ui/preferences', { schema: uiPreferencesSchema }),
+      update: (patch: Partial<UiPreferences>) => api.request('PUT', '/api/v1/ui/preferences', { schema: uiPreferencesSchema, body: patch }),
     },
     contacts: {
       panel: (conversationId: string) => api.request('GET', `/api/v1/ui/conversations/${enc(conversationId)}/contact`, { schema: contactPanelSchema }),

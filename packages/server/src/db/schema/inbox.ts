@@ -65,6 +65,11 @@ export const conversations = pgTable(
     needsReply: boolean().notNull().default(false),
     /** The customer has seen our messages up to this Meta timestamp. */
     seenWatermarkAt: timestamp({ withTimezone: true }),
+    /**
+     * Who owns the conversation (null: unassigned). Added here only for notifications ("assigned to me or
+     * unassigned"); the assignment work of issue 22 adds the same column and owns its behaviour: keep one at merge.
+     */
+    assigneeUserId: uuid().references(() => users.id, { onDelete: 'set null' }),
     /** Last `sequence` handed to a CRM event of this conversation. */
     crmSequence: bigint({ mode: 'number' }).notNull().default(0),
     createdAt: timestampNow(),

@@ -27,6 +27,7 @@ export function presentConversation(row: ConversationRow, now: Date, humanAgentE
     window: { state: w.state, closes_at: iso(w.closesAt), human_agent_until: iso(w.humanAgentUntil) },
     seen_at: iso(c.seenWatermarkAt),
     updated_at: c.updatedAt.toISOString(),
+    assignee_user_id: c.assigneeUserId,
     labels: labels.get(c.id) ?? [],
   };
 }
