@@ -288,4 +288,26 @@ describe('team inbox', () => {
     expect(await page.evaluate(() => (window as unknown as { __asked: number }).__asked)).toBe(1);
     noConsoleErrors(owner.errors);
   });
+
+  it('a teammate sees a label change live, and cannot change labels as a viewer', async () => {
+    await ownerApi.call('POST', '/api/v1/admin/users', { username: 'teammate', password: PASSWORD });
+    await ownerApi.call('POST', `/api/v1/accounts/${accountId}/members`, { username: 'teammate', role: 'viewer' });
+    const mate = await guardedPage(browser, world.baseUrl);
+    try {
+      await signIn(mate.page, 'teammate');
+      const row = mate.page.getByTestId('conversation-row').filter({ hasText: '@jane_doe' });
+      await row.click();
+      await mate.page.locator('.live.open').waitFor();
+      expect(await mate.page.getByRole('button', { name: 'Labels' }).count()).toBe(0);
+      const { labels } = await ownerApi.call<{ labels: { id: string; name: string }[] }>('GET', `/api/v1/accounts/${accountId}/labels`);
+      const vip = labels.find((l) => l.name === 'VIP');
+      const conversationId = new URL(mate.page.url()).pathname.split('/').pop() ?? '';
+      await ownerApi.call('PUT', `/api/v1/ui/conversations/${conversationId}/labels`, { label_ids: [vip?.id] });
+      await mate.page.getByRole('list', { name: 'Labels of this conversation' }).getByTestId('label-chip').filter({ hasText: 'VIP' }).waitFor({ timeout: 20_000 });
+      await expect.poll(() => row.getByTestId('label-chip').allTextContents(), { timeout: 20_000 }).toEqual(['VIP']);
+      noConsoleErrors(mate.errors);
+    } finally {
+      await mate.close();
+    }
+  });
 });
