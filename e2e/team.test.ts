@@ -219,10 +219,10 @@ describe('team inbox', () => {
     await page.goto(`/settings/accounts/${accountId}`);
     owner.expectFailure(`/api/v1/accounts/${accountId}/crm-record-link`, 400);
     await page.getByLabel('CRM record URL template').fill('https://crm.example.com/c/{{contact.email}}');
-    await page.getByRole('button', { name: 'Save link' }).click();
+    await page.getByRole('button', { name: 'Set link' }).click();
     await expect.poll(() => page.getByTestId('crm-link-error').textContent(), { timeout: 10_000 }).toContain('unknown variable {{contact.email}}');
     await page.getByLabel('CRM record URL template').fill('https://crm.example.com/contacts?ig={{contact.igsid}}');
-    await page.getByRole('button', { name: 'Save link' }).click();
+    await page.getByRole('button', { name: 'Set link' }).click();
     await page.getByText('CRM record link saved.').waitFor();
 
     await page.goto('/chat');
