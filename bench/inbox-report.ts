@@ -15,7 +15,7 @@ export function engineReport(name: 'postgres' | 'pglite', r: EngineResult, heade
   out.push(`\n## ${header}\n`);
   out.push(
     `data: ${fmtInt(c.accounts ?? 0)} accounts, ${fmtInt(c.contacts ?? 0)} contacts, ${fmtInt(c.conversations ?? 0)} conversations, ` +
-      `${fmtInt(c.messages ?? 0)} messages, ${fmtInt(c.message_reactions ?? 0)} reactions; seeded in ` +
+      `${fmtInt(c.messages ?? 0)} messages, ${fmtInt(c.message_reactions ?? 0)} reactions, ${fmtInt(c.conversation_labels ?? 0)} labels set; seeded in ` +
       Object.entries(r.seed.seconds)
         .map(([k, v]) => `${k} ${v.toFixed(1)} s`)
         .join(', '),

@@ -1,7 +1,9 @@
 // Inbox benchmark (`npm run bench:inbox`, issue 7 "Performance"): seeds PostgreSQL with 50,000 conversations and
 // 2,000,000 messages across 20 accounts (and PGlite with a smaller set), runs Threadline (`main.ts serve`, a
 // separate process) on it and measures over HTTP, one request after another: the first page of conversations, a
-// deep keyset page, the unread and needs-reply filters, search by username and the first page of a thread — p50,
+// deep keyset page, the unread and needs-reply filters, search by username, the "All accounts" first page (and its
+// unread filter) over every account of the reader, the label filter (a common and a rare label), the unread counts
+// per account, and the first page of a thread — p50,
 // p95, p99, with each query's EXPLAIN (ANALYZE, BUFFERS) and the indexes it uses — then sends 1,000 messages
 // through the Meta simulator (throughput, queued → sent latency), and live updates: Meta's POST acknowledged → each
 // of 100 SSE clients has the message, at 500 events/s. Targets on PostgreSQL: p95 < 20 ms per read,

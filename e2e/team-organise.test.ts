@@ -213,4 +213,101 @@ describe('team inbox', () => {
     }
     noConsoleErrors(owner.errors);
   });
+
+  it('the contact panel beside the thread: the person, their labels and other conversations, and a link into the CRM record', async () => {
+    const { page } = owner;
+    await page.goto(`/settings/accounts/${accountId}`);
+    owner.expectFailure(`/api/v1/accounts/${accountId}/crm-record-link`, 400);
+    await page.getByLabel('CRM record URL template').fill('https://crm.example.com/c/{{contact.email}}');
+    await page.getByRole('button', { name: 'Set link' }).click();
+    await expect.poll(() => page.getByTestId('crm-link-error').textContent(), { timeout: 10_000 }).toContain('unknown variable {{contact.email}}');
+    await page.getByLabel('CRM record URL template').fill('https://crm.example.com/contacts?ig={{contact.igsid}}');
+    await page.getByRole('button', { name: 'Set link' }).click();
+    await page.getByText('CRM record link saved.').waitFor();
+
+    await page.goto('/chat');
+    await page.getByRole('button', { name: 'This account' }).click();
+    await page.getByTestId('conversation-row').filter({ hasText: '@jane_doe' }).click();
+    if ((await page.getByTestId('contact-panel').count()) === 0) await page.getByTestId('toggle-contact').click();
+    const panel = page.getByTestId('contact-panel');
+    await panel.getByText('@jane_doe').waitFor();
+    await panel.getByTestId('label-chip').filter({ hasText: 'Shipping' }).waitFor();
+    const href = await panel.getByTestId('crm-record-link').getAttribute('href');
+    expect(href).toMatch(/^https:\/\/crm\.example\.com\/contacts\?ig=\d+$/);
+    expect(await panel.textContent()).toContain('First contact');
+    await noSeriousAxeViolations(page, 'the thread with the contact panel');
+    noConsoleErrors(owner.errors);
+  });
+
+  it('notifications: asked once from the settings toggle, shown for a customer\'s new message, never for one\'s own; the unread count in the tab title', async () => {
+    const { page, context } = owner;
+    // Headless Chromium shows no notifications: a stand-in records them (and the permission prompt).
+    await context.addInitScript(() => {
+      const w = window as unknown as { __notes: { title: string; body: string }[]; __asked: number; Notification: unknown };
+      w.__notes = JSON.parse(sessionStorage.getItem('__notes') ?? '[]') as { title: string; body: string }[];
+      w.__asked = Number(sessionStorage.getItem('__asked') ?? '0');
+      w.Notification = class {
+        static get permission() { return localStorage.getItem('__perm') ?? 'default'; }
+        static async requestPermission() {
+          w.__asked += 1;
+          sessionStorage.setItem('__asked', String(w.__asked));
+          localStorage.setItem('__perm', 'granted');
+          return 'granted';
+        }
+        onclick: (() => void) | null = null;
+        constructor(title: string, opts?: { body?: string }) {
+          w.__notes.push({ title, body: opts?.body ?? '' });
+          sessionStorage.setItem('__notes', JSON.stringify(w.__notes));
+        }
+        close() {}
+      };
+    });
+    await page.goto('/settings');
+    await page.getByTestId('notify-browser').check();
+    await expect.poll(() => page.evaluate(() => (window as unknown as { __asked: number }).__asked)).toBe(1);
+    await expect.poll(() => page.evaluate(async () => ((await (await fetch('/api/v1/ui/preferences')).json()) as { browser_notifications: boolean }).browser_notifications)).toBe(true);
+    await noSeriousAxeViolations(page, 'settings with notifications');
+
+    await page.goto('/chat');
+    await page.getByRole('button', { name: 'This account' }).click();
+    await page.locator('.live.open').waitFor();
+    const notes = () => page.evaluate(() => (window as unknown as { __notes: { title: string; body: string }[] }).__notes);
+    const before = (await notes()).length;
+    const rosa = await world.control.createCustomer({ username: 'rosa_p', name: 'Rosa P' });
+    await world.control.sendText(rosa.igsid, shop(), 'Hello, anyone there?');
+    await expect.poll(async () => (await notes()).slice(before), { timeout: 20_000 }).toEqual([{ title: expect.stringContaining('wrote'), body: 'Hello, anyone there?' }]);
+    await expect.poll(() => page.title(), { timeout: 20_000 }).toMatch(/^\(\d+\) Threadline$/);
+
+    // one's own reply notifies nobody here
+    await page.getByTestId('conversation-row').filter({ hasText: 'Hello, anyone there?' }).click();
+    await page.getByTestId('composer').fill('Yes, how can I help?');
+    await page.getByTestId('composer').press('Enter');
+    await expect.poll(() => page.getByTestId('message-status').last().textContent(), { timeout: 20_000 }).toMatch(/Sent|Seen/);
+    expect((await notes()).length).toBe(before + 1);
+    await page.goto('/settings');
+    expect(await page.evaluate(() => (window as unknown as { __asked: number }).__asked)).toBe(1);
+    noConsoleErrors(owner.errors);
+  });
+
+  it('a teammate sees a label change live, and cannot change labels as a viewer', async () => {
+    await ownerApi.call('POST', '/api/v1/admin/users', { username: 'teammate', password: PASSWORD });
+    await ownerApi.call('POST', `/api/v1/accounts/${accountId}/members`, { username: 'teammate', role: 'viewer' });
+    const mate = await guardedPage(browser, world.baseUrl);
+    try {
+      await signIn(mate.page, 'teammate');
+      const row = mate.page.getByTestId('conversation-row').filter({ hasText: '@jane_doe' });
+      await row.click();
+      await mate.page.locator('.live.open').waitFor();
+      expect(await mate.page.getByRole('button', { name: 'Labels' }).count()).toBe(0);
+      const { labels } = await ownerApi.call<{ labels: { id: string; name: string }[] }>('GET', `/api/v1/accounts/${accountId}/labels`);
+      const vip = labels.find((l) => l.name === 'VIP');
+      const conversationId = new URL(mate.page.url()).pathname.split('/').pop() ?? '';
+      await ownerApi.call('PUT', `/api/v1/ui/conversations/${conversationId}/labels`, { label_ids: [vip?.id] });
+      await mate.page.getByRole('list', { name: 'Labels of this conversation' }).getByTestId('label-chip').filter({ hasText: 'VIP' }).waitFor({ timeout: 20_000 });
+      await expect.poll(() => row.getByTestId('label-chip').allTextContents(), { timeout: 20_000 }).toEqual(['VIP']);
+      noConsoleErrors(mate.errors);
+    } finally {
+      await mate.close();
+    }
+  });
 });

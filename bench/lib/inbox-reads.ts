@@ -6,6 +6,10 @@ import type { InboxDb } from './inbox-db.ts';
 
 export type ReadParams = {
   accountId: string;
+  /** every account of the reader (the "All accounts" inbox and the unread counts) */
+  accountIds: string[];
+  /** the reader account's seeded labels */
+  labels: { common: string; rare: string };
   conversationsInAccount: number;
   deep: { at: Date; id: string; position: number };
   usernames: string[];
@@ -61,7 +65,21 @@ export async function chooseReadParams(sql: InboxDb, accountId: string, deepFrac
       [accountId],
     ),
   );
-  return { accountId, conversationsInAccount: total, deep: { ...deep, position }, usernames, threads: [...largest, ...others] };
+  const accountIds = z
+    .array(z.object({ account_id: z.string() }))
+    .parse(await sql.query(`select ua.account_id from user_accounts ua join user_accounts mine on mine.user_id = ua.user_id where mine.account_id = $1 and mine.is_primary`, [accountId]))
+    .map((r) => r.account_id);
+  const labelRows = z.array(z.object({ id: z.string(), name: z.string() })).parse(await sql.query(`select id, name from labels where account_id = $1`, [accountId]));
+  const label = (name: string) => labelRows.find((l) => l.name === name)?.id ?? '';
+  return {
+    accountId,
+    accountIds,
+    labels: { common: label('Common'), rare: label('Rare') },
+    conversationsInAccount: total,
+    deep: { ...deep, position },
+    usernames,
+    threads: [...largest, ...others],
+  };
 }
 
 const pick = <T>(pool: readonly T[], i: number): T => {
@@ -110,6 +128,41 @@ export function readCases(p: ReadParams): ReadCase[] {
       targetP95Ms: 20,
       path: (i) => `${base}?limit=${CONV_LIMIT}&q=${encodeURIComponent(pick(p.usernames, i))}`,
       repoCall: (repo) => repo.listConversations({ accountId: p.accountId, filter: 'all', q: firstUsername, limit: CONV_LIMIT, after: null }),
+    },
+    {
+      key: 'all_accounts',
+      label: `"All accounts", first page (${p.accountIds.length} accounts)`,
+      targetP95Ms: 20,
+      path: () => `${base}?limit=${CONV_LIMIT}&scope=all`,
+      repoCall: (repo) => repo.listConversationsAcross(p.accountIds, { filter: 'all', limit: CONV_LIMIT, after: null }),
+    },
+    {
+      key: 'all_accounts_unread',
+      label: '"All accounts", unread filter',
+      targetP95Ms: 20,
+      path: () => `${base}?limit=${CONV_LIMIT}&scope=all&filter=unread`,
+      repoCall: (repo) => repo.listConversationsAcross(p.accountIds, { filter: 'unread', limit: CONV_LIMIT, after: null }),
+    },
+    {
+      key: 'label_common',
+      label: 'conversations, label filter (a label on ~5 % of them)',
+      targetP95Ms: 20,
+      path: () => `${base}?limit=${CONV_LIMIT}&label_id=${p.labels.common}`,
+      repoCall: (repo) => repo.listConversations({ accountId: p.accountId, filter: 'all', labelId: p.labels.common, limit: CONV_LIMIT, after: null }),
+    },
+    {
+      key: 'label_rare',
+      label: 'conversations, label filter (a label on ~0.5 % of them)',
+      targetP95Ms: 20,
+      path: () => `${base}?limit=${CONV_LIMIT}&label_id=${p.labels.rare}`,
+      repoCall: (repo) => repo.listConversations({ accountId: p.accountId, filter: 'all', labelId: p.labels.rare, limit: CONV_LIMIT, after: null }),
+    },
+    {
+      key: 'unread_counts',
+      label: `unread conversations per account (${p.accountIds.length} accounts)`,
+      targetP95Ms: 20,
+      path: () => '/api/v1/ui/unread',
+      repoCall: (repo) => repo.unreadCounts(p.accountIds),
     },
     {
       key: 'thread',

@@ -174,6 +174,17 @@ export async function seedInbox(sql: InboxDb, sizes: SeedSizes, users: SeedUsers
   await timed(seconds, 'indexes', async () => {
     for (const ix of indexes) await sql.query(ix.def);
   });
+  await timed(seconds, 'labels', async () => {
+    // Two labels per account: "Common" on about 5 % of its conversations, "Rare" on about 0.5 % (the label filter's
+    // easy and hard cases: a rare label makes the keyset walk pass many conversations per page).
+    await sql.query(`insert into labels (account_id, name, color) select a.id, l.name, '#2563eb' from accounts a cross join (values ('Common'), ('Rare')) as l(name)`);
+    // a hash of the pair, not random(): a volatile condition on the label alone may be evaluated once per label
+    await sql.query(
+      `insert into conversation_labels (conversation_id, label_id, account_id)
+       select c.id, l.id, c.account_id from conversations c join labels l on l.account_id = c.account_id
+       where (hashtext(c.id::text || l.name) & 1023) < case l.name when 'Common' then 51 else 5 end`,
+    );
+  });
   await sql.query(`set session_replication_role = origin`);
   // VACUUM as well as ANALYZE: a freshly bulk-loaded table otherwise has its hint bits set by the first reads (each
   // dirtying pages) and draws autovacuum's insert-triggered run into the measurement; an inbox in service is in the
@@ -185,7 +196,7 @@ export async function seedInbox(sql: InboxDb, sizes: SeedSizes, users: SeedUsers
   if (sql.kind === 'postgres') await timed(seconds, 'checkpoint', () => sql.query(`checkpoint`));
 
   const counts: Record<string, number> = {};
-  for (const table of ['accounts', 'contacts', 'conversations', 'messages', 'message_reactions']) {
+  for (const table of ['accounts', 'contacts', 'conversations', 'messages', 'message_reactions', 'conversation_labels']) {
     counts[table] = count.parse((await sql.query(`select count(*) as n from ${table}`))[0]).n;
   }
   const reader = idRow.parse((await sql.query(`select id from accounts where username = 'bench_shop_1'`))[0]);

@@ -80,3 +80,13 @@ export const adminUpdateUserRequestSchema = z.strictObject({
   disabled: z.boolean().optional(),
   is_admin: z.boolean().optional(),
 });
+
+/** `GET/PUT /api/v1/ui/preferences`: the signed-in person's own settings of the web app. */
+export const uiPreferencesSchema = z.object({
+  /** browser notifications for new messages in conversations assigned to them or unassigned, and for @mentions */
+  browser_notifications: z.boolean(),
+  /** a short sound with each notification */
+  notification_sound: z.boolean(),
+});
+export type UiPreferences = z.infer<typeof uiPreferencesSchema>;
+export const updateUiPreferencesRequestSchema = uiPreferencesSchema.partial().strict();

@@ -48,6 +48,8 @@ export const conversationSchema = z.object({
   /** the teammate who owns it; null when unassigned */
   assignee: teammateSchema.nullable(),
   updated_at: z.string(),
+  /** who owns the conversation; null: unassigned */
+  assignee_user_id: z.string().nullable(),
   /** the account's labels set on this conversation, by name */
   labels: z.array(z.object({ id: z.string(), name: z.string(), color: z.string() })),
 });

@@ -12,3 +12,4 @@ export * from './facebook-platform.ts';
 export * from './teammates.ts';
 export * from './workflow.ts';
 export * from './team.ts';
+export * from './contacts.ts';

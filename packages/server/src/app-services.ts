@@ -37,6 +37,9 @@ import { createSessionTokens } from './modules/auth/session-tokens.ts';
 import type { InboxEventSink } from './modules/inbox/inbox-events.ts';
 import { createCannedRepliesRepository } from './modules/canned-replies/canned-replies.repository.ts';
 import { createCannedRepliesService } from './modules/canned-replies/canned-replies.service.ts';
+import { createContactPanelService } from './modules/contacts/contact-panel.service.ts';
+import { createContactsRepository } from './modules/contacts/contacts.repository.ts';
+import { createPreferencesRepository } from './modules/preferences/preferences.repository.ts';
 import { createLabelsRepository } from './modules/labels/labels.repository.ts';
 import { createLabelsService } from './modules/labels/labels.service.ts';
 import { createMediaService } from './modules/media/media.service.ts';
@@ -152,6 +155,7 @@ export function buildServices(deps: ServiceDeps) {
   const notes = createNotesService({ db, sinks, inbox: messaging.inbox, audit, now });
   const labels = createLabelsService({ db, repo: createLabelsRepository(db), access, inbox: messaging.inbox, sinks, audit, now });
   const cannedReplies = createCannedRepliesService({ repo: createCannedRepliesRepository(db), access, inbox: messaging.inbox, audit });
+  const contactPanel = createContactPanelService({ repo: createContactsRepository(db), access, inbox: messaging.inbox, audit });
   const liveness = createProcessLiveness({
     id: processId,
     repo: createProcessesRepository(db),
@@ -208,6 +212,8 @@ export function buildServices(deps: ServiceDeps) {
     notes,
     labels,
     cannedReplies,
+    contactPanel,
+    preferences: createPreferencesRepository(db),
     liveness,
     metrics,
     operations,

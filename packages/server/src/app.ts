@@ -27,6 +27,8 @@ import { healthRoutes } from './modules/health/health.routes.ts';
 import { metricsRoutes, startMetricsServer } from './modules/operations/metrics.routes.ts';
 import { httpMetricsPlugin } from './modules/operations/operations-metrics.ts';
 import { cannedRepliesRoutes } from './modules/canned-replies/canned-replies.routes.ts';
+import { contactsRoutes } from './modules/contacts/contacts.routes.ts';
+import { preferencesRoutes } from './modules/preferences/preferences.routes.ts';
 import { labelsRoutes } from './modules/labels/labels.routes.ts';
 import { defineMediaJobs } from './modules/media/media.jobs.ts';
 import { mediaRoutes } from './modules/media/media.routes.ts';
@@ -208,6 +210,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(workflowRoutes, { workflow: services.workflow, notes: services.notes });
   await app.register(labelsRoutes, { labels: services.labels });
   await app.register(cannedRepliesRoutes, { cannedReplies: services.cannedReplies });
+  await app.register(contactsRoutes, { contacts: services.contactPanel });
+  await app.register(preferencesRoutes, { preferences: services.preferences });
   await app.register(uploadsRoutes, { media: services.media, inbox: services.inbox, links: services.uploadLinks, checkUpload: services.checkUpload });
   await app.register(messagesRoutes, {
     inbox: services.inbox,

@@ -15,6 +15,7 @@ export function conversation(over: Partial<Conversation> & { id: string }): Conv
     assignee: null,
     updated_at: '2026-01-01T10:00:00.000Z',
     labels: [],
+    assignee_user_id: null,
     ...over,
   };
 }

@@ -141,6 +141,12 @@ export const ROUTE_RULES: Record<string, RouteRule> = {
   'PATCH /api/v1/accounts/:id/canned-replies/:replyId': { auth: 'session', role: 'account:admin', body: { text: 'Hello' } },
   'DELETE /api/v1/accounts/:id/canned-replies/:replyId': { auth: 'session', role: 'account:admin' },
   'POST /api/v1/ui/conversations/:id/canned-replies/:replyId/fill': { auth: 'session', role: 'conversation:viewer' },
+  // contact panel, CRM record link, preferences (contacts.routes.ts, preferences.routes.ts)
+  'GET /api/v1/ui/conversations/:id/contact': { auth: 'session', role: 'conversation:viewer' },
+  'GET /api/v1/accounts/:id/crm-record-link': { auth: 'session', role: 'account:viewer' },
+  'PUT /api/v1/accounts/:id/crm-record-link': { auth: 'session', role: 'account:admin', body: { template: null } },
+  'GET /api/v1/ui/preferences': { auth: 'session', role: 'user' },
+  'PUT /api/v1/ui/preferences': { auth: 'session', role: 'user', body: { browser_notifications: false } },
   'GET /api/v1/conversations': { auth: 'api_key', role: 'session-account:viewer', scope: 'conversations:read' },
   'GET /api/v1/conversations/:id': { auth: 'api_key', role: 'conversation:viewer', scope: 'conversations:read' },
   'GET /api/v1/conversations/:id/messages': { auth: 'api_key', role: 'conversation:viewer', scope: 'conversations:read' },

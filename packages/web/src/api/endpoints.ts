@@ -9,6 +9,8 @@ import {
   apiKeyListSchema,
   apiKeySchema,
   cannedReplyListSchema,
+  contactPanelSchema,
+  crmRecordLinkSchema,
   cannedReplySchema,
   conversationListSchema,
   conversationSchema,
@@ -32,6 +34,8 @@ import {
   requeuedSchema,
   setupStatusSchema,
   unreadCountsSchema,
+  uiPreferencesSchema,
+  type UiPreferences,
   unlinkResultSchema,
   webhookEventDetailSchema,
   webhookEventListSchema,
@@ -121,6 +125,15 @@ export function createEndpoints(api: ApiClient) {
       remove: (id: string, replyId: string) => api.request('DELETE', `${acc(id)}/canned-replies/${enc(replyId)}`, { schema: cannedReplySchema }),
       fill: (conversationId: string, replyId: string) =>
         api.request('POST', `/api/v1/ui/conversations/${enc(conversationId)}/canned-replies/${enc(replyId)}/fill`, { schema: filledCannedReplySchema }),
+    },
+    preferences: {
+      get: () => api.request('GET', '/api/v1/ui/preferences', { schema: uiPreferencesSchema }),
+      update: (patch: Partial<UiPreferences>) => api.request('PUT', '/api/v1/ui/preferences', { schema: uiPreferencesSchema, body: patch }),
+    },
+    contacts: {
+      panel: (conversationId: string) => api.request('GET', `/api/v1/ui/conversations/${enc(conversationId)}/contact`, { schema: contactPanelSchema }),
+      recordLink: (id: string) => api.request('GET', `${acc(id)}/crm-record-link`, { schema: crmRecordLinkSchema }),
+      setRecordLink: (id: string, template: string | null) => api.request('PUT', `${acc(id)}/crm-record-link`, { schema: crmRecordLinkSchema, body: { template } }),
     },
     crm: {
       get: (id: string) => api.request('GET', `${acc(id)}/crm`, { schema: accountCrmSchema }),

@@ -62,6 +62,8 @@ export const accounts = pgTable(
     /** The app-scoped Facebook user id of the person who linked it through Facebook; Meta's callbacks name them by it. */
     facebookUserId: text(),
     crmWebhookUrl: text(),
+    /** Where a contact's record lives in the CRM: an http(s) URL with `{{contact.igsid}}` / `{{contact.username}}`. */
+    crmRecordUrlTemplate: text(),
     webhookSecret: text(),
     webhookSecretPrevious: text(),
     webhookSecretRotatedAt: timestamp({ withTimezone: true }),

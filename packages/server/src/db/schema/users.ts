@@ -45,3 +45,15 @@ export const sessions = pgTable(
   },
   (t) => [index('sessions_user_idx').on(t.userId), index('sessions_expires_idx').on(t.expiresAt)],
 );
+
+/** A person's own settings of the web app (`GET/PUT /api/v1/ui/preferences`); no row: the defaults. */
+export const userPreferences = pgTable('user_preferences', {
+  userId: uuid()
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  /** browser notifications of new messages (assigned to them or unassigned) and mentions */
+  browserNotifications: boolean().notNull().default(false),
+  /** a short sound with each notification */
+  notificationSound: boolean().notNull().default(false),
+  updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+});

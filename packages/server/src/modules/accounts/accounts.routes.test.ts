@@ -21,6 +21,7 @@ const BODIES: Record<string, unknown> = {
   'PATCH /api/v1/accounts/:id/canned-replies/:replyId': { text: 'Hello' },
   'PUT /api/v1/accounts/:id/assignment': { auto_assign: false },
   'PUT /api/v1/accounts/:id/assignment/me': { receives_conversations: false },
+  'PUT /api/v1/accounts/:id/crm-record-link': { template: null },
 };
 
 describe('accounts: list, primary, switch, unlink, members, roles', () => {

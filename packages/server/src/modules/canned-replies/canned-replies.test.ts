@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, createTestApp, login, type TestApp } from '../../../test/app.ts';
-import { createAccount, createUser } from '../../../test/factories.ts';
+import { bearer, type TestApp } from '../../../test/app.ts';
+import { createTeamApp } from '../../../test/team-world.ts';
 import { createConversation } from '../../../test/inbox-factories.ts';
 import { auditLog } from '../../db/schema/index.ts';
 
@@ -15,18 +15,12 @@ describe('canned replies', () => {
   let otherConversationId = '';
 
   beforeAll(async () => {
-    t = await createTestApp();
-    const db = t.database.db;
-    const o = await createUser(db, { username: 'rui', password: 'owner-password' });
-    const v = await createUser(db, { username: 'viewer', password: 'viewer-password' });
-    const s = await createUser(db, { username: 'stranger', password: 'stranger-password' });
-    accountId = (await createAccount(db, { members: [{ userId: o.id, role: 'owner', isPrimary: true }, { userId: v.id, role: 'viewer', isPrimary: true }] })).id;
-    const otherAccountId = (await createAccount(db, { members: [{ userId: s.id, role: 'owner', isPrimary: true }] })).id;
-    conversationId = (await createConversation(db, accountId, { username: 'ana.s', name: 'Ana Silva' })).conversation.id;
-    otherConversationId = (await createConversation(db, otherAccountId, { username: 'cleo' })).conversation.id;
-    owner = (await login(t, 'rui', 'owner-password')).token;
-    viewer = (await login(t, 'viewer', 'viewer-password')).token;
-    stranger = (await login(t, 'stranger', 'stranger-password')).token;
+    const team = await createTeamApp({ ownerName: 'rui' });
+    t = team.t;
+    accountId = team.shop;
+    ({ owner, viewer, stranger } = team.tokens);
+    conversationId = (await createConversation(team.db, accountId, { username: 'ana.s', name: 'Ana Silva' })).conversation.id;
+    otherConversationId = (await createConversation(team.db, team.theirs, { username: 'cleo' })).conversation.id;
   });
   afterAll(async () => t.close());
 

@@ -30,6 +30,7 @@ export function presentConversation(row: ConversationRow, now: Date, humanAgentE
     snoozed_until: c.status === 'snoozed' ? iso(c.snoozedUntil) : null,
     assignee: row.assignee ? { id: row.assignee.id, username: row.assignee.username } : null,
     updated_at: c.updatedAt.toISOString(),
+    assignee_user_id: c.assigneeUserId,
     labels: labels.get(c.id) ?? [],
   };
 }

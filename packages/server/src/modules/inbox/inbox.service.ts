@@ -2,7 +2,7 @@ import type { Conversation, InboxScope, Message } from '@threadline/contract';
 import { notFound, badRequest } from '../../shared/errors.ts';
 import type { AccountAccess, AccountRole } from '../accounts/account-access.ts';
 import type { RequestAuth } from '../auth/auth.plugin.ts';
-import { decodeCursor, encodeCursor, type ConversationListFilter, type ConversationRow, type InboxReadRepository } from './inbox-read.repository.ts';
+import { decodeCursor, encodeCursor, type ConversationListFilter, type ConversationRow, type InboxReadRepository, type MessageRow } from './inbox-read.repository.ts';
 import { presentConversation, presentMessages } from './inbox.presenter.ts';
 import { workflowErrors } from '../workflow/workflow.errors.ts';
 
@@ -58,25 +58,27 @@ export function createInboxService(deps: InboxServiceDeps) {
    * is returned only once the role is confirmed, and a failed check answers as before.
    */
   async function conversation(auth: RequestAuth, conversationId: string, minRole: AccountRole): Promise<ConversationRow> {
-    if (auth.kind === 'api_key' || !auth.accountId) {
-      const accountId = selectedAccount(auth);
-      const [, row] = await Promise.all([requireRole(auth, accountId, minRole), repo.getConversation(accountId, conversationId)]);
+    if (auth.kind === 'api_key') {
+      const [, row] = await Promise.all([requireRole(auth, auth.accountId, minRole), repo.getConversation(auth.accountId, conversationId)]);
       if (!row) throw notFound('conversations.not_found', 'No such conversation on this account.');
       return row;
     }
     const current = auth.accountId;
-    const [refused, row] = await Promise.all([
-      requireRole(auth, current, minRole).then(() => null, (e: unknown) => e),
-      repo.getConversation(current, conversationId),
-    ]);
-    if (row) {
-      if (refused) throw refused;
-      return row;
+    if (current) {
+      const [refused, row] = await Promise.all([
+        requireRole(auth, current, minRole).then(() => null, (e: unknown) => e),
+        repo.getConversation(current, conversationId),
+      ]);
+      if (row) {
+        if (refused) throw refused;
+        return row;
+      }
     }
     // A person may open a conversation of any account they belong to (the "All accounts" inbox): the role is then
     // checked on the conversation's own account; one of an account they are not in is not found.
     const other = await repo.getConversationAnyAccount(conversationId);
     if (!other || !(await access.membership(auth.userId, other.conversation.accountId))) {
+      if (!current) selectedAccount(auth); // a session with no account at all is told so
       throw notFound('conversations.not_found', 'No such conversation on this account.');
     }
     await access.requireRole(auth.userId, other.conversation.accountId, minRole);
@@ -180,15 +182,19 @@ export function createInboxService(deps: InboxServiceDeps) {
     },
 
     async listMessages(auth: RequestAuth, conversationId: string, q: { limit: number; cursor?: string }) {
-      const current = selectedAccount(auth);
+      const current = auth.accountId;
       const before = decodeCursor(q.cursor);
-      // The role, the conversation and the page are read at once (the page only of this account's messages); the
-      // page is answered only when the role and the conversation are confirmed.
-      let [, conv, rows] = await Promise.all([
-        requireRole(auth, current, 'viewer'),
-        repo.getConversation(current, conversationId),
-        repo.listMessages(current, conversationId, q.limit, before),
-      ]);
+      let conv: ConversationRow | undefined;
+      let rows: MessageRow[] = [];
+      if (current) {
+        // The role, the conversation and the page are read at once (the page only of this account's messages); the
+        // page is answered only when the role and the conversation are confirmed.
+        [, conv, rows] = await Promise.all([
+          requireRole(auth, current, 'viewer'),
+          repo.getConversation(current, conversationId),
+          repo.listMessages(current, conversationId, q.limit, before),
+        ]);
+      }
       // not on the session's account: another account of the person's ("All accounts"), or not found
       if (!conv && auth.kind === 'session') {
         conv = await conversation(auth, conversationId, 'viewer');

@@ -1,10 +1,10 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crmEventSchema } from '@threadline/contract';
-import { bearer, createTestApp, login, type TestApp } from '../../../test/app.ts';
-import { createAccount, createUser } from '../../../test/factories.ts';
+import { bearer, type TestApp } from '../../../test/app.ts';
+import { createTeamApp } from '../../../test/team-world.ts';
 import { createConversation } from '../../../test/inbox-factories.ts';
-import { accounts, auditLog, crmDeliveries, realtimeEvents } from '../../db/schema/index.ts';
+import { accounts, auditLog, crmDeliveries, realtimeEvents, userAccounts } from '../../db/schema/index.ts';
 
 describe('labels', () => {
   let t: TestApp;
@@ -17,21 +17,19 @@ describe('labels', () => {
   let otherConversationId = '';
 
   beforeAll(async () => {
-    t = await createTestApp();
-    const db = t.database.db;
-    const o = await createUser(db, { username: 'owner', password: 'owner-password' });
-    const v = await createUser(db, { username: 'viewer', password: 'viewer-password' });
-    const s = await createUser(db, { username: 'stranger', password: 'stranger-password' });
-    accountId = (await createAccount(db, { members: [{ userId: o.id, role: 'owner', isPrimary: true }, { userId: v.id, role: 'viewer', isPrimary: true }] })).id;
-    otherAccountId = (await createAccount(db, { members: [{ userId: s.id, role: 'owner', isPrimary: true }, { userId: o.id, role: 'owner' }] })).id;
+    const team = await createTeamApp();
+    t = team.t;
+    const db = team.db;
+    accountId = team.shop;
+    otherAccountId = team.theirs;
+    ({ owner, viewer, stranger } = team.tokens);
+    // the owner also owns the other account (so its labels may be made, and its conversations opened, by them)
+    await db.insert(userAccounts).values({ userId: team.users.owner.id, accountId: otherAccountId, role: 'owner' });
     // the account forwards to a CRM: label changes become deliveries
     await db.update(accounts).set({ crmWebhookUrl: 'https://crm.example.com/hook' }).where(eq(accounts.id, accountId));
     conversationId = (await createConversation(db, accountId, { username: 'ana', at: new Date(Date.now() - 60_000) })).conversation.id;
     await createConversation(db, accountId, { username: 'ben' });
     otherConversationId = (await createConversation(db, otherAccountId, { username: 'cleo' })).conversation.id;
-    owner = (await login(t, 'owner', 'owner-password')).token;
-    viewer = (await login(t, 'viewer', 'viewer-password')).token;
-    stranger = (await login(t, 'stranger', 'stranger-password')).token;
   });
   afterAll(async () => t.close());
 
