@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RealtimeEvent } from '@threadline/contract';
 import { conversation } from '../test-helpers.ts';
-import { notificationText, shouldNotify } from './notifier.ts';
+import { isMentionOfMe, mentionText, notificationText, shouldNotify } from './notifier.ts';
 
 const event = (type: string): RealtimeEvent => ({ id: 1, type, account_id: 'acc-1', conversation_id: 'c1', message_id: 'm1', data: {} });
 
@@ -19,5 +19,13 @@ describe('which live events notify', () => {
   });
   it('says who wrote and what', () => {
     expect(notificationText(conversation({ id: 'c1' }))).toEqual({ title: 'Jane Doe wrote', body: 'Hi' });
+  });
+  it('an @mention of me in a teammate\'s note, never in my own, nor a mention of someone else', () => {
+    const mention = (user: string, by: string): RealtimeEvent => ({ ...event('note.mentioned'), data: { note_id: 'n1', user_id: user, by_user_id: by } });
+    expect(isMentionOfMe(mention('u1', 'u2'), 'u1')).toBe(true);
+    expect(isMentionOfMe(mention('u1', 'u1'), 'u1')).toBe(false);
+    expect(isMentionOfMe(mention('u2', 'u1'), 'u1')).toBe(false);
+    expect(isMentionOfMe(event('note.created'), 'u1')).toBe(false);
+    expect(mentionText(conversation({ id: 'c1' }))).toEqual({ title: 'You were mentioned in a note', body: 'In the conversation with Jane Doe' });
   });
 });

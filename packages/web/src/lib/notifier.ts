@@ -2,7 +2,7 @@ import type { Conversation, RealtimeEvent, UiPreferences } from '@threadline/con
 
 /**
  * Whether a live event deserves a browser notification for the signed-in person: a customer's new message in a
- * conversation assigned to them or to nobody. What the person does themselves (their sends, reads, labels) never
+ * conversation assigned to them or to nobody (an @mention of them: `isMentionOfMe`). What the person does themselves (their sends, reads, labels) never
  * notifies; neither does a message in the conversation they are looking at.
  */
 export function shouldNotify(event: RealtimeEvent, conversation: Conversation | null, me: { userId: string; looking: string | null }): boolean {
@@ -34,15 +34,35 @@ function chime(): void {
   setTimeout(() => void ctx.close(), 600);
 }
 
-/** Shows the notification (and plays the chime) when the person turned them on and the browser allows it. */
-export function notify(conversation: Conversation, prefs: UiPreferences, onOpen: () => void): void {
+/** An @mention of the signed-in person in a teammate's note (a note of their own never notifies them). */
+export function isMentionOfMe(event: RealtimeEvent, userId: string): boolean {
+  return event.type === 'note.mentioned' && event.data['user_id'] === userId && event.data['by_user_id'] !== userId;
+}
+
+/** What a mention's notification says: no note text (it may be long); the conversation opens on a click. */
+export function mentionText(conversation: Conversation | null): { title: string; body: string } {
+  const who = conversation?.contact.name ?? conversation?.contact.username ?? null;
+  return { title: 'You were mentioned in a note', body: who ? `In the conversation with ${who}` : 'Open the conversation to read it' };
+}
+
+/** Shows a notification (and plays the chime) when the person turned them on and the browser allows it. */
+function show(text: { title: string; body: string }, tag: string, prefs: UiPreferences, onOpen: () => void): void {
   if (!prefs.browser_notifications || typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
-  const { title, body } = notificationText(conversation);
-  const n = new Notification(title, { body, tag: conversation.id });
+  const n = new Notification(text.title, { body: text.body, tag });
   n.onclick = () => {
     window.focus();
     onOpen();
     n.close();
   };
   if (prefs.notification_sound) chime();
+}
+
+/** A customer's new message (see `shouldNotify`). */
+export function notify(conversation: Conversation, prefs: UiPreferences, onOpen: () => void): void {
+  show(notificationText(conversation), conversation.id, prefs, onOpen);
+}
+
+/** An @mention of me (see `isMentionOfMe`); `conversation` when the list holds it, for the customer's name. */
+export function notifyMention(noteId: string, conversation: Conversation | null, prefs: UiPreferences, onOpen: () => void): void {
+  show(mentionText(conversation), `mention-${noteId}`, prefs, onOpen);
 }
