@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { createInboxReadRepository, encodeCursor, type InboxReadRepository } from '../../packages/server/src/modules/inbox/inbox-read.repository.ts';
 import type { InboxDb } from './inbox-db.ts';
+import { TEAMMATE } from './inbox-seed.ts';
 
 export type ReadParams = {
   accountId: string;
@@ -10,6 +11,9 @@ export type ReadParams = {
   accountIds: string[];
   /** the reader account's seeded labels */
   labels: { common: string; rare: string };
+  /** the reader ("mine") and a teammate, for the assignee filters */
+  readerUserId: string;
+  teammateUserId: string;
   conversationsInAccount: number;
   deep: { at: Date; id: string; position: number };
   usernames: string[];
@@ -71,10 +75,15 @@ export async function chooseReadParams(sql: InboxDb, accountId: string, deepFrac
     .map((r) => r.account_id);
   const labelRows = z.array(z.object({ id: z.string(), name: z.string() })).parse(await sql.query(`select id, name from labels where account_id = $1`, [accountId]));
   const label = (name: string) => labelRows.find((l) => l.name === name)?.id ?? '';
+  const userId = z.array(z.object({ id: z.string() }));
+  const [reader] = userId.parse(await sql.query(`select user_id as id from user_accounts where account_id = $1 and is_primary`, [accountId]));
+  const [teammate] = userId.parse(await sql.query(`select id from users where username = $1`, [TEAMMATE]));
   return {
     accountId,
     accountIds,
     labels: { common: label('Common'), rare: label('Rare') },
+    readerUserId: reader?.id ?? '',
+    teammateUserId: teammate?.id ?? '',
     conversationsInAccount: total,
     deep: { ...deep, position },
     usernames,
@@ -99,63 +108,100 @@ export function readCases(p: ReadParams): ReadCase[] {
       label: 'conversations, first page',
       targetP95Ms: 20,
       path: () => `${base}?limit=${CONV_LIMIT}`,
-      repoCall: (repo) => repo.listConversations({ accountId: p.accountId, filter: 'all', limit: CONV_LIMIT, after: null }),
+      repoCall: (repo) => repo.listConversations({ accountId: p.accountId, status: 'open', filter: 'all', limit: CONV_LIMIT, after: null }),
     },
     {
       key: 'deep_page',
       label: `conversations, deep page (keyset cursor at row ${p.deep.position.toLocaleString('en-US')})`,
       targetP95Ms: 20,
       path: () => `${base}?limit=${CONV_LIMIT}&cursor=${deepCursor}`,
-      repoCall: (repo) => repo.listConversations({ accountId: p.accountId, filter: 'all', limit: CONV_LIMIT, after: { at: p.deep.at, id: p.deep.id } }),
+      repoCall: (repo) => repo.listConversations({ accountId: p.accountId, status: 'open', filter: 'all', limit: CONV_LIMIT, after: { at: p.deep.at, id: p.deep.id } }),
     },
     {
       key: 'unread',
       label: 'conversations, unread filter',
       targetP95Ms: 20,
       path: () => `${base}?limit=${CONV_LIMIT}&filter=unread`,
-      repoCall: (repo) => repo.listConversations({ accountId: p.accountId, filter: 'unread', limit: CONV_LIMIT, after: null }),
+      repoCall: (repo) => repo.listConversations({ accountId: p.accountId, status: 'open', filter: 'unread', limit: CONV_LIMIT, after: null }),
     },
     {
       key: 'needs_reply',
       label: 'conversations, needs-reply filter',
       targetP95Ms: 20,
       path: () => `${base}?limit=${CONV_LIMIT}&filter=needs_reply`,
-      repoCall: (repo) => repo.listConversations({ accountId: p.accountId, filter: 'needs_reply', limit: CONV_LIMIT, after: null }),
+      repoCall: (repo) => repo.listConversations({ accountId: p.accountId, status: 'open', filter: 'needs_reply', limit: CONV_LIMIT, after: null }),
+    },
+    {
+      key: 'status_done',
+      label: 'conversations, status filter (done: about 60 % of them)',
+      targetP95Ms: 20,
+      path: () => `${base}?limit=${CONV_LIMIT}&status=done`,
+      repoCall: (repo) => repo.listConversations({ accountId: p.accountId, status: 'done', filter: 'all', limit: CONV_LIMIT, after: null }),
+    },
+    {
+      key: 'status_snoozed',
+      label: 'conversations, status filter (snoozed: about 5 %)',
+      targetP95Ms: 20,
+      path: () => `${base}?limit=${CONV_LIMIT}&status=snoozed`,
+      repoCall: (repo) => repo.listConversations({ accountId: p.accountId, status: 'snoozed', filter: 'all', limit: CONV_LIMIT, after: null }),
+    },
+    {
+      key: 'assignee_me',
+      label: 'conversations, assigned to me (open)',
+      targetP95Ms: 20,
+      path: () => `${base}?limit=${CONV_LIMIT}&assignee=me`,
+      repoCall: (repo) =>
+        repo.listConversations({ accountId: p.accountId, status: 'open', assignee: { kind: 'user', userId: p.readerUserId }, filter: 'all', limit: CONV_LIMIT, after: null }),
+    },
+    {
+      key: 'assignee_unassigned',
+      label: 'conversations, unassigned (open)',
+      targetP95Ms: 20,
+      path: () => `${base}?limit=${CONV_LIMIT}&assignee=unassigned`,
+      repoCall: (repo) => repo.listConversations({ accountId: p.accountId, status: 'open', assignee: { kind: 'unassigned' }, filter: 'all', limit: CONV_LIMIT, after: null }),
+    },
+    {
+      key: 'assignee_teammate',
+      label: "conversations, a teammate's (open)",
+      targetP95Ms: 20,
+      path: () => `${base}?limit=${CONV_LIMIT}&assignee=${p.teammateUserId}`,
+      repoCall: (repo) =>
+        repo.listConversations({ accountId: p.accountId, status: 'open', assignee: { kind: 'user', userId: p.teammateUserId }, filter: 'all', limit: CONV_LIMIT, after: null }),
     },
     {
       key: 'search',
       label: `conversations, search by username (${p.usernames.length} different usernames, e.g. "${firstUsername}")`,
       targetP95Ms: 20,
       path: (i) => `${base}?limit=${CONV_LIMIT}&q=${encodeURIComponent(pick(p.usernames, i))}`,
-      repoCall: (repo) => repo.listConversations({ accountId: p.accountId, filter: 'all', q: firstUsername, limit: CONV_LIMIT, after: null }),
+      repoCall: (repo) => repo.listConversations({ accountId: p.accountId, status: 'open', filter: 'all', q: firstUsername, limit: CONV_LIMIT, after: null }),
     },
     {
       key: 'all_accounts',
       label: `"All accounts", first page (${p.accountIds.length} accounts)`,
       targetP95Ms: 20,
       path: () => `${base}?limit=${CONV_LIMIT}&scope=all`,
-      repoCall: (repo) => repo.listConversationsAcross(p.accountIds, { filter: 'all', limit: CONV_LIMIT, after: null }),
+      repoCall: (repo) => repo.listConversationsAcross(p.accountIds, { status: 'open', filter: 'all', limit: CONV_LIMIT, after: null }),
     },
     {
       key: 'all_accounts_unread',
       label: '"All accounts", unread filter',
       targetP95Ms: 20,
       path: () => `${base}?limit=${CONV_LIMIT}&scope=all&filter=unread`,
-      repoCall: (repo) => repo.listConversationsAcross(p.accountIds, { filter: 'unread', limit: CONV_LIMIT, after: null }),
+      repoCall: (repo) => repo.listConversationsAcross(p.accountIds, { status: 'open', filter: 'unread', limit: CONV_LIMIT, after: null }),
     },
     {
       key: 'label_common',
       label: 'conversations, label filter (a label on ~5 % of them)',
       targetP95Ms: 20,
       path: () => `${base}?limit=${CONV_LIMIT}&label_id=${p.labels.common}`,
-      repoCall: (repo) => repo.listConversations({ accountId: p.accountId, filter: 'all', labelId: p.labels.common, limit: CONV_LIMIT, after: null }),
+      repoCall: (repo) => repo.listConversations({ accountId: p.accountId, status: 'open', filter: 'all', labelId: p.labels.common, limit: CONV_LIMIT, after: null }),
     },
     {
       key: 'label_rare',
       label: 'conversations, label filter (a label on ~0.5 % of them)',
       targetP95Ms: 20,
       path: () => `${base}?limit=${CONV_LIMIT}&label_id=${p.labels.rare}`,
-      repoCall: (repo) => repo.listConversations({ accountId: p.accountId, filter: 'all', labelId: p.labels.rare, limit: CONV_LIMIT, after: null }),
+      repoCall: (repo) => repo.listConversations({ accountId: p.accountId, status: 'open', filter: 'all', labelId: p.labels.rare, limit: CONV_LIMIT, after: null }),
     },
     {
       key: 'unread_counts',

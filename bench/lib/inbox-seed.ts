@@ -51,6 +51,9 @@ async function secondaryIndexes(sql: InboxDb): Promise<{ name: string; def: stri
   return z.array(z.object({ name: z.string(), def: z.string() })).parse(rows);
 }
 
+/** A second member of every seeded account: the "a teammate's conversations" filter reads theirs. */
+export const TEAMMATE = 'bench_teammate';
+
 export async function seedInbox(sql: InboxDb, sizes: SeedSizes, users: SeedUsers): Promise<SeedResult> {
   const seconds: Record<string, number> = {};
   await sql.query(`select setseed(0.4242)`);
@@ -183,6 +186,26 @@ export async function seedInbox(sql: InboxDb, sizes: SeedSizes, users: SeedUsers
       `insert into conversation_labels (conversation_id, label_id, account_id)
        select c.id, l.id, c.account_id from conversations c join labels l on l.account_id = c.account_id
        where (hashtext(c.id::text || l.name) & 1023) < case l.name when 'Common' then 51 else 5 end`,
+    );
+  });
+  await timed(seconds, 'status, assignees', async () => {
+    // A team's inbox: most conversations done, a few snoozed, the rest open; a tenth assigned to the reader, a tenth to
+    // a teammate (an admin of every account, who never signs in), the rest unassigned. Hashes, not random(), as above.
+    await sql.query(`insert into users (username) values ('${TEAMMATE}')`);
+    await sql.query(
+      `insert into user_accounts (user_id, account_id, role, is_primary)
+       select u.id, a.id, 'admin', false from users u, accounts a where u.username = '${TEAMMATE}' and a.username like 'bench\\_shop\\_%'`,
+    );
+    await sql.query(
+      `update conversations c set
+         status = case when h.s < 600 then 'done' when h.s < 650 then 'snoozed' else 'open' end,
+         snoozed_until = case when h.s >= 600 and h.s < 650 then now() + interval '7 days' end,
+         status_changed_at = case when h.s < 650 then c.last_message_at end,
+         assignee_user_id = case when h.a < 102 then (select id from users where username = $1)
+                                 when h.a < 204 then (select id from users where username = '${TEAMMATE}') end
+       from (select id, hashtext(id::text || 'status') & 1023 as s, hashtext(id::text || 'assignee') & 1023 as a from conversations) h
+       where h.id = c.id`,
+      [users.reader.username],
     );
   });
   await sql.query(`set session_replication_role = origin`);
