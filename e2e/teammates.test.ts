@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { Api } from './api.ts';
+import { noSeriousAxeViolations } from './axe.ts';
 import { guardedPage, launchBrowser, screenshot, type GuardedPage } from './browser.ts';
 import { consent, instagramOwner, noConsoleErrors, noHorizontalScroll, PASSWORD, signIn } from './flows.ts';
 import { startWorld, type World } from './world.ts';
@@ -39,6 +40,7 @@ describe('teammates: invitation links, password change, password reset', () => {
     inviteLink = await page.getByTestId('invitation-link').inputValue();
     expect(inviteLink).toMatch(/\/invite#[A-Za-z0-9_-]{40,}$/);
     await expect.poll(() => page.getByTestId('invitation-list').textContent()).toContain('pending');
+    await noSeriousAxeViolations(page, 'account settings with an invitation link');
 
     const teammate = await guardedPage(browser, world.baseUrl, { viewport: { width: 390, height: 800 } });
     await teammate.page.goto(inviteLink);
@@ -46,6 +48,7 @@ describe('teammates: invitation links, password change, password reset', () => {
     await teammate.page.getByRole('button', { name: 'Join with Instagram' }).waitFor();
     await noHorizontalScroll(teammate.page);
     await screenshot(teammate.page, 'invitation');
+    await noSeriousAxeViolations(teammate.page, 'the invitation page');
     await teammate.page.getByLabel('Username').fill('newbie');
     await teammate.page.getByLabel('Password', { exact: true }).fill('newbie-password-1');
     await teammate.page.getByLabel('Repeat the password').fill('newbie-password-1');
@@ -66,6 +69,7 @@ describe('teammates: invitation links, password change, password reset', () => {
     late.expectFailure('/api/v1/invitations/lookup', 400);
     await late.page.goto(inviteLink);
     await expect.poll(() => late.page.getByTestId('invite-invalid').textContent()).toContain('already used');
+    await noSeriousAxeViolations(late.page, 'a used invitation link');
     noConsoleErrors(late.errors);
     await late.close();
   });
@@ -75,6 +79,8 @@ describe('teammates: invitation links, password change, password reset', () => {
     await signIn(g.page, 'newbie', 'newbie-password-1');
     await g.page.goto('/settings');
     const panel = g.page.getByTestId('password-panel');
+    await panel.waitFor();
+    await noSeriousAxeViolations(g.page, 'the settings page with its password panel');
     await panel.getByLabel('Current password').fill('newbie-password-1');
     await panel.getByLabel('New password', { exact: true }).fill('newbie-password-2');
     await panel.getByLabel('Repeat the new password').fill('newbie-password-2');
@@ -93,10 +99,12 @@ describe('teammates: invitation links, password change, password reset', () => {
     await page.getByTestId('users').getByRole('row', { name: /newbie/ }).getByRole('button', { name: 'Reset password' }).click();
     const link = await page.getByLabel('Password-reset link').inputValue();
     expect(link).toMatch(/\/reset-password#[A-Za-z0-9_-]{40,}$/);
+    await noSeriousAxeViolations(page, 'the admin page with a password-reset link');
 
     const g = await guardedPage(browser, world.baseUrl);
     await g.page.goto(link);
     await g.page.getByText('For the user newbie.').waitFor();
+    await noSeriousAxeViolations(g.page, 'the password-reset page');
     await g.page.getByLabel('New password', { exact: true }).fill('newbie-password-3');
     await g.page.getByLabel('Repeat the new password').fill('newbie-password-3');
     await g.page.getByRole('button', { name: 'Set password' }).click();
