@@ -5,10 +5,9 @@
 //
 // Environment: REF_PORT, REF_SECRET, and REF_DATABASE_URL (PostgreSQL, pool of REF_POOL_MAX, default 10) or
 // REF_DATA_DIR (a PGlite directory of its own). GET /ready answers 200 once the table exists.
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { createServer } from 'node:http';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { startBareWebhookServer } from './lib/bare-webhook-server.ts';
 
 type Insert = (body: Buffer) => Promise<void>;
 const TABLE = `create table if not exists bench_ref_events (
@@ -37,43 +36,17 @@ async function openStore(): Promise<{ insert: Insert; close(): Promise<void> }> 
   return { insert: async (body) => void (await db.query(INSERT, [body])), close: () => db.close() };
 }
 
-function signatureOk(body: Buffer, header: string | string[] | undefined): boolean {
-  if (typeof header !== 'string' || !header.startsWith('sha256=')) return false;
-  const provided = Buffer.from(header.slice(7), 'hex');
-  const expected = createHmac('sha256', secret).update(body).digest();
-  return provided.length === expected.length && timingSafeEqual(provided, expected);
-}
-
 const store = await openStore();
-const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
-  if (req.method === 'GET' && req.url === '/ready') {
-    res.writeHead(200).end('ok');
-    return;
-  }
-  if (req.method !== 'POST' || req.url !== '/webhooks/instagram') {
-    res.writeHead(404).end();
-    return;
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  req.on('data', (chunk: Buffer) => {
-    size += chunk.length;
-    if (size > BODY_LIMIT) req.destroy();
-    else chunks.push(chunk);
-  });
-  req.on('end', () => {
-    const body = Buffer.concat(chunks);
-    if (!signatureOk(body, req.headers['x-hub-signature-256'])) {
-      res.writeHead(401).end();
-      return;
-    }
+const server = startBareWebhookServer({
+  port,
+  secret,
+  bodyLimit: BODY_LIMIT,
+  onSigned: (body, res) =>
     store.insert(body).then(
       () => res.writeHead(200, { 'content-type': 'text/plain' }).end('EVENT_RECEIVED'),
       () => res.writeHead(503).end(),
-    );
-  });
+    ),
 });
-server.listen(port, '127.0.0.1');
 
 process.once('SIGTERM', () => {
   server.close();
