@@ -29,22 +29,24 @@ function insertRawSql(n: number, announce: boolean): string {
   return text;
 }
 
+/**
+ * Takes due events for this transaction: row locks only, no new row version. The attempt is counted by the statement
+ * that ends it (`finish`, `finishMany`, `retryLater`) in the same transaction, so a batch writes each row once; a
+ * rollback (a crash, a lost connection) counts nothing, as before. `attempts` is answered as this attempt's number.
+ */
 const CLAIM_SQL = (onlyOne: boolean) => `
-update webhook_events set attempts = attempts + 1
-where id in (
-  select id from webhook_events
-  where status = 'received' and next_attempt_at <= now() and (locked_until is null or locked_until < now())
-    ${onlyOne ? 'and id = $2' : ''}
-  order by next_attempt_at, id
-  limit $1
-  for update skip locked)
-returning id, body, attempts`;
+select id, body, attempts + 1 as attempts from webhook_events
+where status = 'received' and next_attempt_at <= now() and (locked_until is null or locked_until < now())
+  ${onlyOne ? 'and id = $2' : ''}
+order by next_attempt_at, id
+limit $1
+for update skip locked`;
 const CLAIM_SQL_MANY = CLAIM_SQL(false);
 const CLAIM_SQL_ONE = CLAIM_SQL(true);
 
 const FINISH_MANY_SQL = `
 update webhook_events w set status = v.status, account_ig_ids = v.ids, event_count = v.n, last_error = v.err,
-  item_outcomes = v.items, processed_at = now(), locked_until = null
+  item_outcomes = v.items, processed_at = now(), locked_until = null, attempts = w.attempts + 1
 from unnest($1::bigint[], $2::text[], $3::jsonb[], $4::int[], $5::text[], $6::jsonb[]) as v(id, status, ids, n, err, items)
 where w.id = v.id`;
 
@@ -112,6 +114,7 @@ export function createWebhookEventsRepository(db: Db) {
           lastError: result.error ?? null,
           processedAt: new Date(),
           lockedUntil: null,
+          attempts: sql`${webhookEvents.attempts} + 1`,
         })
         .where(eq(webhookEvents.id, id));
     },
@@ -142,7 +145,7 @@ export function createWebhookEventsRepository(db: Db) {
     async retryLater(id: number, error: string, delayMs: number, tx: Db = db) {
       await tx
         .update(webhookEvents)
-        .set({ lastError: error.slice(0, 2000), lockedUntil: null, nextAttemptAt: new Date(Date.now() + delayMs) })
+        .set({ lastError: error.slice(0, 2000), lockedUntil: null, nextAttemptAt: new Date(Date.now() + delayMs), attempts: sql`${webhookEvents.attempts} + 1` })
         .where(eq(webhookEvents.id, id));
     },
 
