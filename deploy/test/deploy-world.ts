@@ -79,7 +79,6 @@ export async function startDeployWorld(opts: { api: number; workers: number; dat
     const ports = await nginxPorts();
     const baseUrl = `https://localhost:${ports.httpsPort}`;
     const apiPorts = await Promise.all(Array.from({ length: opts.api }, () => freePort()));
-    nginx = await startNginx(path.join(dir, 'nginx'), ports, apiPorts, cert);
 
     const control = new SimClient(simUrl);
     await waitFor(`${simUrl}/_sim/health`, sim);
@@ -114,6 +113,9 @@ export async function startDeployWorld(opts: { api: number; workers: number; dat
     const workers = Array.from({ length: opts.workers }, (_, i) => startThreadline(`worker ${i + 1}`, ['worker'], { ...env, DATA_DIR: dataDir(`worker${i + 1}`) }));
     procs.push(...apis, ...workers);
     await Promise.all(apis.map((p, i) => waitFor(`http://127.0.0.1:${apiPorts[i]}/readyz`, p)));
+    // nginx only once the APIs answer: its start-up probe would otherwise mark every upstream down for fail_timeout
+    // (10 s), and a request in that window is answered 502 "no live upstreams"
+    nginx = await startNginx(path.join(dir, 'nginx'), ports, apiPorts, cert);
     await control.setWebhook(app.id, { callbackUrl: `${baseUrl}/webhooks/instagram`, verifyToken: VERIFY_TOKEN });
 
     return {
