@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../test/db.ts';
 import { createAccount } from '../../test/factories.ts';
-import { createCrmRepository } from '../modules/crm/crm.repository.ts';
-import { applyConversationAggregates } from '../modules/webhooks/ingest-bulk.ts';
-import { createWebhookEventsRepository } from '../modules/webhooks/webhook-events.repository.ts';
+import { createCrmRepository } from '../modules/delivery/dispatch/crm.repository.ts';
+import { applyConversationAggregates } from '../modules/ingest/ingest-bulk.ts';
+import { createWebhookEventsRepository } from '../modules/intake/webhook-events.repository.ts';
 import { queryRows, sql, type Database } from './client.ts';
 
 // A statement prepared by name keeps its plan for the life of the connection. One kept from a moment a queue table

@@ -2,7 +2,7 @@ import { and, eq, ne } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { accounts, messages } from '../../db/schema/index.ts';
 import type { Logger } from '../../shared/logger.ts';
-import { recordAll, type InboxEventSink } from '../inbox/inbox-events.ts';
+import { recordAll, type InboxEventSink } from '../../events/inbox-events.ts';
 
 /**
  * Account status transitions. Meta answering 190 anywhere (refresh, send, profile) means the token no longer

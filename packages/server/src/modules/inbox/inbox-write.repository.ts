@@ -1,7 +1,7 @@
 import { and, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { queryRows } from '../../db/client.ts';
-import type { InboxEvent } from './inbox-events.ts';
+import type { InboxEvent } from '../../events/inbox-events.ts';
 import { contacts, conversations, messageReactions, messages, type StoredAttachment } from '../../db/schema/index.ts';
 
 type MessageInsert = typeof messages.$inferInsert;

@@ -4,7 +4,7 @@ import type { AccountAccess, AccountRole } from '../accounts/account-access.ts';
 import type { RequestAuth } from '../auth/auth.plugin.ts';
 import { decodeCursor, encodeCursor, type ConversationListFilter, type ConversationRow, type InboxReadRepository, type MessageRow } from './inbox-read.repository.ts';
 import { presentConversation, presentMessages } from './inbox.presenter.ts';
-import { workflowErrors } from '../workflow/workflow.errors.ts';
+import { workflowErrors } from './workflow/workflow.errors.ts';
 
 export type InboxServiceDeps = {
   repo: InboxReadRepository;

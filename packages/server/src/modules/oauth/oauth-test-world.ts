@@ -2,7 +2,7 @@ import { createSimulator, SimClient, type Simulator } from '@threadline/instagra
 import type { Env } from '../../config.ts';
 import { APP_SECRET } from '../../../test/meta.ts';
 import { createTestApp, TEST_ORIGIN, type TestApp } from '../../../test/app.ts';
-import type { InboxEvent } from '../inbox/inbox-events.ts';
+import type { InboxEvent } from '../../events/inbox-events.ts';
 
 /**
  * Test world for Instagram Login: the Meta simulator in-process, Threadline pointed at it, Threadline's clock

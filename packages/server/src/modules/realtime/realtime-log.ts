@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
 import { preparedRows, type Db } from '../../db/client.ts';
 import { realtimeEvents } from '../../db/schema/index.ts';
-import type { InboxEvent, InboxEventSink } from '../inbox/inbox-events.ts';
+import type { InboxEvent, InboxEventSink } from '../../events/inbox-events.ts';
 
 export const REALTIME_CHANNEL = 'threadline_realtime';
 export type RealtimeRow = typeof realtimeEvents.$inferSelect;

@@ -4,7 +4,7 @@ import { createAccount, createUser } from '../../../test/factories.ts';
 import { envelope, inbound, META_ENV, mid, postSigned } from '../../../test/meta.ts';
 import { createSimWorld, type SimWorld } from '../../../test/sim-world.ts';
 import { sql } from 'drizzle-orm';
-import { recordAll, type InboxEvent } from '../inbox/inbox-events.ts';
+import { recordAll, type InboxEvent } from '../../events/inbox-events.ts';
 import { parseRealtimeNotification, REALTIME_CHANNEL } from './realtime-log.ts';
 
 type SseEvent = { id: number; event: string; data: { type: string; data: { message?: { text: string | null; status: string } } } };

@@ -1,0 +1,107 @@
+import type { Db } from '../db/client.ts';
+import type { TokenVault } from '../shared/crypto/token-vault.ts';
+import type { Logger } from '../shared/logger.ts';
+import { createSafeHttpClient, type SafeHttpClient } from '../shared/net/safe-http.ts';
+import type { AuditLog } from '../modules/audit/audit.repository.ts';
+import { attemptDelivery, recordOutcomes } from '../modules/delivery/dispatch/crm-delivery.ts';
+import { createCrmDispatcher, type CrmDispatcher } from '../modules/delivery/dispatch/crm-dispatcher.ts';
+import { createCrmMetrics, type CrmMetrics } from '../modules/delivery/dispatch/crm-metrics.ts';
+import { createCrmOutbox, type CrmOutbox } from '../modules/delivery/outbox/crm-outbox.ts';
+import type { CrmSettings } from '../modules/delivery/dispatch/crm-settings.ts';
+import { createCrmRepository, type ClaimedWork, type CrmRepository } from '../modules/delivery/dispatch/crm.repository.ts';
+import { createCrmService, type CrmService } from '../modules/delivery/endpoints/crm.service.ts';
+
+export type Crm = {
+  outbox: CrmOutbox;
+  service: CrmService;
+  dispatcher: CrmDispatcher<ClaimedWork>;
+  metrics: CrmMetrics;
+  repo: CrmRepository;
+  client: SafeHttpClient;
+  close(): Promise<void>;
+};
+
+/** Claims outlive the attempt deadline by this much, so only a crashed worker's claim ever runs out. */
+const LEASE_MARGIN_MS = 60_000;
+
+/**
+ * Every attempt signs with its endpoint's secret: each stored (encrypted) value is decrypted once, not once per
+ * attempt. A rotated secret is a new stored value; the cache holds at most `max` of them.
+ */
+function withDecryptCache(vault: TokenVault, max = 1000): TokenVault {
+  const cache = new Map<string, string>();
+  return {
+    ...vault,
+    decrypt(stored: string): string {
+      let plain = cache.get(stored);
+      if (plain === undefined) {
+        plain = vault.decrypt(stored);
+        if (cache.size >= max) cache.delete(cache.keys().next().value ?? '');
+        cache.set(stored, plain);
+      }
+      return plain;
+    },
+  };
+}
+
+/** Everything CRM delivery needs, assembled once (app.ts): outbox, service, dispatcher, metrics. */
+/** Whose claims these are: this process's registry id, and how long a silent process still counts as alive. */
+export type ClaimOwner = { id: string; deadAfterMs: number };
+
+export function createCrm(deps: {
+  db: Db;
+  vault: TokenVault;
+  audit: AuditLog;
+  settings: CrmSettings;
+  log: Logger;
+  now: () => Date;
+  owner: ClaimOwner;
+  metrics?: CrmMetrics;
+}): Crm {
+  const { db, settings, now } = deps;
+  const metrics = deps.metrics ?? createCrmMetrics();
+  const repo = createCrmRepository(db);
+  const client = createSafeHttpClient({
+    allowedNetworks: settings.allowedNetworks,
+    allowHttp: settings.allowHttp,
+    connectTimeoutMs: Math.min(settings.timeoutMs, 10_000),
+    ...(settings.lookup ? { lookup: settings.lookup } : {}),
+  });
+  const deliveryDeps = { db, repo, vault: withDecryptCache(deps.vault), client, settings, metrics, log: deps.log, now };
+  const leaseMs = settings.timeoutMs + LEASE_MARGIN_MS;
+  const dispatcher = createCrmDispatcher({
+    claim: (limit) => {
+      const at = now();
+      return repo.claimDue({
+        now: at,
+        leaseUntil: new Date(at.getTime() + leaseMs),
+        limit,
+        perEndpoint: settings.maxConcurrencyPerEndpoint,
+        processId: deps.owner.id,
+        deadAfterMs: deps.owner.deadAfterMs,
+      });
+    },
+    attempt: (prepared) => attemptDelivery(deliveryDeps, prepared),
+    record: async (outcomes) => {
+      const released = await recordOutcomes(deliveryDeps, outcomes);
+      // an endpoint came back: its backlog is due now
+      if (released > 0) dispatcher.poke();
+    },
+    endpointOf: (work) => work.account.id,
+    idOf: (work) => work.claimed.id,
+    releaseOrphans: (keep) => repo.releaseClaimsOfProcessExcept(deps.owner.id, keep),
+    concurrency: settings.workerConcurrency,
+    perEndpoint: settings.maxConcurrencyPerEndpoint,
+    pollIntervalMs: settings.pollIntervalMs,
+    log: deps.log,
+  });
+  return {
+    outbox: createCrmOutbox({ now, metrics, handoff: { dispatcher, leaseMs, processId: deps.owner.id } }),
+    service: createCrmService({ ...deliveryDeps, audit: deps.audit }),
+    dispatcher,
+    metrics,
+    repo,
+    client,
+    close: () => client.close(),
+  };
+}

@@ -1,0 +1,171 @@
+import type { Db } from '../../../db/client.ts';
+import type { TokenVault } from '../../../shared/crypto/token-vault.ts';
+import type { Logger } from '../../../shared/logger.ts';
+import type { SafeHttpClient } from '../../../shared/net/safe-http.ts';
+import type { CrmMetrics } from './crm-metrics.ts';
+import { nextRetryDelayMs } from './crm-schedule.ts';
+import { signingSecrets } from '../endpoints/crm-secrets.ts';
+import { sendAttempt, type AttemptResult } from './crm-sender.ts';
+import type { CrmSettings } from './crm-settings.ts';
+import type { ClaimedDelivery, ClaimedWork, CrmRepository, SendingAccount, SendingDelivery } from './crm.repository.ts';
+
+export type DeliveryDeps = {
+  db: Db;
+  repo: CrmRepository;
+  vault: TokenVault;
+  client: SafeHttpClient;
+  settings: Pick<CrmSettings, 'retryScheduleMs' | 'timeoutMs' | 'disableAfterMs' | 'secretOverlapMs'>;
+  metrics: CrmMetrics;
+  log: Logger;
+  now: () => Date;
+  random?: () => number;
+};
+
+/** The exact bytes sent: the envelope's keys in their documented order (jsonb storage does not keep order). */
+export function serializePayload(payload: Record<string, unknown>): string {
+  const { type, version, id, created_at, data, ...rest } = payload;
+  return JSON.stringify({ type, version, id, created_at, data, ...rest });
+}
+
+/** What one attempt came to; `result` is null when there was nothing to send (cancelled, endpoint gone). */
+export type AttemptedDelivery = {
+  claimed: ClaimedDelivery;
+  delivery: SendingDelivery;
+  account: SendingAccount;
+  result: AttemptResult | null;
+  at: Date;
+};
+
+/** Makes one attempt of a prepared delivery (the HTTP part only; `recordOutcomes` writes what came of it). */
+export async function attemptDelivery(deps: DeliveryDeps, work: ClaimedWork): Promise<AttemptedDelivery | { claimed: ClaimedDelivery; result: null }> {
+  const { claimed, delivery, account } = work;
+  if (delivery.status !== 'pending' || account.crmWebhookUrl === null || account.crmDisabledAt !== null) {
+    // cancelled, or the endpoint went away between the claim and now: nothing to send
+    return { claimed, result: null };
+  }
+  const now = deps.now();
+  let result: AttemptResult;
+  try {
+    result = await sendAttempt(deps.client, {
+      url: account.crmWebhookUrl,
+      id: delivery.id,
+      body: serializePayload(delivery.payload),
+      secrets: signingSecrets(account, deps.vault, deps.settings.secretOverlapMs, now),
+      timeoutMs: deps.settings.timeoutMs,
+      now,
+    });
+  } catch (error) {
+    deps.log.error({ err: error, deliveryId: delivery.id }, 'CRM attempt failed unexpectedly');
+    result = {
+      verdict: 'retry',
+      outcome: 'network_error',
+      statusCode: null,
+      durationMs: 0,
+      error: 'The attempt failed inside Threadline; it has been logged.',
+      responseExcerpt: null,
+      retryAfterMs: null,
+    };
+  }
+  return { claimed, delivery, account, result, at: now };
+}
+
+/**
+ * Writes what came of a batch of attempts in one transaction: every attempt row in one insert, every success in
+ * one update, each failure's next attempt and the endpoints' health; every claim of the batch is released. An
+ * endpoint that answered 2xx after failing gets its waiting deliveries released (due now, in order): answers how
+ * many, so the caller can look for them at once.
+ */
+export async function recordOutcomes(deps: DeliveryDeps, outcomes: readonly (AttemptedDelivery | { claimed: ClaimedDelivery; result: null })[]): Promise<number> {
+  const finishedAt = deps.now();
+  const attempted = outcomes.filter((o): o is AttemptedDelivery => o.result !== null);
+  const skipped = outcomes.filter((o) => o.result === null).map((o) => o.claimed.id);
+  const succeeded = attempted.filter((o) => o.result?.verdict === 'success');
+  /** endpoints to disable, by account (the last reason of the batch wins) */
+  const disabled = new Map<string, { reason: string; gone: boolean }>();
+
+  const successes = succeeded.map((o) => ({
+    id: o.delivery.id,
+    at: o.at,
+    finishedAt,
+    statusCode: o.result?.statusCode ?? null,
+    durationMs: o.result?.durationMs ?? 0,
+    responseExcerpt: o.result?.responseExcerpt ?? null,
+  }));
+  const recovered = new Set(succeeded.filter((o) => o.account.crmFailingSince !== null).map((o) => o.account.id));
+  let released = 0;
+  if (succeeded.length === outcomes.length && recovered.size === 0) {
+    // the common case under load: every attempt succeeded at a healthy endpoint; one statement
+    await deps.repo.recordSucceeded(successes);
+  } else {
+    await deps.db.transaction(async (tx) => {
+      await deps.repo.releaseClaims(skipped, tx);
+      await deps.repo.recordSucceeded(successes, tx);
+      await deps.repo.insertAttempts(
+        attempted
+          .filter((o) => o.result?.verdict !== 'success')
+          .map(({ delivery, result, at }) => ({
+            deliveryId: delivery.id,
+            attemptedAt: at,
+            statusCode: result?.statusCode ?? null,
+            durationMs: result?.durationMs ?? 0,
+            error: result?.error ?? null,
+            responseExcerpt: result?.responseExcerpt ?? null,
+          })),
+        tx,
+      );
+      for (const accountId of recovered) {
+        await deps.repo.updateAccount(accountId, { crmFailingSince: null }, tx);
+        released += await deps.repo.releaseBacklog(accountId, finishedAt, tx);
+      }
+
+      const failingSince = new Map<string, Date>();
+      for (const o of attempted) {
+        const result = o.result;
+        if (!result || result.verdict === 'success') continue;
+        const { delivery, account, at } = o;
+        const common = { lastAttemptAt: at, lastStatusCode: result.statusCode, lastError: result.error };
+        if (result.verdict === 'gone') {
+          // kept pending: re-enabling the endpoint sends it
+          await deps.repo.finishDelivery(delivery.id, { ...common, nextAttemptAt: finishedAt }, tx);
+          disabled.set(account.id, { gone: true, reason: `The endpoint answered 410 Gone at ${finishedAt.toISOString()}; set the URL again to re-enable it.` });
+          continue;
+        }
+        const delay = nextRetryDelayMs(deps.settings.retryScheduleMs, o.claimed.attemptCount, {
+          retryAfterMs: result.retryAfterMs,
+          ...(deps.random ? { random: deps.random } : {}),
+        });
+        await deps.repo.finishDelivery(
+          delivery.id,
+          delay === null ? { ...common, status: 'failed', nextAttemptAt: null } : { ...common, nextAttemptAt: new Date(finishedAt.getTime() + delay) },
+          tx,
+        );
+        if (delay === null) deps.metrics.givenUp();
+        let since = failingSince.get(account.id) ?? account.crmFailingSince;
+        if (since === null || recovered.has(account.id)) {
+          since = at;
+          if (!failingSince.has(account.id)) await deps.repo.updateAccount(account.id, { crmFailingSince: at }, tx);
+        }
+        failingSince.set(account.id, since);
+        if (finishedAt.getTime() - since.getTime() >= deps.settings.disableAfterMs) {
+          const hours = Math.round((finishedAt.getTime() - since.getTime()) / 3_600_000);
+          disabled.set(account.id, {
+            gone: false,
+            reason: `Every delivery has failed since ${since.toISOString()} (${hours} h); last error: ${result.error ?? 'unknown'}. Set the URL again to re-enable it.`,
+          });
+        }
+      }
+      for (const [accountId, d] of disabled) {
+        await deps.repo.updateAccount(accountId, { crmDisabledAt: finishedAt, crmDisabledReason: d.reason }, tx);
+      }
+    });
+  }
+
+  for (const o of attempted) if (o.result) deps.metrics.attempt(o.result.outcome, o.result.durationMs);
+  for (const o of succeeded) deps.metrics.delivered(finishedAt.getTime() - o.delivery.createdAt.getTime());
+  for (const [accountId, d] of disabled) {
+    deps.metrics.endpointDisabled(d.gone ? 'gone' : 'failing');
+    deps.log.warn({ accountId, reason: d.reason }, 'CRM endpoint disabled');
+  }
+  for (const accountId of recovered) deps.log.info({ accountId }, 'CRM endpoint answers again; its waiting deliveries are due now');
+  return released;
+}

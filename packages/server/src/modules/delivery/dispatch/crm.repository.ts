@@ -1,0 +1,274 @@
+import { and, desc, eq, gte, inArray, isNotNull, lt, lte, or, sql } from 'drizzle-orm';
+import { fixedRows, type Db } from '../../../db/client.ts';
+import { accounts, crmDeliveries, crmDeliveryAttempts } from '../../../db/schema/index.ts';
+
+export type DeliveryRow = typeof crmDeliveries.$inferSelect;
+export type AttemptRow = typeof crmDeliveryAttempts.$inferSelect;
+export type AccountRow = typeof accounts.$inferSelect;
+
+export type ClaimedDelivery = { id: string; accountId: string; attemptCount: number; lockedUntil: Date };
+
+/** What sending a delivery needs of its row and of its account's endpoint, read by the claim itself. */
+export type SendingDelivery = Pick<DeliveryRow, 'id' | 'payload' | 'createdAt' | 'status'>;
+export type SendingAccount = Pick<
+  AccountRow,
+  'id' | 'crmWebhookUrl' | 'crmDisabledAt' | 'crmFailingSince' | 'webhookSecret' | 'webhookSecretPrevious' | 'webhookSecretRotatedAt'
+>;
+export type ClaimedWork = { claimed: ClaimedDelivery; delivery: SendingDelivery; account: SendingAccount };
+
+type ClaimRow = {
+  id: string;
+  account_id: string;
+  attempt_count: number;
+  payload: Record<string, unknown>;
+  created_at: Date | string;
+  status: DeliveryRow['status'];
+  crm_webhook_url: string | null;
+  crm_disabled_at: Date | string | null;
+  crm_failing_since: Date | string | null;
+  webhook_secret: string | null;
+  webhook_secret_previous: string | null;
+  webhook_secret_rotated_at: Date | string | null;
+};
+
+const date = (v: Date | string) => (v instanceof Date ? v : new Date(v));
+const dateOrNull = (v: Date | string | null) => (v === null ? null : date(v));
+
+
+/** `recordSucceeded`: $1 ids, $2 attempted at, $3 finished at, $4 status codes, $5 durations, $6 answer excerpts. */
+const RECORD_SUCCEEDED_SQL = `
+with v(id, at, finished_at, code, duration_ms, excerpt) as (
+  select * from unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::int[], $5::int[], $6::text[])
+),
+done as (
+  update crm_deliveries d
+  set status = 'succeeded', succeeded_at = v.finished_at, next_attempt_at = null, last_attempt_at = v.at,
+      last_status_code = v.code, last_error = null, locked_until = null
+  from v where d.id = v.id and d.status = 'pending'
+  returning d.id
+),
+released as (
+  update crm_deliveries d set locked_until = null
+  from v where d.id = v.id and d.status <> 'pending' and d.locked_until is not null
+  returning d.id
+)
+insert into crm_delivery_attempts (delivery_id, attempted_at, status_code, duration_ms, error, response_excerpt)
+select v.id, v.at, v.code, v.duration_ms, null, v.excerpt from v`;
+
+export function createCrmRepository(db: Db) {
+  return {
+    /**
+     * Takes up to `limit` due deliveries of enabled endpoints, at most `perEndpoint` in flight per account
+     * (counting other processes' claims), and marks each as claimed until `leaseUntil`. A claimed delivery
+     * is invisible to every other claim until it is finished or its lease runs out (a crashed worker).
+     */
+    async claimDue(opts: { now: Date; leaseUntil: Date; limit: number; perEndpoint: number; processId: string; deadAfterMs: number }): Promise<ClaimedWork[]> {
+      // one round trip: the lock and the claim run inside crm_claim_due (migration 0005), in this statement's transaction
+      const rows = await fixedRows<ClaimRow>(db, 'select * from crm_claim_due($1::timestamptz, $2::timestamptz, $3::int, $4::int, $5::uuid, $6::int)', [
+        opts.now.toISOString(),
+        opts.leaseUntil.toISOString(),
+        opts.limit,
+        opts.perEndpoint,
+        opts.processId,
+        opts.deadAfterMs,
+      ]);
+      return rows.map((r) => ({
+        claimed: { id: r.id, accountId: r.account_id, attemptCount: Number(r.attempt_count), lockedUntil: opts.leaseUntil },
+        delivery: { id: r.id, payload: r.payload, createdAt: date(r.created_at), status: r.status },
+        account: {
+          id: r.account_id,
+          crmWebhookUrl: r.crm_webhook_url,
+          crmDisabledAt: dateOrNull(r.crm_disabled_at),
+          crmFailingSince: dateOrNull(r.crm_failing_since),
+          webhookSecret: r.webhook_secret,
+          webhookSecretPrevious: r.webhook_secret_previous,
+          webhookSecretRotatedAt: dateOrNull(r.webhook_secret_rotated_at),
+        },
+      }));
+    },
+
+    /** Releases the claims of process `processId` on every delivery but `keep` (claims whose answer it never got). */
+    async releaseClaimsOfProcessExcept(processId: string, keep: readonly string[]): Promise<number> {
+      const rows = await db
+        .update(crmDeliveries)
+        .set({ lockedUntil: null, lockedBy: null })
+        .where(
+          and(
+            eq(crmDeliveries.lockedBy, processId),
+            isNotNull(crmDeliveries.lockedUntil),
+            keep.length > 0 ? sql`not (${crmDeliveries.id} = any(${sql.param([...keep])}::text[]))` : undefined,
+          ),
+        )
+        .returning({ id: crmDeliveries.id });
+      return rows.length;
+    },
+
+    /** Releases claims that came to nothing to send (cancelled meanwhile, endpoint gone). */
+    async releaseClaims(ids: readonly string[], tx: Db = db): Promise<void> {
+      if (ids.length > 0) await tx.update(crmDeliveries).set({ lockedUntil: null }).where(inArray(crmDeliveries.id, [...ids]));
+    },
+
+    /** Attempts of many deliveries in one statement. */
+    async insertAttempts(values: (typeof crmDeliveryAttempts.$inferInsert)[], tx: Db = db): Promise<void> {
+      if (values.length > 0) await tx.insert(crmDeliveryAttempts).values(values);
+    },
+
+    /**
+     * Records many successful attempts in one statement (atomic without a transaction): their attempt rows, the
+     * deliveries marked succeeded (those still pending: one cancelled meanwhile stays cancelled), and every claim
+     * released. As in `finishDelivery`, no row is updated twice.
+     */
+    async recordSucceeded(
+      items: readonly { id: string; at: Date; finishedAt: Date; statusCode: number | null; durationMs: number; responseExcerpt: string | null }[],
+      tx: Db = db,
+    ): Promise<void> {
+      if (items.length === 0) return;
+      await fixedRows(tx, RECORD_SUCCEEDED_SQL, [
+        items.map((i) => i.id),
+        items.map((i) => i.at.toISOString()),
+        items.map((i) => i.finishedAt.toISOString()),
+        items.map((i) => i.statusCode),
+        items.map((i) => i.durationMs),
+        items.map((i) => i.responseExcerpt),
+      ]);
+    },
+
+    async getDelivery(accountId: string, id: string, tx: Db = db): Promise<DeliveryRow | undefined> {
+      const [row] = await tx
+        .select()
+        .from(crmDeliveries)
+        .where(and(eq(crmDeliveries.id, id), eq(crmDeliveries.accountId, accountId)))
+        .limit(1);
+      return row;
+    },
+
+    async getAccount(accountId: string, tx: Db = db): Promise<AccountRow | undefined> {
+      const [row] = await tx.select().from(accounts).where(eq(accounts.id, accountId)).limit(1);
+      return row;
+    },
+
+    async updateAccount(accountId: string, values: Partial<typeof accounts.$inferInsert>, tx: Db = db): Promise<AccountRow> {
+      const [row] = await tx.update(accounts).set(values).where(eq(accounts.id, accountId)).returning();
+      if (!row) throw new Error(`account ${accountId} vanished`);
+      return row;
+    },
+
+    async insertAttempt(values: typeof crmDeliveryAttempts.$inferInsert, tx: Db = db): Promise<void> {
+      await tx.insert(crmDeliveryAttempts).values(values);
+    },
+
+    /** Writes an attempt's outcome unless the delivery was cancelled meanwhile; always releases the claim. */
+    async finishDelivery(id: string, values: Partial<typeof crmDeliveries.$inferInsert>, tx: Db = db): Promise<void> {
+      // The two statements never touch the same row: a row updated twice in one transaction has its foreign keys
+      // checked again (FOR KEY SHARE on the conversation), which would queue behind ingestion's conversation locks
+      // in no particular order, and deadlock with it.
+      await tx
+        .update(crmDeliveries)
+        .set({ ...values, lockedUntil: null })
+        .where(and(eq(crmDeliveries.id, id), eq(crmDeliveries.status, 'pending')));
+      await tx
+        .update(crmDeliveries)
+        .set({ lockedUntil: null })
+        .where(and(eq(crmDeliveries.id, id), isNotNull(crmDeliveries.lockedUntil)));
+    },
+
+    async insertDelivery(values: typeof crmDeliveries.$inferInsert, tx: Db = db): Promise<void> {
+      await tx.insert(crmDeliveries).values(values);
+    },
+
+    /**
+     * An endpoint answered again after failing: its deliveries waiting out their back-off are due now, in the order
+     * they were written (a delivery is due at its creation time), instead of each waiting for its own retry. The
+     * claim keeps the endpoint under its concurrency cap. Their attempt counts stay: if it fails again they go on
+     * along the schedule.
+     */
+    async releaseBacklog(accountId: string, now: Date, tx: Db = db): Promise<number> {
+      const rows = await tx
+        .update(crmDeliveries)
+        .set({ nextAttemptAt: crmDeliveries.createdAt })
+        .where(and(eq(crmDeliveries.accountId, accountId), eq(crmDeliveries.status, 'pending'), sql`${crmDeliveries.nextAttemptAt} > ${now}`))
+        .returning({ id: crmDeliveries.id });
+      return rows.length;
+    },
+
+    /** The account's pending deliveries go out now, from the start of the schedule (new URL, re-enabled endpoint). */
+    async restartPending(accountId: string, now: Date, tx: Db = db): Promise<number> {
+      const rows = await tx
+        .update(crmDeliveries)
+        .set({ nextAttemptAt: now, attemptCount: 0 })
+        .where(and(eq(crmDeliveries.accountId, accountId), eq(crmDeliveries.status, 'pending')))
+        .returning({ id: crmDeliveries.id });
+      return rows.length;
+    },
+
+    async cancelPending(accountId: string, reason: string, tx: Db = db): Promise<number> {
+      const rows = await tx
+        .update(crmDeliveries)
+        .set({ status: 'cancelled', nextAttemptAt: null, lastError: reason })
+        .where(and(eq(crmDeliveries.accountId, accountId), eq(crmDeliveries.status, 'pending')))
+        .returning({ id: crmDeliveries.id });
+      return rows.length;
+    },
+
+    /** Puts deliveries back in the queue, due now, with a fresh schedule. Claimed (in-flight) ones are left alone. */
+    async requeue(accountId: string, where: { id: string } | { failedSince: Date }, now: Date, tx: Db = db): Promise<string[]> {
+      const filter =
+        'id' in where
+          ? eq(crmDeliveries.id, where.id)
+          : and(eq(crmDeliveries.status, 'failed'), gte(crmDeliveries.createdAt, where.failedSince));
+      const rows = await tx
+        .update(crmDeliveries)
+        .set({ status: 'pending', nextAttemptAt: now, attemptCount: 0, succeededAt: null })
+        .where(
+          and(
+            eq(crmDeliveries.accountId, accountId),
+            filter,
+            or(sql`${crmDeliveries.lockedUntil} is null`, lt(crmDeliveries.lockedUntil, now)),
+          ),
+        )
+        .returning({ id: crmDeliveries.id });
+      return rows.map((r) => r.id);
+    },
+
+    async listDeliveries(
+      accountId: string,
+      filter: { status?: DeliveryRow['status']; eventType?: string; since?: Date; until?: Date; before?: { createdAt: Date; id: string }; limit: number },
+    ): Promise<DeliveryRow[]> {
+      const conditions = [eq(crmDeliveries.accountId, accountId)];
+      if (filter.status) conditions.push(eq(crmDeliveries.status, filter.status));
+      if (filter.eventType) conditions.push(eq(crmDeliveries.eventType, filter.eventType));
+      if (filter.since) conditions.push(gte(crmDeliveries.createdAt, filter.since));
+      if (filter.until) conditions.push(lt(crmDeliveries.createdAt, filter.until));
+      if (filter.before) {
+        const { createdAt, id } = filter.before;
+        const older = or(lt(crmDeliveries.createdAt, createdAt), and(eq(crmDeliveries.createdAt, createdAt), lt(crmDeliveries.id, id)));
+        if (older) conditions.push(older);
+      }
+      return db
+        .select()
+        .from(crmDeliveries)
+        .where(and(...conditions))
+        .orderBy(desc(crmDeliveries.createdAt), desc(crmDeliveries.id))
+        .limit(filter.limit);
+    },
+
+    async attemptsOf(deliveryIds: string[]): Promise<AttemptRow[]> {
+      if (deliveryIds.length === 0) return [];
+      return db
+        .select()
+        .from(crmDeliveryAttempts)
+        .where(inArray(crmDeliveryAttempts.deliveryId, deliveryIds))
+        .orderBy(crmDeliveryAttempts.attemptedAt, crmDeliveryAttempts.id);
+    },
+
+    /** Finished deliveries older than `before` (the attempts go with them). */
+    async deleteFinishedBefore(before: Date): Promise<number> {
+      const rows = await db
+        .delete(crmDeliveries)
+        .where(and(inArray(crmDeliveries.status, ['succeeded', 'cancelled']), lte(crmDeliveries.createdAt, before), isNotNull(crmDeliveries.createdAt)))
+        .returning({ id: crmDeliveries.id });
+      return rows.length;
+    },
+  };
+}
+export type CrmRepository = ReturnType<typeof createCrmRepository>;

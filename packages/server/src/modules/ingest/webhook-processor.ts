@@ -1,0 +1,176 @@
+import type { Db } from '../../db/client.ts';
+import { transaction } from '../../db/transaction.ts';
+import { isConnectionError, safeErrorMessage } from '../../shared/db-errors.ts';
+import { createLogGate, type Logger } from '../../shared/logger.ts';
+import type { IngestService } from './ingest.service.ts';
+import type { WebhookEventsRepository } from '../intake/webhook-events.repository.ts';
+
+export type ProcessorOptions = {
+  db: Db;
+  repo: WebhookEventsRepository;
+  ingest: IngestService;
+  log: Logger;
+  concurrency: number;
+  maxAttempts: number;
+  batchSize?: number;
+  idlePollMs?: number;
+  /**
+   * How long a wake waits for more events before an idle loop starts: POSTs arriving together make one batch, not
+   * one transaction each (a batch costs about twenty statements however many events it holds).
+   */
+  gatherMs?: number;
+};
+
+/** Back-off between attempts of one raw event: 2 s, 10 s, 1 min, 5 min, 30 min, 2 h, … */
+export function retryDelayMs(attempt: number): number {
+  const steps = [2_000, 10_000, 60_000, 300_000, 1_800_000, 7_200_000];
+  return steps[Math.min(attempt - 1, steps.length - 1)] ?? 7_200_000;
+}
+
+/**
+ * Workers that drain `received` raw events. One round is one transaction: claim a batch (FOR UPDATE SKIP LOCKED,
+ * so workers in several processes never take the same row, and a crashed worker's claim simply ends with its
+ * transaction), apply every event, record every outcome, commit once. If a batch throws, its events are taken one
+ * by one, so a poison event is retried with back-off and finally marked `failed` without holding up the others.
+ */
+export function createWebhookProcessor(opts: ProcessorOptions) {
+  const batchSize = opts.batchSize ?? 25;
+  const idlePollMs = opts.idlePollMs ?? 250;
+  const gatherMs = opts.gatherMs ?? 20;
+  let wakeTimer: NodeJS.Timeout | null = null;
+  let running = false;
+  const loops: Promise<void>[] = [];
+  const sleepers = new Set<() => void>();
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        sleepers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      sleepers.add(done);
+    });
+
+  /** One transaction over a batch; answers how many events it took, or throws (nothing of the batch is kept). */
+  async function round(limit: number, onlyId?: number): Promise<number> {
+    // `transaction`: CRM deliveries written in it go to this process's dispatcher once it commits
+    return transaction(opts.db, async (tx) => {
+      const claimed = await opts.repo.claimInTx(tx, limit, onlyId);
+      if (claimed.length === 0) return 0;
+      const outcomes = await opts.ingest.processBatch(tx, claimed);
+      const finished = [];
+      for (const event of claimed) {
+        const outcome = outcomes.get(event.id);
+        if (!outcome) continue;
+        finished.push({
+          id: event.id,
+          status: outcome.status,
+          accountIgIds: outcome.accountIgIds,
+          eventCount: outcome.eventCount,
+          error: outcome.note ?? null,
+          items: outcome.items ?? null,
+        });
+      }
+      await opts.repo.finishMany(tx, finished);
+      return claimed.length;
+    });
+  }
+
+  /** A batch failed: take its events alone; the one that still throws is retried later, then failed. */
+  async function isolate(limit: number) {
+    for (const id of await opts.repo.dueIds(limit)) {
+      try {
+        await round(1, id);
+      } catch (error) {
+        // the database went away meanwhile: the event is not at fault; the loop waits for the database
+        if (isConnectionError(error)) throw error;
+        const message = safeErrorMessage(error);
+        opts.log.warn({ eventId: id, err: error }, 'webhook event processing failed');
+        await opts.db.transaction(async (tx) => {
+          const [event] = await opts.repo.claimInTx(tx, 1, id);
+          if (!event) return;
+          if (event.attempts >= opts.maxAttempts) {
+            await opts.repo.finish(id, { status: 'failed', accountIgIds: [], eventCount: 0, error: message.slice(0, 2000) }, tx);
+          } else {
+            await opts.repo.retryLater(id, message, retryDelayMs(event.attempts), tx);
+          }
+        });
+      }
+    }
+  }
+
+  async function step(): Promise<number> {
+    try {
+      return await round(batchSize);
+    } catch (error) {
+      // A lost connection rolled the batch back (its claims with it): nothing is wrong with its events, and taking
+      // them one by one would only count attempts against them. The loop waits for the database instead.
+      if (isConnectionError(error)) throw error;
+      opts.log.warn({ err: error }, 'a webhook batch failed: processing its events one by one');
+      await isolate(batchSize);
+      return 1;
+    }
+  }
+
+  const gate = createLogGate(5_000);
+  /** While the database cannot be reached, a loop waits this long between tries, doubling up to MAX_BACKOFF_MS. */
+  const MAX_BACKOFF_MS = 1_000;
+
+  async function loop() {
+    let backoff = 0;
+    while (running) {
+      let took: number;
+      try {
+        took = await step();
+        backoff = 0;
+      } catch (error) {
+        backoff = Math.min(Math.max(backoff * 2, 100), MAX_BACKOFF_MS);
+        if (running) {
+          gate(isConnectionError(error) ? 'unreachable' : 'error', () =>
+            opts.log.warn({ err: error }, isConnectionError(error) ? 'webhook processing waits for the database' : 'could not process webhook events'),
+          );
+        }
+        await sleep(backoff);
+        continue;
+      }
+      if (took < batchSize) await sleep(idlePollMs);
+    }
+  }
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      for (let i = 0; i < opts.concurrency; i += 1) loops.push(loop());
+    },
+    /** Processes every due event now, in the calling task (the CLI's `webhooks reprocess --wait`, tests). */
+    async runUntilIdle(): Promise<number> {
+      let total = 0;
+      for (;;) {
+        const took = await step();
+        if (took === 0) return total;
+        total += took;
+      }
+    },
+    /** New work arrived: wake one idle loop after `gatherMs` (the others keep polling); wakes meanwhile join it. */
+    wake() {
+      if (wakeTimer || !running) return;
+      wakeTimer = setTimeout(() => {
+        wakeTimer = null;
+        const [first] = sleepers;
+        first?.();
+      }, gatherMs);
+    },
+    /** Lets the current rounds finish, then stops. */
+    async stop() {
+      running = false;
+      if (wakeTimer) clearTimeout(wakeTimer);
+      wakeTimer = null;
+      for (const wake of [...sleepers]) wake();
+      await Promise.allSettled(loops.splice(0));
+    },
+  };
+}
+export type WebhookProcessor = ReturnType<typeof createWebhookProcessor>;

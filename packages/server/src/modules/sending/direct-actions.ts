@@ -1,0 +1,86 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { and, eq } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import { accounts, messages } from '../../db/schema/index.ts';
+import {
+  classifyGraphError,
+  isGraphApiError,
+  reactBody,
+  senderActionBody,
+  unreactBody,
+  type SendBody,
+} from '../../instagram/graph-client.ts';
+import { AppError, badRequest, conflict, notFound } from '../../shared/errors.ts';
+import type { AccountGraphs } from '../accounts/account-graphs.ts';
+import type { AccountStatus } from '../accounts/account-status.ts';
+import { recordAll, type InboxEventSink } from '../../events/inbox-events.ts';
+import { inboxWrites } from '../inbox/inbox-write.repository.ts';
+import type { ConversationRow } from '../inbox/inbox-read.repository.ts';
+import type { SendRateLimiter } from './send-rate-limiter.ts';
+
+/**
+ * Reactions and sender actions (typing, mark seen) go to Meta right away: they carry no content to lose, so a
+ * failure is answered to the caller instead of being queued.
+ */
+export function createDirectActions(deps: {
+  db: Db;
+  graphs: Pick<AccountGraphs, 'forAccount'>;
+  accountStatus: AccountStatus;
+  limiter: SendRateLimiter;
+  sinks: readonly InboxEventSink[];
+  now: () => Date;
+}) {
+  async function call(conv: ConversationRow, body: SendBody) {
+    const accountId = conv.conversation.accountId;
+    const [account] = await deps.db.select().from(accounts).where(eq(accounts.id, accountId));
+    if (!account || account.status !== 'active') throw conflict('accounts.reauth_required', 'Reconnect this Instagram account first.');
+    const client = await deps.graphs.forAccount(accountId);
+    if (!client) throw conflict('accounts.reauth_required', 'Reconnect this Instagram account first.');
+    const slot = await deps.limiter.acquire(accountId, 'text', deps.now());
+    if (!slot.ok) throw new AppError(429, 'messaging.rate_limited', 'Too many calls for this account right now.', { headers: { 'retry-after': '1' } });
+    if (slot.waitMs > 0) await sleep(slot.waitMs);
+    try {
+      await client.sendMessage(body);
+    } catch (error) {
+      const kind = classifyGraphError(error);
+      if (kind === 'reauth') await deps.accountStatus.markReauthRequired(accountId, 'token refused on a sender action');
+      const detail = isGraphApiError(error) ? `${error.code ?? ''}${error.subcode ? `/${error.subcode}` : ''} ${error.userMessage ?? error.message}`.trim() : 'no answer';
+      throw new AppError(kind === 'window_closed' ? 422 : 502, `messaging.${kind}`, `Instagram refused: ${detail}`);
+    }
+  }
+
+  async function target(conv: ConversationRow, messageId: string) {
+    const [m] = await deps.db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.id, messageId), eq(messages.conversationId, conv.conversation.id)));
+    if (!m) throw notFound('messages.not_found', 'No such message in this conversation.');
+    if (!m.mid) throw badRequest('messages.not_sent', 'This message has not reached Instagram yet.');
+    return { ...m, mid: m.mid };
+  }
+
+  return {
+    async react(conv: ConversationRow, messageId: string, reaction: string) {
+      const m = await target(conv, messageId);
+      await call(conv, reactBody(conv.contact.igsid, m.mid, reaction));
+      const at = deps.now();
+      await deps.db.transaction(async (tx) => {
+        await inboxWrites.setReaction(tx, { messageId: m.id, accountId: m.accountId, reactor: 'business', reaction: /^[a-z_]+$/.test(reaction) ? reaction : null, emoji: /^[a-z_]+$/.test(reaction) ? null : reaction, at });
+        await recordAll(deps.sinks, tx, [{ type: 'reaction.added', accountId: m.accountId, conversationId: m.conversationId, messageId: m.id, reactor: 'business', reaction, emoji: null, occurredAt: at }]);
+      });
+    },
+    async unreact(conv: ConversationRow, messageId: string) {
+      const m = await target(conv, messageId);
+      await call(conv, unreactBody(conv.contact.igsid, m.mid));
+      const at = deps.now();
+      await deps.db.transaction(async (tx) => {
+        await inboxWrites.removeReaction(tx, m.id, 'business', at);
+        await recordAll(deps.sinks, tx, [{ type: 'reaction.removed', accountId: m.accountId, conversationId: m.conversationId, messageId: m.id, reactor: 'business', reaction: null, emoji: null, occurredAt: at }]);
+      });
+    },
+    async senderAction(conv: ConversationRow, action: 'typing_on' | 'typing_off' | 'mark_seen') {
+      await call(conv, senderActionBody(conv.contact.igsid, action));
+    },
+  };
+}
+export type DirectActions = ReturnType<typeof createDirectActions>;

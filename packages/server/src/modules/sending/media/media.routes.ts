@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import type { App } from '../../../http/server.ts';
+import { notFound } from '../../../shared/errors.ts';
+import type { AccountAccess } from '../../accounts/account-access.ts';
+import { requireSession } from '../../auth/auth.plugin.ts';
+import type { MediaService } from './media.service.ts';
+
+const INLINE = /^(image|video|audio)\//;
+
+/** Mirrored media, for signed-in members of the account only; never rendered as a page of our origin. */
+export async function mediaRoutes(app: App, opts: { media: MediaService; access: AccountAccess }) {
+  app.get('/api/v1/media/:id', { schema: { params: z.object({ id: z.uuid() }) } }, async (req, reply) => {
+    const auth = requireSession(req);
+    const row = await opts.media.find(req.params.id);
+    if (!row) throw notFound('media.not_found', 'No such media.');
+    await opts.access.requireRole(auth.userId, row.accountId, 'viewer');
+    if (row.status !== 'stored' || !row.contentType) {
+      throw notFound('media.not_stored', row.status === 'deleted' ? 'This media was deleted.' : 'This media has no stored copy.');
+    }
+    const handle = await opts.media.open(row).catch(() => null);
+    if (!handle) throw notFound('media.not_stored', 'This media has no stored copy.');
+    const disposition = INLINE.test(row.contentType) ? 'inline' : 'attachment';
+    return reply
+      .header('content-type', row.contentType)
+      .header('content-disposition', `${disposition}; filename="${row.id}"`)
+      .header('content-security-policy', "default-src 'none'; sandbox")
+      .header('cache-control', 'private, max-age=86400')
+      .header('content-length', String(row.sizeBytes ?? ''))
+      .send(handle.createReadStream());
+  });
+}

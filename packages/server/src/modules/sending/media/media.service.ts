@@ -1,0 +1,170 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { and, eq, inArray } from 'drizzle-orm';
+import type { Db } from '../../../db/client.ts';
+import { mediaObjects, messages, type StoredAttachment } from '../../../db/schema/index.ts';
+import { recordAll, type InboxEventSink } from '../../../events/inbox-events.ts';
+import type { Queue } from '../../../jobs/queue.ts';
+import type { Logger } from '../../../shared/logger.ts';
+import type { SafeHttpClient } from '../../../shared/net/safe-http.ts';
+import { isOutboundError } from '../../../shared/net/outbound-errors.ts';
+import type { UploadsRepository } from './uploads.repository.ts';
+
+/** Content types Threadline keeps a copy of; anything else keeps only Meta's original URL. */
+const ALLOWED_TYPES = new Set([
+  'image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/heic', 'image/heif',
+  'video/mp4', 'video/quicktime', 'video/webm', 'video/ogg', 'video/x-msvideo',
+  'audio/aac', 'audio/mp4', 'audio/mpeg', 'audio/wav', 'audio/x-wav', 'audio/ogg', 'audio/x-m4a', 'audio/webm',
+  'application/pdf',
+]);
+
+export type MediaSettings = { mirror: boolean; maxBytes: number; dir: string };
+type MediaRow = typeof mediaObjects.$inferSelect;
+
+export class MediaFetchError extends Error {
+  readonly retryable: boolean;
+  constructor(message: string, retryable: boolean) {
+    super(message);
+    this.retryable = retryable;
+  }
+}
+
+/** Mirrors attachments out of Meta's expiring CDN into Threadline's own storage, and serves them back. */
+export function createMediaService(deps: {
+  db: Db;
+  queue: Queue;
+  http: SafeHttpClient;
+  settings: MediaSettings;
+  sinks: readonly InboxEventSink[];
+  log: Logger;
+  uploads: UploadsRepository;
+}) {
+  const { db, queue, http, settings, log } = deps;
+  const filePath = (row: Pick<MediaRow, 'accountId' | 'id'>) => path.join(settings.dir, row.accountId, row.id);
+
+  async function setState(id: string, values: Partial<typeof mediaObjects.$inferInsert>) {
+    await db.update(mediaObjects).set({ ...values, updatedAt: new Date() }).where(eq(mediaObjects.id, id));
+  }
+
+  return {
+    /** In the ingest transaction: one pending row and one mirror job per attachment that has a URL. */
+    async scheduleMirror(tx: Db, message: { id: string; accountId: string; attachments: StoredAttachment[] }) {
+      if (!settings.mirror) return;
+      for (const [index, attachment] of message.attachments.entries()) {
+        if (!attachment.url) continue;
+        const [row] = await tx
+          .insert(mediaObjects)
+          .values({ accountId: message.accountId, messageId: message.id, attachmentIndex: index, source: 'mirror', originalUrl: attachment.url, status: 'pending' })
+          .onConflictDoNothing()
+          .returning({ id: mediaObjects.id });
+        if (row) await queue.sendInTx(tx, 'media.mirror', { mediaId: row.id });
+      }
+    },
+
+    async scheduleDelete(tx: Db, message: { id: string }) {
+      await queue.sendInTx(tx, 'media.delete', { messageId: message.id });
+    },
+
+    /** The job: fetch with the SSRF-safe client, check size and type, write the file. Idempotent. */
+    async mirror(mediaId: string): Promise<void> {
+      const [row] = await db.select().from(mediaObjects).where(eq(mediaObjects.id, mediaId));
+      if (!row || row.status !== 'pending' || !row.originalUrl) return;
+      let response;
+      try {
+        response = await http.request({ url: row.originalUrl, method: 'GET', timeoutMs: 60_000, maxResponseBytes: settings.maxBytes + 1 });
+      } catch (error) {
+        if (isOutboundError(error) && error.statusCode === 400) {
+          await setState(row.id, { status: 'failed', error: error.message });
+          return;
+        }
+        throw new MediaFetchError(error instanceof Error ? error.message : String(error), true);
+      }
+      if (response.status >= 500 || response.status === 429) throw new MediaFetchError(`CDN answered ${response.status}`, true);
+      if (response.status !== 200) {
+        await setState(row.id, { status: 'failed', error: `CDN answered ${response.status}` });
+        return;
+      }
+      if (response.truncated || response.bodyBytes.length > settings.maxBytes) {
+        await setState(row.id, { status: 'skipped', error: `larger than ${settings.maxBytes} bytes` });
+        return;
+      }
+      const contentType = (response.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+      if (!ALLOWED_TYPES.has(contentType)) {
+        await setState(row.id, { status: 'skipped', error: `content type "${contentType || 'none'}" is not kept` });
+        return;
+      }
+      const target = filePath(row);
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      const temp = `${target}.${process.pid}.tmp`;
+      await fs.writeFile(temp, response.bodyBytes, { mode: 0o600 });
+      await fs.rename(temp, target);
+      await setState(row.id, { status: 'stored', storageKey: path.relative(settings.dir, target), contentType, sizeBytes: response.bodyBytes.length, error: null });
+      if (row.messageId) {
+        // The inbox and the CRM learn that the attachment now has Threadline's own copy.
+        const messageId = row.messageId;
+        const [message] = await db.select({ conversationId: messages.conversationId }).from(messages).where(eq(messages.id, messageId));
+        if (message) {
+          await db.transaction((tx) =>
+            recordAll(deps.sinks, tx, [{ type: 'message.updated', accountId: row.accountId, conversationId: message.conversationId, messageId, occurredAt: new Date() }]),
+          );
+        }
+      }
+      log.debug({ mediaId, bytes: response.bodyBytes.length }, 'media mirrored');
+    },
+
+    /** The job after an unsend: the files go, the rows stay as `deleted`. */
+    async deleteForMessage(messageId: string): Promise<void> {
+      const rows = await db.select().from(mediaObjects).where(eq(mediaObjects.messageId, messageId));
+      for (const row of rows) {
+        await fs.rm(filePath(row), { force: true });
+      }
+      if (rows.length > 0) {
+        await db
+          .update(mediaObjects)
+          .set({ status: 'deleted', storageKey: null, originalUrl: null, updatedAt: new Date() })
+          .where(inArray(mediaObjects.id, rows.map((r) => r.id)));
+      }
+    },
+
+    /** A file uploaded from the inbox to be sent as an attachment: stored now, fetched by Meta from a signed URL. */
+    async storeUpload(accountId: string, bytes: Buffer, contentType: string) {
+      const [row] = await db
+        .insert(mediaObjects)
+        .values({ accountId, source: 'upload', status: 'pending', contentType, sizeBytes: bytes.length })
+        .returning();
+      if (!row) throw new Error('insert returned no row');
+      const target = filePath(row);
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      await fs.writeFile(target, bytes, { mode: 0o600 });
+      await setState(row.id, { status: 'stored', storageKey: path.relative(settings.dir, target) });
+      return { ...row, status: 'stored' as const };
+    },
+
+    /** Deletes uploads no message used within a day (a file attached and then not sent), files and all. */
+    async deleteUnsentUploads(before: Date): Promise<number> {
+      let deleted = 0;
+      for (;;) {
+        const rows = await deps.uploads.unsentBefore(before, 100);
+        for (const row of rows) await fs.rm(filePath(row), { force: true });
+        await deps.uploads.markDeleted(rows.map((r) => r.id));
+        deleted += rows.length;
+        if (rows.length < 100) return deleted;
+      }
+    },
+
+    async find(mediaId: string) {
+      const [row] = await db.select().from(mediaObjects).where(eq(mediaObjects.id, mediaId));
+      return row;
+    },
+
+    async forMessages(messageIds: string[]) {
+      if (messageIds.length === 0) return [];
+      return db.select().from(mediaObjects).where(and(inArray(mediaObjects.messageId, messageIds)));
+    },
+
+    async open(row: MediaRow) {
+      return fs.open(filePath(row), 'r');
+    },
+  };
+}
+export type MediaService = ReturnType<typeof createMediaService>;

@@ -1,0 +1,247 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { and, eq, ne, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import { accounts, conversations, messages } from '../../db/schema/index.ts';
+import { classifyGraphError, isGraphApiError, type SendBody } from '../../instagram/graph-client.ts';
+import { withFreshUploadLink, type UploadLinks } from './media/upload-links.ts';
+import type { Queue } from '../../jobs/queue.ts';
+import type { Logger } from '../../shared/logger.ts';
+import type { Counter } from '../../shared/metrics.ts';
+import type { AccountGraphs } from '../accounts/account-graphs.ts';
+import type { AccountStatus } from '../accounts/account-status.ts';
+import { recordAll, type InboxEvent, type InboxEventSink } from '../../events/inbox-events.ts';
+import { applyWaiting } from '../ingest/ingest-message-events.ts';
+import type { SendRateLimiter } from './send-rate-limiter.ts';
+import { INTERRUPTED_SEND_MESSAGE } from './send-recovery.ts';
+
+export const MAX_SEND_ATTEMPTS = 6;
+const backoffMs = (attempt: number) => Math.min(300_000, 2_000 * 3 ** (attempt - 1));
+
+export type SendJobDeps = {
+  db: Db;
+  queue: Queue;
+  graphs: Pick<AccountGraphs, 'forAccount'>;
+  accountStatus: AccountStatus;
+  limiter: SendRateLimiter;
+  sinks: readonly InboxEventSink[];
+  log: Logger;
+  now: () => Date;
+  outcomes: Counter;
+  /** This process's registry id: a `sending` row names its sender, so a send cut off by its death is found. */
+  processId: string;
+  /** Uploaded attachments go out with a link made now: links expire (upload-links.ts). */
+  uploadLinks: Pick<UploadLinks, 'url'>;
+};
+
+type MessageRow = typeof messages.$inferSelect;
+
+function isSendBody(value: unknown): value is SendBody {
+  return typeof value === 'object' && value !== null && 'recipient' in value;
+}
+
+/**
+ * Sends one queued message through the account's Graph client. The row moves queued → sending → sent | failed |
+ * unknown, and only a `queued → sending` transition that this worker won may call Meta, so two workers never send
+ * one message. Meta's Send API has no idempotency key: an attempt whose outcome is unknown is never re-sent blindly.
+ */
+export function createSendJob(deps: SendJobDeps) {
+  const { db, queue, log, now } = deps;
+
+  async function update(m: MessageRow, values: Partial<typeof messages.$inferInsert>, event?: 'message.sent' | 'message.updated') {
+    await db.transaction(async (tx) => {
+      await tx.update(messages).set({ ...values, updatedAt: new Date() }).where(eq(messages.id, m.id));
+      if (event) await recordAll(deps.sinks, tx, [{ type: event, accountId: m.accountId, conversationId: m.conversationId, messageId: m.id, occurredAt: now() }]);
+    });
+  }
+  const requeue = async (m: MessageRow, afterMs: number, values: Partial<typeof messages.$inferInsert> = {}) => {
+    await update(m, { status: 'queued', ...values });
+    // A delay in (fractional) seconds, not a date: pg-boss adds it to the database's clock, not ours.
+    await queue.send('messages.send', { messageId: m.id }, { startAfter: Math.max(0.1, afterMs / 1000) });
+  };
+
+  /** Meta answered with a message id: store it; if the echo got here first and made its own row, keep ours. */
+  async function markSent(m: MessageRow, mid: string | null) {
+    await db.transaction(async (tx) => {
+      if (mid) {
+        const [echoRow] = await tx
+          .select({ id: messages.id, status: messages.status })
+          .from(messages)
+          .where(and(eq(messages.accountId, m.accountId), eq(messages.mid, mid), ne(messages.id, m.id)));
+        if (echoRow) {
+          await tx.update(conversations).set({ lastMessageId: m.id }).where(eq(conversations.lastMessageId, echoRow.id));
+          await tx.delete(messages).where(eq(messages.id, echoRow.id));
+        }
+      }
+      await tx
+        .update(messages)
+        .set({ mid, status: 'sent', errorCode: null, errorSubcode: null, errorMessage: null, updatedAt: new Date() })
+        .where(eq(messages.id, m.id));
+      const sent: InboxEvent = { type: 'message.sent', accountId: m.accountId, conversationId: m.conversationId, messageId: m.id, occurredAt: now() };
+      // a reaction or seen receipt that came before Meta's answer waited for this mid (§3.7)
+      const waited = mid ? await applyWaiting(tx, [{ id: m.id, accountId: m.accountId, mid, conversationId: m.conversationId, sentAt: m.sentAt }], { textIsCurrent: true }) : [];
+      await recordAll(deps.sinks, tx, [sent, ...waited]);
+    });
+  }
+
+  /** The conversation's next queued message, if any, gets its turn. */
+  async function next(m: MessageRow) {
+    const [following] = await db
+      .select({ id: messages.id })
+      .from(messages)
+      .where(and(eq(messages.conversationId, m.conversationId), eq(messages.direction, 'outbound'), eq(messages.status, 'queued')))
+      .orderBy(messages.createdAt, messages.id)
+      .limit(1);
+    if (following) await queue.send('messages.send', { messageId: following.id });
+  }
+
+  /** Whether an earlier outbound message of the conversation is still queued or being sent. */
+  async function earlierUnsettled(m: MessageRow): Promise<boolean> {
+    const [earlier] = await db
+      .select({ id: messages.id })
+      .from(messages)
+      .where(
+        and(
+          eq(messages.conversationId, m.conversationId),
+          eq(messages.direction, 'outbound'),
+          sql`${messages.status} in ('queued', 'sending')`,
+          sql`(${messages.createdAt}, ${messages.id}) < (${m.createdAt}, ${m.id})`,
+        ),
+      )
+      .limit(1);
+    return earlier !== undefined;
+  }
+
+  /**
+   * A job whose message is no longer queued: a duplicate, or the retry of a job that failed after its message
+   * settled (handing the turn over can fail too: the queue insert meets a database error). A settled message is
+   * answered so the turn is handed over again; without that its follower would wait for the minute sweeper.
+   */
+  async function settledAlready(messageId: string): Promise<MessageRow | null> {
+    const [row] = await db.select().from(messages).where(and(eq(messages.id, messageId), eq(messages.direction, 'outbound')));
+    if (row && row.status === 'sending' && row.sendingBy === deps.processId && !calling.has(row.id)) {
+      // This process marked it `sending` and no call of its is under way: the call's outcome was never written (the
+      // database went away meanwhile). Whether Meta got it is not known: `unknown`, settled later, never re-sent.
+      await update(row, { status: 'unknown', sendingBy: null, errorMessage: INTERRUPTED_SEND_MESSAGE }, 'message.updated');
+      return { ...row, status: 'unknown' };
+    }
+    return row && row.status !== 'queued' && row.status !== 'sending' ? row : null;
+  }
+
+  /** messages whose Send API call this process is making now */
+  const calling = new Set<string>();
+
+  async function run(messageId: string): Promise<void> {
+    const m = await attempt(messageId);
+    if (m) await next(m);
+  }
+
+  /** One attempt; answers the row when it reached a settled state (sent, failed, unknown), else null. */
+  async function attempt(messageId: string): Promise<MessageRow | null> {
+    const [m] = await db
+      .update(messages)
+      .set({ status: 'sending', sendingBy: deps.processId, sendAttempts: sql`${messages.sendAttempts} + 1`, updatedAt: new Date() })
+      .where(and(eq(messages.id, messageId), eq(messages.status, 'queued')))
+      .returning();
+    if (!m) return settledAlready(messageId);
+    const [account] = await db
+      .select({ status: accounts.status, statusReason: accounts.statusReason, pausedUntil: accounts.sendPausedUntil })
+      .from(accounts)
+      .where(eq(accounts.id, m.accountId));
+    if (!account || account.status === 'disconnected') {
+      // Unlinked (or gone): nothing may be sent with a token that no longer belongs here; the message fails with why.
+      const why = account?.statusReason ? ` (${account.statusReason})` : '';
+      await update(m, { status: 'failed', errorMessage: `Not sent: the Instagram account was disconnected${why}.`.slice(0, 500) }, 'message.updated');
+      return m;
+    }
+    if (account.status !== 'active') {
+      // Parked: the account's queue resumes when it is reconnected (the sweeper re-enqueues queued messages).
+      await update(m, { status: 'queued', sendAttempts: m.sendAttempts - 1 });
+      return null;
+    }
+    if (account.pausedUntil && account.pausedUntil > now()) {
+      await requeue(m, account.pausedUntil.getTime() - now().getTime(), { sendAttempts: m.sendAttempts - 1 });
+      return null;
+    }
+    // One conversation's messages reach the customer in the order they were written.
+    if (await earlierUnsettled(m)) {
+      // Not its turn: it stays queued and the earlier message hands over when it settles (see `next`). That one may
+      // have settled, and looked for a queued follower, while this row still said `sending`: then nobody would, so
+      // look again once it says `queued` and take the turn if it came meanwhile.
+      await update(m, { status: 'queued', sendAttempts: m.sendAttempts - 1 });
+      if (!(await earlierUnsettled(m))) await queue.send('messages.send', { messageId: m.id });
+      return null;
+    }
+    const request = m.request;
+    if (!isSendBody(request)) {
+      await update(m, { status: 'failed', errorMessage: 'The stored request is not a Send API body.' }, 'message.updated');
+      return null;
+    }
+    const media = m.kind === 'audio' || m.kind === 'video';
+    const slot = await deps.limiter.acquire(m.accountId, media ? 'media' : 'text', now());
+    if (!slot.ok) {
+      await requeue(m, slot.retryInMs, { sendAttempts: m.sendAttempts - 1 });
+      return null;
+    }
+    // the account's turn, at most a second away (see send-rate-limiter.ts)
+    if (slot.waitMs > 0) await sleep(slot.waitMs);
+    // Resolved now, not when the message was queued: a relink (another token, another path) is what is used.
+    const client = await deps.graphs.forAccount(m.accountId);
+    if (!client) {
+      await update(m, { status: 'queued', sendAttempts: m.sendAttempts - 1 });
+      await deps.accountStatus.markReauthRequired(m.accountId, 'no usable token for sending');
+      return null;
+    }
+    calling.add(m.id);
+    try {
+      const result = await client.sendMessage(withFreshUploadLink(request, m.attachments, deps.uploadLinks));
+      await markSent(m, result.messageId);
+      deps.outcomes.inc({ outcome: 'sent' });
+      return m;
+    } catch (error) {
+      // not Meta's answer but our database's (writing the outcome failed): the job is retried, and finds the row
+      // `sending` with no call under way (`settledAlready`)
+      if (!isGraphApiError(error)) throw error;
+      return (await handleFailure(m, error)) ? m : null;
+    } finally {
+      calling.delete(m.id);
+    }
+  }
+
+  /** Answers whether the message is settled (failed or unknown) rather than waiting for another attempt. */
+  async function handleFailure(m: MessageRow, error: unknown): Promise<boolean> {
+    const kind = classifyGraphError(error);
+    const code = isGraphApiError(error) ? error.code : null;
+    const subcode = isGraphApiError(error) ? error.subcode : null;
+    const message = (isGraphApiError(error) ? (error.userMessage ?? error.message) : String(error)).slice(0, 500);
+    deps.outcomes.inc({ outcome: kind });
+    log.warn({ messageId: m.id, kind, code, subcode }, 'send failed');
+    switch (kind) {
+      case 'reauth':
+        await update(m, { status: 'queued', errorCode: code, errorSubcode: subcode, errorMessage: message, sendAttempts: m.sendAttempts - 1 });
+        await deps.accountStatus.markReauthRequired(m.accountId, `send: ${code}/${subcode ?? '-'} ${message}`);
+        return false;
+      case 'throttled': {
+        const waitMs = ((isGraphApiError(error) ? error.retryAfterSeconds : null) ?? 60) * 1000;
+        await db.update(accounts).set({ sendPausedUntil: new Date(now().getTime() + waitMs) }).where(eq(accounts.id, m.accountId));
+        await requeue(m, waitMs, { sendAttempts: m.sendAttempts - 1 });
+        return false;
+      }
+      case 'transient':
+        if (m.sendAttempts < MAX_SEND_ATTEMPTS) {
+          await requeue(m, backoffMs(m.sendAttempts), { errorCode: code, errorSubcode: subcode, errorMessage: message });
+          return false;
+        }
+        await update(m, { status: 'failed', errorCode: code, errorSubcode: subcode, errorMessage: `Gave up after ${m.sendAttempts} attempts: ${message}` }, 'message.updated');
+        return true;
+      case 'unknown_outcome':
+        await update(m, { status: 'unknown', errorCode: code, errorSubcode: subcode, errorMessage: 'Sent, but Instagram’s answer was lost; waiting for confirmation.' }, 'message.updated');
+        return true;
+      default:
+        await update(m, { status: 'failed', errorCode: code, errorSubcode: subcode, errorMessage: message }, 'message.updated');
+        return true;
+    }
+  }
+
+  return { run, markSent };
+}
+export type SendJob = ReturnType<typeof createSendJob>;
