@@ -47,7 +47,7 @@ import { createIngestService } from './modules/ingest/ingest.service.ts';
 import type { ApplyHooks } from './modules/ingest/ingest-apply.ts';
 import { createWebhookEventsRepository } from './modules/intake/webhook-events.repository.ts';
 import { createWaitingEventsRepository } from './modules/ingest/waiting-events.repository.ts';
-import { createFetchMessage, createMessageLookup } from './modules/inbox/messages/message-lookup.ts';
+import { createFetchMessage, createMessageLookup } from './modules/ingest/message-lookup.ts';
 import { createWebhookProcessor } from './modules/ingest/webhook-processor.ts';
 import { createAutoAssignment } from './modules/inbox/workflow/assignment.ts';
 import { createNotesService } from './modules/inbox/workflow/notes.service.ts';

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_FACEBOOK_OAUTH_SCOPES, DEFAULT_OAUTH_SCOPES, FACEBOOK_DEFAULT_URLS, SIGNUP_MODES, type SignupMode } from '@threadline/contract';
-import type { CrmSettings } from './modules/delivery/dispatch/crm-settings.ts';
+import type { CrmSettings } from './config/crm-settings.ts';
 import type { LoginThrottleSettings } from './modules/auth/login-throttle.ts';
 import type { HttpTimeouts } from './http/server.ts';
 import { DEFAULT_RETRY_SCHEDULE_MS, parseRetrySchedule } from './modules/delivery/dispatch/crm-schedule.ts';

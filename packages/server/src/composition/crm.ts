@@ -7,7 +7,7 @@ import { attemptDelivery, recordOutcomes } from '../modules/delivery/dispatch/cr
 import { createCrmDispatcher, type CrmDispatcher } from '../modules/delivery/dispatch/crm-dispatcher.ts';
 import { createCrmMetrics, type CrmMetrics } from '../modules/delivery/dispatch/crm-metrics.ts';
 import { createCrmOutbox, type CrmOutbox } from '../modules/delivery/outbox/crm-outbox.ts';
-import type { CrmSettings } from '../modules/delivery/dispatch/crm-settings.ts';
+import type { CrmSettings } from '../config/crm-settings.ts';
 import { createCrmRepository, type ClaimedWork, type CrmRepository } from '../modules/delivery/dispatch/crm.repository.ts';
 import { createCrmService, type CrmService } from '../modules/delivery/endpoints/crm.service.ts';
 

@@ -9,7 +9,7 @@ import type { AccountStatus } from '../accounts/account-status.ts';
 import { recordAll, type InboxEventSink } from '../../events/inbox-events.ts';
 import { applyEvent, type ApplyHooks } from './ingest-apply.ts';
 import { applyWaiting } from './ingest-message-events.ts';
-import { messageEventFromDetail } from '../inbox/messages/message-detail-event.ts';
+import { messageEventFromDetail } from './message-detail-event.ts';
 
 /** Meta's Conversations API allows 2 calls per second per account. */
 const CALL_SPACING_MS = 550;

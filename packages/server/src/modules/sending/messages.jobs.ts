@@ -3,7 +3,7 @@ import type { Db } from '../../db/client.ts';
 import { accounts, messages } from '../../db/schema/index.ts';
 import type { Queue } from '../../jobs/queue.ts';
 import type { Idempotency } from './idempotency.ts';
-import type { MessageLookup, MessageLookupJob } from '../inbox/messages/message-lookup.ts';
+import type { MessageLookup, MessageLookupJob } from '../ingest/message-lookup.ts';
 import type { Reconciler } from '../ingest/reconcile.ts';
 import type { SendJob } from './send-job.ts';
 import { INTERRUPTED_SEND_MESSAGE } from './send-recovery.ts';

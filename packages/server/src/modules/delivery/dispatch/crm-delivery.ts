@@ -6,7 +6,7 @@ import type { CrmMetrics } from './crm-metrics.ts';
 import { nextRetryDelayMs } from './crm-schedule.ts';
 import { signingSecrets } from '../endpoints/crm-secrets.ts';
 import { sendAttempt, type AttemptResult } from './crm-sender.ts';
-import type { CrmSettings } from './crm-settings.ts';
+import type { CrmSettings } from '../../../config/crm-settings.ts';
 import type { ClaimedDelivery, ClaimedWork, CrmRepository, SendingAccount, SendingDelivery } from './crm.repository.ts';
 
 export type DeliveryDeps = {

@@ -15,7 +15,7 @@ import { parseCidrList } from '../../../shared/net/ip-policy.ts';
 import { startReceiver, type Receiver } from '../../../shared/net/test-receivers.ts';
 import { createAuditLog } from '../../audit/audit.repository.ts';
 import { createCrm, type Crm } from '../../../composition/crm.ts';
-import type { CrmSettings } from './crm-settings.ts';
+import type { CrmSettings } from '../../../config/crm-settings.ts';
 import { createConversation, createMessage } from '../crm-test-helpers.ts';
 import { generateWebhookSecret } from './standard-webhooks.ts';
 

@@ -9,7 +9,7 @@ import { newDeliveryId } from '../outbox/crm-outbox.ts';
 import { envelope, presentCrmAccount } from '../outbox/crm-payload.ts';
 import { previousSecretValidUntil, signingSecrets } from './crm-secrets.ts';
 import { sendAttempt } from '../dispatch/crm-sender.ts';
-import type { CrmSettings } from '../dispatch/crm-settings.ts';
+import type { CrmSettings } from '../../../config/crm-settings.ts';
 import type { AccountRow, AttemptRow, CrmRepository, DeliveryRow } from '../dispatch/crm.repository.ts';
 import { generateWebhookSecret } from '../dispatch/standard-webhooks.ts';
 

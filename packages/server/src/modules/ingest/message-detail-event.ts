@@ -1,5 +1,5 @@
-import type { MessageDetail } from '../../../instagram/graph-client.ts';
-import type { MessageEvent } from '../../../instagram/webhook-payload.ts';
+import type { MessageDetail } from '../../instagram/graph-client.ts';
+import type { MessageEvent } from '../../instagram/webhook-payload.ts';
 
 /**
  * A message read from the Conversations API (reconciliation, the lookup of an edit's text) as the webhook event it

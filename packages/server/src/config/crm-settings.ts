@@ -1,5 +1,5 @@
-import type { Cidr } from '../../../shared/net/ip-policy.ts';
-import type { LookupAllFunction } from '../../../shared/net/url-policy.ts';
+import type { Cidr } from '../shared/net/ip-policy.ts';
+import type { LookupAllFunction } from '../shared/net/url-policy.ts';
 
 /** The operator's CRM settings (config.ts builds them from the CRM_* environment keys). */
 export type CrmSettings = {

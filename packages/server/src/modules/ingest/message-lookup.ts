@@ -1,12 +1,12 @@
-import type { Db } from '../../../db/client.ts';
-import { classifyGraphError, isGraphApiError, type MessageDetail } from '../../../instagram/graph-client.ts';
-import type { Logger } from '../../../shared/logger.ts';
-import type { AccountStatus } from '../../accounts/account-status.ts';
-import type { AccountGraphs } from '../../accounts/account-graphs.ts';
-import type { AccountsRepository } from '../../accounts/accounts.repository.ts';
-import { recordAll, type InboxEvent, type InboxEventSink } from '../../../events/inbox-events.ts';
-import { inboxWrites } from '../inbox-write.repository.ts';
-import { applyEvent, type ApplyHooks } from '../../ingest/ingest-apply.ts';
+import type { Db } from '../../db/client.ts';
+import { classifyGraphError, isGraphApiError, type MessageDetail } from '../../instagram/graph-client.ts';
+import type { Logger } from '../../shared/logger.ts';
+import type { AccountStatus } from '../accounts/account-status.ts';
+import type { AccountGraphs } from '../accounts/account-graphs.ts';
+import type { AccountsRepository } from '../accounts/accounts.repository.ts';
+import { recordAll, type InboxEvent, type InboxEventSink } from '../../events/inbox-events.ts';
+import { inboxWrites } from '../inbox/inbox-write.repository.ts';
+import { applyEvent, type ApplyHooks } from './ingest-apply.ts';
 import { messageEventFromDetail } from './message-detail-event.ts';
 
 /** The message lookup's job payload: which message of which account to read from Meta. */
