@@ -1,18 +1,7 @@
 import { clientAddressKey } from '../../shared/net/ip-address.ts';
 import { tooManyRequests } from '../../shared/errors.ts';
+import type { LoginThrottleSettings } from '../../config/login-throttle-settings.ts';
 import type { CounterRule, LoginThrottleRepository } from './login-throttle.repository.ts';
-
-export type LoginThrottleSettings = {
-  /** failures for one username from one address (an IPv6 /64) before the progressive delay starts */
-  maxFailuresPerUsername: number;
-  maxFailuresPerIp: number;
-  windowSeconds: number;
-  lockoutBaseSeconds: number;
-  lockoutMaxSeconds: number;
-  /** failures for one username from every address together, then refused everywhere until a short window ends */
-  usernameCeiling: number;
-  usernameCeilingSeconds: number;
-};
 
 /** A reserved attempt: counted as a failure unless `succeeded()` gives it back. */
 export type ThrottledAttempt = { succeeded(): Promise<void> };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RETRY_SCHEDULE_MS, nextRetryDelayMs, parseDuration, parseRetryAfter, parseRetrySchedule } from './crm-schedule.ts';
+import { DEFAULT_RETRY_SCHEDULE_MS, parseDuration, parseRetrySchedule } from '../../../config/retry-schedule.ts';
+import { nextRetryDelayMs, parseRetryAfter } from './crm-schedule.ts';
 
 describe('CRM retry schedule', () => {
   it('reads durations in milliseconds, seconds, minutes, hours and days', () => {
