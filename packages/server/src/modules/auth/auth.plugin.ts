@@ -98,6 +98,12 @@ export function assertSameOrigin(req: FastifyRequest, publicOrigin: string): voi
   throw forbidden('auth.csrf', 'Cross-site request refused: the request carries no same-origin proof.');
 }
 
+/** Whoever the auth hook let through (a session or an API key), for routes that take both. */
+export function authOf(req: FastifyRequest): RequestAuth {
+  if (!req.auth) throw unauthorized('auth.missing_token', 'Missing session token');
+  return req.auth;
+}
+
 export function requireSession(req: FastifyRequest): SessionAuth {
   if (req.auth?.kind === 'session') return req.auth;
   throw unauthorized('auth.missing_token', SESSION_MESSAGES.missing);

@@ -7,18 +7,11 @@ import {
   messageListSchema,
   unreadCountsSchema,
 } from '@threadline/contract';
-import type { FastifyRequest } from 'fastify';
 import type { App } from '../../http/server.ts';
-import { unauthorized } from '../../shared/errors.ts';
-import type { RequestAuth } from '../auth/auth.plugin.ts';
+import { authOf } from '../auth/auth.plugin.ts';
 import type { InboxService } from './inbox.service.ts';
 
 const idParams = z.object({ id: z.uuid() });
-
-export function authOf(req: FastifyRequest): RequestAuth {
-  if (!req.auth) throw unauthorized('auth.missing_token', 'Missing session token');
-  return req.auth;
-}
 
 /** Reading the inbox: `/api/v1/ui/…` for the web app (session), `/api/v1/…` for a CRM (API key, conversations:read). */
 export async function inboxRoutes(app: App, opts: { inbox: InboxService }) {

@@ -11,7 +11,7 @@ import type { App } from '../../http/server.ts';
 import { badRequest, notFound } from '../../shared/errors.ts';
 import type { RequestAuth } from '../auth/auth.plugin.ts';
 import type { InboxReadRepository } from '../inbox/inbox-read.repository.ts';
-import { authOf } from '../inbox/inbox.routes.ts';
+import { authOf } from '../auth/auth.plugin.ts';
 import type { InboxService } from '../inbox/inbox.service.ts';
 import type { DirectActions } from './direct-actions.ts';
 import type { Idempotency } from './idempotency.ts';

@@ -11,7 +11,7 @@ import {
 import type { FastifyContextConfig, FastifyRequest } from 'fastify';
 import type { App } from '../../../http/server.ts';
 import { requireSession } from '../../auth/auth.plugin.ts';
-import { authOf } from '../inbox.routes.ts';
+import { authOf } from '../../auth/auth.plugin.ts';
 import type { LabelRow } from './labels.repository.ts';
 import type { ChangeContext } from '../../audit/audit.repository.ts';
 import type { LabelsService } from './labels.service.ts';

@@ -16,7 +16,7 @@ import {
 import type { FastifyRequest } from 'fastify';
 import type { App } from '../../../http/server.ts';
 import { requireSession } from '../../auth/auth.plugin.ts';
-import { authOf } from '../inbox.routes.ts';
+import { authOf } from '../../auth/auth.plugin.ts';
 import type { NotesService } from './notes.service.ts';
 import type { RequestMeta, WorkflowService } from './workflow.service.ts';
 

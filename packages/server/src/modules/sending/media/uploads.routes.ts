@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { App } from '../../../http/server.ts';
 import { AppError, notFound } from '../../../shared/errors.ts';
 import type { InboxService } from '../../inbox/inbox.service.ts';
-import { authOf } from '../../inbox/inbox.routes.ts';
+import { authOf } from '../../auth/auth.plugin.ts';
 import type { MediaService } from './media.service.ts';
 import type { UploadLinks } from './upload-links.ts';
 
