@@ -16,6 +16,7 @@ import { createMessagesService, type MessagesServiceDeps } from '../modules/send
 import { createReconciler } from '../modules/ingest/reconcile.ts';
 import { createUploadLinks } from '../modules/sending/media/upload-links.ts';
 import { createSendJob } from '../modules/sending/send-job.ts';
+import { applyWaiting } from '../modules/ingest/ingest-message-events.ts';
 import { createSendRecovery } from '../modules/sending/send-recovery.ts';
 import { createSendingRepository } from '../modules/sending/sending.repository.ts';
 import { createSendRateLimiter } from '../modules/sending/send-rate-limiter.ts';
@@ -72,6 +73,7 @@ export function buildMessagingServices(deps: MessagingDeps) {
     outcomes: deps.metrics.counter('threadline_messages_sent_total', 'Send API outcomes of outbound messages', ['outcome']),
     processId: deps.processId,
     uploadLinks,
+    applyWaiting,
   });
   const sendRecovery = createSendRecovery({ db, repo: createSendingRepository(db), sinks: deps.sinks, now });
   const actions = createDirectActions({ db, graphs, accountStatus: deps.accountStatus, limiter, sinks: deps.sinks, now });

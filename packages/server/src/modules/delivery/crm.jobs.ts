@@ -1,5 +1,6 @@
 import type { Queue } from '../../jobs/queue.ts';
-import type { Crm } from '../../composition/crm.ts';
+import type { CrmDispatcher } from './dispatch/crm-dispatcher.ts';
+import type { CrmRepository } from './dispatch/crm.repository.ts';
 
 /** Succeeded and cancelled deliveries are kept this long for the delivery log, then removed. */
 export const DELIVERY_RETENTION_DAYS = 30;
@@ -9,7 +10,10 @@ export const DELIVERY_RETENTION_DAYS = 30;
  * process (see crm-dispatcher.ts), so their retries live in our tables for days, not in the queue; the
  * queue only runs the daily clean-up. Returns the dispatcher's start and stop, called with the workers.
  */
-export function defineCrmJobs(queue: Queue, deps: { crm: Crm; now: () => Date }) {
+export function defineCrmJobs(
+  queue: Queue,
+  deps: { crm: { repo: Pick<CrmRepository, 'deleteFinishedBefore'>; dispatcher: Pick<CrmDispatcher, 'start' | 'stop'> }; now: () => Date },
+) {
   queue.define<Record<string, never>>({
     name: 'crm.retention',
     schedule: '23 3 * * *',

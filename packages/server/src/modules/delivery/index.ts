@@ -1,4 +1,3 @@
-export { createCrm, type Crm } from '../../composition/crm.ts';
 export { crmRoutes } from './endpoints/crm.routes.ts';
 export { defineCrmJobs } from './crm.jobs.ts';
 export { createCrmOutbox, type CrmOutbox, type InboxEvent } from './outbox/crm-outbox.ts';

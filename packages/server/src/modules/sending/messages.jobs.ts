@@ -3,20 +3,25 @@ import type { Db } from '../../db/client.ts';
 import { accounts, messages } from '../../db/schema/index.ts';
 import type { Queue } from '../../jobs/queue.ts';
 import type { Idempotency } from './idempotency.ts';
-import type { MessageLookup, MessageLookupJob } from '../ingest/message-lookup.ts';
-import type { Reconciler } from '../ingest/reconcile.ts';
 import type { SendJob } from './send-job.ts';
 import { INTERRUPTED_SEND_MESSAGE } from './send-recovery.ts';
 
+/** The message lookup's job payload (ingest/message-lookup.ts): which message of which account to read from Meta. */
+type MessageLookupJob = { accountId: string; mid: string };
+
+/**
+ * The reconciler and the message lookup are ingest's (ingest/reconcile.ts, ingest/message-lookup.ts), wired in the
+ * composition root; sending states only the calls its jobs make, so it does not import ingest.
+ */
 export type MessagesJobsDeps = {
   db: Db;
   sendJob: SendJob;
-  reconciler: Reconciler;
+  reconciler: { settleUnknown(olderThanSeconds: number): Promise<void>; reconcileAll(): Promise<number> };
   idempotency: Idempotency;
   now: () => Date;
   unknownResolveAfterSeconds: number;
   reconcileIntervalMinutes: number;
-  lookup: MessageLookup;
+  lookup: { run(job: MessageLookupJob): Promise<void>; giveUp(job: MessageLookupJob): Promise<void> };
   lookupRetry: { retries: number; retryDelaySeconds: number };
 };
 

@@ -10,7 +10,6 @@ import type { Counter } from '../../shared/metrics.ts';
 import type { AccountGraphs } from '../accounts/account-graphs.ts';
 import type { AccountStatus } from '../accounts/account-status.ts';
 import { recordAll, type InboxEvent, type InboxEventSink } from '../../events/inbox-events.ts';
-import { applyWaiting } from '../ingest/ingest-message-events.ts';
 import type { SendRateLimiter } from './send-rate-limiter.ts';
 import { INTERRUPTED_SEND_MESSAGE } from './send-recovery.ts';
 
@@ -31,7 +30,15 @@ export type SendJobDeps = {
   processId: string;
   /** Uploaded attachments go out with a link made now: links expire (upload-links.ts). */
   uploadLinks: Pick<UploadLinks, 'url'>;
+  /**
+   * Applies what waited for a message that just got its mid (ingest's `applyWaiting`, wired in the composition
+   * root): a reaction or seen receipt can arrive before Meta answers the send (§3.7).
+   */
+  applyWaiting(tx: Db, sent: readonly SentMessage[], opts: { textIsCurrent: true }): Promise<InboxEvent[]>;
 };
+
+/** A message Meta accepted, as the waiting events name it. */
+type SentMessage = { id: string; accountId: string; mid: string; conversationId: string; sentAt: Date };
 
 type MessageRow = typeof messages.$inferSelect;
 
@@ -78,7 +85,7 @@ export function createSendJob(deps: SendJobDeps) {
         .where(eq(messages.id, m.id));
       const sent: InboxEvent = { type: 'message.sent', accountId: m.accountId, conversationId: m.conversationId, messageId: m.id, occurredAt: now() };
       // a reaction or seen receipt that came before Meta's answer waited for this mid (§3.7)
-      const waited = mid ? await applyWaiting(tx, [{ id: m.id, accountId: m.accountId, mid, conversationId: m.conversationId, sentAt: m.sentAt }], { textIsCurrent: true }) : [];
+      const waited = mid ? await deps.applyWaiting(tx, [{ id: m.id, accountId: m.accountId, mid, conversationId: m.conversationId, sentAt: m.sentAt }], { textIsCurrent: true }) : [];
       await recordAll(deps.sinks, tx, [sent, ...waited]);
     });
   }
