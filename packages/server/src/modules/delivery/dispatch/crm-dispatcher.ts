@@ -1,6 +1,7 @@
 import { isConnectionError } from '../../../shared/db-errors.ts';
-import { createGroupCommit } from '../../../shared/group-commit.ts';
 import { createLogGate, type Logger } from '../../../shared/logger.ts';
+import { createDispatcherLanes } from './dispatcher-lanes.ts';
+import { createOutcomeWriter, MAX_CLAIM_BACKOFF_MS } from './dispatcher-outcomes.ts';
 
 export type DispatcherDeps<Job, Outcome> = {
   /** Claims (leases) up to `limit` due deliveries with what sending them needs. */
@@ -50,6 +51,22 @@ export type CrmDispatcher<Job = unknown> = DispatcherHandoff<Job> & {
   runOnce(): Promise<number>;
 };
 
+/** The claim loop's state: whether it runs, what wakes it, and what the last claim found. */
+type LoopState = {
+  running: boolean;
+  run: Promise<void> | null;
+  wake: (() => void) | null;
+  stopWake: (() => void) | null;
+  kicked: boolean;
+  pokeTimer: NodeJS.Timeout | null;
+  orphansPossible: boolean;
+  caughtUp: boolean;
+  lookDue: boolean;
+  claimLeases: Map<string, number>;
+  claiming: boolean;
+  claimBackoffMs: number;
+};
+
 /**
  * The delivery workers of one process. Deliveries are rows, not queue jobs: the dispatcher claims due rows
  * (a claim is a lease in the row, so two processes never send the same attempt; the claim query keeps every
@@ -58,113 +75,65 @@ export type CrmDispatcher<Job = unknown> = DispatcherHandoff<Job> & {
  * so the database work per delivery shrinks as the load grows. An idle dispatcher looks again every
  * `pollIntervalMs`, or at once when poked. Deliveries this process writes while it has room skip the claim query
  * (`DispatcherHandoff`).
+ *
+ * Three parts: the slots per endpoint (dispatcher-lanes.ts), the outcome writer (dispatcher-outcomes.ts), and here
+ * the attempts and the claim loop, whose state is the `loop` object.
  */
 export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outcome>): CrmDispatcher<Job> {
-  /** attempts under way or waiting for their outcome to be written */
-  const inFlight = new Set<Promise<void>>();
-  /** the deliveries this process holds a claim on (under way, held for a free slot, or answered but not written) */
-  const holding = new Set<string>();
-  /**
-   * A claim or a hand-over failed with the connection: the database may have committed claims whose answer never
-   * arrived. Before the next claim, those are released (nothing else would touch them until their lease ran out).
-   */
-  let orphansPossible = false;
-  /** attempts whose request is under way */
-  let attempting = 0;
-  /** attempts in flight or reserved, per endpoint */
-  const busy = new Map<string, number>();
-  let reserved = 0;
-  /**
-   * Claimed deliveries to an endpoint already at its cap here: the claim query counts what is committed, not the
-   * slots this process reserved for hand-overs still in their transaction. They start as the endpoint's slots free.
-   */
-  const held = new Map<string, Job[]>();
-  let heldCount = 0;
-  /** the last claim found fewer due deliveries than it had room for: nothing older waits (but see `lookDue`) */
-  let caughtUp = false;
-  /**
-   * A claim is due or under way (a poke for deliveries written unclaimed, a slot freed at an endpoint at its cap,
-   * a backlog): older deliveries may be waiting, so new ones are not handed over past them until it has run.
-   */
-  let lookDue = true;
-  /**
-   * attempts answered whose outcomes are not written yet, per endpoint: their rows' leases still count in the claim
-   * query, so a claim may find an endpoint at its cap that is not at its cap here
-   */
-  const unwritten = new Map<string, number>();
-  const tally = (map: Map<string, number>, endpoint: string, delta: number) => {
-    const n = (map.get(endpoint) ?? 0) + delta;
-    if (n > 0) map.set(endpoint, n);
-    else map.delete(endpoint);
+  const lanes = createDispatcherLanes<Job>(deps.perEndpoint);
+  const attempts = {
+    /** attempts under way or waiting for their outcome to be written */
+    inFlight: new Set<Promise<void>>(),
+    /** attempts whose request is under way */
+    attempting: 0,
+    /** the deliveries this process holds a claim on (under way, held for a free slot, or answered but not written) */
+    holding: new Set<string>(),
   };
-  const count = (endpoint: string, delta: number) => tally(busy, endpoint, delta);
-  /** the leases this process held as the last claim ran, and what it claimed; `claiming`: it is under way */
-  let claimLeases = new Map<string, number>();
-  let claiming = false;
+  const loop: LoopState = {
+    running: false,
+    run: null,
+    wake: null,
+    stopWake: null,
+    /** something happened since the loop last claimed (a slot freed, a poke): look again before sleeping */
+    kicked: false,
+    pokeTimer: null,
+    /**
+     * A claim or a hand-over failed with the connection: the database may have committed claims whose answer never
+     * arrived. Before the next claim, those are released (nothing else would touch them until their lease ran out).
+     */
+    orphansPossible: false,
+    /** the last claim found fewer due deliveries than it had room for: nothing older waits (but see `lookDue`) */
+    caughtUp: false,
+    /**
+     * A claim is due or under way (a poke for deliveries written unclaimed, a slot freed at an endpoint at its cap,
+     * a backlog): older deliveries may be waiting, so new ones are not handed over past them until it has run.
+     */
+    lookDue: true,
+    /** the leases this process held as the last claim ran, and what it claimed; `claiming`: it is under way */
+    claimLeases: new Map<string, number>(),
+    claiming: false,
+    /** while claims fail (the database is away), the loop waits longer between them, up to MAX_CLAIM_BACKOFF_MS */
+    claimBackoffMs: 0,
+  };
   /**
    * Whether the last claim may have left deliveries to `endpoint` unclaimed because it counted this process's leases
    * there (one of them this attempt's, whose outcome is written now): under way, it may have; done, it did if the
    * endpoint was at its cap by those leases.
    */
   const leaseLimited = (endpoint: string) => {
-    const n = claimLeases.get(endpoint) ?? 0;
-    return n > 0 && (claiming || n >= deps.perEndpoint);
+    const n = loop.claimLeases.get(endpoint) ?? 0;
+    return n > 0 && (loop.claiming || n >= deps.perEndpoint);
   };
-  let running = false;
-  let loop: Promise<void> | null = null;
-  let wake: (() => void) | null = null;
-  let stopWake: (() => void) | null = null;
-  /** something happened since the loop last claimed (a slot freed, a poke): look again before sleeping */
-  let kicked = false;
-  let pokeTimer: NodeJS.Timeout | null = null;
   /** Pokes arriving together (a burst of changes) make one early look, not one each. */
   const POKE_COALESCE_MS = 5;
 
-  // one bad outcome must not keep the others' claims until their leases run out: a failed batch is written one by one
-  const outcomes = createGroupCommit({
-    write: async (batch: Outcome[]) => {
-      await deps.record(batch);
-      return batch.map(() => undefined);
-    },
-    maxBatch: 500,
-    retrySingly: (error) => !isConnectionError(error),
-    onBatchError: (error, count) => deps.log.error({ err: error, count }, 'writing a batch of CRM outcomes failed; writing them one by one'),
-  });
-
   const gate = createLogGate(5_000);
-  /** while claims fail (the database is away), the loop waits longer between them, up to this */
-  const MAX_CLAIM_BACKOFF_MS = 2_000;
-  let claimBackoffMs = 0;
-
-  /**
-   * Writes an attempt's outcome. While the database cannot be reached it is kept and written again with capped
-   * back-off: this process is alive, so its claim stands, and the delivery is not sent twice. (Were the process to
-   * stop meanwhile, its claims end with it and another process sends them again: the CRM deduplicates on
-   * `webhook-id`.) Any other failure is logged; the claim then runs out and the attempt is made again.
-   */
-  async function submit(outcome: Outcome): Promise<void> {
-    let delay = 100;
-    for (;;) {
-      try {
-        await outcomes.submit(outcome);
-        return;
-      } catch (error) {
-        if (!isConnectionError(error)) {
-          deps.log.error({ err: error }, 'writing a CRM outcome failed; its claim runs out and the attempt is made again');
-          return;
-        }
-        if (!running) return;
-        gate('outcome', () => deps.log.warn({ err: error }, 'writing CRM outcomes failed (the database is unreachable); retrying'));
-        await new Promise((resolve) => setTimeout(resolve, delay));
-        delay = Math.min(delay * 2, MAX_CLAIM_BACKOFF_MS);
-      }
-    }
-  }
+  const outcomes = createOutcomeWriter<Outcome>({ record: deps.record, log: deps.log, gate, running: () => loop.running });
 
   function lookNow(): void {
-    lookDue = true;
-    kicked = true;
-    wake?.();
+    loop.lookDue = true;
+    loop.kicked = true;
+    loop.wake?.();
   }
 
   /**
@@ -177,66 +146,64 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
   function launch(job: Job, counted = false): Promise<void> {
     const endpoint = deps.endpointOf(job);
     const id = deps.idOf(job);
-    holding.add(id);
-    if (!counted) count(endpoint, 1);
-    attempting += 1;
+    attempts.holding.add(id);
+    if (!counted) lanes.count(endpoint, 1);
+    attempts.attempting += 1;
     let answered = false;
     const free = () => {
       if (answered) return;
       answered = true;
-      attempting -= 1;
-      const atCap = (busy.get(endpoint) ?? 0) >= deps.perEndpoint;
-      count(endpoint, -1);
-      const next = running ? held.get(endpoint)?.shift() : undefined;
+      attempts.attempting -= 1;
+      const atCap = lanes.busyAt(endpoint) >= deps.perEndpoint;
+      lanes.count(endpoint, -1);
+      const next = loop.running ? lanes.takeHeld(endpoint) : undefined;
       if (next !== undefined) {
-        heldCount -= 1;
-        if (held.get(endpoint)?.length === 0) held.delete(endpoint);
         void launch(next);
         return;
       }
       // with a backlog, or at an endpoint that was at its cap, a freed slot must not wait for the next poll
       // (elsewhere a retry due at once waits at most one poll)
-      tally(unwritten, endpoint, 1);
-      if (!caughtUp || atCap) lookNow();
+      lanes.unwritten(endpoint, 1);
+      if (!loop.caughtUp || atCap) lookNow();
     };
     const task: Promise<void> = deps
       .attempt(job)
       .then((outcome) => {
         free();
-        return submit(outcome);
+        return outcomes.submit(outcome);
       })
       .catch((error: unknown) => deps.log.error({ err: error }, 'CRM delivery failed unexpectedly'))
       .finally(() => {
         free();
-        holding.delete(id);
+        attempts.holding.delete(id);
         const wasFull = recording() > deps.concurrency;
-        inFlight.delete(task);
-        tally(unwritten, endpoint, -1);
+        attempts.inFlight.delete(task);
+        lanes.unwritten(endpoint, -1);
         // The outcome is written and the row's lease gone: with a backlog, or after a claim that lease may have
         // limited, the claim query may have room now; and after outcomes held everything back, whatever waited
         // meanwhile is claimed now.
-        if (!caughtUp || leaseLimited(endpoint) || (wasFull && recording() <= deps.concurrency && lookDue)) lookNow();
+        if (!loop.caughtUp || leaseLimited(endpoint) || (wasFull && recording() <= deps.concurrency && loop.lookDue)) lookNow();
       });
-    inFlight.add(task);
+    attempts.inFlight.add(task);
     return task;
   }
 
   /** Starts a claimed delivery, or holds it until its endpoint has a free slot here. */
   function startClaimed(job: Job): void {
     const endpoint = deps.endpointOf(job);
-    if ((busy.get(endpoint) ?? 0) < deps.perEndpoint) {
+    if (lanes.busyAt(endpoint) < deps.perEndpoint) {
       void launch(job);
       return;
     }
-    held.set(endpoint, [...(held.get(endpoint) ?? []), job]);
-    holding.add(deps.idOf(job));
-    heldCount += 1;
+    lanes.hold(endpoint, job);
+    attempts.holding.add(deps.idOf(job));
   }
 
   /** attempts answered whose outcomes are not written yet */
-  const recording = () => inFlight.size - attempting;
+  const recording = () => attempts.inFlight.size - attempts.attempting;
   /** How many more attempts this process may start: none while more outcomes than that wait to be written. */
-  const room = () => (recording() > deps.concurrency ? 0 : Math.max(0, deps.concurrency - attempting - reserved - heldCount));
+  const room = () =>
+    recording() > deps.concurrency ? 0 : Math.max(0, deps.concurrency - attempts.attempting - lanes.counts.reserved - lanes.counts.held);
 
   /** Waits `ms`, or less when woken (a poke, a freed slot) if `wakeable`; `stop` always wakes it. */
   function pause(ms: number, wakeable = true): Promise<void> {
@@ -244,46 +211,45 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
       const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
-        wake = null;
-        stopWake = null;
+        loop.wake = null;
+        loop.stopWake = null;
         resolve();
       }
-      if (wakeable) wake = done;
-      stopWake = done;
+      if (wakeable) loop.wake = done;
+      loop.stopWake = done;
     });
   }
 
   async function run(): Promise<void> {
-    while (running) {
-      kicked = false;
+    while (loop.running) {
+      loop.kicked = false;
       const space = room();
       let claimed: Job[] = [];
-      if (orphansPossible) {
+      if (loop.orphansPossible) {
         try {
-          const released = await deps.releaseOrphans([...holding]);
-          orphansPossible = false;
+          const released = await deps.releaseOrphans([...attempts.holding]);
+          loop.orphansPossible = false;
           if (released > 0) deps.log.info({ count: released }, 'released CRM claims whose answer was lost with the connection');
         } catch (error) {
-          claimBackoffMs = Math.min(Math.max(claimBackoffMs * 2, 100), MAX_CLAIM_BACKOFF_MS);
+          loop.claimBackoffMs = Math.min(Math.max(loop.claimBackoffMs * 2, 100), MAX_CLAIM_BACKOFF_MS);
           gate('orphans', () => deps.log.warn({ err: error }, 'releasing lost CRM claims failed; retrying'));
-          if (running) await pause(claimBackoffMs, false);
+          if (loop.running) await pause(loop.claimBackoffMs, false);
           continue;
         }
       }
       if (space > 0) {
         let failed = false;
         // the leases this process holds as the claim runs (in flight, reserved, or answered but not written)
-        const leases = new Map(busy);
-        for (const [endpoint, n] of unwritten) tally(leases, endpoint, n);
-        claimLeases = leases;
-        claiming = true;
+        const leases = lanes.leases();
+        loop.claimLeases = leases;
+        loop.claiming = true;
         try {
           claimed = await deps.claim(space);
-          claimBackoffMs = 0;
+          loop.claimBackoffMs = 0;
         } catch (error) {
           failed = true;
-          if (isConnectionError(error)) orphansPossible = true;
-          claimBackoffMs = Math.min(Math.max(claimBackoffMs * 2, 100), MAX_CLAIM_BACKOFF_MS);
+          if (isConnectionError(error)) loop.orphansPossible = true;
+          loop.claimBackoffMs = Math.min(Math.max(loop.claimBackoffMs * 2, 100), MAX_CLAIM_BACKOFF_MS);
           gate(isConnectionError(error) ? 'claim-unreachable' : 'claim', () =>
             isConnectionError(error)
               ? deps.log.warn({ err: error }, 'claiming CRM deliveries failed (the database is unreachable); retrying')
@@ -291,45 +257,44 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
           );
         }
         // this claim answered the looks asked for before it; one asked for while it ran is still due
-        lookDue = kicked;
+        loop.lookDue = loop.kicked;
         for (const c of claimed) {
           startClaimed(c);
-          tally(leases, deps.endpointOf(c), 1);
+          lanes.tally(leases, deps.endpointOf(c), 1);
         }
-        claiming = false;
+        loop.claiming = false;
         // fewer than there was room for, and no endpoint held back by its cap here: nothing older is due
-        caughtUp = !failed && claimed.length < space && ![...busy.values()].some((n) => n >= deps.perEndpoint);
+        loop.caughtUp = !failed && claimed.length < space && !lanes.anyAtCap();
       }
       // a full batch means more may be due; a slot freed or a poke while claiming means look again at once;
       // otherwise wait for a free slot, a poke or the next poll
       if (claimed.length > 0 && claimed.length === space) continue;
-      if (claimBackoffMs > 0) {
+      if (loop.claimBackoffMs > 0) {
         // the claim failed: wait before the next, however many pokes arrive meanwhile
-        if (running) await pause(claimBackoffMs, false);
+        if (loop.running) await pause(loop.claimBackoffMs, false);
         continue;
       }
-      if (kicked && room() > 0) continue;
-      if (running) await pause(deps.pollIntervalMs);
+      if (loop.kicked && room() > 0) continue;
+      if (loop.running) await pause(deps.pollIntervalMs);
     }
   }
 
   return {
     start() {
-      if (running) return;
-      running = true;
-      loop = run();
+      if (loop.running) return;
+      loop.running = true;
+      loop.run = run();
     },
     async stop() {
-      running = false;
+      loop.running = false;
       // held deliveries stay claimed by this process: once it is gone from the registry any process sends them
-      held.clear();
-      heldCount = 0;
-      if (pokeTimer) clearTimeout(pokeTimer);
-      pokeTimer = null;
-      stopWake?.();
-      await loop;
-      loop = null;
-      await Promise.allSettled([...inFlight]);
+      lanes.clearHeld();
+      if (loop.pokeTimer) clearTimeout(loop.pokeTimer);
+      loop.pokeTimer = null;
+      loop.stopWake?.();
+      await loop.run;
+      loop.run = null;
+      await Promise.allSettled([...attempts.inFlight]);
       await outcomes.idle();
     },
     async runOnce() {
@@ -338,38 +303,38 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
       return claimed.length;
     },
     reserve(endpoint, want) {
-      if (!running || !caughtUp || lookDue) return 0;
-      const n = Math.max(0, Math.min(want, room(), deps.perEndpoint - (busy.get(endpoint) ?? 0)));
+      if (!loop.running || !loop.caughtUp || loop.lookDue) return 0;
+      const n = Math.max(0, Math.min(want, room(), deps.perEndpoint - lanes.busyAt(endpoint)));
       // what is not taken is written unclaimed: nothing newer goes past it until a claim has run
-      if (n < want) lookDue = true;
+      if (n < want) loop.lookDue = true;
       if (n === 0) return 0;
-      reserved += n;
-      count(endpoint, n);
+      lanes.counts.reserved += n;
+      lanes.count(endpoint, n);
       return n;
     },
     release(endpoint, n) {
-      reserved -= n;
-      count(endpoint, -n);
+      lanes.counts.reserved -= n;
+      lanes.count(endpoint, -n);
       // the transaction that wrote them claimed failed; if only its answer was lost, they are claimed by nobody
-      orphansPossible = true;
+      loop.orphansPossible = true;
     },
     launch(jobs) {
       for (const job of jobs) {
-        reserved -= 1;
-        if (running) {
+        lanes.counts.reserved -= 1;
+        if (loop.running) {
           void launch(job, true);
         } else {
           // stopped meanwhile: the row stays claimed until its lease runs out, then any process sends it
-          count(deps.endpointOf(job), -1);
+          lanes.count(deps.endpointOf(job), -1);
         }
       }
     },
     poke() {
-      if (!running) return;
-      lookDue = true;
-      if (pokeTimer) return;
-      pokeTimer = setTimeout(() => {
-        pokeTimer = null;
+      if (!loop.running) return;
+      loop.lookDue = true;
+      if (loop.pokeTimer) return;
+      loop.pokeTimer = setTimeout(() => {
+        loop.pokeTimer = null;
         lookNow();
       }, POKE_COALESCE_MS);
     },
