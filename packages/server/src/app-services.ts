@@ -6,6 +6,7 @@ import { createGraphClient } from './instagram/graph-client.ts';
 import { createProcessLiveness } from './jobs/process-liveness.ts';
 import { createProcessesRepository } from './jobs/processes.repository.ts';
 import type { Queue } from './jobs/queue.ts';
+import { jobs } from './jobs/registry.ts';
 import { deriveKey } from './shared/crypto/key-derivation.ts';
 import type { TokenVault } from './shared/crypto/token-vault.ts';
 import type { Logger } from './shared/logger.ts';
@@ -132,12 +133,12 @@ export function buildServices(deps: ServiceDeps) {
   const autoAssignment = createAutoAssignment({ audit, now });
   const ingestHooks: ApplyHooks = {
     onNewContacts: async (tx, contacts) => {
-      await queue.sendInTx(tx, 'contacts.fetch_profile', { contactIds: contacts.map((c) => c.id) });
+      await queue.enqueueInTx(tx, jobs.contactsFetchProfile, { contactIds: contacts.map((c) => c.id) });
     },
     onAttachments: (tx, message) => media.scheduleMirror(tx, message),
     onMessageDeleted: (tx, message) => media.scheduleDelete(tx, message),
     onEditWithoutText: async (tx, message) => {
-      await queue.sendInTx(tx, 'messages.lookup', { accountId: message.accountId, mid: message.mid });
+      await queue.enqueueInTx(tx, jobs.messagesLookup, { accountId: message.accountId, mid: message.mid });
     },
     onConversationsOpened: (tx, opened) => autoAssignment.autoAssign(tx, opened),
   };

@@ -1,4 +1,5 @@
 import type { Queue } from '../../jobs/queue.ts';
+import { jobs } from '../../jobs/registry.ts';
 import type { Crm } from './crm.ts';
 
 /** Succeeded and cancelled deliveries are kept this long for the delivery log, then removed. */
@@ -10,13 +11,8 @@ export const DELIVERY_RETENTION_DAYS = 30;
  * queue only runs the daily clean-up. Returns the dispatcher's start and stop, called with the workers.
  */
 export function defineCrmJobs(queue: Queue, deps: { crm: Crm; now: () => Date }) {
-  queue.define<Record<string, never>>({
-    name: 'crm.retention',
-    schedule: '23 3 * * *',
-    queue: { retryLimit: 3, retryDelay: 300, expireInSeconds: 600, deleteAfterSeconds: 7 * 86_400 },
-    handler: async () => {
-      await deps.crm.repo.deleteFinishedBefore(new Date(deps.now().getTime() - DELIVERY_RETENTION_DAYS * 86_400_000));
-    },
+  queue.handle(jobs.crmRetention, async () => {
+    await deps.crm.repo.deleteFinishedBefore(new Date(deps.now().getTime() - DELIVERY_RETENTION_DAYS * 86_400_000));
   });
   return {
     start: () => deps.crm.dispatcher.start(),

@@ -10,6 +10,7 @@ import {
   type MessageBody,
 } from '../../instagram/graph-client.ts';
 import type { Queue } from '../../jobs/queue.ts';
+import { jobs } from '../../jobs/registry.ts';
 import { AppError, badRequest, conflict, notFound } from '../../shared/errors.ts';
 import { recordAll, type InboxEvent, type InboxEventSink } from '../inbox/inbox-events.ts';
 import { inboxWrites, previewOf } from '../inbox/inbox-write.repository.ts';
@@ -131,7 +132,7 @@ export function createMessagesService(deps: MessagesServiceDeps) {
           preview: previewOf({ text: body.text ?? null, attachments, kind }),
           opensWindow: false,
         });
-        await queue.sendInTx(tx, 'messages.send', { messageId: row.id });
+        await queue.enqueueInTx(tx, jobs.messagesSend, { messageId: row.id });
         const assigned =
           author.type === 'user' && deps.onUserReply && !conv.conversation.assigneeUserId
             ? await deps.onUserReply(tx, accountId, conv.conversation.id, { id: author.userId, username: author.username }, at)
@@ -152,7 +153,7 @@ export function createMessagesService(deps: MessagesServiceDeps) {
           .where(and(eq(messages.id, messageId), eq(messages.accountId, accountId), eq(messages.status, 'failed')))
           .returning({ id: messages.id, conversationId: messages.conversationId });
         if (!row) throw conflict('messages.not_failed', 'Only a failed message can be retried.');
-        await queue.sendInTx(tx, 'messages.send', { messageId: row.id });
+        await queue.enqueueInTx(tx, jobs.messagesSend, { messageId: row.id });
         await recordAll(sinks, tx, [{ type: 'message.updated', accountId, conversationId: row.conversationId, messageId: row.id, occurredAt: now() }]);
         return row.id;
       });

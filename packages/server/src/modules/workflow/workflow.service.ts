@@ -2,6 +2,7 @@ import type { Actor, AssignmentSettings, Conversation, ConversationStatusBody, P
 import type { Db } from '../../db/client.ts';
 import { transaction } from '../../db/transaction.ts';
 import type { Queue } from '../../jobs/queue.ts';
+import { jobs } from '../../jobs/registry.ts';
 import { notFound } from '../../shared/errors.ts';
 import type { AccountAccess } from '../accounts/account-access.ts';
 import type { AuditLog } from '../audit/audit.repository.ts';
@@ -12,7 +13,6 @@ import { assignedEvent } from './assignment.ts';
 import { workflowErrors } from './workflow.errors.ts';
 import { workflowRepository as repo } from './workflow.repository.ts';
 
-export const WAKE_SNOOZED_JOB = 'conversations.wake_snoozed';
 /** Conversations opened again per run of the wake job (it runs again while some are due). */
 const WAKE_BATCH = 500;
 
@@ -21,7 +21,7 @@ export type RequestMeta = { ip?: string; requestId?: string };
 
 export type WorkflowServiceDeps = {
   db: Db;
-  queue: Pick<Queue, 'sendInTx'>;
+  queue: Pick<Queue, 'enqueueInTx'>;
   sinks: readonly InboxEventSink[];
   access: Pick<AccountAccess, 'requireRole'>;
   inbox: Pick<InboxService, 'conversation' | 'presentConversationById'>;
@@ -63,7 +63,7 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
         if (state.status === body.status && (state.snoozedUntil?.getTime() ?? null) === (until?.getTime() ?? null)) return;
         await repo.setStatus(tx, conversationId, body.status, until, at);
         // Wakes it at its time on whichever process works the queue (the minute sweep catches anything missed).
-        if (until) await deps.queue.sendInTx(tx, WAKE_SNOOZED_JOB, {}, { startAfter: until });
+        if (until) await deps.queue.enqueueInTx(tx, jobs.conversationsWakeSnoozed, {}, { startAfter: until });
         const by = actorOf(auth);
         await recordAll(sinks, tx, [
           {
