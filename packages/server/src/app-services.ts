@@ -29,7 +29,6 @@ import { createAuthRepository } from './modules/auth/auth.repository.ts';
 import { createAuthService } from './modules/auth/auth.service.ts';
 import { createLoginThrottle } from './modules/auth/login-throttle.ts';
 import { createUploadsRepository } from './modules/media/uploads.repository.ts';
-import { AppError } from './shared/errors.ts';
 import { createInvitationsService } from './modules/teammates/invitations.service.ts';
 import { createPasswordResets } from './modules/teammates/password-resets.service.ts';
 import { createTeammatesRepository } from './modules/teammates/teammates.repository.ts';
@@ -55,6 +54,7 @@ import { createNotesService } from './modules/workflow/notes.service.ts';
 import { createWorkflowService } from './modules/workflow/workflow.service.ts';
 import { createOperationsRepository } from './modules/operations/operations.repository.ts';
 import { registerOperationsGauges } from './modules/operations/operations-metrics.ts';
+import { mediaErrors } from './modules/media/media.errors.ts';
 
 export type ServiceDeps = {
   config: Config;
@@ -125,7 +125,7 @@ export function buildServices(deps: ServiceDeps) {
     await throttle.countUpload(accountId, config.media.uploadsPerMinute);
     const held = await uploadsRepo.storedBytes(accountId);
     if (held + bytes > config.media.uploadQuotaBytes) {
-      throw new AppError(413, 'uploads.quota_exceeded', `This account holds ${Math.round(held / 1048576)} MB of unsent and sent uploads; the limit is ${Math.round(config.media.uploadQuotaBytes / 1048576)} MB. Files not sent are deleted after a day.`);
+      throw mediaErrors.quotaExceeded(held, config.media.uploadQuotaBytes);
     }
   };
 

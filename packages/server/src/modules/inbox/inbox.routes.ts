@@ -9,14 +9,14 @@ import {
 } from '@threadline/contract';
 import type { FastifyRequest } from 'fastify';
 import type { App } from '../../http/server.ts';
-import { unauthorized } from '../../shared/errors.ts';
 import type { RequestAuth } from '../auth/auth.plugin.ts';
 import type { InboxService } from './inbox.service.ts';
+import { authErrors } from '../auth/auth.errors.ts';
 
 const idParams = z.object({ id: z.uuid() });
 
 export function authOf(req: FastifyRequest): RequestAuth {
-  if (!req.auth) throw unauthorized('auth.missing_token', 'Missing session token');
+  if (!req.auth) throw authErrors.missingToken();
   return req.auth;
 }
 
