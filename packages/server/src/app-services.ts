@@ -6,6 +6,7 @@ import { createGraphClient } from './instagram/graph-client.ts';
 import { createProcessLiveness } from './jobs/process-liveness.ts';
 import { createProcessesRepository } from './jobs/processes.repository.ts';
 import type { Queue } from './jobs/queue.ts';
+import { jobs } from './jobs/registry.ts';
 import { deriveKey } from './shared/crypto/key-derivation.ts';
 import type { TokenVault } from './shared/crypto/token-vault.ts';
 import type { Logger } from './shared/logger.ts';
@@ -28,7 +29,6 @@ import { createAuthRepository } from './modules/auth/auth.repository.ts';
 import { createAuthService } from './modules/auth/auth.service.ts';
 import { createLoginThrottle } from './modules/auth/login-throttle.ts';
 import { createUploadsRepository } from './modules/sending/media/uploads.repository.ts';
-import { AppError } from './shared/errors.ts';
 import { createInvitationsService } from './modules/teammates/invitations.service.ts';
 import { createPasswordResets } from './modules/teammates/password-resets.service.ts';
 import { createTeammatesRepository } from './modules/teammates/teammates.repository.ts';
@@ -54,6 +54,7 @@ import { createNotesService } from './modules/inbox/workflow/notes.service.ts';
 import { createWorkflowService } from './modules/inbox/workflow/workflow.service.ts';
 import { createOperationsRepository } from './modules/operations/operations.repository.ts';
 import { registerOperationsGauges } from './modules/operations/operations-metrics.ts';
+import { mediaErrors } from './modules/sending/media/media.errors.ts';
 
 export type ServiceDeps = {
   config: Config;
@@ -124,7 +125,7 @@ export function buildServices(deps: ServiceDeps) {
     await throttle.countUpload(accountId, config.media.uploadsPerMinute);
     const held = await uploadsRepo.storedBytes(accountId);
     if (held + bytes > config.media.uploadQuotaBytes) {
-      throw new AppError(413, 'uploads.quota_exceeded', `This account holds ${Math.round(held / 1048576)} MB of unsent and sent uploads; the limit is ${Math.round(config.media.uploadQuotaBytes / 1048576)} MB. Files not sent are deleted after a day.`);
+      throw mediaErrors.quotaExceeded(held, config.media.uploadQuotaBytes);
     }
   };
 
@@ -132,12 +133,12 @@ export function buildServices(deps: ServiceDeps) {
   const autoAssignment = createAutoAssignment({ audit, now });
   const ingestHooks: ApplyHooks = {
     onNewContacts: async (tx, contacts) => {
-      await queue.sendInTx(tx, 'contacts.fetch_profile', { contactIds: contacts.map((c) => c.id) });
+      await queue.enqueueInTx(tx, jobs.contactsFetchProfile, { contactIds: contacts.map((c) => c.id) });
     },
     onAttachments: (tx, message) => media.scheduleMirror(tx, message),
     onMessageDeleted: (tx, message) => media.scheduleDelete(tx, message),
     onEditWithoutText: async (tx, message) => {
-      await queue.sendInTx(tx, 'messages.lookup', { accountId: message.accountId, mid: message.mid });
+      await queue.enqueueInTx(tx, jobs.messagesLookup, { accountId: message.accountId, mid: message.mid });
     },
     onConversationsOpened: (tx, opened) => autoAssignment.autoAssign(tx, opened),
   };

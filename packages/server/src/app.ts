@@ -4,6 +4,7 @@ import { openDatabase, whileUnreachable, type Database } from './db/client.ts';
 import { runMigrations } from './db/migrate.ts';
 import { createHttpServer, type App } from './http/server.ts';
 import { createQueue, type Queue } from './jobs/queue.ts';
+import { jobs } from './jobs/registry.ts';
 import { createLogger, type Logger } from './shared/logger.ts';
 import { createTokenVault, type TokenVault } from './shared/crypto/token-vault.ts';
 import { resolveSessionSecret } from './shared/session-secret.ts';
@@ -11,7 +12,7 @@ import { undecryptableSecretKinds } from './modules/accounts/secret-maintenance.
 import { VERSION } from './shared/version.ts';
 import { buildServices, type Services } from './app-services.ts';
 import { apiKeysRoutes } from './modules/api-keys/api-keys.routes.ts';
-import { DETECT_LEGACY_PATH_JOB, defineAccountJobs } from './modules/accounts/accounts.jobs.ts';
+import { defineAccountJobs } from './modules/accounts/accounts.jobs.ts';
 import { accountsRoutes } from './modules/accounts/accounts.routes.ts';
 import { defineOAuthJobs } from './modules/oauth/oauth.jobs.ts';
 import { facebookLoginRoutes } from './modules/oauth/facebook-login.routes.ts';
@@ -255,7 +256,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       await whileUnreachable('live updates', () => hub.start(), log);
       // The old single account's token may belong to either Meta host: find out right away, in the background.
       const legacy = await whileUnreachable('legacy account', () => services.legacyAccount.pendingDetection(), log);
-      if (legacy) await queue.send(DETECT_LEGACY_PATH_JOB, { accountId: legacy.accountId });
+      if (legacy) await queue.enqueue(jobs.accountsDetectLegacyPath, { accountId: legacy.accountId });
       if (config.workersEnabled) {
         services.liveness.startRecovery();
         services.webhookProcessor.start();

@@ -3,6 +3,7 @@ import { accounts, messages } from '../src/db/schema/index.ts';
 import { browserFacebookLogin, facebookPerson } from '../src/modules/oauth/facebook-test-world.ts';
 import { startOAuthWorld, type OAuthWorld } from '../src/modules/oauth/oauth-test-world.ts';
 import { VERIFY_TOKEN } from './meta.ts';
+import { jobs } from '../src/jobs/registry.ts';
 
 export type FacebookWorld = OAuthWorld & {
   /** The simulated account (reached through its Page), and Threadline's row for it. */
@@ -43,7 +44,7 @@ export async function createFacebookWorld(): Promise<FacebookWorld> {
     session: run.sessionToken,
     async drainSends() {
       for (let round = 0; round < 60; round += 1) {
-        const ran = await w.t.queue.runPending('messages.send');
+        const ran = await w.t.queue.runPending(jobs.messagesSend);
         const [waiting] = await w.t.database.db.select({ id: messages.id }).from(messages).where(eq(messages.status, 'queued')).limit(1);
         if (ran === 0 && (!waiting || round > 25)) break;
         if (ran === 0) await new Promise((r) => setTimeout(r, 100));

@@ -6,6 +6,7 @@ import type { AppOverrides } from '../src/app.ts';
 import { createTestApp, login, type TestApp } from './app.ts';
 import { createAccount, createUser } from './factories.ts';
 import { META_ENV } from './meta.ts';
+import { jobs } from '../src/jobs/registry.ts';
 
 export type SimWorld = {
   sim: Simulator;
@@ -82,7 +83,7 @@ export async function createSimWorld(env: Env = {}, overrides: AppOverrides = {}
     tokens,
     async drainSends() {
       for (let round = 0; round < 60; round += 1) {
-        const ran = await t.queue.runPending('messages.send');
+        const ran = await t.queue.runPending(jobs.messagesSend);
         const [waiting] = await t.database.db.select({ id: messages.id }).from(messages).where(eq(messages.status, 'queued')).limit(1);
         if (ran === 0 && (!waiting || round > 25)) break;
         if (ran === 0) await new Promise((r) => setTimeout(r, 100));

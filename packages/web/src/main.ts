@@ -10,10 +10,10 @@ const pinia = createPinia();
 const router = createAppRouter(pinia);
 
 // One place for an expired session: forget the user and go to the login page, once.
-onUnauthorized((message) => {
+onUnauthorized((error) => {
   const session = useSessionStore(pinia);
   const wasSignedIn = session.status === 'signed_in';
-  session.expire(message);
+  session.expire(error);
   if (wasSignedIn && router.currentRoute.value.name !== 'login') {
     void router.push({ path: '/login', query: { expired: '1' } });
   }

@@ -2,8 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../test/db.ts';
 import type { Database } from '../db/client.ts';
+import { z } from 'zod';
 import { createLogger } from '../shared/logger.ts';
+import { defineJob } from './job.ts';
 import { createQueue, JOB_HEARTBEAT_SECONDS, type Queue } from './queue.ts';
+
+const testBatch = defineJob({
+  name: 'test.batch',
+  payload: z.object({ n: z.number() }),
+  retry: { retries: 1, delaySeconds: 3600 },
+  worker: { batchSize: 3, pollingIntervalSeconds: 0.5 },
+});
 
 describe('job queue workers', () => {
   let database: Database & { engine: string };
@@ -11,16 +20,10 @@ describe('job queue workers', () => {
   const seen: number[] = [];
   beforeAll(async () => {
     database = await createTestDatabase();
-    queue = createQueue(database, createLogger('silent', false));
-    queue.define<{ n: number }>({
-      name: 'test.batch',
-      batchSize: 3,
-      pollingIntervalSeconds: 0.5,
-      queue: { retryLimit: 1, retryDelay: 3600 },
-      handler: async ({ n }) => {
-        seen.push(n);
-        if (n === 2) throw new Error('the second one fails');
-      },
+    queue = createQueue(database, createLogger('silent', false), { testBatch });
+    queue.handle(testBatch, async ({ n }) => {
+      seen.push(n);
+      if (n === 2) throw new Error('the second one fails');
     });
     await queue.start({ work: true });
   });
@@ -63,6 +66,19 @@ describe('job queue workers', () => {
     }
     // failed for the missed heartbeat, and due again for another worker (not 15 minutes from now)
     expect(['retry', 'created']).toContain(state);
+  });
+
+  it('refuses to start workers while a job of the registry has no handler', async () => {
+    const orphan = defineJob({ name: 'test.orphan', payload: z.object({}), retry: { retries: 0 } });
+    const partial = createQueue(database, createLogger('silent', false), { testBatch, orphan });
+    partial.handle(testBatch, async () => {});
+    await expect(partial.start({ work: true })).rejects.toThrow('jobs without a handler: test.orphan');
+  });
+
+  it('enqueues only jobs of its registry, with a payload its schema accepts', async () => {
+    const stranger = defineJob({ name: 'test.stranger', payload: z.object({}), retry: { retries: 0 } });
+    await expect(queue.enqueue(stranger, {})).rejects.toThrow('not in the job registry');
+    await expect(queue.enqueue(testBatch, { n: Number.NaN })).rejects.toThrow();
   });
 
   it('gives every queue a heartbeat, so no job of a dead process waits for its expiry', async () => {

@@ -1,33 +1,23 @@
-import { sql, type SQL } from 'drizzle-orm';
-import { fromDrizzle, PgBoss, type Job, type JobResult, type Queue as BossQueue, type SendOptions } from 'pg-boss';
+import { PgBoss, type JobResult, type SendOptions } from 'pg-boss';
 import type { Database, Db } from '../db/client.ts';
 import { isConnectionError, safeErrorMessage } from '../shared/db-errors.ts';
 import { createLogGate, type Logger } from '../shared/logger.ts';
+import { bossQueueOptions, type JobHandler, type JobType, type JobTuning } from './job.ts';
+import { bossDatabaseOf } from './queue.repository.ts';
+import { jobs as registry, type JobRegistry } from './registry.ts';
 
-/** A named background task with a typed payload, its retry policy and an idempotent handler. */
-export type JobDefinition<T extends object> = {
-  name: string;
-  /** pg-boss's queue options: retries, expiry, a dead-letter queue (defined before the queue that names it). */
-  queue?: Omit<BossQueue, 'name'>;
-  /** How many jobs one process handles at once. */
-  concurrency?: number;
-  /** Jobs fetched per poll by each of those workers (handled one after another, each settled on its own). */
-  batchSize?: number;
-  pollingIntervalSeconds?: number;
-  /** A cron expression when the task runs on a schedule. */
-  schedule?: string;
-  handler: (data: T, job: Job<T>) => Promise<void>;
-};
+export type EnqueueOptions = Omit<SendOptions, 'db'>;
 
 export type Queue = {
   boss: PgBoss;
-  define<T extends object>(definition: JobDefinition<T>): void;
-  send<T extends object>(name: string, data: T, options?: SendOptions): Promise<string | null>;
+  /** Binds a registered job's handler (where the services it uses are built); `tuning` applies config's settings. */
+  handle<T extends object>(job: JobType<T>, handler: JobHandler<T>, tuning?: JobTuning): void;
+  enqueue<T extends object>(job: JobType<T>, data: NoInfer<T>, options?: EnqueueOptions): Promise<string | null>;
   /** Enqueues inside the caller's transaction: the job exists exactly when the rows it is about do. */
-  sendInTx<T extends object>(tx: Db, name: string, data: T, options?: SendOptions): Promise<string | null>;
+  enqueueInTx<T extends object>(tx: Db, job: JobType<T>, data: NoInfer<T>, options?: EnqueueOptions): Promise<string | null>;
   /** Runs the waiting jobs of one queue now, in the calling task; answers how many ran. */
-  runPending(name: string, limit?: number): Promise<number>;
-  /** Creates queues (always) and starts workers and schedules (when `work` is true). */
+  runPending(job: JobType<object>, limit?: number): Promise<number>;
+  /** Creates the queues of the bound jobs (always) and starts workers and schedules (when `work` is true). */
   start(opts: { work: boolean }): Promise<void>;
   stop(): Promise<void>;
 };
@@ -39,8 +29,14 @@ export type Queue = {
  */
 export const JOB_HEARTBEAT_SECONDS = 10;
 
-/** pg-boss on the same database as everything else: its own pool on PostgreSQL, the one PGlite otherwise. */
-export function createQueue(database: Database, log: Logger): Queue {
+/** A job of the registry with its handler bound, and its settings after config's tuning. */
+type Bound = { job: JobType<object>; run: (data: unknown) => Promise<void> };
+
+/**
+ * pg-boss on the same database as everything else: its own pool on PostgreSQL, the one PGlite otherwise. Only the
+ * jobs of `jobs` (jobs/registry.ts unless a test brings its own) may be bound and enqueued.
+ */
+export function createQueue(database: Database, log: Logger, jobs: JobRegistry = registry): Queue {
   const boss = new PgBoss({
     ...database.boss,
     schema: 'pgboss',
@@ -57,90 +53,112 @@ export function createQueue(database: Database, log: Logger): Queue {
       isConnectionError(error) ? log.warn({ err: error }, 'job queue: the database cannot be reached; its workers retry') : log.error({ err: error }, 'job queue error'),
     ),
   );
-  const definitions = new Map<string, JobDefinition<object>>();
+  const registered = new Set(Object.values(jobs).map((job) => job.name));
+  const bound = new Map<string, Bound>();
   /** queues created, and workers started, by an earlier `start` that then failed: a retry does the rest */
   const created = new Set<string>();
   const working = new Set<string>();
   let started = false;
 
+  function check(job: JobType<object>) {
+    if (!registered.has(job.name)) throw new Error(`job ${job.name} is not in the job registry`);
+  }
+  /** the payload as the handler may take it; a scheduled job's payload is null when it is empty */
+  const payloadOf = <T extends object>(job: JobType<T>, data: unknown): T => job.payload.parse(data ?? {});
+
+  async function createQueueOf(entry: Bound) {
+    if (created.has(entry.job.name)) return;
+    // a dead-letter queue must exist before the queue that names it
+    const deadLetter = entry.job.retry.deadLetter && bound.get(entry.job.retry.deadLetter.name);
+    if (deadLetter) await createQueueOf(deadLetter);
+    const options = { heartbeatSeconds: JOB_HEARTBEAT_SECONDS, ...bossQueueOptions(entry.job.retry) };
+    await boss.createQueue(entry.job.name, options);
+    // an existing queue keeps the options it was created with: this version's retry, expiry and heartbeat apply
+    await boss.updateQueue(entry.job.name, options);
+    created.add(entry.job.name);
+  }
+
   return {
     boss,
-    define<T extends object>(definition: JobDefinition<T>) {
-      if (definitions.has(definition.name)) throw new Error(`job ${definition.name} defined twice`);
-      definitions.set(definition.name, definition as unknown as JobDefinition<object>);
+    handle(job, handler, tuning) {
+      check(job);
+      if (bound.has(job.name)) throw new Error(`job ${job.name} bound twice`);
+      const tuned: JobType<object> = {
+        ...job,
+        retry: { ...job.retry, ...tuning?.retry },
+        schedule: tuning?.schedule ?? job.schedule,
+      };
+      bound.set(job.name, { job: tuned, run: (data) => handler(payloadOf(job, data)) });
     },
-    send: (name, data, options) => boss.send(name, data, options ?? {}),
-    sendInTx: (tx, name, data, options) => boss.send(name, data, { ...options, db: fromDrizzle(asDrizzleTx(tx), sql) }),
-    async runPending(name, limit = 100) {
-      const def = definitions.get(name);
-      if (!def) throw new Error(`job ${name} is not defined`);
-      const jobs = await boss.fetch<object>(name, { batchSize: limit });
-      for (const job of jobs) {
+    async enqueue(job, data, options) {
+      check(job);
+      return boss.send(job.name, payloadOf(job, data), options ?? {});
+    },
+    async enqueueInTx(tx, job, data, options) {
+      check(job);
+      return boss.send(job.name, payloadOf(job, data), { ...options, db: bossDatabaseOf(tx) });
+    },
+    async runPending(job, limit = 100) {
+      const entry = bound.get(job.name);
+      if (!entry) throw new Error(`job ${job.name} has no handler`);
+      const fetched = await boss.fetch<object>(job.name, { batchSize: limit });
+      for (const one of fetched) {
         try {
-          await def.handler(job.data, job);
-          await boss.complete(name, job.id);
+          await entry.run(one.data);
+          await boss.complete(job.name, one.id);
         } catch (error) {
-          await boss.fail(name, job.id, { message: safeErrorMessage(error) });
+          await boss.fail(job.name, one.id, { message: safeErrorMessage(error) });
         }
       }
-      return jobs.length;
+      return fetched.length;
     },
     async start({ work }) {
+      if (work) {
+        const unbound = [...registered].filter((name) => !bound.has(name));
+        if (unbound.length > 0) throw new Error(`jobs without a handler: ${unbound.join(', ')}`);
+      }
       if (!started) {
         await boss.start();
         started = true;
       }
-      for (const def of definitions.values()) {
-        if (created.has(def.name)) continue;
-        const options = { heartbeatSeconds: JOB_HEARTBEAT_SECONDS, ...def.queue };
-        await boss.createQueue(def.name, options);
-        // an existing queue keeps the options it was created with: this version's retry, expiry and heartbeat apply
-        await boss.updateQueue(def.name, options);
-        created.add(def.name);
-      }
+      for (const entry of bound.values()) await createQueueOf(entry);
       if (!work) return;
-      for (const def of definitions.values()) {
-        if (working.has(def.name)) continue;
+      for (const { job, run } of bound.values()) {
+        if (working.has(job.name)) continue;
         // Each job of a batch is settled on its own: one that throws is failed (and retried by its queue's policy)
         // while the jobs after it still run and those before it stay completed. A thrown batch would fail them all,
         // and a retried job whose work was done may no longer see what it had to do next.
         await boss.work<object>(
-          def.name,
-          { batchSize: def.batchSize ?? 1, localConcurrency: def.concurrency ?? 1, pollingIntervalSeconds: def.pollingIntervalSeconds ?? 2, perJobResults: true },
-          async (jobs) => {
+          job.name,
+          {
+            batchSize: job.worker.batchSize ?? 1,
+            localConcurrency: job.worker.concurrency ?? 1,
+            pollingIntervalSeconds: job.worker.pollingIntervalSeconds ?? 2,
+            perJobResults: true,
+          },
+          async (batch) => {
             const results: JobResult[] = [];
-            for (const job of jobs) {
+            for (const one of batch) {
               try {
-                await def.handler(job.data, job);
-                results.push({ id: job.id, status: 'completed' });
+                await run(one.data);
+                results.push({ id: one.id, status: 'completed' });
               } catch (error) {
                 const message = safeErrorMessage(error);
-                log.warn({ job: def.name, jobId: job.id, err: error }, 'job failed');
-                results.push({ id: job.id, status: 'failed', output: { message } });
+                log.warn({ job: job.name, jobId: one.id, err: error }, 'job failed');
+                results.push({ id: one.id, status: 'failed', output: { message } });
               }
             }
             return results;
           },
         );
-        working.add(def.name);
-        if (def.schedule) await boss.schedule(def.name, def.schedule);
+        working.add(job.name);
+        if (job.schedule) await boss.schedule(job.name, job.schedule);
       }
     },
     async stop() {
       if (!started) return;
       started = false;
       await boss.stop({ graceful: true, timeout: 20_000 });
-    },
-  };
-}
-
-/** pg-boss's Drizzle adapter wants `execute` to answer `{ rows }`; both of our engines do, typed as unknown. */
-function asDrizzleTx(tx: Db) {
-  return {
-    async execute(query: unknown) {
-      const result: unknown = await tx.execute(query as SQL);
-      if (result && typeof result === 'object' && 'rows' in result && Array.isArray(result.rows)) return { rows: result.rows };
-      throw new Error('unexpected driver result');
     },
   };
 }

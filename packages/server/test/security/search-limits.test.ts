@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer } from '../app.ts';
 import { createSimWorld, type SimWorld } from '../sim-world.ts';
+import { jobs } from '../../src/jobs/registry.ts';
 
 describe('search: at least 3 characters (or an exact username), rate limited per user', () => {
   let w: SimWorld;
@@ -14,7 +15,7 @@ describe('search: at least 3 characters (or an exact username), rate limited per
       await w.control.sendText(customer.igsid, w.igId, text);
     }
     await w.t.services.webhookProcessor.runUntilIdle();
-    await w.t.queue.runPending('contacts.fetch_profile');
+    await w.t.queue.runPending(jobs.contactsFetchProfile);
   });
   afterAll(async () => w.close());
 

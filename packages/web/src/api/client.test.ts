@@ -4,7 +4,7 @@ import { ApiError, createApiClient } from './client.ts';
 import { jsonResponse } from '../test-helpers.ts';
 
 const schema = z.object({ ok: z.boolean() });
-const expired = () => jsonResponse(401, { error: { code: 'auth.expired', message: 'Session expired' }, request_id: 'r1' });
+const expired = () => jsonResponse(401, { error: { code: 'auth.session_expired', message: 'Session expired' }, request_id: 'r1' });
 
 describe('the API client', () => {
   it('returns the parsed answer of a successful call', async () => {
@@ -34,7 +34,7 @@ describe('the API client', () => {
     const api = createApiClient({ fetch: vi.fn(async () => expired()), onUnauthorized });
     await Promise.allSettled([1, 2, 3].map(() => api.request('GET', '/x', { schema })));
     expect(onUnauthorized).toHaveBeenCalledTimes(1);
-    expect(onUnauthorized).toHaveBeenCalledWith('Session expired');
+    expect(onUnauthorized).toHaveBeenCalledWith(expect.objectContaining({ status: 401, code: 'auth.session_expired' }));
     api.resetUnauthorized();
     await api.request('GET', '/x', { schema }).catch(() => undefined);
     expect(onUnauthorized).toHaveBeenCalledTimes(2);

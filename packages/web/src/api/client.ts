@@ -38,7 +38,7 @@ export type ApiClient = {
 export type ApiClientOptions = {
   fetch?: typeof fetch;
   /** Runs once for a burst of 401 answers (several requests failing together return to login once). */
-  onUnauthorized?: (message: string) => void;
+  onUnauthorized?: (error: ApiError) => void;
 };
 
 function withQuery(path: string, query: RequestOptions<z.ZodType>['query']): string {
@@ -91,7 +91,7 @@ export function createApiClient(options: ApiClientOptions = {}): ApiClient {
         : new ApiError(res.status, 'http.error', `The server answered ${res.status}.`, res.headers.get('x-request-id'));
       if (res.status === 401 && !opts.allowUnauthorized && !unauthorizedReported) {
         unauthorizedReported = true;
-        options.onUnauthorized?.(error.message);
+        options.onUnauthorized?.(error);
       }
       throw error;
     }

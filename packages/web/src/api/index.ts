@@ -1,13 +1,13 @@
-import { createApiClient } from './client.ts';
+import { createApiClient, type ApiError } from './client.ts';
 import { createEndpoints } from './endpoints.ts';
 
-let unauthorizedHandler: (message: string) => void = () => {};
+let unauthorizedHandler: (error: ApiError) => void = () => {};
 
 /** The app's single client: one place handles an expired session (see the session store). */
-export const apiClient = createApiClient({ onUnauthorized: (message) => unauthorizedHandler(message) });
+export const apiClient = createApiClient({ onUnauthorized: (error) => unauthorizedHandler(error) });
 export const api = createEndpoints(apiClient);
 
-export function onUnauthorized(handler: (message: string) => void): void {
+export function onUnauthorized(handler: (error: ApiError) => void): void {
   unauthorizedHandler = handler;
 }
 

@@ -77,7 +77,7 @@ export function errorText(error: unknown): string {
     if (error.code === 'auth.too_many_attempts' && error.retryAfterSeconds) {
       return `Too many failed attempts. Try again in ${Math.ceil(error.retryAfterSeconds / 60)} minute(s).`;
     }
-    if (error.code === 'crm.url_forbidden_address' || error.code.includes('ssrf')) {
+    if (error.code === 'crm.url_forbidden_address') {
       return `Threadline refuses this URL: ${error.message} (webhooks may only go to public addresses, so nobody can reach your internal network through Threadline).`;
     }
     return known ?? error.message;

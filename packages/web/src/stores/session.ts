@@ -89,12 +89,13 @@ export const useSessionStore = defineStore('session', () => {
   }
 
   /** The API client's single 401 report: forget the user and explain why. */
-  function expire(message: string): void {
+  function expire(reason: { code: string; message: string }): void {
     // A request sent with the old session during a switch is not an expired session.
     if (status.value !== 'signed_in' || switching.value) return;
     user.value = null;
     status.value = 'signed_out';
-    signedOutReason.value = message === 'Session expired' ? 'Your session expired. Sign in again.' : `You were signed out (${message}). Sign in again.`;
+    // by the error's code, never its words: the server may reword a message
+    signedOutReason.value = reason.code === 'auth.session_expired' ? 'Your session expired. Sign in again.' : `You were signed out (${reason.message}). Sign in again.`;
   }
 
   return {

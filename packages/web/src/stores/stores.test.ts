@@ -50,9 +50,25 @@ describe('the session store', () => {
     serve(() => jsonResponse(200, { user_id: 'u1', username: 'alice', account_id: null, is_admin: false, has_password: true, oauth_provider: null }));
     const session = useSessionStore();
     await session.init();
-    session.expire('Session expired');
+    session.expire({ code: 'auth.session_expired', message: 'Session expired' });
     expect(session.status).toBe('signed_out');
     expect(session.signedOutReason).toBe('Your session expired. Sign in again.');
+  });
+
+  it('tells an expired session from another sign-out by the error code, not by its words', async () => {
+    serve(() => jsonResponse(200, { user_id: 'u1', username: 'alice', account_id: null, is_admin: false, has_password: true, oauth_provider: null }));
+    const session = useSessionStore();
+    await session.init();
+    session.expire({ code: 'auth.session_expired', message: 'Your sign-in has run out' });
+    expect(session.signedOutReason).toBe('Your session expired. Sign in again.');
+  });
+
+  it('gives the server’s words for a sign-out that is not an expired session', async () => {
+    serve(() => jsonResponse(200, { user_id: 'u1', username: 'alice', account_id: null, is_admin: false, has_password: true, oauth_provider: null }));
+    const session = useSessionStore();
+    await session.init();
+    session.expire({ code: 'auth.invalid_token', message: 'Session expired' });
+    expect(session.signedOutReason).toBe('You were signed out (Session expired). Sign in again.');
   });
 });
 

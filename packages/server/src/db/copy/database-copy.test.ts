@@ -11,6 +11,7 @@ import { startReceiver, type Receiver } from '../../shared/net/test-receivers.ts
 import { openDatabase, type Database } from '../client.ts';
 import { runMigrations } from '../migrate.ts';
 import { referenceOrder } from './database-copy.ts';
+import { jobs } from '../../jobs/registry.ts';
 
 const adminUrl = process.env.TEST_DATABASE_URL;
 
@@ -117,7 +118,7 @@ describe.skipIf(!adminUrl)('db copy from the embedded database to PostgreSQL', (
 
     // what waited in the embedded database is done once by PostgreSQL: the reply (its token decrypts) and the deliveries
     await copied.startWorkers();
-    for (let i = 0; i < 50 && (await copied.queue.runPending('messages.send')) === 0; i += 1) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 50 && (await copied.queue.runPending(jobs.messagesSend)) === 0; i += 1) await new Promise((r) => setTimeout(r, 100));
     const outbox = await w.control.outbox({ accountId: w.igId });
     expect(outbox.filter((m) => JSON.stringify(m).includes('Yes, in two days.'))).toHaveLength(1);
     while ((await copied.crm.dispatcher.runOnce()) > 0);

@@ -1,12 +1,10 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { userAccounts, ACCOUNT_ROLES } from '../../db/schema/index.ts';
-import { forbidden, notFound } from '../../shared/errors.ts';
+import { accountErrors } from './accounts.errors.ts';
 
 export type AccountRole = (typeof ACCOUNT_ROLES)[number];
 const RANK: Record<AccountRole, number> = { viewer: 1, admin: 2, owner: 3 };
-
-export const ACCOUNT_NOT_FOUND_MESSAGE = 'No such account.';
 
 /**
  * Who may touch which account. A user who is not a member gets 404 (the account's existence is not
@@ -33,9 +31,9 @@ export function createAccountAccess(db: Db) {
     },
     async requireRole(userId: string, accountId: string, minRole: AccountRole, tx: Db = db) {
       const row = await this.membership(userId, accountId, tx);
-      if (!row) throw notFound('accounts.not_found', ACCOUNT_NOT_FOUND_MESSAGE);
+      if (!row) throw accountErrors.notFound();
       if (RANK[row.role] < RANK[minRole]) {
-        throw forbidden('accounts.forbidden_role', `This needs the ${minRole} role on the account; you are ${row.role}.`);
+        throw accountErrors.forbiddenRole(minRole, row.role);
       }
       return row;
     },
@@ -51,5 +49,5 @@ export function roleAtLeast(role: AccountRole, min: AccountRole): boolean {
 export function assertManages(actorRole: AccountRole, targetRole: AccountRole, newRole?: AccountRole): void {
   if (actorRole === 'owner') return;
   if (actorRole === 'admin' && targetRole === 'viewer' && (newRole === undefined || newRole === 'viewer')) return;
-  throw forbidden('accounts.forbidden_role', 'Owners manage every member; admins manage viewers only.');
+  throw accountErrors.managesOnlyLowerRoles();
 }

@@ -11,7 +11,6 @@ import {
   type AccountSummary,
 } from '@threadline/contract';
 import type { App } from '../../http/server.ts';
-import { unauthorized } from '../../shared/errors.ts';
 import { requireSession } from '../auth/auth.plugin.ts';
 import type { AuthRepository } from '../auth/auth.repository.ts';
 import { requestContext, setSessionCookie, type SessionCookie } from '../auth/auth.routes.ts';
@@ -19,6 +18,7 @@ import type { AuthService } from '../auth/auth.service.ts';
 import type { AccountAccess, AccountRole } from './account-access.ts';
 import type { AccountRow } from './accounts.repository.ts';
 import type { AccountsService } from './accounts.service.ts';
+import { authErrors } from '../auth/auth.errors.ts';
 
 export type AccountsRoutesOptions = {
   accounts: AccountsService;
@@ -98,7 +98,7 @@ export async function accountsRoutes(app: App, opts: AccountsRoutesOptions) {
       const current = requireSession(req);
       await access.requireRole(current.userId, req.body.account_id, 'viewer');
       const user = await authRepo.findUserById(current.userId);
-      if (!user) throw unauthorized('auth.invalid_token', 'Invalid session token');
+      if (!user) throw authErrors.invalidToken();
       const session = await auth.issueSession(user, req.body.account_id, requestContext(req));
       // The old session is replaced, not kept alongside: one browser, one current account.
       await auth.logout(current.tokenHash);

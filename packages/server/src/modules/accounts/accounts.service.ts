@@ -2,11 +2,11 @@ import type { AccountRole as ContractRole } from '@threadline/contract';
 import type { Db } from '../../db/client.ts';
 import type { AuditEntry } from '../audit/audit.repository.ts';
 import type { Logger } from '../../shared/logger.ts';
-import { conflict, notFound } from '../../shared/errors.ts';
 import { assertManages, roleAtLeast, type AccountAccess } from './account-access.ts';
 import type { AccountGraphs } from './account-graphs.ts';
 import type { AccountStatus } from './account-status.ts';
 import type { AccountsRepository } from './accounts.repository.ts';
+import { accountErrors } from './accounts.errors.ts';
 
 export type AccountsServiceDeps = {
   db: Db;
@@ -17,8 +17,6 @@ export type AccountsServiceDeps = {
   audit: (entry: AuditEntry, tx?: Db) => Promise<void>;
   log: Logger;
 };
-
-const memberNotFound = () => notFound('accounts.member_not_found', 'That user is not a member of this account.');
 
 /**
  * The user's accounts, the primary one, membership management and unlinking. Owners manage every member;
@@ -36,10 +34,10 @@ export function createAccountsService(deps: AccountsServiceDeps) {
     const disconnected = await db.transaction(async (tx) => {
       await repo.lock(accountId, tx);
       const target = await repo.membership(userId, accountId, tx);
-      if (!target) throw memberNotFound();
+      if (!target) throw accountErrors.memberNotFound();
       const counts = await repo.countMembers(accountId, tx);
       if (target.role === 'owner' && counts.owners === 1 && counts.members > 1) {
-        throw conflict('accounts.last_owner', 'The last owner cannot leave while other members remain: make someone else owner first.');
+        throw accountErrors.lastOwnerLeaving();
       }
       await repo.removeMember(userId, accountId, tx);
       await audit({ action: 'accounts.member_removed', actorUserId, accountId, target: userId }, tx);
@@ -78,16 +76,16 @@ export function createAccountsService(deps: AccountsServiceDeps) {
       const actor = await access.requireRole(actorUserId, accountId, 'admin');
       assertManages(actor.role, input.role);
       const user = await repo.findUserByUsername(input.username);
-      if (!user) throw notFound('users.not_found', `No user is called "${input.username}".`);
+      if (!user) throw accountErrors.noSuchUsername(input.username);
       if (await repo.membership(user.id, accountId)) {
-        throw conflict('accounts.already_member', `${user.username} is already a member of this account.`);
+        throw accountErrors.alreadyMember(user.username);
       }
       await db.transaction(async (tx) => {
         await repo.addMember(user.id, accountId, input.role, tx);
         await audit({ action: 'accounts.member_added', actorUserId, accountId, target: user.id, details: { role: input.role } }, tx);
       });
       const added = (await repo.members(accountId)).find((m) => m.userId === user.id);
-      if (!added) throw memberNotFound();
+      if (!added) throw accountErrors.memberNotFound();
       return added;
     },
 
@@ -96,17 +94,17 @@ export function createAccountsService(deps: AccountsServiceDeps) {
       await db.transaction(async (tx) => {
         await repo.lock(accountId, tx);
         const target = await repo.membership(userId, accountId, tx);
-        if (!target) throw memberNotFound();
+        if (!target) throw accountErrors.memberNotFound();
         assertManages(actor.role, target.role, role);
         const counts = await repo.countMembers(accountId, tx);
         if (target.role === 'owner' && role !== 'owner' && counts.owners === 1) {
-          throw conflict('accounts.last_owner', 'An account needs an owner: make someone else owner first.');
+          throw accountErrors.lastOwnerDemoted();
         }
         await repo.setRole(userId, accountId, role, tx);
         await audit({ action: 'accounts.member_updated', actorUserId, accountId, target: userId, details: { role } }, tx);
       });
       const updated = (await repo.members(accountId)).find((m) => m.userId === userId);
-      if (!updated) throw memberNotFound();
+      if (!updated) throw accountErrors.memberNotFound();
       return updated;
     },
 
@@ -116,7 +114,7 @@ export function createAccountsService(deps: AccountsServiceDeps) {
       if (userId !== actorUserId) {
         if (!roleAtLeast(actor.role, 'admin')) await access.requireRole(actorUserId, accountId, 'admin');
         const target = await repo.membership(userId, accountId);
-        if (!target) throw memberNotFound();
+        if (!target) throw accountErrors.memberNotFound();
         assertManages(actor.role, target.role);
       }
       return removeMembership(actorUserId, accountId, userId);

@@ -4,6 +4,7 @@ import { bearer } from '../../../test/app.ts';
 import { createFacebookWorld, type FacebookWorld } from '../../../test/facebook-world.ts';
 import { accounts, contacts, messages } from '../../db/schema/index.ts';
 import { browserFacebookLogin } from '../oauth/facebook-test-world.ts';
+import { jobs } from '../../jobs/registry.ts';
 
 /**
  * An Instagram account reached through its Facebook Page, end to end through the real server and the simulator.
@@ -70,7 +71,7 @@ describe('an account linked through its Facebook Page', () => {
     expect((await post(`/api/v1/ui/conversations/${c.conversationId}/actions`, { action: 'typing_on' })).statusCode).toBe(200);
     expect((await w.control.outbox({ recipientId: c.igsid })).map((o) => o.body.sender_action)).toEqual(['react', 'typing_on']);
 
-    await w.t.queue.runPending('contacts.fetch_profile');
+    await w.t.queue.runPending(jobs.contactsFetchProfile);
     const [contact] = await db().select().from(contacts).where(eq(contacts.igsid, c.igsid));
     expect(contact).toMatchObject({ name: expect.stringMatching(/^Facebook Customer \d+$/), username: expect.stringMatching(/^fb_customer_\d+$/), profileFetchError: null });
     expect(await accountRow()).toMatchObject({ status: 'active' });

@@ -1,12 +1,12 @@
 import type { LoginPath } from '@threadline/contract';
 import type { Db } from '../../db/client.ts';
 import type { TokenVault } from '../../shared/crypto/token-vault.ts';
-import { AppError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { AccountGraphs } from './account-graphs.ts';
 import type { LegacyAccountConfig } from './account-tokens.ts';
 import { profileFieldsOf, type AccountsRepository } from './accounts.repository.ts';
 import type { LegacyApiMode } from './legacy-path.ts';
+import { accountErrors } from './accounts.errors.ts';
 
 export type LegacyAccountDeps = {
   db: Db;
@@ -82,11 +82,11 @@ export function createLegacyAccount(deps: LegacyAccountDeps) {
     /** `threadline import-legacy-account`: idempotent; a second run changes nothing. */
     async import(): Promise<LegacyImportReport> {
       if (!legacy) {
-        throw new AppError(400, 'legacy.not_configured', 'INSTAGRAM_BUSINESS_ACCOUNT_ID and INSTAGRAM_PAGE_ACCESS_TOKEN are not set: there is nothing to import.');
+        throw accountErrors.legacyNotConfigured();
       }
       const admin = await repo.firstAdministrator();
       if (!admin) {
-        throw new AppError(409, 'legacy.no_administrator', 'Create an administrator first (threadline user create --admin, or the setup page).');
+        throw accountErrors.legacyNoAdministrator();
       }
       const result = await db.transaction(async (tx) => {
         const row = await ensureRow(legacy, tx);

@@ -5,6 +5,7 @@ import { createTestApp, setupAdmin, type TestApp } from '../../../test/app.ts';
 import { buildApp } from '../../app.ts';
 import { commands } from '../../cli/commands.ts';
 import { accounts } from '../../db/schema/index.ts';
+import { jobs } from '../../jobs/registry.ts';
 
 /** The old single account configured with a Page token (INSTAGRAM_PAGE_ACCESS_TOKEN), as the old system ran it. */
 describe('the legacy account with a Page token', () => {
@@ -50,7 +51,7 @@ describe('the legacy account with a Page token', () => {
     expect(await rowOf()).toMatchObject({ loginPath: null, username: `instagram_${igId}` });
     expect(await t.services.legacyAccount.pendingDetection()).toMatchObject({ status: 'active' });
     await t.startWorkers();
-    await t.queue.runPending('accounts.detect_legacy_path');
+    await t.queue.runPending(jobs.accountsDetectLegacyPath);
     expect(await rowOf()).toMatchObject({
       loginPath: 'facebook_login',
       facebookPageId: pageId,

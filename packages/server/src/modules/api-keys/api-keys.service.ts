@@ -2,10 +2,10 @@ import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import { API_KEY_SCOPES, type ApiKeyScope } from '@threadline/contract';
 import type { Db } from '../../db/client.ts';
 import { accounts, apiKeys, users } from '../../db/schema/index.ts';
-import { forbidden, notFound, unauthorized } from '../../shared/errors.ts';
 import { constantTimeEqual, randomToken, sha256Hex } from '../../shared/crypto/random.ts';
 import type { ApiKeyAuth } from '../auth/auth.plugin.ts';
 import type { AuditLog } from '../audit/audit.repository.ts';
+import { apiKeyErrors } from './api-keys.errors.ts';
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 /** A key with who created it (null once that user is deleted) and whether that user is disabled now. */
@@ -13,7 +13,6 @@ export type ApiKeyWithCreator = { key: ApiKeyRow; creator: { username: string; d
 
 const KEY_FORMAT = /^tl_([A-Za-z0-9]{10})_([A-Za-z0-9_-]{43})$/;
 const LAST_USED_GRANULARITY_MS = 60_000;
-const INVALID_KEY = 'Invalid API key';
 
 /** `tl_<10-char public prefix>_<43-char secret>`: the prefix finds the row, only a SHA-256 of the whole key is kept. */
 function newKey(): { key: string; prefix: string } {
@@ -40,7 +39,7 @@ export function createApiKeysService(db: Db, audit: AuditLog, now: () => Date = 
     /** One key of the account with its creator (after creating or revoking it). */
     async get(accountId: string, keyId: string): Promise<ApiKeyWithCreator> {
       const [found] = await this.list(accountId, keyId);
-      if (!found) throw notFound('api_keys.not_found', 'No such API key on this account.');
+      if (!found) throw apiKeyErrors.notFound();
       return found;
     },
 
@@ -68,7 +67,7 @@ export function createApiKeysService(db: Db, audit: AuditLog, now: () => Date = 
         .set({ revokedAt: sql`coalesce(${apiKeys.revokedAt}, now())` })
         .where(and(eq(apiKeys.id, keyId), eq(apiKeys.accountId, accountId)))
         .returning();
-      if (!row) throw notFound('api_keys.not_found', 'No such API key on this account.');
+      if (!row) throw apiKeyErrors.notFound();
       await audit({ action: 'api_keys.revoked', actorUserId, accountId, target: keyId });
       return row;
     },
@@ -76,7 +75,7 @@ export function createApiKeysService(db: Db, audit: AuditLog, now: () => Date = 
     /** Authenticates an `X-API-Key`; checks the scope a route asks for. */
     async authenticate(key: string, requiredScope: ApiKeyScope | undefined): Promise<ApiKeyAuth> {
       const match = KEY_FORMAT.exec(key.trim());
-      if (!match) throw unauthorized('auth.invalid_api_key', INVALID_KEY);
+      if (!match) throw apiKeyErrors.invalidKey();
       const prefix = `tl_${match[1]}`;
       const [row] = await db
         .select({ key: apiKeys, accountStatus: accounts.status })
@@ -85,11 +84,11 @@ export function createApiKeysService(db: Db, audit: AuditLog, now: () => Date = 
         .where(and(eq(apiKeys.prefix, prefix), isNull(apiKeys.revokedAt)))
         .limit(1);
       if (!row || !constantTimeEqual(row.key.keyHash, sha256Hex(key.trim()))) {
-        throw unauthorized('auth.invalid_api_key', INVALID_KEY);
+        throw apiKeyErrors.invalidKey();
       }
       const scopes = row.key.scopes.filter((s): s is ApiKeyScope => (API_KEY_SCOPES as readonly string[]).includes(s));
       if (requiredScope && !scopes.includes(requiredScope)) {
-        throw forbidden('auth.missing_scope', `This API key lacks the "${requiredScope}" scope.`);
+        throw apiKeyErrors.missingScope(requiredScope);
       }
       const t = now();
       if (!row.key.lastUsedAt || t.getTime() - row.key.lastUsedAt.getTime() > LAST_USED_GRANULARITY_MS) {

@@ -1,10 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ApiKeyScope } from '@threadline/contract';
-import { forbidden, unauthorized } from '../../shared/errors.ts';
 import type { App } from '../../http/server.ts';
 import type { AuthService, SessionAuth } from './auth.service.ts';
-import { SESSION_MESSAGES } from './session-tokens.ts';
+import { authErrors } from './auth.errors.ts';
 
 export type ApiKeyAuth = { kind: 'api_key'; keyId: string; accountId: string; scopes: ApiKeyScope[] };
 export type RequestAuth = SessionAuth | ApiKeyAuth;
@@ -63,9 +62,9 @@ export const authPlugin = fp<AuthPluginOptions>(
         req.auth = await opts.authenticateApiKey(apiKey, req.routeOptions.config.apiKeyScope);
         return;
       }
-      if (mode === 'api_key') throw unauthorized('auth.missing_api_key', 'Missing API key (send it as X-API-Key)');
+      if (mode === 'api_key') throw authErrors.missingApiKey();
       const { token, fromCookie } = readSessionToken(req, opts.cookieName);
-      if (!token) throw unauthorized('auth.missing_token', SESSION_MESSAGES.missing);
+      if (!token) throw authErrors.missingToken();
       if (fromCookie && !SAFE_METHODS.has(req.method)) assertSameOrigin(req, opts.publicOrigin);
       req.auth = await opts.auth.authenticate(token);
     });
@@ -91,27 +90,27 @@ export function assertSameOrigin(req: FastifyRequest, publicOrigin: string): voi
   const origin = req.headers.origin;
   if (typeof origin === 'string' && origin !== 'null') {
     if (origin === publicOrigin) return;
-    throw forbidden('auth.csrf', `Cross-site request refused (origin ${origin}).`);
+    throw authErrors.crossSiteFrom(origin);
   }
   const site = req.headers['sec-fetch-site'];
   if (site === 'same-origin' || site === 'none') return;
-  throw forbidden('auth.csrf', 'Cross-site request refused: the request carries no same-origin proof.');
+  throw authErrors.crossSiteWithoutProof();
 }
 
 /** Whoever the auth hook let through (a session or an API key), for routes that take both. */
 export function authOf(req: FastifyRequest): RequestAuth {
-  if (!req.auth) throw unauthorized('auth.missing_token', 'Missing session token');
+  if (!req.auth) throw authErrors.missingToken();
   return req.auth;
 }
 
 export function requireSession(req: FastifyRequest): SessionAuth {
   if (req.auth?.kind === 'session') return req.auth;
-  throw unauthorized('auth.missing_token', SESSION_MESSAGES.missing);
+  throw authErrors.missingToken();
 }
 
 export function requireAdmin(req: FastifyRequest): SessionAuth {
   const auth = requireSession(req);
-  if (!auth.isAdmin) throw forbidden('auth.admin_only', 'Only instance administrators may do this.');
+  if (!auth.isAdmin) throw authErrors.adminOnly();
   return auth;
 }
 

@@ -1,13 +1,13 @@
 import { sql } from 'drizzle-orm';
 import type { SessionResponse } from '@threadline/contract';
 import type { Db } from '../../db/client.ts';
-import { badRequest, conflict, forbidden, notFound, unauthorized } from '../../shared/errors.ts';
 import { isUniqueViolation } from '../../shared/db-errors.ts';
 import { hashPassword, passwordNeedsRehash, verifyPassword, verifyPasswordOrDummy } from '../../shared/crypto/password.ts';
 import { sha256Hex } from '../../shared/crypto/random.ts';
 import type { AuthRepository, UserRow } from './auth.repository.ts';
 import type { LoginThrottle } from './login-throttle.ts';
-import { SESSION_MESSAGES, type SessionTokens } from './session-tokens.ts';
+import type { SessionTokens } from './session-tokens.ts';
+import { authErrors } from './auth.errors.ts';
 
 export type RequestContext = { ip: string; userAgent: string | undefined };
 
@@ -21,8 +21,6 @@ export type SessionAuth = {
 };
 
 const SETUP_LOCK_KEY = 0x7365_7475; // "setu"
-const INVALID_LOGIN = 'Invalid username or password';
-const setupAlreadyDone = () => conflict('setup.already_done', 'Threadline is already set up; sign in instead.');
 
 export type AuthServiceDeps = {
   db: Db;
@@ -65,7 +63,7 @@ export function createAuthService({ db, repo, tokens, throttle, audit }: AuthSer
       const ok = await verifyPasswordOrDummy(usable?.passwordHash ?? null, password);
       if (!ok || !usable) {
         await audit({ action: 'auth.login_failed', target: username.slice(0, 64), ip: ctx.ip });
-        throw unauthorized('auth.invalid_credentials', INVALID_LOGIN);
+        throw authErrors.invalidCredentials();
       }
       await attempt.succeeded();
       // a hash made with older (weaker) options is replaced now that the password is known
@@ -86,10 +84,10 @@ export function createAuthService({ db, repo, tokens, throttle, audit }: AuthSer
       const tokenHash = sha256Hex(token);
       // every request reads both: in one statement
       const session = await repo.findSessionWithUser(tokenHash);
-      if (!session) throw unauthorized('auth.invalid_token', SESSION_MESSAGES.invalid);
-      if (session.revokedAt) throw unauthorized('auth.session_expired', SESSION_MESSAGES.expired);
+      if (!session) throw authErrors.invalidToken();
+      if (session.revokedAt) throw authErrors.sessionExpired();
       const user = session.user;
-      if (!user || user.disabledAt || user.id !== payload.user_id) throw unauthorized('auth.invalid_token', SESSION_MESSAGES.invalid);
+      if (!user || user.disabledAt || user.id !== payload.user_id) throw authErrors.invalidToken();
       return {
         kind: 'session',
         userId: user.id,
@@ -102,7 +100,7 @@ export function createAuthService({ db, repo, tokens, throttle, audit }: AuthSer
 
     async currentUser(auth: SessionAuth) {
       const user = await repo.findUserById(auth.userId);
-      if (!user) throw unauthorized('auth.invalid_token', SESSION_MESSAGES.invalid);
+      if (!user) throw authErrors.invalidToken();
       return {
         user_id: user.id,
         username: user.username,
@@ -116,12 +114,12 @@ export function createAuthService({ db, repo, tokens, throttle, audit }: AuthSer
     /** Changes the password and ends every other session of the user. */
     async changePassword(auth: SessionAuth, current: string, next: string, ctx: RequestContext): Promise<void> {
       const user = await repo.findUserById(auth.userId);
-      if (!user) throw unauthorized('auth.invalid_token', SESSION_MESSAGES.invalid);
+      if (!user) throw authErrors.invalidToken();
       if (user.passwordHash) {
         // a stolen session must not become a way to guess the password at leisure: counted like sign-in
         const attempt = await throttle.reserve(user.username, ctx.ip);
         if (!(await verifyPassword(user.passwordHash, current))) {
-          throw forbidden('auth.wrong_password', 'The current password is not correct.');
+          throw authErrors.wrongPassword();
         }
         await attempt.succeeded();
       }
@@ -140,12 +138,12 @@ export function createAuthService({ db, repo, tokens, throttle, audit }: AuthSer
      * address like sign-in, so nobody can keep the server hashing.
      */
     async setupFirstUser(username: string, password: string, ctx: RequestContext): Promise<SessionResponse> {
-      if (await repo.anyUserExists()) throw setupAlreadyDone();
+      if (await repo.anyUserExists()) throw authErrors.setupAlreadyDone();
       const attempt = await throttle.reserveAddress(ctx.ip);
       const passwordHash = await hashPassword(password);
       const user = await db.transaction(async (tx) => {
         await tx.execute(sql`select pg_advisory_xact_lock(${SETUP_LOCK_KEY})`);
-        if (await repo.anyUserExists(tx)) throw setupAlreadyDone();
+        if (await repo.anyUserExists(tx)) throw authErrors.setupAlreadyDone();
         return repo.insertUser({ username, passwordHash, isAdmin: true }, tx);
       });
       await attempt.succeeded();
@@ -158,7 +156,7 @@ export function createAuthService({ db, repo, tokens, throttle, audit }: AuthSer
       actorUserId: string | null,
     ): Promise<UserRow> {
       if (await repo.findUserByUsername(input.username)) {
-        throw conflict('users.username_taken', `The username "${input.username}" is already taken.`);
+        throw authErrors.usernameTaken(input.username);
       }
       const passwordHash = input.password ? await hashPassword(input.password) : null;
       try {
@@ -166,7 +164,7 @@ export function createAuthService({ db, repo, tokens, throttle, audit }: AuthSer
         await audit({ action: 'users.created', actorUserId, target: user.id });
         return user;
       } catch (error) {
-        if (isUniqueViolation(error)) throw conflict('users.username_taken', `The username "${input.username}" is already taken.`);
+        if (isUniqueViolation(error)) throw authErrors.usernameTaken(input.username);
         throw error;
       }
     },
@@ -175,9 +173,9 @@ export function createAuthService({ db, repo, tokens, throttle, audit }: AuthSer
 
     async updateUser(actor: SessionAuth, userId: string, change: { disabled?: boolean; isAdmin?: boolean }) {
       const target = await repo.findUserById(userId);
-      if (!target) throw notFound('users.not_found', 'No such user.');
+      if (!target) throw authErrors.userNotFound();
       if (userId === actor.userId && (change.disabled === true || change.isAdmin === false)) {
-        throw badRequest('users.cannot_demote_self', 'You cannot disable yourself or remove your own administrator role.');
+        throw authErrors.cannotDemoteSelf();
       }
       const updated = await repo.updateUser(userId, {
         ...(change.disabled !== undefined ? { disabledAt: change.disabled ? new Date() : null } : {}),
@@ -185,7 +183,7 @@ export function createAuthService({ db, repo, tokens, throttle, audit }: AuthSer
       });
       if (change.disabled) await repo.revokeUserSessions(userId, null);
       await audit({ action: 'users.updated', actorUserId: actor.userId, target: userId });
-      if (!updated) throw notFound('users.not_found', 'No such user.');
+      if (!updated) throw authErrors.userNotFound();
       return updated;
     },
   };

@@ -1,7 +1,7 @@
 import { clientAddressKey } from '../../shared/net/ip-address.ts';
-import { tooManyRequests } from '../../shared/errors.ts';
 import type { LoginThrottleSettings } from '../../config/login-throttle-settings.ts';
 import type { CounterRule, LoginThrottleRepository } from './login-throttle.repository.ts';
+import { authErrors } from './auth.errors.ts';
 
 /** A reserved attempt: counted as a failure unless `succeeded()` gives it back. */
 export type ThrottledAttempt = { succeeded(): Promise<void> };
@@ -42,11 +42,7 @@ export function createLoginThrottle(repo: LoginThrottleRepository, settings: Log
         const outcome = await repo.reserve(rule, at);
         if (!outcome.allowed) {
           await repo.release(reserved);
-          throw tooManyRequests(
-            'auth.too_many_attempts',
-            'Too many failed sign-in attempts. Wait a few minutes and try again.',
-            outcome.retryAfterSeconds,
-          );
+          throw authErrors.tooManySignIns(outcome.retryAfterSeconds);
         }
         reserved.push(rule);
       }
@@ -63,7 +59,7 @@ export function createLoginThrottle(repo: LoginThrottleRepository, settings: Log
       const rule: CounterRule = { key: `login:ip:${clientAddressKey(ip)}`, max: settings.maxFailuresPerIp, windowSeconds: settings.windowSeconds };
       const outcome = await repo.reserve(rule, now());
       if (!outcome.allowed) {
-        throw tooManyRequests('auth.too_many_attempts', 'Too many attempts from this address. Wait a few minutes and try again.', outcome.retryAfterSeconds);
+        throw authErrors.tooManyFromAddress(outcome.retryAfterSeconds);
       }
       return { succeeded: () => repo.release([rule]) };
     },
@@ -71,14 +67,14 @@ export function createLoginThrottle(repo: LoginThrottleRepository, settings: Log
     async countSearch(callerKey: string, perMinute: number): Promise<void> {
       const outcome = await repo.reserve({ key: `search:${callerKey}`, max: perMinute, windowSeconds: 60 }, now());
       if (!outcome.allowed) {
-        throw tooManyRequests('inbox.search_rate_limited', 'Too many searches in a minute. Wait a moment and search again.', outcome.retryAfterSeconds);
+        throw authErrors.tooManySearches(outcome.retryAfterSeconds);
       }
     },
     /** Counts one upload of an account in a one-minute window; 429 `uploads.rate_limited` past `perMinute`. */
     async countUpload(accountId: string, perMinute: number): Promise<void> {
       const outcome = await repo.reserve({ key: `upload:${accountId}`, max: perMinute, windowSeconds: 60 }, now());
       if (!outcome.allowed) {
-        throw tooManyRequests('uploads.rate_limited', 'Too many files uploaded in a minute for this account. Wait a moment.', outcome.retryAfterSeconds);
+        throw authErrors.tooManyUploads(outcome.retryAfterSeconds);
       }
     },
     /**

@@ -1,14 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { SESSION_TTL_SECONDS, sessionTokenPayloadSchema, type SessionTokenPayload } from '@threadline/contract';
-import { unauthorized } from '../../shared/errors.ts';
-
-export const SESSION_MESSAGES = {
-  missing: 'Missing session token',
-  wrongType: 'Invalid token type',
-  expired: 'Session expired',
-  invalid: 'Invalid session token',
-} as const;
+import { authErrors } from './auth.errors.ts';
 
 export type SessionClaims = Omit<SessionTokenPayload, 'exp' | 'type'>;
 
@@ -36,12 +29,12 @@ export function createSessionTokens(key: Uint8Array, now: () => Date = () => new
         });
         raw = result.payload;
       } catch (error) {
-        if (error instanceof joseErrors.JWTExpired) throw unauthorized('auth.session_expired', SESSION_MESSAGES.expired);
-        throw unauthorized('auth.invalid_token', SESSION_MESSAGES.invalid);
+        if (error instanceof joseErrors.JWTExpired) throw authErrors.sessionExpired();
+        throw authErrors.invalidToken();
       }
-      if (raw.type !== 'ui_session') throw unauthorized('auth.invalid_token_type', SESSION_MESSAGES.wrongType);
+      if (raw.type !== 'ui_session') throw authErrors.invalidTokenType();
       const parsed = sessionTokenPayloadSchema.safeParse(raw);
-      if (!parsed.success) throw unauthorized('auth.invalid_token', SESSION_MESSAGES.invalid);
+      if (!parsed.success) throw authErrors.invalidToken();
       return parsed.data;
     },
   };

@@ -1,4 +1,5 @@
 import type { Queue } from '../../jobs/queue.ts';
+import { jobs } from '../../jobs/registry.ts';
 import type { CrmDispatcher } from './dispatch/crm-dispatcher.ts';
 import type { CrmRepository } from './dispatch/crm.repository.ts';
 
@@ -7,20 +8,15 @@ export const DELIVERY_RETENTION_DAYS = 30;
 
 /**
  * CRM background work. Deliveries are rows in crm_deliveries, claimed by the dispatcher of every worker
- * process (see crm-dispatcher.ts), so their retries live in our tables for days, not in the queue; the
+ * process (see dispatch/crm-dispatcher.ts), so their retries live in our tables for days, not in the queue; the
  * queue only runs the daily clean-up. Returns the dispatcher's start and stop, called with the workers.
  */
 export function defineCrmJobs(
   queue: Queue,
   deps: { crm: { repo: Pick<CrmRepository, 'deleteFinishedBefore'>; dispatcher: Pick<CrmDispatcher, 'start' | 'stop'> }; now: () => Date },
 ) {
-  queue.define<Record<string, never>>({
-    name: 'crm.retention',
-    schedule: '23 3 * * *',
-    queue: { retryLimit: 3, retryDelay: 300, expireInSeconds: 600, deleteAfterSeconds: 7 * 86_400 },
-    handler: async () => {
-      await deps.crm.repo.deleteFinishedBefore(new Date(deps.now().getTime() - DELIVERY_RETENTION_DAYS * 86_400_000));
-    },
+  queue.handle(jobs.crmRetention, async () => {
+    await deps.crm.repo.deleteFinishedBefore(new Date(deps.now().getTime() - DELIVERY_RETENTION_DAYS * 86_400_000));
   });
   return {
     start: () => deps.crm.dispatcher.start(),

@@ -1,10 +1,10 @@
 import type { Conversation, InboxScope, Message } from '@threadline/contract';
-import { notFound, badRequest } from '../../shared/errors.ts';
 import type { AccountAccess, AccountRole } from '../accounts/account-access.ts';
 import type { RequestAuth } from '../auth/auth.plugin.ts';
 import { decodeCursor, encodeCursor, type ConversationListFilter, type ConversationRow, type InboxReadRepository, type MessageRow } from './inbox-read.repository.ts';
 import { presentConversation, presentMessages } from './inbox.presenter.ts';
 import { workflowErrors } from './workflow/workflow.errors.ts';
+import { inboxErrors } from './inbox.errors.ts';
 
 export type InboxServiceDeps = {
   repo: InboxReadRepository;
@@ -38,7 +38,7 @@ export function createInboxService(deps: InboxServiceDeps) {
   /** The account the caller acts on, before its role there is checked. */
   function selectedAccount(auth: RequestAuth): string {
     if (auth.kind === 'api_key') return auth.accountId;
-    if (!auth.accountId) throw notFound('accounts.none_selected', 'No Instagram account is selected for this session: link or switch to one first.');
+    if (!auth.accountId) throw inboxErrors.noAccountSelected();
     return auth.accountId;
   }
 
@@ -60,7 +60,7 @@ export function createInboxService(deps: InboxServiceDeps) {
   async function conversation(auth: RequestAuth, conversationId: string, minRole: AccountRole): Promise<ConversationRow> {
     if (auth.kind === 'api_key') {
       const [, row] = await Promise.all([requireRole(auth, auth.accountId, minRole), repo.getConversation(auth.accountId, conversationId)]);
-      if (!row) throw notFound('conversations.not_found', 'No such conversation on this account.');
+      if (!row) throw inboxErrors.conversationNotFound();
       return row;
     }
     const current = auth.accountId;
@@ -79,7 +79,7 @@ export function createInboxService(deps: InboxServiceDeps) {
     const other = await repo.getConversationAnyAccount(conversationId);
     if (!other || !(await access.membership(auth.userId, other.conversation.accountId))) {
       if (!current) selectedAccount(auth); // a session with no account at all is told so
-      throw notFound('conversations.not_found', 'No such conversation on this account.');
+      throw inboxErrors.conversationNotFound();
     }
     await access.requireRole(auth.userId, other.conversation.accountId, minRole);
     return other;
@@ -99,7 +99,7 @@ export function createInboxService(deps: InboxServiceDeps) {
 
   /** Accounts the signed-in person belongs to: "All accounts" is for people; a key has its one account. */
   async function memberAccounts(auth: RequestAuth): Promise<string[]> {
-    if (auth.kind !== 'session') throw badRequest('request.invalid_scope', 'scope=all is for signed-in people; an API key reads its own account.');
+    if (auth.kind !== 'session') throw inboxErrors.scopeAllNeedsSession();
     return access.accountIdsOf(auth.userId);
   }
 
@@ -115,7 +115,7 @@ export function createInboxService(deps: InboxServiceDeps) {
     const accountIds = await memberAccounts(auth);
     const assignee = assigneeFilter(auth, q.assignee);
     const after = decodeCursor(q.cursor);
-    if (q.cursor && !after) throw badRequest('request.invalid_cursor', 'The cursor is not valid.');
+    if (q.cursor && !after) throw inboxErrors.invalidCursor();
     const { term, exactUsername } = await searchTerm(auth, q.q);
     const rows = await repo.listConversationsAcross(accountIds, {
       filter: q.filter,
@@ -163,7 +163,7 @@ export function createInboxService(deps: InboxServiceDeps) {
       const after = decodeCursor(q.cursor);
       if (q.cursor && !after) {
         await requireRole(auth, accountId, 'viewer');
-        throw badRequest('request.invalid_cursor', 'The cursor is not valid.');
+        throw inboxErrors.invalidCursor();
       }
       const { term, exactUsername } = await searchTerm(auth, q.q);
       // the role and the page are read at once; the page is answered only when the role is confirmed
@@ -200,8 +200,8 @@ export function createInboxService(deps: InboxServiceDeps) {
         conv = await conversation(auth, conversationId, 'viewer');
         rows = await repo.listMessages(conv.conversation.accountId, conversationId, q.limit, before);
       }
-      if (!conv) throw notFound('conversations.not_found', 'No such conversation on this account.');
-      if (q.cursor && !before) throw badRequest('request.invalid_cursor', 'The cursor is not valid.');
+      if (!conv) throw inboxErrors.conversationNotFound();
+      if (q.cursor && !before) throw inboxErrors.invalidCursor();
       const extras = await repo.messageExtras(conv.conversation.accountId, rows);
       const messages: Message[] = presentMessages(rows, extras);
       const last = rows.at(-1);

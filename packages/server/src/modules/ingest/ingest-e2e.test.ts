@@ -6,6 +6,7 @@ import { bearer, createTestApp, login, type TestApp } from '../../../test/app.ts
 import { createAccount, createUser } from '../../../test/factories.ts';
 import { envelope, inbound, META_ENV, mid, postSigned } from '../../../test/meta.ts';
 import { accounts, contacts, mediaObjects, messages } from '../../db/schema/index.ts';
+import { jobs } from '../../jobs/registry.ts';
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
 
@@ -60,7 +61,7 @@ describe('end to end with the Instagram simulator', () => {
     const [stored] = await t.database.db.select().from(messages).where(eq(messages.mid, sent.mid));
     expect(stored).toMatchObject({ text: 'Is the red one in stock?', direction: 'inbound', accountId: threadlineAccount.id });
 
-    expect(await t.queue.runPending('contacts.fetch_profile')).toBe(1);
+    expect(await t.queue.runPending(jobs.contactsFetchProfile)).toBe(1);
     const [contact] = await t.database.db
       .select()
       .from(contacts)
@@ -76,7 +77,7 @@ describe('end to end with the Instagram simulator', () => {
     const m = mid();
     await postSigned(t, envelope(IG, [inbound(IG, '777', Date.now(), { mid: m, attachments: [{ type: 'image', payload: { url: `${cdnUrl}/photo.png` } }, { type: 'file', payload: { url: `${cdnUrl}/page.html` } }] })]));
     await t.services.webhookProcessor.runUntilIdle();
-    expect(await t.queue.runPending('media.mirror')).toBe(2);
+    expect(await t.queue.runPending(jobs.mediaMirror)).toBe(2);
     const [message] = await t.database.db.select().from(messages).where(eq(messages.mid, m));
     const media = await t.database.db.select().from(mediaObjects).where(eq(mediaObjects.messageId, message?.id ?? ''));
     const image = media.find((x) => x.attachmentIndex === 0);
@@ -95,7 +96,7 @@ describe('end to end with the Instagram simulator', () => {
 
     await postSigned(t, envelope(IG, [inbound(IG, '777', Date.now() + 1000, { mid: m, is_deleted: true })]));
     await t.services.webhookProcessor.runUntilIdle();
-    expect(await t.queue.runPending('media.delete')).toBe(1);
+    expect(await t.queue.runPending(jobs.mediaDelete)).toBe(1);
     const gone = await t.app.inject({ method: 'GET', url: `/api/v1/media/${image?.id}`, headers: bearer(ownerToken) });
     expect(gone.statusCode).toBe(404);
   });
@@ -108,7 +109,7 @@ describe('end to end with the Instagram simulator', () => {
       await createAccount(strict.database.db, { igUserId: IG });
       await postSigned(strict, envelope(IG, [inbound(IG, '1', Date.now(), { mid: mid(), attachments: [{ type: 'image', payload: { url: `${cdnUrl}/photo.png` } }] })]));
       await strict.services.webhookProcessor.runUntilIdle();
-      await strict.queue.runPending('media.mirror');
+      await strict.queue.runPending(jobs.mediaMirror);
       const [row] = await strict.database.db.select().from(mediaObjects);
       expect(row?.status).toBe('failed');
       expect(row?.error).toMatch(/loopback|not allowed|https/i);

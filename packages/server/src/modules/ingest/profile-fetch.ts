@@ -3,6 +3,7 @@ import type { Db } from '../../db/client.ts';
 import { contacts } from '../../db/schema/index.ts';
 import { classifyGraphError, isGraphApiError } from '../../instagram/graph-client.ts';
 import type { Queue } from '../../jobs/queue.ts';
+import { jobs } from '../../jobs/registry.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { AccountGraphs } from '../accounts/account-graphs.ts';
 import type { AccountStatus } from '../accounts/account-status.ts';
@@ -16,15 +17,9 @@ export function defineProfileFetchJob(
   queue: Queue,
   deps: { db: Db; graphs: Pick<AccountGraphs, 'forAccount'>; status: AccountStatus; log: Logger },
 ) {
-  queue.define<{ contactIds: string[] }>({
-    name: 'contacts.fetch_profile',
-    concurrency: 2,
-    // a batch's profiles one after another, each a Graph call of at most 15 s; a dead worker's job is retried by its heartbeat
-    queue: { retryLimit: 5, retryDelay: 30, retryBackoff: true, expireInSeconds: 600 },
-    // One job per ingested batch; fetching again a profile already fetched on a retry is harmless.
-    handler: async ({ contactIds }) => {
-      for (const contactId of contactIds) await fetchOne(contactId);
-    },
+  // One job per ingested batch; fetching again a profile already fetched on a retry is harmless.
+  queue.handle(jobs.contactsFetchProfile, async ({ contactIds }) => {
+    for (const contactId of contactIds) await fetchOne(contactId);
   });
 
   async function fetchOne(contactId: string) {

@@ -6,6 +6,8 @@ import { createUser } from '../../../test/factories.ts';
 import { createSimWorld, type SimWorld } from '../../../test/sim-world.ts';
 import { queryRows } from '../../db/client.ts';
 import { accounts, crmDeliveries } from '../../db/schema/index.ts';
+import type { JobType } from '../../jobs/job.ts';
+import { jobs } from '../../jobs/registry.ts';
 
 // Every variant of real traffic (platform reference §3.7), sent by the simulator to the real webhook endpoint, ends
 // as what it is in the inbox (the API the web app reads) and in the CRM's payloads; no event ends failed.
@@ -22,9 +24,9 @@ describe('real traffic, end to end through the simulator', () => {
 
   const process = () => w.t.services.webhookProcessor.runUntilIdle();
   /** Runs the waiting lookups in a new simulated second (the Conversations API allows 2 calls a second: §6). */
-  const lookups = async (queue = 'messages.lookup') => {
+  const lookups = async (job: JobType<object> = jobs.messagesLookup) => {
     await w.control.advanceClock({ advanceSeconds: 1 });
-    return w.t.queue.runPending(queue);
+    return w.t.queue.runPending(job);
   };
   const customer = async () => (await w.control.createCustomer({ username: `variant_${(n += 1)}` })).igsid;
   const inbox = async (igsid: string): Promise<Message[]> => {
@@ -92,7 +94,7 @@ describe('real traffic, end to end through the simulator', () => {
       expect(await lookups()).toBe(1); // fails: retried
       expect((await inbox(c))[0]).toMatchObject({ edit_text_state: 'pending' });
       expect(await lookups()).toBe(1); // the last try fails: dead-lettered
-      expect(await lookups('messages.lookup_gave_up')).toBe(1);
+      expect(await lookups(jobs.messagesLookupGaveUp)).toBe(1);
     } finally {
       await w.control.clearFaults();
     }

@@ -2,10 +2,10 @@ import { requeuedSchema, WEBHOOK_EVENT_STATUSES, webhookEventDetailSchema, webho
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { App } from '../../http/server.ts';
-import { notFound } from '../../shared/errors.ts';
 import type { WaitingEventsRepository } from './waiting-events.repository.ts';
 import { describeItems } from './webhook-event-items.ts';
 import type { WebhookEventsRepository } from '../intake/webhook-events.repository.ts';
+import { webhookErrors } from './webhooks.errors.ts';
 
 export type WebhookAdminRoutesOptions = {
   repo: WebhookEventsRepository;
@@ -63,7 +63,7 @@ export async function webhookAdminRoutes(app: App, opts: WebhookAdminRoutesOptio
     async (req) => {
       opts.requireAdmin(req);
       const row = await opts.repo.getOne(req.params.id);
-      if (!row) throw notFound('webhooks.event_not_found', 'No such webhook event.');
+      if (!row) throw webhookErrors.eventNotFound();
       const waiting = await opts.waiting.ofWebhookEvents([row.id]);
       return { id: row.id, status: row.status, body: row.body.toString('utf8'), items: describeItems(row.body, row.itemOutcomes, waiting) };
     },

@@ -1,4 +1,5 @@
 import type { Queue } from '../../jobs/queue.ts';
+import { jobs } from '../../jobs/registry.ts';
 import type { WaitingEventsRepository } from './waiting-events.repository.ts';
 import type { WebhookEventsRepository } from '../intake/webhook-events.repository.ts';
 
@@ -7,14 +8,9 @@ import type { WebhookEventsRepository } from '../intake/webhook-events.repositor
  * do the events that waited for a message (applied or not): a message that has not come in a month will not.
  */
 export function defineWebhookJobs(queue: Queue, deps: { repo: WebhookEventsRepository; waiting: WaitingEventsRepository; retentionDays: number }) {
-  queue.define<Record<string, never>>({
-    name: 'webhooks.prune',
-    schedule: '23 3 * * *',
-    queue: { retryLimit: 3, retryDelay: 300, expireInSeconds: 1800 },
-    handler: async () => {
-      const cutoff = new Date(Date.now() - deps.retentionDays * 86_400_000);
-      await deps.repo.deleteOlderThan(cutoff);
-      await deps.waiting.deleteOlderThan(cutoff);
-    },
+  queue.handle(jobs.webhooksPrune, async () => {
+    const cutoff = new Date(Date.now() - deps.retentionDays * 86_400_000);
+    await deps.repo.deleteOlderThan(cutoff);
+    await deps.waiting.deleteOlderThan(cutoff);
   });
 }

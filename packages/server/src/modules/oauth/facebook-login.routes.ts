@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { facebookAuthorizeQuerySchema, OAUTH_STATE_TTL_SECONDS } from '@threadline/contract';
 import type { App } from '../../http/server.ts';
-import { forbidden, serviceUnavailable } from '../../shared/errors.ts';
 import { redactUrl } from '../../shared/logger.ts';
 import { requestContext, type SessionCookie } from '../auth/auth.routes.ts';
 import type { AuthService } from '../auth/auth.service.ts';
@@ -9,6 +8,7 @@ import type { FacebookLogin } from './facebook-login.service.ts';
 import type { MetaCallbacks } from './meta-callbacks.service.ts';
 import { createOAuthHttp } from './oauth-http.ts';
 import { callbackQuerySchema, metaCallbackRoutes } from './oauth.routes.ts';
+import { oauthErrors } from './oauth.errors.ts';
 
 export type FacebookLoginRoutesOptions = {
   /** Null when FACEBOOK_APP_ID / FACEBOOK_APP_SECRET are missing: every /oauth/facebook route answers 503. */
@@ -21,8 +21,7 @@ export type FacebookLoginRoutesOptions = {
   publicOrigin: string;
 };
 
-const notConfigured = () =>
-  serviceUnavailable('oauth.facebook_not_configured', 'Facebook login is not configured on this server (set FACEBOOK_APP_ID and FACEBOOK_APP_SECRET).');
+const notConfigured = oauthErrors.facebookNotConfigured;
 
 const choiceParams = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/) });
 const choiceBody = z.record(z.string(), z.string()).optional();
@@ -65,7 +64,7 @@ export async function facebookLoginRoutes(app: App, opts: FacebookLoginRoutesOpt
   app.post('/oauth/facebook/pages/:id', { logLevel: 'warn', schema: { params: choiceParams, body: choiceBody } }, async (req, reply) => {
     app.log.info({ reqId: req.id }, 'facebook pages chosen');
     const origin = req.headers.origin;
-    if (origin !== undefined && origin !== opts.publicOrigin) throw forbidden('oauth.cross_origin', 'The choice of Pages must be made on Threadline’s own page.');
+    if (origin !== undefined && origin !== opts.publicOrigin) throw oauthErrors.crossOrigin();
     const chosen = Object.entries(req.body ?? {})
       .filter(([key, value]) => key.startsWith('page_') && value === 'on')
       .map(([key]) => key.slice('page_'.length));

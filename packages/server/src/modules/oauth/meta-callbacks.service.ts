@@ -5,11 +5,11 @@ import type { Db } from '../../db/client.ts';
 import type { AccountGraphClient } from '../../instagram/account-graph.ts';
 import { parseSignedRequest } from '../../instagram/signed-request.ts';
 import { randomToken, sha256Hex } from '../../shared/crypto/random.ts';
-import { badRequest, conflict } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { AccountGraphs } from '../accounts/account-graphs.ts';
 import type { AccountStatus } from '../accounts/account-status.ts';
 import type { MetaCallbacksRepository } from './meta-callbacks.repository.ts';
+import { oauthErrors } from './oauth.errors.ts';
 
 export type MetaCallbacksDeps = {
   db: Db;
@@ -44,12 +44,12 @@ export function createMetaCallbacks(deps: MetaCallbacksDeps) {
     const parsed = parseSignedRequest(signedRequest ?? '', deps.appSecrets, now());
     if (!parsed.ok) {
       log.warn({ code: parsed.code, provider }, 'signed_request refused');
-      throw badRequest(parsed.code, `Invalid signed_request: ${parsed.message}.`);
+      throw oauthErrors.signedRequestInvalid(parsed.code, parsed.message);
     }
     // verified first, so only Meta's own requests are remembered; a captured one played again is refused
     if (!(await repo.firstSightOfSignedRequest(sha256Hex((signedRequest ?? '').trim()), now()))) {
       log.warn({ code: 'signed_request.replayed', provider }, 'signed_request refused');
-      throw conflict('signed_request.replayed', 'Invalid signed_request: this signed request was already handled.');
+      throw oauthErrors.signedRequestReplayed();
     }
     return parsed.request;
   }

@@ -1,4 +1,5 @@
 import type { Queue } from '../../jobs/queue.ts';
+import { jobs } from '../../jobs/registry.ts';
 import type { OAuthStateRepository } from './oauth-state.repository.ts';
 import type { PageChoicesRepository } from './page-choices.repository.ts';
 import type { MetaCallbacksRepository } from './meta-callbacks.repository.ts';
@@ -8,15 +9,10 @@ export function defineOAuthJobs(
   queue: Queue,
   deps: { states: OAuthStateRepository; pageChoices: PageChoicesRepository; signedRequests: Pick<MetaCallbacksRepository, 'forgetSignedRequestsBefore'>; now: () => Date },
 ) {
-  queue.define<Record<string, never>>({
-    name: 'oauth.cleanup_states',
-    schedule: '11 * * * *',
-    queue: { retryLimit: 3, retryDelay: 60, expireInSeconds: 300 },
-    handler: async () => {
+  queue.handle(jobs.oauthCleanupStates, async () => {
       await deps.states.deleteExpired(deps.now());
       await deps.pageChoices.deleteExpired(deps.now());
       // a request issued more than a day ago is refused anyway: two days of memory is enough
       await deps.signedRequests.forgetSignedRequestsBefore(new Date(deps.now().getTime() - 2 * 86_400_000));
-    },
   });
 }

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { dataDeletionResponseSchema, dataDeletionStatusSchema, OAUTH_STATE_TTL_SECONDS, oauthAuthorizeQuerySchema } from '@threadline/contract';
 import type { App } from '../../http/server.ts';
-import { notFound, serviceUnavailable } from '../../shared/errors.ts';
 import { redactUrl } from '../../shared/logger.ts';
 import { requestContext, type SessionCookie } from '../auth/auth.routes.ts';
 import type { AuthService } from '../auth/auth.service.ts';
@@ -9,6 +8,7 @@ import type { MetaCallbacks } from './meta-callbacks.service.ts';
 import { createOAuthHttp, type OAuthHttp } from './oauth-http.ts';
 import { page } from './oauth-pages.ts';
 import type { OAuthService } from './oauth.service.ts';
+import { oauthErrors } from './oauth.errors.ts';
 
 export type OAuthRoutesOptions = {
   /** Null when INSTAGRAM_OAUTH_CLIENT_ID / _SECRET are missing: the flow routes answer 503. */
@@ -29,11 +29,7 @@ export const callbackQuerySchema = z.object({
 });
 const signedRequestBody = z.object({ signed_request: z.string().max(16 * 1024).optional() }).optional();
 
-const notConfigured = () =>
-  serviceUnavailable(
-    'oauth.not_configured',
-    'Instagram login is not configured on this server (set INSTAGRAM_OAUTH_CLIENT_ID and INSTAGRAM_OAUTH_CLIENT_SECRET).',
-  );
+const notConfigured = oauthErrors.instagramNotConfigured;
 
 /**
  * Meta's deauthorize and data-deletion callbacks of one app (`/oauth/{provider}/…`) and the deletion status page.
@@ -57,7 +53,7 @@ export function metaCallbackRoutes(app: App, http: OAuthHttp, provider: 'instagr
     async (req, reply) => {
       if (!callbacks) throw unavailable();
       const row = await callbacks.status(req.params.code);
-      if (!row) throw notFound('oauth.deletion_not_found', 'No data deletion request has this confirmation code.');
+      if (!row) throw oauthErrors.deletionNotFound();
       const view = dataDeletionStatusSchema.parse({
         confirmation_code: row.confirmationCode,
         status: row.status,

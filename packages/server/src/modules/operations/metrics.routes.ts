@@ -1,9 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { App } from '../../http/server.ts';
-import { forbidden, notFound, unauthorized } from '../../shared/errors.ts';
 import type { MetricsRegistry } from '../../shared/metrics.ts';
 import { cidrContains, parseIp, type Cidr } from '../../shared/net/ip-address.ts';
+import { operationsErrors } from './operations.errors.ts';
 
 export type MetricsAccess = { token: string | undefined; allowedNetworks: readonly Cidr[] };
 
@@ -28,10 +28,10 @@ export function addressAllowed(ip: string, networks: readonly Cidr[]): boolean {
  */
 export async function metricsRoutes(app: App, opts: { metrics: MetricsRegistry; access: MetricsAccess; servedOnPort: number | null }) {
   app.get('/metrics', { config: { auth: 'public' }, logLevel: 'warn' }, async (req, reply) => {
-    if (opts.servedOnPort !== null) throw notFound('metrics.other_port', 'Metrics are served on their own port (METRICS_PORT).');
+    if (opts.servedOnPort !== null) throw operationsErrors.metricsOnOtherPort();
     if (!bearerMatches(req.headers.authorization, opts.access.token) && !addressAllowed(req.ip, opts.access.allowedNetworks)) {
-      if (opts.access.token) throw unauthorized('metrics.unauthorized', 'Send the metrics token as "Authorization: Bearer <METRICS_TOKEN>".');
-      throw forbidden('metrics.forbidden', 'Metrics are served only to the networks in METRICS_ALLOWED_NETWORKS.');
+      if (opts.access.token) throw operationsErrors.metricsUnauthorized();
+      throw operationsErrors.metricsForbidden();
     }
     return reply.type(opts.metrics.contentType).send(await opts.metrics.render());
   });

@@ -10,13 +10,13 @@ import {
   unreactBody,
   type SendBody,
 } from '../../instagram/graph-client.ts';
-import { AppError, badRequest, conflict, notFound } from '../../shared/errors.ts';
 import type { AccountGraphs } from '../accounts/account-graphs.ts';
 import type { AccountStatus } from '../accounts/account-status.ts';
 import { recordAll, type InboxEventSink } from '../../events/inbox-events.ts';
 import { inboxWrites } from '../inbox/inbox-write.repository.ts';
 import type { ConversationRow } from '../inbox/inbox-read.repository.ts';
 import type { SendRateLimiter } from './send-rate-limiter.ts';
+import { messagesErrors } from './messages.errors.ts';
 
 /**
  * Reactions and sender actions (typing, mark seen) go to Meta right away: they carry no content to lose, so a
@@ -33,11 +33,11 @@ export function createDirectActions(deps: {
   async function call(conv: ConversationRow, body: SendBody) {
     const accountId = conv.conversation.accountId;
     const [account] = await deps.db.select().from(accounts).where(eq(accounts.id, accountId));
-    if (!account || account.status !== 'active') throw conflict('accounts.reauth_required', 'Reconnect this Instagram account first.');
+    if (!account || account.status !== 'active') throw messagesErrors.reconnectFirst();
     const client = await deps.graphs.forAccount(accountId);
-    if (!client) throw conflict('accounts.reauth_required', 'Reconnect this Instagram account first.');
+    if (!client) throw messagesErrors.reconnectFirst();
     const slot = await deps.limiter.acquire(accountId, 'text', deps.now());
-    if (!slot.ok) throw new AppError(429, 'messaging.rate_limited', 'Too many calls for this account right now.', { headers: { 'retry-after': '1' } });
+    if (!slot.ok) throw messagesErrors.rateLimited();
     if (slot.waitMs > 0) await sleep(slot.waitMs);
     try {
       await client.sendMessage(body);
@@ -45,7 +45,7 @@ export function createDirectActions(deps: {
       const kind = classifyGraphError(error);
       if (kind === 'reauth') await deps.accountStatus.markReauthRequired(accountId, 'token refused on a sender action');
       const detail = isGraphApiError(error) ? `${error.code ?? ''}${error.subcode ? `/${error.subcode}` : ''} ${error.userMessage ?? error.message}`.trim() : 'no answer';
-      throw new AppError(kind === 'window_closed' ? 422 : 502, `messaging.${kind}`, `Instagram refused: ${detail}`);
+      throw messagesErrors.instagramRefused(kind, detail);
     }
   }
 
@@ -54,8 +54,8 @@ export function createDirectActions(deps: {
       .select()
       .from(messages)
       .where(and(eq(messages.id, messageId), eq(messages.conversationId, conv.conversation.id)));
-    if (!m) throw notFound('messages.not_found', 'No such message in this conversation.');
-    if (!m.mid) throw badRequest('messages.not_sent', 'This message has not reached Instagram yet.');
+    if (!m) throw messagesErrors.messageNotFound();
+    if (!m.mid) throw messagesErrors.notSent();
     return { ...m, mid: m.mid };
   }
 

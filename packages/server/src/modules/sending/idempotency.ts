@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { and, eq, lt } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { idempotencyKeys } from '../../db/schema/index.ts';
-import { badRequest, conflict } from '../../shared/errors.ts';
+import { messagesErrors } from './messages.errors.ts';
 
 export type StoredResponse = { statusCode: number; body: unknown };
 
@@ -15,7 +15,7 @@ export function createIdempotency(db: Db) {
   return {
     validateKey(key: string | undefined): string | null {
       if (key === undefined) return null;
-      if (!/^[\x21-\x7e]{1,255}$/.test(key)) throw badRequest('idempotency.invalid_key', 'Idempotency-Key must be 1 to 255 visible ASCII characters.');
+      if (!/^[\x21-\x7e]{1,255}$/.test(key)) throw messagesErrors.idempotencyInvalidKey();
       return key;
     },
     /** Runs `work` once per (scope, key); a replay answers the stored result. */
@@ -32,11 +32,11 @@ export function createIdempotency(db: Db) {
           .select()
           .from(idempotencyKeys)
           .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));
-        if (!existing) throw conflict('idempotency.in_progress', 'A request with this Idempotency-Key is still being processed.');
+        if (!existing) throw messagesErrors.idempotencyInProgress();
         if (existing.requestHash !== requestHash) {
-          throw conflict('idempotency.mismatch', 'This Idempotency-Key was already used with a different request body.');
+          throw messagesErrors.idempotencyMismatch();
         }
-        if (existing.statusCode === null) throw conflict('idempotency.in_progress', 'A request with this Idempotency-Key is still being processed.');
+        if (existing.statusCode === null) throw messagesErrors.idempotencyInProgress();
         return { statusCode: existing.statusCode, body: existing.response };
       }
       try {

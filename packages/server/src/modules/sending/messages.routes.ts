@@ -8,7 +8,6 @@ import {
 } from '@threadline/contract';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../../http/server.ts';
-import { badRequest, notFound } from '../../shared/errors.ts';
 import type { RequestAuth } from '../auth/auth.plugin.ts';
 import type { InboxReadRepository } from '../inbox/inbox-read.repository.ts';
 import { authOf } from '../auth/auth.plugin.ts';
@@ -16,6 +15,7 @@ import type { InboxService } from '../inbox/inbox.service.ts';
 import type { DirectActions } from './direct-actions.ts';
 import type { Idempotency } from './idempotency.ts';
 import type { MessagesService, SendAuthor } from './messages.service.ts';
+import { messagesErrors } from './messages.errors.ts';
 
 export type MessagesRoutesOptions = {
   inbox: InboxService;
@@ -46,14 +46,14 @@ export async function messagesRoutes(app: App, opts: MessagesRoutesOptions) {
     const key = idempotency.validateKey(keyHeader(req));
     const result = await idempotency.run(scopeOf(auth), key, { conversationId, igsid, rawBody }, async () => {
       const parsed = sendMessageBodySchema.safeParse(rawBody);
-      if (!parsed.success) throw badRequest('request.invalid', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+      if (!parsed.success) throw messagesErrors.invalidBody(parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
       if (auth.kind === 'session' && parsed.data.human_agent !== undefined) {
-        throw badRequest('request.invalid', 'human_agent is for API callers; a message from the inbox is always a person’s reply.');
+        throw messagesErrors.humanAgentFromInbox();
       }
       const conv = conversationId
         ? await inbox.conversation(auth, conversationId, 'admin')
         : await opts.repo.findConversationByIgsid(await inbox.accountOf(auth, 'admin'), igsid ?? '');
-      if (!conv) throw notFound('conversations.not_found', 'No conversation with this contact on this account.');
+      if (!conv) throw messagesErrors.noConversationWithContact();
       const id = await messages.send(conv, authorOf(auth), parsed.data);
       const body = await inbox.presentMessage(conv.conversation.accountId, id);
       return { statusCode: 202, body };

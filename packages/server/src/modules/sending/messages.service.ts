@@ -10,11 +10,13 @@ import {
   type MessageBody,
 } from '../../instagram/graph-client.ts';
 import type { Queue } from '../../jobs/queue.ts';
-import { AppError, badRequest, conflict, notFound } from '../../shared/errors.ts';
 import { recordAll, type InboxEvent, type InboxEventSink } from '../../events/inbox-events.ts';
 import { inboxWrites, previewOf } from '../inbox/inbox-write.repository.ts';
 import type { ConversationRow } from '../inbox/inbox-read.repository.ts';
 import { messagingWindow, sendPermission } from '../inbox/window.ts';
+import { accountErrors } from '../accounts/accounts.errors.ts';
+import { messagesErrors } from './messages.errors.ts';
+import { jobs } from '../../jobs/registry.ts';
 
 export type SendAuthor = { type: 'user'; userId: string; username: string } | { type: 'api_key'; keyId: string };
 
@@ -36,14 +38,9 @@ export function createMessagesService(deps: MessagesServiceDeps) {
 
   async function assertAccountCanSend(accountId: string) {
     const [account] = await db.select({ status: accounts.status }).from(accounts).where(eq(accounts.id, accountId));
-    if (!account) throw notFound('accounts.not_found', 'No such account.');
+    if (!account) throw accountErrors.notFound();
     if (account.status !== 'active') {
-      throw conflict(
-        'accounts.reauth_required',
-        account.status === 'reauth_required'
-          ? 'Instagram no longer accepts this account’s token: reconnect the account to send messages.'
-          : 'This account is disconnected from Instagram.',
-      );
+      throw messagesErrors.accountCannotSend(account.status);
     }
   }
 
@@ -53,7 +50,7 @@ export function createMessagesService(deps: MessagesServiceDeps) {
       .select()
       .from(mediaObjects)
       .where(and(eq(mediaObjects.id, attachment.upload_id), eq(mediaObjects.accountId, accountId), eq(mediaObjects.source, 'upload')));
-    if (!upload || upload.status !== 'stored') throw badRequest('messages.upload_not_found', 'No such upload on this account.');
+    if (!upload || upload.status !== 'stored') throw messagesErrors.uploadNotFound();
     return { type: attachment.type, url: deps.publicUploadUrl(upload.id), mediaId: upload.id };
   }
 
@@ -67,14 +64,7 @@ export function createMessagesService(deps: MessagesServiceDeps) {
       const permission = sendPermission(window, writtenByPerson);
       if (!permission.ok) {
         const closed = permission.closedAt?.toISOString() ?? null;
-        throw new AppError(
-          422,
-          'messaging.window_closed',
-          closed
-            ? `The messaging window closed at ${closed}: Instagram only allows replies within 24 hours of the customer's last message${deps.humanAgentEnabled ? ' (7 days for a person’s reply)' : ''}.`
-            : 'This customer has not written to the account yet: Instagram only allows replies to people who wrote first.',
-          { details: { closed_at: closed } },
-        );
+        throw messagesErrors.windowClosed(closed, deps.humanAgentEnabled);
       }
       let replyToMid: string | null = null;
       if (body.reply_to_message_id) {
@@ -82,7 +72,7 @@ export function createMessagesService(deps: MessagesServiceDeps) {
           .select({ mid: messages.mid })
           .from(messages)
           .where(and(eq(messages.id, body.reply_to_message_id), eq(messages.conversationId, conv.conversation.id)));
-        if (!quoted?.mid) throw badRequest('messages.reply_target_not_found', 'The message to reply to is not in this conversation.');
+        if (!quoted?.mid) throw messagesErrors.replyTargetNotFound();
         replyToMid = quoted.mid;
       }
       const options = { humanAgent: permission.humanAgent, ...(replyToMid ? { replyTo: replyToMid } : {}) };
@@ -131,7 +121,7 @@ export function createMessagesService(deps: MessagesServiceDeps) {
           preview: previewOf({ text: body.text ?? null, attachments, kind }),
           opensWindow: false,
         });
-        await queue.sendInTx(tx, 'messages.send', { messageId: row.id });
+        await queue.enqueueInTx(tx, jobs.messagesSend, { messageId: row.id });
         const assigned =
           author.type === 'user' && deps.onUserReply && !conv.conversation.assigneeUserId
             ? await deps.onUserReply(tx, accountId, conv.conversation.id, { id: author.userId, username: author.username }, at)
@@ -151,8 +141,8 @@ export function createMessagesService(deps: MessagesServiceDeps) {
           .set({ status: 'queued', errorCode: null, errorSubcode: null, errorMessage: null, updatedAt: new Date() })
           .where(and(eq(messages.id, messageId), eq(messages.accountId, accountId), eq(messages.status, 'failed')))
           .returning({ id: messages.id, conversationId: messages.conversationId });
-        if (!row) throw conflict('messages.not_failed', 'Only a failed message can be retried.');
-        await queue.sendInTx(tx, 'messages.send', { messageId: row.id });
+        if (!row) throw messagesErrors.notFailed();
+        await queue.enqueueInTx(tx, jobs.messagesSend, { messageId: row.id });
         await recordAll(sinks, tx, [{ type: 'message.updated', accountId, conversationId: row.conversationId, messageId: row.id, occurredAt: now() }]);
         return row.id;
       });

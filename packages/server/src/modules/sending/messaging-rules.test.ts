@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, login } from '../../../test/app.ts';
 import { createSimWorld, type SimWorld } from '../../../test/sim-world.ts';
 import { messages } from '../../db/schema/index.ts';
+import { jobs } from '../../jobs/registry.ts';
 
 const HOUR = 3_600_000;
 
@@ -96,7 +97,7 @@ describe('nothing missed, nothing sent twice', () => {
     const c = await w.customerWrites('did you get my order?');
     await w.control.setWebhookMode({ hold: true });
     const sent = await w.t.app.inject({ method: 'POST', url: `/api/v1/ui/conversations/${c.conversationId}/messages`, headers: bearer(w.tokens.admin), payload: { text: 'Yes, it ships today.' } });
-    await w.t.queue.runPending('messages.send');
+    await w.t.queue.runPending(jobs.messagesSend);
     // As if the answer had been lost on the way back: no mid, outcome unknown.
     await w.t.database.db.update(messages).set({ status: 'unknown', mid: null, updatedAt: new Date(Date.now() - 600_000) }).where(eq(messages.id, sent.json().id));
     const never = await w.t.app.inject({ method: 'POST', url: `/api/v1/ui/conversations/${c.conversationId}/messages`, headers: bearer(w.tokens.admin), payload: { text: 'this one never left' } });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { bearer } from '../../../test/app.ts';
 import { createSimWorld, type SimWorld } from '../../../test/sim-world.ts';
 import { accounts, messages, userAccounts } from '../../db/schema/index.ts';
+import { jobs } from '../../jobs/registry.ts';
 
 describe('reading and answering conversations', () => {
   let w: SimWorld;
@@ -70,7 +71,7 @@ describe('reading and answering conversations', () => {
     const second = (await send(c.conversationId, { text: 'Second answer' })).json() as { id: string };
     // The first is being sent elsewhere: its job skips it, the second's job finds it earlier and leaves the second queued.
     await w.t.database.db.update(messages).set({ status: 'sending' }).where(eq(messages.id, first.id));
-    await w.t.queue.runPending('messages.send');
+    await w.t.queue.runPending(jobs.messagesSend);
     // The second's turn is tried again (a later job). The first settles (and finds no queued follower: the second still says `sending`) just before the second is put
     // back to `queued`.
     const db = w.t.database.db;
@@ -95,10 +96,10 @@ describe('reading and answering conversations', () => {
     const db = w.t.database.db;
     // The second's job runs while the first is being sent elsewhere: the second waits, queued, for the first's hand-over.
     await db.update(messages).set({ status: 'sending' }).where(eq(messages.id, first.id));
-    await w.t.queue.runPending('messages.send');
+    await w.t.queue.runPending(jobs.messagesSend);
     await db.update(messages).set({ status: 'queued' }).where(eq(messages.id, first.id));
     // The first is sent, then handing the turn over fails (the queue insert meets a database error): its job fails.
-    const handOver = vi.spyOn(w.t.queue, 'send').mockRejectedValueOnce(new Error('timeout exceeded when trying to connect'));
+    const handOver = vi.spyOn(w.t.queue, 'enqueue').mockRejectedValueOnce(new Error('timeout exceeded when trying to connect'));
     await expect(w.t.services.sendJob.run(first.id)).rejects.toThrow('timeout exceeded');
     handOver.mockRestore();
     // Its retry finds the first sent and hands the turn over again.

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer } from '../../../test/app.ts';
 import { createSimWorld, type SimWorld } from '../../../test/sim-world.ts';
 import { accounts, messages } from '../../db/schema/index.ts';
+import { jobs } from '../../jobs/registry.ts';
 
 /** Each documented Send API error, as the simulator answers it, and what becomes of the message. */
 const CASES = [
@@ -38,7 +39,7 @@ describe('what each Meta error does to a queued message', () => {
       else await w.control.injectFault({ type: 'status', httpStatus: c.httpStatus, match: { method: 'POST', pathIncludes: '/messages' } });
       const res = await w.t.app.inject({ method: 'POST', url: `/api/v1/ui/conversations/${conv.conversationId}/messages`, headers: bearer(w.tokens.admin), payload: { text: c.name } });
       expect(res.statusCode).toBe(202);
-      await w.t.queue.runPending('messages.send');
+      await w.t.queue.runPending(jobs.messagesSend);
       const [row] = await w.t.database.db.select().from(messages).where(eq(messages.id, res.json().id));
       expect(row?.status).toBe(c.status);
       if (c.status === 'failed' && c.fault) {
@@ -64,7 +65,7 @@ describe('what each Meta error does to a queued message', () => {
         await limited.t.app.inject({ method: 'POST', url: `/api/v1/ui/conversations/${conv.conversationId}/messages`, headers: bearer(limited.tokens.admin), payload: { text: 'burst' } });
       }
       pinned = new Date();
-      await limited.t.queue.runPending('messages.send');
+      await limited.t.queue.runPending(jobs.messagesSend);
       pinned = null;
       const afterFirstRound = await limited.t.database.db.select({ status: messages.status }).from(messages).where(eq(messages.text, 'burst'));
       expect(afterFirstRound.filter((m) => m.status === 'sent').length).toBeLessThanOrEqual(2);

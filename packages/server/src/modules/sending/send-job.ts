@@ -5,6 +5,7 @@ import { accounts, conversations, messages } from '../../db/schema/index.ts';
 import { classifyGraphError, isGraphApiError, type SendBody } from '../../instagram/graph-client.ts';
 import { withFreshUploadLink, type UploadLinks } from './media/upload-links.ts';
 import type { Queue } from '../../jobs/queue.ts';
+import { jobs } from '../../jobs/registry.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { Counter } from '../../shared/metrics.ts';
 import type { AccountGraphs } from '../accounts/account-graphs.ts';
@@ -63,7 +64,7 @@ export function createSendJob(deps: SendJobDeps) {
   const requeue = async (m: MessageRow, afterMs: number, values: Partial<typeof messages.$inferInsert> = {}) => {
     await update(m, { status: 'queued', ...values });
     // A delay in (fractional) seconds, not a date: pg-boss adds it to the database's clock, not ours.
-    await queue.send('messages.send', { messageId: m.id }, { startAfter: Math.max(0.1, afterMs / 1000) });
+    await queue.enqueue(jobs.messagesSend, { messageId: m.id }, { startAfter: Math.max(0.1, afterMs / 1000) });
   };
 
   /** Meta answered with a message id: store it; if the echo got here first and made its own row, keep ours. */
@@ -98,7 +99,7 @@ export function createSendJob(deps: SendJobDeps) {
       .where(and(eq(messages.conversationId, m.conversationId), eq(messages.direction, 'outbound'), eq(messages.status, 'queued')))
       .orderBy(messages.createdAt, messages.id)
       .limit(1);
-    if (following) await queue.send('messages.send', { messageId: following.id });
+    if (following) await queue.enqueue(jobs.messagesSend, { messageId: following.id });
   }
 
   /** Whether an earlier outbound message of the conversation is still queued or being sent. */
@@ -175,7 +176,7 @@ export function createSendJob(deps: SendJobDeps) {
       // have settled, and looked for a queued follower, while this row still said `sending`: then nobody would, so
       // look again once it says `queued` and take the turn if it came meanwhile.
       await update(m, { status: 'queued', sendAttempts: m.sendAttempts - 1 });
-      if (!(await earlierUnsettled(m))) await queue.send('messages.send', { messageId: m.id });
+      if (!(await earlierUnsettled(m))) await queue.enqueue(jobs.messagesSend, { messageId: m.id });
       return null;
     }
     const request = m.request;

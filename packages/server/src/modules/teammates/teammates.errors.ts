@@ -1,4 +1,5 @@
 import { badRequest, conflict, notFound } from '../../shared/errors.ts';
+import { authErrors } from '../auth/auth.errors.ts';
 
 /** The errors of invitation and password-reset links; the web app matches on these codes, never on the text. */
 export const teammatesErrors = {
@@ -8,6 +9,6 @@ export const teammatesErrors = {
   invitationNotPending: () => conflict('invitations.not_pending', 'This invitation was already used, revoked, or has expired.'),
   passwordResetInvalid: () =>
     badRequest('password_resets.invalid', 'This password-reset link is expired or was already used. Ask an administrator for a new one.'),
-  usernameTaken: (username: string) => conflict('users.username_taken', `The username "${username}" is already taken.`),
-  userNotFound: () => notFound('users.not_found', 'No such user.'),
+  usernameTaken: authErrors.usernameTaken,
+  userNotFound: authErrors.userNotFound,
 };

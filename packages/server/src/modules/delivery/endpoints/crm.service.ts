@@ -1,6 +1,5 @@
 import type { Db } from '../../../db/client.ts';
 import type { TokenVault } from '../../../shared/crypto/token-vault.ts';
-import { badRequest, conflict, notFound } from '../../../shared/errors.ts';
 import type { SafeHttpClient } from '../../../shared/net/safe-http.ts';
 import { checkOutboundUrl, resolveAndCheck } from '../../../shared/net/url-policy.ts';
 import type { AuditLog } from '../../audit/audit.repository.ts';
@@ -12,6 +11,8 @@ import { sendAttempt } from '../dispatch/crm-sender.ts';
 import type { CrmSettings } from '../../../config/crm-settings.ts';
 import type { AccountRow, AttemptRow, CrmRepository, DeliveryRow } from '../dispatch/crm.repository.ts';
 import { generateWebhookSecret } from '../dispatch/standard-webhooks.ts';
+import { crmErrors } from '../crm.errors.ts';
+import { accountErrors } from '../../accounts/accounts.errors.ts';
 
 export type CrmServiceDeps = DeliveryDeps & {
   db: Db;
@@ -26,8 +27,6 @@ export type DeliveryStatus = DeliveryRow['status'];
 export type DeliveryWithAttempts = DeliveryRow & { attempts: AttemptRow[] };
 export type ListQuery = { status?: DeliveryStatus; eventType?: string; since?: Date; until?: Date; cursor?: string; limit: number };
 
-const NO_CRM = 'This account has no CRM webhook URL; set one first.';
-
 function encodeCursor(row: DeliveryRow): string {
   return Buffer.from(`${row.createdAt.toISOString()}|${row.id}`, 'utf8').toString('base64url');
 }
@@ -35,7 +34,7 @@ function encodeCursor(row: DeliveryRow): string {
 function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const createdAt = new Date(at ?? '');
-  if (!id || Number.isNaN(createdAt.getTime())) throw badRequest('crm.bad_cursor', 'The cursor is not one this API gave out.');
+  if (!id || Number.isNaN(createdAt.getTime())) throw crmErrors.badCursor();
   return { createdAt, id };
 }
 
@@ -44,7 +43,7 @@ export function createCrmService(deps: CrmServiceDeps) {
 
   async function account(accountId: string): Promise<AccountRow> {
     const row = await repo.getAccount(accountId);
-    if (!row) throw notFound('accounts.not_found', 'No such account.');
+    if (!row) throw accountErrors.notFound();
     return row;
   }
 
@@ -91,7 +90,7 @@ export function createCrmService(deps: CrmServiceDeps) {
     },
 
     secretView(row: AccountRow) {
-      if (row.webhookSecret === null) throw notFound('crm.no_secret', 'This account has no webhook secret yet: set a CRM webhook URL first.');
+      if (row.webhookSecret === null) throw crmErrors.noSecret();
       const until = previousSecretValidUntil(row, settings.secretOverlapMs, now());
       return {
         secret: vault.decrypt(row.webhookSecret),
@@ -103,7 +102,7 @@ export function createCrmService(deps: CrmServiceDeps) {
 
     async rotateSecret(accountId: string, actorUserId: string): Promise<AccountRow> {
       const before = await account(accountId);
-      if (before.webhookSecret === null) throw notFound('crm.no_secret', 'This account has no webhook secret yet: set a CRM webhook URL first.');
+      if (before.webhookSecret === null) throw crmErrors.noSecret();
       return db.transaction(async (tx) => {
         const row = await repo.updateAccount(
           accountId,
@@ -118,7 +117,7 @@ export function createCrmService(deps: CrmServiceDeps) {
     /** Sends a `ping` now, whatever the endpoint's state, and keeps it in the delivery log. */
     async sendTest(accountId: string) {
       const row = await account(accountId);
-      if (row.crmWebhookUrl === null) throw conflict('crm.not_configured', NO_CRM);
+      if (row.crmWebhookUrl === null) throw crmErrors.notConfigured();
       const at = now();
       const id = newDeliveryId(at);
       const payload = envelope('ping', id, at, {
@@ -173,18 +172,18 @@ export function createCrmService(deps: CrmServiceDeps) {
 
     async retry(accountId: string, deliveryId: string, actorUserId: string): Promise<DeliveryRow> {
       const row = await repo.getDelivery(accountId, deliveryId);
-      if (!row) throw notFound('crm.delivery_not_found', 'No such delivery on this account.');
-      if ((await account(accountId)).crmWebhookUrl === null) throw conflict('crm.not_configured', NO_CRM);
+      if (!row) throw crmErrors.deliveryNotFound();
+      if ((await account(accountId)).crmWebhookUrl === null) throw crmErrors.notConfigured();
       const [id] = await repo.requeue(accountId, { id: deliveryId }, now());
-      if (id === undefined) throw conflict('crm.attempt_in_progress', 'An attempt of this delivery is under way; try again when it is done.');
+      if (id === undefined) throw crmErrors.attemptInProgress();
       await deps.audit({ action: 'crm.delivery_retried', actorUserId, accountId, target: deliveryId });
       const after = await repo.getDelivery(accountId, deliveryId);
-      if (!after) throw notFound('crm.delivery_not_found', 'No such delivery on this account.');
+      if (!after) throw crmErrors.deliveryNotFound();
       return after;
     },
 
     async recover(accountId: string, since: Date, actorUserId: string): Promise<number> {
-      if ((await account(accountId)).crmWebhookUrl === null) throw conflict('crm.not_configured', NO_CRM);
+      if ((await account(accountId)).crmWebhookUrl === null) throw crmErrors.notConfigured();
       const ids = await repo.requeue(accountId, { failedSince: since }, now());
       await deps.audit({ action: 'crm.recovered', actorUserId, accountId, details: { since: since.toISOString(), count: ids.length } });
       return ids.length;

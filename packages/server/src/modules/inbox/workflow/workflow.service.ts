@@ -2,7 +2,6 @@ import type { Actor, AssignmentSettings, Conversation, ConversationStatusBody, P
 import type { Db } from '../../../db/client.ts';
 import { transaction } from '../../../db/transaction.ts';
 import type { Queue } from '../../../jobs/queue.ts';
-import { notFound } from '../../../shared/errors.ts';
 import type { AccountAccess } from '../../accounts/account-access.ts';
 import type { AuditLog } from '../../audit/audit.repository.ts';
 import type { RequestAuth } from '../../auth/auth.plugin.ts';
@@ -11,8 +10,10 @@ import type { InboxService } from '../inbox.service.ts';
 import { assignedEvent } from './assignment.ts';
 import { workflowErrors } from './workflow.errors.ts';
 import { workflowRepository as repo } from './workflow.repository.ts';
+import { accountErrors } from '../../accounts/accounts.errors.ts';
+import { inboxErrors } from '../inbox.errors.ts';
+import { jobs } from '../../../jobs/registry.ts';
 
-export const WAKE_SNOOZED_JOB = 'conversations.wake_snoozed';
 /** Conversations opened again per run of the wake job (it runs again while some are due). */
 const WAKE_BATCH = 500;
 
@@ -21,7 +22,7 @@ export type RequestMeta = { ip?: string; requestId?: string };
 
 export type WorkflowServiceDeps = {
   db: Db;
-  queue: Pick<Queue, 'sendInTx'>;
+  queue: Pick<Queue, 'enqueueInTx'>;
   sinks: readonly InboxEventSink[];
   access: Pick<AccountAccess, 'requireRole'>;
   inbox: Pick<InboxService, 'conversation' | 'presentConversationById'>;
@@ -46,7 +47,7 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
 
   async function present(accountId: string, conversationId: string): Promise<Conversation> {
     const c = await deps.inbox.presentConversationById(accountId, conversationId);
-    if (!c) throw notFound('conversations.not_found', 'No such conversation on this account.');
+    if (!c) throw inboxErrors.conversationNotFound();
     return c;
   }
 
@@ -59,11 +60,11 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
       if (until && until.getTime() <= at.getTime()) throw workflowErrors.snoozeInPast(until);
       await transaction(db, async (tx) => {
         const state = await repo.lock(tx, accountId, conversationId);
-        if (!state) throw notFound('conversations.not_found', 'No such conversation on this account.');
+        if (!state) throw inboxErrors.conversationNotFound();
         if (state.status === body.status && (state.snoozedUntil?.getTime() ?? null) === (until?.getTime() ?? null)) return;
         await repo.setStatus(tx, conversationId, body.status, until, at);
         // Wakes it at its time on whichever process works the queue (the minute sweep catches anything missed).
-        if (until) await deps.queue.sendInTx(tx, WAKE_SNOOZED_JOB, {}, { startAfter: until });
+        if (until) await deps.queue.enqueueInTx(tx, jobs.conversationsWakeSnoozed, {}, { startAfter: until });
         const by = actorOf(auth);
         await recordAll(sinks, tx, [
           {
@@ -96,7 +97,7 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
       const at = now();
       await transaction(db, async (tx) => {
         const state = await repo.lock(tx, accountId, conversationId);
-        if (!state) throw notFound('conversations.not_found', 'No such conversation on this account.');
+        if (!state) throw inboxErrors.conversationNotFound();
         let to: { id: string; username: string } | null = null;
         if (userId) {
           const member = await repo.member(tx, accountId, userId);
@@ -163,7 +164,7 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
     async assignmentSettings(userId: string, accountId: string): Promise<AssignmentSettings> {
       await deps.access.requireRole(userId, accountId, 'viewer');
       const s = await repo.settings(db, accountId);
-      if (!s) throw notFound('accounts.not_found', 'No such account.');
+      if (!s) throw accountErrors.notFound();
       return {
         auto_assign: s.autoAssign,
         max_open_per_member: s.limit,

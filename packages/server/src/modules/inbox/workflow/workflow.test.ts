@@ -4,7 +4,7 @@ import { crmEventSchema } from '@threadline/contract';
 import { bearer } from '../../../../test/app.ts';
 import { createSimWorld, type SimWorld } from '../../../../test/sim-world.ts';
 import { accounts, auditLog, conversations, crmDeliveries, userAccounts, users } from '../../../db/schema/index.ts';
-import { WAKE_SNOOZED_JOB } from './workflow.service.ts';
+import { jobs } from '../../../jobs/registry.ts';
 
 describe('a team works the inbox: status, assignment, notes', () => {
   let w: SimWorld;
@@ -86,7 +86,7 @@ describe('a team works the inbox: status, assignment, notes', () => {
     expect(snoozed.json()).toMatchObject({ status: 'snoozed', snoozed_until: until.toISOString() });
     expect(await list('status=snoozed')).toContain(c.conversationId);
     await new Promise((r) => setTimeout(r, 1700));
-    await w.t.queue.runPending(WAKE_SNOOZED_JOB);
+    await w.t.queue.runPending(jobs.conversationsWakeSnoozed);
     const [row] = await w.t.database.db.select({ status: conversations.status }).from(conversations).where(eq(conversations.id, c.conversationId));
     expect(row?.status).toBe('open');
   });

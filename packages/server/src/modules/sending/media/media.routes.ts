@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { App } from '../../../http/server.ts';
-import { notFound } from '../../../shared/errors.ts';
 import type { AccountAccess } from '../../accounts/account-access.ts';
 import { requireSession } from '../../auth/auth.plugin.ts';
 import type { MediaService } from './media.service.ts';
+import { mediaErrors } from './media.errors.ts';
 
 const INLINE = /^(image|video|audio)\//;
 
@@ -12,13 +12,13 @@ export async function mediaRoutes(app: App, opts: { media: MediaService; access:
   app.get('/api/v1/media/:id', { schema: { params: z.object({ id: z.uuid() }) } }, async (req, reply) => {
     const auth = requireSession(req);
     const row = await opts.media.find(req.params.id);
-    if (!row) throw notFound('media.not_found', 'No such media.');
+    if (!row) throw mediaErrors.notFound();
     await opts.access.requireRole(auth.userId, row.accountId, 'viewer');
     if (row.status !== 'stored' || !row.contentType) {
-      throw notFound('media.not_stored', row.status === 'deleted' ? 'This media was deleted.' : 'This media has no stored copy.');
+      throw mediaErrors.notStored(row.status === 'deleted');
     }
     const handle = await opts.media.open(row).catch(() => null);
-    if (!handle) throw notFound('media.not_stored', 'This media has no stored copy.');
+    if (!handle) throw mediaErrors.notStored();
     const disposition = INLINE.test(row.contentType) ? 'inline' : 'attachment';
     return reply
       .header('content-type', row.contentType)

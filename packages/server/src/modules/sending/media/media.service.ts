@@ -9,6 +9,7 @@ import type { Logger } from '../../../shared/logger.ts';
 import type { SafeHttpClient } from '../../../shared/net/safe-http.ts';
 import { isOutboundError } from '../../../shared/net/outbound-errors.ts';
 import type { UploadsRepository } from './uploads.repository.ts';
+import { jobs } from '../../../jobs/registry.ts';
 
 /** Content types Threadline keeps a copy of; anything else keeps only Meta's original URL. */
 const ALLOWED_TYPES = new Set([
@@ -57,12 +58,12 @@ export function createMediaService(deps: {
           .values({ accountId: message.accountId, messageId: message.id, attachmentIndex: index, source: 'mirror', originalUrl: attachment.url, status: 'pending' })
           .onConflictDoNothing()
           .returning({ id: mediaObjects.id });
-        if (row) await queue.sendInTx(tx, 'media.mirror', { mediaId: row.id });
+        if (row) await queue.enqueueInTx(tx, jobs.mediaMirror, { mediaId: row.id });
       }
     },
 
     async scheduleDelete(tx: Db, message: { id: string }) {
-      await queue.sendInTx(tx, 'media.delete', { messageId: message.id });
+      await queue.enqueueInTx(tx, jobs.mediaDelete, { messageId: message.id });
     },
 
     /** The job: fetch with the SSRF-safe client, check size and type, write the file. Idempotent. */

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import type { App } from '../../../http/server.ts';
-import { AppError, notFound } from '../../../shared/errors.ts';
 import type { InboxService } from '../../inbox/inbox.service.ts';
 import { authOf } from '../../auth/auth.plugin.ts';
 import type { MediaService } from './media.service.ts';
 import type { UploadLinks } from './upload-links.ts';
+import { mediaErrors } from './media.errors.ts';
 
 /** What Instagram accepts as an attachment, by content type: its kind and Meta's size limit. */
 const UPLOAD_TYPES: Record<string, { kind: 'image' | 'video' | 'audio' | 'file'; maxBytes: number }> = {
@@ -54,11 +54,11 @@ export async function uploadsRoutes(
     const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
     const spec = UPLOAD_TYPES[contentType];
     if (!spec || !Buffer.isBuffer(req.body)) {
-      throw new AppError(415, 'uploads.unsupported_type', `Instagram cannot receive "${contentType || 'this'}" files: send an image (jpeg, png, gif), a video (mp4, mov, webm, ogg), audio (aac, m4a, wav) or a PDF.`);
+      throw mediaErrors.unsupportedType(contentType);
     }
-    if (req.body.length === 0) throw new AppError(400, 'uploads.empty', 'The file is empty.');
+    if (req.body.length === 0) throw mediaErrors.emptyUpload();
     if (req.body.length > spec.maxBytes) {
-      throw new AppError(413, 'uploads.too_large', `Instagram accepts ${spec.kind} files up to ${spec.maxBytes / 1024 / 1024} MB.`);
+      throw mediaErrors.uploadTooLarge(spec.kind, spec.maxBytes);
     }
     await opts.checkUpload(accountId, req.body.length);
     const row = await opts.media.storeUpload(accountId, req.body, contentType);
@@ -73,11 +73,11 @@ export async function uploadsRoutes(
     },
     async (req, reply) => {
       const link = opts.links.verify(req.params.id, req.params.expires, req.params.signature);
-      if (!link.ok) throw notFound('media.not_found', 'No such media.');
+      if (!link.ok) throw mediaErrors.notFound();
       const row = await opts.media.find(req.params.id);
-      if (!row || row.source !== 'upload' || row.status !== 'stored' || !row.contentType) throw notFound('media.not_found', 'No such media.');
+      if (!row || row.source !== 'upload' || row.status !== 'stored' || !row.contentType) throw mediaErrors.notFound();
       const handle = await opts.media.open(row).catch(() => null);
-      if (!handle) throw notFound('media.not_found', 'No such media.');
+      if (!handle) throw mediaErrors.notFound();
       return reply
         .header('content-type', row.contentType)
         .header('content-security-policy', "default-src 'none'; sandbox")

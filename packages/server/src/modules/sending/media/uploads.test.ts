@@ -4,6 +4,7 @@ import { bearer } from '../../../../test/app.ts';
 import { createSimWorld, type SimWorld } from '../../../../test/sim-world.ts';
 import { createUploadLinks } from './upload-links.ts';
 import { mediaObjects } from '../../../db/schema/index.ts';
+import { jobs } from '../../../jobs/registry.ts';
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489', 'hex');
 
@@ -32,7 +33,7 @@ describe('attachments uploaded from the inbox', () => {
     expect(sent.statusCode).toBe(202);
     // the agent sees their own image in the thread (Threadline's copy), not "Image (not available)"
     expect(sent.json().attachments[0]).toMatchObject({ type: 'image', url: `/api/v1/media/${uploadId}`, media_status: 'stored' });
-    await w.t.queue.runPending('messages.send');
+    await w.t.queue.runPending(jobs.messagesSend);
     const [entry] = await w.control.outbox({ recipientId: c.igsid });
     const url = String((entry?.body.message as { attachment: { payload: { url: string } } }).attachment.payload.url);
     expect(url).toMatch(/\/media\/public\/[0-9a-f-]{36}\/\d+\/[A-Za-z0-9_-]+$/);
