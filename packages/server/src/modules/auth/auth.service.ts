@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm';
 import type { SessionResponse } from '@threadline/contract';
 import type { Db } from '../../db/client.ts';
 import { badRequest, conflict, forbidden, notFound, unauthorized } from '../../shared/errors.ts';
@@ -20,7 +19,6 @@ export type SessionAuth = {
   tokenHash: string;
 };
 
-const SETUP_LOCK_KEY = 0x7365_7475; // "setu"
 const INVALID_LOGIN = 'Invalid username or password';
 const setupAlreadyDone = () => conflict('setup.already_done', 'Threadline is already set up; sign in instead.');
 
@@ -144,7 +142,7 @@ export function createAuthService({ db, repo, tokens, throttle, audit }: AuthSer
       const attempt = await throttle.reserveAddress(ctx.ip);
       const passwordHash = await hashPassword(password);
       const user = await db.transaction(async (tx) => {
-        await tx.execute(sql`select pg_advisory_xact_lock(${SETUP_LOCK_KEY})`);
+        await repo.lockFirstUserSetup(tx);
         if (await repo.anyUserExists(tx)) throw setupAlreadyDone();
         return repo.insertUser({ username, passwordHash, isAdmin: true }, tx);
       });

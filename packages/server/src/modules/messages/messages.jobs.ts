@@ -1,9 +1,8 @@
-import { and, eq, lt, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { accounts, messages } from '../../db/schema/index.ts';
 import type { Queue } from '../../jobs/queue.ts';
 import type { Idempotency } from './idempotency.ts';
 import type { MessageLookup, MessageLookupJob } from './message-lookup.ts';
+import { createOutboundMessagesRepository } from './outbound-messages.repository.ts';
 import type { Reconciler } from './reconcile.ts';
 import type { SendJob } from './send-job.ts';
 import { INTERRUPTED_SEND_MESSAGE } from './send-recovery.ts';
@@ -29,6 +28,7 @@ export const LOOKUP_GAVE_UP_QUEUE = 'messages.lookup_gave_up';
  * died mid-call) becomes `unknown`; unknown outcomes are settled; old idempotency keys are pruned.
  */
 export function defineMessagesJobs(queue: Queue, deps: MessagesJobsDeps) {
+  const outbound = createOutboundMessagesRepository(deps.db);
   // defined first: a dead-letter queue must exist before the queue that names it
   queue.define<MessageLookupJob>({
     name: LOOKUP_GAVE_UP_QUEUE,
@@ -67,26 +67,11 @@ export function defineMessagesJobs(queue: Queue, deps: MessagesJobsDeps) {
     handler: async () => {
       const now = deps.now();
       const stale = new Date(now.getTime() - 60_000);
-      const waiting = await deps.db
-        .select({ id: messages.id })
-        .from(messages)
-        .innerJoin(accounts, eq(accounts.id, messages.accountId))
-        .where(
-          and(
-            eq(messages.status, 'queued'),
-            lt(messages.updatedAt, stale),
-            eq(accounts.status, 'active'),
-            sql`(${accounts.sendPausedUntil} is null or ${accounts.sendPausedUntil} < ${now})`,
-          ),
-        )
-        .limit(500);
+      const waiting = await outbound.waitingToSend(now, stale, 500);
       for (const { id } of waiting) {
         await queue.send('messages.send', { messageId: id }, { singletonKey: `send:${id}` });
       }
-      await deps.db
-        .update(messages)
-        .set({ status: 'unknown', errorMessage: INTERRUPTED_SEND_MESSAGE, updatedAt: now })
-        .where(and(eq(messages.status, 'sending'), lt(messages.updatedAt, new Date(now.getTime() - 5 * 60_000))));
+      await outbound.markStuckUnknown(new Date(now.getTime() - 5 * 60_000), INTERRUPTED_SEND_MESSAGE, now);
       await deps.reconciler.settleUnknown(deps.unknownResolveAfterSeconds);
       await deps.idempotency.prune(new Date(now.getTime() - 24 * 3_600_000));
     },

@@ -1,7 +1,5 @@
-import { and, eq } from 'drizzle-orm';
 import type { SendMessageBody } from '@threadline/contract';
 import type { Db } from '../../db/client.ts';
-import { accounts, mediaObjects, messages, type StoredAttachment } from '../../db/schema/index.ts';
 import {
   attachmentMessage,
   likeHeartMessage,
@@ -15,6 +13,9 @@ import { recordAll, type InboxEvent, type InboxEventSink } from '../inbox/inbox-
 import { inboxWrites, previewOf } from '../inbox/inbox-write.repository.ts';
 import type { ConversationRow } from '../inbox/inbox-read.repository.ts';
 import { messagingWindow, sendPermission } from '../inbox/window.ts';
+import type { StoredAttachment } from '../media/media.repository.ts';
+import { createOutboundMessagesRepository } from './outbound-messages.repository.ts';
+import { createSendingAccountsRepository } from './sending-accounts.repository.ts';
 
 export type SendAuthor = { type: 'user'; userId: string; username: string } | { type: 'api_key'; keyId: string };
 
@@ -33,14 +34,16 @@ export type MessagesServiceDeps = {
 /** Queues an outbound message: every Meta rule is checked first, then the row and its send job commit together. */
 export function createMessagesService(deps: MessagesServiceDeps) {
   const { db, queue, sinks, now } = deps;
+  const repo = createOutboundMessagesRepository(db);
+  const accounts = createSendingAccountsRepository(db);
 
   async function assertAccountCanSend(accountId: string) {
-    const [account] = await db.select({ status: accounts.status }).from(accounts).where(eq(accounts.id, accountId));
-    if (!account) throw notFound('accounts.not_found', 'No such account.');
-    if (account.status !== 'active') {
+    const status = await accounts.status(accountId);
+    if (!status) throw notFound('accounts.not_found', 'No such account.');
+    if (status !== 'active') {
       throw conflict(
         'accounts.reauth_required',
-        account.status === 'reauth_required'
+        status === 'reauth_required'
           ? 'Instagram no longer accepts this account’s token: reconnect the account to send messages.'
           : 'This account is disconnected from Instagram.',
       );
@@ -49,10 +52,7 @@ export function createMessagesService(deps: MessagesServiceDeps) {
 
   async function resolveAttachment(accountId: string, attachment: NonNullable<SendMessageBody['attachment']>) {
     if ('url' in attachment) return { type: attachment.type, url: attachment.url, mediaId: null };
-    const [upload] = await db
-      .select()
-      .from(mediaObjects)
-      .where(and(eq(mediaObjects.id, attachment.upload_id), eq(mediaObjects.accountId, accountId), eq(mediaObjects.source, 'upload')));
+    const upload = await repo.findUpload(attachment.upload_id, accountId);
     if (!upload || upload.status !== 'stored') throw badRequest('messages.upload_not_found', 'No such upload on this account.');
     return { type: attachment.type, url: deps.publicUploadUrl(upload.id), mediaId: upload.id };
   }
@@ -78,12 +78,9 @@ export function createMessagesService(deps: MessagesServiceDeps) {
       }
       let replyToMid: string | null = null;
       if (body.reply_to_message_id) {
-        const [quoted] = await db
-          .select({ mid: messages.mid })
-          .from(messages)
-          .where(and(eq(messages.id, body.reply_to_message_id), eq(messages.conversationId, conv.conversation.id)));
-        if (!quoted?.mid) throw badRequest('messages.reply_target_not_found', 'The message to reply to is not in this conversation.');
-        replyToMid = quoted.mid;
+        const quotedMid = await repo.midInConversation(body.reply_to_message_id, conv.conversation.id);
+        if (!quotedMid) throw badRequest('messages.reply_target_not_found', 'The message to reply to is not in this conversation.');
+        replyToMid = quotedMid;
       }
       const options = { humanAgent: permission.humanAgent, ...(replyToMid ? { replyTo: replyToMid } : {}) };
       const to = conv.contact.igsid;
@@ -104,9 +101,8 @@ export function createMessagesService(deps: MessagesServiceDeps) {
       }
 
       const id = await db.transaction(async (tx) => {
-        const [row] = await tx
-          .insert(messages)
-          .values({
+        const row = await repo.insert(
+          {
             accountId,
             conversationId: conv.conversation.id,
             direction: 'outbound',
@@ -121,8 +117,9 @@ export function createMessagesService(deps: MessagesServiceDeps) {
             humanAgent: permission.humanAgent,
             request: { ...request },
             sentAt: at,
-          })
-          .returning({ id: messages.id });
+          },
+          tx,
+        );
         if (!row) throw new Error('insert returned no row');
         await inboxWrites.applyMessageToConversation(tx, conv.conversation.id, {
           id: row.id,
@@ -146,11 +143,7 @@ export function createMessagesService(deps: MessagesServiceDeps) {
     async retry(accountId: string, messageId: string) {
       await assertAccountCanSend(accountId);
       return db.transaction(async (tx) => {
-        const [row] = await tx
-          .update(messages)
-          .set({ status: 'queued', errorCode: null, errorSubcode: null, errorMessage: null, updatedAt: new Date() })
-          .where(and(eq(messages.id, messageId), eq(messages.accountId, accountId), eq(messages.status, 'failed')))
-          .returning({ id: messages.id, conversationId: messages.conversationId });
+        const row = await repo.requeueFailed(accountId, messageId, tx);
         if (!row) throw conflict('messages.not_failed', 'Only a failed message can be retried.');
         await queue.sendInTx(tx, 'messages.send', { messageId: row.id });
         await recordAll(sinks, tx, [{ type: 'message.updated', accountId, conversationId: row.conversationId, messageId: row.id, occurredAt: now() }]);
