@@ -21,7 +21,7 @@ export type OAuthRoutesOptions = {
   cookie: SessionCookie;
 };
 
-export const callbackQuerySchema = z.object({
+const callbackQuerySchema = z.object({
   code: z.string().max(4096).optional(),
   state: z.string().max(512).optional(),
   error: z.string().max(256).optional(),
