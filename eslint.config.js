@@ -1,6 +1,51 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * Only repositories touch the database (docs/architecture.md): a query lives in a `*.repository.ts` or in `db/`,
+ * and services, jobs and routes call repository functions. Tests, benchmarks and scripts may query directly.
+ */
+const DATABASE_MESSAGE = 'Only repositories touch the database: move this query into a *.repository.ts and call it from here.';
+export const databaseAccessRules = {
+  'no-restricted-imports': [
+    'error',
+    {
+      patterns: [
+        { regex: '^drizzle-orm(/.*)?$', message: DATABASE_MESSAGE },
+        { regex: '(^|/)db/schema(/.*)?$', message: DATABASE_MESSAGE },
+        {
+          regex: '(^|/)db/client(\\.ts)?$',
+          importNames: ['sql', 'fixedRows', 'preparedRows', 'queryRows', 'sqlArray', 'epochMs'],
+          message: DATABASE_MESSAGE,
+        },
+      ],
+    },
+  ],
+  'no-restricted-syntax': [
+    'error',
+    { selector: "TaggedTemplateExpression[tag.name='sql']", message: DATABASE_MESSAGE },
+    { selector: "TaggedTemplateExpression[tag.object.name='sql']", message: DATABASE_MESSAGE },
+    { selector: "CallExpression[callee.property.name='execute']", message: DATABASE_MESSAGE },
+    { selector: 'CallExpression[callee.name=/^(fixedRows|preparedRows|queryRows|sqlArray)$/]', message: DATABASE_MESSAGE },
+    // the query builder reached without importing a table: `db.query.users.findFirst()`, `tx.$count(…)`
+    { selector: "MemberExpression[object.name=/^(db|tx)$/][property.name=/^(query|select|selectDistinct|insert|update|delete|execute|\\$count|\\$with)$/]", message: DATABASE_MESSAGE },
+    { selector: "MemberExpression[object.property.name='db'][property.name=/^(query|select|selectDistinct|insert|update|delete|execute|\\$count|\\$with)$/]", message: DATABASE_MESSAGE },
+  ],
+};
+
+/** Where queries may be written: repositories, the database layer, and code that is not the server's. */
+export const DATABASE_ACCESS_ALLOWED = [
+  '**/*.repository.ts',
+  'packages/server/src/db/**',
+  '**/*.test.ts',
+  '**/test/**',
+  '**/*-test-helpers.ts',
+  'bench/**',
+  'e2e/**',
+  'faults/**',
+  'scripts/**',
+];
+
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', '.tools/**', 'data/**', '**/migrations/**', 'packages/web/dist/**'] },
   js.configs.recommended,
@@ -15,6 +60,27 @@ export default tseslint.config(
         { object: 'process', property: 'env', message: 'Read configuration through config.ts only.' },
       ],
     },
+  },
+  {
+    files: ['packages/server/src/**/*.ts'],
+    ignores: DATABASE_ACCESS_ALLOWED,
+    rules: databaseAccessRules,
+  },
+  // issue 23: removed when the unit-of-work branch merges
+  {
+    files: [
+      'packages/server/src/modules/ingest/ingest-*.ts',
+      'packages/server/src/modules/ingest/ingest.service.ts',
+      'packages/server/src/modules/ingest/webhook-event-items.ts',
+      'packages/server/src/modules/ingest/reconcile.ts',
+      'packages/server/src/modules/delivery/outbox/crm-outbox.ts',
+      'packages/server/src/modules/delivery/outbox/crm-payload.ts',
+      'packages/server/src/modules/delivery/endpoints/crm.schemas.ts',
+      'packages/server/src/modules/realtime/realtime-log.ts',
+      'packages/server/src/modules/accounts/accounts-in-transaction.ts',
+      'packages/server/src/db/transaction.ts',
+    ],
+    rules: { 'no-restricted-imports': 'off', 'no-restricted-syntax': 'off' },
   },
   {
     files: ['**/config.ts', '**/*.test.ts', '**/test/**', 'bench/**', 'e2e/**', 'faults/**', 'vitest.config.ts', 'vitest.faults.config.ts', '**/vite.config.ts', 'scripts/**'],

@@ -32,7 +32,8 @@ import { createUploadsRepository } from './modules/sending/media/uploads.reposit
 import { createInvitationsService } from './modules/teammates/invitations.service.ts';
 import { createPasswordResets } from './modules/teammates/password-resets.service.ts';
 import { createTeammatesRepository } from './modules/teammates/teammates.repository.ts';
-import { createLoginThrottleRepository } from './modules/auth/login-throttle.repository.ts';
+import { createRateCountersRepository } from './modules/auth/rate-counters.repository.ts';
+import { createRequestThrottle } from './modules/auth/request-throttle.ts';
 import { createSessionTokens } from './modules/auth/session-tokens.ts';
 import type { InboxEventSink } from './events/inbox-events.ts';
 import { createCannedRepliesRepository } from './modules/inbox/canned-replies/canned-replies.repository.ts';
@@ -78,7 +79,9 @@ export function buildServices(deps: ServiceDeps) {
   const audit = createAuditLog(db, log.child({ module: 'audit' }));
   const authRepo = createAuthRepository(db);
   const tokens = createSessionTokens(deriveKey(deps.sessionSecret, 'session-jwt'), now);
-  const throttle = createLoginThrottle(createLoginThrottleRepository(db), config.login, now);
+  const rateCounters = createRateCountersRepository(db);
+  const throttle = createLoginThrottle(rateCounters, config.login, now);
+  const requestThrottle = createRequestThrottle(rateCounters, now);
   const auth = createAuthService({ db, repo: authRepo, tokens, throttle, audit });
   const access = createAccountAccess(db);
   const apiKeys = createApiKeysService(db, audit, now);
@@ -122,7 +125,7 @@ export function buildServices(deps: ServiceDeps) {
   const media = createMediaService({ db, queue, http: mediaHttp, settings: config.media, sinks, log: log.child({ module: 'media' }), uploads: uploadsRepo });
   /** Before an upload is stored: the account's rate and quota (UPLOADS_PER_MINUTE, UPLOAD_QUOTA_BYTES). */
   const checkUpload = async (accountId: string, bytes: number) => {
-    await throttle.countUpload(accountId, config.media.uploadsPerMinute);
+    await requestThrottle.countUpload(accountId, config.media.uploadsPerMinute);
     const held = await uploadsRepo.storedBytes(accountId);
     if (held + bytes > config.media.uploadQuotaBytes) {
       throw mediaErrors.quotaExceeded(held, config.media.uploadQuotaBytes);
@@ -149,7 +152,7 @@ export function buildServices(deps: ServiceDeps) {
     config, db, queue, access, graphs: accountGraphs, accountStatus, sinks, hooks: ingestHooks, metrics, log, now,
     uploadUrlKey: deriveKey(deps.sessionSecret, 'media-url'),
     processId,
-    countSearch: (callerKey) => throttle.countSearch(callerKey, config.searchRatePerMinute),
+    countSearch: (callerKey) => requestThrottle.countSearch(callerKey, config.searchRatePerMinute),
     onUserReply: autoAssignment.assignOnReply,
   });
   const workflow = createWorkflowService({ db, queue, sinks, access, inbox: messaging.inbox, audit, now });
@@ -222,6 +225,7 @@ export function buildServices(deps: ServiceDeps) {
     authRepo,
     tokens,
     throttle,
+    rateCounters,
     auth,
     access,
     apiKeys,

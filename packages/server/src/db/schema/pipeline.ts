@@ -161,7 +161,7 @@ export const realtimeEvents = pgTable(
 
 /**
  * Counters shared by every process: windows for sign-in throttling (`not_before`: no attempt is reserved before
- * it, see login-throttle.ts); for the send limiter, `reset_at` is the next free turn.
+ * it, see rate-counters.repository.ts); for the send limiter, `reset_at` is the next free turn.
  */
 export const rateLimitCounters = pgTable('rate_limit_counters', {
   key: text().primaryKey(),

@@ -1,9 +1,8 @@
-import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { userAccounts, ACCOUNT_ROLES } from '../../db/schema/index.ts';
 import { accountErrors } from './accounts.errors.ts';
+import { createAccountAccessRepository, type AccountRole } from './account-access.repository.ts';
 
-export type AccountRole = (typeof ACCOUNT_ROLES)[number];
+export type { AccountRole };
 const RANK: Record<AccountRole, number> = { viewer: 1, admin: 2, owner: 3 };
 
 /**
@@ -11,24 +10,11 @@ const RANK: Record<AccountRole, number> = { viewer: 1, admin: 2, owner: 3 };
  * revealed); a member whose role is too low gets 403 naming the role needed.
  */
 export function createAccountAccess(db: Db) {
-  // Checked on nearly every request: on the pool built once and prepared by name (a transaction builds its own).
-  const membership = (on: Db) =>
-    on
-      .select()
-      .from(userAccounts)
-      .where(and(eq(userAccounts.userId, sql.placeholder('userId')), eq(userAccounts.accountId, sql.placeholder('accountId'))))
-      .limit(1);
-  const preparedMembership = membership(db).prepare('access_membership');
+  const repo = createAccountAccessRepository(db);
   return {
-    async membership(userId: string, accountId: string, tx: Db = db) {
-      const [row] = await (tx === db ? preparedMembership : membership(tx)).execute({ userId, accountId });
-      return row;
-    },
+    membership: (userId: string, accountId: string, tx: Db = db) => repo.membership(userId, accountId, tx),
     /** Every account the user belongs to (the "All accounts" inbox reads these). */
-    async accountIdsOf(userId: string, tx: Db = db): Promise<string[]> {
-      const rows = await tx.select({ accountId: userAccounts.accountId }).from(userAccounts).where(eq(userAccounts.userId, userId));
-      return rows.map((r) => r.accountId);
-    },
+    accountIdsOf: (userId: string, tx: Db = db): Promise<string[]> => repo.accountIdsOf(userId, tx),
     async requireRole(userId: string, accountId: string, minRole: AccountRole, tx: Db = db) {
       const row = await this.membership(userId, accountId, tx);
       if (!row) throw accountErrors.notFound();

@@ -1,33 +1,25 @@
-import { and, eq, ne } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { accounts, messages } from '../../db/schema/index.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { recordAll, type InboxEventSink } from '../../events/inbox-events.ts';
+import { createAccountStatusRepository } from './account-status.repository.ts';
 
 /**
  * Account status transitions. Meta answering 190 anywhere (refresh, send, profile) means the token no longer
  * works: the account becomes `reauth_required`, once, and the CRM and the inbox hear of it.
  */
 export function createAccountStatus(db: Db, sinks: readonly InboxEventSink[], log: Logger) {
+  const repo = createAccountStatusRepository(db);
   return {
     async markReauthRequired(accountId: string, reason: string): Promise<boolean> {
       return db.transaction(async (tx) => {
-        const changed = await tx
-          .update(accounts)
-          .set({ status: 'reauth_required', statusReason: reason.slice(0, 500), statusChangedAt: new Date(), updatedAt: new Date() })
-          .where(and(eq(accounts.id, accountId), eq(accounts.status, 'active')))
-          .returning({ id: accounts.id });
-        if (changed.length === 0) return false;
+        if (!(await repo.markReauthRequired(accountId, reason.slice(0, 500), tx))) return false;
         await recordAll(sinks, tx, [{ type: 'account.reauth_required', accountId, occurredAt: new Date() }]);
         log.warn({ accountId, reason }, 'account needs re-authorization');
         return true;
       });
     },
     async markActive(accountId: string, tx: Db = db): Promise<void> {
-      await tx
-        .update(accounts)
-        .set({ status: 'active', statusReason: null, statusChangedAt: new Date(), updatedAt: new Date() })
-        .where(and(eq(accounts.id, accountId), ne(accounts.status, 'active')));
+      await repo.markActive(accountId, tx);
     },
     /** A new OAuth link (or relink) of the account: the CRM and the inbox hear `account.connected`, inside `tx`. */
     async recordConnected(accountId: string, tx: Db): Promise<void> {
@@ -39,26 +31,10 @@ export function createAccountStatus(db: Db, sinks: readonly InboxEventSink[], lo
      * none goes out later with a token that no longer belongs here. Answers whether the status changed.
      */
     async markDisconnected(accountId: string, reason: string, tx: Db = db): Promise<boolean> {
-      const [before] = await tx.select({ status: accounts.status }).from(accounts).where(eq(accounts.id, accountId)).for('update');
+      const before = await repo.lockStatus(accountId, tx);
       if (!before) return false;
-      await tx
-        .update(accounts)
-        .set({
-          accessTokenEncrypted: null,
-          refreshTokenEncrypted: null,
-          tokenExpiresAt: null,
-          tokenIssuedAt: null,
-          status: 'disconnected',
-          statusReason: reason.slice(0, 500),
-          statusChangedAt: new Date(),
-          updatedAt: new Date(),
-        })
-        .where(eq(accounts.id, accountId));
-      const failed = await tx
-        .update(messages)
-        .set({ status: 'failed', errorMessage: `Not sent: the Instagram account was disconnected (${reason}).`.slice(0, 500), updatedAt: new Date() })
-        .where(and(eq(messages.accountId, accountId), eq(messages.direction, 'outbound'), eq(messages.status, 'queued')))
-        .returning({ id: messages.id, conversationId: messages.conversationId });
+      await repo.markDisconnected(accountId, reason.slice(0, 500), tx);
+      const failed = await repo.failQueuedOutbound(accountId, `Not sent: the Instagram account was disconnected (${reason}).`.slice(0, 500), tx);
       const at = new Date();
       await recordAll(
         sinks,

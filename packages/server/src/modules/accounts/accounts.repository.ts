@@ -3,7 +3,7 @@ import type { Db } from '../../db/client.ts';
 import { accounts, userAccounts, users } from '../../db/schema/index.ts';
 import type { AccountProfile } from '../../instagram/account-graph.ts';
 import { announceAccessChange } from '../auth/access-changes.repository.ts';
-import type { AccountRole } from './account-access.ts';
+import type { AccountRole } from './account-access.repository.ts';
 
 export type AccountRow = typeof accounts.$inferSelect;
 export type MembershipRow = typeof userAccounts.$inferSelect;

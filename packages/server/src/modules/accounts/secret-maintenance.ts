@@ -1,11 +1,6 @@
-import { eq, isNotNull, or } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { accounts } from '../../db/schema/index.ts';
 import type { TokenVault } from '../../shared/crypto/token-vault.ts';
-
-/** Every column that holds a vault-encrypted secret. */
-const SECRET_COLUMNS = ['accessTokenEncrypted', 'refreshTokenEncrypted', 'webhookSecret', 'webhookSecretPrevious'] as const;
-type SecretColumn = (typeof SECRET_COLUMNS)[number];
+import { createAccountSecretsRepository, SECRET_COLUMNS, type SecretColumn } from './account-secrets.repository.ts';
 
 export type SecretReport = { accounts: number; changed: number; unchanged: number; unreadable: { accountId: string; column: SecretColumn }[] };
 
@@ -13,10 +8,8 @@ async function rewriteSecrets(
   db: Db,
   transform: (value: string) => string | null,
 ): Promise<SecretReport> {
-  const rows = await db
-    .select()
-    .from(accounts)
-    .where(or(...SECRET_COLUMNS.map((c) => isNotNull(accounts[c]))));
+  const repo = createAccountSecretsRepository(db);
+  const rows = await repo.withSecrets();
   const report: SecretReport = { accounts: rows.length, changed: 0, unchanged: 0, unreadable: [] };
   for (const row of rows) {
     const update: Partial<Record<SecretColumn, string>> = {};
@@ -35,7 +28,7 @@ async function rewriteSecrets(
       }
     }
     if (Object.keys(update).length > 0) {
-      await db.update(accounts).set({ ...update, updatedAt: new Date() }).where(eq(accounts.id, row.id));
+      await repo.updateSecrets(row.id, update);
     }
   }
   return report;
@@ -70,10 +63,11 @@ const SECRET_NAMES: Record<SecretColumn, string> = {
  * rather than run with every account unable to send. An empty database passes.
  */
 export async function undecryptableSecretKinds(db: Db, vault: TokenVault, sample = 5): Promise<string[]> {
+  const repo = createAccountSecretsRepository(db);
   const stuck: string[] = [];
   for (const column of SECRET_COLUMNS) {
-    const rows = await db.select({ value: accounts[column] }).from(accounts).where(isNotNull(accounts[column])).limit(sample);
-    const encrypted = rows.map((r) => r.value).filter((v): v is string => v !== null && vault.classify(v) === 'fernet');
+    const values = await repo.sample(column, sample);
+    const encrypted = values.filter((v): v is string => v !== null && vault.classify(v) === 'fernet');
     if (encrypted.length === 0) continue;
     const readable = encrypted.some((value) => {
       try {

@@ -1,13 +1,12 @@
-import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import { API_KEY_SCOPES, type ApiKeyScope } from '@threadline/contract';
 import type { Db } from '../../db/client.ts';
-import { accounts, apiKeys, users } from '../../db/schema/index.ts';
 import { constantTimeEqual, randomToken, sha256Hex } from '../../shared/crypto/random.ts';
 import type { ApiKeyAuth } from '../auth/auth.plugin.ts';
 import type { AuditLog } from '../audit/audit.repository.ts';
 import { apiKeyErrors } from './api-keys.errors.ts';
+import { createApiKeysRepository, type ApiKeyRow } from './api-keys.repository.ts';
 
-export type ApiKeyRow = typeof apiKeys.$inferSelect;
+export type { ApiKeyRow };
 /** A key with who created it (null once that user is deleted) and whether that user is disabled now. */
 export type ApiKeyWithCreator = { key: ApiKeyRow; creator: { username: string; disabled: boolean } | null };
 
@@ -25,14 +24,10 @@ function newKey(): { key: string; prefix: string } {
 }
 
 export function createApiKeysService(db: Db, audit: AuditLog, now: () => Date = () => new Date()) {
+  const repo = createApiKeysRepository(db);
   return {
     async list(accountId: string, keyId?: string): Promise<ApiKeyWithCreator[]> {
-      const rows = await db
-        .select({ key: apiKeys, username: users.username, disabledAt: users.disabledAt })
-        .from(apiKeys)
-        .leftJoin(users, eq(users.id, apiKeys.createdByUserId))
-        .where(and(eq(apiKeys.accountId, accountId), keyId ? eq(apiKeys.id, keyId) : undefined))
-        .orderBy(desc(apiKeys.createdAt));
+      const rows = await repo.list(accountId, keyId);
       return rows.map((r) => ({ key: r.key, creator: r.username === null ? null : { username: r.username, disabled: r.disabledAt !== null } }));
     },
 
@@ -45,28 +40,21 @@ export function createApiKeysService(db: Db, audit: AuditLog, now: () => Date = 
 
     async create(accountId: string, input: { name: string; scopes: ApiKeyScope[] }, actorUserId: string) {
       const { key, prefix } = newKey();
-      const [row] = await db
-        .insert(apiKeys)
-        .values({
-          accountId,
-          name: input.name,
-          prefix,
-          keyHash: sha256Hex(key),
-          scopes: [...new Set(input.scopes)],
-          createdByUserId: actorUserId,
-        })
-        .returning();
+      const row = await repo.insert({
+        accountId,
+        name: input.name,
+        prefix,
+        keyHash: sha256Hex(key),
+        scopes: [...new Set(input.scopes)],
+        createdByUserId: actorUserId,
+      });
       if (!row) throw new Error('insert returned no row');
       await audit({ action: 'api_keys.created', actorUserId, accountId, target: row.id });
       return { row, key };
     },
 
     async revoke(accountId: string, keyId: string, actorUserId: string): Promise<ApiKeyRow> {
-      const [row] = await db
-        .update(apiKeys)
-        .set({ revokedAt: sql`coalesce(${apiKeys.revokedAt}, now())` })
-        .where(and(eq(apiKeys.id, keyId), eq(apiKeys.accountId, accountId)))
-        .returning();
+      const row = await repo.revoke(accountId, keyId);
       if (!row) throw apiKeyErrors.notFound();
       await audit({ action: 'api_keys.revoked', actorUserId, accountId, target: keyId });
       return row;
@@ -77,12 +65,7 @@ export function createApiKeysService(db: Db, audit: AuditLog, now: () => Date = 
       const match = KEY_FORMAT.exec(key.trim());
       if (!match) throw apiKeyErrors.invalidKey();
       const prefix = `tl_${match[1]}`;
-      const [row] = await db
-        .select({ key: apiKeys, accountStatus: accounts.status })
-        .from(apiKeys)
-        .innerJoin(accounts, eq(accounts.id, apiKeys.accountId))
-        .where(and(eq(apiKeys.prefix, prefix), isNull(apiKeys.revokedAt)))
-        .limit(1);
+      const row = await repo.findActiveByPrefix(prefix);
       if (!row || !constantTimeEqual(row.key.keyHash, sha256Hex(key.trim()))) {
         throw apiKeyErrors.invalidKey();
       }
@@ -92,7 +75,7 @@ export function createApiKeysService(db: Db, audit: AuditLog, now: () => Date = 
       }
       const t = now();
       if (!row.key.lastUsedAt || t.getTime() - row.key.lastUsedAt.getTime() > LAST_USED_GRANULARITY_MS) {
-        await db.update(apiKeys).set({ lastUsedAt: t }).where(eq(apiKeys.id, row.key.id));
+        await repo.touchLastUsed(row.key.id, t);
       }
       return { kind: 'api_key', keyId: row.key.id, accountId: row.key.accountId, scopes };
     },

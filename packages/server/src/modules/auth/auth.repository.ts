@@ -5,6 +5,8 @@ import { announceAccessChange } from './access-changes.repository.ts';
 
 export type UserRow = typeof users.$inferSelect;
 
+const SETUP_LOCK_KEY = 0x7365_7475; // "setu"
+
 export function createAuthRepository(db: Db) {
   // Every request with a session reads its session and user: in one statement, built once and prepared by name.
   const sessionWithUser = db
@@ -27,6 +29,10 @@ export function createAuthRepository(db: Db) {
     async findUserById(id: string, tx: Db = db): Promise<UserRow | undefined> {
       const [row] = await tx.select().from(users).where(eq(users.id, id)).limit(1);
       return row;
+    },
+    /** Serializes first-run setups until `tx` ends: two at once must not both find no user and both create one. */
+    async lockFirstUserSetup(tx: Db): Promise<void> {
+      await tx.execute(sql`select pg_advisory_xact_lock(${SETUP_LOCK_KEY})`);
     },
     async anyUserExists(tx: Db = db): Promise<boolean> {
       const rows = await tx.select({ id: users.id }).from(users).limit(1);

@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm';
 import type { SessionResponse } from '@threadline/contract';
 import type { Db } from '../../db/client.ts';
 import { isUniqueViolation } from '../../shared/db-errors.ts';
@@ -20,7 +19,7 @@ export type SessionAuth = {
   tokenHash: string;
 };
 
-const SETUP_LOCK_KEY = 0x7365_7475; // "setu"
+
 
 export type AuthServiceDeps = {
   db: Db;
@@ -142,7 +141,7 @@ export function createAuthService({ db, repo, tokens, throttle, audit }: AuthSer
       const attempt = await throttle.reserveAddress(ctx.ip);
       const passwordHash = await hashPassword(password);
       const user = await db.transaction(async (tx) => {
-        await tx.execute(sql`select pg_advisory_xact_lock(${SETUP_LOCK_KEY})`);
+        await repo.lockFirstUserSetup(tx);
         if (await repo.anyUserExists(tx)) throw authErrors.setupAlreadyDone();
         return repo.insertUser({ username, passwordHash, isAdmin: true }, tx);
       });

@@ -1,12 +1,11 @@
-import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { contacts } from '../../db/schema/index.ts';
 import { classifyGraphError, isGraphApiError } from '../../instagram/graph-client.ts';
 import type { Queue } from '../../jobs/queue.ts';
 import { jobs } from '../../jobs/registry.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { AccountGraphs } from '../accounts/account-graphs.ts';
 import type { AccountStatus } from '../accounts/account-status.ts';
+import { createContactProfilesRepository } from './contact-profiles.repository.ts';
 
 /**
  * A new contact's profile (name, username, picture, followers, follow state) fetched in the background. Meta only
@@ -17,51 +16,42 @@ export function defineProfileFetchJob(
   queue: Queue,
   deps: { db: Db; graphs: Pick<AccountGraphs, 'forAccount'>; status: AccountStatus; log: Logger },
 ) {
+  const repo = createContactProfilesRepository(deps.db);
   // One job per ingested batch; fetching again a profile already fetched on a retry is harmless.
   queue.handle(jobs.contactsFetchProfile, async ({ contactIds }) => {
     for (const contactId of contactIds) await fetchOne(contactId);
   });
 
   async function fetchOne(contactId: string) {
-    const [contact] = await deps.db.select().from(contacts).where(eq(contacts.id, contactId));
+    const contact = await repo.find(contactId);
     if (!contact) return;
     const client = await deps.graphs.forAccount(contact.accountId);
     if (!client) {
-      await setError(deps.db, contactId, 'the account has no usable token');
+      await repo.setError(contactId, 'the account has no usable token');
       return;
     }
     try {
       const p = await client.getUserProfile(contact.igsid);
-      await deps.db
-        .update(contacts)
-        .set({
-          name: p.name ?? contact.name,
-          username: p.username ?? contact.username,
-          profilePicUrl: p.profilePic ?? contact.profilePicUrl,
-          followerCount: p.followerCount ?? contact.followerCount,
-          isUserFollowBusiness: p.isUserFollowBusiness ?? contact.isUserFollowBusiness,
-          isBusinessFollowUser: p.isBusinessFollowUser ?? contact.isBusinessFollowUser,
-          isVerifiedUser: p.isVerifiedUser ?? contact.isVerifiedUser,
-          profileFetchedAt: new Date(),
-          profileFetchError: null,
-          updatedAt: new Date(),
-        })
-        .where(eq(contacts.id, contactId));
+      await repo.setProfile(contactId, {
+        name: p.name ?? contact.name,
+        username: p.username ?? contact.username,
+        profilePicUrl: p.profilePic ?? contact.profilePicUrl,
+        followerCount: p.followerCount ?? contact.followerCount,
+        isUserFollowBusiness: p.isUserFollowBusiness ?? contact.isUserFollowBusiness,
+        isBusinessFollowUser: p.isBusinessFollowUser ?? contact.isBusinessFollowUser,
+        isVerifiedUser: p.isVerifiedUser ?? contact.isVerifiedUser,
+      });
     } catch (error) {
       const kind = classifyGraphError(error);
       const detail = isGraphApiError(error) ? `${error.code ?? '?'}/${error.subcode ?? '-'} ${error.message}` : String(error);
       if (kind === 'reauth') {
         await deps.status.markReauthRequired(contact.accountId, `profile fetch: ${detail}`);
-        await setError(deps.db, contactId, 'the account needs re-authorization');
+        await repo.setError(contactId, 'the account needs re-authorization');
         return;
       }
       if (kind === 'transient' || kind === 'throttled' || kind === 'unknown_outcome') throw error;
       deps.log.info({ contactId, detail }, 'profile not available');
-      await setError(deps.db, contactId, detail.slice(0, 300));
+      await repo.setError(contactId, detail.slice(0, 300));
     }
   }
-}
-
-async function setError(db: Db, contactId: string, error: string) {
-  await db.update(contacts).set({ profileFetchError: error, updatedAt: new Date() }).where(eq(contacts.id, contactId));
 }

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { facebookAuthorizeQuerySchema, OAUTH_STATE_TTL_SECONDS } from '@threadline/contract';
 import type { App } from '../../http/server.ts';
-import { redactUrl } from '../../shared/logger.ts';
+
 import { requestContext, type SessionCookie } from '../auth/auth.routes.ts';
 import type { AuthService } from '../auth/auth.service.ts';
 import type { FacebookLogin } from './facebook-login.service.ts';
 import type { MetaCallbacks } from './meta-callbacks.service.ts';
 import { createOAuthHttp } from './oauth-http.ts';
-import { callbackQuerySchema, metaCallbackRoutes } from './oauth.routes.ts';
+import { callbackRoute, metaCallbackRoutes, redirectToStart } from './oauth.routes.ts';
 import { oauthErrors } from './oauth.errors.ts';
 
 export type FacebookLoginRoutesOptions = {
@@ -34,24 +34,16 @@ export async function facebookLoginRoutes(app: App, opts: FacebookLoginRoutesOpt
     return opts.facebookLogin;
   };
 
-  app.get('/oauth/facebook/authorize', { schema: { querystring: facebookAuthorizeQuerySchema } }, async (req, reply) => {
-    const started = await login().start({
+  app.get('/oauth/facebook/authorize', { schema: { querystring: facebookAuthorizeQuerySchema } }, async (req, reply) =>
+    redirectToStart(http, reply, login(), {
       userId: await http.currentUserId(req),
       redirect: req.query.redirect,
       rerequest: req.query.rerequest === '1',
       invitation: req.query.invitation,
-    });
-    if ('refused' in started) return reply.redirect(started.refused, 302);
-    http.setBinding(reply, started.binding, started.maxAgeSeconds);
-    return reply.redirect(started.authorizeUrl, 302);
-  });
+    }),
+  );
 
-  // The query holds the code and the state: logged redacted, as the Instagram callback is.
-  app.get('/oauth/facebook/callback', { logLevel: 'warn', schema: { querystring: callbackQuerySchema } }, async (req, reply) => {
-    app.log.info({ reqId: req.id, url: redactUrl(req.url) }, 'facebook login callback');
-    const result = await login().callback(req.query, http.bindingOf(req), requestContext(req));
-    return http.finish(reply, result, OAUTH_STATE_TTL_SECONDS);
-  });
+  callbackRoute(app, http, 'facebook', login);
 
   // The choice id is half of what lets a browser link Pages (the binding cookie is the other half): kept out of the
   // request log like the callback's code and state.

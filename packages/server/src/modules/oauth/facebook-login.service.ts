@@ -6,14 +6,17 @@ import type { TokenVault } from '../../shared/crypto/token-vault.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { AccountGraphs } from '../accounts/account-graphs.ts';
 import type { AuthService, RequestContext } from '../auth/auth.service.ts';
-import type { AccountLinker, LinkActor } from './account-linker.ts';
+import type { AccountLinker } from './account-linker.ts';
 import { missingPermissionsPage, noInstagramAccountPage, pagePickerPage } from './facebook-pages.ts';
 import { page } from './oauth-pages.ts';
 import {
+  acceptCallback,
+  afterLink,
+  beginFlow,
   failedPage,
-  failedRedirect,
   FlowFailure,
-  invitationForStart,
+  guardedFlow,
+  linkActor,
   stepper,
   type CallbackQuery,
   type CallbackResult,
@@ -81,8 +84,9 @@ const pageResult = (html: string, status = 200): CallbackResult => ({ kind: 'pag
  * Page is subscribed to webhooks before anything is written, then one transaction links them all.
  */
 export function createFacebookLogin(deps: FacebookLoginDeps) {
-  const { settings, facebook, states, choices, vault, linker, auth, log, now } = deps;
-  const step = stepper(log, 'facebook login');
+  const { settings, facebook, choices, vault, linker, log, now } = deps;
+  const flow = 'facebook login';
+  const step = stepper(log, flow);
   const retryHref = (redirect: string) => `/oauth/facebook/authorize?${new URLSearchParams({ redirect, rerequest: '1' }).toString()}`;
 
   async function linkPages(
@@ -96,9 +100,7 @@ export function createFacebookLogin(deps: FacebookLoginDeps) {
     const { userId } = who;
     const first = pages[0];
     if (!first) throw new FlowFailure('internal');
-    const actor: LinkActor = userId
-      ? { userId }
-      : { identity: { provider: 'facebook', providerId: facebookUserId, usernameHint: first.instagram.username }, invitationId: who.invitationId };
+    const actor = linkActor(userId, { provider: 'facebook', providerId: facebookUserId, usernameHint: first.instagram.username }, who.invitationId);
     // a person SIGNUP_MODE keeps out is refused before any Page is subscribed at Meta
     await linker.assertMaySignIn(actor);
     for (const p of pages) {
@@ -117,22 +119,12 @@ export function createFacebookLogin(deps: FacebookLoginDeps) {
     const account = linked.accounts[0];
     if (!account) throw new FlowFailure('internal');
     log.info({ accountIds: linked.accounts.map((a) => a.id), userId: linked.user.id, mode: userId ? 'link' : 'login' }, 'facebook pages linked');
-    for (const p of pages) await deps.onAccountLinked(p.instagram.igUserId).catch((error: unknown) => log.error({ err: error }, 'could not requeue unrouted events'));
-    const session = userId ? null : await auth.issueSession(linked.user, account.id, ctx);
+    const session = await afterLink(deps, { igUserIds: pages.map((p) => p.instagram.igUserId), user: linked.user, accountId: account.id, userId }, ctx);
     const location = withOAuthResult(redirect, { oauth: 'success', account_id: account.id, linked: String(linked.accounts.length) });
     return { kind: 'redirect', location, session, accountId: account.id };
   }
 
-  /** Runs a step that ends the flow: a FlowFailure becomes its redirect, anything else is logged as internal. */
-  async function guarded(redirect: string, run: () => Promise<CallbackResult>): Promise<CallbackResult> {
-    try {
-      return await run();
-    } catch (error) {
-      if (error instanceof FlowFailure) return failedRedirect(redirect, error.reason);
-      log.error({ err: error }, 'facebook login failed');
-      return failedRedirect(redirect, 'internal');
-    }
-  }
+  const guarded = (redirect: string, run: () => Promise<CallbackResult>) => guardedFlow(log, flow, redirect, run);
 
   function offered(payload: ChoicePayload) {
     return payload.pages.map((p) => ({ id: p.id, name: p.name, instagramUsername: p.instagram?.username ?? null }));
@@ -144,28 +136,24 @@ export function createFacebookLogin(deps: FacebookLoginDeps) {
 
   return {
     async start(input: { userId: string | null; redirect: string | undefined; rerequest: boolean; invitation?: string | undefined }) {
-      const invitation = await invitationForStart(deps.invitations, input);
-      if ('refused' in invitation) return invitation satisfies StartRefused;
-      const { state, binding, maxAgeSeconds } = await states.begin('facebook', { ...input, invitationId: invitation.invitationId }, now());
+      const begun = await beginFlow(deps, 'facebook', input);
+      if ('refused' in begun) return begun satisfies StartRefused;
+      const { state, binding, maxAgeSeconds } = begun;
       const authorizeUrl = facebook.buildDialogUrl({ redirectUri: settings.redirectUri, scopes: settings.scopes, state, rerequest: input.rerequest });
       return { authorizeUrl, binding, maxAgeSeconds };
     },
 
     async callback(query: CallbackQuery, binding: string | null, ctx: RequestContext): Promise<CallbackResult> {
-      const refused = failedPage(FAILED_TITLE, STALE_STATE);
-      if (!query.state) return refused;
-      const consumed = await states.consume(query.state, binding ? sha256Hex(binding) : null, now(), 'facebook');
-      if (!consumed.ok) {
-        log.info({ why: consumed.why }, 'facebook login state refused');
-        return refused;
-      }
-      const redirect = consumed.row.redirectUri;
-      const userId = consumed.row.userId;
-      if (query.error || !query.code) {
-        log.info({ error: query.error?.slice(0, 64), errorReason: query.error_reason?.slice(0, 64) }, 'facebook login not granted');
-        return failedRedirect(redirect, query.error === 'access_denied' || !query.code ? 'facebook_access_denied' : 'facebook_code_exchange_failed');
-      }
-      const code = query.code;
+      const accepted = await acceptCallback(
+        deps,
+        'facebook',
+        flow,
+        { query, binding, refused: failedPage(FAILED_TITLE, STALE_STATE) },
+        { denied: 'facebook_access_denied', codeFailed: 'facebook_code_exchange_failed' },
+      );
+      if ('ended' in accepted) return accepted.ended;
+      const { row: started, redirect, code } = accepted;
+      const userId = started.userId;
       return guarded(redirect, async () => {
         const short = await step('facebook_code_exchange_failed', () => facebook.exchangeCode({ code, redirectUri: settings.redirectUri }));
         const long = await step('facebook_token_exchange_failed', () => facebook.exchangeForLongLived(short.accessToken));
@@ -183,14 +171,14 @@ export function createFacebookLogin(deps: FacebookLoginDeps) {
           return pageResult(noInstagramAccountPage({ pageNames: pages.map((p) => p.name), retryHref: retryHref(redirect), backHref: redirect }));
         }
         const only = linkable.length === 1 ? linkable[0] : undefined;
-        if (only) return linkPages([linkableOf(only)], granted, person.id, { userId, invitationId: consumed.row.invitationId }, redirect, ctx);
+        if (only) return linkPages([linkableOf(only)], granted, person.id, { userId, invitationId: started.invitationId }, redirect, ctx);
         // Several: they wait, encrypted and bound to this browser, for the person to choose.
         const id = randomToken(24);
         const choiceBinding = randomToken(32);
         await choices.create({
           id,
           userId,
-          invitationId: consumed.row.invitationId,
+          invitationId: started.invitationId,
           redirectUri: redirect,
           browserBindingHash: sha256Hex(choiceBinding),
           facebookUserId: person.id,

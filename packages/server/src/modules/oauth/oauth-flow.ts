@@ -1,9 +1,15 @@
 import { OAUTH_ERROR_MESSAGES, type OAuthErrorReason, type SessionResponse } from '@threadline/contract';
 import { isGraphApiError } from '../../instagram/graph-client.ts';
+import { sha256Hex } from '../../shared/crypto/random.ts';
 import { isAppError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
+import type { AuthService, RequestContext } from '../auth/auth.service.ts';
+import type { UserRow } from '../auth/auth.repository.ts';
+import type { LinkActor } from './account-linker.ts';
+import type { OAuthIdentity } from './oauth-users.ts';
 import { page } from './oauth-pages.ts';
 import { safeRedirect, withOAuthResult } from './oauth-redirect.ts';
+import type { OAuthStateRepository, OAuthStateRow } from './oauth-state.repository.ts';
 
 /** Pieces both Meta login flows (Instagram Login, Facebook Login) share. */
 
@@ -80,4 +86,83 @@ export async function invitationForStart(
     if (!isAppError(error)) throw error;
     return { refused: withOAuthResult(safeRedirect(input.redirect), { oauth: 'error', reason: 'invitation_invalid' }) };
   }
+}
+
+type Provider = 'instagram' | 'facebook';
+
+/** What both flows share to start and to take a callback: the state rows, invitations, the clock, the log. */
+export type FlowDeps = {
+  states: Pick<OAuthStateRepository, 'begin' | 'consume'>;
+  invitations: InvitationCheck;
+  now: () => Date;
+  log: Logger;
+};
+
+/** Starts a flow of `provider`: the invitation it signs in with, a single-use state, and the browser binding. */
+export async function beginFlow(
+  deps: Omit<FlowDeps, 'log'>,
+  provider: Provider,
+  input: { userId: string | null; redirect: string | undefined; invitation?: string | undefined },
+): Promise<{ state: string; binding: string; maxAgeSeconds: number } | StartRefused> {
+  const invitation = await invitationForStart(deps.invitations, input);
+  if ('refused' in invitation) return invitation;
+  return deps.states.begin(provider, { ...input, invitationId: invitation.invitationId }, deps.now());
+}
+
+/**
+ * A callback's first steps: its state consumed (single use, this browser's, this provider's), then Meta's answer
+ * read. Answers the code to exchange, or how the flow ends: `refused` (no trusted redirect to go back to) or a
+ * redirect with `reasons.denied` / `reasons.codeFailed`.
+ */
+export async function acceptCallback(
+  deps: FlowDeps,
+  provider: Provider,
+  flow: string,
+  callback: { query: CallbackQuery; binding: string | null; refused: CallbackResult },
+  reasons: { denied: OAuthErrorReason; codeFailed: OAuthErrorReason },
+): Promise<{ ended: CallbackResult } | { row: OAuthStateRow; redirect: string; code: string }> {
+  const { query, binding, refused } = callback;
+  if (!query.state) return { ended: refused };
+  const consumed = await deps.states.consume(query.state, binding ? sha256Hex(binding) : null, deps.now(), provider);
+  if (!consumed.ok) {
+    deps.log.info({ why: consumed.why }, `${flow} state refused`);
+    return { ended: refused };
+  }
+  const redirect = consumed.row.redirectUri;
+  if (query.error || !query.code) {
+    deps.log.info({ error: query.error?.slice(0, 64), errorReason: query.error_reason?.slice(0, 64) }, `${flow} not granted`);
+    return { ended: failedRedirect(redirect, query.error === 'access_denied' || !query.code ? reasons.denied : reasons.codeFailed) };
+  }
+  return { row: consumed.row, redirect, code: query.code };
+}
+
+/** Runs the steps that end a flow: a FlowFailure becomes its redirect, anything else is logged as internal. */
+export async function guardedFlow(log: Logger, flow: string, redirect: string, run: () => Promise<CallbackResult>): Promise<CallbackResult> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof FlowFailure) return failedRedirect(redirect, error.reason);
+    log.error({ err: error }, `${flow} failed`);
+    return failedRedirect(redirect, 'internal');
+  }
+}
+
+/** Who links: the signed-in user, or the person Meta names, signing in (with the invitation the flow started from). */
+export function linkActor(userId: string | null, identity: OAuthIdentity, invitationId: string | null): LinkActor {
+  return userId ? { userId } : { identity, invitationId };
+}
+
+/**
+ * After a link: the accounts' waiting unrouted webhook events are processed (a failure there is logged, never the
+ * flow's), and a person who signed in (no `userId`) gets a session on `accountId`.
+ */
+export async function afterLink(
+  deps: { onAccountLinked: (igUserId: string) => Promise<void>; auth: Pick<AuthService, 'issueSession'>; log: Logger },
+  linked: { igUserIds: string[]; user: UserRow; accountId: string; userId: string | null },
+  ctx: RequestContext,
+): Promise<SessionResponse | null> {
+  for (const igUserId of linked.igUserIds) {
+    await deps.onAccountLinked(igUserId).catch((error: unknown) => deps.log.error({ err: error }, 'could not requeue unrouted events'));
+  }
+  return linked.userId ? null : deps.auth.issueSession(linked.user, linked.accountId, ctx);
 }

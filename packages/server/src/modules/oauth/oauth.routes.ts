@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { dataDeletionResponseSchema, dataDeletionStatusSchema, OAUTH_STATE_TTL_SECONDS, oauthAuthorizeQuerySchema } from '@threadline/contract';
+import type { FastifyReply } from 'fastify';
 import type { App } from '../../http/server.ts';
 import { redactUrl } from '../../shared/logger.ts';
 import { requestContext, type SessionCookie } from '../auth/auth.routes.ts';
-import type { AuthService } from '../auth/auth.service.ts';
+import type { AuthService, RequestContext } from '../auth/auth.service.ts';
 import type { MetaCallbacks } from './meta-callbacks.service.ts';
+import type { CallbackQuery, CallbackResult } from './oauth-flow.ts';
 import { createOAuthHttp, type OAuthHttp } from './oauth-http.ts';
 import { page } from './oauth-pages.ts';
 import type { OAuthService } from './oauth.service.ts';
@@ -19,7 +21,7 @@ export type OAuthRoutesOptions = {
   cookie: SessionCookie;
 };
 
-export const callbackQuerySchema = z.object({
+const callbackQuerySchema = z.object({
   code: z.string().max(4096).optional(),
   state: z.string().max(512).optional(),
   error: z.string().max(256).optional(),
@@ -28,6 +30,33 @@ export const callbackQuerySchema = z.object({
   error_description: z.string().max(1024).optional(),
 });
 const signedRequestBody = z.object({ signed_request: z.string().max(16 * 1024).optional() }).optional();
+
+/** What both flows' routes call: the start and the callback of one flow. */
+type Flow<Input> = {
+  start(input: Input): Promise<{ refused: string } | { authorizeUrl: string; binding: string; maxAgeSeconds: number }>;
+  callback(query: CallbackQuery, binding: string | null, ctx: RequestContext): Promise<CallbackResult>;
+};
+
+/** Sends the browser on from a flow's start: back to its redirect when refused, else to Meta with the binding cookie. */
+export async function redirectToStart<Input>(http: OAuthHttp, reply: FastifyReply, flow: Flow<Input>, input: Input) {
+  const started = await flow.start(input);
+  if ('refused' in started) return reply.redirect(started.refused, 302);
+  http.setBinding(reply, started.binding, started.maxAgeSeconds);
+  return reply.redirect(started.authorizeUrl, 302);
+}
+
+/**
+ * The callback route of a flow (`flow` throws when it is not configured). Fastify's own request log line would carry
+ * the raw query (the code and the state): this route logs a redacted line of its own instead, and only warnings and
+ * errors otherwise.
+ */
+export function callbackRoute(app: App, http: OAuthHttp, provider: 'instagram' | 'facebook', flow: () => Pick<Flow<never>, 'callback'>) {
+  app.get(`/oauth/${provider}/callback`, { logLevel: 'warn', schema: { querystring: callbackQuerySchema } }, async (req, reply) => {
+    app.log.info({ reqId: req.id, url: redactUrl(req.url) }, `${provider} login callback`);
+    const result = await flow().callback(req.query, http.bindingOf(req), requestContext(req));
+    return http.finish(reply, result, OAUTH_STATE_TTL_SECONDS);
+  });
+}
 
 const notConfigured = oauthErrors.instagramNotConfigured;
 
@@ -76,22 +105,16 @@ export function metaCallbackRoutes(app: App, http: OAuthHttp, provider: 'instagr
 export async function oauthRoutes(app: App, opts: OAuthRoutesOptions) {
   const http = createOAuthHttp(app, opts);
 
-  app.get('/oauth/instagram/authorize', { schema: { querystring: oauthAuthorizeQuerySchema } }, async (req, reply) => {
+  const oauth = () => {
     if (!opts.oauth) throw notConfigured();
-    const started = await opts.oauth.start({ userId: await http.currentUserId(req), redirect: req.query.redirect, invitation: req.query.invitation });
-    if ('refused' in started) return reply.redirect(started.refused, 302);
-    http.setBinding(reply, started.binding, started.maxAgeSeconds);
-    return reply.redirect(started.authorizeUrl, 302);
-  });
+    return opts.oauth;
+  };
 
-  // Fastify's own request log line would carry the raw query (the code and the state): this route logs a
-  // redacted line of its own instead, and only warnings and errors otherwise.
-  app.get('/oauth/instagram/callback', { logLevel: 'warn', schema: { querystring: callbackQuerySchema } }, async (req, reply) => {
-    app.log.info({ reqId: req.id, url: redactUrl(req.url) }, 'instagram login callback');
-    if (!opts.oauth) throw notConfigured();
-    const result = await opts.oauth.callback(req.query, http.bindingOf(req), requestContext(req));
-    return http.finish(reply, result, OAUTH_STATE_TTL_SECONDS);
-  });
+  app.get('/oauth/instagram/authorize', { schema: { querystring: oauthAuthorizeQuerySchema } }, async (req, reply) =>
+    redirectToStart(http, reply, oauth(), { userId: await http.currentUserId(req), redirect: req.query.redirect, invitation: req.query.invitation }),
+  );
+
+  callbackRoute(app, http, 'instagram', oauth);
 
   metaCallbackRoutes(app, http, 'instagram', opts.metaCallbacks, notConfigured);
 }

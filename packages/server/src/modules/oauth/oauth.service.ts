@@ -1,15 +1,17 @@
 import { OAUTH_ERROR_MESSAGES } from '@threadline/contract';
 import type { GraphClient } from '../../instagram/graph-client.ts';
-import { sha256Hex } from '../../shared/crypto/random.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { AccountGraphs } from '../accounts/account-graphs.ts';
 import type { AuthService, RequestContext } from '../auth/auth.service.ts';
-import type { AccountLinker, LinkActor } from './account-linker.ts';
+import type { AccountLinker } from './account-linker.ts';
 import {
+  acceptCallback,
+  afterLink,
+  beginFlow,
   failedPage,
-  failedRedirect,
   FlowFailure,
-  invitationForStart,
+  guardedFlow,
+  linkActor,
   stepper,
   type CallbackQuery,
   type CallbackResult,
@@ -47,42 +49,37 @@ const PROFESSIONAL = /^(business|media_creator|creator)$/i;
  * leaves no half-created account or user behind.
  */
 export function createOAuthService(deps: OAuthServiceDeps) {
-  const { settings, graph, states, linker, auth, log, now } = deps;
-  const step = stepper(log, 'instagram login');
+  const { settings, graph, linker, log } = deps;
+  const flow = 'instagram login';
+  const step = stepper(log, flow);
 
   return {
     /** Starts a flow: the state row, the consent URL, and the browser binding to put in a cookie. */
     async start(input: { userId: string | null; redirect: string | undefined; invitation?: string | undefined }) {
-      const invitation = await invitationForStart(deps.invitations, input);
-      if ('refused' in invitation) return invitation satisfies StartRefused;
-      const { state, binding, maxAgeSeconds } = await states.begin('instagram', { ...input, invitationId: invitation.invitationId }, now());
+      const begun = await beginFlow(deps, 'instagram', input);
+      if ('refused' in begun) return begun satisfies StartRefused;
+      const { state, binding, maxAgeSeconds } = begun;
       const authorizeUrl = graph.buildAuthorizeUrl({ redirectUri: settings.redirectUri, scopes: settings.scopes, state });
       return { authorizeUrl, binding, maxAgeSeconds };
     },
 
     async callback(query: CallbackQuery, binding: string | null, ctx: RequestContext): Promise<CallbackResult> {
-      const refused = failedPage('Instagram sign-in failed', OAUTH_ERROR_MESSAGES.invalid_state);
-      if (!query.state) return refused;
-      const consumed = await states.consume(query.state, binding ? sha256Hex(binding) : null, now(), 'instagram');
-      if (!consumed.ok) {
-        log.info({ why: consumed.why }, 'instagram login state refused');
-        return refused;
-      }
-      const redirect = consumed.row.redirectUri;
-      if (query.error || !query.code) {
-        log.info({ error: query.error?.slice(0, 64), errorReason: query.error_reason?.slice(0, 64) }, 'instagram login not granted');
-        return failedRedirect(redirect, query.error === 'access_denied' || !query.code ? 'access_denied' : 'code_exchange_failed');
-      }
-      const code = query.code;
-      try {
+      const accepted = await acceptCallback(
+        deps,
+        'instagram',
+        flow,
+        { query, binding, refused: failedPage('Instagram sign-in failed', OAUTH_ERROR_MESSAGES.invalid_state) },
+        { denied: 'access_denied', codeFailed: 'code_exchange_failed' },
+      );
+      if ('ended' in accepted) return accepted.ended;
+      const { row, redirect, code } = accepted;
+      return guardedFlow(log, flow, redirect, async () => {
         const short = await step('code_exchange_failed', () => graph.exchangeCode({ code, redirectUri: settings.redirectUri }));
         const long = await step('token_exchange_failed', () => graph.exchangeForLongLived(short.accessToken));
         const me = await step('profile_failed', () => graph.getMe(long.accessToken));
         if (me.accountType !== undefined && !PROFESSIONAL.test(me.accountType)) throw new FlowFailure('not_professional_account');
-        const userId = consumed.row.userId;
-        const actor: LinkActor = userId
-          ? { userId }
-          : { identity: { provider: 'instagram', providerId: me.userId, usernameHint: me.username }, invitationId: consumed.row.invitationId };
+        const userId = row.userId;
+        const actor = linkActor(userId, { provider: 'instagram', providerId: me.userId, usernameHint: me.username }, row.invitationId);
         // a person SIGNUP_MODE keeps out is refused before anything is subscribed at Meta
         await linker.assertMaySignIn(actor);
         const client = deps.graphs.bind({ path: 'instagram_login', accessToken: long.accessToken, igUserId: me.userId, facebookPageId: null });
@@ -101,14 +98,9 @@ export function createOAuthService(deps: OAuthServiceDeps) {
         const account = linked.accounts[0];
         if (!account) throw new FlowFailure('internal');
         log.info({ accountId: account.id, userId: linked.user.id, mode: userId ? 'link' : 'login' }, 'instagram account linked');
-        await deps.onAccountLinked(me.userId).catch((error: unknown) => log.error({ err: error }, 'could not requeue unrouted events'));
-        const session = userId ? null : await auth.issueSession(linked.user, account.id, ctx);
+        const session = await afterLink(deps, { igUserIds: [me.userId], user: linked.user, accountId: account.id, userId }, ctx);
         return { kind: 'redirect', location: withOAuthResult(redirect, { oauth: 'success', account_id: account.id }), session, accountId: account.id };
-      } catch (error) {
-        if (error instanceof FlowFailure) return failedRedirect(redirect, error.reason);
-        log.error({ err: error }, 'instagram login failed');
-        return failedRedirect(redirect, 'internal');
-      }
+      });
     },
   };
 }

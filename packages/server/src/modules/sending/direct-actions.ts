@@ -1,7 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { and, eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { accounts, messages } from '../../db/schema/index.ts';
 import {
   classifyGraphError,
   isGraphApiError,
@@ -17,6 +15,8 @@ import { inboxWrites } from '../inbox/inbox-write.repository.ts';
 import type { ConversationRow } from '../inbox/inbox-read.repository.ts';
 import type { SendRateLimiter } from './send-rate-limiter.ts';
 import { messagesErrors } from './messages.errors.ts';
+import { createOutboundMessagesRepository } from './outbound-messages.repository.ts';
+import { createSendingAccountsRepository } from './sending-accounts.repository.ts';
 
 /**
  * Reactions and sender actions (typing, mark seen) go to Meta right away: they carry no content to lose, so a
@@ -30,9 +30,11 @@ export function createDirectActions(deps: {
   sinks: readonly InboxEventSink[];
   now: () => Date;
 }) {
+  const repo = createOutboundMessagesRepository(deps.db);
+  const accounts = createSendingAccountsRepository(deps.db);
   async function call(conv: ConversationRow, body: SendBody) {
     const accountId = conv.conversation.accountId;
-    const [account] = await deps.db.select().from(accounts).where(eq(accounts.id, accountId));
+    const account = await accounts.find(accountId);
     if (!account || account.status !== 'active') throw messagesErrors.reconnectFirst();
     const client = await deps.graphs.forAccount(accountId);
     if (!client) throw messagesErrors.reconnectFirst();
@@ -50,10 +52,7 @@ export function createDirectActions(deps: {
   }
 
   async function target(conv: ConversationRow, messageId: string) {
-    const [m] = await deps.db
-      .select()
-      .from(messages)
-      .where(and(eq(messages.id, messageId), eq(messages.conversationId, conv.conversation.id)));
+    const m = await repo.findInConversation(messageId, conv.conversation.id);
     if (!m) throw messagesErrors.messageNotFound();
     if (!m.mid) throw messagesErrors.notSent();
     return { ...m, mid: m.mid };

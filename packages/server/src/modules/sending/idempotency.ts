@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { and, eq, lt } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { idempotencyKeys } from '../../db/schema/index.ts';
 import { messagesErrors } from './messages.errors.ts';
+import { createIdempotencyRepository } from './idempotency.repository.ts';
 
 export type StoredResponse = { statusCode: number; body: unknown };
 
@@ -11,6 +10,7 @@ export type StoredResponse = { statusCode: number; body: unknown };
  * same key and body gets that answer again instead of sending twice; the same key with another body is a 409.
  */
 export function createIdempotency(db: Db) {
+  const repo = createIdempotencyRepository(db);
   const hashOf = (body: unknown) => createHash('sha256').update(JSON.stringify(body)).digest('hex');
   return {
     validateKey(key: string | undefined): string | null {
@@ -22,16 +22,8 @@ export function createIdempotency(db: Db) {
     async run(scope: string, key: string | null, body: unknown, work: () => Promise<StoredResponse>): Promise<StoredResponse> {
       if (!key) return work();
       const requestHash = hashOf(body);
-      const [claimed] = await db
-        .insert(idempotencyKeys)
-        .values({ scope, key, requestHash })
-        .onConflictDoNothing()
-        .returning({ key: idempotencyKeys.key });
-      if (!claimed) {
-        const [existing] = await db
-          .select()
-          .from(idempotencyKeys)
-          .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));
+      if (!(await repo.claim(scope, key, requestHash))) {
+        const existing = await repo.find(scope, key);
         if (!existing) throw messagesErrors.idempotencyInProgress();
         if (existing.requestHash !== requestHash) {
           throw messagesErrors.idempotencyMismatch();
@@ -41,19 +33,16 @@ export function createIdempotency(db: Db) {
       }
       try {
         const result = await work();
-        await db
-          .update(idempotencyKeys)
-          .set({ statusCode: result.statusCode, response: result.body })
-          .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));
+        await repo.storeResponse(scope, key, result.statusCode, result.body);
         return result;
       } catch (error) {
         // A refused request did not happen: the key may be used again.
-        await db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));
+        await repo.release(scope, key);
         throw error;
       }
     },
     async prune(before: Date) {
-      await db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, before));
+      await repo.deleteCreatedBefore(before);
     },
   };
 }

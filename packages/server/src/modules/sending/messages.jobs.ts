@@ -1,10 +1,9 @@
-import { and, eq, lt, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { accounts, messages } from '../../db/schema/index.ts';
 import type { Queue } from '../../jobs/queue.ts';
 import { jobs } from '../../jobs/registry.ts';
 import type { Idempotency } from './idempotency.ts';
 import type { SendJob } from './send-job.ts';
+import { createOutboundMessagesRepository } from './outbound-messages.repository.ts';
 import { INTERRUPTED_SEND_MESSAGE } from './send-recovery.ts';
 
 /** The message lookup's job payload (ingest/message-lookup.ts): which message of which account to read from Meta. */
@@ -33,6 +32,7 @@ export type MessagesJobsDeps = {
  */
 export function defineMessagesJobs(queue: Queue, deps: MessagesJobsDeps) {
   queue.handle(jobs.messagesLookupGaveUp, async (job) => deps.lookup.giveUp(job));
+  const outbound = createOutboundMessagesRepository(deps.db);
   const { retries, retryDelaySeconds } = deps.lookupRetry;
   queue.handle(jobs.messagesLookup, async (job) => deps.lookup.run(job), {
     retry: { retries, delaySeconds: retryDelaySeconds, backoff: retryDelaySeconds > 0 },
@@ -43,26 +43,11 @@ export function defineMessagesJobs(queue: Queue, deps: MessagesJobsDeps) {
   queue.handle(jobs.messagesSweep, async () => {
     const now = deps.now();
     const stale = new Date(now.getTime() - 60_000);
-    const waiting = await deps.db
-      .select({ id: messages.id })
-      .from(messages)
-      .innerJoin(accounts, eq(accounts.id, messages.accountId))
-      .where(
-        and(
-          eq(messages.status, 'queued'),
-          lt(messages.updatedAt, stale),
-          eq(accounts.status, 'active'),
-          sql`(${accounts.sendPausedUntil} is null or ${accounts.sendPausedUntil} < ${now})`,
-        ),
-      )
-      .limit(500);
+    const waiting = await outbound.waitingToSend(now, stale, 500);
     for (const { id } of waiting) {
       await queue.enqueue(jobs.messagesSend, { messageId: id }, { singletonKey: `send:${id}` });
     }
-    await deps.db
-      .update(messages)
-      .set({ status: 'unknown', errorMessage: INTERRUPTED_SEND_MESSAGE, updatedAt: now })
-      .where(and(eq(messages.status, 'sending'), lt(messages.updatedAt, new Date(now.getTime() - 5 * 60_000))));
+    await outbound.markStuckUnknown(new Date(now.getTime() - 5 * 60_000), INTERRUPTED_SEND_MESSAGE, now);
     await deps.reconciler.settleUnknown(deps.unknownResolveAfterSeconds);
     await deps.idempotency.prune(new Date(now.getTime() - 24 * 3_600_000));
   });

@@ -1,7 +1,5 @@
-import { and, eq } from 'drizzle-orm';
 import type { SendMessageBody } from '@threadline/contract';
 import type { Db } from '../../db/client.ts';
-import { accounts, mediaObjects, messages, type StoredAttachment } from '../../db/schema/index.ts';
 import {
   attachmentMessage,
   likeHeartMessage,
@@ -17,6 +15,9 @@ import { messagingWindow, sendPermission } from '../inbox/window.ts';
 import { accountErrors } from '../accounts/accounts.errors.ts';
 import { messagesErrors } from './messages.errors.ts';
 import { jobs } from '../../jobs/registry.ts';
+import type { StoredAttachment } from './media/media.repository.ts';
+import { createOutboundMessagesRepository } from './outbound-messages.repository.ts';
+import { createSendingAccountsRepository } from './sending-accounts.repository.ts';
 
 export type SendAuthor = { type: 'user'; userId: string; username: string } | { type: 'api_key'; keyId: string };
 
@@ -35,21 +36,20 @@ export type MessagesServiceDeps = {
 /** Queues an outbound message: every Meta rule is checked first, then the row and its send job commit together. */
 export function createMessagesService(deps: MessagesServiceDeps) {
   const { db, queue, sinks, now } = deps;
+  const repo = createOutboundMessagesRepository(db);
+  const accounts = createSendingAccountsRepository(db);
 
   async function assertAccountCanSend(accountId: string) {
-    const [account] = await db.select({ status: accounts.status }).from(accounts).where(eq(accounts.id, accountId));
-    if (!account) throw accountErrors.notFound();
-    if (account.status !== 'active') {
-      throw messagesErrors.accountCannotSend(account.status);
+    const status = await accounts.status(accountId);
+    if (!status) throw accountErrors.notFound();
+    if (status !== 'active') {
+      throw messagesErrors.accountCannotSend(status);
     }
   }
 
   async function resolveAttachment(accountId: string, attachment: NonNullable<SendMessageBody['attachment']>) {
     if ('url' in attachment) return { type: attachment.type, url: attachment.url, mediaId: null };
-    const [upload] = await db
-      .select()
-      .from(mediaObjects)
-      .where(and(eq(mediaObjects.id, attachment.upload_id), eq(mediaObjects.accountId, accountId), eq(mediaObjects.source, 'upload')));
+    const upload = await repo.findUpload(attachment.upload_id, accountId);
     if (!upload || upload.status !== 'stored') throw messagesErrors.uploadNotFound();
     return { type: attachment.type, url: deps.publicUploadUrl(upload.id), mediaId: upload.id };
   }
@@ -68,12 +68,9 @@ export function createMessagesService(deps: MessagesServiceDeps) {
       }
       let replyToMid: string | null = null;
       if (body.reply_to_message_id) {
-        const [quoted] = await db
-          .select({ mid: messages.mid })
-          .from(messages)
-          .where(and(eq(messages.id, body.reply_to_message_id), eq(messages.conversationId, conv.conversation.id)));
-        if (!quoted?.mid) throw messagesErrors.replyTargetNotFound();
-        replyToMid = quoted.mid;
+        const quotedMid = await repo.midInConversation(body.reply_to_message_id, conv.conversation.id);
+        if (!quotedMid) throw messagesErrors.replyTargetNotFound();
+        replyToMid = quotedMid;
       }
       const options = { humanAgent: permission.humanAgent, ...(replyToMid ? { replyTo: replyToMid } : {}) };
       const to = conv.contact.igsid;
@@ -94,9 +91,8 @@ export function createMessagesService(deps: MessagesServiceDeps) {
       }
 
       const id = await db.transaction(async (tx) => {
-        const [row] = await tx
-          .insert(messages)
-          .values({
+        const row = await repo.insert(
+          {
             accountId,
             conversationId: conv.conversation.id,
             direction: 'outbound',
@@ -111,8 +107,9 @@ export function createMessagesService(deps: MessagesServiceDeps) {
             humanAgent: permission.humanAgent,
             request: { ...request },
             sentAt: at,
-          })
-          .returning({ id: messages.id });
+          },
+          tx,
+        );
         if (!row) throw new Error('insert returned no row');
         await inboxWrites.applyMessageToConversation(tx, conv.conversation.id, {
           id: row.id,
@@ -136,11 +133,7 @@ export function createMessagesService(deps: MessagesServiceDeps) {
     async retry(accountId: string, messageId: string) {
       await assertAccountCanSend(accountId);
       return db.transaction(async (tx) => {
-        const [row] = await tx
-          .update(messages)
-          .set({ status: 'queued', errorCode: null, errorSubcode: null, errorMessage: null, updatedAt: new Date() })
-          .where(and(eq(messages.id, messageId), eq(messages.accountId, accountId), eq(messages.status, 'failed')))
-          .returning({ id: messages.id, conversationId: messages.conversationId });
+        const row = await repo.requeueFailed(accountId, messageId, tx);
         if (!row) throw messagesErrors.notFailed();
         await queue.enqueueInTx(tx, jobs.messagesSend, { messageId: row.id });
         await recordAll(sinks, tx, [{ type: 'message.updated', accountId, conversationId: row.conversationId, messageId: row.id, occurredAt: now() }]);

@@ -1,7 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { and, eq, ne, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { accounts, conversations, messages } from '../../db/schema/index.ts';
 import { classifyGraphError, isGraphApiError, type SendBody } from '../../instagram/graph-client.ts';
 import { withFreshUploadLink, type UploadLinks } from './media/upload-links.ts';
 import type { Queue } from '../../jobs/queue.ts';
@@ -13,6 +11,8 @@ import type { AccountStatus } from '../accounts/account-status.ts';
 import { recordAll, type InboxEvent, type InboxEventSink } from '../../events/inbox-events.ts';
 import type { SendRateLimiter } from './send-rate-limiter.ts';
 import { INTERRUPTED_SEND_MESSAGE } from './send-recovery.ts';
+import { createOutboundMessagesRepository, type MessageChange, type MessageRow } from './outbound-messages.repository.ts';
+import { createSendingAccountsRepository } from './sending-accounts.repository.ts';
 
 export const MAX_SEND_ATTEMPTS = 6;
 const backoffMs = (attempt: number) => Math.min(300_000, 2_000 * 3 ** (attempt - 1));
@@ -40,9 +40,6 @@ export type SendJobDeps = {
 
 /** A message Meta accepted, as the waiting events name it. */
 type SentMessage = { id: string; accountId: string; mid: string; conversationId: string; sentAt: Date };
-
-type MessageRow = typeof messages.$inferSelect;
-
 function isSendBody(value: unknown): value is SendBody {
   return typeof value === 'object' && value !== null && 'recipient' in value;
 }
@@ -54,14 +51,16 @@ function isSendBody(value: unknown): value is SendBody {
  */
 export function createSendJob(deps: SendJobDeps) {
   const { db, queue, log, now } = deps;
+  const repo = createOutboundMessagesRepository(db);
+  const accounts = createSendingAccountsRepository(db);
 
-  async function update(m: MessageRow, values: Partial<typeof messages.$inferInsert>, event?: 'message.sent' | 'message.updated') {
+  async function update(m: MessageRow, values: MessageChange, event?: 'message.sent' | 'message.updated') {
     await db.transaction(async (tx) => {
-      await tx.update(messages).set({ ...values, updatedAt: new Date() }).where(eq(messages.id, m.id));
+      await repo.update(m.id, values, tx);
       if (event) await recordAll(deps.sinks, tx, [{ type: event, accountId: m.accountId, conversationId: m.conversationId, messageId: m.id, occurredAt: now() }]);
     });
   }
-  const requeue = async (m: MessageRow, afterMs: number, values: Partial<typeof messages.$inferInsert> = {}) => {
+  const requeue = async (m: MessageRow, afterMs: number, values: MessageChange = {}) => {
     await update(m, { status: 'queued', ...values });
     // A delay in (fractional) seconds, not a date: pg-boss adds it to the database's clock, not ours.
     await queue.enqueue(jobs.messagesSend, { messageId: m.id }, { startAfter: Math.max(0.1, afterMs / 1000) });
@@ -71,19 +70,10 @@ export function createSendJob(deps: SendJobDeps) {
   async function markSent(m: MessageRow, mid: string | null) {
     await db.transaction(async (tx) => {
       if (mid) {
-        const [echoRow] = await tx
-          .select({ id: messages.id, status: messages.status })
-          .from(messages)
-          .where(and(eq(messages.accountId, m.accountId), eq(messages.mid, mid), ne(messages.id, m.id)));
-        if (echoRow) {
-          await tx.update(conversations).set({ lastMessageId: m.id }).where(eq(conversations.lastMessageId, echoRow.id));
-          await tx.delete(messages).where(eq(messages.id, echoRow.id));
-        }
+        const echoRow = await repo.findEcho(m.accountId, mid, m.id, tx);
+        if (echoRow) await repo.replaceEcho(echoRow.id, m.id, tx);
       }
-      await tx
-        .update(messages)
-        .set({ mid, status: 'sent', errorCode: null, errorSubcode: null, errorMessage: null, updatedAt: new Date() })
-        .where(eq(messages.id, m.id));
+      await repo.markSent(m.id, mid, tx);
       const sent: InboxEvent = { type: 'message.sent', accountId: m.accountId, conversationId: m.conversationId, messageId: m.id, occurredAt: now() };
       // a reaction or seen receipt that came before Meta's answer waited for this mid (§3.7)
       const waited = mid ? await deps.applyWaiting(tx, [{ id: m.id, accountId: m.accountId, mid, conversationId: m.conversationId, sentAt: m.sentAt }], { textIsCurrent: true }) : [];
@@ -93,31 +83,12 @@ export function createSendJob(deps: SendJobDeps) {
 
   /** The conversation's next queued message, if any, gets its turn. */
   async function next(m: MessageRow) {
-    const [following] = await db
-      .select({ id: messages.id })
-      .from(messages)
-      .where(and(eq(messages.conversationId, m.conversationId), eq(messages.direction, 'outbound'), eq(messages.status, 'queued')))
-      .orderBy(messages.createdAt, messages.id)
-      .limit(1);
+    const following = await repo.nextQueued(m.conversationId);
     if (following) await queue.enqueue(jobs.messagesSend, { messageId: following.id });
   }
 
   /** Whether an earlier outbound message of the conversation is still queued or being sent. */
-  async function earlierUnsettled(m: MessageRow): Promise<boolean> {
-    const [earlier] = await db
-      .select({ id: messages.id })
-      .from(messages)
-      .where(
-        and(
-          eq(messages.conversationId, m.conversationId),
-          eq(messages.direction, 'outbound'),
-          sql`${messages.status} in ('queued', 'sending')`,
-          sql`(${messages.createdAt}, ${messages.id}) < (${m.createdAt}, ${m.id})`,
-        ),
-      )
-      .limit(1);
-    return earlier !== undefined;
-  }
+  const earlierUnsettled = (m: MessageRow): Promise<boolean> => repo.earlierUnsettled(m);
 
   /**
    * A job whose message is no longer queued: a duplicate, or the retry of a job that failed after its message
@@ -125,7 +96,7 @@ export function createSendJob(deps: SendJobDeps) {
    * answered so the turn is handed over again; without that its follower would wait for the minute sweeper.
    */
   async function settledAlready(messageId: string): Promise<MessageRow | null> {
-    const [row] = await db.select().from(messages).where(and(eq(messages.id, messageId), eq(messages.direction, 'outbound')));
+    const row = await repo.findOutbound(messageId);
     if (row && row.status === 'sending' && row.sendingBy === deps.processId && !calling.has(row.id)) {
       // This process marked it `sending` and no call of its is under way: the call's outcome was never written (the
       // database went away meanwhile). Whether Meta got it is not known: `unknown`, settled later, never re-sent.
@@ -145,16 +116,9 @@ export function createSendJob(deps: SendJobDeps) {
 
   /** One attempt; answers the row when it reached a settled state (sent, failed, unknown), else null. */
   async function attempt(messageId: string): Promise<MessageRow | null> {
-    const [m] = await db
-      .update(messages)
-      .set({ status: 'sending', sendingBy: deps.processId, sendAttempts: sql`${messages.sendAttempts} + 1`, updatedAt: new Date() })
-      .where(and(eq(messages.id, messageId), eq(messages.status, 'queued')))
-      .returning();
+    const m = await repo.claimForSending(messageId, deps.processId);
     if (!m) return settledAlready(messageId);
-    const [account] = await db
-      .select({ status: accounts.status, statusReason: accounts.statusReason, pausedUntil: accounts.sendPausedUntil })
-      .from(accounts)
-      .where(eq(accounts.id, m.accountId));
+    const account = await accounts.sendState(m.accountId);
     if (!account || account.status === 'disconnected') {
       // Unlinked (or gone): nothing may be sent with a token that no longer belongs here; the message fails with why.
       const why = account?.statusReason ? ` (${account.statusReason})` : '';
@@ -230,7 +194,7 @@ export function createSendJob(deps: SendJobDeps) {
         return false;
       case 'throttled': {
         const waitMs = ((isGraphApiError(error) ? error.retryAfterSeconds : null) ?? 60) * 1000;
-        await db.update(accounts).set({ sendPausedUntil: new Date(now().getTime() + waitMs) }).where(eq(accounts.id, m.accountId));
+        await accounts.pauseSends(m.accountId, new Date(now().getTime() + waitMs));
         await requeue(m, waitMs, { sendAttempts: m.sendAttempts - 1 });
         return false;
       }

@@ -1,5 +1,5 @@
 import type { Db } from '../../db/client.ts';
-import { epochMs, fixedRows } from '../../db/client.ts';
+import { createSendTurnsRepository } from './send-turns.repository.ts';
 
 export type SendKind = 'text' | 'media';
 
@@ -28,23 +28,15 @@ export function sendSpacingMs(perSecond: number): number {
  * when to try again: a burst is queued, never failed.
  */
 export function createSendRateLimiter(db: Db, limits: { textPerSecond: number; mediaPerSecond: number }) {
+  const turns = createSendTurnsRepository(db);
   return {
     async acquire(accountId: string, kind: SendKind, now = new Date()): Promise<{ ok: true; waitMs: number } | { ok: false; retryInMs: number }> {
       const spacing = sendSpacingMs(kind === 'media' ? limits.mediaPerSecond : limits.textPerSecond);
       const key = `send:${kind}:${accountId}`;
       const at = now.getTime();
-      const [taken] = await fixedRows<{ next: number }>(
-        db,
-        `insert into rate_limit_counters (key, count, reset_at) values ($1, 1, $2::timestamptz)
-         on conflict (key) do update
-           set reset_at = greatest(rate_limit_counters.reset_at, $3::timestamptz) + make_interval(secs => $4::float8 / 1000)
-           where rate_limit_counters.reset_at <= $5::timestamptz
-         returning ${epochMs('reset_at')} as next`,
-        [key, new Date(at + spacing).toISOString(), now.toISOString(), spacing, new Date(at + MAX_SEND_WAIT_MS).toISOString()],
-      );
-      if (taken) return { ok: true, waitMs: Math.max(0, taken.next - spacing - at) };
-      const [row] = await fixedRows<{ next: number }>(db, `select ${epochMs('reset_at')} as next from rate_limit_counters where key = $1`, [key]);
-      const free = row?.next ?? at;
+      const taken = await turns.take(key, new Date(at + spacing).toISOString(), now.toISOString(), spacing, new Date(at + MAX_SEND_WAIT_MS).toISOString());
+      if (taken !== undefined) return { ok: true, waitMs: Math.max(0, taken - spacing - at) };
+      const free = (await turns.nextFree(key)) ?? at;
       return { ok: false, retryInMs: Math.max(0, free - MAX_SEND_WAIT_MS - at) + Math.floor(Math.random() * 100) + 1 };
     },
   };

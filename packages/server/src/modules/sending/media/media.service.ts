@@ -1,13 +1,12 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { and, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../../../db/client.ts';
-import { mediaObjects, messages, type StoredAttachment } from '../../../db/schema/index.ts';
 import { recordAll, type InboxEventSink } from '../../../events/inbox-events.ts';
 import type { Queue } from '../../../jobs/queue.ts';
 import type { Logger } from '../../../shared/logger.ts';
 import type { SafeHttpClient } from '../../../shared/net/safe-http.ts';
 import { isOutboundError } from '../../../shared/net/outbound-errors.ts';
+import { createMediaRepository, type MediaRow, type StoredAttachment } from './media.repository.ts';
 import type { UploadsRepository } from './uploads.repository.ts';
 import { jobs } from '../../../jobs/registry.ts';
 
@@ -20,7 +19,6 @@ const ALLOWED_TYPES = new Set([
 ]);
 
 export type MediaSettings = { mirror: boolean; maxBytes: number; dir: string };
-type MediaRow = typeof mediaObjects.$inferSelect;
 
 export class MediaFetchError extends Error {
   readonly retryable: boolean;
@@ -41,11 +39,9 @@ export function createMediaService(deps: {
   uploads: UploadsRepository;
 }) {
   const { db, queue, http, settings, log } = deps;
+  const repo = createMediaRepository(db);
   const filePath = (row: Pick<MediaRow, 'accountId' | 'id'>) => path.join(settings.dir, row.accountId, row.id);
-
-  async function setState(id: string, values: Partial<typeof mediaObjects.$inferInsert>) {
-    await db.update(mediaObjects).set({ ...values, updatedAt: new Date() }).where(eq(mediaObjects.id, id));
-  }
+  const { setState } = repo;
 
   return {
     /** In the ingest transaction: one pending row and one mirror job per attachment that has a URL. */
@@ -53,11 +49,7 @@ export function createMediaService(deps: {
       if (!settings.mirror) return;
       for (const [index, attachment] of message.attachments.entries()) {
         if (!attachment.url) continue;
-        const [row] = await tx
-          .insert(mediaObjects)
-          .values({ accountId: message.accountId, messageId: message.id, attachmentIndex: index, source: 'mirror', originalUrl: attachment.url, status: 'pending' })
-          .onConflictDoNothing()
-          .returning({ id: mediaObjects.id });
+        const row = await repo.insertPendingMirror(message, index, attachment.url, tx);
         if (row) await queue.enqueueInTx(tx, jobs.mediaMirror, { mediaId: row.id });
       }
     },
@@ -68,7 +60,7 @@ export function createMediaService(deps: {
 
     /** The job: fetch with the SSRF-safe client, check size and type, write the file. Idempotent. */
     async mirror(mediaId: string): Promise<void> {
-      const [row] = await db.select().from(mediaObjects).where(eq(mediaObjects.id, mediaId));
+      const row = await repo.find(mediaId);
       if (!row || row.status !== 'pending' || !row.originalUrl) return;
       let response;
       try {
@@ -103,10 +95,10 @@ export function createMediaService(deps: {
       if (row.messageId) {
         // The inbox and the CRM learn that the attachment now has Threadline's own copy.
         const messageId = row.messageId;
-        const [message] = await db.select({ conversationId: messages.conversationId }).from(messages).where(eq(messages.id, messageId));
-        if (message) {
+        const conversationId = await repo.conversationOfMessage(messageId);
+        if (conversationId) {
           await db.transaction((tx) =>
-            recordAll(deps.sinks, tx, [{ type: 'message.updated', accountId: row.accountId, conversationId: message.conversationId, messageId, occurredAt: new Date() }]),
+            recordAll(deps.sinks, tx, [{ type: 'message.updated', accountId: row.accountId, conversationId, messageId, occurredAt: new Date() }]),
           );
         }
       }
@@ -115,24 +107,18 @@ export function createMediaService(deps: {
 
     /** The job after an unsend: the files go, the rows stay as `deleted`. */
     async deleteForMessage(messageId: string): Promise<void> {
-      const rows = await db.select().from(mediaObjects).where(eq(mediaObjects.messageId, messageId));
+      const rows = await repo.forMessage(messageId);
       for (const row of rows) {
         await fs.rm(filePath(row), { force: true });
       }
       if (rows.length > 0) {
-        await db
-          .update(mediaObjects)
-          .set({ status: 'deleted', storageKey: null, originalUrl: null, updatedAt: new Date() })
-          .where(inArray(mediaObjects.id, rows.map((r) => r.id)));
+        await repo.markDeleted(rows.map((r) => r.id));
       }
     },
 
     /** A file uploaded from the inbox to be sent as an attachment: stored now, fetched by Meta from a signed URL. */
     async storeUpload(accountId: string, bytes: Buffer, contentType: string) {
-      const [row] = await db
-        .insert(mediaObjects)
-        .values({ accountId, source: 'upload', status: 'pending', contentType, sizeBytes: bytes.length })
-        .returning();
+      const row = await repo.insertUpload(accountId, contentType, bytes.length);
       if (!row) throw new Error('insert returned no row');
       const target = filePath(row);
       await fs.mkdir(path.dirname(target), { recursive: true });
@@ -154,13 +140,12 @@ export function createMediaService(deps: {
     },
 
     async find(mediaId: string) {
-      const [row] = await db.select().from(mediaObjects).where(eq(mediaObjects.id, mediaId));
-      return row;
+      return repo.find(mediaId);
     },
 
     async forMessages(messageIds: string[]) {
       if (messageIds.length === 0) return [];
-      return db.select().from(mediaObjects).where(and(inArray(mediaObjects.messageId, messageIds)));
+      return repo.forMessages(messageIds);
     },
 
     async open(row: MediaRow) {

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { SendBody } from '../../../instagram/graph-client.ts';
-import type { StoredAttachment } from '../../../db/schema/index.ts';
+import type { StoredAttachment } from './media.repository.ts';
 
 /**
  * The public links Meta fetches an uploaded attachment from: `/media/public/{id}/{expires}/{signature}`, the HMAC

@@ -16,7 +16,12 @@ export type CounterRule = {
 
 export type Reservation = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
-export function createLoginThrottleRepository(db: Db) {
+/**
+ * Counted limits shared by every process (`rate_limit_counters`): password attempts (login-throttle.ts), searches
+ * and uploads per minute (request-throttle.ts). The send limiter keeps its turns in the same table
+ * (send-turns.repository.ts), and `deleteEnded` drops those too.
+ */
+export function createRateCountersRepository(db: Db) {
   const t = rateLimitCounters;
   return {
     /**
@@ -82,4 +87,4 @@ export function createLoginThrottleRepository(db: Db) {
     },
   };
 }
-export type LoginThrottleRepository = ReturnType<typeof createLoginThrottleRepository>;
+export type RateCountersRepository = ReturnType<typeof createRateCountersRepository>;
