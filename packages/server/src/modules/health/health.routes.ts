@@ -1,25 +1,15 @@
-import { z } from 'zod';
+import { routes } from '@threadline/contract';
+import { route } from '../../http/route.ts';
 import type { App } from '../../http/server.ts';
 import type { Database } from '../../db/client.ts';
 import { pendingMigrations } from '../../db/migrate.ts';
 
-const readySchema = z.object({
-  status: z.enum(['ready', 'not_ready']),
-  database: z.enum(['ok', 'unreachable']),
-  migrations: z.enum(['ok', 'pending', 'unknown']),
-  engine: z.enum(['pglite', 'postgres']),
-});
-
 export async function healthRoutes(app: App, opts: { database: Database; version: string }) {
-  app.get(
-    '/healthz',
-    { config: { auth: 'public' }, logLevel: 'warn', schema: { response: { 200: z.object({ status: z.literal('ok'), version: z.string() }) } } },
-    async () => ({ status: 'ok' as const, version: opts.version }),
-  );
+  route(app, routes.platform.healthz, async () => ({ status: 'ok' as const, version: opts.version }), { logLevel: 'warn' });
 
-  app.get(
-    '/readyz',
-    { config: { auth: 'public' }, logLevel: 'warn', schema: { response: { 200: readySchema, 503: readySchema } } },
+  route(
+    app,
+    routes.platform.readyz,
     async (_req, reply) => {
       const engine = opts.database.kind;
       try {
@@ -33,6 +23,7 @@ export async function healthRoutes(app: App, opts: { database: Database; version
       }
       return { status: 'ready' as const, database: 'ok' as const, migrations: 'ok' as const, engine };
     },
+    { logLevel: 'warn' },
   );
 }
 

@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { facebookAuthorizeQuerySchema, OAUTH_STATE_TTL_SECONDS } from '@threadline/contract';
+import { OAUTH_STATE_TTL_SECONDS, routes } from '@threadline/contract';
+import { route } from '../../http/route.ts';
 import type { App } from '../../http/server.ts';
 import { forbidden, serviceUnavailable } from '../../shared/errors.ts';
 import { redactUrl } from '../../shared/logger.ts';
@@ -8,7 +8,7 @@ import type { AuthService } from '../auth/auth.service.ts';
 import type { FacebookLogin } from './facebook-login.service.ts';
 import type { MetaCallbacks } from './meta-callbacks.service.ts';
 import { createOAuthHttp } from './oauth-http.ts';
-import { callbackQuerySchema, metaCallbackRoutes } from './oauth.routes.ts';
+import { metaCallbackRoutes } from './oauth.routes.ts';
 
 export type FacebookLoginRoutesOptions = {
   /** Null when FACEBOOK_APP_ID / FACEBOOK_APP_SECRET are missing: every /oauth/facebook route answers 503. */
@@ -24,8 +24,6 @@ export type FacebookLoginRoutesOptions = {
 const notConfigured = () =>
   serviceUnavailable('oauth.facebook_not_configured', 'Facebook login is not configured on this server (set FACEBOOK_APP_ID and FACEBOOK_APP_SECRET).');
 
-const choiceParams = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/) });
-const choiceBody = z.record(z.string(), z.string()).optional();
 
 /** "Continue with Facebook": the dialog, its callback, the Page picker, and Meta's callbacks for the Facebook app. */
 export async function facebookLoginRoutes(app: App, opts: FacebookLoginRoutesOptions) {
@@ -35,7 +33,8 @@ export async function facebookLoginRoutes(app: App, opts: FacebookLoginRoutesOpt
     return opts.facebookLogin;
   };
 
-  app.get('/oauth/facebook/authorize', { schema: { querystring: facebookAuthorizeQuerySchema } }, async (req, reply) => {
+  const r = routes.platform.facebook;
+  route(app, r.authorize, async (req, reply) => {
     const started = await login().start({
       userId: await http.currentUserId(req),
       redirect: req.query.redirect,
@@ -48,21 +47,34 @@ export async function facebookLoginRoutes(app: App, opts: FacebookLoginRoutesOpt
   });
 
   // The query holds the code and the state: logged redacted, as the Instagram callback is.
-  app.get('/oauth/facebook/callback', { logLevel: 'warn', schema: { querystring: callbackQuerySchema } }, async (req, reply) => {
-    app.log.info({ reqId: req.id, url: redactUrl(req.url) }, 'facebook login callback');
-    const result = await login().callback(req.query, http.bindingOf(req), requestContext(req));
-    return http.finish(reply, result, OAUTH_STATE_TTL_SECONDS);
-  });
+  route(
+    app,
+    r.callback,
+    async (req, reply) => {
+      app.log.info({ reqId: req.id, url: redactUrl(req.url) }, 'facebook login callback');
+      const result = await login().callback(req.query, http.bindingOf(req), requestContext(req));
+      return http.finish(reply, result, OAUTH_STATE_TTL_SECONDS);
+    },
+    { logLevel: 'warn' },
+  );
 
   // The choice id is half of what lets a browser link Pages (the binding cookie is the other half): kept out of the
   // request log like the callback's code and state.
-  app.get('/oauth/facebook/pages/:id', { logLevel: 'warn', schema: { params: choiceParams } }, async (req, reply) => {
-    app.log.info({ reqId: req.id }, 'facebook page picker');
-    const shown = await login().picker(req.params.id, http.bindingOf(req));
-    return http.html(reply, shown.status, shown.html);
-  });
+  route(
+    app,
+    r.pages,
+    async (req, reply) => {
+      app.log.info({ reqId: req.id }, 'facebook page picker');
+      const shown = await login().picker(req.params.id, http.bindingOf(req));
+      return http.html(reply, shown.status, shown.html);
+    },
+    { logLevel: 'warn' },
+  );
 
-  app.post('/oauth/facebook/pages/:id', { logLevel: 'warn', schema: { params: choiceParams, body: choiceBody } }, async (req, reply) => {
+  route(
+    app,
+    r.choosePages,
+    async (req, reply) => {
     app.log.info({ reqId: req.id }, 'facebook pages chosen');
     const origin = req.headers.origin;
     if (origin !== undefined && origin !== opts.publicOrigin) throw forbidden('oauth.cross_origin', 'The choice of Pages must be made on Threadline’s own page.');
@@ -71,7 +83,9 @@ export async function facebookLoginRoutes(app: App, opts: FacebookLoginRoutesOpt
       .map(([key]) => key.slice('page_'.length));
     const result = await login().choose(req.params.id, http.bindingOf(req), chosen, requestContext(req));
     return http.finish(reply, result, OAUTH_STATE_TTL_SECONDS);
-  });
+    },
+    { logLevel: 'warn' },
+  );
 
   metaCallbackRoutes(app, http, 'facebook', opts.metaCallbacks, notConfigured);
 }

@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { dataDeletionResponseSchema, dataDeletionStatusSchema, OAUTH_STATE_TTL_SECONDS, oauthAuthorizeQuerySchema } from '@threadline/contract';
+import { dataDeletionStatusSchema, OAUTH_STATE_TTL_SECONDS, routes } from '@threadline/contract';
+import { route } from '../../http/route.ts';
 import type { App } from '../../http/server.ts';
 import { notFound, serviceUnavailable } from '../../shared/errors.ts';
 import { redactUrl } from '../../shared/logger.ts';
@@ -19,16 +19,6 @@ export type OAuthRoutesOptions = {
   cookie: SessionCookie;
 };
 
-export const callbackQuerySchema = z.object({
-  code: z.string().max(4096).optional(),
-  state: z.string().max(512).optional(),
-  error: z.string().max(256).optional(),
-  error_reason: z.string().max(256).optional(),
-  error_code: z.string().max(64).optional(),
-  error_description: z.string().max(1024).optional(),
-});
-const signedRequestBody = z.object({ signed_request: z.string().max(16 * 1024).optional() }).optional();
-
 const notConfigured = () =>
   serviceUnavailable(
     'oauth.not_configured',
@@ -40,21 +30,19 @@ const notConfigured = () =>
  * Both Meta login flows register them; `unavailable` is the error their routes answer when not configured.
  */
 export function metaCallbackRoutes(app: App, http: OAuthHttp, provider: 'instagram' | 'facebook', callbacks: MetaCallbacks | null, unavailable: () => Error) {
-  app.post(`/oauth/${provider}/deauthorize`, { schema: { body: signedRequestBody, response: { 200: z.object({ ok: z.literal(true) }) } } }, async (req) => {
+  const r = routes.platform[provider];
+  route(app, r.deauthorize, async (req) => {
     if (!callbacks) throw unavailable();
     await callbacks.deauthorize(req.body?.signed_request);
     return { ok: true as const };
   });
 
-  app.post(`/oauth/${provider}/data-deletion`, { schema: { body: signedRequestBody, response: { 200: dataDeletionResponseSchema } } }, async (req) => {
+  route(app, r.dataDeletion, async (req) => {
     if (!callbacks) throw unavailable();
     return callbacks.dataDeletion(req.body?.signed_request);
   });
 
-  app.get(
-    `/oauth/${provider}/data-deletion/:code`,
-    { schema: { params: z.object({ code: z.string().regex(/^[A-Za-z0-9]{1,64}$/) }) } },
-    async (req, reply) => {
+  route(app, r.deletionStatus, async (req, reply) => {
       if (!callbacks) throw unavailable();
       const row = await callbacks.status(req.params.code);
       if (!row) throw notFound('oauth.deletion_not_found', 'No data deletion request has this confirmation code.');
@@ -72,15 +60,14 @@ export function metaCallbackRoutes(app: App, http: OAuthHttp, provider: 'instagr
         not_found: 'Threadline held no data for this account.',
       }[view.status];
       return http.html(reply, 200, page('Data deletion request', [`Confirmation code: ${view.confirmation_code}`, said, `Requested at ${view.requested_at}.`]));
-    },
-  );
+  });
 }
 
 /** Browser-facing Instagram Login routes and Meta's deauthorize / data-deletion callbacks. */
 export async function oauthRoutes(app: App, opts: OAuthRoutesOptions) {
   const http = createOAuthHttp(app, opts);
 
-  app.get('/oauth/instagram/authorize', { schema: { querystring: oauthAuthorizeQuerySchema } }, async (req, reply) => {
+  route(app, routes.platform.instagram.authorize, async (req, reply) => {
     if (!opts.oauth) throw notConfigured();
     const started = await opts.oauth.start({ userId: await http.currentUserId(req), redirect: req.query.redirect, invitation: req.query.invitation });
     if ('refused' in started) return reply.redirect(started.refused, 302);
@@ -90,12 +77,17 @@ export async function oauthRoutes(app: App, opts: OAuthRoutesOptions) {
 
   // Fastify's own request log line would carry the raw query (the code and the state): this route logs a
   // redacted line of its own instead, and only warnings and errors otherwise.
-  app.get('/oauth/instagram/callback', { logLevel: 'warn', schema: { querystring: callbackQuerySchema } }, async (req, reply) => {
-    app.log.info({ reqId: req.id, url: redactUrl(req.url) }, 'instagram login callback');
-    if (!opts.oauth) throw notConfigured();
-    const result = await opts.oauth.callback(req.query, http.bindingOf(req), requestContext(req));
-    return http.finish(reply, result, OAUTH_STATE_TTL_SECONDS);
-  });
+  route(
+    app,
+    routes.platform.instagram.callback,
+    async (req, reply) => {
+      app.log.info({ reqId: req.id, url: redactUrl(req.url) }, 'instagram login callback');
+      if (!opts.oauth) throw notConfigured();
+      const result = await opts.oauth.callback(req.query, http.bindingOf(req), requestContext(req));
+      return http.finish(reply, result, OAUTH_STATE_TTL_SECONDS);
+    },
+    { logLevel: 'warn' },
+  );
 
   metaCallbackRoutes(app, http, 'instagram', opts.metaCallbacks, notConfigured);
 }

@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { inboxScopeSchema } from '@threadline/contract';
+import { routes } from '@threadline/contract';
+import { route } from '../../http/route.ts';
 import type { App } from '../../http/server.ts';
 import { requireSession } from '../auth/auth.plugin.ts';
 import type { InboxService } from '../inbox/inbox.service.ts';
@@ -27,13 +27,7 @@ const accessEndedFrame = `event: access_ended\ndata: ${JSON.stringify({ reason: 
  * `Last-Event-ID` and gets what it missed, without duplicates.
  */
 export async function realtimeRoutes(app: App, opts: RealtimeRoutesOptions) {
-  app.get(
-    '/api/v1/ui/events',
-    {
-      config: { auth: 'session' },
-      schema: { querystring: z.object({ last_event_id: z.coerce.number().int().min(0).optional(), scope: inboxScopeSchema.default('account') }) },
-    },
-    async (req, reply) => {
+  route(app, routes.inbox.ui.events, async (req, reply) => {
       const auth = requireSession(req);
       // `scope=all`: the events of every account the person belongs to ("All accounts"), in one stream
       const accountIds = req.query.scope === 'all' ? await opts.inbox.memberAccounts(auth) : [await opts.inbox.accountOf(auth, 'viewer')];
@@ -117,6 +111,5 @@ export async function realtimeRoutes(app: App, opts: RealtimeRoutesOptions) {
         req.log.warn({ err: error }, 'could not replay live updates; ending the stream');
         cleanup();
       }
-    },
-  );
+  });
 }
