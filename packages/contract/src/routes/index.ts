@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { accountsRoutes, apiKeysRoutes } from './accounts.routes.ts';
 import { authRoutes } from './auth.routes.ts';
 import { crmRoutes, webhookAdminRoutes } from './crm.routes.ts';
@@ -23,6 +24,12 @@ export const docsRoutes = {
   page: defineRoute({
     method: 'GET', path: '/api/docs', tag: 'Reference', auth: 'public', role: 'public',
     summary: 'The API reference page', produces: { status: 200, contentType: 'text/html', description: 'The reference page' },
+  }),
+  pageAsset: defineRoute({
+    method: 'GET', path: '/api/docs/assets/:file', tag: 'Reference', auth: 'public', role: 'public',
+    summary: 'The reference page’s scripts and styles (served from this server, never a CDN)',
+    params: z.object({ file: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/) }),
+    produces: { status: 200, contentType: 'application/javascript', description: 'A script, a style sheet or an icon' },
   }),
 } as const;
 
