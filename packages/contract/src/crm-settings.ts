@@ -8,6 +8,7 @@ import { CRM_EVENT_TYPES } from './crm-events.ts';
  */
 
 export const CRM_DELIVERY_STATUSES = ['pending', 'succeeded', 'failed', 'cancelled'] as const;
+export type CrmDeliveryStatus = (typeof CRM_DELIVERY_STATUSES)[number];
 
 export const crmStatusSchema = z.object({
   webhook_url: z.string().nullable(),
@@ -72,6 +73,7 @@ export const crmDeliveryListSchema = z.object({ deliveries: z.array(crmDeliveryS
 export const requeuedSchema = z.object({ requeued: z.number().int() });
 
 export const WEBHOOK_EVENT_STATUSES = ['received', 'processed', 'failed', 'invalid', 'unrouted', 'unhandled'] as const;
+export type WebhookEventStatus = (typeof WEBHOOK_EVENT_STATUSES)[number];
 
 /**
  * What became of one item of a raw event (an `entry[].messaging[]` / `standby[]` / `changes[]` item, or an entry):

@@ -78,3 +78,18 @@ export function fillPath(path: string, params: Readonly<Record<string, string | 
     return encodeURIComponent(String(value));
   });
 }
+
+/** A route's URL: the path with its parameters filled in, and the defined query values, each URL-encoded. */
+export function routeUrl(
+  route: Pick<RouteDef, 'path'>,
+  args: { params?: Readonly<Record<string, string | number>>; query?: Readonly<Record<string, unknown>> } = {},
+): string {
+  const query = Object.entries(args.query ?? {})
+    .filter((entry): entry is [string, string | number | boolean] => {
+      const value = entry[1];
+      return typeof value === 'string' ? value !== '' : typeof value === 'number' || typeof value === 'boolean';
+    })
+    .map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(String(value))}`);
+  const path = fillPath(route.path, args.params);
+  return query.length > 0 ? `${path}?${query.join('&')}` : path;
+}
