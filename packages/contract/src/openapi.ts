@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { API_KEY_SCOPE_DESCRIPTIONS } from './api-keys.ts';
 import { errorResponseSchema } from './errors.ts';
 import type { RouteDef } from './routes/define.ts';
 
@@ -94,9 +95,21 @@ export function openApiDocument(table: readonly RouteDef[], info: { version: str
     components: {
       schemas: { Error: jsonSchema(errorResponseSchema, 'output') },
       securitySchemes: {
-        apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'An API key of the account (Settings → API keys), with the scope the route names' },
+        apiKey: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-API-Key',
+          description:
+            'An API key of the account (Settings → API keys), with the scope the route names: ' +
+            Object.entries(API_KEY_SCOPE_DESCRIPTIONS).map(([scope, what]) => `\`${scope}\` to ${what}`).join('; ') + '.',
+        },
         sessionBearer: { type: 'http', scheme: 'bearer', description: 'The token `POST /api/v1/ui/session` answers' },
-        sessionCookie: { type: 'apiKey', in: 'cookie', name: 'threadline_session', description: 'The web app’s session cookie (changes must come from the same origin)' },
+        sessionCookie: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'threadline_session',
+          description: 'The web app’s session cookie (`__Host-threadline_session` on https; changes must come from the same origin)',
+        },
       },
     },
   };
