@@ -41,17 +41,17 @@ export async function uploadsRoutes(
   });
 
   route(app, routes.platform.mediaPublic, async (req, reply) => {
-      const link = opts.links.verify(req.params.id, req.params.expires, req.params.signature);
-      if (!link.ok) throw notFound('media.not_found', 'No such media.');
-      const row = await opts.media.find(req.params.id);
-      if (!row || row.source !== 'upload' || row.status !== 'stored' || !row.contentType) throw notFound('media.not_found', 'No such media.');
-      const handle = await opts.media.open(row).catch(() => null);
-      if (!handle) throw notFound('media.not_found', 'No such media.');
-      return reply
-        .header('content-type', row.contentType)
-        .header('content-security-policy', "default-src 'none'; sandbox")
-        // the customer's attachment: for Meta's fetch, not for shared caches, and not past the link's expiry
-        .header('cache-control', `private, max-age=${Math.min(link.secondsLeft, 3600)}`)
-        .send(handle.createReadStream());
+    const link = opts.links.verify(req.params.id, req.params.expires, req.params.signature);
+    if (!link.ok) throw notFound('media.not_found', 'No such media.');
+    const row = await opts.media.find(req.params.id);
+    if (!row || row.source !== 'upload' || row.status !== 'stored' || !row.contentType) throw notFound('media.not_found', 'No such media.');
+    const handle = await opts.media.open(row).catch(() => null);
+    if (!handle) throw notFound('media.not_found', 'No such media.');
+    return reply
+      .header('content-type', row.contentType)
+      .header('content-security-policy', "default-src 'none'; sandbox")
+      // the customer's attachment: for Meta's fetch, not for shared caches, and not past the link's expiry
+      .header('cache-control', `private, max-age=${Math.min(link.secondsLeft, 3600)}`)
+      .send(handle.createReadStream());
   });
 }

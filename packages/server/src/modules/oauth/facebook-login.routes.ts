@@ -1,5 +1,5 @@
 import { OAUTH_STATE_TTL_SECONDS, routes } from '@threadline/contract';
-import { route } from '../../http/route.ts';
+import { route, routeWith } from '../../http/route.ts';
 import type { App } from '../../http/server.ts';
 import { forbidden, serviceUnavailable } from '../../shared/errors.ts';
 import { redactUrl } from '../../shared/logger.ts';
@@ -47,34 +47,21 @@ export async function facebookLoginRoutes(app: App, opts: FacebookLoginRoutesOpt
   });
 
   // The query holds the code and the state: logged redacted, as the Instagram callback is.
-  route(
-    app,
-    r.callback,
-    async (req, reply) => {
-      app.log.info({ reqId: req.id, url: redactUrl(req.url) }, 'facebook login callback');
-      const result = await login().callback(req.query, http.bindingOf(req), requestContext(req));
-      return http.finish(reply, result, OAUTH_STATE_TTL_SECONDS);
-    },
-    { logLevel: 'warn' },
-  );
+  routeWith(app, r.callback, { logLevel: 'warn' }, async (req, reply) => {
+    app.log.info({ reqId: req.id, url: redactUrl(req.url) }, 'facebook login callback');
+    const result = await login().callback(req.query, http.bindingOf(req), requestContext(req));
+    return http.finish(reply, result, OAUTH_STATE_TTL_SECONDS);
+  });
 
   // The choice id is half of what lets a browser link Pages (the binding cookie is the other half): kept out of the
   // request log like the callback's code and state.
-  route(
-    app,
-    r.pages,
-    async (req, reply) => {
-      app.log.info({ reqId: req.id }, 'facebook page picker');
-      const shown = await login().picker(req.params.id, http.bindingOf(req));
-      return http.html(reply, shown.status, shown.html);
-    },
-    { logLevel: 'warn' },
-  );
+  routeWith(app, r.pages, { logLevel: 'warn' }, async (req, reply) => {
+    app.log.info({ reqId: req.id }, 'facebook page picker');
+    const shown = await login().picker(req.params.id, http.bindingOf(req));
+    return http.html(reply, shown.status, shown.html);
+  });
 
-  route(
-    app,
-    r.choosePages,
-    async (req, reply) => {
+  routeWith(app, r.choosePages, { logLevel: 'warn' }, async (req, reply) => {
     app.log.info({ reqId: req.id }, 'facebook pages chosen');
     const origin = req.headers.origin;
     if (origin !== undefined && origin !== opts.publicOrigin) throw forbidden('oauth.cross_origin', 'The choice of Pages must be made on Threadline’s own page.');
@@ -83,9 +70,7 @@ export async function facebookLoginRoutes(app: App, opts: FacebookLoginRoutesOpt
       .map(([key]) => key.slice('page_'.length));
     const result = await login().choose(req.params.id, http.bindingOf(req), chosen, requestContext(req));
     return http.finish(reply, result, OAUTH_STATE_TTL_SECONDS);
-    },
-    { logLevel: 'warn' },
-  );
+  });
 
   metaCallbackRoutes(app, http, 'facebook', opts.metaCallbacks, notConfigured);
 }

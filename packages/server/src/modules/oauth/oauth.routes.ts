@@ -1,5 +1,5 @@
 import { dataDeletionStatusSchema, OAUTH_STATE_TTL_SECONDS, routes } from '@threadline/contract';
-import { route } from '../../http/route.ts';
+import { route, routeWith } from '../../http/route.ts';
 import type { App } from '../../http/server.ts';
 import { notFound, serviceUnavailable } from '../../shared/errors.ts';
 import { redactUrl } from '../../shared/logger.ts';
@@ -43,23 +43,23 @@ export function metaCallbackRoutes(app: App, http: OAuthHttp, provider: 'instagr
   });
 
   route(app, r.deletionStatus, async (req, reply) => {
-      if (!callbacks) throw unavailable();
-      const row = await callbacks.status(req.params.code);
-      if (!row) throw notFound('oauth.deletion_not_found', 'No data deletion request has this confirmation code.');
-      const view = dataDeletionStatusSchema.parse({
-        confirmation_code: row.confirmationCode,
-        status: row.status,
-        messages_deleted: row.messagesDeleted,
-        requested_at: row.requestedAt.toISOString(),
-        completed_at: row.completedAt?.toISOString() ?? null,
-      });
-      if ((req.headers.accept ?? '').includes('application/json')) return view;
-      const said = {
-        completed: `Deleted: the Instagram account's connection and ${view.messages_deleted} stored messages with their media are gone.`,
-        pending: 'The deletion is in progress.',
-        not_found: 'Threadline held no data for this account.',
-      }[view.status];
-      return http.html(reply, 200, page('Data deletion request', [`Confirmation code: ${view.confirmation_code}`, said, `Requested at ${view.requested_at}.`]));
+    if (!callbacks) throw unavailable();
+    const row = await callbacks.status(req.params.code);
+    if (!row) throw notFound('oauth.deletion_not_found', 'No data deletion request has this confirmation code.');
+    const view = dataDeletionStatusSchema.parse({
+      confirmation_code: row.confirmationCode,
+      status: row.status,
+      messages_deleted: row.messagesDeleted,
+      requested_at: row.requestedAt.toISOString(),
+      completed_at: row.completedAt?.toISOString() ?? null,
+    });
+    if ((req.headers.accept ?? '').includes('application/json')) return view;
+    const said = {
+      completed: `Deleted: the Instagram account's connection and ${view.messages_deleted} stored messages with their media are gone.`,
+      pending: 'The deletion is in progress.',
+      not_found: 'Threadline held no data for this account.',
+    }[view.status];
+    return http.html(reply, 200, page('Data deletion request', [`Confirmation code: ${view.confirmation_code}`, said, `Requested at ${view.requested_at}.`]));
   });
 }
 
@@ -77,17 +77,12 @@ export async function oauthRoutes(app: App, opts: OAuthRoutesOptions) {
 
   // Fastify's own request log line would carry the raw query (the code and the state): this route logs a
   // redacted line of its own instead, and only warnings and errors otherwise.
-  route(
-    app,
-    routes.platform.instagram.callback,
-    async (req, reply) => {
-      app.log.info({ reqId: req.id, url: redactUrl(req.url) }, 'instagram login callback');
-      if (!opts.oauth) throw notConfigured();
-      const result = await opts.oauth.callback(req.query, http.bindingOf(req), requestContext(req));
-      return http.finish(reply, result, OAUTH_STATE_TTL_SECONDS);
-    },
-    { logLevel: 'warn' },
-  );
+  routeWith(app, routes.platform.instagram.callback, { logLevel: 'warn' }, async (req, reply) => {
+    app.log.info({ reqId: req.id, url: redactUrl(req.url) }, 'instagram login callback');
+    if (!opts.oauth) throw notConfigured();
+    const result = await opts.oauth.callback(req.query, http.bindingOf(req), requestContext(req));
+    return http.finish(reply, result, OAUTH_STATE_TTL_SECONDS);
+  });
 
   metaCallbackRoutes(app, http, 'instagram', opts.metaCallbacks, notConfigured);
 }

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { routes } from '@threadline/contract';
-import { route } from '../../http/route.ts';
+import { routeWith } from '../../http/route.ts';
 import type { App } from '../../http/server.ts';
 import { forbidden, notFound, unauthorized } from '../../shared/errors.ts';
 import type { MetricsRegistry } from '../../shared/metrics.ts';
@@ -29,19 +29,14 @@ export function addressAllowed(ip: string, networks: readonly Cidr[]): boolean {
  * answers 404 and says where they are.
  */
 export async function metricsRoutes(app: App, opts: { metrics: MetricsRegistry; access: MetricsAccess; servedOnPort: number | null }) {
-  route(
-    app,
-    routes.platform.metrics,
-    async (req, reply) => {
+  routeWith(app, routes.platform.metrics, { logLevel: 'warn' }, async (req, reply) => {
     if (opts.servedOnPort !== null) throw notFound('metrics.other_port', 'Metrics are served on their own port (METRICS_PORT).');
     if (!bearerMatches(req.headers.authorization, opts.access.token) && !addressAllowed(req.ip, opts.access.allowedNetworks)) {
       if (opts.access.token) throw unauthorized('metrics.unauthorized', 'Send the metrics token as "Authorization: Bearer <METRICS_TOKEN>".');
       throw forbidden('metrics.forbidden', 'Metrics are served only to the networks in METRICS_ALLOWED_NETWORKS.');
     }
     return reply.type(opts.metrics.contentType).send(await opts.metrics.render());
-    },
-    { logLevel: 'warn' },
-  );
+  });
 }
 
 /** /metrics on its own port (METRICS_PORT), for API and worker processes alike; METRICS_TOKEN still applies when set. */

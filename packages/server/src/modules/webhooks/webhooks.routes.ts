@@ -1,5 +1,5 @@
 import { routes } from '@threadline/contract';
-import { route } from '../../http/route.ts';
+import { route, routeWith } from '../../http/route.ts';
 import type { App } from '../../http/server.ts';
 import { errorBody } from '../../http/server.ts';
 import { verifyMetaSignature, verifySubscriptionHandshake } from '../../instagram/webhook-signature.ts';
@@ -68,10 +68,7 @@ export async function instagramWebhookRoutes(app: App, opts: WebhookRoutesOption
     return reply.code(200).type('text/plain').send(challenge);
   });
 
-  route(
-    app,
-    routes.platform.webhook,
-    async (req, reply) => {
+  routeWith(app, routes.platform.webhook, { bodyLimit: opts.bodyLimitBytes }, async (req, reply) => {
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     if (opts.appSecrets.length === 0) {
       opts.received.inc({ outcome: 'not_configured' });
@@ -100,7 +97,5 @@ export async function instagramWebhookRoutes(app: App, opts: WebhookRoutesOption
     }
     opts.onStored();
     return reply.code(200).type('text/plain').send('EVENT_RECEIVED');
-    },
-    { bodyLimit: opts.bodyLimitBytes },
-  );
+  });
 }
