@@ -33,10 +33,31 @@ function security(route: RouteDef): Record<string, string[]>[] {
   return [{ sessionBearer: [] }, { sessionCookie: [] }];
 }
 
+/** The role vocabulary of the table (and of the security suite), in words. */
+function roleInWords(role: string): string {
+  const [kind, level] = role.split(':');
+  switch (kind) {
+    case 'user':
+      return 'anyone signed in';
+    case 'admin':
+      return 'an instance administrator only';
+    case 'account':
+      return `the role ${level} or above on the account in the path (a non-member gets 404)`;
+    case 'session-account':
+      return `the role ${level} or above on the session’s (or the key’s) account`;
+    case 'conversation':
+      return `the role ${level} or above on the conversation’s account (another account’s conversation is 404)`;
+    case 'media':
+      return `the role ${level} or above on the account the media belongs to`;
+    default:
+      return role;
+  }
+}
+
 function whoMayCall(route: RouteDef): string {
-  if (route.auth === 'api_key') return `API key with scope \`${route.scope ?? '(any)'}\`; ${route.role}.`;
-  if (route.auth === 'session') return `A session; ${route.role}.`;
-  return route.role === 'public' ? 'Public.' : `Public (${route.role.slice('public:'.length)}).`;
+  if (route.auth === 'api_key') return `Needs an API key with the scope \`${route.scope ?? ''}\` (${roleInWords(route.role)}).`;
+  if (route.auth === 'session') return `Needs a session: ${roleInWords(route.role)}.`;
+  return route.role === 'public' ? 'Public.' : `Public; protected by ${route.role.slice('public:'.length)}.`;
 }
 
 function operation(route: RouteDef): Record<string, unknown> {
