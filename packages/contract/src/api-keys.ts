@@ -5,6 +5,13 @@ export const API_KEY_SCOPES = ['messages:send', 'conversations:read', 'conversat
 export const apiKeyScopeSchema = z.enum(API_KEY_SCOPES);
 export type ApiKeyScope = z.infer<typeof apiKeyScopeSchema>;
 
+/** What each scope lets a key do, in words (the settings page and the API reference say it the same way). */
+export const API_KEY_SCOPE_DESCRIPTIONS: Readonly<Record<ApiKeyScope, string>> = {
+  'messages:send': 'send messages as this account',
+  'conversations:read': 'read conversations and messages',
+  'conversations:write': 'change status, assignee and labels, add notes',
+};
+
 export const apiKeySchema = z.object({
   id: z.string(),
   /** the user who created it (null once deleted); a key keeps working when they are disabled (docs/decisions/0005) */

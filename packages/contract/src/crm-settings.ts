@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CRM_EVENT_TYPES } from './crm-events.ts';
 
 /**
  * Answers of the CRM settings and delivery-log routes (`/api/v1/accounts/{id}/crm…`, `…/webhook-secret`,
@@ -7,6 +8,7 @@ import { z } from 'zod';
  */
 
 export const CRM_DELIVERY_STATUSES = ['pending', 'succeeded', 'failed', 'cancelled'] as const;
+export type CrmDeliveryStatus = (typeof CRM_DELIVERY_STATUSES)[number];
 
 export const crmStatusSchema = z.object({
   webhook_url: z.string().nullable(),
@@ -71,6 +73,7 @@ export const crmDeliveryListSchema = z.object({ deliveries: z.array(crmDeliveryS
 export const requeuedSchema = z.object({ requeued: z.number().int() });
 
 export const WEBHOOK_EVENT_STATUSES = ['received', 'processed', 'failed', 'invalid', 'unrouted', 'unhandled'] as const;
+export type WebhookEventStatus = (typeof WEBHOOK_EVENT_STATUSES)[number];
 
 /**
  * What became of one item of a raw event (an `entry[].messaging[]` / `standby[]` / `changes[]` item, or an entry):
@@ -115,3 +118,39 @@ export const webhookEventDetailSchema = z.object({
   items: z.array(webhookItemSchema),
 });
 export type WebhookEventDetail = z.infer<typeof webhookEventDetailSchema>;
+
+/** `PATCH /api/v1/accounts/:id`: an http(s) URL to forward events to, or null to stop forwarding. */
+export const patchAccountCrmRequestSchema = z.strictObject({
+  crm_webhook_url: z.string().trim().min(1).max(2048).nullable(),
+});
+
+const isoDateParam = z.iso.datetime({ offset: true }).transform((v) => new Date(v));
+
+/** `GET /api/v1/accounts/:id/crm/deliveries`: the delivery log, filtered, newest first. */
+export const crmDeliveriesQuerySchema = z.strictObject({
+  status: z.enum(CRM_DELIVERY_STATUSES).optional(),
+  event_type: z.enum(CRM_EVENT_TYPES).optional(),
+  since: isoDateParam.optional(),
+  until: isoDateParam.optional(),
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+/** `POST /api/v1/accounts/:id/crm/recover`: deliver again everything since this time. */
+export const crmRecoverRequestSchema = z.strictObject({ since: isoDateParam });
+
+/** `GET /api/v1/admin/webhook-events`: Meta's raw events, newest first. */
+export const webhookEventListQuerySchema = z.object({
+  status: z.enum(WEBHOOK_EVENT_STATUSES).optional(),
+  before: z.coerce.number().int().positive().optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+/** `POST /api/v1/admin/webhook-events/reprocess`: put events back in the queue, by id, status or time. */
+export const reprocessWebhookEventsRequestSchema = z
+  .strictObject({
+    ids: z.array(z.number().int().positive()).max(1000).optional(),
+    status: z.enum(['failed', 'unrouted', 'invalid', 'unhandled', 'processed']).optional(),
+    since: z.iso.datetime({ offset: true }).optional(),
+  })
+  .refine((b) => b.ids || b.status || b.since, 'give ids, a status or a since time');

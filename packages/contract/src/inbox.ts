@@ -59,9 +59,14 @@ export type Conversation = z.infer<typeof conversationSchema>;
 export const inboxScopeSchema = z.enum(['account', 'all']);
 export type InboxScope = z.infer<typeof inboxScopeSchema>;
 
+/** The inbox's quick filters: every conversation, those with unread messages, those waiting for a reply. */
+export const CONVERSATION_FILTERS = ['all', 'unread', 'needs_reply'] as const;
+export const conversationFilterSchema = z.enum(CONVERSATION_FILTERS);
+export type ConversationFilter = z.infer<typeof conversationFilterSchema>;
+
 export const conversationListQuerySchema = z.object({
   scope: inboxScopeSchema.default('account'),
-  filter: z.enum(['all', 'unread', 'needs_reply']).default('all'),
+  filter: conversationFilterSchema.default('all'),
   /** default: open conversations only */
   status: conversationStatusFilterSchema.default('open'),
   /** mine, unassigned, or a teammate's user id */

@@ -13,3 +13,7 @@ export * from './teammates.ts';
 export * from './workflow.ts';
 export * from './team.ts';
 export * from './contacts.ts';
+export * from './common.ts';
+export * from './media.ts';
+export * from './routes/index.ts';
+export * from './openapi.ts';

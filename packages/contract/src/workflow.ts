@@ -37,6 +37,7 @@ export const assigneeBodySchema = z.strictObject({ user_id: z.uuid().nullable() 
 
 /** The list's status filter (default: open) and assignee filter: mine, unassigned, or a teammate's id. */
 export const conversationStatusFilterSchema = z.enum(['open', 'snoozed', 'done', 'all']);
+export type ConversationStatusFilter = z.infer<typeof conversationStatusFilterSchema>;
 export const conversationAssigneeFilterSchema = z.union([z.enum(['me', 'unassigned']), z.uuid()]);
 
 /** Who did something to a conversation: a person, a CRM's API key, the customer (a new message), or Threadline. */

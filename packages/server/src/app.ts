@@ -10,6 +10,7 @@ import { createTokenVault, type TokenVault } from './shared/crypto/token-vault.t
 import { resolveSessionSecret } from './shared/session-secret.ts';
 import { undecryptableSecretKinds } from './modules/accounts/secret-maintenance.ts';
 import { VERSION } from './shared/version.ts';
+import { apiDocsRoutes } from './modules/web/api-docs.routes.ts';
 import { buildServices, type Services } from './app-services.ts';
 import { apiKeysRoutes } from './modules/api-keys/api-keys.routes.ts';
 import { defineAccountJobs } from './modules/accounts/accounts.jobs.ts';
@@ -233,6 +234,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     cookie,
     publicOrigin,
   });
+  await app.register(apiDocsRoutes, { version: VERSION, serverUrl: publicOrigin });
   for (const plugin of overrides.plugins ?? []) await app.register(plugin);
   // Last: the web app's catch-all for client routes must not shadow anything above.
   await app.register(webRoutes);

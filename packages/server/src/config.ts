@@ -1,6 +1,13 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_FACEBOOK_OAUTH_SCOPES, DEFAULT_OAUTH_SCOPES, FACEBOOK_DEFAULT_URLS, SIGNUP_MODES, type SignupMode } from '@threadline/contract';
+import {
+  DEFAULT_FACEBOOK_OAUTH_SCOPES,
+  DEFAULT_OAUTH_SCOPES,
+  FACEBOOK_DEFAULT_URLS,
+  INSTAGRAM_DEFAULT_URLS,
+  SIGNUP_MODES,
+  type SignupMode,
+} from '@threadline/contract';
 import type { CrmSettings } from './config/crm-settings.ts';
 import type { LoginThrottleSettings } from './config/login-throttle-settings.ts';
 import type { HttpTimeouts } from './http/server.ts';
@@ -89,9 +96,9 @@ const envSchema = z.object({
   SIGNUP_MODE: z.enum(SIGNUP_MODES).default('invite'),
   SEARCH_RATE_PER_MINUTE: positiveInt(60),
   // Instagram platform (Meta, or the simulator in development)
-  INSTAGRAM_AUTHORIZE_URL: z.url().default('https://www.instagram.com/oauth/authorize'),
-  INSTAGRAM_API_URL: z.url().default('https://api.instagram.com'),
-  INSTAGRAM_GRAPH_URL: z.url().default('https://graph.instagram.com'),
+  INSTAGRAM_AUTHORIZE_URL: z.url().default(INSTAGRAM_DEFAULT_URLS.authorize),
+  INSTAGRAM_API_URL: z.url().default(INSTAGRAM_DEFAULT_URLS.api),
+  INSTAGRAM_GRAPH_URL: z.url().default(INSTAGRAM_DEFAULT_URLS.graph),
   INSTAGRAM_GRAPH_VERSION: z.string().regex(/^v\d+\.\d+$/, 'must look like v25.0').default('v25.0'),
   INSTAGRAM_OAUTH_CLIENT_ID: optionalText,
   INSTAGRAM_OAUTH_CLIENT_SECRET: optionalText,

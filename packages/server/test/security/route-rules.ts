@@ -45,6 +45,9 @@ export const ROUTE_RULES: Record<string, RouteRule> = {
   'GET /metrics': { auth: 'public', role: 'public:allowed network or METRICS_TOKEN (metrics.test.ts)' },
   'GET /assets/*': { auth: 'public', role: 'public' },
   'GET /*': { auth: 'public', role: 'public' },
+  'GET /api/openapi.json': { auth: 'public', role: 'public' },
+  'GET /api/docs': { auth: 'public', role: 'public' },
+  'GET /api/docs/assets/:file': { auth: 'public', role: 'public' },
   'GET /media/public/:id/:expires/:signature': { auth: 'public', role: 'public:HMAC-signed expiring link (uploads.test.ts)' },
 
   'POST /api/v1/ui/session': { auth: 'public', role: 'public:password, throttled (password-attempts.test.ts)' },

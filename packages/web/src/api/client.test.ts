@@ -1,5 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
+import { routes } from '@threadline/contract';
+import { createCaller, urlOf } from './call.ts';
 import { ApiError, createApiClient } from './client.ts';
 import { jsonResponse } from '../test-helpers.ts';
 
@@ -55,5 +57,30 @@ describe('the API client', () => {
   it('refuses an answer that does not match the contract', async () => {
     const api = createApiClient({ fetch: vi.fn(async () => jsonResponse(200, { ok: 'yes' })) });
     await expect(api.request('GET', '/x', { schema })).rejects.toMatchObject({ code: 'response.invalid' });
+  });
+});
+
+describe('calls derived from the route table', () => {
+  it('fills the path from typed parameters, sends the typed body, and parses the answer with the route’s schema', async () => {
+    const fetch = vi.fn(async (_url: RequestInfo | URL, _init?: RequestInit) =>
+      jsonResponse(201, { id: 'l1', account_id: 'a/1', name: 'VIP', color: '#1d4ed8', created_at: '2026-01-01T00:00:00.000Z', extra: true }),
+    );
+    const call = createCaller(createApiClient({ fetch }));
+    const label = await call(routes.labels.create, { params: { id: 'a/1' }, body: { name: 'VIP', color: '#1d4ed8' } });
+    expect(label).toEqual({ id: 'l1', account_id: 'a/1', name: 'VIP', color: '#1d4ed8', created_at: '2026-01-01T00:00:00.000Z' });
+    const [url, init] = fetch.mock.calls[0] ?? [];
+    expect(url).toBe('/api/v1/accounts/a%2F1/labels');
+    expect(init?.method).toBe('POST');
+    expect(init?.body).toBe('{"name":"VIP","color":"#1d4ed8"}');
+  });
+
+  it('refuses an answer that does not match the route’s response schema', async () => {
+    const call = createCaller(createApiClient({ fetch: vi.fn(async () => jsonResponse(200, { labels: 'nope' })) }));
+    await expect(call(routes.labels.list, { params: { id: 'a1' } })).rejects.toMatchObject({ code: 'response.invalid' });
+  });
+
+  it('builds navigation URLs the same way', () => {
+    expect(urlOf(routes.inbox.ui.events, { query: { scope: 'all' } })).toBe('/api/v1/ui/events?scope=all');
+    expect(urlOf(routes.platform.facebook.authorize, { query: { redirect: '/a b', invitation: undefined } })).toBe('/oauth/facebook/authorize?redirect=%2Fa%20b');
   });
 });

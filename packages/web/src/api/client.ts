@@ -19,10 +19,12 @@ export class ApiError extends Error {
 
 export type RequestOptions<S extends z.ZodType> = {
   schema: S;
-  body?: unknown;
+  /** A JSON body, typed by the route's schema (see call.ts). */
+  body?: object;
   /** A file upload: the raw bytes, sent with the file's own Content-Type. */
   file?: Blob;
-  query?: Record<string, string | number | undefined>;
+  /** Each defined value is sent as text; undefined and empty strings are left out. */
+  query?: Readonly<Record<string, unknown>>;
   headers?: Record<string, string>;
   /** A 401 here is an answer (wrong password), not an expired session. */
   allowUnauthorized?: boolean;
@@ -44,7 +46,9 @@ export type ApiClientOptions = {
 function withQuery(path: string, query: RequestOptions<z.ZodType>['query']): string {
   if (!query) return path;
   const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') params.set(k, String(v));
+  for (const [k, v] of Object.entries(query)) {
+    if (typeof v === 'string' ? v !== '' : typeof v === 'number' || typeof v === 'boolean') params.set(k, String(v));
+  }
   const qs = params.toString();
   return qs ? `${path}?${qs}` : path;
 }

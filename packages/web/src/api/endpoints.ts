@@ -1,204 +1,141 @@
-import { z } from 'zod';
 import {
-  accountCrmSchema,
-  accountListSchema,
-  accountMemberListSchema,
-  accountMemberSchema,
-  adminUserListSchema,
-  adminUserSchema,
-  apiKeyListSchema,
-  apiKeySchema,
-  cannedReplyListSchema,
-  contactPanelSchema,
-  crmRecordLinkSchema,
-  cannedReplySchema,
-  conversationListSchema,
-  conversationSchema,
-  createdApiKeySchema,
-  crmDeliveryListSchema as deliveryListSchema,
-  crmDeliverySchema as deliverySchema,
-  createdInvitationSchema,
-  crmTestResultSchema,
-  currentUserSchema,
-  invitationListSchema,
-  invitationPreviewSchema,
-  invitationSchema,
-  filledCannedReplySchema,
-  labelListSchema,
-  labelSchema,
-  messageListSchema,
-  messageSchema,
-  passwordResetLinkSchema,
-  passwordResetPreviewSchema,
-  sessionResponseSchema,
-  requeuedSchema,
-  setupStatusSchema,
-  unreadCountsSchema,
-  uiPreferencesSchema,
-  type UiPreferences,
-  unlinkResultSchema,
-  webhookEventDetailSchema,
-  webhookEventListSchema,
-  webhookSecretSchema,
-  assignmentSettingsSchema,
-  noteListSchema,
-  noteSchema,
-  notificationListSchema,
+  routes,
   type AccountRole,
-  type ConversationStatusBody,
-  type PresenceState,
-  type InboxScope,
   type ApiKeyScope,
+  type ConversationStatusBody,
+  type ConversationFilter,
+  type CrmDeliveryStatus,
+  type InboxScope,
+  type PresenceState,
   type SendMessageBody,
+  type UiPreferences,
+  type WebhookEventStatus,
 } from '@threadline/contract';
 import type { ApiClient } from './client.ts';
-import { okSchema, uploadSchema } from './schemas.ts';
+import { createCaller } from './call.ts';
 
-const anything = z.unknown();
-const enc = encodeURIComponent;
-
-/** Every HTTP route the web app calls, typed by the contract. */
+/** Every HTTP route the web app calls, each one a route of the contract's table. */
 export function createEndpoints(api: ApiClient) {
-  const acc = (id: string) => `/api/v1/accounts/${enc(id)}`;
+  const call = createCaller(api);
+  const { auth, accounts, apiKeys, teammates, labels, cannedReplies, contacts, crm, webhookAdmin, workflow } = routes;
+  const inbox = routes.inbox.ui;
+  const sending = routes.sending.ui;
+  const account = (id: string) => ({ params: { id } });
   return {
     auth: {
-      login: (username: string, password: string) =>
-        api.request('POST', '/api/v1/ui/session', { schema: sessionResponseSchema, body: { username, password }, allowUnauthorized: true }),
-      logout: () => api.request('DELETE', '/api/v1/ui/session', { schema: okSchema, allowUnauthorized: true }),
-      me: () => api.request('GET', '/api/v1/ui/me', { schema: currentUserSchema, allowUnauthorized: true }),
-      switchAccount: (accountId: string) =>
-        api.request('POST', '/api/v1/ui/session/switch', { schema: sessionResponseSchema, body: { account_id: accountId } }),
-      setupStatus: () => api.request('GET', '/api/v1/setup', { schema: setupStatusSchema, allowUnauthorized: true }),
-      setup: (username: string, password: string) =>
-        api.request('POST', '/api/v1/setup', { schema: sessionResponseSchema, body: { username, password }, allowUnauthorized: true }),
+      login: (username: string, password: string) => call(auth.login, { body: { username, password }, allowUnauthorized: true }),
+      logout: () => call(auth.logout, { allowUnauthorized: true }),
+      me: () => call(auth.me, { allowUnauthorized: true }),
+      switchAccount: (accountId: string) => call(accounts.switchSession, { body: { account_id: accountId } }),
+      setupStatus: () => call(auth.setupStatus, { allowUnauthorized: true }),
+      setup: (username: string, password: string) => call(auth.setup, { body: { username, password }, allowUnauthorized: true }),
       changePassword: (currentPassword: string, newPassword: string) =>
-        api.request('POST', '/api/v1/ui/password', { schema: okSchema, body: { current_password: currentPassword, new_password: newPassword } }),
+        call(auth.changePassword, { body: { current_password: currentPassword, new_password: newPassword } }),
     },
     /** Invitation links and password-reset links: the token goes in the body, never in a URL. */
     teammates: {
-      invitations: (id: string) => api.request('GET', `${acc(id)}/invitations`, { schema: invitationListSchema }),
+      invitations: (id: string) => call(teammates.invitations, account(id)),
       invite: (id: string, role: AccountRole, expiresInHours: number) =>
-        api.request('POST', `${acc(id)}/invitations`, { schema: createdInvitationSchema, body: { role, expires_in_hours: expiresInHours } }),
-      revoke: (id: string, invitationId: string) => api.request('DELETE', `${acc(id)}/invitations/${enc(invitationId)}`, { schema: invitationSchema }),
-      lookupInvitation: (token: string) =>
-        api.request('POST', '/api/v1/invitations/lookup', { schema: invitationPreviewSchema, body: { token }, allowUnauthorized: true }),
+        call(teammates.invite, { ...account(id), body: { role, expires_in_hours: expiresInHours } }),
+      revoke: (id: string, invitationId: string) => call(teammates.revoke, { params: { id, invitationId } }),
+      lookupInvitation: (token: string) => call(teammates.lookupInvitation, { body: { token }, allowUnauthorized: true }),
       acceptInvitation: (token: string, username: string, password: string) =>
-        api.request('POST', '/api/v1/invitations/accept', { schema: sessionResponseSchema, body: { token, username, password }, allowUnauthorized: true }),
-      issuePasswordReset: (userId: string) => api.request('POST', `/api/v1/admin/users/${enc(userId)}/password-reset`, { schema: passwordResetLinkSchema }),
-      lookupPasswordReset: (token: string) =>
-        api.request('POST', '/api/v1/password-resets/lookup', { schema: passwordResetPreviewSchema, body: { token }, allowUnauthorized: true }),
+        call(teammates.acceptInvitation, { body: { token, username, password }, allowUnauthorized: true }),
+      issuePasswordReset: (userId: string) => call(teammates.issuePasswordReset, { params: { userId } }),
+      lookupPasswordReset: (token: string) => call(teammates.lookupPasswordReset, { body: { token }, allowUnauthorized: true }),
       resetPassword: (token: string, newPassword: string) =>
-        api.request('POST', '/api/v1/password-resets/reset', { schema: okSchema, body: { token, new_password: newPassword }, allowUnauthorized: true }),
+        call(teammates.resetPassword, { body: { token, new_password: newPassword }, allowUnauthorized: true }),
     },
     accounts: {
-      list: () => api.request('GET', '/api/v1/accounts/me', { schema: accountListSchema }),
-      setPrimary: (id: string) => api.request('POST', `${acc(id)}/set-primary`, { schema: anything }),
-      unlink: (id: string) => api.request('DELETE', `${acc(id)}/unlink`, { schema: unlinkResultSchema }),
-      members: (id: string) => api.request('GET', `${acc(id)}/members`, { schema: accountMemberListSchema }),
-      addMember: (id: string, username: string, role: AccountRole) =>
-        api.request('POST', `${acc(id)}/members`, { schema: accountMemberSchema, body: { username, role } }),
-      updateMember: (id: string, userId: string, role: AccountRole) =>
-        api.request('PATCH', `${acc(id)}/members/${enc(userId)}`, { schema: accountMemberSchema, body: { role } }),
-      removeMember: (id: string, userId: string) => api.request('DELETE', `${acc(id)}/members/${enc(userId)}`, { schema: anything }),
+      list: () => call(accounts.mine),
+      setPrimary: (id: string) => call(accounts.setPrimary, account(id)),
+      unlink: (id: string) => call(accounts.unlink, account(id)),
+      members: (id: string) => call(accounts.members, account(id)),
+      addMember: (id: string, username: string, role: AccountRole) => call(accounts.addMember, { ...account(id), body: { username, role } }),
+      updateMember: (id: string, userId: string, role: AccountRole) => call(accounts.updateMember, { params: { id, userId }, body: { role } }),
+      removeMember: (id: string, userId: string) => call(accounts.removeMember, { params: { id, userId } }),
     },
     apiKeys: {
-      list: (id: string) => api.request('GET', `${acc(id)}/api-keys`, { schema: apiKeyListSchema }),
-      create: (id: string, name: string, scopes: ApiKeyScope[]) =>
-        api.request('POST', `${acc(id)}/api-keys`, { schema: createdApiKeySchema, body: { name, scopes } }),
-      revoke: (id: string, keyId: string) => api.request('DELETE', `${acc(id)}/api-keys/${enc(keyId)}`, { schema: apiKeySchema }),
+      list: (id: string) => call(apiKeys.list, account(id)),
+      create: (id: string, name: string, scopes: ApiKeyScope[]) => call(apiKeys.create, { ...account(id), body: { name, scopes } }),
+      revoke: (id: string, keyId: string) => call(apiKeys.revoke, { params: { id, keyId } }),
     },
     labels: {
-      list: (id: string) => api.request('GET', `${acc(id)}/labels`, { schema: labelListSchema }),
-      create: (id: string, name: string, color: string) => api.request('POST', `${acc(id)}/labels`, { schema: labelSchema, body: { name, color } }),
-      update: (id: string, labelId: string, patch: { name?: string; color?: string }) =>
-        api.request('PATCH', `${acc(id)}/labels/${enc(labelId)}`, { schema: labelSchema, body: patch }),
-      remove: (id: string, labelId: string) => api.request('DELETE', `${acc(id)}/labels/${enc(labelId)}`, { schema: labelSchema }),
+      list: (id: string) => call(labels.list, account(id)),
+      create: (id: string, name: string, color: string) => call(labels.create, { ...account(id), body: { name, color } }),
+      update: (id: string, labelId: string, patch: { name?: string; color?: string }) => call(labels.update, { params: { id, labelId }, body: patch }),
+      remove: (id: string, labelId: string) => call(labels.remove, { params: { id, labelId } }),
       setOnConversation: (conversationId: string, labelIds: string[]) =>
-        api.request('PUT', `/api/v1/ui/conversations/${enc(conversationId)}/labels`, { schema: conversationSchema, body: { label_ids: labelIds } }),
+        call(labels.setOnConversation, { params: { id: conversationId }, body: { label_ids: labelIds } }),
     },
     cannedReplies: {
-      list: (id: string) => api.request('GET', `${acc(id)}/canned-replies`, { schema: cannedReplyListSchema }),
-      create: (id: string, shortcut: string, text: string) =>
-        api.request('POST', `${acc(id)}/canned-replies`, { schema: cannedReplySchema, body: { shortcut, text } }),
+      list: (id: string) => call(cannedReplies.list, account(id)),
+      create: (id: string, shortcut: string, text: string) => call(cannedReplies.create, { ...account(id), body: { shortcut, text } }),
       update: (id: string, replyId: string, patch: { shortcut?: string; text?: string }) =>
-        api.request('PATCH', `${acc(id)}/canned-replies/${enc(replyId)}`, { schema: cannedReplySchema, body: patch }),
-      remove: (id: string, replyId: string) => api.request('DELETE', `${acc(id)}/canned-replies/${enc(replyId)}`, { schema: cannedReplySchema }),
-      fill: (conversationId: string, replyId: string) =>
-        api.request('POST', `/api/v1/ui/conversations/${enc(conversationId)}/canned-replies/${enc(replyId)}/fill`, { schema: filledCannedReplySchema }),
+        call(cannedReplies.update, { params: { id, replyId }, body: patch }),
+      remove: (id: string, replyId: string) => call(cannedReplies.remove, { params: { id, replyId } }),
+      fill: (conversationId: string, replyId: string) => call(cannedReplies.fill, { params: { id: conversationId, replyId } }),
     },
     preferences: {
-      get: () => api.request('GET', '/api/v1/ui/preferences', { schema: uiPreferencesSchema }),
-      update: (patch: Partial<UiPreferences>) => api.request('PUT', '/api/v1/ui/preferences', { schema: uiPreferencesSchema, body: patch }),
+      get: () => call(auth.preferences),
+      update: (patch: Partial<UiPreferences>) => call(auth.updatePreferences, { body: patch }),
     },
     contacts: {
-      panel: (conversationId: string) => api.request('GET', `/api/v1/ui/conversations/${enc(conversationId)}/contact`, { schema: contactPanelSchema }),
-      recordLink: (id: string) => api.request('GET', `${acc(id)}/crm-record-link`, { schema: crmRecordLinkSchema }),
-      setRecordLink: (id: string, template: string | null) => api.request('PUT', `${acc(id)}/crm-record-link`, { schema: crmRecordLinkSchema, body: { template } }),
+      panel: (conversationId: string) => call(inbox.contact, { params: { id: conversationId } }),
+      recordLink: (id: string) => call(contacts.recordLink, account(id)),
+      setRecordLink: (id: string, template: string | null) => call(contacts.setRecordLink, { ...account(id), body: { template } }),
     },
     crm: {
-      get: (id: string) => api.request('GET', `${acc(id)}/crm`, { schema: accountCrmSchema }),
-      setUrl: (id: string, url: string | null) => api.request('PATCH', acc(id), { schema: accountCrmSchema, body: { crm_webhook_url: url } }),
-      secret: (id: string) => api.request('GET', `${acc(id)}/webhook-secret`, { schema: webhookSecretSchema }),
-      rotateSecret: (id: string) => api.request('POST', `${acc(id)}/webhook-secret/rotate`, { schema: webhookSecretSchema }),
-      test: (id: string) => api.request('POST', `${acc(id)}/crm/test`, { schema: crmTestResultSchema }),
-      deliveries: (id: string, query: { status?: string; cursor?: string }) =>
-        api.request('GET', `${acc(id)}/crm/deliveries`, { schema: deliveryListSchema, query: { ...query, limit: 50 } }),
-      retry: (id: string, deliveryId: string) => api.request('POST', `${acc(id)}/crm/deliveries/${enc(deliveryId)}/retry`, { schema: deliverySchema }),
-      recover: (id: string, since: string) => api.request('POST', `${acc(id)}/crm/recover`, { schema: requeuedSchema, body: { since } }),
+      get: (id: string) => call(crm.get, account(id)),
+      setUrl: (id: string, url: string | null) => call(crm.setUrl, { ...account(id), body: { crm_webhook_url: url } }),
+      secret: (id: string) => call(crm.secret, account(id)),
+      rotateSecret: (id: string) => call(crm.rotateSecret, account(id)),
+      test: (id: string) => call(crm.test, account(id)),
+      deliveries: (id: string, query: { status?: CrmDeliveryStatus; cursor?: string }) =>
+        call(crm.deliveries, { ...account(id), query: { ...query, limit: 50 } }),
+      retry: (id: string, deliveryId: string) => call(crm.retry, { params: { id, deliveryId } }),
+      recover: (id: string, since: string) => call(crm.recover, { ...account(id), body: { since } }),
     },
     admin: {
-      users: () => api.request('GET', '/api/v1/admin/users', { schema: adminUserListSchema }),
+      users: () => call(auth.users),
       createUser: (username: string, password: string, isAdmin: boolean) =>
-        api.request('POST', '/api/v1/admin/users', { schema: adminUserSchema, body: { username, password, is_admin: isAdmin } }),
-      updateUser: (id: string, patch: { disabled?: boolean; is_admin?: boolean }) =>
-        api.request('PATCH', `/api/v1/admin/users/${enc(id)}`, { schema: adminUserSchema, body: patch }),
-      webhookEvents: (status: string | undefined) =>
-        api.request('GET', '/api/v1/admin/webhook-events', { schema: webhookEventListSchema, query: { status, limit: 50 } }),
-      webhookEvent: (id: number) => api.request('GET', `/api/v1/admin/webhook-events/${id}`, { schema: webhookEventDetailSchema }),
-      reprocess: (ids: number[]) => api.request('POST', '/api/v1/admin/webhook-events/reprocess', { schema: requeuedSchema, body: { ids } }),
+        call(auth.createUser, { body: { username, password, is_admin: isAdmin } }),
+      updateUser: (id: string, patch: { disabled?: boolean; is_admin?: boolean }) => call(auth.updateUser, { params: { userId: id }, body: patch }),
+      webhookEvents: (status: WebhookEventStatus | undefined) => call(webhookAdmin.list, { query: { status, limit: 50 } }),
+      webhookEvent: (id: number) => call(webhookAdmin.get, { params: { id } }),
+      reprocess: (ids: number[]) => call(webhookAdmin.reprocess, { body: { ids } }),
     },
     inbox: {
-      conversations: (query: { scope?: InboxScope; filter: string; label_id?: string; q?: string; cursor?: string; limit?: number }, signal?: AbortSignal) =>
-        api.request('GET', '/api/v1/ui/conversations', { schema: conversationListSchema, query: { ...query, limit: query.limit ?? 50 }, ...(signal ? { signal } : {}) }),
-      messages: (conversationId: string, cursor?: string) =>
-        api.request('GET', `/api/v1/ui/conversations/${enc(conversationId)}/messages`, { schema: messageListSchema, query: { cursor, limit: 50 } }),
+      conversations: (query: { scope?: InboxScope; filter: ConversationFilter; label_id?: string; q?: string; cursor?: string; limit?: number }, signal?: AbortSignal) =>
+        call(inbox.listConversations, { query: { ...query, limit: query.limit ?? 50 }, ...(signal ? { signal } : {}) }),
+      messages: (conversationId: string, cursor?: string) => call(inbox.listMessages, { params: { id: conversationId }, query: { cursor, limit: 50 } }),
       send: (conversationId: string, body: SendMessageBody, idempotencyKey: string) =>
-        api.request('POST', `/api/v1/ui/conversations/${enc(conversationId)}/messages`, {
-          schema: messageSchema,
-          body,
-          headers: { 'idempotency-key': idempotencyKey },
-        }),
-      retry: (conversationId: string, messageId: string) =>
-        api.request('POST', `/api/v1/ui/conversations/${enc(conversationId)}/messages/${enc(messageId)}/retry`, { schema: messageSchema }),
-      markRead: (conversationId: string) => api.request('POST', `/api/v1/ui/conversations/${enc(conversationId)}/read`, { schema: anything }),
+        call(sending.send, { params: { id: conversationId }, body, headers: { 'idempotency-key': idempotencyKey } }),
+      retry: (conversationId: string, messageId: string) => call(sending.retry, { params: { id: conversationId, messageId } }),
+      markRead: (conversationId: string) => call(inbox.markRead, { params: { id: conversationId } }),
       react: (conversationId: string, messageId: string, reaction: string) =>
-        api.request('POST', `/api/v1/ui/conversations/${enc(conversationId)}/messages/${enc(messageId)}/reactions`, { schema: anything, body: { reaction } }),
-      unreact: (conversationId: string, messageId: string) =>
-        api.request('DELETE', `/api/v1/ui/conversations/${enc(conversationId)}/messages/${enc(messageId)}/reactions`, { schema: anything }),
+        call(sending.react, { params: { id: conversationId, messageId }, body: { reaction } }),
+      unreact: (conversationId: string, messageId: string) => call(sending.unreact, { params: { id: conversationId, messageId } }),
       /** `accountId`: the account of the conversation the file is for (the "All accounts" inbox may show another). */
-      upload: (file: File, accountId?: string) => api.request('POST', '/api/v1/ui/uploads', { schema: uploadSchema, file, query: { account_id: accountId } }),
-      unread: () => api.request('GET', '/api/v1/ui/unread', { schema: unreadCountsSchema }),
-      conversation: (id: string) => api.request('GET', `/api/v1/ui/conversations/${enc(id)}`, { schema: conversationSchema }),
+      upload: (file: File, accountId?: string) => call(sending.upload, { file, query: { account_id: accountId } }),
+      unread: () => call(inbox.unread),
+      conversation: (id: string) => call(inbox.getConversation, { params: { id } }),
     },
     workflow: {
-      setStatus: (id: string, body: ConversationStatusBody) =>
-        api.request('PATCH', `/api/v1/ui/conversations/${enc(id)}`, { schema: conversationSchema, body }),
-      assign: (id: string, userId: string | null) =>
-        api.request('PUT', `/api/v1/ui/conversations/${enc(id)}/assignee`, { schema: conversationSchema, body: { user_id: userId } }),
-      notes: (id: string) => api.request('GET', `/api/v1/ui/conversations/${enc(id)}/notes`, { schema: noteListSchema }),
-      addNote: (id: string, text: string) => api.request('POST', `/api/v1/ui/conversations/${enc(id)}/notes`, { schema: noteSchema, body: { text } }),
-      editNote: (id: string, noteId: string, text: string) =>
-        api.request('PATCH', `/api/v1/ui/conversations/${enc(id)}/notes/${enc(noteId)}`, { schema: noteSchema, body: { text } }),
-      deleteNote: (id: string, noteId: string) => api.request('DELETE', `/api/v1/ui/conversations/${enc(id)}/notes/${enc(noteId)}`, { schema: okSchema }),
-      presence: (id: string, state: PresenceState) =>
-        api.request('POST', `/api/v1/ui/conversations/${enc(id)}/presence`, { schema: okSchema, body: { state } }),
-      notifications: () => api.request('GET', '/api/v1/ui/notifications', { schema: notificationListSchema }),
-      readNotifications: (ids?: string[]) => api.request('POST', '/api/v1/ui/notifications/read', { schema: okSchema, body: ids ? { ids } : {} }),
-      assignment: (accountId: string) => api.request('GET', `${acc(accountId)}/assignment`, { schema: assignmentSettingsSchema }),
+      setStatus: (id: string, body: ConversationStatusBody) => call(workflow.ui.setStatus, { params: { id }, body }),
+      assign: (id: string, userId: string | null) => call(workflow.ui.assign, { params: { id }, body: { user_id: userId } }),
+      notes: (id: string) => call(workflow.ui.notes, { params: { id } }),
+      addNote: (id: string, text: string) => call(workflow.ui.addNote, { params: { id }, body: { text } }),
+      editNote: (id: string, noteId: string, text: string) => call(workflow.ui.editNote, { params: { id, noteId }, body: { text } }),
+      deleteNote: (id: string, noteId: string) => call(workflow.ui.deleteNote, { params: { id, noteId } }),
+      presence: (id: string, state: PresenceState) => call(workflow.ui.presence, { params: { id }, body: { state } }),
+      notifications: () => call(workflow.ui.notifications),
+      readNotifications: (ids?: string[]) => call(workflow.ui.readNotifications, { body: ids ? { ids } : {} }),
+      assignment: (accountId: string) => call(workflow.ui.assignment, account(accountId)),
       updateAssignment: (accountId: string, body: { auto_assign?: boolean; max_open_per_member?: number }) =>
-        api.request('PUT', `${acc(accountId)}/assignment`, { schema: assignmentSettingsSchema, body }),
+        call(workflow.ui.updateAssignment, { ...account(accountId), body }),
       receiveConversations: (accountId: string, receives: boolean) =>
-        api.request('PUT', `${acc(accountId)}/assignment/me`, { schema: assignmentSettingsSchema, body: { receives_conversations: receives } }),
+        call(workflow.ui.receiveConversations, { ...account(accountId), body: { receives_conversations: receives } }),
     },
   };
 }

@@ -1,4 +1,5 @@
-import { createRecentIds, realtimeEventSchema, type RealtimeEvent } from '@threadline/contract';
+import { createRecentIds, realtimeEventSchema, routes, type RealtimeEvent } from '@threadline/contract';
+import { urlOf } from './call.ts';
 
 export type LiveStatus = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
@@ -57,7 +58,7 @@ const EVENT_TYPES = [
  */
 export function connectLiveEvents(opts: LiveOptions): LiveConnection {
   const Impl = opts.EventSourceImpl ?? EventSource;
-  const url = opts.url ?? '/api/v1/ui/events';
+  const url = opts.url ?? urlOf(routes.inbox.ui.events, {});
   let source: EventSource | null = null;
   let lastId = 0; // the highest id seen: where a new stream resumes
   // Ids seen lately: a replay repeats at most what came since the Last-Event-ID the browser sent, far fewer events

@@ -1,12 +1,12 @@
-import { OAUTH_ERROR_MESSAGES, oauthErrorReasonSchema, type AccountSummary } from '@threadline/contract';
+import { OAUTH_ERROR_MESSAGES, oauthErrorReasonSchema, routes, type AccountSummary } from '@threadline/contract';
+import { urlOf } from '../api/call.ts';
 
 /** The two ways to connect an Instagram account: Instagram Login, or through its Facebook Page. */
 export type LoginProvider = 'instagram' | 'facebook';
 
 /** Where "Continue with …", "Link another account" and "Reconnect" start (a full-page navigation). */
 export function authorizeUrl(provider: LoginProvider, redirect: string, invitation?: string): string {
-  const withInvitation = invitation ? `&invitation=${encodeURIComponent(invitation)}` : '';
-  return `/oauth/${provider}/authorize?redirect=${encodeURIComponent(redirect)}${withInvitation}`;
+  return urlOf(routes.platform[provider].authorize, { query: { redirect, invitation } });
 }
 export const instagramAuthorizeUrl = (redirect: string) => authorizeUrl('instagram', redirect);
 

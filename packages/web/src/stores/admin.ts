@@ -1,6 +1,6 @@
 import { ref } from 'vue';
 import { defineStore } from 'pinia';
-import type { AdminUser, WebhookEvent, WebhookEventDetail } from '@threadline/contract';
+import type { AdminUser, WebhookEvent, WebhookEventDetail, WebhookEventStatus } from '@threadline/contract';
 import { api } from '../api/index.ts';
 
 /** Instance administration: users, and Meta webhook events that failed or reached no linked account. */
@@ -24,7 +24,7 @@ export const useAdminStore = defineStore('admin', () => {
     users.value = users.value.map((x) => (x.id === id ? u : x));
   }
 
-  async function loadEvents(status: string) {
+  async function loadEvents(status: WebhookEventStatus) {
     events.value = (await api.admin.webhookEvents(status)).events;
   }
 
@@ -34,7 +34,7 @@ export const useAdminStore = defineStore('admin', () => {
     return detail;
   }
 
-  async function reprocess(ids: number[], status: string) {
+  async function reprocess(ids: number[], status: WebhookEventStatus) {
     const r = await api.admin.reprocess(ids);
     await loadEvents(status);
     return r.requeued;

@@ -1,11 +1,11 @@
 import { computed, readonly, ref, shallowRef, triggerRef } from 'vue';
 import { defineStore } from 'pinia';
-import type { Conversation, ConversationStatusBody, InboxScope } from '@threadline/contract';
+import type { Conversation, ConversationFilter, ConversationStatusBody, ConversationStatusFilter, InboxScope } from '@threadline/contract';
 import { api } from '../api/index.ts';
 import { useSessionStore } from './session.ts';
 
-export type ConversationFilter = 'all' | 'unread' | 'needs_reply';
-export type StatusFilter = 'open' | 'snoozed' | 'done' | 'all';
+export type { ConversationFilter };
+export type StatusFilter = ConversationStatusFilter;
 
 /**
  * Everything the list is filtered by, as one object: the server's query (`toQuery`) and the live check

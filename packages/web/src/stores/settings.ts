@@ -1,6 +1,6 @@
 import { computed, ref } from 'vue';
 import { defineStore } from 'pinia';
-import type { AccountCrm, AccountMember, AccountRole, ApiKey, ApiKeyScope, CrmDelivery as Delivery, CrmTestResult, WebhookSecret } from '@threadline/contract';
+import type { AccountCrm, AccountMember, AccountRole, ApiKey, ApiKeyScope, CrmDelivery as Delivery, CrmDeliveryStatus, CrmTestResult, WebhookSecret } from '@threadline/contract';
 import { api } from '../api/index.ts';
 
 /** Settings of one account at a time (the one the settings page shows): API keys, CRM forwarding, members. */
@@ -77,13 +77,13 @@ export const useSettingsStore = defineStore('settings', () => {
     await loadDeliveries();
   }
 
-  async function loadDeliveries(status?: string) {
+  async function loadDeliveries(status?: CrmDeliveryStatus) {
     const r = await api.crm.deliveries(need(), status ? { status } : {});
     deliveries.value = r.deliveries;
     deliveriesCursor.value = r.next_cursor;
   }
 
-  async function moreDeliveries(status?: string) {
+  async function moreDeliveries(status?: CrmDeliveryStatus) {
     if (!deliveriesCursor.value) return;
     const r = await api.crm.deliveries(need(), { ...(status ? { status } : {}), cursor: deliveriesCursor.value });
     deliveries.value = [...deliveries.value, ...r.deliveries.filter((d) => !deliveries.value.some((x) => x.id === d.id))];

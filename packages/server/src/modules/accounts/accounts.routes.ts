@@ -1,15 +1,5 @@
-import { z } from 'zod';
-import {
-  accountListSchema,
-  accountMemberListSchema,
-  accountMemberSchema,
-  addAccountMemberRequestSchema,
-  sessionResponseSchema,
-  switchSessionRequestSchema,
-  unlinkResultSchema,
-  updateAccountMemberRequestSchema,
-  type AccountSummary,
-} from '@threadline/contract';
+import { routes, type AccountSummary } from '@threadline/contract';
+import { route } from '../../http/route.ts';
 import type { App } from '../../http/server.ts';
 import { requireSession } from '../auth/auth.plugin.ts';
 import type { AuthRepository } from '../auth/auth.repository.ts';
@@ -60,85 +50,53 @@ const presentMember = (m: { userId: string; username: string; role: AccountRole;
   linked_at: m.linkedAt.toISOString(),
 });
 
-const accountParams = z.object({ id: z.uuid() });
-const memberParams = accountParams.extend({ userId: z.uuid() });
-const okSchema = z.object({ ok: z.literal(true) });
-
 /** A user's accounts, the primary one, switching, unlinking and members (session auth; non-members get 404). */
 export async function accountsRoutes(app: App, opts: AccountsRoutesOptions) {
   const { accounts, access, auth, authRepo, cookie } = opts;
+  const r = routes.accounts;
 
-  app.get('/api/v1/accounts/me', { schema: { response: { 200: accountListSchema } } }, async (req) => {
+  route(app, r.mine, async (req) => {
     const rows = await accounts.listMine(requireSession(req).userId);
     return { accounts: rows.map(presentAccount) };
   });
 
-  app.post(
-    '/api/v1/accounts/:id/set-primary',
-    { schema: { params: accountParams, response: { 200: okSchema } } },
-    async (req) => {
-      await accounts.setPrimary(requireSession(req).userId, req.params.id);
-      return { ok: true as const };
-    },
+  route(app, r.setPrimary, async (req) => {
+    await accounts.setPrimary(requireSession(req).userId, req.params.id);
+    return { ok: true as const };
+  });
+
+  route(app, r.unlink, async (req) => {
+    const result = await accounts.unlink(requireSession(req).userId, req.params.id);
+    return { unlinked: true as const, account_disconnected: result.disconnected };
+  });
+
+  route(app, r.switchSession, async (req, reply) => {
+    const current = requireSession(req);
+    await access.requireRole(current.userId, req.body.account_id, 'viewer');
+    const user = await authRepo.findUserById(current.userId);
+    if (!user) throw authErrors.invalidToken();
+    const session = await auth.issueSession(user, req.body.account_id, requestContext(req));
+    // The old session is replaced, not kept alongside: one browser, one current account.
+    await auth.logout(current.tokenHash);
+    setSessionCookie(reply, cookie, session.token, session.expires_in);
+    return session;
+  });
+
+  route(app, r.members, async (req) => ({
+    members: (await accounts.members(requireSession(req).userId, req.params.id)).map(presentMember),
+  }));
+
+  route(app, r.addMember, async (req, reply) => {
+    const added = await accounts.addMember(requireSession(req).userId, req.params.id, req.body);
+    return reply.code(201).send(presentMember(added));
+  });
+
+  route(app, r.updateMember, async (req) =>
+    presentMember(await accounts.updateMember(requireSession(req).userId, req.params.id, req.params.userId, req.body.role)),
   );
 
-  app.delete(
-    '/api/v1/accounts/:id/unlink',
-    { schema: { params: accountParams, response: { 200: unlinkResultSchema } } },
-    async (req) => {
-      const result = await accounts.unlink(requireSession(req).userId, req.params.id);
-      return { unlinked: true as const, account_disconnected: result.disconnected };
-    },
-  );
-
-  app.post(
-    '/api/v1/ui/session/switch',
-    { schema: { body: switchSessionRequestSchema, response: { 200: sessionResponseSchema } } },
-    async (req, reply) => {
-      const current = requireSession(req);
-      await access.requireRole(current.userId, req.body.account_id, 'viewer');
-      const user = await authRepo.findUserById(current.userId);
-      if (!user) throw authErrors.invalidToken();
-      const session = await auth.issueSession(user, req.body.account_id, requestContext(req));
-      // The old session is replaced, not kept alongside: one browser, one current account.
-      await auth.logout(current.tokenHash);
-      setSessionCookie(reply, cookie, session.token, session.expires_in);
-      return session;
-    },
-  );
-
-  app.get(
-    '/api/v1/accounts/:id/members',
-    { schema: { params: accountParams, response: { 200: accountMemberListSchema } } },
-    async (req) => ({
-      members: (await accounts.members(requireSession(req).userId, req.params.id)).map(presentMember),
-    }),
-  );
-
-  app.post(
-    '/api/v1/accounts/:id/members',
-    { schema: { params: accountParams, body: addAccountMemberRequestSchema, response: { 201: accountMemberSchema } } },
-    async (req, reply) => {
-      const added = await accounts.addMember(requireSession(req).userId, req.params.id, req.body);
-      return reply.code(201).send(presentMember(added));
-    },
-  );
-
-  app.patch(
-    '/api/v1/accounts/:id/members/:userId',
-    { schema: { params: memberParams, body: updateAccountMemberRequestSchema, response: { 200: accountMemberSchema } } },
-    async (req) =>
-      presentMember(
-        await accounts.updateMember(requireSession(req).userId, req.params.id, req.params.userId, req.body.role),
-      ),
-  );
-
-  app.delete(
-    '/api/v1/accounts/:id/members/:userId',
-    { schema: { params: memberParams, response: { 200: unlinkResultSchema } } },
-    async (req) => {
-      const result = await accounts.removeMember(requireSession(req).userId, req.params.id, req.params.userId);
-      return { unlinked: true as const, account_disconnected: result.disconnected };
-    },
-  );
+  route(app, r.removeMember, async (req) => {
+    const result = await accounts.removeMember(requireSession(req).userId, req.params.id, req.params.userId);
+    return { unlinked: true as const, account_disconnected: result.disconnected };
+  });
 }

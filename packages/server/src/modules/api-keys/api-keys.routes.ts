@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { apiKeyListSchema, apiKeySchema, createApiKeyRequestSchema, createdApiKeySchema } from '@threadline/contract';
+import { apiKeySchema, routes } from '@threadline/contract';
+import { route } from '../../http/route.ts';
 import type { App } from '../../http/server.ts';
 import { requireSession } from '../auth/auth.plugin.ts';
 import type { AccountAccess } from '../accounts/account-access.ts';
@@ -19,40 +19,28 @@ export function presentApiKey({ key: row, creator }: ApiKeyWithCreator) {
   };
 }
 
-const accountParams = z.object({ id: z.uuid() });
-
+/** An account's API keys: its owners and admins list, create and revoke them. */
 export async function apiKeysRoutes(app: App, opts: { apiKeys: ApiKeysService; access: AccountAccess }) {
   const { apiKeys, access } = opts;
+  const r = routes.apiKeys;
 
-  app.get(
-    '/api/v1/accounts/:id/api-keys',
-    { schema: { params: accountParams, response: { 200: apiKeyListSchema } } },
-    async (req) => {
-      const auth = requireSession(req);
-      await access.requireRole(auth.userId, req.params.id, 'admin');
-      return { api_keys: (await apiKeys.list(req.params.id)).map(presentApiKey) };
-    },
-  );
+  route(app, r.list, async (req) => {
+    const auth = requireSession(req);
+    await access.requireRole(auth.userId, req.params.id, 'admin');
+    return { api_keys: (await apiKeys.list(req.params.id)).map(presentApiKey) };
+  });
 
-  app.post(
-    '/api/v1/accounts/:id/api-keys',
-    { schema: { params: accountParams, body: createApiKeyRequestSchema, response: { 201: createdApiKeySchema } } },
-    async (req, reply) => {
-      const auth = requireSession(req);
-      await access.requireRole(auth.userId, req.params.id, 'admin');
-      const { row, key } = await apiKeys.create(req.params.id, req.body, auth.userId);
-      return reply.code(201).send({ ...presentApiKey(await apiKeys.get(req.params.id, row.id)), key });
-    },
-  );
+  route(app, r.create, async (req, reply) => {
+    const auth = requireSession(req);
+    await access.requireRole(auth.userId, req.params.id, 'admin');
+    const { row, key } = await apiKeys.create(req.params.id, req.body, auth.userId);
+    return reply.code(201).send({ ...presentApiKey(await apiKeys.get(req.params.id, row.id)), key });
+  });
 
-  app.delete(
-    '/api/v1/accounts/:id/api-keys/:keyId',
-    { schema: { params: accountParams.extend({ keyId: z.uuid() }), response: { 200: apiKeySchema } } },
-    async (req) => {
-      const auth = requireSession(req);
-      await access.requireRole(auth.userId, req.params.id, 'admin');
-      const revoked = await apiKeys.revoke(req.params.id, req.params.keyId, auth.userId);
-      return presentApiKey(await apiKeys.get(req.params.id, revoked.id));
-    },
-  );
+  route(app, r.revoke, async (req) => {
+    const auth = requireSession(req);
+    await access.requireRole(auth.userId, req.params.id, 'admin');
+    const revoked = await apiKeys.revoke(req.params.id, req.params.keyId, auth.userId);
+    return presentApiKey(await apiKeys.get(req.params.id, revoked.id));
+  });
 }

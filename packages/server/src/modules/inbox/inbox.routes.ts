@@ -1,49 +1,22 @@
-import { z } from 'zod';
-import {
-  conversationListQuerySchema,
-  conversationListSchema,
-  conversationSchema,
-  messageListQuerySchema,
-  messageListSchema,
-  unreadCountsSchema,
-} from '@threadline/contract';
+import { routes } from '@threadline/contract';
 import type { App } from '../../http/server.ts';
+import { route } from '../../http/route.ts';
 import { authOf } from '../auth/auth.plugin.ts';
 import type { InboxService } from './inbox.service.ts';
-
-const idParams = z.object({ id: z.uuid() });
 
 /** Reading the inbox: `/api/v1/ui/…` for the web app (session), `/api/v1/…` for a CRM (API key, conversations:read). */
 export async function inboxRoutes(app: App, opts: { inbox: InboxService }) {
   const { inbox } = opts;
-  for (const [prefix, config] of [
-    ['/api/v1/ui', { auth: 'session' as const }],
-    ['/api/v1', { auth: 'api_key' as const, apiKeyScope: 'conversations:read' as const }],
-  ] as const) {
-    app.get(
-      `${prefix}/conversations`,
-      { config, schema: { querystring: conversationListQuerySchema, response: { 200: conversationListSchema } } },
-      async (req) => inbox.listConversations(authOf(req), req.query),
-    );
-    app.get(
-      `${prefix}/conversations/:id`,
-      { config, schema: { params: idParams, response: { 200: conversationSchema } } },
-      async (req) => inbox.getConversation(authOf(req), req.params.id),
-    );
-    app.get(
-      `${prefix}/conversations/:id/messages`,
-      { config, schema: { params: idParams, querystring: messageListQuerySchema, response: { 200: messageListSchema } } },
-      async (req) => inbox.listMessages(authOf(req), req.params.id, req.query),
-    );
+  const { ui, api } = routes.inbox;
+  for (const def of [ui.listConversations, api.listConversations]) {
+    route(app, def, async (req) => inbox.listConversations(authOf(req), req.query));
   }
-  app.get(
-    '/api/v1/ui/unread',
-    { config: { auth: 'session' }, schema: { response: { 200: unreadCountsSchema } } },
-    async (req) => inbox.unreadCounts(authOf(req)),
-  );
-  app.post(
-    '/api/v1/ui/conversations/:id/read',
-    { config: { auth: 'session' }, schema: { params: idParams, response: { 200: conversationSchema } } },
-    async (req) => inbox.markRead(authOf(req), req.params.id),
-  );
+  for (const def of [ui.getConversation, api.getConversation]) {
+    route(app, def, async (req) => inbox.getConversation(authOf(req), req.params.id));
+  }
+  for (const def of [ui.listMessages, api.listMessages]) {
+    route(app, def, async (req) => inbox.listMessages(authOf(req), req.params.id, req.query));
+  }
+  route(app, ui.unread, async (req) => inbox.unreadCounts(authOf(req)));
+  route(app, ui.markRead, async (req) => inbox.markRead(authOf(req), req.params.id));
 }

@@ -1,3 +1,5 @@
+import { routes } from '@threadline/contract';
+import { route, routeWith } from '../../http/route.ts';
 import type { App } from '../../http/server.ts';
 import { errorBody } from '../../http/server.ts';
 import { verifyMetaSignature, verifySubscriptionHandshake } from '../../instagram/webhook-signature.ts';
@@ -57,7 +59,7 @@ export async function instagramWebhookRoutes(app: App, opts: WebhookRoutesOption
     done(null, body);
   });
 
-  app.get('/webhooks/instagram', { config: { auth: 'public' } }, async (req, reply) => {
+  route(app, routes.platform.webhookHandshake, async (req, reply) => {
     const challenge = verifySubscriptionHandshake(req.query, opts.verifyToken ?? '');
     if (challenge === null) {
       req.log.warn('webhook verification handshake refused');
@@ -66,7 +68,7 @@ export async function instagramWebhookRoutes(app: App, opts: WebhookRoutesOption
     return reply.code(200).type('text/plain').send(challenge);
   });
 
-  app.post('/webhooks/instagram', { config: { auth: 'public' }, bodyLimit: opts.bodyLimitBytes }, async (req, reply) => {
+  routeWith(app, routes.platform.webhook, { bodyLimit: opts.bodyLimitBytes }, async (req, reply) => {
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     if (opts.appSecrets.length === 0) {
       opts.received.inc({ outcome: 'not_configured' });

@@ -1,7 +1,6 @@
-import { z } from 'zod';
-import { facebookAuthorizeQuerySchema, OAUTH_STATE_TTL_SECONDS } from '@threadline/contract';
+import { OAUTH_STATE_TTL_SECONDS, routes } from '@threadline/contract';
+import { route, routeWith } from '../../http/route.ts';
 import type { App } from '../../http/server.ts';
-
 import { requestContext, type SessionCookie } from '../auth/auth.routes.ts';
 import type { AuthService } from '../auth/auth.service.ts';
 import type { FacebookLogin } from './facebook-login.service.ts';
@@ -23,9 +22,6 @@ export type FacebookLoginRoutesOptions = {
 
 const notConfigured = oauthErrors.facebookNotConfigured;
 
-const choiceParams = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/) });
-const choiceBody = z.record(z.string(), z.string()).optional();
-
 /** "Continue with Facebook": the dialog, its callback, the Page picker, and Meta's callbacks for the Facebook app. */
 export async function facebookLoginRoutes(app: App, opts: FacebookLoginRoutesOptions) {
   const http = createOAuthHttp(app, opts);
@@ -34,7 +30,8 @@ export async function facebookLoginRoutes(app: App, opts: FacebookLoginRoutesOpt
     return opts.facebookLogin;
   };
 
-  app.get('/oauth/facebook/authorize', { schema: { querystring: facebookAuthorizeQuerySchema } }, async (req, reply) =>
+  const r = routes.platform.facebook;
+  route(app, r.authorize, async (req, reply) =>
     redirectToStart(http, reply, login(), {
       userId: await http.currentUserId(req),
       redirect: req.query.redirect,
@@ -47,13 +44,13 @@ export async function facebookLoginRoutes(app: App, opts: FacebookLoginRoutesOpt
 
   // The choice id is half of what lets a browser link Pages (the binding cookie is the other half): kept out of the
   // request log like the callback's code and state.
-  app.get('/oauth/facebook/pages/:id', { logLevel: 'warn', schema: { params: choiceParams } }, async (req, reply) => {
+  routeWith(app, r.pages, { logLevel: 'warn' }, async (req, reply) => {
     app.log.info({ reqId: req.id }, 'facebook page picker');
     const shown = await login().picker(req.params.id, http.bindingOf(req));
     return http.html(reply, shown.status, shown.html);
   });
 
-  app.post('/oauth/facebook/pages/:id', { logLevel: 'warn', schema: { params: choiceParams, body: choiceBody } }, async (req, reply) => {
+  routeWith(app, r.choosePages, { logLevel: 'warn' }, async (req, reply) => {
     app.log.info({ reqId: req.id }, 'facebook pages chosen');
     const origin = req.headers.origin;
     if (origin !== undefined && origin !== opts.publicOrigin) throw oauthErrors.crossOrigin();

@@ -1,6 +1,6 @@
-import { z } from 'zod';
-import { dataDeletionResponseSchema, dataDeletionStatusSchema, OAUTH_STATE_TTL_SECONDS, oauthAuthorizeQuerySchema } from '@threadline/contract';
+import { dataDeletionStatusSchema, OAUTH_STATE_TTL_SECONDS, routes } from '@threadline/contract';
 import type { FastifyReply } from 'fastify';
+import { route, routeWith } from '../../http/route.ts';
 import type { App } from '../../http/server.ts';
 import { redactUrl } from '../../shared/logger.ts';
 import { requestContext, type SessionCookie } from '../auth/auth.routes.ts';
@@ -20,16 +20,6 @@ export type OAuthRoutesOptions = {
   auth: Pick<AuthService, 'authenticate'>;
   cookie: SessionCookie;
 };
-
-const callbackQuerySchema = z.object({
-  code: z.string().max(4096).optional(),
-  state: z.string().max(512).optional(),
-  error: z.string().max(256).optional(),
-  error_reason: z.string().max(256).optional(),
-  error_code: z.string().max(64).optional(),
-  error_description: z.string().max(1024).optional(),
-});
-const signedRequestBody = z.object({ signed_request: z.string().max(16 * 1024).optional() }).optional();
 
 /** What both flows' routes call: the start and the callback of one flow. */
 type Flow<Input> = {
@@ -51,7 +41,7 @@ export async function redirectToStart<Input>(http: OAuthHttp, reply: FastifyRepl
  * errors otherwise.
  */
 export function callbackRoute(app: App, http: OAuthHttp, provider: 'instagram' | 'facebook', flow: () => Pick<Flow<never>, 'callback'>) {
-  app.get(`/oauth/${provider}/callback`, { logLevel: 'warn', schema: { querystring: callbackQuerySchema } }, async (req, reply) => {
+  routeWith(app, routes.platform[provider].callback, { logLevel: 'warn' }, async (req, reply) => {
     app.log.info({ reqId: req.id, url: redactUrl(req.url) }, `${provider} login callback`);
     const result = await flow().callback(req.query, http.bindingOf(req), requestContext(req));
     return http.finish(reply, result, OAUTH_STATE_TTL_SECONDS);
@@ -65,40 +55,37 @@ const notConfigured = oauthErrors.instagramNotConfigured;
  * Both Meta login flows register them; `unavailable` is the error their routes answer when not configured.
  */
 export function metaCallbackRoutes(app: App, http: OAuthHttp, provider: 'instagram' | 'facebook', callbacks: MetaCallbacks | null, unavailable: () => Error) {
-  app.post(`/oauth/${provider}/deauthorize`, { schema: { body: signedRequestBody, response: { 200: z.object({ ok: z.literal(true) }) } } }, async (req) => {
+  const r = routes.platform[provider];
+  route(app, r.deauthorize, async (req) => {
     if (!callbacks) throw unavailable();
     await callbacks.deauthorize(req.body?.signed_request);
     return { ok: true as const };
   });
 
-  app.post(`/oauth/${provider}/data-deletion`, { schema: { body: signedRequestBody, response: { 200: dataDeletionResponseSchema } } }, async (req) => {
+  route(app, r.dataDeletion, async (req) => {
     if (!callbacks) throw unavailable();
     return callbacks.dataDeletion(req.body?.signed_request);
   });
 
-  app.get(
-    `/oauth/${provider}/data-deletion/:code`,
-    { schema: { params: z.object({ code: z.string().regex(/^[A-Za-z0-9]{1,64}$/) }) } },
-    async (req, reply) => {
-      if (!callbacks) throw unavailable();
-      const row = await callbacks.status(req.params.code);
-      if (!row) throw oauthErrors.deletionNotFound();
-      const view = dataDeletionStatusSchema.parse({
-        confirmation_code: row.confirmationCode,
-        status: row.status,
-        messages_deleted: row.messagesDeleted,
-        requested_at: row.requestedAt.toISOString(),
-        completed_at: row.completedAt?.toISOString() ?? null,
-      });
-      if ((req.headers.accept ?? '').includes('application/json')) return view;
-      const said = {
-        completed: `Deleted: the Instagram account's connection and ${view.messages_deleted} stored messages with their media are gone.`,
-        pending: 'The deletion is in progress.',
-        not_found: 'Threadline held no data for this account.',
-      }[view.status];
-      return http.html(reply, 200, page('Data deletion request', [`Confirmation code: ${view.confirmation_code}`, said, `Requested at ${view.requested_at}.`]));
-    },
-  );
+  route(app, r.deletionStatus, async (req, reply) => {
+    if (!callbacks) throw unavailable();
+    const row = await callbacks.status(req.params.code);
+    if (!row) throw oauthErrors.deletionNotFound();
+    const view = dataDeletionStatusSchema.parse({
+      confirmation_code: row.confirmationCode,
+      status: row.status,
+      messages_deleted: row.messagesDeleted,
+      requested_at: row.requestedAt.toISOString(),
+      completed_at: row.completedAt?.toISOString() ?? null,
+    });
+    if ((req.headers.accept ?? '').includes('application/json')) return view;
+    const said = {
+      completed: `Deleted: the Instagram account's connection and ${view.messages_deleted} stored messages with their media are gone.`,
+      pending: 'The deletion is in progress.',
+      not_found: 'Threadline held no data for this account.',
+    }[view.status];
+    return http.html(reply, 200, page('Data deletion request', [`Confirmation code: ${view.confirmation_code}`, said, `Requested at ${view.requested_at}.`]));
+  });
 }
 
 /** Browser-facing Instagram Login routes and Meta's deauthorize / data-deletion callbacks. */
@@ -110,7 +97,7 @@ export async function oauthRoutes(app: App, opts: OAuthRoutesOptions) {
     return opts.oauth;
   };
 
-  app.get('/oauth/instagram/authorize', { schema: { querystring: oauthAuthorizeQuerySchema } }, async (req, reply) =>
+  route(app, routes.platform.instagram.authorize, async (req, reply) =>
     redirectToStart(http, reply, oauth(), { userId: await http.currentUserId(req), redirect: req.query.redirect, invitation: req.query.invitation }),
   );
 

@@ -1,5 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { routes } from '@threadline/contract';
+import { routeWith } from '../../http/route.ts';
 import type { App } from '../../http/server.ts';
 import type { MetricsRegistry } from '../../shared/metrics.ts';
 import { cidrContains, parseIp, type Cidr } from '../../shared/net/ip-address.ts';
@@ -27,7 +29,7 @@ export function addressAllowed(ip: string, networks: readonly Cidr[]): boolean {
  * answers 404 and says where they are.
  */
 export async function metricsRoutes(app: App, opts: { metrics: MetricsRegistry; access: MetricsAccess; servedOnPort: number | null }) {
-  app.get('/metrics', { config: { auth: 'public' }, logLevel: 'warn' }, async (req, reply) => {
+  routeWith(app, routes.platform.metrics, { logLevel: 'warn' }, async (req, reply) => {
     if (opts.servedOnPort !== null) throw operationsErrors.metricsOnOtherPort();
     if (!bearerMatches(req.headers.authorization, opts.access.token) && !addressAllowed(req.ip, opts.access.allowedNetworks)) {
       if (opts.access.token) throw operationsErrors.metricsUnauthorized();

@@ -1,12 +1,6 @@
-import { z } from 'zod';
-import {
-  apiSendMessageBodySchema,
-  messageSchema,
-  reactionBodySchema,
-  senderActionBodySchema,
-  sendMessageBodySchema,
-} from '@threadline/contract';
+import { messageSchema, routes, sendMessageBodySchema } from '@threadline/contract';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { route } from '../../http/route.ts';
 import type { App } from '../../http/server.ts';
 import type { RequestAuth } from '../auth/auth.plugin.ts';
 import type { InboxReadRepository } from '../inbox/inbox-read.repository.ts';
@@ -24,10 +18,6 @@ export type MessagesRoutesOptions = {
   actions: DirectActions;
   idempotency: Idempotency;
 };
-
-const convParams = z.object({ id: z.uuid() });
-const msgParams = z.object({ id: z.uuid(), messageId: z.uuid() });
-const okSchema = z.object({ ok: z.literal(true) });
 
 const authorOf = (auth: RequestAuth): SendAuthor =>
   auth.kind === 'session' ? { type: 'user', userId: auth.userId, username: auth.username } : { type: 'api_key', keyId: auth.keyId };
@@ -61,56 +51,36 @@ export async function messagesRoutes(app: App, opts: MessagesRoutesOptions) {
     return reply.code(result.statusCode).send(messageSchema.parse(result.body));
   }
 
-  app.post(
-    '/api/v1/ui/conversations/:id/messages',
-    { schema: { params: convParams, response: { 202: messageSchema } } },
-    async (req, reply) => sendAndAnswer(req, reply, req.params.id, null, req.body),
-  );
-  app.post(
-    '/api/v1/messages',
-    { config: { auth: 'api_key', apiKeyScope: 'messages:send' }, schema: { body: apiSendMessageBodySchema, response: { 202: messageSchema } } },
-    async (req, reply) => {
-      const { conversation_id, recipient_igsid, ...rest } = req.body as Record<string, unknown>;
-      return sendAndAnswer(req, reply, typeof conversation_id === 'string' ? conversation_id : null, typeof recipient_igsid === 'string' ? recipient_igsid : null, rest);
-    },
-  );
+  const { ui, api } = routes.sending;
+  route(app, ui.send, async (req, reply) => sendAndAnswer(req, reply, req.params.id, null, req.body));
+  route(app, api.send, async (req, reply) => {
+    const { conversation_id, recipient_igsid, ...rest } = req.body;
+    return sendAndAnswer(req, reply, typeof conversation_id === 'string' ? conversation_id : null, typeof recipient_igsid === 'string' ? recipient_igsid : null, rest);
+  });
 
-  for (const [prefix, config] of [
-    ['/api/v1/ui', { auth: 'session' as const }],
-    ['/api/v1', { auth: 'api_key' as const, apiKeyScope: 'messages:send' as const }],
-  ] as const) {
-    app.post(
-      `${prefix}/conversations/:id/messages/:messageId/reactions`,
-      { config, schema: { params: msgParams, body: reactionBodySchema, response: { 200: okSchema } } },
-      async (req) => {
-        await actions.react(await inbox.conversation(authOf(req), req.params.id, 'admin'), req.params.messageId, req.body.reaction);
-        return { ok: true as const };
-      },
-    );
-    app.delete(
-      `${prefix}/conversations/:id/messages/:messageId/reactions`,
-      { config, schema: { params: msgParams, response: { 200: okSchema } } },
-      async (req) => {
-        await actions.unreact(await inbox.conversation(authOf(req), req.params.id, 'admin'), req.params.messageId);
-        return { ok: true as const };
-      },
-    );
-    app.post(
-      `${prefix}/conversations/:id/messages/:messageId/retry`,
-      { config, schema: { params: msgParams, response: { 202: messageSchema } } },
-      async (req, reply) => {
-        const conv = await inbox.conversation(authOf(req), req.params.id, 'admin');
-        const id = await messages.retry(conv.conversation.accountId, req.params.messageId);
-        return reply.code(202).send(messageSchema.parse(await inbox.presentMessage(conv.conversation.accountId, id)));
-      },
-    );
-    app.post(
-      `${prefix}/conversations/:id/actions`,
-      { config, schema: { params: convParams, body: senderActionBodySchema, response: { 200: okSchema } } },
-      async (req) => {
-        await actions.senderAction(await inbox.conversation(authOf(req), req.params.id, 'admin'), req.body.action);
-        return { ok: true as const };
-      },
-    );
+  for (const def of [ui.react, api.react]) {
+    route(app, def, async (req) => {
+      await actions.react(await inbox.conversation(authOf(req), req.params.id, 'admin'), req.params.messageId, req.body.reaction);
+      return { ok: true as const };
+    });
+  }
+  for (const def of [ui.unreact, api.unreact]) {
+    route(app, def, async (req) => {
+      await actions.unreact(await inbox.conversation(authOf(req), req.params.id, 'admin'), req.params.messageId);
+      return { ok: true as const };
+    });
+  }
+  for (const def of [ui.retry, api.retry]) {
+    route(app, def, async (req, reply) => {
+      const conv = await inbox.conversation(authOf(req), req.params.id, 'admin');
+      const id = await messages.retry(conv.conversation.accountId, req.params.messageId);
+      return reply.code(202).send(messageSchema.parse(await inbox.presentMessage(conv.conversation.accountId, id)));
+    });
+  }
+  for (const def of [ui.senderAction, api.senderAction]) {
+    route(app, def, async (req) => {
+      await actions.senderAction(await inbox.conversation(authOf(req), req.params.id, 'admin'), req.body.action);
+      return { ok: true as const };
+    });
   }
 }

@@ -1,20 +1,9 @@
+import { routes } from '@threadline/contract';
+import { route } from '../../../http/route.ts';
 import type { App } from '../../../http/server.ts';
 import type { AccountAccess } from '../../accounts/account-access.ts';
 import { requireSession } from '../../auth/auth.plugin.ts';
 import type { AccountRow, AttemptRow } from '../dispatch/crm.repository.ts';
-import {
-  accountCrmSchema,
-  accountParams,
-  deliveryListSchema,
-  deliveryParams,
-  deliverySchema,
-  listDeliveriesQuery,
-  patchAccountBody,
-  recoverBody,
-  recoverResultSchema,
-  testResultSchema,
-  webhookSecretSchema,
-} from './crm.schemas.ts';
 import type { CrmService, DeliveryWithAttempts } from './crm.service.ts';
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
@@ -68,86 +57,67 @@ export function presentDelivery(d: DeliveryWithAttempts) {
 export async function crmRoutes(app: App, opts: { crm: CrmService; access: AccountAccess }) {
   const { crm, access } = opts;
   const admin = async (userId: string, accountId: string) => access.requireRole(userId, accountId, 'admin');
+  const r = routes.crm;
 
-  app.get('/api/v1/accounts/:id/crm', { schema: { params: accountParams, response: { 200: accountCrmSchema } } }, async (req) => {
+  route(app, r.get, async (req) => {
     await admin(requireSession(req).userId, req.params.id);
     return presentAccountCrm(await crm.account(req.params.id));
   });
 
-  app.patch(
-    '/api/v1/accounts/:id',
-    { schema: { params: accountParams, body: patchAccountBody, response: { 200: accountCrmSchema } } },
-    async (req) => {
-      const auth = requireSession(req);
-      await admin(auth.userId, req.params.id);
-      return presentAccountCrm(await crm.setWebhookUrl(req.params.id, req.body.crm_webhook_url, auth.userId));
-    },
-  );
+  route(app, r.setUrl, async (req) => {
+    const auth = requireSession(req);
+    await admin(auth.userId, req.params.id);
+    return presentAccountCrm(await crm.setWebhookUrl(req.params.id, req.body.crm_webhook_url, auth.userId));
+  });
 
-  app.get('/api/v1/accounts/:id/webhook-secret', { schema: { params: accountParams, response: { 200: webhookSecretSchema } } }, async (req) => {
+  route(app, r.secret, async (req) => {
     await admin(requireSession(req).userId, req.params.id);
     return crm.secretView(await crm.account(req.params.id));
   });
 
-  app.post(
-    '/api/v1/accounts/:id/webhook-secret/rotate',
-    { schema: { params: accountParams, response: { 200: webhookSecretSchema } } },
-    async (req) => {
-      const auth = requireSession(req);
-      await admin(auth.userId, req.params.id);
-      return crm.secretView(await crm.rotateSecret(req.params.id, auth.userId));
-    },
-  );
+  route(app, r.rotateSecret, async (req) => {
+    const auth = requireSession(req);
+    await admin(auth.userId, req.params.id);
+    return crm.secretView(await crm.rotateSecret(req.params.id, auth.userId));
+  });
 
-  app.post('/api/v1/accounts/:id/crm/test', { schema: { params: accountParams, response: { 200: testResultSchema } } }, async (req) => {
+  route(app, r.test, async (req) => {
     await admin(requireSession(req).userId, req.params.id);
-    const r = await crm.sendTest(req.params.id);
+    const result = await crm.sendTest(req.params.id);
     return {
-      delivery_id: r.delivery_id,
-      success: r.verdict === 'success',
-      status_code: r.statusCode,
-      duration_ms: r.durationMs,
-      response_body: r.responseExcerpt,
-      error: r.error,
+      delivery_id: result.delivery_id,
+      success: result.verdict === 'success',
+      status_code: result.statusCode,
+      duration_ms: result.durationMs,
+      response_body: result.responseExcerpt,
+      error: result.error,
     };
   });
 
-  app.get(
-    '/api/v1/accounts/:id/crm/deliveries',
-    { schema: { params: accountParams, querystring: listDeliveriesQuery, response: { 200: deliveryListSchema } } },
-    async (req) => {
-      await admin(requireSession(req).userId, req.params.id);
-      const q = req.query;
-      const page = await crm.listDeliveries(req.params.id, {
-        ...(q.status ? { status: q.status } : {}),
-        ...(q.event_type ? { eventType: q.event_type } : {}),
-        ...(q.since ? { since: q.since } : {}),
-        ...(q.until ? { until: q.until } : {}),
-        ...(q.cursor ? { cursor: q.cursor } : {}),
-        limit: q.limit,
-      });
-      return { deliveries: page.deliveries.map(presentDelivery), next_cursor: page.nextCursor };
-    },
-  );
+  route(app, r.deliveries, async (req) => {
+    await admin(requireSession(req).userId, req.params.id);
+    const q = req.query;
+    const page = await crm.listDeliveries(req.params.id, {
+      ...(q.status ? { status: q.status } : {}),
+      ...(q.event_type ? { eventType: q.event_type } : {}),
+      ...(q.since ? { since: q.since } : {}),
+      ...(q.until ? { until: q.until } : {}),
+      ...(q.cursor ? { cursor: q.cursor } : {}),
+      limit: q.limit,
+    });
+    return { deliveries: page.deliveries.map(presentDelivery), next_cursor: page.nextCursor };
+  });
 
-  app.post(
-    '/api/v1/accounts/:id/crm/deliveries/:deliveryId/retry',
-    { schema: { params: deliveryParams, response: { 200: deliverySchema } } },
-    async (req) => {
-      const auth = requireSession(req);
-      await admin(auth.userId, req.params.id);
-      const row = await crm.retry(req.params.id, req.params.deliveryId, auth.userId);
-      return presentDelivery({ ...row, attempts: [] });
-    },
-  );
+  route(app, r.retry, async (req) => {
+    const auth = requireSession(req);
+    await admin(auth.userId, req.params.id);
+    const row = await crm.retry(req.params.id, req.params.deliveryId, auth.userId);
+    return presentDelivery({ ...row, attempts: [] });
+  });
 
-  app.post(
-    '/api/v1/accounts/:id/crm/recover',
-    { schema: { params: accountParams, body: recoverBody, response: { 200: recoverResultSchema } } },
-    async (req) => {
-      const auth = requireSession(req);
-      await admin(auth.userId, req.params.id);
-      return { requeued: await crm.recover(req.params.id, req.body.since, auth.userId) };
-    },
-  );
+  route(app, r.recover, async (req) => {
+    const auth = requireSession(req);
+    await admin(auth.userId, req.params.id);
+    return { requeued: await crm.recover(req.params.id, req.body.since, auth.userId) };
+  });
 }

@@ -1,13 +1,6 @@
-import { z } from 'zod';
-import {
-  cannedReplyListSchema,
-  cannedReplySchema,
-  createCannedReplyRequestSchema,
-  filledCannedReplySchema,
-  updateCannedReplyRequestSchema,
-  type CannedReply,
-} from '@threadline/contract';
+import { routes, type CannedReply } from '@threadline/contract';
 import type { FastifyRequest } from 'fastify';
+import { route } from '../../../http/route.ts';
 import type { App } from '../../../http/server.ts';
 import { requireSession } from '../../auth/auth.plugin.ts';
 import type { ChangeContext } from '../../audit/audit.repository.ts';
@@ -25,39 +18,22 @@ export function presentCannedReply(row: CannedReplyRow): CannedReply {
   };
 }
 
-const accountParams = z.object({ id: z.uuid() });
-const replyParams = accountParams.extend({ replyId: z.uuid() });
 const context = (req: FastifyRequest): ChangeContext => ({ ip: req.ip, requestId: req.id });
 
 /** Canned replies of an account, and one filled in for a conversation (session auth). */
 export async function cannedRepliesRoutes(app: App, opts: { cannedReplies: CannedRepliesService }) {
   const { cannedReplies } = opts;
-  const config = { auth: 'session' as const };
+  const r = routes.cannedReplies;
 
-  app.get(
-    '/api/v1/accounts/:id/canned-replies',
-    { config, schema: { params: accountParams, response: { 200: cannedReplyListSchema } } },
-    async (req) => ({ canned_replies: (await cannedReplies.list(requireSession(req).userId, req.params.id)).map(presentCannedReply) }),
+  route(app, r.list, async (req) => ({ canned_replies: (await cannedReplies.list(requireSession(req).userId, req.params.id)).map(presentCannedReply) }));
+  route(app, r.create, async (req, reply) =>
+    reply.code(201).send(presentCannedReply(await cannedReplies.create(requireSession(req).userId, req.params.id, req.body, context(req)))),
   );
-  app.post(
-    '/api/v1/accounts/:id/canned-replies',
-    { config, schema: { params: accountParams, body: createCannedReplyRequestSchema, response: { 201: cannedReplySchema } } },
-    async (req, reply) =>
-      reply.code(201).send(presentCannedReply(await cannedReplies.create(requireSession(req).userId, req.params.id, req.body, context(req)))),
+  route(app, r.update, async (req) =>
+    presentCannedReply(await cannedReplies.update(requireSession(req).userId, req.params.id, req.params.replyId, req.body, context(req))),
   );
-  app.patch(
-    '/api/v1/accounts/:id/canned-replies/:replyId',
-    { config, schema: { params: replyParams, body: updateCannedReplyRequestSchema, response: { 200: cannedReplySchema } } },
-    async (req) => presentCannedReply(await cannedReplies.update(requireSession(req).userId, req.params.id, req.params.replyId, req.body, context(req))),
+  route(app, r.remove, async (req) =>
+    presentCannedReply(await cannedReplies.remove(requireSession(req).userId, req.params.id, req.params.replyId, context(req))),
   );
-  app.delete(
-    '/api/v1/accounts/:id/canned-replies/:replyId',
-    { config, schema: { params: replyParams, response: { 200: cannedReplySchema } } },
-    async (req) => presentCannedReply(await cannedReplies.remove(requireSession(req).userId, req.params.id, req.params.replyId, context(req))),
-  );
-  app.post(
-    '/api/v1/ui/conversations/:id/canned-replies/:replyId/fill',
-    { config, schema: { params: z.object({ id: z.uuid(), replyId: z.uuid() }), response: { 200: filledCannedReplySchema } } },
-    async (req) => cannedReplies.fill(requireSession(req), req.params.id, req.params.replyId),
-  );
+  route(app, r.fill, async (req) => cannedReplies.fill(requireSession(req), req.params.id, req.params.replyId));
 }

@@ -1,4 +1,5 @@
-import { uiPreferencesSchema, updateUiPreferencesRequestSchema, type UiPreferences } from '@threadline/contract';
+import { routes, type UiPreferences } from '@threadline/contract';
+import { route } from '../../../http/route.ts';
 import type { App } from '../../../http/server.ts';
 import { requireSession } from '../../auth/auth.plugin.ts';
 import type { PreferencesRepository, PreferencesRow } from './preferences.repository.ts';
@@ -10,11 +11,8 @@ const present = (row: PreferencesRow | undefined): UiPreferences => ({
 
 /** `GET/PUT /api/v1/ui/preferences`: each person reads and changes only their own. */
 export async function preferencesRoutes(app: App, opts: { preferences: PreferencesRepository }) {
-  const config = { auth: 'session' as const };
-  app.get('/api/v1/ui/preferences', { config, schema: { response: { 200: uiPreferencesSchema } } }, async (req) =>
-    present(await opts.preferences.get(requireSession(req).userId)),
-  );
-  app.put('/api/v1/ui/preferences', { config, schema: { body: updateUiPreferencesRequestSchema, response: { 200: uiPreferencesSchema } } }, async (req) =>
+  route(app, routes.auth.preferences, async (req) => present(await opts.preferences.get(requireSession(req).userId)));
+  route(app, routes.auth.updatePreferences, async (req) =>
     present(
       await opts.preferences.upsert(requireSession(req).userId, {
         ...(req.body.browser_notifications !== undefined ? { browserNotifications: req.body.browser_notifications } : {}),

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import { routes } from '@threadline/contract';
+import { route } from '../../../http/route.ts';
 import type { App } from '../../../http/server.ts';
 import type { AccountAccess } from '../../accounts/account-access.ts';
 import { requireSession } from '../../auth/auth.plugin.ts';
@@ -9,7 +10,7 @@ const INLINE = /^(image|video|audio)\//;
 
 /** Mirrored media, for signed-in members of the account only; never rendered as a page of our origin. */
 export async function mediaRoutes(app: App, opts: { media: MediaService; access: AccountAccess }) {
-  app.get('/api/v1/media/:id', { schema: { params: z.object({ id: z.uuid() }) } }, async (req, reply) => {
+  route(app, routes.sending.ui.media, async (req, reply) => {
     const auth = requireSession(req);
     const row = await opts.media.find(req.params.id);
     if (!row) throw mediaErrors.notFound();

@@ -1,36 +1,11 @@
-import { z } from 'zod';
+import { routes, UPLOAD_TYPES } from '@threadline/contract';
+import { route } from '../../../http/route.ts';
 import type { App } from '../../../http/server.ts';
 import type { InboxService } from '../../inbox/inbox.service.ts';
 import { authOf } from '../../auth/auth.plugin.ts';
 import type { MediaService } from './media.service.ts';
 import type { UploadLinks } from './upload-links.ts';
 import { mediaErrors } from './media.errors.ts';
-
-/** What Instagram accepts as an attachment, by content type: its kind and Meta's size limit. */
-const UPLOAD_TYPES: Record<string, { kind: 'image' | 'video' | 'audio' | 'file'; maxBytes: number }> = {
-  'image/jpeg': { kind: 'image', maxBytes: 8 * 1024 * 1024 },
-  'image/png': { kind: 'image', maxBytes: 8 * 1024 * 1024 },
-  'image/gif': { kind: 'image', maxBytes: 8 * 1024 * 1024 },
-  'video/mp4': { kind: 'video', maxBytes: 25 * 1024 * 1024 },
-  'video/quicktime': { kind: 'video', maxBytes: 25 * 1024 * 1024 },
-  'video/webm': { kind: 'video', maxBytes: 25 * 1024 * 1024 },
-  'video/ogg': { kind: 'video', maxBytes: 25 * 1024 * 1024 },
-  'audio/aac': { kind: 'audio', maxBytes: 25 * 1024 * 1024 },
-  'audio/mp4': { kind: 'audio', maxBytes: 25 * 1024 * 1024 },
-  'audio/x-m4a': { kind: 'audio', maxBytes: 25 * 1024 * 1024 },
-  'audio/wav': { kind: 'audio', maxBytes: 25 * 1024 * 1024 },
-  'application/pdf': { kind: 'file', maxBytes: 25 * 1024 * 1024 },
-};
-
-export const uploadSchema = z.object({
-  upload_id: z.string(),
-  type: z.enum(['image', 'video', 'audio', 'file']),
-  content_type: z.string(),
-  size_bytes: z.number(),
-  url: z.string(),
-});
-
-const uploadQuerySchema = z.object({ account_id: z.uuid().optional() });
 
 /**
  * Files attached from the inbox (`POST /api/v1/ui/uploads`, the raw bytes with their Content-Type), and the signed
@@ -48,7 +23,7 @@ export async function uploadsRoutes(
 ) {
   app.addContentTypeParser(Object.keys(UPLOAD_TYPES), { parseAs: 'buffer', bodyLimit: 25 * 1024 * 1024 }, (_req, body, done) => done(null, body));
 
-  app.post('/api/v1/ui/uploads', { config: { auth: 'session' }, schema: { querystring: uploadQuerySchema, response: { 201: uploadSchema } } }, async (req, reply) => {
+  route(app, routes.sending.ui.upload, async (req, reply) => {
     // `account_id`: the account of the conversation it is for (the "All accounts" inbox), else the session's account
     const accountId = await opts.inbox.accountOf(authOf(req), 'admin', req.query.account_id);
     const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
@@ -65,25 +40,18 @@ export async function uploadsRoutes(
     return reply.code(201).send({ upload_id: row.id, type: spec.kind, content_type: contentType, size_bytes: req.body.length, url: `/api/v1/media/${row.id}` });
   });
 
-  app.get(
-    '/media/public/:id/:expires/:signature',
-    {
-      config: { auth: 'public' },
-      schema: { params: z.object({ id: z.uuid(), expires: z.coerce.number().int().positive(), signature: z.string().max(100) }) },
-    },
-    async (req, reply) => {
-      const link = opts.links.verify(req.params.id, req.params.expires, req.params.signature);
-      if (!link.ok) throw mediaErrors.notFound();
-      const row = await opts.media.find(req.params.id);
-      if (!row || row.source !== 'upload' || row.status !== 'stored' || !row.contentType) throw mediaErrors.notFound();
-      const handle = await opts.media.open(row).catch(() => null);
-      if (!handle) throw mediaErrors.notFound();
-      return reply
-        .header('content-type', row.contentType)
-        .header('content-security-policy', "default-src 'none'; sandbox")
-        // the customer's attachment: for Meta's fetch, not for shared caches, and not past the link's expiry
-        .header('cache-control', `private, max-age=${Math.min(link.secondsLeft, 3600)}`)
-        .send(handle.createReadStream());
-    },
-  );
+  route(app, routes.platform.mediaPublic, async (req, reply) => {
+    const link = opts.links.verify(req.params.id, req.params.expires, req.params.signature);
+    if (!link.ok) throw mediaErrors.notFound();
+    const row = await opts.media.find(req.params.id);
+    if (!row || row.source !== 'upload' || row.status !== 'stored' || !row.contentType) throw mediaErrors.notFound();
+    const handle = await opts.media.open(row).catch(() => null);
+    if (!handle) throw mediaErrors.notFound();
+    return reply
+      .header('content-type', row.contentType)
+      .header('content-security-policy', "default-src 'none'; sandbox")
+      // the customer's attachment: for Meta's fetch, not for shared caches, and not past the link's expiry
+      .header('cache-control', `private, max-age=${Math.min(link.secondsLeft, 3600)}`)
+      .send(handle.createReadStream());
+  });
 }
