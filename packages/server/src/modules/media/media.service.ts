@@ -3,7 +3,7 @@ import path from 'node:path';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { mediaObjects, messages, type StoredAttachment } from '../../db/schema/index.ts';
-import { recordAll, type InboxEventSink } from '../inbox/inbox-events.ts';
+import { recordAll, type InboxUnitsOfWork } from '../inbox/inbox-events.ts';
 import type { Queue } from '../../jobs/queue.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { SafeHttpClient } from '../../shared/net/safe-http.ts';
@@ -35,11 +35,11 @@ export function createMediaService(deps: {
   queue: Queue;
   http: SafeHttpClient;
   settings: MediaSettings;
-  sinks: readonly InboxEventSink[];
+  units: InboxUnitsOfWork;
   log: Logger;
   uploads: UploadsRepository;
 }) {
-  const { db, queue, http, settings, log } = deps;
+  const { db, queue, http, settings, log, units } = deps;
   const filePath = (row: Pick<MediaRow, 'accountId' | 'id'>) => path.join(settings.dir, row.accountId, row.id);
 
   async function setState(id: string, values: Partial<typeof mediaObjects.$inferInsert>) {
@@ -104,8 +104,8 @@ export function createMediaService(deps: {
         const messageId = row.messageId;
         const [message] = await db.select({ conversationId: messages.conversationId }).from(messages).where(eq(messages.id, messageId));
         if (message) {
-          await db.transaction((tx) =>
-            recordAll(deps.sinks, tx, [{ type: 'message.updated', accountId: row.accountId, conversationId: message.conversationId, messageId, occurredAt: new Date() }]),
+          await units.run((uow) =>
+            recordAll(uow, [{ type: 'message.updated', accountId: row.accountId, conversationId: message.conversationId, messageId, occurredAt: new Date() }]),
           );
         }
       }

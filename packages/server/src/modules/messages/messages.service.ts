@@ -11,7 +11,7 @@ import {
 } from '../../instagram/graph-client.ts';
 import type { Queue } from '../../jobs/queue.ts';
 import { AppError, badRequest, conflict, notFound } from '../../shared/errors.ts';
-import { recordAll, type InboxEvent, type InboxEventSink } from '../inbox/inbox-events.ts';
+import { recordAll, type InboxEvent, type InboxUnitsOfWork } from '../inbox/inbox-events.ts';
 import { inboxWrites, previewOf } from '../inbox/inbox-write.repository.ts';
 import type { ConversationRow } from '../inbox/inbox-read.repository.ts';
 import { messagingWindow, sendPermission } from '../inbox/window.ts';
@@ -21,7 +21,7 @@ export type SendAuthor = { type: 'user'; userId: string; username: string } | { 
 export type MessagesServiceDeps = {
   db: Db;
   queue: Queue;
-  sinks: readonly InboxEventSink[];
+  units: InboxUnitsOfWork;
   humanAgentEnabled: boolean;
   /** A URL Meta can fetch for an uploaded file. */
   publicUploadUrl: (mediaId: string) => string;
@@ -32,7 +32,7 @@ export type MessagesServiceDeps = {
 
 /** Queues an outbound message: every Meta rule is checked first, then the row and its send job commit together. */
 export function createMessagesService(deps: MessagesServiceDeps) {
-  const { db, queue, sinks, now } = deps;
+  const { db, queue, units, now } = deps;
 
   async function assertAccountCanSend(accountId: string) {
     const [account] = await db.select({ status: accounts.status }).from(accounts).where(eq(accounts.id, accountId));
@@ -103,7 +103,8 @@ export function createMessagesService(deps: MessagesServiceDeps) {
         kind = 'like_heart';
       }
 
-      const id = await db.transaction(async (tx) => {
+      const id = await units.run(async (uow) => {
+        const { tx } = uow;
         const [row] = await tx
           .insert(messages)
           .values({
@@ -136,7 +137,7 @@ export function createMessagesService(deps: MessagesServiceDeps) {
           author.type === 'user' && deps.onUserReply && !conv.conversation.assigneeUserId
             ? await deps.onUserReply(tx, accountId, conv.conversation.id, { id: author.userId, username: author.username }, at)
             : [];
-        await recordAll(sinks, tx, [{ type: 'message.queued', accountId, conversationId: conv.conversation.id, messageId: row.id, occurredAt: at }, ...assigned]);
+        await recordAll(uow, [{ type: 'message.queued', accountId, conversationId: conv.conversation.id, messageId: row.id, occurredAt: at }, ...assigned]);
         return row.id;
       });
       return id;
@@ -145,7 +146,8 @@ export function createMessagesService(deps: MessagesServiceDeps) {
     /** A failed message goes back to the queue (it was never delivered, so this cannot send it twice). */
     async retry(accountId: string, messageId: string) {
       await assertAccountCanSend(accountId);
-      return db.transaction(async (tx) => {
+      return units.run(async (uow) => {
+        const { tx } = uow;
         const [row] = await tx
           .update(messages)
           .set({ status: 'queued', errorCode: null, errorSubcode: null, errorMessage: null, updatedAt: new Date() })
@@ -153,7 +155,7 @@ export function createMessagesService(deps: MessagesServiceDeps) {
           .returning({ id: messages.id, conversationId: messages.conversationId });
         if (!row) throw conflict('messages.not_failed', 'Only a failed message can be retried.');
         await queue.sendInTx(tx, 'messages.send', { messageId: row.id });
-        await recordAll(sinks, tx, [{ type: 'message.updated', accountId, conversationId: row.conversationId, messageId: row.id, occurredAt: now() }]);
+        await recordAll(uow, [{ type: 'message.updated', accountId, conversationId: row.conversationId, messageId: row.id, occurredAt: now() }]);
         return row.id;
       });
     },

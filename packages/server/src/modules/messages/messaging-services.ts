@@ -6,7 +6,7 @@ import type { MetricsRegistry } from '../../shared/metrics.ts';
 import type { AccountAccess } from '../accounts/account-access.ts';
 import type { AccountGraphs } from '../accounts/account-graphs.ts';
 import type { AccountStatus } from '../accounts/account-status.ts';
-import type { InboxEventSink } from '../inbox/inbox-events.ts';
+import type { InboxUnitsOfWork } from '../inbox/inbox-events.ts';
 import { createInboxReadRepository } from '../inbox/inbox-read.repository.ts';
 import { createInboxService } from '../inbox/inbox.service.ts';
 import type { ApplyHooks } from '../webhooks/ingest-apply.ts';
@@ -28,7 +28,7 @@ export type MessagingDeps = {
   /** The account-bound Graph clients every Meta call of this module goes through. */
   graphs: AccountGraphs;
   accountStatus: AccountStatus;
-  sinks: InboxEventSink[];
+  units: InboxUnitsOfWork;
   hooks: ApplyHooks;
   metrics: MetricsRegistry;
   log: Logger;
@@ -54,7 +54,7 @@ export function buildMessagingServices(deps: MessagingDeps) {
   const messages = createMessagesService({
     db,
     queue,
-    sinks: deps.sinks,
+    units: deps.units,
     humanAgentEnabled: config.instagram.humanAgentEnabled,
     publicUploadUrl: (mediaId) => uploadLinks.url(mediaId),
     now,
@@ -66,20 +66,20 @@ export function buildMessagingServices(deps: MessagingDeps) {
     graphs,
     accountStatus: deps.accountStatus,
     limiter,
-    sinks: deps.sinks,
+    units: deps.units,
     log: deps.log.child({ module: 'send' }),
     now,
     outcomes: deps.metrics.counter('threadline_messages_sent_total', 'Send API outcomes of outbound messages', ['outcome']),
     processId: deps.processId,
     uploadLinks,
   });
-  const sendRecovery = createSendRecovery({ db, repo: createSendingRepository(db), sinks: deps.sinks, now });
-  const actions = createDirectActions({ db, graphs, accountStatus: deps.accountStatus, limiter, sinks: deps.sinks, now });
+  const sendRecovery = createSendRecovery({ db, repo: createSendingRepository(db), units: deps.units, now });
+  const actions = createDirectActions({ db, graphs, accountStatus: deps.accountStatus, limiter, units: deps.units, now });
   const reconciler = createReconciler({
     db,
     graphs,
     accountStatus: deps.accountStatus,
-    sinks: deps.sinks,
+    units: deps.units,
     hooks: deps.hooks,
     log: deps.log.child({ module: 'reconcile' }),
     gaps: deps.metrics.counter('threadline_reconcile_gaps_total', 'Messages found by reconciliation that no webhook delivered', ['account']),

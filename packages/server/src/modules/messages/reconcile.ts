@@ -6,7 +6,7 @@ import type { Logger } from '../../shared/logger.ts';
 import type { Counter } from '../../shared/metrics.ts';
 import type { AccountGraphs } from '../accounts/account-graphs.ts';
 import type { AccountStatus } from '../accounts/account-status.ts';
-import { recordAll, type InboxEventSink } from '../inbox/inbox-events.ts';
+import { recordAll, type InboxUnitsOfWork } from '../inbox/inbox-events.ts';
 import { applyEvent, type ApplyHooks } from '../webhooks/ingest-apply.ts';
 import { applyWaiting } from '../webhooks/ingest-message-events.ts';
 import { messageEventFromDetail } from './message-detail-event.ts';
@@ -19,7 +19,7 @@ export type ReconcileDeps = {
   db: Db;
   graphs: Pick<AccountGraphs, 'forAccount'>;
   accountStatus: AccountStatus;
-  sinks: readonly InboxEventSink[];
+  units: InboxUnitsOfWork;
   hooks: ApplyHooks;
   log: Logger;
   gaps: Counter;
@@ -57,9 +57,10 @@ export function createReconciler(deps: ReconcileDeps) {
           const detail = await client.getMessage(id);
           const event = messageEventFromDetail(account.igUserId, detail, 'reconciled');
           if (!event) continue;
-          await deps.db.transaction(async (tx) => {
+          await deps.units.run(async (uow) => {
+            const { tx } = uow;
             const result = await applyEvent(tx, account.id, event, deps.hooks, undefined, { textIsCurrent: true });
-            await recordAll(deps.sinks, tx, result.events);
+            await recordAll(uow, result.events);
           });
           found += 1;
         }
@@ -124,7 +125,8 @@ export function createReconciler(deps: ReconcileDeps) {
               }
             }
           }
-          await deps.db.transaction(async (tx) => {
+          await deps.units.run(async (uow) => {
+            const { tx } = uow;
             const settled = await tx
               .update(messages)
               .set(
@@ -137,7 +139,7 @@ export function createReconciler(deps: ReconcileDeps) {
             // what waited for its mid (a reaction, a seen receipt) is applied now (§3.7)
             const arrived = match && settled.length > 0 ? [{ id: m.id, accountId: m.accountId, mid: match, conversationId: m.conversationId, sentAt: m.sentAt }] : [];
             const waited = await applyWaiting(tx, arrived, { textIsCurrent: true });
-            await recordAll(deps.sinks, tx, [{ type: match ? 'message.sent' : 'message.updated', accountId: m.accountId, conversationId: m.conversationId, messageId: m.id, occurredAt: deps.now() }, ...waited]);
+            await recordAll(uow, [{ type: match ? 'message.sent' : 'message.updated', accountId: m.accountId, conversationId: m.conversationId, messageId: m.id, occurredAt: deps.now() }, ...waited]);
           });
         } catch (error) {
           deps.log.warn({ messageId: m.id, err: error }, 'could not settle a send of unknown outcome yet');

@@ -1,12 +1,11 @@
 import type { Actor, AssignmentSettings, Conversation, ConversationStatusBody, PresenceState } from '@threadline/contract';
 import type { Db } from '../../db/client.ts';
-import { transaction } from '../../db/transaction.ts';
 import type { Queue } from '../../jobs/queue.ts';
 import { notFound } from '../../shared/errors.ts';
 import type { AccountAccess } from '../accounts/account-access.ts';
 import type { AuditLog } from '../audit/audit.repository.ts';
 import type { RequestAuth } from '../auth/auth.plugin.ts';
-import { recordAll, type InboxEventSink } from '../inbox/inbox-events.ts';
+import { recordAll, type InboxUnitsOfWork } from '../inbox/inbox-events.ts';
 import type { InboxService } from '../inbox/inbox.service.ts';
 import { assignedEvent } from './assignment.ts';
 import { workflowErrors } from './workflow.errors.ts';
@@ -22,7 +21,7 @@ export type RequestMeta = { ip?: string; requestId?: string };
 export type WorkflowServiceDeps = {
   db: Db;
   queue: Pick<Queue, 'sendInTx'>;
-  sinks: readonly InboxEventSink[];
+  units: InboxUnitsOfWork;
   access: Pick<AccountAccess, 'requireRole'>;
   inbox: Pick<InboxService, 'conversation' | 'presentConversationById'>;
   audit: AuditLog;
@@ -42,7 +41,7 @@ export const auditActor = (auth: RequestAuth) =>
  * audit entry.
  */
 export function createWorkflowService(deps: WorkflowServiceDeps) {
-  const { db, sinks, now } = deps;
+  const { db, units, now } = deps;
 
   async function present(accountId: string, conversationId: string): Promise<Conversation> {
     const c = await deps.inbox.presentConversationById(accountId, conversationId);
@@ -57,7 +56,8 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
       const at = now();
       const until = body.snoozed_until ? new Date(body.snoozed_until) : null;
       if (until && until.getTime() <= at.getTime()) throw workflowErrors.snoozeInPast(until);
-      await transaction(db, async (tx) => {
+      await units.run(async (uow) => {
+        const { tx } = uow;
         const state = await repo.lock(tx, accountId, conversationId);
         if (!state) throw notFound('conversations.not_found', 'No such conversation on this account.');
         if (state.status === body.status && (state.snoozedUntil?.getTime() ?? null) === (until?.getTime() ?? null)) return;
@@ -65,7 +65,7 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
         // Wakes it at its time on whichever process works the queue (the minute sweep catches anything missed).
         if (until) await deps.queue.sendInTx(tx, WAKE_SNOOZED_JOB, {}, { startAfter: until });
         const by = actorOf(auth);
-        await recordAll(sinks, tx, [
+        await recordAll(uow, [
           {
             type: 'conversation.status_changed',
             accountId,
@@ -94,7 +94,8 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
       const conv = await deps.inbox.conversation(auth, conversationId, 'admin');
       const accountId = conv.conversation.accountId;
       const at = now();
-      await transaction(db, async (tx) => {
+      await units.run(async (uow) => {
+        const { tx } = uow;
         const state = await repo.lock(tx, accountId, conversationId);
         if (!state) throw notFound('conversations.not_found', 'No such conversation on this account.');
         let to: { id: string; username: string } | null = null;
@@ -108,7 +109,7 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
         const names = await repo.usernames(tx, state.assigneeUserId ? [state.assigneeUserId] : []);
         const from = state.assigneeUserId ? { id: state.assigneeUserId, username: names.get(state.assigneeUserId) ?? '' } : null;
         await repo.setAssignee(tx, conversationId, userId, at);
-        await recordAll(sinks, tx, [assignedEvent(accountId, conversationId, at, to, from, actorOf(auth))]);
+        await recordAll(uow, [assignedEvent(accountId, conversationId, at, to, from, actorOf(auth))]);
         await deps.audit(
           { action: 'conversations.assigned', ...auditActor(auth), accountId, target: conversationId, details: { assignee: userId, previous_assignee: state.assigneeUserId }, ...meta },
           tx,
@@ -122,13 +123,11 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
       let total = 0;
       for (;;) {
         const at = now();
-        const woken = await transaction(db, async (tx) => {
+        const woken = await units.run(async (uow) => {
+          const { tx } = uow;
           const rows = await repo.wakeDue(tx, at, WAKE_BATCH);
           const by: Actor = { type: 'system', id: null, name: 'Snooze ended' };
-          await recordAll(
-            sinks,
-            tx,
-            rows.map((r) => ({
+          await recordAll(uow, rows.map((r) => ({
               type: 'conversation.status_changed' as const,
               accountId: r.account_id,
               conversationId: r.id,
@@ -147,8 +146,8 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
     /** "I have it open" / "I am typing" / "I left": a live update only (nothing is stored but the live log's row). */
     async presence(auth: RequestAuth & { kind: 'session' }, conversationId: string, state: PresenceState): Promise<void> {
       const conv = await deps.inbox.conversation(auth, conversationId, 'viewer');
-      await transaction(db, (tx) =>
-        recordAll(sinks, tx, [
+      await units.run((uow) =>
+        recordAll(uow, [
           {
             type: 'presence.updated',
             accountId: conv.conversation.accountId,
@@ -178,7 +177,8 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
       meta: RequestMeta = {},
     ): Promise<AssignmentSettings> {
       await deps.access.requireRole(userId, accountId, 'admin');
-      await transaction(db, async (tx) => {
+      await units.run(async (uow) => {
+        const { tx } = uow;
         await repo.updateSettings(tx, accountId, {
           ...(patch.auto_assign !== undefined ? { autoAssignEnabled: patch.auto_assign } : {}),
           ...(patch.max_open_per_member !== undefined ? { autoAssignLimit: patch.max_open_per_member } : {}),
@@ -191,7 +191,8 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
     async setReceivesConversations(userId: string, accountId: string, receives: boolean, meta: RequestMeta = {}): Promise<AssignmentSettings> {
       const member = await deps.access.requireRole(userId, accountId, 'viewer');
       if (receives && member.role === 'viewer') throw workflowErrors.assignmentNeedsSender();
-      await transaction(db, async (tx) => {
+      await units.run(async (uow) => {
+        const { tx } = uow;
         await repo.setReceives(tx, accountId, userId, receives);
         await deps.audit({ action: 'accounts.receives_conversations_updated', actorUserId: userId, accountId, target: userId, details: { receives }, ...meta }, tx);
       });
