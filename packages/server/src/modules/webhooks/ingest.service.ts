@@ -3,7 +3,7 @@ import { parseJsonPreservingBigInts, parseMetaWebhook, type KnownEvent, type Mes
 import type { Logger } from '../../shared/logger.ts';
 import { accountsByIgUserIdsIn } from '../accounts/accounts-in-transaction.ts';
 import { recordAll, type InboxEvent, type InboxUnitOfWork } from '../inbox/inbox-events.ts';
-import type { WebhookItemOutcomes } from '../../db/schema/index.ts';
+import type { WebhookItemOutcomes } from './ingest.repository.ts';
 import { applyCacheKey, applyEvent, createApplyCache, type ApplyHooks } from './ingest-apply.ts';
 import { applyWaiting } from './ingest-message-events.ts';
 import { ignoredItems, outcomeNote, type IgnoredItem } from './ingest-outcomes.ts';
