@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CRM_EVENT_TYPES } from '@threadline/contract';
-import { CRM_DELIVERY_STATUSES } from '../../db/schema/index.ts';
+import { CRM_DELIVERY_STATUSES } from './crm-outbox.repository.ts';
 
 /** Request shapes of the CRM settings and delivery-log routes; their answers are the contract's. */
 
