@@ -56,6 +56,10 @@ import { createWorkflowService } from './modules/inbox/workflow/workflow.service
 import { createOperationsRepository } from './modules/operations/operations.repository.ts';
 import { registerOperationsGauges } from './modules/operations/operations-metrics.ts';
 import { mediaErrors } from './modules/sending/media/media.errors.ts';
+import { createUnitsOfWork } from './db/unit-of-work.ts';
+import { createCrm } from './composition/crm.ts';
+import { createCrmMetrics } from './modules/delivery/index.ts';
+import { DEAD_AFTER_MS } from './jobs/process-liveness.ts';
 
 export type ServiceDeps = {
   config: Config;
@@ -65,6 +69,8 @@ export type ServiceDeps = {
   log: Logger;
   sessionSecret: string;
   now: () => Date;
+  /** Further writers of every unit of work's inbox events, after the live-update log and the CRM outbox (tests). */
+  extraSinks?: readonly InboxEventSink[];
 };
 
 /** Every service, built once, in dependency order. Routes and jobs receive what they need from here. */
@@ -103,15 +109,30 @@ export function buildServices(deps: ServiceDeps) {
     appSecret: config.facebook.oauth?.appSecret,
     log,
   });
-  /** Sinks hear every inbox change inside its transaction (CRM outbox, live updates). */
-  const sinks: InboxEventSink[] = [];
+  // CRM delivery (outbox, service, dispatcher); its claims name this process, dead once silent for DEAD_AFTER_MS
+  const crm = createCrm({
+    db,
+    vault,
+    audit,
+    settings: config.crm,
+    log: log.child({ module: 'crm' }),
+    now,
+    owner: { id: processId, deadAfterMs: DEAD_AFTER_MS },
+    metrics: createCrmMetrics(metrics),
+  });
+  const realtimeLog = createRealtimeLog(db);
+  /**
+   * The one way to open a transaction. The inbox changes a unit records are written, before it commits, by the
+   * live-update log and the CRM outbox, in this order.
+   */
+  const units = createUnitsOfWork(db, [realtimeLog.sink, crm.outbox, ...(deps.extraSinks ?? [])]);
   const accountsRepo = createAccountsRepository(db);
   const accountTokens = createAccountTokens(accountsRepo, vault, config.instagram.legacyAccount);
-  const accountStatus = createAccountStatus(db, sinks, log.child({ module: 'accounts' }));
+  const accountStatus = createAccountStatus(db, units, log.child({ module: 'accounts' }));
   // Every call made for an account goes through its account-bound client: the path decides host, token and node.
   const hosts = { instagram: graph, facebook };
   const legacyPaths = createLegacyPaths({
-    db, repo: accountsRepo, status: accountStatus, hosts, mode: config.instagram.legacyApi, log: log.child({ module: 'accounts' }),
+    db, units, repo: accountsRepo, status: accountStatus, hosts, mode: config.instagram.legacyApi, log: log.child({ module: 'accounts' }),
   });
   const accountGraphs = createAccountGraphs({ tokens: accountTokens, hosts, legacyPaths });
 
@@ -122,7 +143,7 @@ export function buildServices(deps: ServiceDeps) {
     allowlistSetting: 'MEDIA_ALLOWED_NETWORKS',
   });
   const uploadsRepo = createUploadsRepository(db);
-  const media = createMediaService({ db, queue, http: mediaHttp, settings: config.media, sinks, log: log.child({ module: 'media' }), uploads: uploadsRepo });
+  const media = createMediaService({ db, queue, http: mediaHttp, settings: config.media, units, log: log.child({ module: 'media' }), uploads: uploadsRepo });
   /** Before an upload is stored: the account's rate and quota (UPLOADS_PER_MINUTE, UPLOAD_QUOTA_BYTES). */
   const checkUpload = async (accountId: string, bytes: number) => {
     await requestThrottle.countUpload(accountId, config.media.uploadsPerMinute);
@@ -145,19 +166,17 @@ export function buildServices(deps: ServiceDeps) {
     },
     onConversationsOpened: (tx, opened) => autoAssignment.autoAssign(tx, opened),
   };
-  const ingest = createIngestService({ db, sinks, log: log.child({ module: 'ingest' }), hooks: ingestHooks });
-  const realtimeLog = createRealtimeLog(db);
-  sinks.push(realtimeLog.sink);
+  const ingest = createIngestService({ db, log: log.child({ module: 'ingest' }), hooks: ingestHooks });
   const messaging = buildMessagingServices({
-    config, db, queue, access, graphs: accountGraphs, accountStatus, sinks, hooks: ingestHooks, metrics, log, now,
+    config, db, queue, access, graphs: accountGraphs, accountStatus, units, hooks: ingestHooks, metrics, log, now,
     uploadUrlKey: deriveKey(deps.sessionSecret, 'media-url'),
     processId,
     countSearch: (callerKey) => requestThrottle.countSearch(callerKey, config.searchRatePerMinute),
     onUserReply: autoAssignment.assignOnReply,
   });
-  const workflow = createWorkflowService({ db, queue, sinks, access, inbox: messaging.inbox, audit, now });
-  const notes = createNotesService({ db, sinks, inbox: messaging.inbox, audit, now });
-  const labels = createLabelsService({ db, repo: createLabelsRepository(db), access, inbox: messaging.inbox, sinks, audit, now });
+  const workflow = createWorkflowService({ db, queue, units, access, inbox: messaging.inbox, audit, now });
+  const notes = createNotesService({ db, units, inbox: messaging.inbox, audit, now });
+  const labels = createLabelsService({ db, repo: createLabelsRepository(db), access, inbox: messaging.inbox, units, audit, now });
   const cannedReplies = createCannedRepliesService({ repo: createCannedRepliesRepository(db), access, inbox: messaging.inbox, audit });
   const contactPanel = createContactPanelService({ repo: createContactsRepository(db), access, inbox: messaging.inbox, audit });
   const liveness = createProcessLiveness({
@@ -168,7 +187,7 @@ export function buildServices(deps: ServiceDeps) {
     recovery: [messaging.sendRecovery],
   });
   const webhookProcessor = createWebhookProcessor({
-    db,
+    units,
     repo: webhookEvents,
     batchSize: database.kind === 'pglite' ? 5 : 50,
     ingest,
@@ -184,9 +203,9 @@ export function buildServices(deps: ServiceDeps) {
   });
   const passwordResets = createPasswordResets({ db, repo: teammatesRepo, authRepo, throttle, audit, now, publicBaseUrl: config.publicBaseUrl });
 
-  const accountServices = buildAccountServices({ config, db, vault, log, now, graph, graphs: accountGraphs, audit, access, accountsRepo, accountStatus });
+  const accountServices = buildAccountServices({ config, db, units, vault, log, now, graph, graphs: accountGraphs, audit, access, accountsRepo, accountStatus });
   const oauthServices = buildOAuthServices({
-    config, db, vault, log, now, graph, facebook, graphs: accountGraphs, auth, audit, accountsRepo, accountStatus, invitations,
+    config, db, units, vault, log, now, graph, facebook, graphs: accountGraphs, auth, audit, accountsRepo, accountStatus, invitations,
     onAccountLinked: async (igUserId) => {
       if ((await webhookEvents.requeue({ statuses: ['unrouted'], accountIgId: igUserId })) > 0) webhookProcessor.wake();
     },
@@ -198,7 +217,7 @@ export function buildServices(deps: ServiceDeps) {
     accounts: accountServices.accountsRepo,
     accountStatus,
     hooks: ingestHooks,
-    sinks,
+    units,
     log: log.child({ module: 'message-lookup' }),
   });
 
@@ -232,7 +251,8 @@ export function buildServices(deps: ServiceDeps) {
     graph,
     facebook,
     accountGraphs,
-    sinks,
+    units,
+    crm,
     accountTokens,
     accountStatus,
     media,

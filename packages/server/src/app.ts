@@ -22,8 +22,9 @@ import { authPlugin, requireAdmin } from './modules/auth/auth.plugin.ts';
 import { authRoutes } from './modules/auth/auth.routes.ts';
 import { teammatesRoutes } from './modules/teammates/teammates.routes.ts';
 import { defineTeammatesJobs } from './modules/teammates/teammates.jobs.ts';
-import { createCrm, type Crm } from './composition/crm.ts';
-import { createCrmMetrics, crmRoutes, defineCrmJobs } from './modules/delivery/index.ts';
+import type { Crm } from './composition/crm.ts';
+import { crmRoutes, defineCrmJobs } from './modules/delivery/index.ts';
+import type { InboxEventSink } from './events/inbox-events.ts';
 import { defineAuthJobs } from './modules/auth/auth.jobs.ts';
 import { defineProfileFetchJob } from './modules/ingest/profile-fetch.ts';
 import { healthRoutes } from './modules/health/health.routes.ts';
@@ -57,6 +58,8 @@ export type AppOverrides = {
   now?: () => Date;
   /** Extra routes assembled into the app (tests use this for probes). */
   plugins?: ((app: App) => Promise<void>)[];
+  /** Extra writers of every unit of work's inbox events (tests use this to hear them). */
+  extraSinks?: readonly InboxEventSink[];
 };
 
 export type Threadline = {
@@ -138,21 +141,11 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     );
   }
   const queue = createQueue(database, log.child({ module: 'jobs' }));
-  const services = buildServices({ config, database, queue, vault, log, sessionSecret, now });
+  const services = buildServices({ config, database, queue, vault, log, sessionSecret, now, extraSinks: overrides.extraSinks });
   defineJobs(queue, services, database.db, config, now, log);
   await whileUnreachable('legacy account', () => services.legacyAccount.ensure(), log);
   await services.liveness.start();
-  const crm = createCrm({
-    db: database.db,
-    vault,
-    audit: services.audit,
-    settings: config.crm,
-    log: log.child({ module: 'crm' }),
-    now,
-    owner: services.liveness,
-    metrics: createCrmMetrics(services.metrics),
-  });
-  services.sinks.push(crm.outbox);
+  const { crm } = services;
   const crmJobs = defineCrmJobs(queue, { crm, now });
 
   const app = createHttpServer({

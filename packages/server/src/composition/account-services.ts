@@ -1,4 +1,5 @@
 import type { Config } from '../config.ts';
+import type { InboxUnitsOfWork } from '../events/inbox-events.ts';
 import type { Db } from '../db/client.ts';
 import type { GraphClient } from '../instagram/graph-client.ts';
 import type { TokenVault } from '../shared/crypto/token-vault.ts';
@@ -16,6 +17,7 @@ import { createTokenRefresher } from '../modules/accounts/token-refresh.ts';
 export type AccountServicesDeps = {
   config: Config;
   db: Db;
+  units: InboxUnitsOfWork;
   vault: TokenVault;
   log: Logger;
   now: () => Date;
@@ -30,11 +32,11 @@ export type AccountServicesDeps = {
 
 /** Accounts: membership and unlinking, token refresh, the daily profile and token check, the legacy account. */
 export function buildAccountServices(deps: AccountServicesDeps) {
-  const { config, db, vault, now, graph, graphs, audit, access, accountsRepo, accountStatus } = deps;
+  const { config, db, units, vault, now, graph, graphs, audit, access, accountsRepo, accountStatus } = deps;
   const log = deps.log.child({ module: 'accounts' });
   return {
     accountsRepo,
-    accounts: createAccountsService({ db, repo: accountsRepo, access, status: accountStatus, graphs, audit, log }),
+    accounts: createAccountsService({ db, units, repo: accountsRepo, access, status: accountStatus, graphs, audit, log }),
     tokenRefresh: createTokenRefresher({
       repo: accountsRepo,
       graph,

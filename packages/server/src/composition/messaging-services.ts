@@ -6,7 +6,7 @@ import type { MetricsRegistry } from '../shared/metrics.ts';
 import type { AccountAccess } from '../modules/accounts/account-access.ts';
 import type { AccountGraphs } from '../modules/accounts/account-graphs.ts';
 import type { AccountStatus } from '../modules/accounts/account-status.ts';
-import type { InboxEventSink } from '../events/inbox-events.ts';
+import type { InboxUnitsOfWork } from '../events/inbox-events.ts';
 import { createInboxReadRepository } from '../modules/inbox/inbox-read.repository.ts';
 import { createInboxService } from '../modules/inbox/inbox.service.ts';
 import type { ApplyHooks } from '../modules/ingest/ingest-apply.ts';
@@ -29,7 +29,7 @@ export type MessagingDeps = {
   /** The account-bound Graph clients every Meta call of this module goes through. */
   graphs: AccountGraphs;
   accountStatus: AccountStatus;
-  sinks: InboxEventSink[];
+  units: InboxUnitsOfWork;
   hooks: ApplyHooks;
   metrics: MetricsRegistry;
   log: Logger;
@@ -55,7 +55,7 @@ export function buildMessagingServices(deps: MessagingDeps) {
   const messages = createMessagesService({
     db,
     queue,
-    sinks: deps.sinks,
+    units: deps.units,
     humanAgentEnabled: config.instagram.humanAgentEnabled,
     publicUploadUrl: (mediaId) => uploadLinks.url(mediaId),
     now,
@@ -67,7 +67,7 @@ export function buildMessagingServices(deps: MessagingDeps) {
     graphs,
     accountStatus: deps.accountStatus,
     limiter,
-    sinks: deps.sinks,
+    units: deps.units,
     log: deps.log.child({ module: 'send' }),
     now,
     outcomes: deps.metrics.counter('threadline_messages_sent_total', 'Send API outcomes of outbound messages', ['outcome']),
@@ -75,13 +75,13 @@ export function buildMessagingServices(deps: MessagingDeps) {
     uploadLinks,
     applyWaiting,
   });
-  const sendRecovery = createSendRecovery({ db, repo: createSendingRepository(db), sinks: deps.sinks, now });
-  const actions = createDirectActions({ db, graphs, accountStatus: deps.accountStatus, limiter, sinks: deps.sinks, now });
+  const sendRecovery = createSendRecovery({ db, repo: createSendingRepository(db), units: deps.units, now });
+  const actions = createDirectActions({ db, graphs, accountStatus: deps.accountStatus, limiter, units: deps.units, now });
   const reconciler = createReconciler({
     db,
     graphs,
     accountStatus: deps.accountStatus,
-    sinks: deps.sinks,
+    units: deps.units,
     hooks: deps.hooks,
     log: deps.log.child({ module: 'reconcile' }),
     gaps: deps.metrics.counter('threadline_reconcile_gaps_total', 'Messages found by reconciliation that no webhook delivered', ['account']),

@@ -1,4 +1,5 @@
 import type { Config } from '../config.ts';
+import type { InboxUnitsOfWork } from '../events/inbox-events.ts';
 import type { Db } from '../db/client.ts';
 import type { FacebookClient } from '../instagram/facebook-client.ts';
 import type { GraphClient } from '../instagram/graph-client.ts';
@@ -22,6 +23,7 @@ import { createPageChoicesRepository } from '../modules/oauth/page-choices.repos
 export type OAuthServicesDeps = {
   config: Config;
   db: Db;
+  units: InboxUnitsOfWork;
   vault: TokenVault;
   log: Logger;
   now: () => Date;
@@ -40,20 +42,20 @@ export type OAuthServicesDeps = {
 
 /** Both Meta logins ("Continue with Instagram", "Continue with Facebook") and Meta's callbacks for both apps. */
 export function buildOAuthServices(deps: OAuthServicesDeps) {
-  const { config, db, vault, now, graph, facebook, graphs, auth, audit, accountStatus } = deps;
+  const { config, db, units, vault, now, graph, facebook, graphs, auth, audit, accountStatus } = deps;
   const log = deps.log.child({ module: 'oauth' });
   const oauthStates = createOAuthStateRepository(db);
   const pageChoices = createPageChoicesRepository(db);
   const { invitations } = deps;
   const linker = createAccountLinker({
-    db, vault, links: createOAuthLinkRepository(db), accounts: deps.accountsRepo, status: accountStatus, audit, now,
+    db, units, vault, links: createOAuthLinkRepository(db), accounts: deps.accountsRepo, status: accountStatus, audit, now,
     signupMode: config.signupMode, redeemInvitation: (id, userId, tx) => invitations.redeem(id, userId, tx),
   });
   const callbacksRepo = createMetaCallbacksRepository(db);
   const callbacks = (provider: 'instagram' | 'facebook', appSecrets: string[]) =>
     appSecrets.length > 0
       ? createMetaCallbacks({
-          db, repo: callbacksRepo, provider, appSecrets, status: accountStatus, graphs, mediaDir: config.media.dir,
+          db, units, repo: callbacksRepo, provider, appSecrets, status: accountStatus, graphs, mediaDir: config.media.dir,
           publicBaseUrl: config.publicBaseUrl.href, now, log,
         })
       : null;

@@ -40,21 +40,35 @@ export type Database = {
 };
 
 const drizzleOptions = { schema, casing: 'snake_case' } as const;
+type DrizzleOptions = typeof drizzleOptions & { logger?: ReturnType<typeof statementLogger> };
 
 export type OpenOptions = {
   /** Hears connections lost and restored (never a statement's parameters). */
   log?: Logger;
+  /**
+   * Hears the text of every statement Drizzle runs (never its parameters): for looking at the SQL a code path sends,
+   * as the SQL snapshot test does (test/sql-snapshots.test.ts).
+   */
+  statementLog?: (text: string) => void;
 };
 
 export async function openDatabase(target: DatabaseTarget, opts: OpenOptions = {}): Promise<Database> {
-  return target.kind === 'pglite' ? openPglite(target.dataDir, target.loadDataDir) : openPostgres(target.url, target.poolMax ?? 10, opts.log);
+  const options = opts.statementLog ? { ...drizzleOptions, logger: statementLogger(opts.statementLog) } : drizzleOptions;
+  return target.kind === 'pglite'
+    ? openPglite(target.dataDir, target.loadDataDir, options)
+    : openPostgres(target.url, target.poolMax ?? 10, opts.log, options);
+}
+
+/** A Drizzle logger that passes on each statement's text only. */
+function statementLogger(statementLog: (text: string) => void) {
+  return { logQuery: (text: string) => statementLog(text) };
 }
 
 /** PGlite with the extensions our migrations use (pg_trgm backs inbox search, migration 0001). */
 export const PGLITE_EXTENSIONS = { pg_trgm };
 
 /** An open PGlite as a Database: a data directory (locked, with a snapshot socket beside it), or memory. */
-async function openPglite(dataDir: string | null, loadDataDir?: Blob): Promise<Database> {
+async function openPglite(dataDir: string | null, loadDataDir: Blob | undefined, options: DrizzleOptions): Promise<Database> {
   const release = dataDir ? acquireDirectoryLock(dataDir) : () => undefined;
   let client: PGlite;
   let snapshots: SnapshotServer | null = null;
@@ -67,7 +81,7 @@ async function openPglite(dataDir: string | null, loadDataDir?: Blob): Promise<D
     release();
     throw error;
   }
-  const db: Db = drizzlePglite({ client, ...drizzleOptions });
+  const db: Db = drizzlePglite({ client, ...options });
   let closed = false;
   return {
     kind: 'pglite',
@@ -105,7 +119,7 @@ function guardedClientClass(onError: (error: Error) => void) {
   };
 }
 
-async function openPostgres(url: string, max: number, log: Logger | undefined): Promise<Database> {
+async function openPostgres(url: string, max: number, log: Logger | undefined, options: DrizzleOptions): Promise<Database> {
   const gate = createLogGate(5_000);
   const onError = (error: Error) =>
     gate('connection', () => log?.warn({ err: describeDbError(error) }, 'a database connection was lost; the pool opens a new one when needed'));
@@ -122,7 +136,7 @@ async function openPostgres(url: string, max: number, log: Logger | undefined): 
   });
   // An idle client that errors is dropped by the pool (and was heard by its own listener above).
   pool.on('error', () => undefined);
-  const db: Db = drizzlePg({ client: pool, ...drizzleOptions });
+  const db: Db = drizzlePg({ client: pool, ...options });
   return {
     kind: 'postgres',
     db,
@@ -137,7 +151,7 @@ async function openPostgres(url: string, max: number, log: Logger | undefined): 
       try {
         await conn.query('select pg_advisory_lock($1)', [key]);
         try {
-          return await fn(drizzlePg({ client: conn, ...drizzleOptions }));
+          return await fn(drizzlePg({ client: conn, ...options }));
         } finally {
           await conn.query('select pg_advisory_unlock($1)', [key]);
         }

@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startChaosProxy, type ChaosProxy } from '../../test/chaos-proxy.ts';
+import type { ChaosProxy } from '../../test/chaos-proxy.ts';
+import { createProxiedDatabase, type ProxiedDatabase } from '../../test/proxied-database.ts';
 import { openDatabase, queryRows, sql, whileUnreachable, type Database } from './client.ts';
 import { isConnectionError } from '../shared/db-errors.ts';
 
@@ -16,7 +15,7 @@ const silent = pino({ level: 'silent' });
  * the next statements work once the server answers again. PGlite runs in-process and cannot go away.
  */
 describe.skipIf(!adminUrl)('the database connection survives the database going away (PostgreSQL)', () => {
-  const name = `tl_resilience_${randomBytes(4).toString('hex')}`;
+  let proxied: ProxiedDatabase;
   let proxy: ChaosProxy;
   let database: Database;
   let url: string;
@@ -24,17 +23,9 @@ describe.skipIf(!adminUrl)('the database connection survives the database going 
   const onUncaught = (error: unknown) => void uncaught.push(error);
 
   beforeAll(async () => {
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`create database ${name}`);
-    await admin.end();
-    const target = new URL(adminUrl ?? '');
-    proxy = await startChaosProxy({ host: target.hostname, port: Number(target.port || 5432) });
-    const viaProxy = new URL(adminUrl ?? '');
-    viaProxy.hostname = '127.0.0.1';
-    viaProxy.port = String(proxy.port);
-    viaProxy.pathname = `/${name}`;
-    url = viaProxy.toString();
+    proxied = await createProxiedDatabase(adminUrl ?? '', 'tl_resilience');
+    proxy = proxied.proxy;
+    url = proxied.url;
     database = await openDatabase({ kind: 'postgres', url, poolMax: 4 }, { log: silent });
     // an unheard 'error' on a client would surface here (and kill a real process)
     process.on('uncaughtException', onUncaught);
@@ -43,11 +34,7 @@ describe.skipIf(!adminUrl)('the database connection survives the database going 
   afterAll(async () => {
     process.off('uncaughtException', onUncaught);
     await database.close();
-    await proxy.close();
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
+    await proxied.dispose();
   });
 
   it('a connection lent out for a transaction can be reset mid-transaction without crashing the process', async () => {

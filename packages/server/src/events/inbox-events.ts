@@ -1,4 +1,4 @@
-import type { Db } from '../db/client.ts';
+import type { EventWriter, UnitOfWork, UnitsOfWork } from '../db/unit-of-work.ts';
 
 /** A label as events show it. */
 export type EventLabel = { id: string; name: string; color: string };
@@ -58,19 +58,17 @@ export type TeamEvent = {
 };
 
 /**
- * Something that records inbox events in the same transaction as the change (the CRM outbox, the live-update
- * log). A sink may buffer what it records and write it in `flush`, which the writer calls before committing.
+ * Writes the inbox events of a unit of work in the same transaction as the change (the CRM outbox, the live-update
+ * log), just before it commits or when the writer asks (`recordAll`).
  */
-export type InboxEventSink = { record(tx: Db, event: InboxEvent): Promise<void>; flush?(tx: Db): Promise<void> };
+export type InboxEventSink = EventWriter<InboxEvent>;
+/** A transaction that records inbox events (db/unit-of-work.ts). */
+export type InboxUnitOfWork = UnitOfWork<InboxEvent>;
+/** Opens `InboxUnitOfWork`s: the one way to open a transaction. */
+export type InboxUnitsOfWork = UnitsOfWork<InboxEvent>;
 
-/** Records events and flushes the sinks: for writers that make one change per transaction. */
-export async function recordAll(sinks: readonly InboxEventSink[], tx: Db, events: readonly InboxEvent[], opts: { flush?: boolean } = {}): Promise<void> {
-  for (const event of events) {
-    for (const sink of sinks) await sink.record(tx, event);
-  }
-  if (opts.flush !== false) await flushAll(sinks, tx);
-}
-
-export async function flushAll(sinks: readonly InboxEventSink[], tx: Db): Promise<void> {
-  for (const sink of sinks) await sink.flush?.(tx);
+/** Records events and, unless told not to, has the sinks write them now (writers that make one change per transaction). */
+export async function recordAll(uow: InboxUnitOfWork, events: readonly InboxEvent[], opts: { flush?: boolean } = {}): Promise<void> {
+  uow.record(...events);
+  if (opts.flush !== false) await uow.flush();
 }

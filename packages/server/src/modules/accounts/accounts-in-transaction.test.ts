@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestDatabase } from '../../../test/db.ts';
 import { queryRows, sql, type Database } from '../../db/client.ts';
 import { accountsByIdsIn, accountsByIgUserIdsIn } from './accounts-in-transaction.ts';
+import { createUnitsOfWork } from '../../db/unit-of-work.ts';
 
-describe('account rows kept for a transaction', () => {
+describe('account rows kept for a unit of work', () => {
   let database: Database & { engine: string };
   const ids: Record<string, string> = {};
   beforeAll(async () => {
@@ -14,15 +15,17 @@ describe('account rows kept for a transaction', () => {
     }
   });
   afterAll(async () => database.close());
+  const units = () => createUnitsOfWork(database.db, []);
 
   it('answers the accounts routing read in the same transaction without reading them again, and reads the others', async () => {
-    await database.db.transaction(async (tx) => {
-      const routed = await accountsByIgUserIdsIn(tx, ['17841400000000951']);
+    await units().run(async (uow) => {
+      const { tx } = uow;
+      const routed = await accountsByIgUserIdsIn(uow, ['17841400000000951']);
       expect(routed.map((a) => a.username)).toEqual(['kept_951']);
       const select = vi.spyOn(tx, 'select');
-      expect((await accountsByIdsIn(tx, [ids['17841400000000951'] ?? ''])).map((a) => a.username)).toEqual(['kept_951']);
+      expect((await accountsByIdsIn(uow, [ids['17841400000000951'] ?? ''])).map((a) => a.username)).toEqual(['kept_951']);
       expect(select).not.toHaveBeenCalled();
-      const both = await accountsByIdsIn(tx, [ids['17841400000000951'] ?? '', ids['17841400000000952'] ?? '']);
+      const both = await accountsByIdsIn(uow, [ids['17841400000000951'] ?? '', ids['17841400000000952'] ?? '']);
       expect(both.map((a) => a.username).sort()).toEqual(['kept_951', 'kept_952']);
       expect(select).toHaveBeenCalledTimes(1);
       select.mockRestore();
@@ -30,10 +33,11 @@ describe('account rows kept for a transaction', () => {
   });
 
   it('keeps nothing for another transaction', async () => {
-    await database.db.transaction((tx) => accountsByIgUserIdsIn(tx, ['17841400000000952']));
-    await database.db.transaction(async (tx) => {
+    await units().run((uow) => accountsByIgUserIdsIn(uow, ['17841400000000952']));
+    await units().run(async (uow) => {
+      const { tx } = uow;
       const select = vi.spyOn(tx, 'select');
-      expect((await accountsByIdsIn(tx, [ids['17841400000000952'] ?? ''])).map((a) => a.username)).toEqual(['kept_952']);
+      expect((await accountsByIdsIn(uow, [ids['17841400000000952'] ?? ''])).map((a) => a.username)).toEqual(['kept_952']);
       expect(select).toHaveBeenCalledTimes(1);
       select.mockRestore();
     });

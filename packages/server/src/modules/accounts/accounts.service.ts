@@ -1,4 +1,5 @@
 import type { AccountRole as ContractRole } from '@threadline/contract';
+import type { InboxUnitsOfWork } from '../inbox/inbox-events.ts';
 import type { Db } from '../../db/client.ts';
 import type { AuditEntry } from '../audit/audit.repository.ts';
 import type { Logger } from '../../shared/logger.ts';
@@ -10,6 +11,8 @@ import { accountErrors } from './accounts.errors.ts';
 
 export type AccountsServiceDeps = {
   db: Db;
+  /** Opens the transactions that record inbox events (a disconnection). */
+  units: InboxUnitsOfWork;
   repo: AccountsRepository;
   access: AccountAccess;
   status: AccountStatus;
@@ -24,14 +27,15 @@ export type AccountsServiceDeps = {
  * member leaves the account is disconnected: webhooks unsubscribed, token deleted.
  */
 export function createAccountsService(deps: AccountsServiceDeps) {
-  const { db, repo, access, status, graphs, audit, log } = deps;
+  const { db, repo, access, status, graphs, audit, log, units } = deps;
 
   /** Removes `userId` from the account; disconnects the account when nobody is left. */
   async function removeMembership(actorUserId: string, accountId: string, userId: string): Promise<{ disconnected: boolean }> {
     // Bound before the transaction: once the account is disconnected the token is gone, and Meta should stop
     // sending its webhooks. The network call is made after the commit, never inside it.
     const client = await graphs.forAccount(accountId).catch(() => null);
-    const disconnected = await db.transaction(async (tx) => {
+    const disconnected = await units.run(async (uow) => {
+      const { tx } = uow;
       await repo.lock(accountId, tx);
       const target = await repo.membership(userId, accountId, tx);
       if (!target) throw accountErrors.memberNotFound();
@@ -42,7 +46,7 @@ export function createAccountsService(deps: AccountsServiceDeps) {
       await repo.removeMember(userId, accountId, tx);
       await audit({ action: 'accounts.member_removed', actorUserId, accountId, target: userId }, tx);
       if (counts.members > 1) return false;
-      await status.markDisconnected(accountId, 'the last member unlinked the account', tx);
+      await status.markDisconnected(accountId, 'the last member unlinked the account', uow);
       return true;
     });
     if (disconnected && client) {

@@ -1,4 +1,5 @@
 import type { LoginPath } from '@threadline/contract';
+import type { InboxUnitsOfWork } from '../inbox/inbox-events.ts';
 import type { Db } from '../../db/client.ts';
 import type { AccountProfile, GraphHosts } from '../../instagram/account-graph.ts';
 import { bindAccountGraph } from '../../instagram/account-graph.ts';
@@ -54,6 +55,8 @@ export async function detectTokenPath(hosts: GraphHosts, accessToken: string, ig
 
 export type LegacyPathsDeps = {
   db: Db;
+  /** Opens the transactions that record inbox events (a reconnection). */
+  units: InboxUnitsOfWork;
   repo: AccountsRepository;
   status: AccountStatus;
   hosts: GraphHosts;
@@ -78,12 +81,13 @@ export function createLegacyPaths(deps: LegacyPathsDeps) {
     }
     const found = await detectTokenPath(deps.hosts, c.accessToken, c.igUserId);
     if (found.path) {
-      await deps.db.transaction(async (tx) => {
+      await deps.units.run(async (uow) => {
+        const { tx } = uow;
         await repo.update(c.accountId, { loginPath: found.path, ...profileFieldsOf(found.profile), lastSyncedAt: new Date() }, tx);
         // A token a host now takes works: an account held back by an earlier refusal is active again.
         if (c.status !== 'active') {
           await status.markActive(c.accountId, tx);
-          await status.recordConnected(c.accountId, tx);
+          await status.recordConnected(c.accountId, uow);
         }
       });
       log.info({ accountId: c.accountId, path: found.path }, 'legacy account path detected');

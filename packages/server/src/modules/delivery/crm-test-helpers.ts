@@ -1,4 +1,6 @@
 import { recordAll } from '../../events/inbox-events.ts';
+import { createUnitsOfWork } from '../../db/unit-of-work.ts';
+import { createCrmOutbox } from './outbox/crm-outbox.ts';
 import { randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import type { LightMyRequestResponse } from 'fastify';
@@ -101,8 +103,9 @@ export async function createCrmFixture(env: Env = {}): Promise<CrmFixture> {
     async recordMessage(text) {
       const { conversation } = await createConversation(db, accountId);
       const message = await createMessage(db, accountId, conversation.id, text === undefined ? {} : { text });
-      await db.transaction((tx) =>
-        recordAll([t.crm.outbox], tx, [{ type: 'message.received', accountId, conversationId: conversation.id, messageId: message.id, occurredAt: message.sentAt }]),
+      // an outbox without this process's dispatcher: the delivery waits for `drain`, as one another process wrote
+      await createUnitsOfWork(db, [createCrmOutbox({ metrics: t.crm.metrics })]).run((uow) =>
+        recordAll(uow, [{ type: 'message.received', accountId, conversationId: conversation.id, messageId: message.id, occurredAt: message.sentAt }]),
       );
       return { conversationId: conversation.id, messageId: message.id };
     },

@@ -1,6 +1,5 @@
-import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { conversations, messages, type StoredAttachment, type WaitingData, type WaitingKind } from '../../db/schema/index.ts';
+import type { MessageInsert, StoredAttachment, WaitingData, WaitingKind } from './ingest.repository.ts';
 import type {
   KnownEvent,
   MessageAttachment,
@@ -114,7 +113,7 @@ export async function applyEvent(
   const conversationId = await conversationFor(tx, accountId, ev.contactIgsid, at, hooks, cache, events);
   const base = { accountId, conversationId, occurredAt: at };
 
-  const storeMessage = async (values: Omit<typeof messages.$inferInsert, 'accountId' | 'conversationId' | 'sentAt'> & { mid: string }, opensWindow: boolean) => {
+  const storeMessage = async (values: Omit<MessageInsert, 'accountId' | 'conversationId' | 'sentAt'> & { mid: string }, opensWindow: boolean) => {
     const direction = values.direction;
     const arrived = (id: string): ArrivedMessage => ({ id, accountId, mid: values.mid, conversationId, sentAt: at });
     if (direction === 'outbound') {
@@ -239,10 +238,4 @@ function referralValues(ev: ReferralEvent) {
     referral: { ...ev.referral },
     status: 'received' as const,
   };
-}
-
-/** Conversation row by id (for tests and callers that need the aggregate after applying). */
-export async function conversationById(tx: Db, id: string) {
-  const [row] = await tx.select().from(conversations).where(eq(conversations.id, id));
-  return row;
 }

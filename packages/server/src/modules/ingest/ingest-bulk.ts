@@ -1,11 +1,10 @@
-import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { fixedRows, preparedRows, queryRows, sqlArray } from '../../db/client.ts';
 import type { MessageEvent } from '../../instagram/webhook-payload.ts';
 import type { InboxEvent } from '../../events/inbox-events.ts';
 import { previewOf, reopenedEvent } from '../inbox/inbox-write.repository.ts';
 import { applyCacheKey, messageKind, storedAttachments, type ApplyCache, type ApplyHooks } from './ingest-apply.ts';
 import type { ArrivedMessage } from './waiting-events.repository.ts';
+import { ingestRepository } from './ingest.repository.ts';
 
 type Item = { accountId: string; ev: MessageEvent };
 
@@ -18,13 +17,7 @@ const midKey = (accountId: string, mid: string) => `${accountId}:${mid}`;
  */
 export async function conversationsWithPendingSends(tx: Db, accountIds: string[], conversationIds: string[]): Promise<Set<string>> {
   if (conversationIds.length === 0) return new Set();
-  const rows = await queryRows<{ conversation_id: string }>(
-    tx,
-    sql`select distinct conversation_id from messages
-        where account_id = any(${sqlArray([...new Set(accountIds)], 'uuid[]')}) and status in ('unknown', 'sending')
-          and direction = 'outbound' and mid is null and conversation_id = any(${sqlArray([...new Set(conversationIds)], 'uuid[]')})`,
-  );
-  return new Set(rows.map((r) => r.conversation_id));
+  return ingestRepository.conversationsWithPendingSends(tx, [...new Set(accountIds)], [...new Set(conversationIds)]);
 }
 
 /** Per touched conversation: its newest new message, and what the inbound ones among them add. */
@@ -32,39 +25,6 @@ export type ConversationAggregates = Map<
   string,
   { newestAt: Date; newestId: string; preview: string; direction: 'inbound' | 'outbound'; inboundCount: number; newestInboundAt: Date | null }
 >;
-
-/** A batch's messages, one array per column ($1…$15); a mid already stored is skipped. */
-const INSERT_MESSAGES_SQL = `
-insert into messages (account_id, conversation_id, mid, direction, author_type, kind, text, attachments, reply_to_mid,
-  reply_to_story, quick_reply_payload, referral, is_unsupported, status, sent_at)
-select * from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[], $9::text[],
-  $10::jsonb[], $11::text[], $12::jsonb[], $13::bool[], $14::text[], $15::timestamptz[])
-on conflict (account_id, mid) do nothing
-returning id, account_id, mid`;
-
-/**
- * Per conversation ($1): its newest new message ($2 time, $3 id, $4 preview, $5 direction), $6 inbound ones, $7 the
- * newest of those. A message from the customer opens a snoozed or done conversation again: `old` (the row before
- * this update, already locked by this transaction) tells which were reopened.
- */
-const AGGREGATES_SQL = `
-update conversations c set
-  last_message_id = case when c.last_message_at is null or v.newest_at >= c.last_message_at then v.newest_id else c.last_message_id end,
-  last_message_preview = case when c.last_message_at is null or v.newest_at >= c.last_message_at then v.preview else c.last_message_preview end,
-  last_message_direction = case when c.last_message_at is null or v.newest_at >= c.last_message_at then v.direction else c.last_message_direction end,
-  needs_reply = case when c.last_message_at is null or v.newest_at >= c.last_message_at then v.direction = 'inbound' else c.needs_reply end,
-  last_message_at = greatest(c.last_message_at, v.newest_at),
-  last_inbound_at = greatest(c.last_inbound_at, v.newest_inbound_at),
-  unread_count = c.unread_count + v.n,
-  status = case when v.n > 0 then 'open' else c.status end,
-  snoozed_until = case when v.n > 0 then null else c.snoozed_until end,
-  status_changed_at = case when v.n > 0 and c.status <> 'open' then now() else c.status_changed_at end,
-  updated_at = now()
-from unnest($1::uuid[], $2::timestamptz[], $3::uuid[], $4::text[], $5::text[], $6::int[], $7::timestamptz[])
-  as v(id, newest_at, newest_id, preview, direction, n, newest_inbound_at)
-  join conversations old on old.id = v.id
-where c.id = v.id
-returning c.id, c.account_id, old.status as previous_status, old.snoozed_until as previous_snoozed_until, v.newest_inbound_at`;
 
 /**
  * Inbound messages and echoes (the bulk of any batch) written set-wise: one insert, and for echoes of messages
@@ -94,7 +54,7 @@ export async function insertMessagesBulk(
     };
   });
   const jsonOrNull = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
-  const inserted = await preparedRows<{ id: string; account_id: string; mid: string }>(tx, 'ingest_insert_messages', INSERT_MESSAGES_SQL, [
+  const inserted = await ingestRepository.insertMessages(tx, [
     rows.map((r) => r.i.accountId),
     rows.map((r) => r.conversationId),
     rows.map((r) => r.i.ev.mid),
@@ -141,12 +101,10 @@ export async function insertMessagesBulk(
 
   // The echo of a message Threadline sent and already knows by its mid: it confirms that row, it is not a new one.
   if (notInserted.length > 0) {
-    const confirmed = await queryRows<{ id: string; account_id: string; conversation_id: string; mid: string }>(
+    const confirmed = await ingestRepository.confirmSentByMid(
       tx,
-      sql`update messages m set status = 'sent', updated_at = now()
-          from unnest(${sqlArray(notInserted.map((r) => r.i.accountId), 'uuid[]')}, ${sqlArray(notInserted.map((r) => r.i.ev.mid), 'text[]')}) as v(account_id, mid)
-          where m.account_id = v.account_id and m.mid = v.mid and m.status in ('queued', 'sending', 'unknown')
-          returning m.id, m.account_id, m.conversation_id, m.mid`,
+      notInserted.map((r) => r.i.accountId),
+      notInserted.map((r) => r.i.ev.mid),
     );
     const atByMid = new Map(notInserted.map((r) => [midKey(r.i.accountId, r.i.ev.mid), r.at]));
     for (const c of confirmed) {
@@ -164,8 +122,7 @@ export async function insertMessagesBulk(
 export async function applyConversationAggregates(tx: Db, byConversation: ConversationAggregates): Promise<InboxEvent[]> {
   if (byConversation.size === 0) return [];
   const list = [...byConversation].sort(([a], [b]) => a.localeCompare(b)).map(([id, a]) => ({ id, ...a }));
-  type Row = { id: string; account_id: string; previous_status: string; previous_snoozed_until: unknown; newest_inbound_at: unknown };
-  const rows = await fixedRows<Row>(tx, AGGREGATES_SQL, [
+  const rows = await ingestRepository.updateConversationAggregates(tx, [
     list.map((a) => a.id),
     list.map((a) => a.newestAt.toISOString()),
     list.map((a) => a.newestId),

@@ -1,43 +1,10 @@
-import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { fixedRows, queryRows, sqlArray } from '../../db/client.ts';
 import type { InboxEvent } from '../../events/inbox-events.ts';
 import { applyCacheKey, type ApplyCache, type ApplyHooks } from './ingest-apply.ts';
+import { ingestRepository } from './ingest.repository.ts';
 
 // A processing batch's contacts and conversations: found in the cache, or created or read set-wise, then locked in
 // id order for the rest of the transaction. (The batch's messages are written by ingest-bulk.ts.)
-
-/**
- * The rows of `table` for (account_id, `key`) pairs: inserted when missing (DO NOTHING), the others read, in one
- * statement; rows that already exist are not locked for the rest of the transaction. A row that a concurrent
- * transaction committed after the statement's snapshot is skipped by the insert and unseen by the read: those few
- * are read again by a second statement, which sees them.
- */
-async function insertOrRead(tx: Db, table: 'contacts' | 'conversations', key: 'igsid' | 'contact_id', accountIds: string[], keys: string[], keyCast: 'text[]' | 'uuid[]') {
-  type Row = { id: string; account_id: string; key: string; inserted: boolean };
-  const [tableName, keyName] = [sql.raw(table), sql.raw(key)];
-  const rows = await queryRows<Row>(
-    tx,
-    sql`with v(account_id, key) as (select * from unnest(${sqlArray(accountIds, 'uuid[]')}, ${sqlArray(keys, keyCast)})),
-        ins as (
-          insert into ${tableName} (account_id, ${keyName}) select account_id, key from v
-          on conflict (account_id, ${keyName}) do nothing returning id, account_id, ${keyName} as key
-        )
-        select id, account_id, key, true as inserted from ins
-        union all
-        select t.id, t.account_id, t.${keyName} as key, false as inserted from ${tableName} t join v on t.account_id = v.account_id and t.${keyName} = v.key`,
-  );
-  if (rows.length >= keys.length) return rows;
-  const seen = new Set(rows.map((r) => `${r.account_id}:${r.key}`));
-  const unseen = keys.map((k, i) => ({ accountId: accountIds[i] ?? '', key: k })).filter((p) => !seen.has(`${p.accountId}:${p.key}`));
-  const late = await queryRows<Row>(
-    tx,
-    sql`select t.id, t.account_id, t.${keyName} as key, false as inserted from ${tableName} t
-        join unnest(${sqlArray(unseen.map((p) => p.accountId), 'uuid[]')}, ${sqlArray(unseen.map((p) => p.key), keyCast)}) as v(account_id, key)
-        on t.account_id = v.account_id and t.${keyName} = v.key`,
-  );
-  return [...rows, ...late];
-}
 
 /**
  * Contacts' conversations this process has already created or read, by `applyCacheKey`, for the next batches: a
@@ -114,7 +81,7 @@ export async function ensureConversations(
 async function lockConversations(tx: Db, pairs: Pair[], cache: ApplyCache): Promise<Set<string>> {
   const ids = [...new Set(pairs.map((p) => cache.get(applyCacheKey(p.accountId, p.igsid))?.conversationId).filter((id): id is string => Boolean(id)))].sort();
   if (ids.length === 0) return new Set();
-  const rows = await fixedRows<{ id: string }>(tx, 'select id from conversations where id = any($1::uuid[]) order by id for update', [ids]);
+  const rows = await ingestRepository.lockConversations(tx, ids);
   return new Set(rows.map((r) => r.id));
 }
 
@@ -125,10 +92,10 @@ async function createOrRead(tx: Db, pairsIn: Pair[], hooks: ApplyHooks, cache: A
   );
   if (missingPairs.length === 0) return;
   const contacts = (
-    await insertOrRead(tx, 'contacts', 'igsid', missingPairs.map((p) => p.accountId), missingPairs.map((p) => p.igsid), 'text[]')
+    await ingestRepository.insertOrRead(tx, 'contacts', 'igsid', missingPairs.map((p) => p.accountId), missingPairs.map((p) => p.igsid), 'text[]')
   ).sort((a, b) => a.account_id.localeCompare(b.account_id) || a.id.localeCompare(b.id));
   const convByContact = new Map(
-    (await insertOrRead(tx, 'conversations', 'contact_id', contacts.map((c) => c.account_id), contacts.map((c) => c.id), 'uuid[]')).map((c) => [c.key, c]),
+    (await ingestRepository.insertOrRead(tx, 'conversations', 'contact_id', contacts.map((c) => c.account_id), contacts.map((c) => c.id), 'uuid[]')).map((c) => [c.key, c]),
   );
   const firstAt = new Map<string, number>();
   for (const p of pairsIn) {

@@ -1,5 +1,5 @@
 import type { Db } from '../../db/client.ts';
-import type { WaitingData } from '../../db/schema/index.ts';
+import type { WaitingData } from './ingest.repository.ts';
 import type { InboxEvent } from '../../events/inbox-events.ts';
 import { inboxWrites } from '../inbox/inbox-write.repository.ts';
 import { waitingWrites, type ArrivedMessage } from './waiting-events.repository.ts';

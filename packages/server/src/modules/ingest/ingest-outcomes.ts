@@ -1,4 +1,4 @@
-import type { WebhookItemOutcomes } from '../../db/schema/index.ts';
+import type { WebhookItemOutcomes } from './ingest.repository.ts';
 import type { ParsedEntry, RejectedEntry, UnhandledChange, UnknownEvent } from '../../instagram/webhook-payload.ts';
 
 /**

@@ -2,8 +2,8 @@ import type { Db } from '../../db/client.ts';
 import { parseJsonPreservingBigInts, parseMetaWebhook, type KnownEvent, type MessageEvent } from '../../instagram/webhook-payload.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { accountsByIgUserIdsIn } from '../accounts/accounts-in-transaction.ts';
-import { flushAll, recordAll, type InboxEvent, type InboxEventSink } from '../../events/inbox-events.ts';
-import type { WebhookItemOutcomes } from '../../db/schema/index.ts';
+import { recordAll, type InboxEvent, type InboxUnitOfWork } from '../../events/inbox-events.ts';
+import type { WebhookItemOutcomes } from './ingest.repository.ts';
 import { applyCacheKey, applyEvent, createApplyCache, type ApplyHooks } from './ingest-apply.ts';
 import { applyWaiting } from './ingest-message-events.ts';
 import { ignoredItems, outcomeNote, type IgnoredItem } from './ingest-outcomes.ts';
@@ -18,7 +18,7 @@ export type ProcessOutcome = {
   items?: WebhookItemOutcomes;
 };
 
-export type IngestDeps = { db: Db; sinks: readonly InboxEventSink[]; hooks: ApplyHooks; log: Logger };
+export type IngestDeps = { db: Db; hooks: ApplyHooks; log: Logger };
 
 export type RawEvent = { id: number; body: Buffer; attempts: number };
 
@@ -58,12 +58,13 @@ const contactOf = (ev: KnownEvent): string | null => ev.contactIgsid;
  * batches cannot deadlock and each conversation sees its events in Meta's order. Nothing is retried for a message
  * Threadline does not have: what names one waits for it (§3.7), so only a failure of the batch itself retries.
  */
-export function createIngestService({ db, sinks, hooks, log }: IngestDeps) {
+export function createIngestService({ db, hooks, log }: IngestDeps) {
   // Conversations of contacts seen before: a steady batch skips their create-or-read (its lock confirms them).
   const known = createKnownConversations();
   const lookupText = hooks.onEditWithoutText;
   return {
-    async processBatch(tx: Db, raws: RawEvent[]): Promise<Map<number, ProcessOutcome>> {
+    async processBatch(uow: InboxUnitOfWork, raws: RawEvent[]): Promise<Map<number, ProcessOutcome>> {
+      const { tx } = uow;
       const prepared = raws.map(prepare);
       const outcomes = new Map<number, ProcessOutcome>();
       const candidateIds = new Set<string>();
@@ -72,8 +73,8 @@ export function createIngestService({ db, sinks, hooks, log }: IngestDeps) {
         for (const id of p.entryIds) candidateIds.add(id);
         for (const ev of p.events) for (const id of routingCandidates(ev)) candidateIds.add(id);
       }
-      // Whole rows, kept for the transaction: the CRM outbox takes the same accounts from there.
-      const accountRows = await accountsByIgUserIdsIn(tx, [...candidateIds]);
+      // Whole rows, kept for the unit of work: the CRM outbox takes the same accounts from there.
+      const accountRows = await accountsByIgUserIdsIn(uow, [...candidateIds]);
       const byIgId = new Map(accountRows.map((a) => [a.igUserId, a.id]));
 
       const routed: { accountId: string; ev: KnownEvent; rawId: number }[] = [];
@@ -98,7 +99,7 @@ export function createIngestService({ db, sinks, hooks, log }: IngestDeps) {
         return igsid === null ? [] : [{ accountId: r.accountId, igsid, at: r.ev.timestamp }];
       });
       const created = await ensureConversations(tx, pairs, hooks, cache, known);
-      await recordAll(sinks, tx, created, { flush: false });
+      await recordAll(uow, created, { flush: false });
       // Messages, the bulk of any batch, go in set-wise; an echo in a conversation with a send still waiting for its
       // mid goes one by one (it may be that send's), and so does every other kind of event, in order, after them.
       const conversationOf = (r: { accountId: string; ev: MessageEvent }) => cache.get(applyCacheKey(r.accountId, r.ev.contactIgsid))?.conversationId ?? '';
@@ -108,11 +109,11 @@ export function createIngestService({ db, sinks, hooks, log }: IngestDeps) {
       const bulk = messageItems.filter((r) => r.ev.direction === 'inbound' || !pending.has(conversationOf(r)));
       const inBulk = new Set<object>(bulk);
       const written = await insertMessagesBulk(tx, bulk, hooks, cache);
-      await recordAll(sinks, tx, written.events, { flush: false });
+      await recordAll(uow, written.events, { flush: false });
       const reopened = await applyConversationAggregates(tx, written.aggregates);
-      await recordAll(sinks, tx, reopened, { flush: false });
+      await recordAll(uow, reopened, { flush: false });
       // what waited for these messages, before the batch's own reactions and edits (which are newer)
-      await recordAll(sinks, tx, await applyWaiting(tx, written.arrived, { textIsCurrent: false, lookupText }), { flush: false });
+      await recordAll(uow, await applyWaiting(tx, written.arrived, { textIsCurrent: false, lookupText }), { flush: false });
       const appliedEvents: InboxEvent[] = [];
       const counts = new Map<number, { applied: number; waiting: number }>();
       for (const item of routed) {
@@ -124,7 +125,7 @@ export function createIngestService({ db, sinks, hooks, log }: IngestDeps) {
         }
         const result = await applyEvent(tx, item.accountId, item.ev, hooks, cache, { webhookEventId: item.rawId });
         count[result.outcome] += 1;
-        await recordAll(sinks, tx, result.events, { flush: false });
+        await recordAll(uow, result.events, { flush: false });
         appliedEvents.push(...result.events);
       }
       // Auto-assignment, for accounts that have it (known from the rows read above: no query for the others).
@@ -138,9 +139,9 @@ export function createIngestService({ db, sinks, hooks, log }: IngestDeps) {
             opened.set(e.conversationId, { accountId: e.accountId, conversationId: e.conversationId, limit });
           }
         }
-        if (opened.size > 0) await recordAll(sinks, tx, await hooks.onConversationsOpened(tx, [...opened.values()]), { flush: false });
+        if (opened.size > 0) await recordAll(uow, await hooks.onConversationsOpened(tx, [...opened.values()]), { flush: false });
       }
-      await flushAll(sinks, tx);
+      await uow.flush();
 
       for (const p of prepared) {
         if (p.events === undefined) {

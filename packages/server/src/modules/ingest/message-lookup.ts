@@ -4,7 +4,7 @@ import type { Logger } from '../../shared/logger.ts';
 import type { AccountStatus } from '../accounts/account-status.ts';
 import type { AccountGraphs } from '../accounts/account-graphs.ts';
 import type { AccountsRepository } from '../accounts/accounts.repository.ts';
-import { recordAll, type InboxEvent, type InboxEventSink } from '../../events/inbox-events.ts';
+import { recordAll, type InboxEvent, type InboxUnitsOfWork } from '../../events/inbox-events.ts';
 import { inboxWrites } from '../inbox/inbox-write.repository.ts';
 import { applyEvent, type ApplyHooks } from './ingest-apply.ts';
 import { messageEventFromDetail } from './message-detail-event.ts';
@@ -32,7 +32,7 @@ export type MessageLookupDeps = {
   accounts: Pick<AccountsRepository, 'find'>;
   accountStatus: Pick<AccountStatus, 'markReauthRequired'>;
   hooks: ApplyHooks;
-  sinks: readonly InboxEventSink[];
+  units: InboxUnitsOfWork;
   log: Logger;
 };
 
@@ -43,18 +43,20 @@ export type MessageLookupDeps = {
  * cannot be read, the message shows "edited (text unavailable)".
  */
 export function createMessageLookup(deps: MessageLookupDeps) {
-  const { db, log } = deps;
+  const { log, units } = deps;
 
   async function giveUp({ accountId, mid }: MessageLookupJob): Promise<void> {
-    await db.transaction(async (tx) => {
+    await units.run(async (uow) => {
+      const { tx } = uow;
       const row = await inboxWrites.editTextUnavailable(tx, accountId, mid);
       if (!row) return;
-      await recordAll(deps.sinks, tx, [{ type: 'message.updated', accountId, conversationId: row.conversationId, messageId: row.id, occurredAt: new Date() }]);
+      await recordAll(uow, [{ type: 'message.updated', accountId, conversationId: row.conversationId, messageId: row.id, occurredAt: new Date() }]);
     });
   }
 
   async function store(job: MessageLookupJob, igUserId: string, detail: MessageDetail): Promise<boolean> {
-    return db.transaction(async (tx) => {
+    return units.run(async (uow) => {
+      const { tx } = uow;
       const events: InboxEvent[] = [];
       const known = await inboxWrites.findMessageByMid(tx, job.accountId, job.mid);
       if (known) {
@@ -69,7 +71,7 @@ export function createMessageLookup(deps: MessageLookupDeps) {
         if (!event) return false;
         events.push(...(await applyEvent(tx, job.accountId, event, deps.hooks, undefined, { textIsCurrent: true })).events);
       }
-      await recordAll(deps.sinks, tx, events);
+      await recordAll(uow, events);
       return true;
     });
   }

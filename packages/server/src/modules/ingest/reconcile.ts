@@ -1,15 +1,14 @@
-import { and, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { accounts, contacts, conversations, messages } from '../../db/schema/index.ts';
 import { classifyGraphError } from '../../instagram/graph-client.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { Counter } from '../../shared/metrics.ts';
 import type { AccountGraphs } from '../accounts/account-graphs.ts';
 import type { AccountStatus } from '../accounts/account-status.ts';
-import { recordAll, type InboxEventSink } from '../../events/inbox-events.ts';
+import { recordAll, type InboxUnitsOfWork } from '../../events/inbox-events.ts';
 import { applyEvent, type ApplyHooks } from './ingest-apply.ts';
 import { applyWaiting } from './ingest-message-events.ts';
 import { messageEventFromDetail } from './message-detail-event.ts';
+import { createReconcileRepository } from './reconcile.repository.ts';
 
 /** Meta's Conversations API allows 2 calls per second per account. */
 const CALL_SPACING_MS = 550;
@@ -19,7 +18,7 @@ export type ReconcileDeps = {
   db: Db;
   graphs: Pick<AccountGraphs, 'forAccount'>;
   accountStatus: AccountStatus;
-  sinks: readonly InboxEventSink[];
+  units: InboxUnitsOfWork;
   hooks: ApplyHooks;
   log: Logger;
   gaps: Counter;
@@ -34,6 +33,7 @@ export type ReconcileDeps = {
  */
 export function createReconciler(deps: ReconcileDeps) {
   const spacing = deps.spacingMs ?? CALL_SPACING_MS;
+  const repo = createReconcileRepository(deps.db);
 
   async function reconcileAccount(account: { id: string; igUserId: string }, maxConversations: number): Promise<number> {
     const client = await deps.graphs.forAccount(account.id);
@@ -47,19 +47,16 @@ export function createReconciler(deps: ReconcileDeps) {
         const list = await client.getConversationMessages(conversation.id, { limit: 20 });
         const ids = list.items.map((m) => m.id);
         if (ids.length === 0) continue;
-        const known = await deps.db
-          .select({ mid: messages.mid })
-          .from(messages)
-          .where(and(eq(messages.accountId, account.id), inArray(messages.mid, ids)));
-        const knownSet = new Set(known.map((k) => k.mid));
+        const knownSet = await repo.knownMids(account.id, ids);
         for (const id of ids.filter((x) => !knownSet.has(x))) {
           await sleep(spacing);
           const detail = await client.getMessage(id);
           const event = messageEventFromDetail(account.igUserId, detail, 'reconciled');
           if (!event) continue;
-          await deps.db.transaction(async (tx) => {
+          await deps.units.run(async (uow) => {
+            const { tx } = uow;
             const result = await applyEvent(tx, account.id, event, deps.hooks, undefined, { textIsCurrent: true });
-            await recordAll(deps.sinks, tx, result.events);
+            await recordAll(uow, result.events);
           });
           found += 1;
         }
@@ -78,10 +75,7 @@ export function createReconciler(deps: ReconcileDeps) {
   return {
     reconcileAccount,
     async reconcileAll(maxConversations = 10): Promise<number> {
-      const rows = await deps.db
-        .select({ id: accounts.id, igUserId: accounts.igUserId })
-        .from(accounts)
-        .where(and(eq(accounts.status, 'active'), sql`${accounts.accessTokenEncrypted} is not null`));
+      const rows = await repo.activeAccounts();
       let total = 0;
       for (const account of rows) total += await reconcileAccount(account, maxConversations);
       return total;
@@ -92,14 +86,7 @@ export function createReconciler(deps: ReconcileDeps) {
      */
     async settleUnknown(olderThanSeconds: number): Promise<void> {
       const cutoff = new Date(deps.now().getTime() - olderThanSeconds * 1000);
-      const stuck = await deps.db
-        .select({ m: messages, igsid: contacts.igsid, igUserId: accounts.igUserId })
-        .from(messages)
-        .innerJoin(conversations, eq(conversations.id, messages.conversationId))
-        .innerJoin(contacts, eq(contacts.id, conversations.contactId))
-        .innerJoin(accounts, eq(accounts.id, messages.accountId))
-        .where(and(eq(messages.status, 'unknown'), lt(messages.updatedAt, cutoff), eq(accounts.status, 'active')))
-        .limit(50);
+      const stuck = await repo.unknownSendsBefore(cutoff);
       for (const { m, igsid, igUserId } of stuck) {
         const client = await deps.graphs.forAccount(m.accountId);
         if (!client) continue;
@@ -112,9 +99,7 @@ export function createReconciler(deps: ReconcileDeps) {
             await sleep(spacing);
             const list = await client.getConversationMessages(conv.id, { limit: 20 });
             const candidates = list.items.filter((x) => x.from?.id === igUserId && x.createdTime && Date.parse(x.createdTime.replace(/\+0000$/, 'Z')) >= m.sentAt.getTime() - 60_000);
-            const known = new Set(
-              (await deps.db.select({ mid: messages.mid }).from(messages).where(and(eq(messages.accountId, m.accountId), inArray(messages.mid, candidates.map((c) => c.id).concat(['-']))))).map((k) => k.mid),
-            );
+            const known = await repo.knownMids(m.accountId, candidates.map((c) => c.id).concat(['-']));
             for (const c of candidates.filter((x) => !known.has(x.id))) {
               await sleep(spacing);
               const detail = await client.getMessage(c.id);
@@ -124,20 +109,13 @@ export function createReconciler(deps: ReconcileDeps) {
               }
             }
           }
-          await deps.db.transaction(async (tx) => {
-            const settled = await tx
-              .update(messages)
-              .set(
-                match
-                  ? { mid: match, status: 'sent', errorMessage: null, updatedAt: new Date() }
-                  : { status: 'failed', errorMessage: 'Instagram has no record of this message: it was not delivered. You can retry it.', updatedAt: new Date() },
-              )
-              .where(and(eq(messages.id, m.id), eq(messages.status, 'unknown')))
-              .returning({ id: messages.id });
+          await deps.units.run(async (uow) => {
+            const { tx } = uow;
+            const settled = await repo.settleUnknown(tx, m.id, match);
             // what waited for its mid (a reaction, a seen receipt) is applied now (§3.7)
             const arrived = match && settled.length > 0 ? [{ id: m.id, accountId: m.accountId, mid: match, conversationId: m.conversationId, sentAt: m.sentAt }] : [];
             const waited = await applyWaiting(tx, arrived, { textIsCurrent: true });
-            await recordAll(deps.sinks, tx, [{ type: match ? 'message.sent' : 'message.updated', accountId: m.accountId, conversationId: m.conversationId, messageId: m.id, occurredAt: deps.now() }, ...waited]);
+            await recordAll(uow, [{ type: match ? 'message.sent' : 'message.updated', accountId: m.accountId, conversationId: m.conversationId, messageId: m.id, occurredAt: deps.now() }, ...waited]);
           });
         } catch (error) {
           deps.log.warn({ messageId: m.id, err: error }, 'could not settle a send of unknown outcome yet');

@@ -1,5 +1,5 @@
 import type { WebhookItem } from '@threadline/contract';
-import type { WebhookItemOutcomes } from '../../db/schema/index.ts';
+import type { WebhookItemOutcomes } from './ingest.repository.ts';
 import { parseJsonPreservingBigInts, parseMetaWebhook } from '../../instagram/webhook-payload.ts';
 import { ignoredItems } from './ingest-outcomes.ts';
 

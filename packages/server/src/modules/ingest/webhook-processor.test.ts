@@ -7,6 +7,7 @@ import { webhookEvents } from '../../db/schema/index.ts';
 import type { IngestService } from './ingest.service.ts';
 import { createWebhookEventsRepository } from '../intake/webhook-events.repository.ts';
 import { createWebhookProcessor } from './webhook-processor.ts';
+import { createUnitsOfWork } from '../../db/unit-of-work.ts';
 
 /** An ingest whose batches fail as a lost database connection does, then work. */
 function flakyIngest(failures: number, error: Error): { ingest: IngestService; calls: () => number } {
@@ -35,7 +36,7 @@ describe('webhook processing while the database comes and goes', () => {
     const id = await repo.insertRaw(Buffer.from('{"object":"instagram","entry":[]}'), 0);
     const lost = Object.assign(new Error('Connection terminated unexpectedly'), {});
     const { ingest } = flakyIngest(3, lost);
-    const processor = createWebhookProcessor({ db: database.db, repo, ingest, log: pino({ level: 'silent' }), concurrency: 1, maxAttempts: 8, batchSize: 5 });
+    const processor = createWebhookProcessor({ units: createUnitsOfWork(database.db, []), repo, ingest, log: pino({ level: 'silent' }), concurrency: 1, maxAttempts: 8, batchSize: 5 });
     for (let i = 0; i < 3; i += 1) await expect(processor.runUntilIdle()).rejects.toThrow('Connection terminated');
     const [waiting] = await database.db.select().from(webhookEvents).where(eq(webhookEvents.id, id));
     expect(waiting).toMatchObject({ status: 'received', attempts: 0, lastError: null });
@@ -49,7 +50,7 @@ describe('webhook processing while the database comes and goes', () => {
     const repo = createWebhookEventsRepository(database.db);
     const id = await repo.insertRaw(Buffer.from('{"object":"instagram","entry":[]}'), 0);
     const { ingest } = flakyIngest(2, new Error('a bug'));
-    const processor = createWebhookProcessor({ db: database.db, repo, ingest, log: pino({ level: 'silent' }), concurrency: 1, maxAttempts: 8, batchSize: 5 });
+    const processor = createWebhookProcessor({ units: createUnitsOfWork(database.db, []), repo, ingest, log: pino({ level: 'silent' }), concurrency: 1, maxAttempts: 8, batchSize: 5 });
     await processor.runUntilIdle();
     const [row] = await database.db.select().from(webhookEvents).where(eq(webhookEvents.id, id));
     expect(row).toMatchObject({ status: 'received', attempts: 1, lastError: 'a bug' });

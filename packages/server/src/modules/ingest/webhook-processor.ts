@@ -1,12 +1,11 @@
-import type { Db } from '../../db/client.ts';
-import { transaction } from '../../db/transaction.ts';
+import type { InboxUnitsOfWork } from '../inbox/inbox-events.ts';
 import { isConnectionError, safeErrorMessage } from '../../shared/db-errors.ts';
 import { createLogGate, type Logger } from '../../shared/logger.ts';
 import type { IngestService } from './ingest.service.ts';
 import type { WebhookEventsRepository } from '../intake/webhook-events.repository.ts';
 
 export type ProcessorOptions = {
-  db: Db;
+  units: InboxUnitsOfWork;
   repo: WebhookEventsRepository;
   ingest: IngestService;
   log: Logger;
@@ -55,11 +54,12 @@ export function createWebhookProcessor(opts: ProcessorOptions) {
 
   /** One transaction over a batch; answers how many events it took, or throws (nothing of the batch is kept). */
   async function round(limit: number, onlyId?: number): Promise<number> {
-    // `transaction`: CRM deliveries written in it go to this process's dispatcher once it commits
-    return transaction(opts.db, async (tx) => {
+    // a unit of work: CRM deliveries written in it go to this process's dispatcher once it commits
+    return opts.units.run(async (uow) => {
+      const { tx } = uow;
       const claimed = await opts.repo.claimInTx(tx, limit, onlyId);
       if (claimed.length === 0) return 0;
-      const outcomes = await opts.ingest.processBatch(tx, claimed);
+      const outcomes = await opts.ingest.processBatch(uow, claimed);
       const finished = [];
       for (const event of claimed) {
         const outcome = outcomes.get(event.id);
@@ -88,7 +88,7 @@ export function createWebhookProcessor(opts: ProcessorOptions) {
         if (isConnectionError(error)) throw error;
         const message = safeErrorMessage(error);
         opts.log.warn({ eventId: id, err: error }, 'webhook event processing failed');
-        await opts.db.transaction(async (tx) => {
+        await opts.units.run(async ({ tx }) => {
           const [event] = await opts.repo.claimInTx(tx, 1, id);
           if (!event) return;
           if (event.attempts >= opts.maxAttempts) {

@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, setupAdmin, type TestApp } from '../../../test/app.ts';
-import { startChaosProxy, type ChaosProxy } from '../../../test/chaos-proxy.ts';
+import type { ChaosProxy } from '../../../test/chaos-proxy.ts';
+import { createProxiedDatabase, type ProxiedDatabase } from '../../../test/proxied-database.ts';
 import { envelope, inbound, META_ENV, mid, postSigned } from '../../../test/meta.ts';
 import { openDatabase, queryRows, sql, type Database } from '../../db/client.ts';
 import { runMigrations } from '../../db/migrate.ts';
@@ -16,24 +15,16 @@ const adminUrl = process.env.TEST_DATABASE_URL;
  * answers 503 with a code, and all is well again as soon as the database is back.
  */
 describe.skipIf(!adminUrl)('while the database is away (PostgreSQL)', () => {
-  const name = `tl_outage_${randomBytes(4).toString('hex')}`;
+  let proxied: ProxiedDatabase;
   let proxy: ChaosProxy;
   let database: Database;
   let t: TestApp;
   let token: string;
 
   beforeAll(async () => {
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`create database ${name}`);
-    await admin.end();
-    const target = new URL(adminUrl ?? '');
-    proxy = await startChaosProxy({ host: target.hostname, port: Number(target.port || 5432) });
-    const url = new URL(adminUrl ?? '');
-    url.hostname = '127.0.0.1';
-    url.port = String(proxy.port);
-    url.pathname = `/${name}`;
-    database = await openDatabase({ kind: 'postgres', url: url.toString(), poolMax: 4 }, { log: pino({ level: 'silent' }) });
+    proxied = await createProxiedDatabase(adminUrl ?? '', 'tl_outage');
+    proxy = proxied.proxy;
+    database = await openDatabase({ kind: 'postgres', url: proxied.url, poolMax: 4 }, { log: pino({ level: 'silent' }) });
     await runMigrations(database);
     t = await createTestApp({ ...META_ENV, WEBHOOK_ACK_TIMEOUT_MS: '1500' }, { database });
     token = (await setupAdmin(t)).token;
@@ -42,11 +33,7 @@ describe.skipIf(!adminUrl)('while the database is away (PostgreSQL)', () => {
   afterAll(async () => {
     await proxy.accept();
     await t.close();
-    await proxy.close();
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
+    await proxied.dispose();
   });
 
   const post = (text: string) => postSigned(t, envelope('17841400000000009', [inbound('17841400000000009', '9001', Date.now(), { mid: mid(), text })]));

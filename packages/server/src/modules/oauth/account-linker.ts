@@ -1,4 +1,5 @@
 import type { SignupMode } from '@threadline/contract';
+import type { InboxUnitsOfWork } from '../inbox/inbox-events.ts';
 import type { Db } from '../../db/client.ts';
 import type { TokenVault } from '../../shared/crypto/token-vault.ts';
 import type { AccountStatus } from '../accounts/account-status.ts';
@@ -23,6 +24,8 @@ export type LinkActor = { userId: string } | { identity: OAuthIdentity; invitati
 
 export type AccountLinkerDeps = {
   db: Db;
+  /** Opens the transactions that record inbox events (an account connected). */
+  units: InboxUnitsOfWork;
   vault: TokenVault;
   links: OAuthLinkRepository;
   accounts: AccountsRepository;
@@ -41,7 +44,7 @@ export type AccountLinkerDeps = {
  * (they keep their roles). A failure leaves no half-created account or user behind.
  */
 export function createAccountLinker(deps: AccountLinkerDeps) {
-  const { db, vault, links, accounts, status, audit } = deps;
+  const { vault, links, accounts, status, audit } = deps;
   return {
     /** Refuses a person SIGNUP_MODE will not let in, before the flow subscribes anything at Meta (throws FlowFailure). */
     async assertMaySignIn(actor: LinkActor): Promise<void> {
@@ -50,7 +53,8 @@ export function createAccountLinker(deps: AccountLinkerDeps) {
 
     async link(items: LinkItem[], actor: LinkActor): Promise<{ accounts: AccountRow[]; user: UserRow; createdUser: boolean }> {
       const at = deps.now();
-      return db.transaction(async (tx) => {
+      return deps.units.run(async (uow) => {
+        const { tx } = uow;
         const linked: { row: AccountRow; before: AccountRow | undefined }[] = [];
         for (const item of items) {
           const expiresAt = item.token.expiresIn === null ? null : new Date(at.getTime() + item.token.expiresIn * 1000);
@@ -73,7 +77,7 @@ export function createAccountLinker(deps: AccountLinkerDeps) {
             const { members } = await accounts.countMembers(account.id, tx);
             await accounts.addMember(user.id, account.id, members === 0 ? 'owner' : 'admin', tx);
           }
-          if (!before || before.status !== 'active') await status.recordConnected(account.id, tx);
+          if (!before || before.status !== 'active') await status.recordConnected(account.id, uow);
           await audit(
             {
               action: before ? 'accounts.relinked' : 'accounts.linked',

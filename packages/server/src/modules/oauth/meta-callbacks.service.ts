@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import type { InboxUnitsOfWork } from '../inbox/inbox-events.ts';
 import path from 'node:path';
 import type { DataDeletionResponse } from '@threadline/contract';
 import type { Db } from '../../db/client.ts';
@@ -13,6 +14,8 @@ import { oauthErrors } from './oauth.errors.ts';
 
 export type MetaCallbacksDeps = {
   db: Db;
+  /** Opens the transactions that record inbox events (accounts disconnected). */
+  units: InboxUnitsOfWork;
   repo: MetaCallbacksRepository;
   /**
    * Whose callbacks: `instagram` (Instagram Login; `user_id` is the account's app-scoped or Instagram id) or
@@ -37,7 +40,7 @@ export type MetaCallbacksDeps = {
  * conversations and media and leaves a status page behind a confirmation code.
  */
 export function createMetaCallbacks(deps: MetaCallbacksDeps) {
-  const { db, repo, status, graphs, log, now, provider } = deps;
+  const { repo, status, graphs, log, now, provider, units } = deps;
   const what = provider === 'instagram' ? 'the app was removed from the Instagram account' : 'the app was removed from the Facebook account that linked it';
 
   async function verify(signedRequest: string | undefined) {
@@ -72,8 +75,8 @@ export function createMetaCallbacks(deps: MetaCallbacksDeps) {
       const request = await verify(signedRequest);
       const accounts = await accountsOf(request.userId);
       const clients = await clientsOf(accounts);
-      await db.transaction(async (tx) => {
-        for (const account of accounts) await status.markDisconnected(account.id, `${what} (deauthorized)`, tx);
+      await units.run(async (uow) => {
+        for (const account of accounts) await status.markDisconnected(account.id, `${what} (deauthorized)`, uow);
       });
       await unsubscribe(clients);
       return { accountIds: accounts.map((a) => a.id) };
@@ -89,14 +92,15 @@ export function createMetaCallbacks(deps: MetaCallbacksDeps) {
         await repo.insertDeletionRequest({ confirmationCode, igUserId: request.userId, status: 'not_found', requestedAt: at, completedAt: at });
       } else {
         const clients = await clientsOf(accounts);
-        storageKeys = await db.transaction(async (tx) => {
+        storageKeys = await units.run(async (uow) => {
+          const { tx } = uow;
           let messagesDeleted = 0;
           const keys: string[] = [];
           for (const account of accounts) {
             const erased = await repo.eraseInboxData(account.id, account.igUserId, tx);
             messagesDeleted += erased.messagesDeleted;
             keys.push(...erased.storageKeys);
-            await status.markDisconnected(account.id, 'Meta asked for the account data to be deleted', tx);
+            await status.markDisconnected(account.id, 'Meta asked for the account data to be deleted', uow);
           }
           // One request may erase several accounts (a person's Pages): the row names the one, or lists the Instagram ids.
           await repo.insertDeletionRequest(

@@ -25,6 +25,7 @@ export const CALLBACK_URL = `${TEST_ORIGIN}/oauth/instagram/callback`;
 export const FACEBOOK_CALLBACK_URL = `${TEST_ORIGIN}/oauth/facebook/callback`;
 
 export async function startOAuthWorld(env: Env = {}): Promise<OAuthWorld> {
+  const events: InboxEvent[] = [];
   const sim = createSimulator({ deliveryTickMs: 0 });
   const simUrl = await sim.listen(0);
   const control = new SimClient(simUrl);
@@ -45,12 +46,10 @@ export async function startOAuthWorld(env: Env = {}): Promise<OAuthWorld> {
       SIGNUP_MODE: 'open',
       ...env,
     },
-    { now: () => new Date(sim.clock.now()) },
+    { now: () => new Date(sim.clock.now()), extraSinks: [{ write: async (_uow, written) => void events.push(...written) }] },
   );
   // Queues exist (jobs can be enqueued); with WORKERS_ENABLED=false nothing runs unless a test asks.
   await t.startWorkers();
-  const events: InboxEvent[] = [];
-  t.services.sinks.push({ record: async (_tx, event) => void events.push(event) });
   return {
     sim,
     control,

@@ -1,24 +1,10 @@
-import { and, asc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
-import { preparedRows, type Db } from '../../db/client.ts';
-import { realtimeEvents } from '../../db/schema/index.ts';
-import type { InboxEvent, InboxEventSink } from '../../events/inbox-events.ts';
+import type { Db } from '../../db/client.ts';
+import type { InboxEventSink } from '../../events/inbox-events.ts';
+import { createRealtimeLogRepository, REALTIME_CHANNEL, type RealtimeRow } from './realtime-log.repository.ts';
 
-export const REALTIME_CHANNEL = 'threadline_realtime';
-export type RealtimeRow = typeof realtimeEvents.$inferSelect;
+export { REALTIME_CHANNEL, type RealtimeRow };
 /** What presenting an event needs of its row (a notification carries exactly this). */
 export type RealtimeEntry = Pick<RealtimeRow, 'id' | 'accountId' | 'type' | 'payload'>;
-/** Rows per notification: each is at most about 200 bytes, so a payload stays far below PostgreSQL's 8000. */
-const NOTIFY_ROWS = 25;
-
-/** The rows ($1 accounts, $2 types, $3 payloads) and their NOTIFYs (see `flush`), in one statement. */
-const INSERT_SQL = `
-with stored as (
-  insert into realtime_events (account_id, type, payload)
-  select * from unnest($1::uuid[], $2::text[], $3::jsonb[])
-  returning id, account_id, type, payload),
-numbered as (select *, (row_number() over (partition by account_id order by id) - 1) / ${NOTIFY_ROWS} as chunk from stored)
-select pg_notify('${REALTIME_CHANNEL}', json_build_object('a', account_id, 'e', json_agg(json_build_array(id, type, payload) order by id))::text)
-from numbered group by account_id, chunk`;
 
 /**
  * A notification on `REALTIME_CHANNEL`: the account and its rows, or, from a process of an earlier version, the
@@ -56,55 +42,24 @@ export function parseRealtimeNotification(text: string): { accountId: string; id
  * `Last-Event-ID` after a reconnect.
  */
 export function createRealtimeLog(db: Db) {
-  // Events of one transaction are buffered and written at its end: one insert and one NOTIFY per account.
-  const buffers = new WeakMap<Db, (typeof realtimeEvents.$inferInsert)[]>();
+  const repo = createRealtimeLogRepository(db);
+  // A unit of work's events are written at its end: one insert and one NOTIFY per account (see the repository).
   const sink: InboxEventSink = {
-    async record(tx: Db, event: InboxEvent) {
-      const payload: Record<string, unknown> = {
-        conversation_id: 'conversationId' in event ? event.conversationId : null,
-        message_id: 'messageId' in event ? event.messageId : null,
-        occurred_at: event.occurredAt.toISOString(),
-      };
-      if ('live' in event && event.live) payload.live = event.live;
-      const buffer = buffers.get(tx) ?? [];
-      buffer.push({ accountId: event.accountId, type: event.type, payload });
-      buffers.set(tx, buffer);
-    },
-    async flush(tx: Db) {
-      const buffer = buffers.get(tx);
-      if (!buffer || buffer.length === 0) return;
-      buffers.delete(tx);
-      // One statement: the rows, and one NOTIFY per account and 25 rows, delivered at commit. A notification carries
-      // its rows (`{"a": account, "e": [[id, type, payload], …]}`, at most about 5 kB of PostgreSQL's 8000 bytes), so a
-      // listening process presents them without reading them back.
-      await preparedRows(tx, 'realtime_log_insert', INSERT_SQL, [
-        buffer.map((r) => r.accountId),
-        buffer.map((r) => r.type),
-        buffer.map((r) => JSON.stringify(r.payload)),
-      ]);
+    async write(uow, events) {
+      await repo.insert(
+        uow.tx,
+        events.map((event) => {
+          const payload: Record<string, unknown> = {
+            conversation_id: 'conversationId' in event ? event.conversationId : null,
+            message_id: 'messageId' in event ? event.messageId : null,
+            occurred_at: event.occurredAt.toISOString(),
+          };
+          if ('live' in event && event.live) payload.live = event.live;
+          return { accountId: event.accountId, type: event.type, payload };
+        }),
+      );
     },
   };
-  return {
-    sink,
-    async since(accountId: string, afterId: number, limit = 500): Promise<RealtimeRow[]> {
-      return db
-        .select()
-        .from(realtimeEvents)
-        .where(and(eq(realtimeEvents.accountId, accountId), gt(realtimeEvents.id, afterId)))
-        .orderBy(asc(realtimeEvents.id))
-        .limit(limit);
-    },
-    async byIds(ids: number[]): Promise<RealtimeRow[]> {
-      if (ids.length === 0) return [];
-      return db.select().from(realtimeEvents).where(inArray(realtimeEvents.id, ids)).orderBy(asc(realtimeEvents.id));
-    },
-    async latestId(): Promise<number> {
-      const [row] = await db.select({ id: sql<number>`coalesce(max(${realtimeEvents.id}), 0)` }).from(realtimeEvents);
-      return Number(row?.id ?? 0);
-    },
-    async prune(before: Date): Promise<void> {
-      await db.delete(realtimeEvents).where(lt(realtimeEvents.createdAt, before));
-    },
-  };
+  return { sink, since: repo.since, byIds: repo.byIds, latestId: repo.latestId, prune: repo.prune };
 }
 export type RealtimeLog = ReturnType<typeof createRealtimeLog>;

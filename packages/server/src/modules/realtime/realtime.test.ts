@@ -5,6 +5,7 @@ import { envelope, inbound, META_ENV, mid, postSigned } from '../../../test/meta
 import { createSimWorld, type SimWorld } from '../../../test/sim-world.ts';
 import { sql } from 'drizzle-orm';
 import { recordAll, type InboxEvent } from '../../events/inbox-events.ts';
+import { createUnitsOfWork } from '../../db/unit-of-work.ts';
 import { parseRealtimeNotification, REALTIME_CHANNEL } from './realtime-log.ts';
 
 type SseEvent = { id: number; event: string; data: { type: string; data: { message?: { text: string | null; status: string } } } };
@@ -76,13 +77,14 @@ describe('live updates over server-sent events', () => {
     const held = new Promise<void>((r) => (release = r));
     let recorded: () => void = () => undefined;
     const earlierRecorded = new Promise<void>((r) => (recorded = r));
-    const earlier = w.t.database.db.transaction(async (tx) => {
-      await recordAll([sink], tx, [{ type: 'account.reauth_required', accountId: w.accountId, occurredAt: new Date() }]);
+    const units = createUnitsOfWork(w.t.database.db, [sink]);
+    const earlier = units.run(async (uow) => {
+      await recordAll(uow, [{ type: 'account.reauth_required', accountId: w.accountId, occurredAt: new Date() }]);
       recorded();
       await held;
     });
     await earlierRecorded;
-    await w.t.database.db.transaction((tx) => recordAll([sink], tx, [{ type: 'account.connected', accountId: w.accountId, occurredAt: new Date() }]));
+    await units.run((uow) => recordAll(uow, [{ type: 'account.connected', accountId: w.accountId, occurredAt: new Date() }]));
     await until(() => stream.events.some((e) => e.event === 'account.connected'), 'the later id');
     release();
     await earlier;
@@ -125,7 +127,7 @@ describe('live updates over server-sent events', () => {
       accountId: w.accountId,
       occurredAt: new Date(1_700_000_000_000 + i),
     }));
-    await w.t.database.db.transaction((tx) => recordAll([w.t.services.realtimeLog.sink], tx, events));
+    await createUnitsOfWork(w.t.database.db, [w.t.services.realtimeLog.sink]).run((uow) => recordAll(uow, events));
     await until(() => heard.length >= 3 && stream.events.length >= 60, 'three notifications and sixty events');
     await unlisten();
     const notes = heard.map(parseRealtimeNotification);

@@ -10,7 +10,7 @@ import {
 } from '../../instagram/graph-client.ts';
 import type { AccountGraphs } from '../accounts/account-graphs.ts';
 import type { AccountStatus } from '../accounts/account-status.ts';
-import { recordAll, type InboxEventSink } from '../../events/inbox-events.ts';
+import { recordAll, type InboxUnitsOfWork } from '../../events/inbox-events.ts';
 import { inboxWrites } from '../inbox/inbox-write.repository.ts';
 import type { ConversationRow } from '../inbox/inbox-read.repository.ts';
 import type { SendRateLimiter } from './send-rate-limiter.ts';
@@ -27,7 +27,7 @@ export function createDirectActions(deps: {
   graphs: Pick<AccountGraphs, 'forAccount'>;
   accountStatus: AccountStatus;
   limiter: SendRateLimiter;
-  sinks: readonly InboxEventSink[];
+  units: InboxUnitsOfWork;
   now: () => Date;
 }) {
   const repo = createOutboundMessagesRepository(deps.db);
@@ -63,18 +63,20 @@ export function createDirectActions(deps: {
       const m = await target(conv, messageId);
       await call(conv, reactBody(conv.contact.igsid, m.mid, reaction));
       const at = deps.now();
-      await deps.db.transaction(async (tx) => {
+      await deps.units.run(async (uow) => {
+        const { tx } = uow;
         await inboxWrites.setReaction(tx, { messageId: m.id, accountId: m.accountId, reactor: 'business', reaction: /^[a-z_]+$/.test(reaction) ? reaction : null, emoji: /^[a-z_]+$/.test(reaction) ? null : reaction, at });
-        await recordAll(deps.sinks, tx, [{ type: 'reaction.added', accountId: m.accountId, conversationId: m.conversationId, messageId: m.id, reactor: 'business', reaction, emoji: null, occurredAt: at }]);
+        await recordAll(uow, [{ type: 'reaction.added', accountId: m.accountId, conversationId: m.conversationId, messageId: m.id, reactor: 'business', reaction, emoji: null, occurredAt: at }]);
       });
     },
     async unreact(conv: ConversationRow, messageId: string) {
       const m = await target(conv, messageId);
       await call(conv, unreactBody(conv.contact.igsid, m.mid));
       const at = deps.now();
-      await deps.db.transaction(async (tx) => {
+      await deps.units.run(async (uow) => {
+        const { tx } = uow;
         await inboxWrites.removeReaction(tx, m.id, 'business', at);
-        await recordAll(deps.sinks, tx, [{ type: 'reaction.removed', accountId: m.accountId, conversationId: m.conversationId, messageId: m.id, reactor: 'business', reaction: null, emoji: null, occurredAt: at }]);
+        await recordAll(uow, [{ type: 'reaction.removed', accountId: m.accountId, conversationId: m.conversationId, messageId: m.id, reactor: 'business', reaction: null, emoji: null, occurredAt: at }]);
       });
     },
     async senderAction(conv: ConversationRow, action: 'typing_on' | 'typing_off' | 'mark_seen') {

@@ -8,7 +8,7 @@ import {
   type MessageBody,
 } from '../../instagram/graph-client.ts';
 import type { Queue } from '../../jobs/queue.ts';
-import { recordAll, type InboxEvent, type InboxEventSink } from '../../events/inbox-events.ts';
+import { recordAll, type InboxEvent, type InboxUnitsOfWork } from '../../events/inbox-events.ts';
 import { inboxWrites, previewOf } from '../inbox/inbox-write.repository.ts';
 import type { ConversationRow } from '../inbox/inbox-read.repository.ts';
 import { messagingWindow, sendPermission } from '../inbox/window.ts';
@@ -24,7 +24,7 @@ export type SendAuthor = { type: 'user'; userId: string; username: string } | { 
 export type MessagesServiceDeps = {
   db: Db;
   queue: Queue;
-  sinks: readonly InboxEventSink[];
+  units: InboxUnitsOfWork;
   humanAgentEnabled: boolean;
   /** A URL Meta can fetch for an uploaded file. */
   publicUploadUrl: (mediaId: string) => string;
@@ -35,7 +35,7 @@ export type MessagesServiceDeps = {
 
 /** Queues an outbound message: every Meta rule is checked first, then the row and its send job commit together. */
 export function createMessagesService(deps: MessagesServiceDeps) {
-  const { db, queue, sinks, now } = deps;
+  const { db, queue, units, now } = deps;
   const repo = createOutboundMessagesRepository(db);
   const accounts = createSendingAccountsRepository(db);
 
@@ -90,7 +90,8 @@ export function createMessagesService(deps: MessagesServiceDeps) {
         kind = 'like_heart';
       }
 
-      const id = await db.transaction(async (tx) => {
+      const id = await units.run(async (uow) => {
+        const { tx } = uow;
         const row = await repo.insert(
           {
             accountId,
@@ -123,7 +124,7 @@ export function createMessagesService(deps: MessagesServiceDeps) {
           author.type === 'user' && deps.onUserReply && !conv.conversation.assigneeUserId
             ? await deps.onUserReply(tx, accountId, conv.conversation.id, { id: author.userId, username: author.username }, at)
             : [];
-        await recordAll(sinks, tx, [{ type: 'message.queued', accountId, conversationId: conv.conversation.id, messageId: row.id, occurredAt: at }, ...assigned]);
+        await recordAll(uow, [{ type: 'message.queued', accountId, conversationId: conv.conversation.id, messageId: row.id, occurredAt: at }, ...assigned]);
         return row.id;
       });
       return id;
@@ -132,11 +133,12 @@ export function createMessagesService(deps: MessagesServiceDeps) {
     /** A failed message goes back to the queue (it was never delivered, so this cannot send it twice). */
     async retry(accountId: string, messageId: string) {
       await assertAccountCanSend(accountId);
-      return db.transaction(async (tx) => {
+      return units.run(async (uow) => {
+        const { tx } = uow;
         const row = await repo.requeueFailed(accountId, messageId, tx);
         if (!row) throw messagesErrors.notFailed();
         await queue.enqueueInTx(tx, jobs.messagesSend, { messageId: row.id });
-        await recordAll(sinks, tx, [{ type: 'message.updated', accountId, conversationId: row.conversationId, messageId: row.id, occurredAt: now() }]);
+        await recordAll(uow, [{ type: 'message.updated', accountId, conversationId: row.conversationId, messageId: row.id, occurredAt: now() }]);
         return row.id;
       });
     },

@@ -8,7 +8,7 @@ import type { Logger } from '../../shared/logger.ts';
 import type { Counter } from '../../shared/metrics.ts';
 import type { AccountGraphs } from '../accounts/account-graphs.ts';
 import type { AccountStatus } from '../accounts/account-status.ts';
-import { recordAll, type InboxEvent, type InboxEventSink } from '../../events/inbox-events.ts';
+import { recordAll, type InboxEvent, type InboxUnitsOfWork } from '../../events/inbox-events.ts';
 import type { SendRateLimiter } from './send-rate-limiter.ts';
 import { INTERRUPTED_SEND_MESSAGE } from './send-recovery.ts';
 import { createOutboundMessagesRepository, type MessageChange, type MessageRow } from './outbound-messages.repository.ts';
@@ -23,7 +23,7 @@ export type SendJobDeps = {
   graphs: Pick<AccountGraphs, 'forAccount'>;
   accountStatus: AccountStatus;
   limiter: SendRateLimiter;
-  sinks: readonly InboxEventSink[];
+  units: InboxUnitsOfWork;
   log: Logger;
   now: () => Date;
   outcomes: Counter;
@@ -50,14 +50,15 @@ function isSendBody(value: unknown): value is SendBody {
  * one message. Meta's Send API has no idempotency key: an attempt whose outcome is unknown is never re-sent blindly.
  */
 export function createSendJob(deps: SendJobDeps) {
-  const { db, queue, log, now } = deps;
+  const { db, queue, log, now, units } = deps;
   const repo = createOutboundMessagesRepository(db);
   const accounts = createSendingAccountsRepository(db);
 
   async function update(m: MessageRow, values: MessageChange, event?: 'message.sent' | 'message.updated') {
-    await db.transaction(async (tx) => {
+    await units.run(async (uow) => {
+      const { tx } = uow;
       await repo.update(m.id, values, tx);
-      if (event) await recordAll(deps.sinks, tx, [{ type: event, accountId: m.accountId, conversationId: m.conversationId, messageId: m.id, occurredAt: now() }]);
+      if (event) await recordAll(uow, [{ type: event, accountId: m.accountId, conversationId: m.conversationId, messageId: m.id, occurredAt: now() }]);
     });
   }
   const requeue = async (m: MessageRow, afterMs: number, values: MessageChange = {}) => {
@@ -68,7 +69,8 @@ export function createSendJob(deps: SendJobDeps) {
 
   /** Meta answered with a message id: store it; if the echo got here first and made its own row, keep ours. */
   async function markSent(m: MessageRow, mid: string | null) {
-    await db.transaction(async (tx) => {
+    await units.run(async (uow) => {
+      const { tx } = uow;
       if (mid) {
         const echoRow = await repo.findEcho(m.accountId, mid, m.id, tx);
         if (echoRow) await repo.replaceEcho(echoRow.id, m.id, tx);
@@ -77,7 +79,7 @@ export function createSendJob(deps: SendJobDeps) {
       const sent: InboxEvent = { type: 'message.sent', accountId: m.accountId, conversationId: m.conversationId, messageId: m.id, occurredAt: now() };
       // a reaction or seen receipt that came before Meta's answer waited for this mid (§3.7)
       const waited = mid ? await deps.applyWaiting(tx, [{ id: m.id, accountId: m.accountId, mid, conversationId: m.conversationId, sentAt: m.sentAt }], { textIsCurrent: true }) : [];
-      await recordAll(deps.sinks, tx, [sent, ...waited]);
+      await recordAll(uow, [sent, ...waited]);
     });
   }
 

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../../test/db.ts';
 import { createAccount } from '../../../../test/factories.ts';
 import type { Database } from '../../../db/client.ts';
-import { transaction } from '../../../db/transaction.ts';
+import { createUnitsOfWork } from '../../../db/unit-of-work.ts';
+import { createCrmOutbox } from '../outbox/crm-outbox.ts';
 import { createProcessLiveness, type ProcessLiveness } from '../../../jobs/process-liveness.ts';
 import { createProcessesRepository } from '../../../jobs/processes.repository.ts';
 import { accounts, crmDeliveries } from '../../../db/schema/index.ts';
@@ -71,12 +72,14 @@ describe('CRM dispatcher', () => {
     return account.id;
   }
 
-  async function record(crm: Crm, accountId: string, count: number) {
+  /** `now`: the clock `crm` was made with, which its outbox wrote with (the deliveries are due by that clock). */
+  async function record(crm: Crm, accountId: string, count: number, now: () => Date = () => new Date()) {
     const { conversation } = await createConversation(database.db, accountId);
     const message = await createMessage(database.db, accountId, conversation.id);
     for (let i = 0; i < count; i += 1) {
-      await database.db.transaction((tx) =>
-        recordAll([crm.outbox], tx, [{ type: 'message.updated', accountId, conversationId: conversation.id, messageId: message.id, occurredAt: new Date() }]),
+      // not handed to `crm`'s dispatcher: it claims them as it would another process's
+      await createUnitsOfWork(database.db, [createCrmOutbox({ now, metrics: crm.metrics })]).run((uow) =>
+        recordAll(uow, [{ type: 'message.updated', accountId, conversationId: conversation.id, messageId: message.id, occurredAt: new Date() }]),
       );
     }
   }
@@ -146,8 +149,8 @@ describe('CRM dispatcher', () => {
         messageId: message.id,
         occurredAt: new Date(),
       }));
-      await transaction(database.db, async (tx) => {
-        await recordAll([crm.outbox], tx, events);
+      await createUnitsOfWork(database.db, [crm.outbox]).run(async (uow) => {
+        await recordAll(uow, events);
         if (fail) throw new Error('the inbox change failed');
       });
     }
@@ -225,7 +228,7 @@ describe('CRM dispatcher', () => {
     const accountId = await endpoint(`${failing.url}/down`);
     let clock = Date.now();
     const crm = await worker({ retryScheduleMs: [0, 1000, 1000, 1000] }, () => new Date(clock));
-    await record(crm, accountId, 1);
+    await record(crm, accountId, 1, () => new Date(clock));
     await crm.dispatcher.runOnce();
     let [account] = await database.db.select().from(accounts).where(eq(accounts.id, accountId));
     expect(account?.crmFailingSince).not.toBeNull();

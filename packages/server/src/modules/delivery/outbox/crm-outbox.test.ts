@@ -7,12 +7,14 @@ import { createAccount } from '../../../../test/factories.ts';
 import type { Database } from '../../../db/client.ts';
 import { accounts, contacts, conversations, crmDeliveries, messages } from '../../../db/schema/index.ts';
 import { createCrmOutbox } from './crm-outbox.ts';
+import { createUnitsOfWork } from '../../db/unit-of-work.ts';
 import { presentCrmContact, presentCrmConversation, presentCrmMessage } from './crm-payload.ts';
 import { createConversation, createMessage } from '../crm-test-helpers.ts';
 
 describe('CRM outbox', () => {
   let database: Database;
   const outbox = createCrmOutbox();
+  const units = () => createUnitsOfWork(database.db, [outbox]);
   beforeAll(async () => {
     database = await createTestDatabase();
   });
@@ -32,8 +34,8 @@ describe('CRM outbox', () => {
     const { conversation, contact } = await createConversation(database.db, account.id);
     const message = await createMessage(database.db, account.id, conversation.id);
     const occurredAt = new Date('2025-05-01T10:00:00.123Z');
-    await database.db.transaction((tx) =>
-      recordAll([outbox], tx, [{ type: 'message.received', accountId: account.id, conversationId: conversation.id, messageId: message.id, occurredAt }]),
+    await units().run((uow) =>
+      recordAll(uow, [{ type: 'message.received', accountId: account.id, conversationId: conversation.id, messageId: message.id, occurredAt }]),
     );
     const [row] = await deliveriesOf(account.id);
     expect(row).toMatchObject({ status: 'pending', eventType: 'message.received', sequence: 1, conversationId: conversation.id });
@@ -58,10 +60,10 @@ describe('CRM outbox', () => {
       attachments = '[{"type":"image","url":"https://cdn.example.test/a.jpg"},{"type":"audio"}]'::jsonb where id = ${edited.id}`);
     await database.db.execute(sql`update messages set deleted_at = '2025-05-01 11:00:00.5+00' where id = ${deleted.id}`);
     const at = new Date();
-    await database.db.transaction(async (tx) => {
-      await outbox.record(tx, { type: 'message.updated', accountId: account.id, conversationId: conversation.id, messageId: edited.id, occurredAt: at });
-      await outbox.record(tx, { type: 'message.deleted', accountId: account.id, conversationId: conversation.id, messageId: deleted.id, occurredAt: at });
-      await outbox.flush(tx);
+    await units().run(async (uow) => {
+      uow.record( { type: 'message.updated', accountId: account.id, conversationId: conversation.id, messageId: edited.id, occurredAt: at });
+      uow.record({ type: 'message.deleted', accountId: account.id, conversationId: conversation.id, messageId: deleted.id, occurredAt: at });
+      await uow.flush();
     });
     const [conversationRow] = await database.db.select().from(conversations).where(eq(conversations.id, conversation.id));
     const [contactRow] = await database.db.select().from(contacts).where(eq(contacts.id, conversation.contactId));
@@ -97,10 +99,10 @@ describe('CRM outbox', () => {
     const { conversation } = await createConversation(database.db, account.id);
     const message = await createMessage(database.db, account.id, conversation.id);
     const at = new Date();
-    await database.db.transaction(async (tx) => {
-      await outbox.record(tx, { type: 'conversation.created', accountId: account.id, conversationId: conversation.id, occurredAt: at });
-      await outbox.record(tx, { type: 'message.received', accountId: account.id, conversationId: conversation.id, messageId: message.id, occurredAt: at });
-      await outbox.record(tx, {
+    await units().run(async (uow) => {
+      uow.record( { type: 'conversation.created', accountId: account.id, conversationId: conversation.id, occurredAt: at });
+      uow.record({ type: 'message.received', accountId: account.id, conversationId: conversation.id, messageId: message.id, occurredAt: at });
+      uow.record({
         type: 'reaction.added',
         accountId: account.id,
         conversationId: conversation.id,
@@ -110,7 +112,7 @@ describe('CRM outbox', () => {
         emoji: '❤️',
         occurredAt: at,
       });
-      await outbox.flush(tx);
+      await uow.flush();
     });
     const rows = await deliveriesOf(account.id);
     expect(rows.map((r) => [r.eventType, r.sequence])).toEqual([
@@ -124,7 +126,7 @@ describe('CRM outbox', () => {
 
   it('records an account event without a conversation or sequence', async () => {
     const account = await crmAccount();
-    await database.db.transaction((tx) => recordAll([outbox], tx, [{ type: 'account.reauth_required', accountId: account.id, occurredAt: new Date() }]));
+    await units().run((uow) => recordAll(uow, [{ type: 'account.reauth_required', accountId: account.id, occurredAt: new Date() }]));
     const [row] = await deliveriesOf(account.id);
     expect(row).toMatchObject({ eventType: 'account.reauth_required', sequence: null, conversationId: null });
     expect(crmEventSchema.parse(row?.payload).type).toBe('account.reauth_required');
@@ -135,7 +137,7 @@ describe('CRM outbox', () => {
     const disabled = await crmAccount();
     await database.db.update(accounts).set({ crmDisabledAt: new Date() }).where(eq(accounts.id, disabled.id));
     for (const account of [none, disabled]) {
-      await database.db.transaction((tx) => recordAll([outbox], tx, [{ type: 'account.connected', accountId: account.id, occurredAt: new Date() }]));
+      await units().run((uow) => recordAll(uow, [{ type: 'account.connected', accountId: account.id, occurredAt: new Date() }]));
       expect(await deliveriesOf(account.id)).toHaveLength(0);
     }
   });
@@ -143,8 +145,8 @@ describe('CRM outbox', () => {
   it('leaves no delivery behind when the inbox transaction rolls back', async () => {
     const account = await crmAccount();
     await expect(
-      database.db.transaction(async (tx) => {
-        await recordAll([outbox], tx, [{ type: 'account.connected', accountId: account.id, occurredAt: new Date() }]);
+      units().run(async (uow) => {
+        await recordAll(uow, [{ type: 'account.connected', accountId: account.id, occurredAt: new Date() }]);
         throw new Error('the inbox write failed');
       }),
     ).rejects.toThrow('the inbox write failed');

@@ -1,10 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { CRM_EVENT_TYPES } from '@threadline/contract';
-import { epochMs, fixedRows, preparedRows, type Db } from '../../../db/client.ts';
-import { onTransactionEnd } from '../../../db/transaction.ts';
 import { accountsByIdsIn } from '../../accounts/accounts-in-transaction.ts';
-import type { InboxEvent, InboxEventSink } from '../../../events/inbox-events.ts';
-import { accounts } from '../../../db/schema/index.ts';
+import type { InboxEvent, InboxEventSink, InboxUnitOfWork } from '../../../events/inbox-events.ts';
+import type { AccountRow } from '../../accounts/accounts.repository.ts';
 import type { DispatcherHandoff } from '../dispatch/crm-dispatcher.ts';
 import type { CrmMetrics } from '../dispatch/crm-metrics.ts';
 import {
@@ -18,28 +16,25 @@ import {
   type CrmMessageSource,
 } from './crm-payload.ts';
 import type { ClaimedWork } from '../dispatch/crm.repository.ts';
+import { crmOutboxRepository, type DeliveryInsert } from './crm-outbox.repository.ts';
 
 const CRM_TYPES: ReadonlySet<string> = new Set(CRM_EVENT_TYPES);
 
 /** What the inbox tells the CRM bridge (the one definition lives with the inbox). */
 export type { InboxEvent };
 
-export type CrmOutbox = InboxEventSink & {
-  /**
-   * Notes the CRM delivery of `event` for the caller's transaction; `flush` (which the writer calls before
-   * committing, see `recordAll`) writes every delivery noted in it, so the inbox change and its deliveries commit
-   * together or not at all. An account that forwards to no CRM costs one primary-key read per flush.
-   * The dispatcher picks the rows up once they are committed and due.
-   */
-  record(tx: Db, event: InboxEvent): Promise<void>;
-  flush(tx: Db): Promise<void>;
-};
+/**
+ * Writes the CRM deliveries of the events a unit of work recorded, in it (before it commits), so the inbox change and
+ * its deliveries commit together or not at all. An account that forwards to no CRM costs one primary-key read per
+ * flush. The dispatcher picks the rows up once they are committed and due.
+ */
+export type CrmOutbox = InboxEventSink;
 
 export type CrmOutboxDeps = {
   now?: () => Date;
   metrics?: Pick<CrmMetrics, 'recorded'>;
   /**
-   * This process's dispatcher. In a transaction begun by `transaction()` (db/transaction.ts), deliveries to a
+   * This process's dispatcher. Deliveries to a
    * healthy endpoint that it has room for are written already claimed by it, for `leaseMs`, and handed to it
    * after the commit: no claim query, no wait for a poll. The others are claimed as usual (the dispatcher is poked
    * after the commit).
@@ -47,7 +42,6 @@ export type CrmOutboxDeps = {
   handoff?: { dispatcher: DispatcherHandoff<ClaimedWork>; leaseMs: number; processId: string };
 };
 
-type AccountRow = typeof accounts.$inferSelect;
 type ConversationPart = { accountId: string; conversation: CrmConversationSource; contact: CrmContactSource };
 type MessagePart = CrmMessageSource & { accountId: string };
 type ConversationJson = { id: string; accountId: string; igConversationId: string | null; createdAt: number; crmSequence: number; contact: CrmContactSource };
@@ -58,60 +52,12 @@ type MessageJson = Omit<MessagePart, 'sentAt' | 'readAt' | 'editedAt' | 'deleted
   deletedAt: number | null;
 };
 
-/**
- * Numbers the events of each conversation ($1 ids, $2 their accounts, $3 how many) and reads, in the same statement,
- * what the payloads show of those conversations, their contacts and the messages $4: only the columns the payloads
- * use, as two JSON arrays. Taking the numbers locks the conversation rows until the caller commits, so numbers follow
- * commit order.
- */
-const PARTS_SQL = `
-with v(id, account_id, n) as (select * from unnest($1::uuid[], $2::uuid[], $3::int[])),
-bumped as (
-  update conversations c set crm_sequence = c.crm_sequence + v.n
-  from v
-  where c.id = v.id and c.account_id = v.account_id
-  returning c.id, c.account_id, c.contact_id, c.ig_conversation_id, c.created_at, c.crm_sequence
-)
-select
-  (select coalesce(json_agg(json_build_object(
-      'id', b.id, 'accountId', b.account_id, 'igConversationId', b.ig_conversation_id,
-      'createdAt', ${epochMs('b.created_at')}, 'crmSequence', b.crm_sequence,
-      'contact', json_build_object('id', k.id, 'igsid', k.igsid, 'username', k.username, 'name', k.name))), '[]'::json)
-    from bumped b join contacts k on k.id = b.contact_id) as conversations,
-  (select coalesce(json_agg(json_build_object(
-      'id', m.id, 'accountId', m.account_id, 'mid', m.mid, 'direction', m.direction, 'authorType', m.author_type,
-      'kind', m.kind, 'text', m.text, 'attachments', m.attachments, 'replyToMid', m.reply_to_mid, 'status', m.status,
-      'sentAt', ${epochMs('m.sent_at')}, 'readAt', ${epochMs('m.read_at')}, 'editedAt', ${epochMs('m.edited_at')},
-      'deletedAt', ${epochMs('m.deleted_at')}, 'editTextState', m.edit_text_state, 'isUnsupported', m.is_unsupported)), '[]'::json)
-    from messages m where m.id = any($4::uuid[])) as messages`;
-
 /** A JSON array column: parsed by either driver already, or its text. */
 function jsonRows<T>(value: unknown): T[] {
   const parsed: unknown = typeof value === 'string' ? JSON.parse(value) : value;
   return Array.isArray(parsed) ? (parsed as T[]) : [];
 }
 const dateOrNull = (ms: number | null) => (ms === null ? null : new Date(ms));
-
-/**
- * The deliveries ($1…$7, one array per column), written at $8; those claimed ($7) leased to this process ($10) until
- * $9.
- */
-const INSERT_SQL = `
-insert into crm_deliveries (id, account_id, conversation_id, event_type, sequence, payload, status, next_attempt_at, created_at,
-  attempt_count, locked_until, locked_by, last_attempt_at)
-select id, account_id, conversation_id, event_type, sequence, payload, 'pending', $8::timestamptz, $8::timestamptz,
-  case when claimed then 1 else 0 end, case when claimed then $9::timestamptz end, case when claimed then $10::uuid end,
-  case when claimed then $8::timestamptz end
-from unnest($1::text[], $2::uuid[], $3::uuid[], $4::text[], $5::bigint[], $6::jsonb[], $7::bool[])
-  as v(id, account_id, conversation_id, event_type, sequence, payload, claimed)`;
-type DeliveryInsert = {
-  id: string;
-  accountId: string;
-  conversationId: string | null;
-  eventType: string;
-  sequence: number | null;
-  payload: Record<string, unknown>;
-};
 
 /** `msg_` + 12 hex digits of milliseconds + 20 random hex digits: unique, roughly time-ordered, header-safe. */
 export function newDeliveryId(at: Date): string {
@@ -120,28 +66,19 @@ export function newDeliveryId(at: Date): string {
 
 export function createCrmOutbox(deps: CrmOutboxDeps = {}): CrmOutbox {
   const now = deps.now ?? (() => new Date());
-  const buffers = new WeakMap<Db, InboxEvent[]>();
-
-  async function record(tx: Db, event: InboxEvent): Promise<void> {
-    // A queued send is not news for a CRM yet: it hears `message.sent` (or `message.updated` with the failure). Nor
-    // are a note's edits, mentions or who has a thread open: a CRM hears only the types of the contract.
-    if (!CRM_TYPES.has(event.type)) return;
-    const buffer = buffers.get(tx) ?? [];
-    buffer.push(event);
-    buffers.set(tx, buffer);
-  }
 
   /**
-   * Writes the transaction's deliveries set-wise: the accounts (usually kept from the batch's own read), one
-   * statement numbering them per conversation and reading what their payloads show, one insert.
+   * Writes the unit's deliveries set-wise: the accounts (usually kept from the batch's own read), one statement
+   * numbering them per conversation and reading what their payloads show, one insert.
    */
-  async function flush(tx: Db): Promise<void> {
-    const buffered = buffers.get(tx);
-    if (!buffered || buffered.length === 0) return;
-    buffers.delete(tx);
+  async function write(uow: InboxUnitOfWork, recorded: readonly InboxEvent[]): Promise<void> {
+    // A queued send is not news for a CRM yet: it hears `message.sent` (or `message.updated` with the failure). Nor
+    // are a note's edits, mentions or who has a thread open: a CRM hears only the types of the contract.
+    const buffered = recorded.filter((e) => CRM_TYPES.has(e.type));
+    if (buffered.length === 0) return;
 
     const accountIds = [...new Set(buffered.map((e) => e.accountId))];
-    const accountRows = await accountsByIdsIn(tx, accountIds);
+    const accountRows = await accountsByIdsIn(uow, accountIds);
     const forwarding = new Map(accountRows.filter((a) => a.crmWebhookUrl !== null && a.crmDisabledAt === null).map((a) => [a.id, a]));
     const events = buffered.filter((e) => forwarding.has(e.accountId));
     if (events.length === 0) return;
@@ -161,12 +98,11 @@ export function createCrmOutbox(deps: CrmOutboxDeps = {}): CrmOutbox {
     const messageById = new Map<string, MessagePart>();
     if (perConversation.size > 0 || messageIds.length > 0) {
       const list = [...perConversation].sort(([a], [b]) => a.localeCompare(b));
-      const [row] = await fixedRows<{ conversations: unknown; messages: unknown }>(tx, PARTS_SQL, [
-        list.map(([id]) => id),
-        list.map(([, { accountId }]) => accountId),
-        list.map(([, { count }]) => count),
+      const row = await crmOutboxRepository.parts(
+        uow.tx,
+        list.map(([id, { accountId, count }]) => ({ id, accountId, count })),
         messageIds,
-      ]);
+      );
       for (const c of jsonRows<ConversationJson>(row?.conversations)) {
         nextSequence.set(c.id, c.crmSequence - (perConversation.get(c.id)?.count ?? 0) + 1);
         parts.set(c.id, {
@@ -236,44 +172,30 @@ export function createCrmOutbox(deps: CrmOutboxDeps = {}): CrmOutbox {
         payload: envelope(event.type, id, createdAt, data),
       });
     }
-    const handed = handOver(tx, rows, forwarding, createdAt);
+    const handed = handOver(uow, rows, forwarding, createdAt);
     const leaseUntil = handed.length === 0 ? null : (handed[0]?.claimed.lockedUntil ?? null);
     const claimedIds = new Set(handed.map((w) => w.claimed.id));
-    await preparedRows(tx, 'crm_outbox_insert', INSERT_SQL, [
-      rows.map((r) => r.id),
-      rows.map((r) => r.accountId),
-      rows.map((r) => r.conversationId),
-      rows.map((r) => r.eventType),
-      rows.map((r) => r.sequence),
-      rows.map((r) => JSON.stringify(r.payload)),
-      rows.map((r) => claimedIds.has(r.id)),
-      createdAt.toISOString(),
-      leaseUntil?.toISOString() ?? null,
-      deps.handoff?.processId ?? null,
-    ]);
+    await crmOutboxRepository.insert(uow.tx, rows, claimedIds, createdAt, leaseUntil, deps.handoff?.processId ?? null);
     for (const row of rows) deps.metrics?.recorded(row.eventType);
   }
 
   /**
    * Which of `rows` this process's dispatcher takes straight after the commit (see `CrmOutboxDeps.handoff`), their
-   * slots reserved until the transaction ends. Rows of an endpoint that is failing are never handed over: they
+   * slots reserved until the unit of work ends. Rows of an endpoint that is failing are never handed over: they
    * wait their turn behind its retries.
    */
-  function handOver(tx: Db, rows: DeliveryInsert[], forwarding: Map<string, AccountRow>, createdAt: Date): ClaimedWork[] {
+  function handOver(uow: InboxUnitOfWork, rows: DeliveryInsert[], forwarding: Map<string, AccountRow>, createdAt: Date): ClaimedWork[] {
     const handoff = deps.handoff;
     if (!handoff) return [];
     const handed: ClaimedWork[] = [];
     const reservations = new Map<string, number>();
-    const hooked = onTransactionEnd(tx, {
-      committed: () => {
-        handoff.dispatcher.launch(handed);
-        if (handed.length < rows.length) handoff.dispatcher.poke();
-      },
-      rolledBack: () => {
-        for (const [accountId, n] of reservations) handoff.dispatcher.release(accountId, n);
-      },
+    uow.afterCommit(() => {
+      handoff.dispatcher.launch(handed);
+      if (handed.length < rows.length) handoff.dispatcher.poke();
     });
-    if (!hooked) return [];
+    uow.onRollback(() => {
+      for (const [accountId, n] of reservations) handoff.dispatcher.release(accountId, n);
+    });
     const lockedUntil = new Date(createdAt.getTime() + handoff.leaseMs);
     for (const [accountId, group] of Map.groupBy(rows, (r) => r.accountId)) {
       const account = forwarding.get(accountId);
@@ -292,5 +214,5 @@ export function createCrmOutbox(deps: CrmOutboxDeps = {}): CrmOutbox {
     return handed;
   }
 
-  return { record, flush };
+  return { write };
 }

@@ -5,16 +5,16 @@ import {
   type CrmConversation,
   type CrmMessage,
 } from '@threadline/contract';
-import { accounts, contacts, conversations, messages } from '../../../db/schema/index.ts';
+import type { AccountRow } from '../../accounts/accounts.repository.ts';
+import type { ContactRow, ConversationRow, MessageRow } from './crm-outbox.repository.ts';
 
 /** Projections of our rows into the CRM payload shapes (docs/crm-webhooks.md); only these fields ever leave. */
 
-type AccountRow = typeof accounts.$inferSelect;
 /** The columns each projection reads (the outbox selects only these). */
-export type CrmContactSource = Pick<typeof contacts.$inferSelect, 'id' | 'igsid' | 'username' | 'name'>;
-export type CrmConversationSource = Pick<typeof conversations.$inferSelect, 'id' | 'igConversationId' | 'createdAt'>;
+export type CrmContactSource = Pick<ContactRow, 'id' | 'igsid' | 'username' | 'name'>;
+export type CrmConversationSource = Pick<ConversationRow, 'id' | 'igConversationId' | 'createdAt'>;
 export type CrmMessageSource = Pick<
-  typeof messages.$inferSelect,
+  MessageRow,
   | 'id' | 'mid' | 'direction' | 'authorType' | 'kind' | 'text' | 'attachments' | 'replyToMid' | 'status' | 'sentAt' | 'readAt' | 'editedAt' | 'deletedAt'
   | 'editTextState' | 'isUnsupported'
 >;

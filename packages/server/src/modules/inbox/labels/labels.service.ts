@@ -1,11 +1,10 @@
 import { LABELS_PER_ACCOUNT_MAX, type Conversation } from '@threadline/contract';
 import type { Db } from '../../../db/client.ts';
-import { transaction } from '../../../db/transaction.ts';
 import { isUniqueViolation } from '../../../shared/db-errors.ts';
 import type { AccountAccess } from '../../accounts/account-access.ts';
 import type { AuditLog, ChangeContext } from '../../audit/audit.repository.ts';
 import type { RequestAuth } from '../../auth/auth.plugin.ts';
-import { recordAll, type EventActor, type EventLabel, type InboxEventSink } from '../../../events/inbox-events.ts';
+import { recordAll, type EventActor, type EventLabel, type InboxUnitsOfWork } from '../../../events/inbox-events.ts';
 import type { InboxService } from '../inbox.service.ts';
 import { labelErrors } from './labels.errors.ts';
 import type { LabelRow, LabelsRepository } from './labels.repository.ts';
@@ -15,7 +14,7 @@ export type LabelsServiceDeps = {
   repo: LabelsRepository;
   access: Pick<AccountAccess, 'requireRole'>;
   inbox: Pick<InboxService, 'accountOf' | 'conversation' | 'presentConversationById'>;
-  sinks: readonly InboxEventSink[];
+  units: InboxUnitsOfWork;
   audit: AuditLog;
   now: () => Date;
 };
@@ -30,7 +29,7 @@ const auditActor = (auth: RequestAuth) => (auth.kind === 'session' ? { actorUser
  * a conversation (set by those who may send: admins and owners, or an API key with `conversations:write`).
  */
 export function createLabelsService(deps: LabelsServiceDeps) {
-  const { db, repo, access, audit } = deps;
+  const { repo, access, audit, units } = deps;
 
   return {
     async list(userId: string, accountId: string): Promise<LabelRow[]> {
@@ -93,7 +92,8 @@ export function createLabelsService(deps: LabelsServiceDeps) {
       const found = await repo.byIds(accountId, wanted);
       const missing = wanted.filter((id) => !found.some((l) => l.id === id));
       if (missing.length > 0) throw labelErrors.otherAccount(missing);
-      await transaction(db, async (tx) => {
+      await units.run(async (uow) => {
+        const { tx } = uow;
         const current = await repo.ofConversationLocked(conversation.id, tx);
         const added = found.filter((l) => !current.some((c) => c.id === l.id));
         const removed = current.filter((c) => !wanted.includes(c.id));
@@ -109,7 +109,7 @@ export function createLabelsService(deps: LabelsServiceDeps) {
           actor: actorOf(auth),
           occurredAt: deps.now(),
         };
-        await recordAll(deps.sinks, tx, [event]);
+        await recordAll(uow, [event]);
         await audit(
           {
             action: 'conversations.labels_changed',

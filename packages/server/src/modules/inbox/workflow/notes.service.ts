@@ -1,9 +1,8 @@
 import { mentionedUsernames, NOTE_TEXT_MAX_CHARS, type Note, type Notification } from '@threadline/contract';
 import type { Db } from '../../../db/client.ts';
-import { transaction } from '../../../db/transaction.ts';
 import type { AuditLog } from '../../audit/audit.repository.ts';
 import type { RequestAuth } from '../../auth/auth.plugin.ts';
-import { recordAll, type InboxEvent, type InboxEventSink } from '../../../events/inbox-events.ts';
+import { recordAll, type InboxEvent, type InboxUnitsOfWork } from '../../../events/inbox-events.ts';
 import type { InboxService } from '../inbox.service.ts';
 import { notesRepository as repo, type NoteRow, type NoteWithNames } from './notes.repository.ts';
 import { workflowErrors } from './workflow.errors.ts';
@@ -11,7 +10,7 @@ import { actorOf, auditActor, type RequestMeta } from './workflow.service.ts';
 
 export type NotesServiceDeps = {
   db: Db;
-  sinks: readonly InboxEventSink[];
+  units: InboxUnitsOfWork;
   inbox: Pick<InboxService, 'conversation'>;
   audit: AuditLog;
   now: () => Date;
@@ -39,7 +38,7 @@ export function presentNote(n: NoteWithNames): Note {
  * and nothing of them goes to Instagram. `@username` of a member makes a notification for them (once per note).
  */
 export function createNotesService(deps: NotesServiceDeps) {
-  const { db, sinks, now } = deps;
+  const { db, units, now } = deps;
 
   function checkLength(text: string) {
     // the schema refuses it first; the service holds the same rule for any caller
@@ -95,7 +94,8 @@ export function createNotesService(deps: NotesServiceDeps) {
       const accountId = conv.conversation.accountId;
       const at = now();
       const authorUserId = auth.kind === 'session' ? auth.userId : null;
-      const note = await transaction(db, async (tx) => {
+      const note = await units.run(async (uow) => {
+        const { tx } = uow;
         const row = await repo.insert(tx, {
           accountId,
           conversationId,
@@ -108,7 +108,7 @@ export function createNotesService(deps: NotesServiceDeps) {
         });
         const named = await repo.named(tx, row);
         const by = actorOf(auth);
-        await recordAll(sinks, tx, [
+        await recordAll(uow, [
           {
             type: 'note.created',
             accountId,
@@ -129,11 +129,12 @@ export function createNotesService(deps: NotesServiceDeps) {
       checkLength(text);
       const at = now();
       const { accountId } = (await deps.inbox.conversation(auth, conversationId, 'viewer')).conversation;
-      const note = await transaction(db, async (tx) => {
+      const note = await units.run(async (uow) => {
+        const { tx } = uow;
         const old = await editable(auth, accountId, conversationId, noteId, tx);
         const authorUserId = auth.kind === 'session' ? auth.userId : null;
         const saved = await repo.update(tx, noteId, text, await mentionedMembers(tx, old.accountId, text, authorUserId), at);
-        await recordAll(sinks, tx, [
+        await recordAll(uow, [
           { type: 'note.updated', accountId: old.accountId, conversationId, occurredAt: at, live: { note_id: noteId } },
           ...(await notifyMentioned(tx, saved, authorUserId, at)),
         ]);
@@ -146,10 +147,11 @@ export function createNotesService(deps: NotesServiceDeps) {
     async remove(auth: RequestAuth, conversationId: string, noteId: string, meta: RequestMeta = {}): Promise<void> {
       const at = now();
       const { accountId } = (await deps.inbox.conversation(auth, conversationId, 'viewer')).conversation;
-      await transaction(db, async (tx) => {
+      await units.run(async (uow) => {
+        const { tx } = uow;
         const old = await editable(auth, accountId, conversationId, noteId, tx);
         await repo.delete(tx, noteId);
-        await recordAll(sinks, tx, [{ type: 'note.deleted', accountId: old.accountId, conversationId, occurredAt: at, live: { note_id: noteId } }]);
+        await recordAll(uow, [{ type: 'note.deleted', accountId: old.accountId, conversationId, occurredAt: at, live: { note_id: noteId } }]);
         await deps.audit({ action: 'notes.deleted', ...auditActor(auth), accountId: old.accountId, target: noteId, ...meta }, tx);
       });
     },

@@ -1,11 +1,10 @@
 import type { Actor, AssignmentSettings, Conversation, ConversationStatusBody, PresenceState } from '@threadline/contract';
 import type { Db } from '../../../db/client.ts';
-import { transaction } from '../../../db/transaction.ts';
 import type { Queue } from '../../../jobs/queue.ts';
 import type { AccountAccess } from '../../accounts/account-access.ts';
 import type { AuditLog } from '../../audit/audit.repository.ts';
 import type { RequestAuth } from '../../auth/auth.plugin.ts';
-import { recordAll, type InboxEventSink } from '../../../events/inbox-events.ts';
+import { recordAll, type InboxUnitsOfWork } from '../../../events/inbox-events.ts';
 import type { InboxService } from '../inbox.service.ts';
 import { assignedEvent } from './assignment.ts';
 import { workflowErrors } from './workflow.errors.ts';
@@ -23,7 +22,7 @@ export type RequestMeta = { ip?: string; requestId?: string };
 export type WorkflowServiceDeps = {
   db: Db;
   queue: Pick<Queue, 'enqueueInTx'>;
-  sinks: readonly InboxEventSink[];
+  units: InboxUnitsOfWork;
   access: Pick<AccountAccess, 'requireRole'>;
   inbox: Pick<InboxService, 'conversation' | 'presentConversationById'>;
   audit: AuditLog;
@@ -43,7 +42,7 @@ export const auditActor = (auth: RequestAuth) =>
  * audit entry.
  */
 export function createWorkflowService(deps: WorkflowServiceDeps) {
-  const { db, sinks, now } = deps;
+  const { db, units, now } = deps;
 
   async function present(accountId: string, conversationId: string): Promise<Conversation> {
     const c = await deps.inbox.presentConversationById(accountId, conversationId);
@@ -58,7 +57,8 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
       const at = now();
       const until = body.snoozed_until ? new Date(body.snoozed_until) : null;
       if (until && until.getTime() <= at.getTime()) throw workflowErrors.snoozeInPast(until);
-      await transaction(db, async (tx) => {
+      await units.run(async (uow) => {
+        const { tx } = uow;
         const state = await repo.lock(tx, accountId, conversationId);
         if (!state) throw inboxErrors.conversationNotFound();
         if (state.status === body.status && (state.snoozedUntil?.getTime() ?? null) === (until?.getTime() ?? null)) return;
@@ -66,7 +66,7 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
         // Wakes it at its time on whichever process works the queue (the minute sweep catches anything missed).
         if (until) await deps.queue.enqueueInTx(tx, jobs.conversationsWakeSnoozed, {}, { startAfter: until });
         const by = actorOf(auth);
-        await recordAll(sinks, tx, [
+        await recordAll(uow, [
           {
             type: 'conversation.status_changed',
             accountId,
@@ -95,7 +95,8 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
       const conv = await deps.inbox.conversation(auth, conversationId, 'admin');
       const accountId = conv.conversation.accountId;
       const at = now();
-      await transaction(db, async (tx) => {
+      await units.run(async (uow) => {
+        const { tx } = uow;
         const state = await repo.lock(tx, accountId, conversationId);
         if (!state) throw inboxErrors.conversationNotFound();
         let to: { id: string; username: string } | null = null;
@@ -109,7 +110,7 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
         const names = await repo.usernames(tx, state.assigneeUserId ? [state.assigneeUserId] : []);
         const from = state.assigneeUserId ? { id: state.assigneeUserId, username: names.get(state.assigneeUserId) ?? '' } : null;
         await repo.setAssignee(tx, conversationId, userId, at);
-        await recordAll(sinks, tx, [assignedEvent(accountId, conversationId, at, to, from, actorOf(auth))]);
+        await recordAll(uow, [assignedEvent(accountId, conversationId, at, to, from, actorOf(auth))]);
         await deps.audit(
           { action: 'conversations.assigned', ...auditActor(auth), accountId, target: conversationId, details: { assignee: userId, previous_assignee: state.assigneeUserId }, ...meta },
           tx,
@@ -123,13 +124,11 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
       let total = 0;
       for (;;) {
         const at = now();
-        const woken = await transaction(db, async (tx) => {
+        const woken = await units.run(async (uow) => {
+          const { tx } = uow;
           const rows = await repo.wakeDue(tx, at, WAKE_BATCH);
           const by: Actor = { type: 'system', id: null, name: 'Snooze ended' };
-          await recordAll(
-            sinks,
-            tx,
-            rows.map((r) => ({
+          await recordAll(uow, rows.map((r) => ({
               type: 'conversation.status_changed' as const,
               accountId: r.account_id,
               conversationId: r.id,
@@ -148,8 +147,8 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
     /** "I have it open" / "I am typing" / "I left": a live update only (nothing is stored but the live log's row). */
     async presence(auth: RequestAuth & { kind: 'session' }, conversationId: string, state: PresenceState): Promise<void> {
       const conv = await deps.inbox.conversation(auth, conversationId, 'viewer');
-      await transaction(db, (tx) =>
-        recordAll(sinks, tx, [
+      await units.run((uow) =>
+        recordAll(uow, [
           {
             type: 'presence.updated',
             accountId: conv.conversation.accountId,
@@ -179,7 +178,8 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
       meta: RequestMeta = {},
     ): Promise<AssignmentSettings> {
       await deps.access.requireRole(userId, accountId, 'admin');
-      await transaction(db, async (tx) => {
+      await units.run(async (uow) => {
+        const { tx } = uow;
         await repo.updateSettings(tx, accountId, {
           ...(patch.auto_assign !== undefined ? { autoAssignEnabled: patch.auto_assign } : {}),
           ...(patch.max_open_per_member !== undefined ? { autoAssignLimit: patch.max_open_per_member } : {}),
@@ -192,7 +192,8 @@ export function createWorkflowService(deps: WorkflowServiceDeps) {
     async setReceivesConversations(userId: string, accountId: string, receives: boolean, meta: RequestMeta = {}): Promise<AssignmentSettings> {
       const member = await deps.access.requireRole(userId, accountId, 'viewer');
       if (receives && member.role === 'viewer') throw workflowErrors.assignmentNeedsSender();
-      await transaction(db, async (tx) => {
+      await units.run(async (uow) => {
+        const { tx } = uow;
         await repo.setReceives(tx, accountId, userId, receives);
         await deps.audit({ action: 'accounts.receives_conversations_updated', actorUserId: userId, accountId, target: userId, details: { receives }, ...meta }, tx);
       });

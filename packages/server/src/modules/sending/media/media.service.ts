@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Db } from '../../../db/client.ts';
-import { recordAll, type InboxEventSink } from '../../../events/inbox-events.ts';
+import { recordAll, type InboxUnitsOfWork } from '../../../events/inbox-events.ts';
 import type { Queue } from '../../../jobs/queue.ts';
 import type { Logger } from '../../../shared/logger.ts';
 import type { SafeHttpClient } from '../../../shared/net/safe-http.ts';
@@ -34,11 +34,11 @@ export function createMediaService(deps: {
   queue: Queue;
   http: SafeHttpClient;
   settings: MediaSettings;
-  sinks: readonly InboxEventSink[];
+  units: InboxUnitsOfWork;
   log: Logger;
   uploads: UploadsRepository;
 }) {
-  const { db, queue, http, settings, log } = deps;
+  const { db, queue, http, settings, log, units } = deps;
   const repo = createMediaRepository(db);
   const filePath = (row: Pick<MediaRow, 'accountId' | 'id'>) => path.join(settings.dir, row.accountId, row.id);
   const { setState } = repo;
@@ -97,8 +97,8 @@ export function createMediaService(deps: {
         const messageId = row.messageId;
         const conversationId = await repo.conversationOfMessage(messageId);
         if (conversationId) {
-          await db.transaction((tx) =>
-            recordAll(deps.sinks, tx, [{ type: 'message.updated', accountId: row.accountId, conversationId, messageId, occurredAt: new Date() }]),
+          await units.run((uow) =>
+            recordAll(uow, [{ type: 'message.updated', accountId: row.accountId, conversationId, messageId, occurredAt: new Date() }]),
           );
         }
       }
