@@ -66,22 +66,6 @@ export default tseslint.config(
     ignores: DATABASE_ACCESS_ALLOWED,
     rules: databaseAccessRules,
   },
-  // issue 23: removed when the unit-of-work branch merges
-  {
-    files: [
-      'packages/server/src/modules/ingest/ingest-*.ts',
-      'packages/server/src/modules/ingest/ingest.service.ts',
-      'packages/server/src/modules/ingest/webhook-event-items.ts',
-      'packages/server/src/modules/ingest/reconcile.ts',
-      'packages/server/src/modules/delivery/outbox/crm-outbox.ts',
-      'packages/server/src/modules/delivery/outbox/crm-payload.ts',
-      'packages/server/src/modules/delivery/endpoints/crm.schemas.ts',
-      'packages/server/src/modules/realtime/realtime-log.ts',
-      'packages/server/src/modules/accounts/accounts-in-transaction.ts',
-      'packages/server/src/db/transaction.ts',
-    ],
-    rules: { 'no-restricted-imports': 'off', 'no-restricted-syntax': 'off' },
-  },
   {
     files: ['**/config.ts', '**/*.test.ts', '**/test/**', 'bench/**', 'e2e/**', 'faults/**', 'vitest.config.ts', 'vitest.faults.config.ts', '**/vite.config.ts', 'scripts/**'],
     rules: { 'no-restricted-properties': 'off' },

@@ -22,7 +22,7 @@ async function admin(adminUrl: string, statement: string): Promise<void> {
 }
 
 /**
- * The set-up the outage tests share (db/resilience.test.ts, modules/webhooks/webhook-outage.test.ts): a database
+ * The set-up the outage tests share (db/resilience.test.ts, modules/intake/webhook-outage.test.ts): a database
  * named `<prefix>_<random>` on the TEST_DATABASE_URL server, and a chaos proxy in front of that server.
  */
 export async function createProxiedDatabase(adminUrl: string, prefix: string): Promise<ProxiedDatabase> {

@@ -20,7 +20,7 @@ import { openDatabase, type Database } from '../src/db/client.ts';
 import { runMigrations } from '../src/db/migrate.ts';
 import { accounts } from '../src/db/schema/index.ts';
 import { createInboxReadRepository } from '../src/modules/inbox/inbox-read.repository.ts';
-import { generateWebhookSecret } from '../src/modules/crm/standard-webhooks.ts';
+import { generateWebhookSecret } from '../src/modules/delivery/dispatch/standard-webhooks.ts';
 import { createTestApp, type TestApp } from './app.ts';
 import { createAccount } from './factories.ts';
 import { envelope, inbound, META_ENV, mid, postSigned } from './meta.ts';

@@ -1,5 +1,5 @@
 import type { AccountRole as ContractRole } from '@threadline/contract';
-import type { InboxUnitsOfWork } from '../inbox/inbox-events.ts';
+import type { InboxUnitsOfWork } from '../../events/inbox-events.ts';
 import type { Db } from '../../db/client.ts';
 import type { AuditEntry } from '../audit/audit.repository.ts';
 import type { Logger } from '../../shared/logger.ts';

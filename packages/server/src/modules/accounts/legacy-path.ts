@@ -1,5 +1,5 @@
 import type { LoginPath } from '@threadline/contract';
-import type { InboxUnitsOfWork } from '../inbox/inbox-events.ts';
+import type { InboxUnitsOfWork } from '../../events/inbox-events.ts';
 import type { Db } from '../../db/client.ts';
 import type { AccountProfile, GraphHosts } from '../../instagram/account-graph.ts';
 import { bindAccountGraph } from '../../instagram/account-graph.ts';

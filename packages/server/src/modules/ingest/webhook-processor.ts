@@ -1,4 +1,4 @@
-import type { InboxUnitsOfWork } from '../inbox/inbox-events.ts';
+import type { InboxUnitsOfWork } from '../../events/inbox-events.ts';
 import { isConnectionError, safeErrorMessage } from '../../shared/db-errors.ts';
 import { createLogGate, type Logger } from '../../shared/logger.ts';
 import type { IngestService } from './ingest.service.ts';

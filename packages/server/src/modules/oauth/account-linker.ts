@@ -1,5 +1,5 @@
 import type { SignupMode } from '@threadline/contract';
-import type { InboxUnitsOfWork } from '../inbox/inbox-events.ts';
+import type { InboxUnitsOfWork } from '../../events/inbox-events.ts';
 import type { Db } from '../../db/client.ts';
 import type { TokenVault } from '../../shared/crypto/token-vault.ts';
 import type { AccountStatus } from '../accounts/account-status.ts';

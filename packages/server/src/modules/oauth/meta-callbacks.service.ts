@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises';
-import type { InboxUnitsOfWork } from '../inbox/inbox-events.ts';
+import type { InboxUnitsOfWork } from '../../events/inbox-events.ts';
 import path from 'node:path';
 import type { DataDeletionResponse } from '@threadline/contract';
 import type { Db } from '../../db/client.ts';

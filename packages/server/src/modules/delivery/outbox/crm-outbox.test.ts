@@ -7,7 +7,7 @@ import { createAccount } from '../../../../test/factories.ts';
 import type { Database } from '../../../db/client.ts';
 import { accounts, contacts, conversations, crmDeliveries, messages } from '../../../db/schema/index.ts';
 import { createCrmOutbox } from './crm-outbox.ts';
-import { createUnitsOfWork } from '../../db/unit-of-work.ts';
+import { createUnitsOfWork } from '../../../db/unit-of-work.ts';
 import { presentCrmContact, presentCrmConversation, presentCrmMessage } from './crm-payload.ts';
 import { createConversation, createMessage } from '../crm-test-helpers.ts';
 
