@@ -2,6 +2,18 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 /**
+ * One way to open a transaction (docs/architecture.md): `units.run(async (uow) => …)` from db/unit-of-work.ts, so
+ * what a transaction records is written before it commits and what must follow it runs after. Nothing else in the
+ * server calls `.transaction(`: not a service, and not a repository, whose caller owns the boundary.
+ */
+const TRANSACTION_MESSAGE = 'Open transactions with the unit of work (db/unit-of-work.ts)';
+const transactionSelector = { selector: "CallExpression[callee.property.name='transaction']", message: TRANSACTION_MESSAGE };
+export const transactionRules = { 'no-restricted-syntax': ['error', transactionSelector] };
+
+/** Where `.transaction(` may be called: the database layer (the unit of work itself, db/copy) and tests. */
+export const TRANSACTION_ALLOWED = ['packages/server/src/db/**', '**/*.test.ts', '**/test/**', '**/*-test-helpers.ts'];
+
+/**
  * Only repositories touch the database (docs/architecture.md): a query lives in a `*.repository.ts` or in `db/`,
  * and services, jobs and routes call repository functions. Tests, benchmarks and scripts may query directly.
  */
@@ -30,6 +42,8 @@ export const databaseAccessRules = {
     // the query builder reached without importing a table: `db.query.users.findFirst()`, `tx.$count(…)`
     { selector: "MemberExpression[object.name=/^(db|tx)$/][property.name=/^(query|select|selectDistinct|insert|update|delete|execute|\\$count|\\$with)$/]", message: DATABASE_MESSAGE },
     { selector: "MemberExpression[object.property.name='db'][property.name=/^(query|select|selectDistinct|insert|update|delete|execute|\\$count|\\$with)$/]", message: DATABASE_MESSAGE },
+    // a later block's options replace an earlier one's: every file checked here is also refused `.transaction(`
+    transactionSelector,
   ],
 };
 
@@ -60,6 +74,11 @@ export default tseslint.config(
         { object: 'process', property: 'env', message: 'Read configuration through config.ts only.' },
       ],
     },
+  },
+  {
+    files: ['packages/server/src/**/*.ts'],
+    ignores: TRANSACTION_ALLOWED,
+    rules: transactionRules,
   },
   {
     files: ['packages/server/src/**/*.ts'],

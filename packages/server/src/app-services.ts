@@ -88,7 +88,6 @@ export function buildServices(deps: ServiceDeps) {
   const rateCounters = createRateCountersRepository(db);
   const throttle = createLoginThrottle(rateCounters, config.login, now);
   const requestThrottle = createRequestThrottle(rateCounters, now);
-  const auth = createAuthService({ db, repo: authRepo, tokens, throttle, audit });
   const access = createAccountAccess(db);
   const apiKeys = createApiKeysService(db, audit, now);
 
@@ -109,9 +108,12 @@ export function buildServices(deps: ServiceDeps) {
     appSecret: config.facebook.oauth?.appSecret,
     log,
   });
-  // CRM delivery (outbox, service, dispatcher); its claims name this process, dead once silent for DEAD_AFTER_MS
+  // CRM delivery (outbox, service, dispatcher); its claims name this process, dead once silent for DEAD_AFTER_MS. It
+  // opens its transactions with `units` (built just below, its outbox among the writers), which it reaches only once
+  // a delivery or a request runs, never while it is assembled.
   const crm = createCrm({
     db,
+    units: { run: (fn) => units.run(fn) },
     vault,
     audit,
     settings: config.crm,
@@ -126,6 +128,7 @@ export function buildServices(deps: ServiceDeps) {
    * live-update log and the CRM outbox, in this order.
    */
   const units = createUnitsOfWork(db, [realtimeLog.sink, crm.outbox, ...(deps.extraSinks ?? [])]);
+  const auth = createAuthService({ units, repo: authRepo, tokens, throttle, audit });
   const accountsRepo = createAccountsRepository(db);
   const accountTokens = createAccountTokens(accountsRepo, vault, config.instagram.legacyAccount);
   const accountStatus = createAccountStatus(db, units, log.child({ module: 'accounts' }));
@@ -198,12 +201,12 @@ export function buildServices(deps: ServiceDeps) {
 
   const teammatesRepo = createTeammatesRepository(db);
   const invitations = createInvitationsService({
-    db, repo: teammatesRepo, access, accountsRepo, authRepo, auth, throttle, audit, now,
+    units, repo: teammatesRepo, access, accountsRepo, authRepo, auth, throttle, audit, now,
     publicBaseUrl: config.publicBaseUrl, signupMode: config.signupMode,
   });
-  const passwordResets = createPasswordResets({ db, repo: teammatesRepo, authRepo, throttle, audit, now, publicBaseUrl: config.publicBaseUrl });
+  const passwordResets = createPasswordResets({ units, repo: teammatesRepo, authRepo, throttle, audit, now, publicBaseUrl: config.publicBaseUrl });
 
-  const accountServices = buildAccountServices({ config, db, units, vault, log, now, graph, graphs: accountGraphs, audit, access, accountsRepo, accountStatus });
+  const accountServices = buildAccountServices({ config, units, vault, log, now, graph, graphs: accountGraphs, audit, access, accountsRepo, accountStatus });
   const oauthServices = buildOAuthServices({
     config, db, units, vault, log, now, graph, facebook, graphs: accountGraphs, auth, audit, accountsRepo, accountStatus, invitations,
     onAccountLinked: async (igUserId) => {

@@ -16,7 +16,6 @@ import { createTokenRefresher } from '../modules/accounts/token-refresh.ts';
 
 export type AccountServicesDeps = {
   config: Config;
-  db: Db;
   units: InboxUnitsOfWork;
   vault: TokenVault;
   log: Logger;
@@ -32,11 +31,11 @@ export type AccountServicesDeps = {
 
 /** Accounts: membership and unlinking, token refresh, the daily profile and token check, the legacy account. */
 export function buildAccountServices(deps: AccountServicesDeps) {
-  const { config, db, units, vault, now, graph, graphs, audit, access, accountsRepo, accountStatus } = deps;
+  const { config, units, vault, now, graph, graphs, audit, access, accountsRepo, accountStatus } = deps;
   const log = deps.log.child({ module: 'accounts' });
   return {
     accountsRepo,
-    accounts: createAccountsService({ db, units, repo: accountsRepo, access, status: accountStatus, graphs, audit, log }),
+    accounts: createAccountsService({ units, repo: accountsRepo, access, status: accountStatus, graphs, audit, log }),
     tokenRefresh: createTokenRefresher({
       repo: accountsRepo,
       graph,
@@ -48,7 +47,7 @@ export function buildAccountServices(deps: AccountServicesDeps) {
     }),
     profileSync: createProfileSync({ repo: accountsRepo, graphs, status: accountStatus, now, log }),
     legacyAccount: createLegacyAccount({
-      db,
+      units,
       repo: accountsRepo,
       vault,
       graphs,

@@ -1,4 +1,5 @@
 import type { Db } from '../db/client.ts';
+import type { InboxUnitsOfWork } from '../events/inbox-events.ts';
 import type { TokenVault } from '../shared/crypto/token-vault.ts';
 import type { Logger } from '../shared/logger.ts';
 import { createSafeHttpClient, type SafeHttpClient } from '../shared/net/safe-http.ts';
@@ -50,6 +51,12 @@ export type ClaimOwner = { id: string; deadAfterMs: number };
 
 export function createCrm(deps: {
   db: Db;
+  /**
+   * Opens the transactions of delivery outcomes and endpoint changes (they record no inbox events). It is the one
+   * unit of work, whose writers include this CRM's outbox: used only once a delivery or a request runs, never while
+   * the CRM is assembled.
+   */
+  units: Pick<InboxUnitsOfWork, 'run'>;
   vault: TokenVault;
   audit: AuditLog;
   settings: CrmSettings;
@@ -67,7 +74,7 @@ export function createCrm(deps: {
     connectTimeoutMs: Math.min(settings.timeoutMs, 10_000),
     ...(settings.lookup ? { lookup: settings.lookup } : {}),
   });
-  const deliveryDeps = { db, repo, vault: withDecryptCache(deps.vault), client, settings, metrics, log: deps.log, now };
+  const deliveryDeps = { units: deps.units, repo, vault: withDecryptCache(deps.vault), client, settings, metrics, log: deps.log, now };
   const leaseMs = settings.timeoutMs + LEASE_MARGIN_MS;
   const dispatcher = createCrmDispatcher({
     claim: (limit) => {

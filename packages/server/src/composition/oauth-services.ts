@@ -69,14 +69,14 @@ export function buildOAuthServices(deps: OAuthServicesDeps) {
     oauth: instagramLogin
       ? createOAuthService({
           settings: { redirectUri: instagramLogin.redirectUri, scopes: instagramLogin.scopes },
-          graph, graphs, states: oauthStates, linker, invitations, auth, onAccountLinked: deps.onAccountLinked, now, log,
+          graph, graphs, states: oauthStates, units, linker, invitations, auth, onAccountLinked: deps.onAccountLinked, now, log,
         })
       : null,
     /** Null when Facebook Login is not configured: its routes answer 503. */
     facebookLogin: facebookLogin
       ? createFacebookLogin({
           settings: { redirectUri: facebookLogin.redirectUri, scopes: facebookLogin.scopes },
-          facebook, graphs, states: oauthStates, choices: pageChoices, vault, linker, invitations, auth, onAccountLinked: deps.onAccountLinked, now, log,
+          facebook, graphs, states: oauthStates, units, choices: pageChoices, vault, linker, invitations, auth, onAccountLinked: deps.onAccountLinked, now, log,
         })
       : null,
     metaCallbacks: callbacks('instagram', config.instagram.appSecrets),

@@ -3,14 +3,16 @@ import { fileURLToPath } from 'node:url';
 import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
 
-// The lint rule that keeps queries in repositories (eslint.config.js), run on code that is not a file of the repo.
+// The lint rules that keep queries in repositories and transactions in the unit of work (eslint.config.js), run on
+// code that is not a file of the repo.
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const eslint = new ESLint({ cwd: root });
 const RULE_MESSAGE = 'Only repositories touch the database';
+const TRANSACTION_MESSAGE = 'Open transactions with the unit of work (db/unit-of-work.ts)';
 
-async function problems(relativePath: string, code: string): Promise<string[]> {
+async function problems(relativePath: string, code: string, message = RULE_MESSAGE): Promise<string[]> {
   const [result] = await eslint.lintText(code, { filePath: path.join(root, relativePath) });
-  return (result?.messages ?? []).filter((m) => m.message.includes(RULE_MESSAGE)).map((m) => `${m.line}:${m.ruleId ?? ''}`);
+  return (result?.messages ?? []).filter((m) => m.message.includes(message)).map((m) => `${m.line}:${m.ruleId ?? ''}`);
 }
 
 const QUERYING_SERVICE = `import { eq } from 'drizzle-orm';
@@ -46,10 +48,45 @@ describe('only repositories touch the database', () => {
     }
   }, 60_000);
 
-  it('a service may still name the Db type and open a transaction', async () => {
+  it('a service may still name the Db type', async () => {
     const code = `import type { Db } from '../../db/client.ts';
-export const inTransaction = (db: Db, fn: (tx: Db) => Promise<void>) => db.transaction(fn);
+export const withTransaction = (tx: Db, fn: (tx: Db) => Promise<void>) => fn(tx);
 `;
     expect(await problems('packages/server/src/modules/example/example.service.ts', code)).toEqual([]);
+  }, 60_000);
+});
+
+const OPENING_TRANSACTIONS = `import type { Db } from '../../db/client.ts';
+export async function both(db: Db, deps: { db: Db }, fn: (tx: Db) => Promise<void>) {
+  await db.transaction(fn);
+  await deps.db
+    .transaction(fn);
+}
+`;
+
+describe('one way to open a transaction', () => {
+  it('a service or a repository that opens a transaction itself is refused, line by line', async () => {
+    for (const file of ['packages/server/src/modules/example/example.service.ts', 'packages/server/src/modules/example/example.repository.ts']) {
+      expect(await problems(file, OPENING_TRANSACTIONS, TRANSACTION_MESSAGE), file).toEqual(['3:no-restricted-syntax', '4:no-restricted-syntax']);
+    }
+  }, 60_000);
+
+  it('a service that opens a transaction and queries in it is refused both', async () => {
+    const code = `import type { Db } from '../../db/client.ts';
+export async function both(db: Db) {
+  await db.transaction(async (tx) => {
+    await tx.select();
+  });
+}
+`;
+    const file = 'packages/server/src/modules/example/example.service.ts';
+    expect(await problems(file, code, TRANSACTION_MESSAGE)).toEqual(['3:no-restricted-syntax']);
+    expect(await problems(file, code)).toEqual(['4:no-restricted-syntax']);
+  }, 60_000);
+
+  it('the unit of work itself, the rest of the database layer and a test may open one', async () => {
+    for (const file of ['packages/server/src/db/unit-of-work.ts', 'packages/server/src/db/copy/example.ts', 'packages/server/src/modules/example/example.test.ts']) {
+      expect(await problems(file, OPENING_TRANSACTIONS, TRANSACTION_MESSAGE), file).toEqual([]);
+    }
   }, 60_000);
 });

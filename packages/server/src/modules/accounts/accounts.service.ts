@@ -10,9 +10,8 @@ import type { AccountsRepository } from './accounts.repository.ts';
 import { accountErrors } from './accounts.errors.ts';
 
 export type AccountsServiceDeps = {
-  db: Db;
-  /** Opens the transactions that record inbox events (a disconnection). */
-  units: InboxUnitsOfWork;
+  /** Opens every transaction of the service; a disconnection records inbox events in its unit. */
+  units: Pick<InboxUnitsOfWork, 'run'>;
   repo: AccountsRepository;
   access: AccountAccess;
   status: AccountStatus;
@@ -27,7 +26,7 @@ export type AccountsServiceDeps = {
  * member leaves the account is disconnected: webhooks unsubscribed, token deleted.
  */
 export function createAccountsService(deps: AccountsServiceDeps) {
-  const { db, repo, access, status, graphs, audit, log, units } = deps;
+  const { repo, access, status, graphs, audit, log, units } = deps;
 
   /** Removes `userId` from the account; disconnects the account when nobody is left. */
   async function removeMembership(actorUserId: string, accountId: string, userId: string): Promise<{ disconnected: boolean }> {
@@ -62,7 +61,7 @@ export function createAccountsService(deps: AccountsServiceDeps) {
 
     async setPrimary(userId: string, accountId: string): Promise<void> {
       await access.requireRole(userId, accountId, 'viewer');
-      await db.transaction((tx) => repo.setPrimary(userId, accountId, tx));
+      await units.run(({ tx }) => repo.setPrimary(userId, accountId, tx));
     },
 
     /** The owner removes the account from their list (`DELETE …/unlink`). */
@@ -84,7 +83,7 @@ export function createAccountsService(deps: AccountsServiceDeps) {
       if (await repo.membership(user.id, accountId)) {
         throw accountErrors.alreadyMember(user.username);
       }
-      await db.transaction(async (tx) => {
+      await units.run(async ({ tx }) => {
         await repo.addMember(user.id, accountId, input.role, tx);
         await audit({ action: 'accounts.member_added', actorUserId, accountId, target: user.id, details: { role: input.role } }, tx);
       });
@@ -95,7 +94,7 @@ export function createAccountsService(deps: AccountsServiceDeps) {
 
     async updateMember(actorUserId: string, accountId: string, userId: string, role: ContractRole) {
       const actor = await access.requireRole(actorUserId, accountId, 'admin');
-      await db.transaction(async (tx) => {
+      await units.run(async ({ tx }) => {
         await repo.lock(accountId, tx);
         const target = await repo.membership(userId, accountId, tx);
         if (!target) throw accountErrors.memberNotFound();

@@ -1,5 +1,6 @@
 import type { LoginPath } from '@threadline/contract';
 import type { Db } from '../../db/client.ts';
+import type { InboxUnitsOfWork } from '../../events/inbox-events.ts';
 import type { TokenVault } from '../../shared/crypto/token-vault.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { AccountGraphs } from './account-graphs.ts';
@@ -9,7 +10,8 @@ import type { LegacyApiMode } from './legacy-path.ts';
 import { accountErrors } from './accounts.errors.ts';
 
 export type LegacyAccountDeps = {
-  db: Db;
+  /** Opens the transactions that ensure and import the account's row. */
+  units: Pick<InboxUnitsOfWork, 'run'>;
   repo: AccountsRepository;
   vault: TokenVault;
   graphs: Pick<AccountGraphs, 'forAccount'>;
@@ -43,7 +45,7 @@ const pathOfMode = (mode: LegacyApiMode): LoginPath | null =>
  * says which, or (`auto`) Meta is asked on first use.
  */
 export function createLegacyAccount(deps: LegacyAccountDeps) {
-  const { db, repo, vault, graphs, legacy, log } = deps;
+  const { units, repo, vault, graphs, legacy, log } = deps;
   const configuredPath = pathOfMode(deps.mode);
 
   async function ensureRow(config: LegacyAccountConfig, tx: Db) {
@@ -59,7 +61,7 @@ export function createLegacyAccount(deps: LegacyAccountDeps) {
      */
     async ensure(): Promise<void> {
       if (!legacy) return;
-      await db.transaction(async (tx) => {
+      await units.run(async ({ tx }) => {
         const row = await ensureRow(legacy, tx);
         const tokenFromConfiguration = row.isLegacy && row.accessTokenEncrypted === null;
         if (tokenFromConfiguration && row.loginPath !== configuredPath) await repo.update(row.id, { loginPath: configuredPath }, tx);
@@ -88,7 +90,7 @@ export function createLegacyAccount(deps: LegacyAccountDeps) {
       if (!admin) {
         throw accountErrors.legacyNoAdministrator();
       }
-      const result = await db.transaction(async (tx) => {
+      const result = await units.run(async ({ tx }) => {
         const row = await ensureRow(legacy, tx);
         await repo.lock(row.id, tx);
         const tokenStored = row.accessTokenEncrypted === null;

@@ -1,5 +1,5 @@
 import type { SessionResponse } from '@threadline/contract';
-import type { Db } from '../../db/client.ts';
+import type { InboxUnitsOfWork } from '../../events/inbox-events.ts';
 import { isUniqueViolation } from '../../shared/db-errors.ts';
 import { hashPassword, passwordNeedsRehash, verifyPassword, verifyPasswordOrDummy } from '../../shared/crypto/password.ts';
 import { sha256Hex } from '../../shared/crypto/random.ts';
@@ -22,14 +22,15 @@ export type SessionAuth = {
 
 
 export type AuthServiceDeps = {
-  db: Db;
+  /** Opens the transaction that creates the first user. */
+  units: Pick<InboxUnitsOfWork, 'run'>;
   repo: AuthRepository;
   tokens: SessionTokens;
   throttle: LoginThrottle;
   audit: (entry: { action: string; actorUserId?: string | null; target?: string; ip?: string }) => Promise<void>;
 };
 
-export function createAuthService({ db, repo, tokens, throttle, audit }: AuthServiceDeps) {
+export function createAuthService({ units, repo, tokens, throttle, audit }: AuthServiceDeps) {
   async function issueSession(user: UserRow, accountId: string | null, ctx: RequestContext) {
     const { token, expiresAt } = await tokens.issue({ account_id: accountId, user_id: user.id, username: user.username });
     await repo.insertSession({
@@ -140,7 +141,7 @@ export function createAuthService({ db, repo, tokens, throttle, audit }: AuthSer
       if (await repo.anyUserExists()) throw authErrors.setupAlreadyDone();
       const attempt = await throttle.reserveAddress(ctx.ip);
       const passwordHash = await hashPassword(password);
-      const user = await db.transaction(async (tx) => {
+      const user = await units.run(async ({ tx }) => {
         await repo.lockFirstUserSetup(tx);
         if (await repo.anyUserExists(tx)) throw authErrors.setupAlreadyDone();
         return repo.insertUser({ username, passwordHash, isAdmin: true }, tx);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FACEBOOK_REQUIRED_PERMISSIONS, OAUTH_STATE_TTL_SECONDS } from '@threadline/contract';
+import type { InboxUnitsOfWork } from '../../events/inbox-events.ts';
 import type { FacebookClient, FacebookPageWithToken, LinkedInstagramAccount } from '../../instagram/facebook-client.ts';
 import { randomToken, sha256Hex } from '../../shared/crypto/random.ts';
 import type { TokenVault } from '../../shared/crypto/token-vault.ts';
@@ -32,6 +33,8 @@ export type FacebookLoginDeps = {
   facebook: Pick<FacebookClient, 'buildDialogUrl' | 'exchangeCode' | 'exchangeForLongLived' | 'getUser' | 'getPermissions' | 'listPages'>;
   graphs: Pick<AccountGraphs, 'bind'>;
   states: OAuthStateRepository;
+  /** Opens the transactions that consume a callback's state and a Page choice. */
+  units: Pick<InboxUnitsOfWork, 'run'>;
   choices: PageChoicesRepository;
   vault: TokenVault;
   linker: AccountLinker;
@@ -207,7 +210,8 @@ export function createFacebookLogin(deps: FacebookLoginDeps) {
         const html = pagePickerPage({ action: `/oauth/facebook/pages/${id}`, pages: offered(payload), error: 'Choose at least one Instagram account.' });
         return { kind: 'page', status: 400, html, keepBinding: true };
       }
-      const consumed = await choices.consume(id, bindingHash, now());
+      const at = now();
+      const consumed = await deps.units.run(({ tx }) => choices.consume(id, bindingHash, at, tx));
       if (!consumed.ok) return failedPage(FAILED_TITLE, STALE_CHOICE);
       const row = consumed.row;
       return guarded(row.redirectUri, () => linkPages(selected, payload.scopes, row.facebookUserId, { userId: row.userId, invitationId: row.invitationId }, row.redirectUri, ctx));

@@ -1,4 +1,5 @@
 import { OAUTH_ERROR_MESSAGES, type OAuthErrorReason, type SessionResponse } from '@threadline/contract';
+import type { InboxUnitsOfWork } from '../../events/inbox-events.ts';
 import { isGraphApiError } from '../../instagram/graph-client.ts';
 import { sha256Hex } from '../../shared/crypto/random.ts';
 import { isAppError } from '../../shared/errors.ts';
@@ -90,9 +91,11 @@ export async function invitationForStart(
 
 type Provider = 'instagram' | 'facebook';
 
-/** What both flows share to start and to take a callback: the state rows, invitations, the clock, the log. */
+/** What both flows share to start and to take a callback: the state rows, the units of work, invitations, the clock, the log. */
 export type FlowDeps = {
   states: Pick<OAuthStateRepository, 'begin' | 'consume'>;
+  /** Opens the transaction that consumes a callback's state. */
+  units: Pick<InboxUnitsOfWork, 'run'>;
   invitations: InvitationCheck;
   now: () => Date;
   log: Logger;
@@ -100,7 +103,7 @@ export type FlowDeps = {
 
 /** Starts a flow of `provider`: the invitation it signs in with, a single-use state, and the browser binding. */
 export async function beginFlow(
-  deps: Omit<FlowDeps, 'log'>,
+  deps: Omit<FlowDeps, 'log' | 'units'>,
   provider: Provider,
   input: { userId: string | null; redirect: string | undefined; invitation?: string | undefined },
 ): Promise<{ state: string; binding: string; maxAgeSeconds: number } | StartRefused> {
@@ -122,8 +125,11 @@ export async function acceptCallback(
   reasons: { denied: OAuthErrorReason; codeFailed: OAuthErrorReason },
 ): Promise<{ ended: CallbackResult } | { row: OAuthStateRow; redirect: string; code: string }> {
   const { query, binding, refused } = callback;
-  if (!query.state) return { ended: refused };
-  const consumed = await deps.states.consume(query.state, binding ? sha256Hex(binding) : null, deps.now(), provider);
+  const state = query.state;
+  if (!state) return { ended: refused };
+  const bindingHash = binding ? sha256Hex(binding) : null;
+  const at = deps.now();
+  const consumed = await deps.units.run(({ tx }) => deps.states.consume(state, bindingHash, at, provider, tx));
   if (!consumed.ok) {
     deps.log.info({ why: consumed.why }, `${flow} state refused`);
     return { ended: refused };

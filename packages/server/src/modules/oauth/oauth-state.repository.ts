@@ -60,20 +60,19 @@ export function createOAuthStateRepository(db: Db) {
     /**
      * Marks the state used, once. The row is locked while it is checked, so two callbacks racing with the same
      * state cannot both pass; the binding hashes are compared in constant time. A state of the other flow is unknown.
+     * `tx` is the caller's transaction, which holds the lock until it commits.
      */
-    async consume(state: string, bindingHash: string | null, now: Date, provider: 'instagram' | 'facebook'): Promise<ConsumedState> {
-      return db.transaction(async (tx) => {
-        const [row] = await tx.select().from(oauthStates).where(eq(oauthStates.state, state)).for('update');
-        if (!row || row.provider !== provider) return { ok: false, why: 'unknown' };
-        if (row.consumedAt) return { ok: false, why: 'used' };
-        // Used now, whatever the verdict: a state that failed once must not get a second try.
-        await tx.update(oauthStates).set({ consumedAt: now }).where(eq(oauthStates.state, state));
-        if (row.expiresAt.getTime() <= now.getTime()) return { ok: false, why: 'expired' };
-        if (!bindingHash || !row.browserBindingHash || !constantTimeEqual(bindingHash, row.browserBindingHash)) {
-          return { ok: false, why: 'other_browser' };
-        }
-        return { ok: true, row: { ...row, consumedAt: now } };
-      });
+    async consume(state: string, bindingHash: string | null, now: Date, provider: 'instagram' | 'facebook', tx: Db): Promise<ConsumedState> {
+      const [row] = await tx.select().from(oauthStates).where(eq(oauthStates.state, state)).for('update');
+      if (!row || row.provider !== provider) return { ok: false, why: 'unknown' };
+      if (row.consumedAt) return { ok: false, why: 'used' };
+      // Used now, whatever the verdict: a state that failed once must not get a second try.
+      await tx.update(oauthStates).set({ consumedAt: now }).where(eq(oauthStates.state, state));
+      if (row.expiresAt.getTime() <= now.getTime()) return { ok: false, why: 'expired' };
+      if (!bindingHash || !row.browserBindingHash || !constantTimeEqual(bindingHash, row.browserBindingHash)) {
+        return { ok: false, why: 'other_browser' };
+      }
+      return { ok: true, row: { ...row, consumedAt: now } };
     },
 
     /** Removes states that expired before `before`, used or not. */

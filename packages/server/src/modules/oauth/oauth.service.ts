@@ -1,4 +1,5 @@
 import { OAUTH_ERROR_MESSAGES } from '@threadline/contract';
+import type { InboxUnitsOfWork } from '../../events/inbox-events.ts';
 import type { GraphClient } from '../../instagram/graph-client.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { AccountGraphs } from '../accounts/account-graphs.ts';
@@ -29,6 +30,8 @@ export type OAuthServiceDeps = {
   /** Subscribes the account being linked, through the same account-bound client every other call uses. */
   graphs: Pick<AccountGraphs, 'bind'>;
   states: OAuthStateRepository;
+  /** Opens the transaction that consumes a callback's state. */
+  units: Pick<InboxUnitsOfWork, 'run'>;
   linker: AccountLinker;
   invitations: InvitationCheck;
   auth: Pick<AuthService, 'issueSession'>;

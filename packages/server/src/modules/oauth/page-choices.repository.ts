@@ -33,14 +33,15 @@ export function createPageChoicesRepository(db: Db) {
       return check(row, bindingHash, now);
     },
 
-    /** Marks the choice used, once: the row is locked while it is checked, so a replayed POST cannot link twice. */
-    async consume(id: string, bindingHash: string | null, now: Date): Promise<PageChoiceCheck> {
-      return db.transaction(async (tx) => {
-        const [row] = await tx.select().from(oauthPageChoices).where(eq(oauthPageChoices.id, id)).for('update');
-        const verdict = check(row, bindingHash, now);
-        if (verdict.ok) await tx.update(oauthPageChoices).set({ consumedAt: now }).where(eq(oauthPageChoices.id, id));
-        return verdict;
-      });
+    /**
+     * Marks the choice used, once: the row is locked while it is checked, so a replayed POST cannot link twice. `tx`
+     * is the caller's transaction, which holds the lock until it commits.
+     */
+    async consume(id: string, bindingHash: string | null, now: Date, tx: Db): Promise<PageChoiceCheck> {
+      const [row] = await tx.select().from(oauthPageChoices).where(eq(oauthPageChoices.id, id)).for('update');
+      const verdict = check(row, bindingHash, now);
+      if (verdict.ok) await tx.update(oauthPageChoices).set({ consumedAt: now }).where(eq(oauthPageChoices.id, id));
+      return verdict;
     },
 
     /** Removes choices that expired (or were used) before `before`. */

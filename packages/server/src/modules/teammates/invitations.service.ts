@@ -1,6 +1,7 @@
 import type { AccountRole, Invitation, InvitationPreview, SessionResponse, SignupMode } from '@threadline/contract';
 import { INVITATION_PATH } from '@threadline/contract';
 import type { Db } from '../../db/client.ts';
+import type { InboxUnitsOfWork } from '../../events/inbox-events.ts';
 import { hashPassword } from '../../shared/crypto/password.ts';
 import { randomToken, sha256Hex } from '../../shared/crypto/random.ts';
 import { assertManages, type AccountAccess } from '../accounts/account-access.ts';
@@ -14,7 +15,8 @@ import { teammatesErrors } from './teammates.errors.ts';
 import type { InvitationRow, TeammatesRepository } from './teammates.repository.ts';
 
 export type InvitationsServiceDeps = {
-  db: Db;
+  /** Opens the transactions that create, revoke and use an invitation. */
+  units: Pick<InboxUnitsOfWork, 'run'>;
   repo: TeammatesRepository;
   access: Pick<AccountAccess, 'requireRole'>;
   accountsRepo: Pick<AccountsRepository, 'addMember' | 'membership'>;
@@ -43,7 +45,7 @@ const usable = (row: InvitationRow, at: Date) => statusOf(row, at) === 'pending'
  * password here, or through Meta (oauth-users.ts redeems them in the sign-in's transaction).
  */
 export function createInvitationsService(deps: InvitationsServiceDeps) {
-  const { db, repo, access, accountsRepo, authRepo, audit, now } = deps;
+  const { units, repo, access, accountsRepo, authRepo, audit, now } = deps;
 
   function present(l: Listed, at: Date): Invitation {
     const i = l.invitation;
@@ -90,7 +92,7 @@ export function createInvitationsService(deps: InvitationsServiceDeps) {
       }
       const token = randomToken(32);
       const at = now();
-      const row = await db.transaction(async (tx) => {
+      const row = await units.run(async ({ tx }) => {
         const inserted = await repo.insertInvitation(
           {
             tokenHash: sha256Hex(token),
@@ -120,7 +122,7 @@ export function createInvitationsService(deps: InvitationsServiceDeps) {
       const row = await repo.findInvitation(invitationId);
       if (!row || row.accountId !== accountId) throw teammatesErrors.invitationNotFound();
       if (!usable(row, now())) throw teammatesErrors.invitationNotPending();
-      await db.transaction(async (tx) => {
+      await units.run(async ({ tx }) => {
         await repo.revokeInvitation(row.id, now(), tx);
         await audit({ action: 'invitations.revoked', actorUserId, accountId, target: row.id }, tx);
       });
@@ -152,8 +154,8 @@ export function createInvitationsService(deps: InvitationsServiceDeps) {
       // hashing costs: counted per address like a sign-in, after the cheap checks
       const attempt = await deps.throttle.reserveAddress(ctx.ip);
       const passwordHash = await hashPassword(password);
-      const user = await db
-        .transaction(async (tx) => {
+      const user = await units
+        .run(async ({ tx }) => {
           const created = await authRepo.insertUser({ username, passwordHash, isAdmin: false }, tx);
           if (!(await redeem(found.invitation.id, created.id, tx))) throw teammatesErrors.invitationInvalid();
           await audit({ action: 'users.created', actorUserId: created.id, target: created.id, details: { invitation: found.invitation.id }, ip: ctx.ip }, tx);

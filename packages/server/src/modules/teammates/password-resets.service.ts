@@ -1,5 +1,6 @@
 import { PASSWORD_RESET_PATH, PASSWORD_RESET_TTL_SECONDS } from '@threadline/contract';
 import type { Db } from '../../db/client.ts';
+import type { InboxUnitsOfWork } from '../../events/inbox-events.ts';
 import { hashPassword } from '../../shared/crypto/password.ts';
 import { randomToken, sha256Hex } from '../../shared/crypto/random.ts';
 import type { AuditEntry } from '../audit/audit.repository.ts';
@@ -10,7 +11,8 @@ import { teammatesErrors } from './teammates.errors.ts';
 import type { TeammatesRepository } from './teammates.repository.ts';
 
 export type PasswordResetsDeps = {
-  db: Db;
+  /** Opens the transactions that issue and use a link. */
+  units: Pick<InboxUnitsOfWork, 'run'>;
   repo: TeammatesRepository;
   authRepo: Pick<AuthRepository, 'findUserById' | 'findUserByUsername' | 'updateUser' | 'revokeUserSessions'>;
   throttle: Pick<LoginThrottle, 'reserveAddress'>;
@@ -25,7 +27,7 @@ export type PasswordResetsDeps = {
  * ends every session of the user.
  */
 export function createPasswordResets(deps: PasswordResetsDeps) {
-  const { db, repo, authRepo, audit, now } = deps;
+  const { units, repo, authRepo, audit, now } = deps;
 
   async function findUsable(token: string) {
     const found = await repo.findPasswordReset(sha256Hex(token));
@@ -43,7 +45,7 @@ export function createPasswordResets(deps: PasswordResetsDeps) {
       const token = randomToken(32);
       const at = now();
       const expiresAt = new Date(at.getTime() + PASSWORD_RESET_TTL_SECONDS * 1000);
-      await db.transaction(async (tx) => {
+      await units.run(async ({ tx }) => {
         await repo.expireUnusedPasswordResets(user.id, at, tx);
         await repo.insertPasswordReset({ tokenHash: sha256Hex(token), userId: user.id, createdByUserId: actorUserId, expiresAt }, tx);
         await audit({ action: 'users.password_reset_issued', actorUserId, target: user.id }, tx);
@@ -69,7 +71,7 @@ export function createPasswordResets(deps: PasswordResetsDeps) {
       const found = await findUsable(token);
       const attempt = await deps.throttle.reserveAddress(ctx.ip);
       const passwordHash = await hashPassword(newPassword);
-      await db.transaction(async (tx) => {
+      await units.run(async ({ tx }) => {
         const row = await repo.lockPasswordReset(found.reset.tokenHash, tx);
         if (!row || row.usedAt || row.expiresAt.getTime() <= now().getTime()) throw teammatesErrors.passwordResetInvalid();
         await repo.markPasswordResetUsed(row.tokenHash, now(), tx);

@@ -1,4 +1,4 @@
-import type { Db } from '../../../db/client.ts';
+import type { InboxUnitsOfWork } from '../../../events/inbox-events.ts';
 import type { TokenVault } from '../../../shared/crypto/token-vault.ts';
 import type { Logger } from '../../../shared/logger.ts';
 import type { SafeHttpClient } from '../../../shared/net/safe-http.ts';
@@ -10,7 +10,8 @@ import type { CrmSettings } from '../../../config/crm-settings.ts';
 import type { ClaimedDelivery, ClaimedWork, CrmRepository, SendingAccount, SendingDelivery } from './crm.repository.ts';
 
 export type DeliveryDeps = {
-  db: Db;
+  /** Opens transactions: a batch's outcomes here, an endpoint's changes in crm.service.ts. */
+  units: Pick<InboxUnitsOfWork, 'run'>;
   repo: CrmRepository;
   vault: TokenVault;
   client: SafeHttpClient;
@@ -97,7 +98,7 @@ export async function recordOutcomes(deps: DeliveryDeps, outcomes: readonly (Att
     // the common case under load: every attempt succeeded at a healthy endpoint; one statement
     await deps.repo.recordSucceeded(successes);
   } else {
-    await deps.db.transaction(async (tx) => {
+    await deps.units.run(async ({ tx }) => {
       await deps.repo.releaseClaims(skipped, tx);
       await deps.repo.recordSucceeded(successes, tx);
       await deps.repo.insertAttempts(

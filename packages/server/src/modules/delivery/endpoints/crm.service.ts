@@ -1,4 +1,3 @@
-import type { Db } from '../../../db/client.ts';
 import type { TokenVault } from '../../../shared/crypto/token-vault.ts';
 import type { SafeHttpClient } from '../../../shared/net/safe-http.ts';
 import { checkOutboundUrl, resolveAndCheck } from '../../../shared/net/url-policy.ts';
@@ -15,7 +14,6 @@ import { crmErrors } from '../crm.errors.ts';
 import { accountErrors } from '../../accounts/accounts.errors.ts';
 
 export type CrmServiceDeps = DeliveryDeps & {
-  db: Db;
   repo: CrmRepository;
   vault: TokenVault;
   client: SafeHttpClient;
@@ -39,7 +37,7 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
 }
 
 export function createCrmService(deps: CrmServiceDeps) {
-  const { db, repo, vault, settings, now } = deps;
+  const { units, repo, vault, settings, now } = deps;
 
   async function account(accountId: string): Promise<AccountRow> {
     const row = await repo.getAccount(accountId);
@@ -64,7 +62,7 @@ export function createCrmService(deps: CrmServiceDeps) {
     async setWebhookUrl(accountId: string, url: string | null, actorUserId: string): Promise<AccountRow> {
       const before = await account(accountId);
       if (url === null) {
-        const row = await db.transaction(async (tx) => {
+        const row = await units.run(async ({ tx }) => {
           const cancelled = await repo.cancelPending(accountId, 'The CRM webhook URL was removed before this was delivered.', tx);
           await deps.audit({ action: 'crm.url_cleared', actorUserId, accountId, details: { cancelled } }, tx);
           return repo.updateAccount(accountId, { crmWebhookUrl: null, crmFailingSince: null, updatedAt: now() }, tx);
@@ -72,7 +70,7 @@ export function createCrmService(deps: CrmServiceDeps) {
         return row;
       }
       const normalized = await checkUrl(url);
-      return db.transaction(async (tx) => {
+      return units.run(async ({ tx }) => {
         const secret = before.webhookSecret ?? vault.encrypt(generateWebhookSecret());
         const row = await repo.updateAccount(
           accountId,
@@ -103,7 +101,7 @@ export function createCrmService(deps: CrmServiceDeps) {
     async rotateSecret(accountId: string, actorUserId: string): Promise<AccountRow> {
       const before = await account(accountId);
       if (before.webhookSecret === null) throw crmErrors.noSecret();
-      return db.transaction(async (tx) => {
+      return units.run(async ({ tx }) => {
         const row = await repo.updateAccount(
           accountId,
           { webhookSecretPrevious: before.webhookSecret, webhookSecret: vault.encrypt(generateWebhookSecret()), webhookSecretRotatedAt: now(), updatedAt: now() },
@@ -135,7 +133,7 @@ export function createCrmService(deps: CrmServiceDeps) {
         now: at,
       });
       // a test is tried once: it never retries, disables the endpoint or counts as the endpoint failing
-      await db.transaction(async (tx) => {
+      await units.run(async ({ tx }) => {
         await repo.insertAttempt(
           { deliveryId: id, attemptedAt: at, statusCode: result.statusCode, durationMs: result.durationMs, error: result.error, responseExcerpt: result.responseExcerpt },
           tx,
