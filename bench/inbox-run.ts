@@ -87,6 +87,10 @@ export async function runEngine(engine: Engine, settings: InboxSettings): Promis
     MEDIA_MIRROR_ENABLED: 'false',
     // one reader asks hundreds of searches a minute here; the per-user limit (60 a minute) is not what is measured
     SEARCH_RATE_PER_MINUTE: '100000',
+    // the live-update clients stand for a whole team but sign in as one reader: the per-session and per-user stream
+    // caps (5 and 20, issue 20) would close all but the newest few, which is not what is measured
+    REALTIME_MAX_STREAMS_PER_SESSION: String(Math.max(5, settings.live?.clients ?? 0)),
+    REALTIME_MAX_STREAMS_PER_USER: String(Math.max(20, settings.live?.clients ?? 0)),
     DATA_DIR: dataDir,
     ...(engine.kind === 'postgres' ? { DATABASE_URL: engine.url } : {}),
     ...settings.threadlineEnv,
