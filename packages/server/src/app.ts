@@ -45,6 +45,7 @@ import { defineRealtimeJobs } from './modules/realtime/realtime.jobs.ts';
 import { realtimeRoutes } from './modules/realtime/realtime.routes.ts';
 import { WEBHOOK_CHANNEL } from './modules/intake/webhook-events.repository.ts';
 import { defineWebhookJobs } from './modules/ingest/webhooks.jobs.ts';
+import { defineIngestJobs } from './modules/ingest/ingest.jobs.ts';
 import { webhookAdminRoutes } from './modules/ingest/webhook-admin.routes.ts';
 import { instagramWebhookRoutes } from './modules/intake/webhooks.routes.ts';
 import { webRoutes } from './modules/web/web.routes.ts';
@@ -94,9 +95,12 @@ function defineJobs(queue: Queue, s: Services, db: Database['db'], config: Confi
     idempotency: s.idempotency,
     now,
     unknownResolveAfterSeconds: config.sending.unknownResolveAfterSeconds,
-    reconcileIntervalMinutes: config.sending.reconcileIntervalMinutes,
+  });
+  defineIngestJobs(queue, {
     lookup: s.messageLookup,
     lookupRetry: config.messageLookup,
+    reconciler: s.reconciler,
+    reconcileIntervalMinutes: config.sending.reconcileIntervalMinutes,
   });
   defineRealtimeJobs(queue, s.realtimeLog, now);
   defineWorkflowJobs(queue, s.workflow);

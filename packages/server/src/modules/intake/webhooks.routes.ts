@@ -1,12 +1,12 @@
 import { routes } from '@threadline/contract';
 import { route, routeWith } from '../../http/route.ts';
 import type { App } from '../../http/server.ts';
-import { errorBody } from '../../http/server.ts';
 import { verifyMetaSignature, verifySubscriptionHandshake } from '../../instagram/webhook-signature.ts';
 import { createGroupCommit } from '../../shared/group-commit.ts';
 import { createLogGate } from '../../shared/logger.ts';
 import type { Counter } from '../../shared/metrics.ts';
 import type { WebhookEventsRepository } from './webhook-events.repository.ts';
+import { intakeRefusals, refuse } from './intake.errors.ts';
 
 export type WebhookRoutesOptions = {
   repo: WebhookEventsRepository;
@@ -63,7 +63,7 @@ export async function instagramWebhookRoutes(app: App, opts: WebhookRoutesOption
     const challenge = verifySubscriptionHandshake(req.query, opts.verifyToken ?? '');
     if (challenge === null) {
       req.log.warn('webhook verification handshake refused');
-      return reply.code(403).type('application/json').send(errorBody('webhooks.verification_failed', 'Verification failed.', req.id));
+      return refuse(reply, intakeRefusals.verificationFailed, req.id);
     }
     return reply.code(200).type('text/plain').send(challenge);
   });
@@ -73,14 +73,14 @@ export async function instagramWebhookRoutes(app: App, opts: WebhookRoutesOption
     if (opts.appSecrets.length === 0) {
       opts.received.inc({ outcome: 'not_configured' });
       req.log.error('webhook refused: no app secret configured (INSTAGRAM_OAUTH_CLIENT_SECRET / INSTAGRAM_APP_SECRET / META_APP_SECRET)');
-      return reply.code(503).send(errorBody('webhooks.not_configured', 'Webhook signature secret is not configured.', req.id));
+      return refuse(reply, intakeRefusals.notConfigured, req.id);
     }
     const header = req.headers['x-hub-signature-256'];
     const check = verifyMetaSignature(raw, typeof header === 'string' ? header : undefined, opts.appSecrets);
     if (!check.ok) {
       opts.received.inc({ outcome: `signature_${check.reason}` });
       req.log.warn({ reason: check.reason, bytes: raw.length }, 'webhook refused: bad signature');
-      return reply.code(401).send(errorBody('webhooks.invalid_signature', 'Missing or invalid X-Hub-Signature-256.', req.id));
+      return refuse(reply, intakeRefusals.invalidSignature, req.id);
     }
     try {
       const id = await within(store.submit({ body: raw, secretIndex: check.secretIndex }), opts.ackTimeoutMs);
@@ -93,7 +93,7 @@ export async function instagramWebhookRoutes(app: App, opts: WebhookRoutesOption
         req.log.error({ err: error instanceof AckTimeout ? 'timeout' : error, unstoredSinceLastLine: unstored }, 'webhook not stored: answering 503 so Meta retries');
         unstored = 0;
       });
-      return reply.code(503).header('retry-after', '5').send(errorBody('webhooks.unavailable', 'Temporarily unable to accept the event.', req.id));
+      return refuse(reply, intakeRefusals.unavailable, req.id);
     }
     opts.onStored();
     return reply.code(200).type('text/plain').send('EVENT_RECEIVED');

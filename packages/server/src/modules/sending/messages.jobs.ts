@@ -6,23 +6,14 @@ import type { SendJob } from './send-job.ts';
 import { createOutboundMessagesRepository } from './outbound-messages.repository.ts';
 import { INTERRUPTED_SEND_MESSAGE } from './send-recovery.ts';
 
-/** The message lookup's job payload (ingest/message-lookup.ts): which message of which account to read from Meta. */
-type MessageLookupJob = { accountId: string; mid: string };
-
-/**
- * The reconciler and the message lookup are ingest's (ingest/reconcile.ts, ingest/message-lookup.ts), wired in the
- * composition root; sending states only the calls its jobs make, so it does not import ingest.
- */
+/** The reconciler is ingest's (ingest/reconcile.ts), wired in the composition root: sending states the one call it makes. */
 export type MessagesJobsDeps = {
   db: Db;
   sendJob: SendJob;
-  reconciler: { settleUnknown(olderThanSeconds: number): Promise<void>; reconcileAll(): Promise<number> };
+  reconciler: { settleUnknown(olderThanSeconds: number): Promise<void> };
   idempotency: Idempotency;
   now: () => Date;
   unknownResolveAfterSeconds: number;
-  reconcileIntervalMinutes: number;
-  lookup: { run(job: MessageLookupJob): Promise<void>; giveUp(job: MessageLookupJob): Promise<void> };
-  lookupRetry: { retries: number; retryDelaySeconds: number };
 };
 
 /**
@@ -31,12 +22,7 @@ export type MessagesJobsDeps = {
  * died mid-call) becomes `unknown`; unknown outcomes are settled; old idempotency keys are pruned.
  */
 export function defineMessagesJobs(queue: Queue, deps: MessagesJobsDeps) {
-  queue.handle(jobs.messagesLookupGaveUp, async (job) => deps.lookup.giveUp(job));
   const outbound = createOutboundMessagesRepository(deps.db);
-  const { retries, retryDelaySeconds } = deps.lookupRetry;
-  queue.handle(jobs.messagesLookup, async (job) => deps.lookup.run(job), {
-    retry: { retries, delaySeconds: retryDelaySeconds, backoff: retryDelaySeconds > 0 },
-  });
 
   queue.handle(jobs.messagesSend, async ({ messageId }) => deps.sendJob.run(messageId));
 
@@ -51,12 +37,4 @@ export function defineMessagesJobs(queue: Queue, deps: MessagesJobsDeps) {
     await deps.reconciler.settleUnknown(deps.unknownResolveAfterSeconds);
     await deps.idempotency.prune(new Date(now.getTime() - 24 * 3_600_000));
   });
-
-  queue.handle(
-    jobs.messagesReconcile,
-    async () => {
-      await deps.reconciler.reconcileAll();
-    },
-    { schedule: `*/${Math.min(59, Math.max(1, deps.reconcileIntervalMinutes))} * * * *` },
-  );
 }
