@@ -119,6 +119,12 @@ export async function recordOutcomes(deps: DeliveryDeps, outcomes: readonly (Att
         released += await deps.repo.releaseBacklog(accountId, finishedAt, tx);
       }
 
+      // Attempts claimed while their endpoint was failing can fail after another batch's success brought it back
+      // (they were in flight at its return, or in another process): they join the backlog that success released, due
+      // now in the order they were written, instead of waiting out their back-off behind an endpoint that answers.
+      const claimedFailing = attempted.filter((o) => o.result?.verdict === 'retry' && o.account.crmFailingSince !== null && !recovered.has(o.account.id));
+      const answersAgain = new Set(await deps.repo.healthyAmong([...new Set(claimedFailing.map((o) => o.account.id))], tx));
+
       const failingSince = new Map<string, Date>();
       for (const o of attempted) {
         const result = o.result;
@@ -135,6 +141,11 @@ export async function recordOutcomes(deps: DeliveryDeps, outcomes: readonly (Att
           retryAfterMs: result.retryAfterMs,
           ...(deps.random ? { random: deps.random } : {}),
         });
+        if (delay !== null && answersAgain.has(account.id)) {
+          await deps.repo.finishDelivery(delivery.id, { ...common, nextAttemptAt: delivery.createdAt }, tx);
+          released += 1;
+          continue;
+        }
         await deps.repo.finishDelivery(
           delivery.id,
           delay === null ? { ...common, status: 'failed', nextAttemptAt: null } : { ...common, nextAttemptAt: new Date(finishedAt.getTime() + delay) },

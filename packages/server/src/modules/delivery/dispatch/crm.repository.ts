@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, isNotNull, lt, lte, or, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNotNull, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import { fixedRows, type Db } from '../../../db/client.ts';
 import { accounts, crmDeliveries, crmDeliveryAttempts } from '../../../db/schema/index.ts';
 
@@ -189,6 +189,21 @@ export function createCrmRepository(db: Db) {
         .where(and(eq(crmDeliveries.accountId, accountId), eq(crmDeliveries.status, 'pending'), sql`${crmDeliveries.nextAttemptAt} > ${now}`))
         .returning({ id: crmDeliveries.id });
       return rows.length;
+    },
+
+    /**
+     * Which of these accounts' endpoints are healthy now (no `crm_failing_since`): an outcome batch that read them as
+     * failing when it claimed learns that another batch (this process's or another's) has seen the endpoint answer
+     * again since. Read without a lock (a lock here could deadlock with that batch's own account updates): a release
+     * committed between this read and the caller's commit is not seen, and those deliveries wait out their back-off.
+     */
+    async healthyAmong(accountIds: readonly string[], tx: Db = db): Promise<string[]> {
+      if (accountIds.length === 0) return [];
+      const rows = await tx
+        .select({ id: accounts.id })
+        .from(accounts)
+        .where(and(inArray(accounts.id, [...accountIds]), isNull(accounts.crmFailingSince)));
+      return rows.map((r) => r.id);
     },
 
     /** The account's pending deliveries go out now, from the start of the schedule (new URL, re-enabled endpoint). */
