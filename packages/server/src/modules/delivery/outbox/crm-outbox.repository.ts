@@ -1,11 +1,10 @@
 import { epochMs, fixedRows, preparedRows, type Db } from '../../../db/client.ts';
 import type { contacts, conversations, messages } from '../../../db/schema/index.ts';
 
-/** The rows a CRM payload presents (crm-payload.ts), and the statuses a delivery can have (crm.schemas.ts). */
+/** The rows a CRM payload presents (crm-payload.ts). */
 export type ContactRow = typeof contacts.$inferSelect;
 export type ConversationRow = typeof conversations.$inferSelect;
 export type MessageRow = typeof messages.$inferSelect;
-export { CRM_DELIVERY_STATUSES } from '../../../db/schema/index.ts';
 
 /**
  * Numbers the events of each conversation ($1 ids, $2 their accounts, $3 how many) and reads, in the same statement,
