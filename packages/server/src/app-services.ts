@@ -197,6 +197,7 @@ export function buildServices(deps: ServiceDeps) {
     log: log.child({ module: 'webhook-processor' }),
     concurrency: config.webhooks.concurrency,
     maxAttempts: config.webhooks.maxAttempts,
+    gatherMs: config.webhooks.gatherMs,
   });
 
   const teammatesRepo = createTeammatesRepository(db);

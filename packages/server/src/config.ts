@@ -139,6 +139,8 @@ const envSchema = z.object({
   WEBHOOK_MAX_ATTEMPTS: positiveInt(8),
   // 0 (unset): 4 loops on PostgreSQL, 1 on the single-connection embedded database.
   WEBHOOK_PROCESS_CONCURRENCY: positiveInt(0),
+  // How long a stored event waits at a quiet moment for others to join its round (0: the next turn of the event loop).
+  WEBHOOK_GATHER_MS: nonNegativeInt(0),
   // Media mirrored out of Meta's expiring CDN
   MEDIA_MIRROR_ENABLED: bool(true),
   MEDIA_MAX_BYTES: positiveInt(25 * 1024 * 1024),
@@ -227,7 +229,7 @@ export type Config = {
   sending: { textPerSecond: number; mediaPerSecond: number; unknownResolveAfterSeconds: number; reconcileIntervalMinutes: number };
   /** Reading a message from Meta when an edit came without its text: retries (with back-off from the delay) before giving up. */
   messageLookup: { retries: number; retryDelaySeconds: number };
-  webhooks: { bodyLimitBytes: number; ackTimeoutMs: number; retentionDays: number; maxAttempts: number; concurrency: number };
+  webhooks: { bodyLimitBytes: number; ackTimeoutMs: number; retentionDays: number; maxAttempts: number; concurrency: number; gatherMs: number };
   media: { mirror: boolean; maxBytes: number; dir: string; allowedNetworks: string | undefined; uploadLinkTtlSeconds: number; uploadsPerMinute: number; uploadQuotaBytes: number };
   crm: CrmSettings;
 };
@@ -423,6 +425,7 @@ export function loadConfig(env: Env = process.env, opts: { isTty?: boolean } = {
       retentionDays: e.WEBHOOK_RETENTION_DAYS,
       maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
       concurrency: e.WEBHOOK_PROCESS_CONCURRENCY || (e.DATABASE_URL ? 4 : 1),
+      gatherMs: e.WEBHOOK_GATHER_MS,
     },
     media: {
       mirror: e.MEDIA_MIRROR_ENABLED,

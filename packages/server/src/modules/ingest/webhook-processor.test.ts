@@ -57,3 +57,90 @@ describe('webhook processing while the database comes and goes', () => {
     expect(row?.nextAttemptAt.getTime()).toBeGreaterThan(Date.now());
   });
 });
+
+describe('waking the processor', () => {
+  let database: Database;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await database.close();
+  });
+
+  /** An ingest that records each round's event ids; `during` runs inside the next round, in its transaction. */
+  function recordingIngest() {
+    const rounds: number[][] = [];
+    let during: ((tx: unknown) => Promise<void>) | null = null;
+    const ingest = {
+      async processBatch(uow, raws) {
+        rounds.push(raws.map((r) => r.id));
+        const run = during;
+        during = null;
+        if (run) await run(uow.tx);
+        return new Map(raws.map((r) => [r.id, { status: 'processed' as const, accountIgIds: [], eventCount: 1 }]));
+      },
+    } as Pick<IngestService, 'processBatch'>;
+    return {
+      ingest: ingest as IngestService,
+      rounds,
+      inNextRound(fn: (tx: unknown) => Promise<void>) {
+        during = fn;
+      },
+    };
+  }
+
+  const until = async (check: () => Promise<boolean>, ms: number) => {
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+      if (await check()) return true;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return false;
+  };
+
+  it('takes what was stored during a round as soon as that round ends, not at the next idle poll', async () => {
+    const repo = createWebhookEventsRepository(database.db);
+    const ing = recordingIngest();
+    // one loop that would otherwise poll only once a minute: only wakes can move it
+    const processor = createWebhookProcessor({ units: createUnitsOfWork(database.db, []), repo, ingest: ing.ingest, log: pino({ level: 'silent' }), concurrency: 1, maxAttempts: 8, batchSize: 5, idlePollMs: 60_000 });
+    await processor.runUntilIdle();
+    processor.start();
+    try {
+      let second = -1;
+      // a POST stored and announced while the only loop is in its round (its claim is over: it cannot see it)
+      ing.inNextRound(async (tx) => {
+        const [row] = await (tx as Database['db']).insert(webhookEvents).values({ body: Buffer.from('{"object":"instagram","entry":[]}'), signatureSecretIndex: 0 }).returning({ id: webhookEvents.id });
+        second = row?.id ?? -1;
+        processor.wake();
+        await new Promise((r) => setTimeout(r, 100)); // the round goes on well past any gathering delay
+      });
+      const first = await repo.insertRaw(Buffer.from('{"object":"instagram","entry":[]}'), 0);
+      processor.wake();
+      const status = async (id: number) => (await database.db.select().from(webhookEvents).where(eq(webhookEvents.id, id)))[0]?.status;
+      expect(await until(async () => second > 0 && (await status(second)) === 'processed', 5_000)).toBe(true);
+      expect(await status(first)).toBe('processed');
+      expect(ing.rounds.at(-1)).toEqual([second]);
+    } finally {
+      await processor.stop();
+    }
+  });
+
+  it('makes one round of the events announced in one turn of the event loop at a quiet moment', async () => {
+    const repo = createWebhookEventsRepository(database.db);
+    const ing = recordingIngest();
+    const processor = createWebhookProcessor({ units: createUnitsOfWork(database.db, []), repo, ingest: ing.ingest, log: pino({ level: 'silent' }), concurrency: 2, maxAttempts: 8, batchSize: 5, idlePollMs: 60_000 });
+    await processor.runUntilIdle();
+    processor.start();
+    try {
+      await until(async () => false, 50); // both loops asleep after their first empty round
+      const before = ing.rounds.length;
+      const ids = [];
+      for (let i = 0; i < 3; i += 1) ids.push(await repo.insertRaw(Buffer.from('{"object":"instagram","entry":[]}'), 0));
+      for (let i = 0; i < 3; i += 1) processor.wake();
+      expect(await until(async () => ing.rounds.flat().includes(ids[2] ?? -1), 5_000)).toBe(true);
+      expect(ing.rounds.slice(before)).toEqual([ids]);
+    } finally {
+      await processor.stop();
+    }
+  });
+});

@@ -14,8 +14,9 @@ export type ProcessorOptions = {
   batchSize?: number;
   idlePollMs?: number;
   /**
-   * How long a wake waits for more events before an idle loop starts: POSTs arriving together make one batch, not
-   * one transaction each (a batch costs about twenty statements however many events it holds).
+   * How long a wake at a quiet moment waits for more events before an idle loop starts (0: at once). While a round is
+   * under way no timer is needed: the events stored meanwhile are taken by the next round as soon as it ends, so
+   * batches grow with the load by themselves (a batch costs about ten statements however many events it holds).
    */
   gatherMs?: number;
 };
@@ -35,8 +36,13 @@ export function retryDelayMs(attempt: number): number {
 export function createWebhookProcessor(opts: ProcessorOptions) {
   const batchSize = opts.batchSize ?? 25;
   const idlePollMs = opts.idlePollMs ?? 250;
-  const gatherMs = opts.gatherMs ?? 20;
-  let wakeTimer: NodeJS.Timeout | null = null;
+  const gatherMs = opts.gatherMs ?? 0;
+  /** Cancels the scheduled start of a sleeping loop, while one is scheduled. */
+  let cancelWake: (() => void) | null = null;
+  /** Rounds under way, in every loop of this processor. */
+  let inRound = 0;
+  /** Events were stored since the newest round began: a loop that ends its round takes them instead of sleeping. */
+  let pending = false;
   let running = false;
   const loops: Promise<void>[] = [];
   const sleepers = new Set<() => void>();
@@ -114,6 +120,12 @@ export function createWebhookProcessor(opts: ProcessorOptions) {
     }
   }
 
+  /** Starts one sleeping loop now (there is none when every loop is in a round: they look at `pending`). */
+  const wakeOne = () => {
+    const [first] = sleepers;
+    first?.();
+  };
+
   const gate = createLogGate(5_000);
   /** While the database cannot be reached, a loop waits this long between tries, doubling up to MAX_BACKOFF_MS. */
   const MAX_BACKOFF_MS = 1_000;
@@ -122,10 +134,13 @@ export function createWebhookProcessor(opts: ProcessorOptions) {
     let backoff = 0;
     while (running) {
       let took: number;
+      inRound += 1;
+      pending = false;
       try {
         took = await step();
         backoff = 0;
       } catch (error) {
+        inRound -= 1;
         backoff = Math.min(Math.max(backoff * 2, 100), MAX_BACKOFF_MS);
         if (running) {
           gate(isConnectionError(error) ? 'unreachable' : 'error', () =>
@@ -135,7 +150,13 @@ export function createWebhookProcessor(opts: ProcessorOptions) {
         await sleep(backoff);
         continue;
       }
-      if (took < batchSize) await sleep(idlePollMs);
+      inRound -= 1;
+      if (took >= batchSize) {
+        wakeOne(); // a backlog: another loop helps while this one goes on
+        continue;
+      }
+      if (pending) continue;
+      await sleep(idlePollMs);
     }
   }
 
@@ -154,20 +175,32 @@ export function createWebhookProcessor(opts: ProcessorOptions) {
         total += took;
       }
     },
-    /** New work arrived: wake one idle loop after `gatherMs` (the others keep polling); wakes meanwhile join it. */
+    /**
+     * New work was stored (and committed). With a round under way, the loop that ends it goes on at once and takes
+     * it; at a quiet moment one sleeping loop starts, after `gatherMs` or on the next turn of the event loop, so POSTs
+     * acknowledged together make one round. Wakes meanwhile join it; the other loops keep polling.
+     */
     wake() {
-      if (wakeTimer || !running) return;
-      wakeTimer = setTimeout(() => {
-        wakeTimer = null;
-        const [first] = sleepers;
-        first?.();
-      }, gatherMs);
+      if (!running) return;
+      pending = true;
+      if (cancelWake || inRound > 0) return;
+      const fire = () => {
+        cancelWake = null;
+        if (pending && inRound === 0) wakeOne();
+      };
+      if (gatherMs > 0) {
+        const timer = setTimeout(fire, gatherMs);
+        cancelWake = () => clearTimeout(timer);
+      } else {
+        const immediate = setImmediate(fire);
+        cancelWake = () => clearImmediate(immediate);
+      }
     },
     /** Lets the current rounds finish, then stops. */
     async stop() {
       running = false;
-      if (wakeTimer) clearTimeout(wakeTimer);
-      wakeTimer = null;
+      cancelWake?.();
+      cancelWake = null;
       for (const wake of [...sleepers]) wake();
       await Promise.allSettled(loops.splice(0));
     },
