@@ -219,5 +219,17 @@ describe('real traffic, end to end through the simulator', () => {
     const unhandled = (await w.t.app.inject({ method: 'GET', url: '/api/v1/admin/webhook-events?status=unhandled', headers: bearer(adminToken) })).json<{ events: { id: number }[] }>().events;
     const comment = await w.t.app.inject({ method: 'GET', url: `/api/v1/admin/webhook-events/${unhandled[0]?.id}`, headers: bearer(adminToken) });
     expect(comment.json()).toMatchObject({ items: [{ type: 'comments', outcome: 'ignored', code: 'not_supported', reason: 'comments and mentions are not handled' }] });
+
+    // a reaction that waited, once reconciliation has found its message: applied when the message arrived
+    const old = await w.control.sendMessage(c, { to: w.igId, text: 'from before the link', deliver: false });
+    await w.control.react(c, { to: w.igId, mid: old.mid, emoji: '🔥' });
+    await process();
+    const [latest] = (await w.t.app.inject({ method: 'GET', url: '/api/v1/admin/webhook-events?status=processed&limit=1', headers: bearer(adminToken) })).json<{ events: { id: number; items: unknown }[] }>().events;
+    expect(latest?.items).toEqual({ applied: 0, waiting: 1, ignored: 0, unrouted: 0 });
+    await w.t.services.reconciler.reconcileAccount({ id: w.accountId, igUserId: w.igId }, 10);
+    const [settled] = (await w.t.app.inject({ method: 'GET', url: '/api/v1/admin/webhook-events?status=processed&limit=1', headers: bearer(adminToken) })).json<{ events: { id: number; items: unknown }[] }>().events;
+    expect(settled).toMatchObject({ id: latest?.id, items: { applied: 1, waiting: 0, ignored: 0, unrouted: 0 } });
+    const later = await w.t.app.inject({ method: 'GET', url: `/api/v1/admin/webhook-events/${latest?.id}`, headers: bearer(adminToken) });
+    expect(later.json()).toMatchObject({ items: [{ type: 'reaction', mid: old.mid, outcome: 'applied_later', reason: `applied when message ${old.mid} arrived` }] });
   });
 });
