@@ -52,6 +52,19 @@ describe('Continue with Facebook', () => {
     await g.page.waitForURL(/\/settings\/accounts\//);
     await expect.poll(() => g.page.getByTestId('account-path').textContent()).toContain('Facebook Page “South Bakery”');
     await g.page.getByText('Page token: does not expire (checked daily)').waitFor();
+
+    // Signed in, the switcher's "link another account" goes through Facebook too and links a second Page to this user.
+    await g.page.getByTestId('account-switcher').click();
+    await g.page.getByRole('menuitem', { name: '+ Link accounts through a Facebook Page' }).click();
+    await facebookDialog(g.page, world);
+    await g.page.getByRole('heading', { name: 'Choose the Instagram accounts to link' }).waitFor();
+    await g.page.getByLabel(/North Bakery/).check();
+    await g.page.getByRole('button', { name: 'Link the chosen accounts' }).click();
+    await g.page.waitForURL(/\/chat/);
+    await g.page.getByText('Instagram account connected.').waitFor();
+    await g.page.getByTestId('account-switcher').click();
+    await expect.poll(() => g.page.getByRole('menu').textContent()).toContain('@north_bakery');
+    await expect.poll(() => g.page.getByRole('menu').textContent()).toContain('@south_bakery');
     noConsoleErrors(g.errors);
     await g.close();
   });

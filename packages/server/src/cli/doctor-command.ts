@@ -57,7 +57,7 @@ export const doctorCommand: Command = {
     const online = values.offline !== true;
     const inspected = await inspectDatabase(config);
     findings.push(...inspected.findings);
-    const hosts = [...new Set([config.instagram.graphUrl, config.instagram.apiUrl, config.instagram.authorizeUrl].map((u) => new URL(u).origin))];
+    const hosts = [...new Set([config.instagram.graphUrl, config.instagram.apiUrl, config.instagram.authorizeUrl, config.facebook.graphUrl].map((u) => new URL(u).origin))];
     const probes = online ? await Promise.all(hosts.map((h) => probeHost(h))) : [];
     findings.push(...reachabilityFindings(probes));
     let databaseNow: Date | null = null;
@@ -70,7 +70,8 @@ export const doctorCommand: Command = {
           const t = await buildApp({ ...config, workersEnabled: false, warnings: [] }, { database, logger: pino({ level: 'silent' }) });
           try {
             const ops = t.services.operations;
-            if (online) findings.push(...(await accountFindings({ repo: ops, tokens: t.services.accountTokens, graph: t.services.graph, appId: config.instagram.clientId })));
+            const appIds = { instagram_login: config.instagram.clientId, facebook_login: config.facebook.oauth?.appId };
+            if (online) findings.push(...(await accountFindings({ repo: ops, tokens: t.services.accountTokens, graphs: t.services.accountGraphs, appIds })));
             findings.push(...(await crmFindings(ops)));
             databaseNow = await ops.databaseNow();
           } finally {

@@ -3,7 +3,7 @@ import type { FacebookClient } from './facebook-client.ts';
 import type { GraphClient } from './graph-client.ts';
 import type { ConversationSummary, MessageDetail, MessageSummary, Page } from './graph-conversations.ts';
 import type { SendResult } from './graph-messaging.ts';
-import type { InstagramUserProfile } from './graph-profile.ts';
+import type { InstagramUserProfile, SubscribedApp } from './graph-profile.ts';
 import type { SendBody } from './graph-send-bodies.ts';
 
 /**
@@ -16,7 +16,7 @@ import type { SendBody } from './graph-send-bodies.ts';
 /** The calls both hosts answer the same way, each taking the token of the account it acts for. */
 export type GraphHost = Pick<
   GraphClient,
-  'sendMessage' | 'getUserProfile' | 'listConversations' | 'getConversationMessages' | 'getMessage' | 'subscribeApp' | 'unsubscribeApp'
+  'sendMessage' | 'getUserProfile' | 'listConversations' | 'getConversationMessages' | 'getMessage' | 'subscribeApp' | 'unsubscribeApp' | 'listSubscribedApps'
 >;
 export type GraphHosts = {
   instagram: GraphHost & Pick<GraphClient, 'getMe'>;
@@ -60,6 +60,8 @@ export interface AccountGraphClient {
   /** Turns the account's webhooks on (`subscribed_apps`, the account or its Page); answers Meta's `success`. */
   subscribe(): Promise<boolean>;
   unsubscribe(): Promise<boolean>;
+  /** The apps whose webhooks the account (or its Page) has turned on, with their fields: what `threadline doctor` checks. */
+  subscribedApps(): Promise<SubscribedApp[]>;
   /** Reads the account's profile with its token: the daily check that the token still works. */
   readProfile(): Promise<AccountProfile>;
 }
@@ -75,6 +77,7 @@ export function bindAccountGraph(hosts: GraphHosts, c: AccountConnection): Accou
     getMessage: (messageId: string) => host.getMessage(token, messageId),
     subscribe: async () => (await host.subscribeApp(token, ACCOUNT_WEBHOOK_FIELDS, node)).success,
     unsubscribe: async () => (await host.unsubscribeApp(token, node)).success,
+    subscribedApps: async () => (await host.listSubscribedApps(token, node)).apps,
   });
 
   if (c.path === 'facebook_login') {

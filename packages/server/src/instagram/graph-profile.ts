@@ -149,8 +149,9 @@ export function createProfileCalls(graph: GraphCaller) {
       return { success: parseAnswer(successSchema, answer).success, usage: answer.usage };
     },
 
-    async listSubscribedApps(token: string): Promise<{ apps: SubscribedApp[]; usage: GraphUsage }> {
-      const answer = await graph.get(token, '/me/subscribed_apps');
+    /** The apps subscribed to the token's account (or, with a Page token on graph.facebook.com, the Page `node`). */
+    async listSubscribedApps(token: string, node = 'me'): Promise<{ apps: SubscribedApp[]; usage: GraphUsage }> {
+      const answer = await graph.get(token, `/${encodeURIComponent(node)}/subscribed_apps`);
       const apps = parseAnswer(subscribedAppsSchema, answer).data.map((app) => ({
         id: app.id,
         name: app.name ?? null,

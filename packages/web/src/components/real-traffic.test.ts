@@ -65,6 +65,8 @@ describe('the webhook events panel', () => {
       items: [
         { path: 'entry[0].messaging[0]', type: 'message', mid: 'm1', outcome: 'applied', code: null, reason: null },
         { path: 'entry[0].messaging[1]', type: 'reaction', mid: 'm0', outcome: 'waiting', code: null, reason: 'waits for message m0' },
+        { path: 'entry[0].messaging[2]', type: 'unknown', mid: null, outcome: 'ignored', code: 'malformed', reason: 'no valid sender id' },
+        { path: 'entry[0].messaging[3]', type: 'reaction', mid: 'm2', outcome: 'applied_later', code: null, reason: 'applied when message m2 arrived' },
         { path: 'entry[0].changes[0]', type: 'comments', mid: null, outcome: 'ignored', code: 'not_supported', reason: 'comments and mentions are not handled' },
       ],
     };
@@ -79,9 +81,13 @@ describe('the webhook events panel', () => {
     await w.findAll('button').find((b) => b.text() === 'Items')?.trigger('click');
     await flushPromises();
     const rows = w.findAll('[data-testid="event-item-list"] tbody tr');
-    expect(rows.map((r) => r.attributes('data-outcome'))).toEqual(['applied', 'waiting', 'ignored']);
+    expect(rows.map((r) => r.attributes('data-outcome'))).toEqual(['applied', 'waiting', 'ignored', 'applied_later', 'ignored']);
     expect(rows[1]?.text()).toContain('Waiting for its message');
-    expect(rows[2]?.text()).toContain('Ignored: not supported');
-    expect(rows[2]?.text()).toContain('comments and mentions are not handled');
+    // a broken item is told apart from one Threadline does not support
+    expect(rows[2]?.text()).toContain('Ignored: broken item');
+    expect(rows[2]?.text()).toContain('no valid sender id');
+    expect(rows[3]?.text()).toContain('Applied when its message arrived');
+    expect(rows[4]?.text()).toContain('Ignored: not supported');
+    expect(rows[4]?.text()).toContain('comments and mentions are not handled');
   });
 });

@@ -88,6 +88,19 @@ describe('an account linked through its Facebook Page', () => {
     expect(await db().select().from(messages).where(eq(messages.mid, lost.mid))).toMatchObject([{ text: 'This webhook never arrives', direction: 'inbound' }]);
   });
 
+  it('reads the text of an edit that came without it from graph.facebook.com with the Page token', async () => {
+    const c = await w.customerWrites('Open at nine?');
+    await w.control.emitVariant(c.igsid, { to: w.igId, variant: 'edit_without_text', mid: c.mid, text: 'Open at ten?' });
+    await w.t.services.webhookProcessor.runUntilIdle();
+    const [pending] = await db().select().from(messages).where(eq(messages.mid, c.mid));
+    expect(pending).toMatchObject({ text: 'Open at nine?', editTextState: 'pending' });
+    await w.control.advanceClock({ advanceSeconds: 1 });
+    expect(await w.t.queue.runPending(jobs.messagesLookup)).toBe(1);
+    expect(await messagesOf(c.conversationId)).toMatchObject([{ mid: c.mid, text: 'Open at ten?', edit_text_state: null }]);
+    // graph.instagram.com refuses the Page token: a lookup sent there would have left the account reauth_required
+    expect(await accountRow()).toMatchObject({ status: 'active' });
+  });
+
   it('leaves the Page token alone in the refresh job, renames the Page in the daily check', async () => {
     await w.control.advanceClock({ advanceDays: 59 });
     expect(await w.t.services.tokenRefresh.runOnce()).toEqual({ refreshed: 0, reauthRequired: 0, failed: 0 });

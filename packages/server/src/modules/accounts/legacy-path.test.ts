@@ -50,6 +50,10 @@ describe('the legacy account with a Page token', () => {
   it('finds out at start that the token belongs to graph.facebook.com (auto) and records the Page and the profile', async () => {
     expect(await rowOf()).toMatchObject({ loginPath: null, username: `instagram_${igId}` });
     expect(await t.services.legacyAccount.pendingDetection()).toMatchObject({ status: 'active' });
+    // `threadline doctor`'s look finds the same host and records nothing.
+    const checked = await t.services.accountGraphs.forCheck((await rowOf())?.id ?? '');
+    expect(checked && 'client' in checked ? checked.client.path : checked).toBe('facebook_login');
+    expect(await rowOf()).toMatchObject({ loginPath: null, username: `instagram_${igId}` });
     await t.startWorkers();
     await t.queue.runPending(jobs.accountsDetectLegacyPath);
     expect(await rowOf()).toMatchObject({

@@ -176,7 +176,9 @@ export async function applyEvent(
       await storeMessage(referralValues(ev), true);
       return applied();
     case 'message_deleted': {
-      // A tombstone: when the unsend comes first, the late message finds its mid taken and stays deleted.
+      // A tombstone: when the unsend comes first, the late message finds its mid taken and stays deleted. What waited
+      // for that mid is settled on the tombstone now (the late message will not be inserted to settle it): a reaction
+      // lands on it as if it had come after the unsend, an edit changes nothing, a seen receipt counts up to it.
       const row = await inboxWrites.tombstone(tx, {
         accountId,
         conversationId,
@@ -187,7 +189,9 @@ export async function applyEvent(
         sentAt: at,
         deletedAt: at,
       });
-      if (!row.inserted && !row.was_deleted) {
+      if (row.inserted) {
+        events.push(...(await applyWaiting(tx, [{ id: row.id, accountId, mid: ev.mid, conversationId, sentAt: at }], textSource)));
+      } else if (!row.was_deleted) {
         await inboxWrites.previewUnsent(tx, conversationId, row.id);
         await hooks.onMessageDeleted(tx, { id: row.id, accountId });
         events.push({ ...base, type: 'message.deleted', messageId: row.id });

@@ -63,6 +63,36 @@ describe('real traffic, end to end through the simulator', () => {
     expect(await crm('reaction.added', message?.id ?? '')).toMatchObject([{ data: { reaction: { reactor: 'contact', emoji: '❤️' }, message: { mid: old.mid } } }]);
   });
 
+  it('keeps an unreaction, an unsend and an edit of messages it never received, and applies them when reconciliation finds the messages', async () => {
+    const c = await customer();
+    const liked = await w.control.sendMessage(c, { to: w.igId, text: 'liked, then not', deliver: false });
+    const typo = await w.control.sendMessage(c, { to: w.igId, text: 'a typo', deliver: false });
+    const gone = await w.control.sendMessage(c, { to: w.igId, text: 'regretted', deliver: false });
+    await w.control.advanceClock({ advanceSeconds: 1 });
+    await w.control.react(c, { to: w.igId, mid: liked.mid, reaction: 'love', emoji: '❤️' });
+    await w.control.advanceClock({ advanceSeconds: 1 });
+    await w.control.unreact(c, w.igId, liked.mid);
+    await w.control.edit(c, { to: w.igId, mid: typo.mid, text: 'no typo' });
+    await w.control.unsend(c, w.igId, gone.mid);
+    await process();
+    await noneFailed();
+    expect((await w.t.services.waitingEvents.waitingFor(w.accountId, liked.mid)).map((r) => r.data)).toMatchObject([{ action: 'react' }, { action: 'unreact' }]);
+    expect(await w.t.services.waitingEvents.waitingFor(w.accountId, typo.mid)).toMatchObject([{ kind: 'edit' }]);
+    expect(await inbox(c)).toMatchObject([{ mid: gone.mid, deleted: true, text: null }]);
+
+    expect(await w.t.services.reconciler.reconcileAccount({ id: w.accountId, igUserId: w.igId }, 10)).toBeGreaterThan(0);
+    const messages = await inbox(c);
+    expect(messages.filter((m) => m.mid === gone.mid)).toMatchObject([{ deleted: true, text: null }]);
+    const likedRow = messages.find((m) => m.mid === liked.mid);
+    expect(likedRow).toMatchObject({ text: 'liked, then not', reactions: [] });
+    expect(messages.find((m) => m.mid === typo.mid)).toMatchObject({ text: 'no typo', edited: true });
+    expect(await w.t.services.waitingEvents.waitingFor(w.accountId, liked.mid)).toEqual([]);
+    expect(await w.t.services.waitingEvents.waitingFor(w.accountId, typo.mid)).toEqual([]);
+    expect(await crm('reaction.removed', likedRow?.id ?? '')).toMatchObject([{ data: { message: { mid: liked.mid } } }]);
+    expect(await crm('message.received', messages.find((m) => m.mid === gone.mid)?.id ?? '')).toEqual([]);
+    await noneFailed();
+  });
+
   it('reads the text of an edit that came without it from Meta, and stores an unknown message from the answer', async () => {
     const c = await customer();
     const known = await w.control.sendText(c, w.igId, 'first version');
@@ -75,6 +105,11 @@ describe('real traffic, end to end through the simulator', () => {
     const [edited] = await inbox(c);
     expect(edited).toMatchObject({ text: 'second version', edited: true, edit_text_state: null });
     expect((await crm('message.updated', edited?.id ?? '')).at(-1)).toMatchObject({ data: { message: { text: 'second version', edit_text_state: null } } });
+    await w.control.emitVariant(c, { to: w.igId, variant: 'edit_num_edit_string', mid: known.mid, text: 'third version' });
+    await process();
+    await noneFailed();
+    expect((await inbox(c))[0]).toMatchObject({ mid: known.mid, text: 'third version', edited: true, edit_text_state: null });
+    expect((await crm('message.updated', edited?.id ?? '')).at(-1)).toMatchObject({ data: { message: { text: 'third version' } } });
 
     const old = await w.control.sendMessage(c, { to: w.igId, text: 'older, never delivered', deliver: false });
     await w.control.emitVariant(c, { to: w.igId, variant: 'edit_without_text', mid: old.mid, text: 'older, edited' });
@@ -130,7 +165,11 @@ describe('real traffic, end to end through the simulator', () => {
     expect(messages.slice(7).map((m) => m.text).sort()).toEqual(['numbers', 'seconds', 'standby']);
     const seconds = messages.find((m) => m.text === 'seconds');
     expect(Math.abs(Date.parse(seconds?.sent_at ?? '') - (await w.control.clock()).now)).toBeLessThan(5_000);
-    expect((await crm('message.received', messages[6]?.id ?? ''))[0]).toMatchObject({ data: { message: { kind: 'unsupported', unsupported: true } } });
+    for (const [i, kind] of ['like_heart', 'ig_story', 'ig_post', 'ig_post', 'ig_reel', 'unsupported', 'unsupported'].entries()) {
+      expect((await crm('message.received', messages[i]?.id ?? ''))[0], kind).toMatchObject({ data: { message: { kind, unsupported: kind === 'unsupported' } } });
+    }
+    expect((await crm('message.received', messages[0]?.id ?? ''))[0]).toMatchObject({ data: { message: { attachments: [{ type: 'like_heart', url: null }] } } });
+    expect((await crm('message.received', messages[3]?.id ?? ''))[0]).toMatchObject({ data: { message: { attachments: [{ type: 'ig_post' }] } } });
   });
 
   it('reads unsends with is_deleted "true", emoji-only reactions and seen receipts without sender, redelivered', async () => {
@@ -180,5 +219,17 @@ describe('real traffic, end to end through the simulator', () => {
     const unhandled = (await w.t.app.inject({ method: 'GET', url: '/api/v1/admin/webhook-events?status=unhandled', headers: bearer(adminToken) })).json<{ events: { id: number }[] }>().events;
     const comment = await w.t.app.inject({ method: 'GET', url: `/api/v1/admin/webhook-events/${unhandled[0]?.id}`, headers: bearer(adminToken) });
     expect(comment.json()).toMatchObject({ items: [{ type: 'comments', outcome: 'ignored', code: 'not_supported', reason: 'comments and mentions are not handled' }] });
+
+    // a reaction that waited, once reconciliation has found its message: applied when the message arrived
+    const old = await w.control.sendMessage(c, { to: w.igId, text: 'from before the link', deliver: false });
+    await w.control.react(c, { to: w.igId, mid: old.mid, emoji: '🔥' });
+    await process();
+    const [latest] = (await w.t.app.inject({ method: 'GET', url: '/api/v1/admin/webhook-events?status=processed&limit=1', headers: bearer(adminToken) })).json<{ events: { id: number; items: unknown }[] }>().events;
+    expect(latest?.items).toEqual({ applied: 0, waiting: 1, ignored: 0, unrouted: 0 });
+    await w.t.services.reconciler.reconcileAccount({ id: w.accountId, igUserId: w.igId }, 10);
+    const [settled] = (await w.t.app.inject({ method: 'GET', url: '/api/v1/admin/webhook-events?status=processed&limit=1', headers: bearer(adminToken) })).json<{ events: { id: number; items: unknown }[] }>().events;
+    expect(settled).toMatchObject({ id: latest?.id, items: { applied: 1, waiting: 0, ignored: 0, unrouted: 0 } });
+    const later = await w.t.app.inject({ method: 'GET', url: `/api/v1/admin/webhook-events/${latest?.id}`, headers: bearer(adminToken) });
+    expect(later.json()).toMatchObject({ items: [{ type: 'reaction', mid: old.mid, outcome: 'applied_later', reason: `applied when message ${old.mid} arrived` }] });
   });
 });

@@ -66,6 +66,21 @@ describe('events waiting for their message', () => {
     expect(conversation?.conversation.lastMessagePreview).toBe('the corrected text');
   });
 
+  it('settles what waited for a message on its unsend when the unsend comes before the message', async () => {
+    const c = customer();
+    const m = mid();
+    await deliver(envelope(IG, [event(IG, c, 1_700_350_001_000, { reaction: { mid: m, action: 'react', reaction: 'love', emoji: '❤️' } })]));
+    await deliver(envelope(IG, [event(IG, c, 1_700_350_002_000, { message_edit: { mid: m, text: 'edited, then unsent', num_edit: 1 } })]));
+    expect(await t.services.waitingEvents.waitingFor(accountId, m)).toHaveLength(2);
+    await deliver(envelope(IG, [inbound(IG, c, 1_700_350_003_000, { mid: m, is_deleted: true })]));
+    expect(await t.services.waitingEvents.waitingFor(accountId, m)).toEqual([]);
+    await deliver(envelope(IG, [inbound(IG, c, 1_700_350_000_000, { mid: m, text: 'the original' })]));
+    const row = await byMid(m);
+    expect(row).toMatchObject({ text: null });
+    expect(row?.deletedAt).not.toBeNull();
+    expect(await t.database.db.select().from(messageReactions).where(eq(messageReactions.messageId, row?.id ?? ''))).toMatchObject([{ reactor: 'contact', emoji: '❤️' }]);
+  });
+
   it('forgets what waited longer than the retention of raw events', async () => {
     const c = customer();
     const m = mid();

@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../test/cli.ts';
+import { createFacebookWorld } from '../../../test/facebook-world.ts';
 import { createAccount } from '../../../test/factories.ts';
 import { createSimWorld, type SimWorld } from '../../../test/sim-world.ts';
 import { loadConfig } from '../../config.ts';
@@ -23,13 +24,38 @@ describe('threadline doctor', () => {
     await db.update(accounts).set({ accessTokenEncrypted: w.t.vault.encrypt(token), tokenExpiresAt: new Date(Date.now() + 50 * 86_400_000) }).where(eq(accounts.id, quiet.id));
     await createAccount(db, { username: 'revoked_shop' }).then((a) => db.update(accounts).set({ status: 'reauth_required' }).where(eq(accounts.id, a.id)));
 
-    const found = await accountFindings({ repo: w.t.services.operations, tokens: w.t.services.accountTokens, graph: w.t.services.graph, appId: w.appId });
+    const found = await accountFindings({ repo: w.t.services.operations, tokens: w.t.services.accountTokens, graphs: w.t.services.accountGraphs, appIds: { instagram_login: w.appId } });
     const by = (name: string) => found.filter((f) => f.area === `account @${name}`);
-    expect(by('acme_shop')).toEqual([expect.objectContaining({ status: 'ok', message: expect.stringMatching(/token valid .*subscribed to .*messages/) })]);
+    expect(by('acme_shop')).toEqual([expect.objectContaining({ status: 'ok', message: expect.stringMatching(/token valid on graph\.instagram\.com .*subscribed to .*messages/) })]);
     expect(by('quiet_shop')).toEqual([expect.objectContaining({ status: 'fail', message: expect.stringContaining('not subscribed'), fix: expect.stringContaining('Reconnect') })]);
     expect(by('revoked_shop')).toEqual([expect.objectContaining({ status: 'fail', fix: expect.stringContaining('Reconnect') })]);
     // the stranger's account has no token at all
     expect(found.some((f) => f.status === 'fail' && f.message === 'no token stored')).toBe(true);
+  });
+
+  it('checks an account linked through its Facebook Page on graph.facebook.com with its Page token, and names a revoked one', async () => {
+    const fb = await createFacebookWorld();
+    try {
+      const check = () =>
+        accountFindings({
+          repo: fb.t.services.operations,
+          tokens: fb.t.services.accountTokens,
+          graphs: fb.t.services.accountGraphs,
+          appIds: { instagram_login: fb.appId, facebook_login: fb.metaAppId },
+        });
+      // graph.instagram.com refuses a Page token (190): an ok finding means the checks went to graph.facebook.com.
+      expect(await check()).toEqual([
+        expect.objectContaining({
+          area: 'account @corner_shop',
+          status: 'ok',
+          message: expect.stringMatching(/^token valid on graph\.facebook\.com \(no expiry\), through the Facebook Page "Corner Shop", subscribed to messages/),
+        }),
+      ]);
+      await fb.control.facebook.revokePageTokens(fb.pageId, { subcode: 460 });
+      expect(await check()).toEqual([expect.objectContaining({ area: 'account @corner_shop', status: 'fail', message: 'Meta refused its token', fix: expect.stringContaining('Continue with Facebook') })]);
+    } finally {
+      await fb.close();
+    }
   });
 
   it('reports a disabled CRM endpoint with its reason and how to re-enable it, and a healthy one as healthy', async () => {

@@ -1,5 +1,7 @@
+import type { LoginPath } from '@threadline/contract';
 import type { Config } from '../../config.ts';
-import { classifyGraphError, isGraphApiError, type GraphClient } from '../../instagram/graph-client.ts';
+import { classifyGraphError, isGraphApiError } from '../../instagram/graph-client.ts';
+import type { AccountGraphs } from '../accounts/account-graphs.ts';
 import type { AccountTokens } from '../accounts/account-tokens.ts';
 import type { OperationsRepository } from './operations.repository.ts';
 
@@ -72,11 +74,13 @@ export function clockFindings(opts: { now: Date; database: Date | null; meta: Da
 export async function accountFindings(deps: {
   repo: Pick<OperationsRepository, 'accounts'>;
   tokens: Pick<AccountTokens, 'tokenFor'>;
-  graph: Pick<GraphClient, 'getMe' | 'listSubscribedApps'>;
-  appId: string | undefined;
+  /** Each account's own client: its path decides host, token and node (the account or its Page). */
+  graphs: Pick<AccountGraphs, 'forCheck'>;
+  /** The app id Meta lists as subscribed, per path (the Instagram app id, the Meta app id); any app when unknown. */
+  appIds: Partial<Record<LoginPath, string | undefined>>;
 }): Promise<Finding[]> {
   const found: Finding[] = [];
-  const reconnect = 'an owner opens Settings and presses Reconnect (or links the account again with "Continue with Instagram")';
+  const reconnect = 'an owner opens Settings and presses Reconnect (or links the account again with "Continue with Instagram" or "Continue with Facebook", as it was linked)';
   for (const a of await deps.repo.accounts()) {
     const area = `account @${a.username}`;
     if (a.status === 'disconnected') {
@@ -84,7 +88,7 @@ export async function accountFindings(deps: {
       continue;
     }
     if (a.status === 'reauth_required') {
-      found.push(fail(area, 'Instagram refused its token: it needs to be reconnected', reconnect));
+      found.push(fail(area, 'Meta refused its token: it needs to be reconnected', reconnect));
       continue;
     }
     let token: string | null;
@@ -106,21 +110,37 @@ export async function accountFindings(deps: {
       found.push(warn(area, `its token expires in ${(a.tokenExpiresInSeconds / DAY).toFixed(1)} days and has not been refreshed`, 'make sure a worker runs (the hourly refresh job); or reconnect the account'));
     }
     try {
-      const me = await deps.graph.getMe(token);
-      if (me.userId !== a.igUserId) found.push(fail(area, `its token belongs to another account (${me.username})`, reconnect));
-      const { apps } = await deps.graph.listSubscribedApps(token);
-      const ours = apps.find((app) => deps.appId === undefined || app.id === deps.appId);
+      const bound = await deps.graphs.forCheck(a.id);
+      if (bound === null) {
+        found.push(fail(area, 'no token stored', reconnect));
+        continue;
+      }
+      if ('neither' in bound) {
+        found.push(fail(area, `neither Meta host takes its token (${bound.neither})`, `${reconnect}; or set INSTAGRAM_LEGACY_API and INSTAGRAM_PAGE_ACCESS_TOKEN to a token of this account`));
+        continue;
+      }
+      const { client } = bound;
+      const host = client.path === 'facebook_login' ? 'graph.facebook.com' : 'graph.instagram.com';
+      const me = await client.readProfile();
+      if (me.igUserId !== a.igUserId) {
+        const whose = me.page ? `the Facebook Page "${me.page.name}" is not linked to it` : `its token belongs to another account (${me.username ?? '?'})`;
+        found.push(fail(area, whose, reconnect));
+      }
+      const appId = deps.appIds[client.path];
+      const apps = await client.subscribedApps();
+      const ours = apps.find((app) => appId === undefined || app.id === appId);
       if (!ours) found.push(fail(area, 'not subscribed to webhooks: no messages arrive', `${reconnect} (linking subscribes it)`));
       else if (!ours.subscribedFields.includes('messages')) found.push(fail(area, `subscribed without "messages" (${ours.subscribedFields.join(', ') || 'no fields'})`, `${reconnect} (linking subscribes it)`));
       else {
         const days = a.tokenExpiresInSeconds === null ? 'no expiry' : `expires in ${Math.floor(a.tokenExpiresInSeconds / DAY)} days`;
-        found.push(ok(area, `token valid (${days}), subscribed to ${ours.subscribedFields.join(', ')}`));
+        const via = me.page ? `, through the Facebook Page "${me.page.name}"` : '';
+        found.push(ok(area, `token valid on ${host} (${days})${via}, subscribed to ${ours.subscribedFields.join(', ')}`));
       }
     } catch (error) {
-      if (classifyGraphError(error) === 'reauth') found.push(fail(area, 'Instagram refused its token', reconnect));
+      if (classifyGraphError(error) === 'reauth') found.push(fail(area, 'Meta refused its token', reconnect));
       else {
         const detail = isGraphApiError(error) ? `${error.failure}${error.code === null ? '' : ` ${error.code}`}` : 'error';
-        found.push(warn(area, `could not ask Instagram about it (${detail})`, 'see the "meta" lines above; try again later'));
+        found.push(warn(area, `could not ask Meta about it (${detail})`, 'see the "meta" lines above; try again later'));
       }
     }
   }
