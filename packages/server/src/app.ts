@@ -132,7 +132,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const closeOwnDatabase = async () => {
     if (!overrides.database) await database.close();
   };
-  const stuck = await undecryptableSecretKinds(database.db, vault).catch(async (error: unknown) => {
+  const stuck = await whileUnreachable('stored secrets check', () => undecryptableSecretKinds(database.db, vault), log).catch(async (error: unknown) => {
     await closeOwnDatabase();
     throw error;
   });
@@ -148,7 +148,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const services = buildServices({ config, database, queue, vault, log, sessionSecret, now, extraSinks: overrides.extraSinks });
   defineJobs(queue, services, database.db, config, now, log);
   await whileUnreachable('legacy account', () => services.legacyAccount.ensure(), log);
-  await services.liveness.start();
+  await whileUnreachable('process registry', () => services.liveness.start(), log);
   const { crm } = services;
   const crmJobs = defineCrmJobs(queue, { crm, now });
 
