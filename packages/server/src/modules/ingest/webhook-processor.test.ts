@@ -134,7 +134,7 @@ describe('waking the processor', () => {
     try {
       await until(async () => false, 50); // both loops asleep after their first empty round
       const before = ing.rounds.length;
-      const ids = [];
+      const ids: number[] = [];
       for (let i = 0; i < 3; i += 1) ids.push(await repo.insertRaw(Buffer.from('{"object":"instagram","entry":[]}'), 0));
       for (let i = 0; i < 3; i += 1) processor.wake();
       expect(await until(async () => ing.rounds.flat().includes(ids[2] ?? -1), 5_000)).toBe(true);
