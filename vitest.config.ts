@@ -4,12 +4,26 @@ import vue from '@vitejs/plugin-vue';
 
 // Six suites. `server` holds every test that touches the database; `.ci/run` runs it a second time
 // with TEST_DATABASE_URL pointing at a real PostgreSQL server (`npm run test:db`). `security` (npm run test:security)
-// holds the security suite: the route-auth table, throttles, revocation, other users' ids; it is part of `npm test`.
+// holds the security suite: the route-auth table, throttles, revocation, other users' ids, and the security tests kept
+// beside their modules (securityTestsInModules); it is part of `npm test`.
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const browserSuite = process.env.CI === 'true' || existsSync(chromium);
 if (!browserSuite) {
   console.warn(`Browser suite (e2e) left out: no Chromium at ${chromium}. Install it with "apt-get install -y chromium" (CI always runs it).`);
 }
+
+// Security tests that live with the module they test: the security project runs them (npm run test:security), the
+// server project leaves them out, so each runs once. Which issue 20 item each proves: docs/security.md, "Tests".
+const securityTestsInModules = [
+  'packages/server/src/modules/teammates/teammates.test.ts',
+  'packages/server/src/modules/sending/media/uploads.test.ts',
+  'packages/server/src/modules/oauth/meta-callbacks.test.ts',
+  'packages/server/src/instagram/signed-request.test.ts',
+  'packages/server/src/modules/delivery/endpoints/crm.routes.test.ts',
+  'packages/server/src/shared/db-errors.test.ts',
+  'packages/server/src/modules/operations/metrics.test.ts',
+  'packages/server/src/modules/api-keys/api-keys.test.ts',
+];
 
 export default defineConfig({
   test: {
@@ -20,7 +34,7 @@ export default defineConfig({
         test: {
           name: 'server',
           include: ['packages/server/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, 'packages/server/test/security/**'],
+          exclude: [...configDefaults.exclude, 'packages/server/test/security/**', ...securityTestsInModules],
           // Generous bounds against hangs, not performance limits: a loaded 2-core CI machine is slow.
           testTimeout: 120_000,
           hookTimeout: 180_000,
@@ -29,7 +43,7 @@ export default defineConfig({
       {
         test: {
           name: 'security',
-          include: ['packages/server/test/security/**/*.test.ts'],
+          include: ['packages/server/test/security/**/*.test.ts', ...securityTestsInModules],
           testTimeout: 120_000,
           hookTimeout: 180_000,
         },

@@ -16,6 +16,7 @@ describe('team inbox', () => {
   let accountId = '';
   const shop = () => ig.accounts[0]?.igId ?? '';
   const outlet = () => ig.accounts[1]?.igId ?? '';
+  let janeIgsid = '';
 
   beforeAll(async () => {
     [world, browser] = await Promise.all([startWorld({ env: { CRM_ALLOWED_NETWORKS: '127.0.0.1/32' } }), launchBrowser()]);
@@ -38,7 +39,8 @@ describe('team inbox', () => {
 
   it('labels: made in settings, set on a conversation, shown in the list, filtered by, heard by the CRM', async () => {
     const { page } = owner;
-    const jane = await world.control.createCustomer({ username: 'jane_doe', name: 'Jane Doe' });
+    const jane = await world.control.createCustomer({ username: 'jane_doe', name: 'Jane Doe', followerCount: 987, isUserFollowBusiness: true });
+    janeIgsid = jane.igsid;
     const tom = await world.control.createCustomer({ username: 'tom_tailor', name: 'Tom Tailor' });
     await world.control.sendText(jane.igsid, shop(), 'Do you ship to Lyon?');
     await world.control.sendText(tom.igsid, shop(), 'Just browsing');
@@ -119,7 +121,7 @@ describe('team inbox', () => {
     await composer.pressSequentially('/lo');
     await picker.getByRole('option', { name: /\/long/ }).waitFor();
     await composer.press('Enter');
-    await expect.poll(() => page.getByTestId('send-error').textContent()).toContain('Instagram allows at most 1000 bytes');
+    await expect.poll(() => page.getByTestId('send-error').textContent(), { timeout: 20_000 }).toContain('Instagram allows at most 1000 bytes');
     await composer.press('Escape');
     noConsoleErrors(owner.errors);
   });
@@ -225,6 +227,8 @@ describe('team inbox', () => {
     await page.getByRole('button', { name: 'Set link' }).click();
     await page.getByText('CRM record link saved.').waitFor();
 
+    // Jane writes to the other account too: the panel lists that conversation
+    await world.control.sendText(janeIgsid, outlet(), 'And the outlet: open late?');
     await page.goto('/chat');
     await page.getByRole('button', { name: 'This account' }).click();
     await page.getByTestId('conversation-row').filter({ hasText: '@jane_doe' }).click();
@@ -235,6 +239,20 @@ describe('team inbox', () => {
     const href = await panel.getByTestId('crm-record-link').getAttribute('href');
     expect(href).toMatch(/^https:\/\/crm\.example\.com\/contacts\?ig=\d+$/);
     expect(await panel.textContent()).toContain('First contact');
+    const fact = (name: string) => panel.locator('dt', { hasText: name }).locator('xpath=following-sibling::dd[1]').textContent();
+    expect(await fact('Followers')).toBe('987');
+    expect(await fact('Follows you')).toBe('yes');
+    expect(await fact('You follow')).toBe('no');
+    // once the outlet has her conversation (and her profile, which gives the username), the panel lists it
+    const conversationId = new URL(page.url()).pathname.split('/').pop() ?? '';
+    await expect
+      .poll(async () => (await ownerApi.call<{ other_conversations: { account_username: string }[] }>('GET', `/api/v1/ui/conversations/${conversationId}/contact`)).other_conversations.map((o) => o.account_username), { timeout: 20_000 })
+      .toEqual(['acme_outlet']);
+    await page.reload();
+    await page.getByTestId('message-text').filter({ hasText: 'Do you ship to Lyon?' }).waitFor();
+    if ((await page.getByTestId('contact-panel').count()) === 0) await page.getByTestId('toggle-contact').click();
+    await page.getByTestId('contact-panel').getByRole('link', { name: '@acme_outlet' }).waitFor();
+    expect(await page.getByTestId('contact-panel').textContent()).toContain('And the outlet: open late?');
     await noSeriousAxeViolations(page, 'the thread with the contact panel');
     noConsoleErrors(owner.errors);
   });
@@ -261,11 +279,23 @@ describe('team inbox', () => {
         }
         close() {}
       };
+      // and a stand-in for the chime's audio: each chime makes one AudioContext
+      const chimes = window as unknown as { AudioContext: unknown };
+      chimes.AudioContext = class {
+        currentTime = 0;
+        destination = {};
+        constructor() { sessionStorage.setItem('__chimes', String(Number(sessionStorage.getItem('__chimes') ?? '0') + 1)); }
+        createOscillator() { return { frequency: { value: 0 }, connect: (next: unknown) => next, start() {}, stop() {} }; }
+        createGain() { return { gain: { value: 0 }, connect: (next: unknown) => next }; }
+        close() { return Promise.resolve(); }
+      };
     });
     await page.goto('/settings');
     await page.getByTestId('notify-browser').check();
     await expect.poll(() => page.evaluate(() => (window as unknown as { __asked: number }).__asked)).toBe(1);
     await expect.poll(() => page.evaluate(async () => ((await (await fetch('/api/v1/ui/preferences')).json()) as { browser_notifications: boolean }).browser_notifications)).toBe(true);
+    await page.getByLabel('Play a sound').check();
+    await expect.poll(() => page.evaluate(async () => ((await (await fetch('/api/v1/ui/preferences')).json()) as { notification_sound: boolean }).notification_sound)).toBe(true);
     await noSeriousAxeViolations(page, 'settings with notifications');
 
     await page.goto('/chat');
@@ -276,6 +306,8 @@ describe('team inbox', () => {
     const rosa = await world.control.createCustomer({ username: 'rosa_p', name: 'Rosa P' });
     await world.control.sendText(rosa.igsid, shop(), 'Hello, anyone there?');
     await expect.poll(async () => (await notes()).slice(before), { timeout: 20_000 }).toEqual([{ title: expect.stringContaining('wrote'), body: 'Hello, anyone there?' }]);
+    const chimes = () => page.evaluate(() => Number(sessionStorage.getItem('__chimes') ?? '0'));
+    await expect.poll(chimes).toBe(1);
     await expect.poll(() => page.title(), { timeout: 20_000 }).toMatch(/^\(\d+\) Threadline$/);
 
     // one's own reply notifies nobody here
@@ -284,6 +316,24 @@ describe('team inbox', () => {
     await page.getByTestId('composer').press('Enter');
     await expect.poll(() => page.getByTestId('message-status').last().textContent(), { timeout: 20_000 }).toMatch(/Sent|Seen/);
     expect((await notes()).length).toBe(before + 1);
+    expect(await chimes()).toBe(1);
+
+    // a teammate's note that @mentions me notifies, with the chime; the note's text stays out of the notification
+    await ownerApi.call('POST', '/api/v1/admin/users', { username: 'noter', password: PASSWORD });
+    await ownerApi.call('POST', `/api/v1/accounts/${accountId}/members`, { username: 'noter', role: 'viewer' });
+    const noter = new Api(world);
+    await noter.login('noter', PASSWORD);
+    const rosaId = new URL(page.url()).pathname.split('/').pop() ?? '';
+    // her name (from her profile, fetched in the background) is in the list once the page reads it again
+    await expect.poll(async () => (await ownerApi.call<{ contact: { name: string | null } }>('GET', `/api/v1/ui/conversations/${rosaId}`)).contact.name, { timeout: 20_000 }).toBe('Rosa P');
+    await page.reload();
+    await page.locator('.live.open').waitFor();
+    await page.getByTestId('conversation-row').filter({ hasText: 'Rosa P' }).waitFor();
+    await noter.call('POST', `/api/v1/ui/conversations/${rosaId}/notes`, { text: 'She ordered twice, @owner please check' });
+    await expect
+      .poll(async () => (await notes()).slice(before + 1), { timeout: 20_000 })
+      .toEqual([{ title: 'You were mentioned in a note', body: 'In the conversation with Rosa P' }]);
+    await expect.poll(chimes).toBe(2);
     await page.goto('/settings');
     expect(await page.evaluate(() => (window as unknown as { __asked: number }).__asked)).toBe(1);
     noConsoleErrors(owner.errors);

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { Api } from './api.ts';
 import { noSeriousAxeViolations } from './axe.ts';
 import { guardedPage, launchBrowser, screenshot, type GuardedPage } from './browser.ts';
-import { consent, instagramOwner, noConsoleErrors, noHorizontalScroll, PASSWORD, signIn } from './flows.ts';
+import { consent, facebookDialog, facebookOwner, instagramOwner, noConsoleErrors, noHorizontalScroll, PASSWORD, signIn } from './flows.ts';
 import { startWorld, type World } from './world.ts';
 
 describe('teammates: invitation links, password change, password reset', () => {
@@ -72,6 +72,43 @@ describe('teammates: invitation links, password change, password reset', () => {
     await noSeriousAxeViolations(late.page, 'a used invitation link');
     noConsoleErrors(late.errors);
     await late.close();
+  });
+
+  it('whoever opens a link may join with Instagram or with Facebook instead of a password, with its role', async () => {
+    const { page } = owner;
+    const invite = async (role: 'viewer' | 'admin') => {
+      await page.goto(`/settings/accounts/${accountId}`);
+      const panel = page.getByTestId('invitations');
+      await panel.getByLabel('Role').selectOption(role);
+      await panel.getByRole('button', { name: 'Create invitation link' }).click();
+      return page.getByTestId('invitation-link').inputValue();
+    };
+    const mine = (p: Page) =>
+      p.evaluate(async () => ((await (await fetch('/api/v1/accounts/me')).json()) as { accounts: { username: string; role: string }[] }).accounts);
+
+    const ig = await instagramOwner(world, 'ines_ig', ['ines_studio']);
+    const viaInstagram = await guardedPage(browser, world.baseUrl);
+    await viaInstagram.page.goto(await invite('viewer'));
+    await viaInstagram.page.getByRole('button', { name: 'Join with Instagram' }).click();
+    await consent(viaInstagram.page, world, ig.accounts[0]?.igId ?? '');
+    await viaInstagram.page.waitForURL(/\/chat/);
+    await expect.poll(() => mine(viaInstagram.page)).toContainEqual(expect.objectContaining({ username: 'team_shop', role: 'viewer' }));
+    noConsoleErrors(viaInstagram.errors);
+    await viaInstagram.close();
+
+    await facebookOwner(world, 'Fay Invited', [{ page: 'Fay Page', instagram: 'fay_shop' }]);
+    const viaFacebook = await guardedPage(browser, world.baseUrl);
+    await viaFacebook.page.goto(await invite('admin'));
+    await viaFacebook.page.getByRole('button', { name: 'Join with Facebook' }).click();
+    await facebookDialog(viaFacebook.page, world);
+    await viaFacebook.page.waitForURL(/\/chat/);
+    await expect.poll(() => mine(viaFacebook.page)).toContainEqual(expect.objectContaining({ username: 'team_shop', role: 'admin' }));
+    noConsoleErrors(viaFacebook.errors);
+    await viaFacebook.close();
+
+    await page.reload();
+    await expect.poll(async () => ((await page.getByTestId('invitation-list').textContent()) ?? '').match(/used by/g)?.length).toBe(3);
+    noConsoleErrors(owner.errors);
   });
 
   it('a member changes their own password in the settings', async () => {

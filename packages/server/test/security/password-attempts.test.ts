@@ -138,6 +138,31 @@ describe('password attempts are reserved before the hash (login throttle, lockou
   });
 });
 
+describe('behind a proxy, a client is the address the trusted proxy saw (TRUST_PROXY)', () => {
+  it('a guesser writing their own X-Forwarded-For entries is still one address; TRUST_PROXY=true is refused', async () => {
+    const t = await createTestApp({ ...LIMITS, LOGIN_MAX_FAILURES_PER_IP: '3', TRUST_PROXY: '1' });
+    try {
+      // nginx appends the address it saw (203.0.113.7) to whatever the client sent
+      const viaProxy = (i: number, seen: string) =>
+        t.app.inject({
+          method: 'POST',
+          url: '/api/v1/ui/session',
+          payload: { username: `proxied${i}`, password: 'wrong-guess' },
+          remoteAddress: '127.0.0.1',
+          headers: { 'x-forwarded-for': `198.51.100.${i}, ${seen}` },
+        });
+      const codes = [];
+      for (let i = 1; i <= 4; i += 1) codes.push((await viaProxy(i, '203.0.113.7')).statusCode);
+      expect(codes).toEqual([401, 401, 401, 429]);
+      expect((await viaProxy(5, '203.0.113.8')).statusCode).toBe(401);
+    } finally {
+      await t.close();
+    }
+    const { loadConfig } = await import('../../src/config.ts');
+    expect(() => loadConfig({ TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY: "true" would trust every hop/);
+  });
+});
+
 describe('first-run setup does no hashing for anyone once set up', () => {
   beforeEach(() => {
     hashing.hashes = 0;

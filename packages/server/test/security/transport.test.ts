@@ -2,6 +2,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTestApp, login, setupAdmin, type TestApp } from '../app.ts';
 import { createAccount } from '../factories.ts';
+import { META_ENV, postSigned } from '../meta.ts';
 
 describe('transport: HSTS follows PUBLIC_BASE_URL', () => {
   let https: TestApp;
@@ -17,6 +18,27 @@ describe('transport: HSTS follows PUBLIC_BASE_URL', () => {
       expect(res.headers['strict-transport-security'], url).toBe('max-age=63072000; includeSubDomains');
     }
     expect((await http.app.inject({ method: 'GET', url: '/healthz' })).headers['strict-transport-security']).toBeUndefined();
+  });
+});
+
+describe('transport: Meta\'s webhooks are limited to what Meta sends (1 MiB) by default', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp(META_ENV);
+  });
+  afterAll(async () => t.close());
+
+  /** A signed webhook body of exactly `bytes` bytes. */
+  const bodyOf = (bytes: number) => {
+    const shell = JSON.stringify({ object: 'instagram', entry: [], pad: '' });
+    return JSON.stringify({ object: 'instagram', entry: [], pad: 'x'.repeat(bytes - shell.length) });
+  };
+
+  it('takes a signed body of 1 MiB and refuses one byte more with 413', async () => {
+    expect(t.config.webhooks.bodyLimitBytes).toBe(1024 * 1024);
+    expect(Buffer.byteLength(bodyOf(1024 * 1024))).toBe(1024 * 1024);
+    expect((await postSigned(t, null, { raw: bodyOf(1024 * 1024) })).statusCode).toBe(200);
+    expect((await postSigned(t, null, { raw: bodyOf(1024 * 1024 + 1) })).statusCode).toBe(413);
   });
 });
 

@@ -1,3 +1,5 @@
+import http from 'node:http';
+import net from 'node:net';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../test/cli.ts';
@@ -5,9 +7,23 @@ import { createFacebookWorld } from '../../../test/facebook-world.ts';
 import { createAccount } from '../../../test/factories.ts';
 import { createSimWorld, type SimWorld } from '../../../test/sim-world.ts';
 import { loadConfig } from '../../config.ts';
+import { openDatabase } from '../../db/client.ts';
+import { pendingMigrations, runMigrations } from '../../db/migrate.ts';
 import { accounts } from '../../db/schema/index.ts';
 import { formatFindings } from '../../cli/doctor-command.ts';
-import { accountFindings, clockFindings, configurationFindings, crmFindings } from './doctor.ts';
+import { accountFindings, clockFindings, configurationFindings, crmFindings, databaseFindings, reachabilityFindings } from './doctor.ts';
+import { probeHost } from './host-probe.ts';
+
+/** A loopback listener for the length of `use`: its port. */
+async function listening<T>(server: net.Server, use: (port: number) => Promise<T>): Promise<T> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const address = server.address();
+    return await use(typeof address === 'object' && address ? address.port : 0);
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
 
 describe('threadline doctor', () => {
   let w: SimWorld;
@@ -65,6 +81,45 @@ describe('threadline doctor', () => {
     await db.update(accounts).set({ crmDisabledAt: new Date(), crmDisabledReason: 'The endpoint answered 410 Gone' }).where(eq(accounts.id, w.accountId));
     const [disabled] = await crmFindings(w.t.services.operations);
     expect(disabled).toMatchObject({ status: 'fail', message: expect.stringContaining('410 Gone'), fix: expect.stringContaining('re-enable') });
+    // failing for two hours but not yet disabled: a warning with how long, and where to look
+    await db.update(accounts).set({ crmDisabledAt: null, crmDisabledReason: null, crmFailingSince: new Date(Date.now() - 2 * 3_600_000) }).where(eq(accounts.id, w.accountId));
+    const [failing] = await crmFindings(w.t.services.operations);
+    expect(failing).toMatchObject({ status: 'warn', message: expect.stringMatching(/every delivery has failed for 12\d min/), fix: expect.stringContaining('delivery log') });
+  });
+
+  it('checks Meta\'s hosts by DNS, then TCP and a verified TLS handshake, and reads the server\'s clock', async () => {
+    const unresolved = await probeHost('https://threadline-doctor.invalid');
+    // a plain-text answer where TLS was expected (read to the end, so the server sees the probe hang up)
+    const notTls = await listening(net.createServer((socket) => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n').resume()), (port) => probeHost(`https://127.0.0.1:${port}`));
+    const closed = await listening(net.createServer(), async (port) => port).then((port) => probeHost(`http://127.0.0.1:${port}`));
+    const answering = await listening(http.createServer((_req, res) => res.writeHead(400).end()), (port) => probeHost(`http://127.0.0.1:${port}/v23.0`));
+    expect(answering.date?.getTime()).toBeGreaterThan(Date.now() - 60_000);
+    expect(reachabilityFindings([unresolved, notTls, closed, answering])).toEqual([
+      expect.objectContaining({ status: 'fail', message: expect.stringMatching(/^https:\/\/threadline-doctor\.invalid: DNS lookup failed/), fix: expect.stringContaining('resolver') }),
+      expect.objectContaining({ status: 'fail', message: expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+: TLS: /), fix: expect.stringContaining('intercepting proxy') }),
+      expect.objectContaining({ status: 'fail', message: expect.stringContaining('ECONNREFUSED') }),
+      expect.objectContaining({ status: 'ok', message: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+ reachable \(1 addresses\)$/) }),
+    ]);
+  });
+
+  it('names the migrations a database lacks, and says how to apply them', async () => {
+    const database = await openDatabase({ kind: 'pglite', dataDir: null });
+    try {
+      const pending = await pendingMigrations(database);
+      expect(pending.length).toBeGreaterThan(0);
+      expect(databaseFindings({ engine: 'pglite', pendingMigrations: pending })).toEqual([
+        expect.objectContaining({ status: 'ok', message: 'pglite reachable' }),
+        expect.objectContaining({ status: 'fail', message: expect.stringContaining(`${pending.length} migrations not applied (${pending[0]}`), fix: expect.stringContaining('threadline migrate') }),
+      ]);
+      await runMigrations(database);
+      expect(await pendingMigrations(database)).toEqual([]);
+      expect(databaseFindings({ engine: 'pglite', pendingMigrations: [] })).toEqual([
+        expect.objectContaining({ status: 'ok' }),
+        expect.objectContaining({ status: 'ok', message: 'migrations up to date' }),
+      ]);
+    } finally {
+      await database.close();
+    }
   });
 
   it('flags a clock more than five minutes off, and a public http URL or a missing app secret', () => {

@@ -28,7 +28,13 @@ describe('metrics', () => {
     const shop = await createAccount(db, { username: 'acme_shop' });
     await db
       .update(accounts)
-      .set({ tokenExpiresAt: new Date(Date.now() + 10 * 86_400_000), crmWebhookUrl: 'https://crm.example.com/hook', crmFailingSince: new Date(Date.now() - 3_600_000) })
+      .set({
+        tokenExpiresAt: new Date(Date.now() + 10 * 86_400_000),
+        crmWebhookUrl: 'https://crm.example.com/hook',
+        crmFailingSince: new Date(Date.now() - 3_600_000),
+        // Meta throttled its sends: paused for the next minute
+        sendPausedUntil: new Date(Date.now() + 60_000),
+      })
       .where(eq(accounts.id, shop.id));
     await db.insert(crmDeliveries).values([
       { id: 'msg_1', accountId: shop.id, eventType: 'message.received', payload: {}, createdAt: new Date(Date.now() - 120_000) },
@@ -51,7 +57,7 @@ describe('metrics', () => {
     expect(sample(text, 'threadline_crm_endpoint_failing_seconds{account="acme_shop"}')).toBeGreaterThanOrEqual(3599);
     expect(sample(text, 'threadline_crm_endpoint_disabled{account="acme_shop"}')).toBe(0);
     expect(sample(text, 'threadline_send_queue_messages{state="queued"}')).toBe(0);
-    expect(sample(text, 'threadline_send_paused_accounts')).toBe(0);
+    expect(sample(text, 'threadline_send_paused_accounts')).toBe(1);
     const horizon = sample(text, 'threadline_account_token_expiry_seconds{account="acme_shop"}') ?? 0;
     expect(horizon).toBeGreaterThan(9 * 86_400);
     expect(horizon).toBeLessThanOrEqual(10 * 86_400);

@@ -123,6 +123,11 @@ describe('a team works the inbox: status, assignment, notes', () => {
       expect.objectContaining({ assignee: { id: ids.owner, username: 'owner' }, previous_assignee: null }),
       expect.objectContaining({ assignee: null, previous_assignee: { id: ids.owner, username: 'owner' } }),
     ]);
+    const audit = await w.t.database.db.select().from(auditLog).where(and(eq(auditLog.action, 'conversations.assigned'), eq(auditLog.target, c.conversationId))).orderBy(asc(auditLog.id));
+    expect(audit.map((a) => [a.actorUserId, a.details])).toEqual([
+      [ids.admin, { assignee: ids.owner, previous_assignee: null }],
+      [ids.admin, { assignee: null, previous_assignee: ids.owner }],
+    ]);
   });
 
   it('assigns an unassigned conversation to whoever replies', async () => {
@@ -201,6 +206,14 @@ describe('a team works the inbox: status, assignment, notes', () => {
     expect(await w.control.outbox({ recipientId: c.igsid })).toEqual([]);
     const events = await crmEvents(c.conversationId, 'note.created');
     expect(events[0]?.data).toMatchObject({ note: { id: note.id, author: { type: 'user', name: 'viewer' } } });
+    const audit = await w.t.database.db.select().from(auditLog).where(eq(auditLog.target, note.id)).orderBy(asc(auditLog.id));
+    expect(audit.map((a) => [a.action, a.actorUserId])).toEqual([
+      ['notes.created', ids.viewer],
+      ['notes.updated', ids.viewer],
+      ['notes.deleted', ids.viewer],
+    ]);
+    // the audit log keeps who and where, never the note's text
+    expect(JSON.stringify(audit)).not.toContain('call back');
   });
 
   it('lets a CRM change status and assignee and add notes with the conversations:write scope', async () => {
