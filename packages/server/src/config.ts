@@ -140,7 +140,7 @@ const envSchema = z.object({
   // 0 (unset): 4 loops on PostgreSQL, 1 on the single-connection embedded database.
   WEBHOOK_PROCESS_CONCURRENCY: positiveInt(0),
   // How long a stored event waits at a quiet moment for others to join its round (0: the next turn of the event loop).
-  WEBHOOK_GATHER_MS: nonNegativeInt(0),
+  WEBHOOK_GATHER_MS: nonNegativeInt(20),
   // Media mirrored out of Meta's expiring CDN
   MEDIA_MIRROR_ENABLED: bool(true),
   MEDIA_MAX_BYTES: positiveInt(25 * 1024 * 1024),
