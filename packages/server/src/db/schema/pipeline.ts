@@ -108,11 +108,6 @@ export const crmDeliveries = pgTable(
     index('crm_deliveries_account_due_idx')
       .on(t.accountId, t.nextAttemptAt, t.id)
       .where(sql`${t.status} = 'pending'`),
-    // first attempts before retries (crm_claim_due): the deliveries never tried yet, in the same order; a row handed
-    // straight to a dispatcher is written with its first attempt counted, so in steady state this index stays empty
-    index('crm_deliveries_account_first_due_idx')
-      .on(t.accountId, t.nextAttemptAt, t.id)
-      .where(sql`${t.status} = 'pending' and ${t.attemptCount} = 0`),
     index('crm_deliveries_account_locked_idx')
       .on(t.accountId)
       .where(sql`${t.lockedUntil} is not null`),
