@@ -98,13 +98,19 @@ describe('waking the processor', () => {
     return false;
   };
 
-  it('takes what was stored during a round as soon as that round ends, not at the next idle poll', async () => {
+  /** A processor of `concurrency` loops over a recording ingest, started with nothing due, polling once a minute. */
+  async function started(concurrency: number) {
     const repo = createWebhookEventsRepository(database.db);
     const ing = recordingIngest();
-    // one loop that would otherwise poll only once a minute: only wakes can move it
-    const processor = createWebhookProcessor({ units: createUnitsOfWork(database.db, []), repo, ingest: ing.ingest, log: pino({ level: 'silent' }), concurrency: 1, maxAttempts: 8, batchSize: 5, idlePollMs: 60_000 });
+    const processor = createWebhookProcessor({ units: createUnitsOfWork(database.db, []), repo, ingest: ing.ingest, log: pino({ level: 'silent' }), concurrency, maxAttempts: 8, batchSize: 5, idlePollMs: 60_000 });
     await processor.runUntilIdle();
     processor.start();
+    return { repo, ing, processor };
+  }
+
+  it('takes what was stored during a round as soon as that round ends, not at the next idle poll', async () => {
+    // one loop that would otherwise poll only once a minute: only wakes can move it
+    const { repo, ing, processor } = await started(1);
     try {
       let second = -1;
       // a POST stored and announced while the only loop is in its round (its claim is over: it cannot see it)
@@ -126,11 +132,7 @@ describe('waking the processor', () => {
   });
 
   it('makes one round of the events announced in one turn of the event loop at a quiet moment', async () => {
-    const repo = createWebhookEventsRepository(database.db);
-    const ing = recordingIngest();
-    const processor = createWebhookProcessor({ units: createUnitsOfWork(database.db, []), repo, ingest: ing.ingest, log: pino({ level: 'silent' }), concurrency: 2, maxAttempts: 8, batchSize: 5, idlePollMs: 60_000 });
-    await processor.runUntilIdle();
-    processor.start();
+    const { repo, ing, processor } = await started(2);
     try {
       await until(async () => false, 50); // both loops asleep after their first empty round
       const before = ing.rounds.length;

@@ -134,24 +134,26 @@ export function createWebhookProcessor(opts: ProcessorOptions) {
   async function loop() {
     let backoff = 0;
     while (running) {
-      let took: number;
+      let took: number | null = null;
       inRound += 1;
       pending = false;
       try {
         took = await step();
         backoff = 0;
       } catch (error) {
-        inRound -= 1;
         backoff = Math.min(Math.max(backoff * 2, 100), MAX_BACKOFF_MS);
         if (running) {
           gate(isConnectionError(error) ? 'unreachable' : 'error', () =>
             opts.log.warn({ err: error }, isConnectionError(error) ? 'webhook processing waits for the database' : 'could not process webhook events'),
           );
         }
+      } finally {
+        inRound -= 1;
+      }
+      if (took === null) {
         await sleep(backoff);
         continue;
       }
-      inRound -= 1;
       if (took >= batchSize) {
         wakeOne(); // a backlog: another loop helps while this one goes on
         continue;
@@ -178,9 +180,9 @@ export function createWebhookProcessor(opts: ProcessorOptions) {
       }
     },
     /**
-     * New work was stored (and committed). With a round under way, the loop that ends it goes on at once and takes
-     * it; at a quiet moment one sleeping loop starts, after `gatherMs` or on the next turn of the event loop, so POSTs
-     * acknowledged together make one round. Wakes meanwhile join it; the other loops keep polling.
+     * New work was stored (and committed). With a round under way, the loop that ends it takes it after `gatherMs`;
+     * at a quiet moment one sleeping loop starts after `gatherMs` (or on the next turn of the event loop when it is
+     * 0), so POSTs acknowledged together make one round. Wakes meanwhile join it; the other loops keep polling.
      */
     wake() {
       if (!running) return;
