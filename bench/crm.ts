@@ -91,6 +91,18 @@ async function breakdown(pgUrl: string | null, tag: string): Promise<string> {
 }
 
 /** Latencies (sent → first arrival at `at`) of the markers acknowledged, sorted. */
+/** The p99 latency of the events of `ids` by period of `periodMs` after `from` (when they were sent), in ms. */
+function p99ByPeriod(sent: Map<string, number>, ids: Iterable<string>, at: Map<string, number>, from: number, periodMs: number): string {
+  const periods: number[][] = [];
+  for (const m of ids) {
+    const s = sent.get(m);
+    const arrived = at.get(m);
+    if (s === undefined || arrived === undefined || s < from) continue;
+    (periods[Math.floor((s - from) / periodMs)] ??= []).push(arrived - s);
+  }
+  return Array.from(periods, (l) => ms(percentile((l ?? []).sort((a, b) => a - b), 99))).join(' ');
+}
+
 function latencies(sent: Map<string, number>, acked: Iterable<string>, at: Map<string, number>): number[] {
   const out: number[] = [];
   for (const m of acked) {
@@ -184,18 +196,23 @@ async function outageRun(meta: MetaSender, other: MetaSender): Promise<OutageRes
   const fresh = [...run.acks.keys()].filter((m) => (run.sent.get(m) ?? 0) >= backAt);
   const delivered = [...run.acks.keys()].filter((m) => receiver.arrivals.has(m)).length;
   const duplicates = [...webhookIds.values()].reduce((sum, n) => sum + n - 1, 0);
+  const freshLatencies = latencies(run.sent, fresh, receiver.arrivals);
+  const bySecond = p99ByPeriod(run.sent, fresh, receiver.arrivals, backAt, 1000);
+  const otherStart = Math.min(...otherRun.sent.values());
+  const otherByFive = p99ByPeriod(otherRun.sent, otherRun.acks.keys(), otherReceiver.arrivals, otherStart, 5000);
   const result: OutageResult = {
     lost: run.acks.size - delivered,
     drainSeconds: done && Number.isFinite(lastBacklog) ? Math.max(0, lastBacklog - backAt) / 1000 : null,
-    newP99: percentile(latencies(run.sent, fresh, receiver.arrivals), 99),
+    newP99: percentile(freshLatencies, 99),
     otherP99: percentile(latencies(otherRun.sent, otherRun.acks.keys(), otherReceiver.arrivals), 99),
   };
   console.log(
     `- outage: ${OUTAGE_RATE} events/s, the CRM answering 503 for ${(outageMs / 1000).toFixed(0)} s × ${count}: acknowledged ${run.acks.size}, ` +
       `delivered ${delivered} (${result.lost === 0 ? 'no loss' : `LOST ${result.lost}`}), duplicates ${duplicates}; ` +
       `backlog of ${backlog.length} delivered ${result.drainSeconds === null ? 'NOT within 10 min' : `${result.drainSeconds.toFixed(1)} s after the CRM's return`}; ` +
-      `events sent after the return (${fresh.length}): p99 ${ms(result.newP99)} ms; ` +
-      `the other account (its CRM up, ${OTHER_RATE}/s): p99 ${ms(result.otherP99)} ms`,
+      `events sent after the return (${fresh.length}): p50 ${ms(percentile(freshLatencies, 50))} ms, p99 ${ms(result.newP99)} ms ` +
+      `(p99 by second after the return: ${bySecond}); ` +
+      `the other account (its CRM up, ${OTHER_RATE}/s): p99 ${ms(result.otherP99)} ms (by 5 s from the start: ${otherByFive})`,
   );
   return result;
 }

@@ -44,6 +44,7 @@ import { createRealtimeHub } from './modules/realtime/realtime-hub.ts';
 import { defineRealtimeJobs } from './modules/realtime/realtime.jobs.ts';
 import { realtimeRoutes } from './modules/realtime/realtime.routes.ts';
 import { WEBHOOK_CHANNEL } from './modules/intake/webhook-events.repository.ts';
+import { CRM_CHANNEL } from './modules/delivery/outbox/crm-outbox.repository.ts';
 import { defineWebhookJobs } from './modules/ingest/webhooks.jobs.ts';
 import { defineIngestJobs } from './modules/ingest/ingest.jobs.ts';
 import { webhookAdminRoutes } from './modules/ingest/webhook-admin.routes.ts';
@@ -181,7 +182,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     verifyToken: config.instagram.verifyToken,
     bodyLimitBytes: config.webhooks.bodyLimitBytes,
     ackTimeoutMs: config.webhooks.ackTimeoutMs,
-    onStored: () => services.webhookProcessor.wake(),
+    onStored: (event) => services.webhookProcessor.offer(event),
     announce: !config.workersEnabled,
     received: services.metrics.counter('threadline_webhooks_received_total', 'Meta webhook POSTs by outcome', ['outcome']),
   });
@@ -240,6 +241,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   let closed = false;
   let workersStarted = false;
   let unlistenWebhooks: (() => Promise<void>) | null = null;
+  let unlistenCrm: (() => Promise<void>) | null = null;
   let metricsServer: Server | null = null;
   return {
     app,
@@ -262,6 +264,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         // events stored by `serve --no-workers` processes are announced; start on them without waiting for a poll
         unlistenWebhooks = await database.listen(WEBHOOK_CHANNEL, () => services.webhookProcessor.wake(), () => services.webhookProcessor.wake());
         crmJobs.start();
+        // and CRM deliveries they write or requeue, the same way (the dispatcher's poll is only a safety net)
+        unlistenCrm = await database.listen(CRM_CHANNEL, () => crm.dispatcher.poke(), () => crm.dispatcher.poke());
       }
       workersStarted = true;
     },
@@ -273,6 +277,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       if (closed) return;
       closed = true;
       await unlistenWebhooks?.();
+      await unlistenCrm?.();
       await hub.stop();
       const metricsClosed = metricsServer ? new Promise<void>((resolve) => metricsServer?.close(() => resolve())) : null;
       metricsServer?.closeAllConnections();

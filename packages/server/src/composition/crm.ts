@@ -8,6 +8,7 @@ import { attemptDelivery, recordOutcomes } from '../modules/delivery/dispatch/cr
 import { createCrmDispatcher, type CrmDispatcher } from '../modules/delivery/dispatch/crm-dispatcher.ts';
 import { createCrmMetrics, type CrmMetrics } from '../modules/delivery/dispatch/crm-metrics.ts';
 import { createCrmOutbox, type CrmOutbox } from '../modules/delivery/outbox/crm-outbox.ts';
+import { announceCrmWork } from '../modules/delivery/outbox/crm-outbox.repository.ts';
 import type { CrmSettings } from '../config/crm-settings.ts';
 import { createCrmRepository, type ClaimedWork, type CrmRepository } from '../modules/delivery/dispatch/crm.repository.ts';
 import { createCrmService, type CrmService } from '../modules/delivery/endpoints/crm.service.ts';
@@ -77,22 +78,25 @@ export function createCrm(deps: {
   const deliveryDeps = { units: deps.units, repo, vault: withDecryptCache(deps.vault), client, settings, metrics, log: deps.log, now };
   const leaseMs = settings.timeoutMs + LEASE_MARGIN_MS;
   const dispatcher = createCrmDispatcher({
-    claim: (limit) => {
+    claim: (limit, perEndpoint, own) => {
       const at = now();
       return repo.claimDue({
         now: at,
         leaseUntil: new Date(at.getTime() + leaseMs),
         limit,
-        perEndpoint: settings.maxConcurrencyPerEndpoint,
+        perEndpoint,
+        own,
         processId: deps.owner.id,
         deadAfterMs: deps.owner.deadAfterMs,
       });
     },
     attempt: (prepared) => attemptDelivery(deliveryDeps, prepared),
     record: async (outcomes) => {
-      const released = await recordOutcomes(deliveryDeps, outcomes);
+      const { released, nextRetryAt } = await recordOutcomes(deliveryDeps, outcomes);
       // an endpoint came back: its backlog is due now
       if (released > 0) dispatcher.poke();
+      // the retries written here are looked for when they come due, not found by a poll
+      if (nextRetryAt !== null) dispatcher.wakeAt(nextRetryAt);
     },
     endpointOf: (work) => work.account.id,
     idOf: (work) => work.claimed.id,
@@ -102,9 +106,21 @@ export function createCrm(deps: {
     pollIntervalMs: settings.pollIntervalMs,
     log: deps.log,
   });
+  /** Requeued deliveries: this process's dispatcher looks now; without one running here, the others are told. */
+  async function workDue(): Promise<void> {
+    if (dispatcher.running()) {
+      dispatcher.poke();
+      return;
+    }
+    try {
+      await announceCrmWork(db);
+    } catch (error) {
+      deps.log.warn({ err: error }, 'could not announce requeued CRM deliveries; the dispatchers find them at their next poll');
+    }
+  }
   return {
     outbox: createCrmOutbox({ now, metrics, handoff: { dispatcher, leaseMs, processId: deps.owner.id } }),
-    service: createCrmService({ ...deliveryDeps, audit: deps.audit }),
+    service: createCrmService({ ...deliveryDeps, audit: deps.audit, workDue }),
     dispatcher,
     metrics,
     repo,

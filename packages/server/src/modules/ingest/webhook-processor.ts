@@ -2,7 +2,7 @@ import type { InboxUnitsOfWork } from '../../events/inbox-events.ts';
 import { isConnectionError, safeErrorMessage } from '../../shared/db-errors.ts';
 import { createLogGate, type Logger } from '../../shared/logger.ts';
 import type { IngestService } from './ingest.service.ts';
-import type { WebhookEventsRepository } from '../intake/webhook-events.repository.ts';
+import type { ClaimedEvent, WebhookEventsRepository } from '../intake/webhook-events.repository.ts';
 
 export type ProcessorOptions = {
   units: InboxUnitsOfWork;
@@ -22,6 +22,10 @@ export type ProcessorOptions = {
   gatherMs?: number;
 };
 
+/** Stored events held for this process's loops (`offer`): at most this many, and this many bytes of bodies. */
+const MAX_OFFERED = 1_000;
+const MAX_OFFERED_BYTES = 16 * 1024 * 1024;
+
 /** Back-off between attempts of one raw event: 2 s, 10 s, 1 min, 5 min, 30 min, 2 h, … */
 export function retryDelayMs(attempt: number): number {
   const steps = [2_000, 10_000, 60_000, 300_000, 1_800_000, 7_200_000];
@@ -33,10 +37,15 @@ export function retryDelayMs(attempt: number): number {
  * so workers in several processes never take the same row, and a crashed worker's claim simply ends with its
  * transaction), apply every event, record every outcome, commit once. If a batch throws, its events are taken one
  * by one, so a poison event is retried with back-off and finally marked `failed` without holding up the others.
+ *
+ * Events this process stored are offered to it with their bodies (`offer`): a round claims those by id (a
+ * primary-key lookup) instead of scanning the queue, whose index holds an entry for every event processed since
+ * the last vacuum. The scan still runs when nothing is offered, and at least every `idlePollMs` (retries coming due,
+ * events of other processes), so an offered event never keeps older work waiting.
  */
 export function createWebhookProcessor(opts: ProcessorOptions) {
   const batchSize = opts.batchSize ?? 25;
-  const idlePollMs = opts.idlePollMs ?? 250;
+  const idlePollMs = opts.idlePollMs ?? 1_000;
   const gatherMs = opts.gatherMs ?? 20;
   /** Cancels the scheduled start of a sleeping loop, while one is scheduled. */
   let cancelWake: (() => void) | null = null;
@@ -47,6 +56,40 @@ export function createWebhookProcessor(opts: ProcessorOptions) {
   let running = false;
   const loops: Promise<void>[] = [];
   const sleepers = new Set<() => void>();
+  /** Events stored by this process and not yet claimed, by id, in the order they were stored. */
+  const offered = new Map<number, Buffer>();
+  let offeredBytes = 0;
+  /** When a round last scanned the queue (see above). */
+  let lastScanAt = 0;
+
+  const takeOffered = (limit: number): Map<number, Buffer> => {
+    const taken = new Map<number, Buffer>();
+    for (const [id, body] of offered) {
+      if (taken.size >= limit) break;
+      taken.set(id, body);
+      forget(id);
+    }
+    return taken;
+  };
+  const forget = (id: number) => {
+    const body = offered.get(id);
+    if (body === undefined) return;
+    offered.delete(id);
+    offeredBytes -= body.length;
+  };
+
+  /** Claims the offered events (those still due and unclaimed), else scans the queue. */
+  async function claim(tx: Parameters<WebhookEventsRepository['claimInTx']>[0], limit: number): Promise<ClaimedEvent[]> {
+    if (offered.size > 0 && Date.now() - lastScanAt < idlePollMs) {
+      const taken = takeOffered(limit);
+      const claimed = await opts.repo.claimIdsInTx(tx, [...taken.keys()]);
+      if (claimed.length > 0) return claimed.flatMap((c) => { const body = taken.get(c.id); return body ? [{ id: c.id, body, attempts: c.attempts }] : []; });
+    }
+    lastScanAt = Date.now();
+    const claimed = await opts.repo.claimInTx(tx, limit);
+    for (const event of claimed) forget(event.id);
+    return claimed;
+  }
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -64,7 +107,7 @@ export function createWebhookProcessor(opts: ProcessorOptions) {
     // a unit of work: CRM deliveries written in it go to this process's dispatcher once it commits
     return opts.units.run(async (uow) => {
       const { tx } = uow;
-      const claimed = await opts.repo.claimInTx(tx, limit, onlyId);
+      const claimed = onlyId === undefined ? await claim(tx, limit) : await opts.repo.claimInTx(tx, limit, onlyId);
       if (claimed.length === 0) return 0;
       const outcomes = await opts.ingest.processBatch(uow, claimed);
       const finished = [];
@@ -180,6 +223,18 @@ export function createWebhookProcessor(opts: ProcessorOptions) {
       }
     },
     /**
+     * This process stored (and committed) `event`: the next round claims it by id, with the body it already has (when
+     * too much is held already, it is left for the scan).
+     */
+    offer(event: { id: number; body: Buffer }) {
+      if (!running) return;
+      if (offered.size < MAX_OFFERED && offeredBytes + event.body.length <= MAX_OFFERED_BYTES) {
+        offered.set(event.id, event.body);
+        offeredBytes += event.body.length;
+      }
+      this.wake();
+    },
+    /**
      * New work was stored (and committed). With a round under way, the loop that ends it takes it after `gatherMs`;
      * at a quiet moment one sleeping loop starts after `gatherMs` (or on the next turn of the event loop when it is
      * 0), so POSTs acknowledged together make one round. Wakes meanwhile join it; the other loops keep polling.
@@ -203,6 +258,8 @@ export function createWebhookProcessor(opts: ProcessorOptions) {
     /** Lets the current rounds finish, then stops. */
     async stop() {
       running = false;
+      offered.clear();
+      offeredBytes = 0;
       cancelWake?.();
       cancelWake = null;
       for (const wake of [...sleepers]) wake();

@@ -41,6 +41,12 @@ where status = 'received' and next_attempt_at <= now() and (locked_until is null
 order by next_attempt_at, id
 limit $1
 for update skip locked`;
+/** The same, for events named by id (those this process stored and holds): no scan, and no body to send back. */
+const CLAIM_IDS_SQL = `
+select id, attempts + 1 as attempts from webhook_events
+where id = any($1::bigint[]) and status = 'received' and next_attempt_at <= now() and (locked_until is null or locked_until < now())
+order by id
+for update skip locked`;
 const CLAIM_SQL_MANY = CLAIM_SQL(false);
 const CLAIM_SQL_ONE = CLAIM_SQL(true);
 
@@ -88,6 +94,13 @@ export function createWebhookEventsRepository(db: Db) {
         onlyId === undefined ? [limit] : [limit, onlyId],
       );
       return rows.map((r) => ({ id: Number(r.id), body: Buffer.from(r.body), attempts: r.attempts })).sort((a, b) => a.id - b.id);
+    },
+
+    /** Claims, inside the caller's transaction, those of `ids` still due and unclaimed: their ids and attempt numbers. */
+    async claimIdsInTx(tx: Db, ids: readonly number[]): Promise<{ id: number; attempts: number }[]> {
+      if (ids.length === 0) return [];
+      const rows = await fixedRows<{ id: string | number; attempts: number }>(tx, CLAIM_IDS_SQL, [ids]);
+      return rows.map((r) => ({ id: Number(r.id), attempts: Number(r.attempts) }));
     },
 
     /** Due event ids, without claiming them (to isolate a batch that failed). */

@@ -14,8 +14,8 @@ export type WebhookRoutesOptions = {
   verifyToken: string | undefined;
   bodyLimitBytes: number;
   ackTimeoutMs: number;
-  /** Wakes this process's workers after an event is stored. */
-  onStored: () => void;
+  /** Hands an event this process stored (committed) to its workers. */
+  onStored: (event: { id: number; body: Buffer }) => void;
   /** This process runs no workers: announce each stored event to the processes that do (NOTIFY). */
   announce: boolean;
   received: Counter;
@@ -82,8 +82,9 @@ export async function instagramWebhookRoutes(app: App, opts: WebhookRoutesOption
       req.log.warn({ reason: check.reason, bytes: raw.length }, 'webhook refused: bad signature');
       return refuse(reply, intakeRefusals.invalidSignature, req.id);
     }
+    let id: number;
     try {
-      const id = await within(store.submit({ body: raw, secretIndex: check.secretIndex }), opts.ackTimeoutMs);
+      id = await within(store.submit({ body: raw, secretIndex: check.secretIndex }), opts.ackTimeoutMs);
       opts.received.inc({ outcome: 'stored' });
       req.log.debug({ webhookEventId: id, secretIndex: check.secretIndex }, 'webhook stored');
     } catch (error) {
@@ -95,7 +96,7 @@ export async function instagramWebhookRoutes(app: App, opts: WebhookRoutesOption
       });
       return refuse(reply, intakeRefusals.unavailable, req.id);
     }
-    opts.onStored();
+    opts.onStored({ id, body: raw });
     return reply.code(200).type('text/plain').send('EVENT_RECEIVED');
   });
 }

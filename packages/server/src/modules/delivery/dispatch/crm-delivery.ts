@@ -7,7 +7,7 @@ import { nextRetryDelayMs } from './crm-schedule.ts';
 import { signingSecrets } from '../endpoints/crm-secrets.ts';
 import { sendAttempt, type AttemptResult } from './crm-sender.ts';
 import type { CrmSettings } from '../../../config/crm-settings.ts';
-import type { ClaimedDelivery, ClaimedWork, CrmRepository, SendingAccount, SendingDelivery } from './crm.repository.ts';
+import type { ClaimedDelivery, ClaimedWork, CrmRepository, SendingAccount, SendingDelivery, UnsuccessfulOutcome } from './crm.repository.ts';
 
 export type DeliveryDeps = {
   /** Opens transactions: a batch's outcomes here, an endpoint's changes in crm.service.ts. */
@@ -73,10 +73,14 @@ export async function attemptDelivery(deps: DeliveryDeps, work: ClaimedWork): Pr
 /**
  * Writes what came of a batch of attempts in one transaction: every attempt row in one insert, every success in
  * one update, each failure's next attempt and the endpoints' health; every claim of the batch is released. An
- * endpoint that answered 2xx after failing gets its waiting deliveries released (due now, in order): answers how
- * many, so the caller can look for them at once.
+ * endpoint that answered 2xx after failing gets its waiting deliveries released (due now, in order). Answers how
+ * many, so the caller can look for them at once, and when the earliest retry written here comes due (null: none),
+ * so the caller can look for it then instead of polling.
  */
-export async function recordOutcomes(deps: DeliveryDeps, outcomes: readonly (AttemptedDelivery | { claimed: ClaimedDelivery; result: null })[]): Promise<number> {
+export async function recordOutcomes(
+  deps: DeliveryDeps,
+  outcomes: readonly (AttemptedDelivery | { claimed: ClaimedDelivery; result: null })[],
+): Promise<{ released: number; nextRetryAt: Date | null }> {
   const finishedAt = deps.now();
   const attempted = outcomes.filter((o): o is AttemptedDelivery => o.result !== null);
   const skipped = outcomes.filter((o) => o.result === null).map((o) => o.claimed.id);
@@ -94,6 +98,7 @@ export async function recordOutcomes(deps: DeliveryDeps, outcomes: readonly (Att
   }));
   const recovered = new Set(succeeded.filter((o) => o.account.crmFailingSince !== null).map((o) => o.account.id));
   let released = 0;
+  let nextRetryAt: Date | null = null;
   if (succeeded.length === outcomes.length && recovered.size === 0) {
     // the common case under load: every attempt succeeded at a healthy endpoint; one statement
     await deps.repo.recordSucceeded(successes);
@@ -126,14 +131,16 @@ export async function recordOutcomes(deps: DeliveryDeps, outcomes: readonly (Att
       const answersAgain = new Set(await deps.repo.healthyAmong([...new Set(claimedFailing.map((o) => o.account.id))], tx));
 
       const failingSince = new Map<string, Date>();
+      /** every unsuccessful attempt's outcome, written together after the loop */
+      const finished: UnsuccessfulOutcome[] = [];
       for (const o of attempted) {
         const result = o.result;
         if (!result || result.verdict === 'success') continue;
         const { delivery, account, at } = o;
-        const common = { lastAttemptAt: at, lastStatusCode: result.statusCode, lastError: result.error };
+        const common = { id: delivery.id, lastAttemptAt: at, lastStatusCode: result.statusCode, lastError: result.error, status: 'pending' as const };
         if (result.verdict === 'gone') {
           // kept pending: re-enabling the endpoint sends it
-          await deps.repo.finishDelivery(delivery.id, { ...common, nextAttemptAt: finishedAt }, tx);
+          finished.push({ ...common, nextAttemptAt: finishedAt });
           disabled.set(account.id, { gone: true, reason: `The endpoint answered 410 Gone at ${finishedAt.toISOString()}; set the URL again to re-enable it.` });
           continue;
         }
@@ -142,15 +149,13 @@ export async function recordOutcomes(deps: DeliveryDeps, outcomes: readonly (Att
           ...(deps.random ? { random: deps.random } : {}),
         });
         if (delay !== null && answersAgain.has(account.id)) {
-          await deps.repo.finishDelivery(delivery.id, { ...common, nextAttemptAt: delivery.createdAt }, tx);
+          finished.push({ ...common, nextAttemptAt: delivery.createdAt });
           released += 1;
           continue;
         }
-        await deps.repo.finishDelivery(
-          delivery.id,
-          delay === null ? { ...common, status: 'failed', nextAttemptAt: null } : { ...common, nextAttemptAt: new Date(finishedAt.getTime() + delay) },
-          tx,
-        );
+        const retryAt = delay === null ? null : new Date(finishedAt.getTime() + delay);
+        finished.push(retryAt === null ? { ...common, status: 'failed', nextAttemptAt: null } : { ...common, nextAttemptAt: retryAt });
+        if (retryAt !== null && (nextRetryAt === null || retryAt < nextRetryAt)) nextRetryAt = retryAt;
         if (delay === null) deps.metrics.givenUp();
         let since = failingSince.get(account.id) ?? account.crmFailingSince;
         if (since === null || recovered.has(account.id)) {
@@ -166,6 +171,7 @@ export async function recordOutcomes(deps: DeliveryDeps, outcomes: readonly (Att
           });
         }
       }
+      await deps.repo.finishDeliveries(finished, tx);
       for (const [accountId, d] of disabled) {
         await deps.repo.updateAccount(accountId, { crmDisabledAt: finishedAt, crmDisabledReason: d.reason }, tx);
       }
@@ -179,5 +185,5 @@ export async function recordOutcomes(deps: DeliveryDeps, outcomes: readonly (Att
     deps.log.warn({ accountId, reason: d.reason }, 'CRM endpoint disabled');
   }
   for (const accountId of recovered) deps.log.info({ accountId }, 'CRM endpoint answers again; its waiting deliveries are due now');
-  return released;
+  return { released, nextRetryAt };
 }

@@ -6,6 +6,22 @@ import type { CrmDispatcher, DispatcherDeps } from './dispatcher-types.ts';
 
 export type { CrmDispatcher, DispatcherDeps, DispatcherHandoff } from './dispatcher-types.ts';
 
+/**
+ * The slots kept for new deliveries handed over by this process's writers (`reserve`): a quarter of the process's
+ * and of each endpoint's. Claims (retries, a backlog after an outage, deliveries of other processes) take the rest,
+ * so a backlog never holds up what happens now, and drains in its own order beside it (issue 24: new events keep
+ * their latency while an endpoint that was down catches up).
+ */
+export function freshShares(concurrency: number, perEndpoint: number) {
+  const freshPerEndpoint = Math.max(1, Math.floor(perEndpoint / 4));
+  return {
+    freshPerEndpoint,
+    /** an endpoint with a single slot shares it: whichever kind comes first takes it */
+    claimPerEndpoint: Math.max(1, perEndpoint - freshPerEndpoint),
+    fresh: concurrency > 1 ? Math.max(1, Math.floor(concurrency / 4)) : 0,
+  };
+}
+
 /** The claim loop's state: whether it runs, what wakes it, and what the last claim found. */
 type LoopState = {
   running: boolean;
@@ -14,11 +30,11 @@ type LoopState = {
   stopWake: (() => void) | null;
   kicked: boolean;
   pokeTimer: NodeJS.Timeout | null;
+  /** the earliest retry this process wrote, and the timer that looks for it when it is due (`wakeAt`) */
+  dueTimer: { at: number; timer: NodeJS.Timeout } | null;
   orphansPossible: boolean;
   caughtUp: boolean;
   lookDue: boolean;
-  claimLeases: Map<string, number>;
-  claiming: boolean;
   claimBackoffMs: number;
 };
 
@@ -27,15 +43,18 @@ type LoopState = {
  * (a claim is a lease in the row, so two processes never send the same attempt; the claim query keeps every
  * endpoint under its concurrency cap across processes), runs up to `concurrency` attempts at once, and writes
  * their outcomes by group commit: the outcomes that finish while one write is under way go together in the next,
- * so the database work per delivery shrinks as the load grows. An idle dispatcher looks again every
- * `pollIntervalMs`, or at once when poked. Deliveries this process writes while it has room skip the claim query
- * (`DispatcherHandoff`).
+ * so the database work per delivery shrinks as the load grows. Deliveries this process writes while it has room
+ * skip the claim query (`DispatcherHandoff`); the others are looked for at once (`poke`: written here unclaimed, or
+ * announced by another process), when the earliest retry this process wrote comes due (`wakeAt`), and otherwise
+ * every `pollIntervalMs` (retries another process wrote, claims of a process that died). The claim scans, so an idle
+ * look is not free: the poll is a safety net, not the way work is found.
  *
  * Three parts: the slots per endpoint (dispatcher-lanes.ts), the outcome writer (dispatcher-outcomes.ts), and here
  * the attempts and the claim loop, whose state is the `loop` object.
  */
 export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outcome>): CrmDispatcher<Job> {
-  const lanes = createDispatcherLanes<Job>(deps.perEndpoint);
+  const shares = freshShares(deps.concurrency, deps.perEndpoint);
+  const lanes = createDispatcherLanes<Job>();
   const attempts = {
     /** attempts under way or waiting for their outcome to be written */
     inFlight: new Set<Promise<void>>(),
@@ -52,6 +71,7 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
     /** something happened since the loop last claimed (a slot freed, a poke): look again before sleeping */
     kicked: false,
     pokeTimer: null,
+    dueTimer: null,
     /**
      * A claim or a hand-over failed with the connection: the database may have committed claims whose answer never
      * arrived. Before the next claim, those are released (nothing else would touch them until their lease ran out).
@@ -64,21 +84,11 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
      * a backlog): older deliveries may be waiting, so new ones are not handed over past them until it has run.
      */
     lookDue: true,
-    /** the leases this process held as the last claim ran, and what it claimed; `claiming`: it is under way */
-    claimLeases: new Map<string, number>(),
-    claiming: false,
     /** while claims fail (the database is away), the loop waits longer between them, up to MAX_CLAIM_BACKOFF_MS */
     claimBackoffMs: 0,
   };
-  /**
-   * Whether the last claim may have left deliveries to `endpoint` unclaimed because it counted this process's leases
-   * there (one of them this attempt's, whose outcome is written now): under way, it may have; done, it did if the
-   * endpoint was at its cap by those leases.
-   */
-  const leaseLimited = (endpoint: string) => {
-    const n = loop.claimLeases.get(endpoint) ?? 0;
-    return n > 0 && (loop.claiming || n >= deps.perEndpoint);
-  };
+  /** While the last claim left deliveries due (a backlog), the loop looks at least this often. */
+  const BACKLOG_POLL_MS = 50;
   /** Pokes arriving together (a burst of changes) make one early look, not one each. */
   const POKE_COALESCE_MS = 5;
 
@@ -92,33 +102,34 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
   }
 
   /**
-   * Runs one attempt; `counted`: its endpoint slot was reserved already. The slots (the endpoint's and the process's)
+   * Runs one attempt; `fresh`: a new delivery handed over (it counts in the endpoint's fresh share). The slots (the endpoint's and the process's)
    * are held while the request is under way and given back when it is answered: writing the outcome is the
    * database's work, not the endpoint's, and an endpoint's next delivery must not wait for it. Outcomes waiting to be
    * written are bounded apart (`room`). The claim query still counts a delivery until its outcome is written (by the
    * row's lease), so across processes the cap only errs low.
    */
-  function launch(job: Job, counted = false): Promise<void> {
+  function launch(job: Job, fresh = false): Promise<void> {
     const endpoint = deps.endpointOf(job);
     const id = deps.idOf(job);
     attempts.holding.add(id);
-    if (!counted) lanes.count(endpoint, 1);
+    lanes.count(endpoint, 1);
+    if (fresh) lanes.fresh(endpoint, 1);
     attempts.attempting += 1;
     let answered = false;
     const free = () => {
       if (answered) return;
       answered = true;
       attempts.attempting -= 1;
-      const atCap = lanes.busyAt(endpoint) >= deps.perEndpoint;
+      const atCap = lanes.busyAt(endpoint) >= shares.claimPerEndpoint;
       lanes.count(endpoint, -1);
-      const next = loop.running ? lanes.takeHeld(endpoint) : undefined;
+      if (fresh) lanes.fresh(endpoint, -1);
+      const next = loop.running ? lanes.takeHeld(endpoint, freshMayStart(endpoint)) : undefined;
       if (next !== undefined) {
-        void launch(next);
+        void launch(next.job, next.fresh);
         return;
       }
       // with a backlog, or at an endpoint that was at its cap, a freed slot must not wait for the next poll
       // (elsewhere a retry due at once waits at most one poll)
-      lanes.unwritten(endpoint, 1);
       if (!loop.caughtUp || atCap) lookNow();
     };
     const task: Promise<void> = deps
@@ -133,24 +144,32 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
         attempts.holding.delete(id);
         const wasFull = recording() > deps.concurrency;
         attempts.inFlight.delete(task);
-        lanes.unwritten(endpoint, -1);
-        // The outcome is written and the row's lease gone: with a backlog, or after a claim that lease may have
-        // limited, the claim query may have room now; and after outcomes held everything back, whatever waited
-        // meanwhile is claimed now.
-        if (!loop.caughtUp || leaseLimited(endpoint) || (wasFull && recording() <= deps.concurrency && loop.lookDue)) lookNow();
+        // The outcome is written: with a backlog the process may have room again; and after outcomes held
+        // everything back, whatever waited meanwhile is claimed now.
+        if (!loop.caughtUp || (wasFull && recording() <= deps.concurrency && loop.lookDue)) lookNow();
       });
     attempts.inFlight.add(task);
     return task;
   }
 
-  /** Starts a claimed delivery, or holds it until its endpoint has a free slot here. */
-  function startClaimed(job: Job): void {
+  /**
+   * Whether a new delivery handed over may start at `endpoint` (given a free slot): always when nothing older is due;
+   * otherwise within the endpoint's fresh share, so a backlog keeps the rest of its slots.
+   */
+  const freshMayStart = (endpoint: string) => (loop.caughtUp && !loop.lookDue) || lanes.freshAt(endpoint) < shares.freshPerEndpoint;
+
+  /**
+   * Starts a delivery (`fresh`: handed over by this process's writer; otherwise claimed), or holds it until its
+   * endpoint has a free slot here. A held new delivery takes the next free slot before a held claimed one, within
+   * the fresh share: it waits for the backlog's slots to turn over, never behind the whole backlog.
+   */
+  function start(job: Job, fresh: boolean): void {
     const endpoint = deps.endpointOf(job);
-    if (lanes.busyAt(endpoint) < deps.perEndpoint) {
-      void launch(job);
+    if (lanes.busyAt(endpoint) < deps.perEndpoint && (!fresh || freshMayStart(endpoint))) {
+      void launch(job, fresh);
       return;
     }
-    lanes.hold(endpoint, job);
+    lanes.hold(endpoint, job, fresh);
     attempts.holding.add(deps.idOf(job));
   }
 
@@ -159,6 +178,8 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
   /** How many more attempts this process may start: none while more outcomes than that wait to be written. */
   const room = () =>
     recording() > deps.concurrency ? 0 : Math.max(0, deps.concurrency - attempts.attempting - lanes.counts.reserved - lanes.counts.held);
+  /** How many of them a claim may take: the fresh share stays free for new deliveries handed over (`reserve`). */
+  const claimRoom = () => Math.max(0, room() - shares.fresh);
 
   /** Waits `ms`, or less when woken (a poke, a freed slot) if `wakeable`; `stop` always wakes it. */
   function pause(ms: number, wakeable = true): Promise<void> {
@@ -178,7 +199,7 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
   async function run(): Promise<void> {
     while (loop.running) {
       loop.kicked = false;
-      const space = room();
+      const space = claimRoom();
       let claimed: Job[] = [];
       if (loop.orphansPossible) {
         try {
@@ -194,12 +215,11 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
       }
       if (space > 0) {
         let failed = false;
-        // the leases this process holds as the claim runs (in flight, reserved, or answered but not written)
-        const leases = lanes.leases();
-        loop.claimLeases = leases;
-        loop.claiming = true;
+        // this process's deliveries per endpoint as the claim runs (under way or held); with what it claims, whether
+        // it left an endpoint at its cap (deliveries may be waiting there)
+        const own = lanes.own();
         try {
-          claimed = await deps.claim(space);
+          claimed = await deps.claim(space, shares.claimPerEndpoint, own);
           loop.claimBackoffMs = 0;
         } catch (error) {
           failed = true;
@@ -213,13 +233,13 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
         }
         // this claim answered the looks asked for before it; one asked for while it ran is still due
         loop.lookDue = loop.kicked;
+        const totals = new Map(own);
         for (const c of claimed) {
-          startClaimed(c);
-          lanes.tally(leases, deps.endpointOf(c), 1);
+          start(c, false);
+          lanes.tally(totals, deps.endpointOf(c), 1);
         }
-        loop.claiming = false;
-        // fewer than there was room for, and no endpoint held back by its cap here: nothing older is due
-        loop.caughtUp = !failed && claimed.length < space && !lanes.anyAtCap();
+        // fewer than there was room for, and no endpoint held back by its cap: nothing older is due
+        loop.caughtUp = !failed && claimed.length < space && ![...totals.values()].some((n) => n >= shares.claimPerEndpoint);
       }
       // a full batch means more may be due; a slot freed or a poke while claiming means look again at once;
       // otherwise wait for a free slot, a poke or the next poll
@@ -229,8 +249,10 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
         if (loop.running) await pause(loop.claimBackoffMs, false);
         continue;
       }
-      if (loop.kicked && room() > 0) continue;
-      if (loop.running) await pause(deps.pollIntervalMs);
+      if (loop.kicked && claimRoom() > 0) continue;
+      // with a backlog, look again soon whatever wakes or fails to wake the loop meanwhile; caught up, the poll is
+      // only a safety net
+      if (loop.running) await pause(loop.caughtUp ? deps.pollIntervalMs : Math.min(BACKLOG_POLL_MS, deps.pollIntervalMs));
     }
   }
 
@@ -246,6 +268,8 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
       lanes.clearHeld();
       if (loop.pokeTimer) clearTimeout(loop.pokeTimer);
       loop.pokeTimer = null;
+      if (loop.dueTimer) clearTimeout(loop.dueTimer.timer);
+      loop.dueTimer = null;
       loop.stopWake?.();
       await loop.run;
       loop.run = null;
@@ -253,36 +277,43 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
       await outcomes.idle();
     },
     async runOnce() {
-      const claimed = await deps.claim(deps.concurrency);
+      const claimed = await deps.claim(deps.concurrency, deps.perEndpoint, lanes.own());
       await Promise.all(claimed.map((job) => launch(job)));
       return claimed.length;
     },
-    reserve(endpoint, want) {
-      if (!loop.running || !loop.caughtUp || loop.lookDue) return 0;
-      const n = Math.max(0, Math.min(want, room(), deps.perEndpoint - lanes.busyAt(endpoint)));
-      // what is not taken is written unclaimed: nothing newer goes past it until a claim has run
+    reserve(_endpoint, want) {
+      if (!loop.running) return 0;
+      // As many as this process has room for: they start at once, or wait here for a slot at their endpoint (see
+      // `start`), ahead of a backlog but within their share of its slots.
+      const n = Math.max(0, Math.min(want, room()));
+      // what is not taken is written unclaimed: a claim runs for it
       if (n < want) loop.lookDue = true;
-      if (n === 0) return 0;
       lanes.counts.reserved += n;
-      lanes.count(endpoint, n);
       return n;
     },
-    release(endpoint, n) {
+    release(_endpoint, n) {
       lanes.counts.reserved -= n;
-      lanes.count(endpoint, -n);
       // the transaction that wrote them claimed failed; if only its answer was lost, they are claimed by nobody
       loop.orphansPossible = true;
     },
     launch(jobs) {
       for (const job of jobs) {
         lanes.counts.reserved -= 1;
-        if (loop.running) {
-          void launch(job, true);
-        } else {
-          // stopped meanwhile: the row stays claimed until its lease runs out, then any process sends it
-          lanes.count(deps.endpointOf(job), -1);
-        }
+        // stopped meanwhile: the row stays claimed until this process is gone from the registry, then any sends it
+        if (loop.running) start(job, true);
       }
+    },
+    running: () => loop.running,
+    wakeAt(at) {
+      if (!loop.running) return;
+      const when = at.getTime();
+      if (loop.dueTimer && loop.dueTimer.at <= when) return;
+      if (loop.dueTimer) clearTimeout(loop.dueTimer.timer);
+      const timer = setTimeout(() => {
+        loop.dueTimer = null;
+        lookNow();
+      }, Math.max(0, when - Date.now()));
+      loop.dueTimer = { at: when, timer };
     },
     poke() {
       if (!loop.running) return;

@@ -58,7 +58,7 @@ describe('a failure written after the endpoint answered again', () => {
     const outcome = await claimedDuringOutage();
     // meanwhile another batch's 2xx: the endpoint is healthy again
     await f.db.update(accounts).set({ crmFailingSince: null }).where(eq(accounts.id, f.accountId));
-    const released = await recordOutcomes(deps, [outcome]);
+    const { released } = await recordOutcomes(deps, [outcome]);
     expect(released).toBe(1);
     const row = await rowOf(outcome.delivery.id);
     expect(row?.status).toBe('pending');
@@ -71,7 +71,7 @@ describe('a failure written after the endpoint answered again', () => {
 
   it('waits out its back-off while the endpoint is still failing', async () => {
     const outcome = await claimedDuringOutage();
-    const released = await recordOutcomes(deps, [outcome]);
+    const { released } = await recordOutcomes(deps, [outcome]);
     expect(released).toBe(0);
     const row = await rowOf(outcome.delivery.id);
     expect(row?.nextAttemptAt?.getTime()).toBeGreaterThan(Date.now() + 60_000);

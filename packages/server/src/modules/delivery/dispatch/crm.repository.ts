@@ -55,23 +55,63 @@ released as (
 insert into crm_delivery_attempts (delivery_id, attempted_at, status_code, duration_ms, error, response_excerpt)
 select v.id, v.at, v.code, v.duration_ms, null, v.excerpt from v`;
 
+/**
+ * `finishDeliveries`: $1 ids, $2 attempted at, $3 status codes, $4 errors, $5 next attempts (null: none), $6 statuses
+ * (`pending`, or `failed` when given up). As in RECORD_SUCCEEDED_SQL, no row is updated twice: a delivery cancelled
+ * meanwhile only has its claim released.
+ */
+const FINISH_DELIVERIES_SQL = `
+with v(id, at, code, err, next_at, status) as (
+  select * from unnest($1::text[], $2::timestamptz[], $3::int[], $4::text[], $5::timestamptz[], $6::text[])
+),
+done as (
+  update crm_deliveries d
+  set status = v.status, last_attempt_at = v.at, last_status_code = v.code, last_error = v.err, next_attempt_at = v.next_at,
+      locked_until = null
+  from v where d.id = v.id and d.status = 'pending'
+  returning d.id
+),
+released as (
+  update crm_deliveries d set locked_until = null
+  from v where d.id = v.id and d.status <> 'pending' and d.locked_until is not null
+  returning d.id
+)
+select (select count(*) from done)::int as done, (select count(*) from released)::int as released`;
+
+/** What an attempt that did not succeed leaves in its delivery (`finishDeliveries`). */
+export type UnsuccessfulOutcome = {
+  id: string;
+  lastAttemptAt: Date;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  /** null: no further attempt (given up, with `failed`) */
+  nextAttemptAt: Date | null;
+  status: 'pending' | 'failed';
+};
+
 export function createCrmRepository(db: Db) {
   return {
     /**
      * Takes up to `limit` due deliveries of enabled endpoints, at most `perEndpoint` in flight per account
-     * (counting other processes' claims), and marks each as claimed until `leaseUntil`. A claimed delivery
-     * is invisible to every other claim until it is finished or its lease runs out (a crashed worker).
+     * (this process's as `own` says, per account; other processes' by their claims), and marks each as claimed until
+     * `leaseUntil`. A claimed delivery is invisible to every other claim until it is finished or its lease runs out
+     * (a crashed worker).
      */
-    async claimDue(opts: { now: Date; leaseUntil: Date; limit: number; perEndpoint: number; processId: string; deadAfterMs: number }): Promise<ClaimedWork[]> {
-      // one round trip: the lock and the claim run inside crm_claim_due (migration 0005), in this statement's transaction
-      const rows = await fixedRows<ClaimRow>(db, 'select * from crm_claim_due($1::timestamptz, $2::timestamptz, $3::int, $4::int, $5::uuid, $6::int)', [
-        opts.now.toISOString(),
-        opts.leaseUntil.toISOString(),
-        opts.limit,
-        opts.perEndpoint,
-        opts.processId,
-        opts.deadAfterMs,
-      ]);
+    async claimDue(opts: {
+      now: Date;
+      leaseUntil: Date;
+      limit: number;
+      perEndpoint: number;
+      processId: string;
+      deadAfterMs: number;
+      own: ReadonlyMap<string, number>;
+    }): Promise<ClaimedWork[]> {
+      // one round trip: the lock and the claim run inside crm_claim_due (migration 0013), in this statement's transaction
+      const rows = await fixedRows<ClaimRow>(
+        db,
+        'select * from crm_claim_due($1::timestamptz, $2::timestamptz, $3::int, $4::int, $5::uuid, $6::int, $7::uuid[], $8::int[])',
+        [opts.now.toISOString(), opts.leaseUntil.toISOString(), opts.limit, opts.perEndpoint, opts.processId, opts.deadAfterMs, [...opts.own.keys()], [...opts.own.values()]],
+      );
       return rows.map((r) => ({
         claimed: { id: r.id, accountId: r.account_id, attemptCount: Number(r.attempt_count), lockedUntil: opts.leaseUntil },
         delivery: { id: r.id, payload: r.payload, createdAt: date(r.created_at), status: r.status },
@@ -155,6 +195,19 @@ export function createCrmRepository(db: Db) {
 
     async insertAttempt(values: typeof crmDeliveryAttempts.$inferInsert, tx: Db = db): Promise<void> {
       await tx.insert(crmDeliveryAttempts).values(values);
+    },
+
+    /** `finishDelivery` for many deliveries in one statement (a batch of attempts that did not succeed). */
+    async finishDeliveries(outcomes: readonly UnsuccessfulOutcome[], tx: Db = db): Promise<void> {
+      if (outcomes.length === 0) return;
+      await fixedRows(tx, FINISH_DELIVERIES_SQL, [
+        outcomes.map((o) => o.id),
+        outcomes.map((o) => o.lastAttemptAt.toISOString()),
+        outcomes.map((o) => o.lastStatusCode),
+        outcomes.map((o) => o.lastError),
+        outcomes.map((o) => o.nextAttemptAt?.toISOString() ?? null),
+        outcomes.map((o) => o.status),
+      ]);
     },
 
     /** Writes an attempt's outcome unless the delivery was cancelled meanwhile; always releases the claim. */

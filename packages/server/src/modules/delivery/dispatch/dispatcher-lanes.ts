@@ -1,8 +1,8 @@
 /**
- * The CRM dispatcher's slots in this process, per endpoint and overall: attempts in flight or reserved for a
- * hand-over (`busy`), claimed deliveries held until their endpoint has a free slot here (`held`), and attempts
- * answered whose outcomes are not written yet (`unwritten`). One object, so the dispatcher's loop reads what fills
- * the slots instead of a dozen loose variables.
+ * The CRM dispatcher's slots in this process, per endpoint and overall: attempts in flight (`busy`, of them those of
+ * new deliveries handed over: `fresh`), and deliveries held until their endpoint has a free slot here (`held`, claimed;
+ * `heldFresh`, handed over). One object, so the dispatcher's loop reads what fills the slots instead of a
+ * dozen loose variables.
  */
 export type DispatcherLanes<Job> = ReturnType<typeof createDispatcherLanes<Job>>;
 
@@ -12,23 +12,22 @@ function tally(map: Map<string, number>, endpoint: string, delta: number): void 
   else map.delete(endpoint);
 }
 
-export function createDispatcherLanes<Job>(perEndpoint: number) {
-  /** attempts in flight or reserved, per endpoint */
+export function createDispatcherLanes<Job>() {
+  /** attempts in flight, per endpoint */
   const busy = new Map<string, number>();
   /**
-   * Claimed deliveries to an endpoint already at its cap here: the claim query counts what is committed, not the
-   * slots this process reserved for hand-overs still in their transaction. They start as the endpoint's slots free.
+   * Claimed deliveries to an endpoint already at its cap here: the claim query counts what is committed, and new
+   * deliveries handed over may have taken slots meanwhile. They start as the endpoint's slots free.
    */
   const held = new Map<string, Job[]>();
-  /**
-   * attempts answered whose outcomes are not written yet, per endpoint: their rows' leases still count in the claim
-   * query, so a claim may find an endpoint at its cap that is not at its cap here
-   */
-  const unwritten = new Map<string, number>();
+  /** New deliveries handed over by this process's writer, waiting for a slot at their endpoint (`freshMayStart`). */
+  const heldFresh = new Map<string, Job[]>();
+  /** of `busy`, the attempts of new deliveries handed over, per endpoint (until answered) */
+  const fresh = new Map<string, number>();
   const counts = {
-    /** slots reserved for hand-overs whose transaction has not ended */
+    /** deliveries reserved for hand-overs whose transaction has not ended */
     reserved: 0,
-    /** deliveries in `held` */
+    /** deliveries in `held` and `heldFresh` */
     held: 0,
   };
 
@@ -37,30 +36,36 @@ export function createDispatcherLanes<Job>(perEndpoint: number) {
     busyAt: (endpoint: string): number => busy.get(endpoint) ?? 0,
     /** Takes (positive) or gives back (negative) slots at an endpoint. */
     count: (endpoint: string, delta: number): void => tally(busy, endpoint, delta),
-    /** some endpoint is held back by its cap here */
-    anyAtCap: (): boolean => [...busy.values()].some((n) => n >= perEndpoint),
-    hold(endpoint: string, job: Job): void {
-      held.set(endpoint, [...(held.get(endpoint) ?? []), job]);
+    freshAt: (endpoint: string): number => fresh.get(endpoint) ?? 0,
+    fresh: (endpoint: string, delta: number): void => tally(fresh, endpoint, delta),
+    /** Holds `job` until a slot at `endpoint` frees; `fresh`: a new delivery handed over (served first, see takeHeld). */
+    hold(endpoint: string, job: Job, fresh: boolean): void {
+      const queues = fresh ? heldFresh : held;
+      queues.set(endpoint, [...(queues.get(endpoint) ?? []), job]);
       counts.held += 1;
     },
-    /** The next delivery held for `endpoint`, taken out of the hold. */
-    takeHeld(endpoint: string): Job | undefined {
-      const next = held.get(endpoint)?.shift();
-      if (next === undefined) return undefined;
-      counts.held -= 1;
-      if (held.get(endpoint)?.length === 0) held.delete(endpoint);
-      return next;
+    /** The next delivery held for `endpoint`, taken out of the hold: a new one first when `freshMayStart`. */
+    takeHeld(endpoint: string, freshMayStart: boolean): { job: Job; fresh: boolean } | undefined {
+      for (const [queues, fresh] of [[heldFresh, true], [held, false]] as const) {
+        if (fresh && !freshMayStart) continue;
+        const job = queues.get(endpoint)?.shift();
+        if (job === undefined) continue;
+        counts.held -= 1;
+        if (queues.get(endpoint)?.length === 0) queues.delete(endpoint);
+        return { job, fresh };
+      }
+      return undefined;
     },
     clearHeld(): void {
       held.clear();
+      heldFresh.clear();
       counts.held = 0;
     },
-    unwritten: (endpoint: string, delta: number): void => tally(unwritten, endpoint, delta),
-    /** the leases this process holds now, per endpoint (in flight, reserved, or answered but not written) */
-    leases(): Map<string, number> {
-      const leases = new Map(busy);
-      for (const [endpoint, n] of unwritten) tally(leases, endpoint, n);
-      return leases;
+    /** this process's deliveries per endpoint: under way or held for a slot (what a claim counts as its own) */
+    own(): Map<string, number> {
+      const own = new Map(busy);
+      for (const queues of [held, heldFresh]) for (const [endpoint, jobs] of queues) tally(own, endpoint, jobs.length);
+      return own;
     },
     tally,
   };

@@ -2,8 +2,12 @@ import type { Logger } from '../../../shared/logger.ts';
 
 /** What the CRM dispatcher (crm-dispatcher.ts) is given, and what it offers the outbox and the workers. */
 export type DispatcherDeps<Job, Outcome> = {
-  /** Claims (leases) up to `limit` due deliveries with what sending them needs. */
-  claim(limit: number): Promise<Job[]>;
+  /**
+   * Claims (leases) up to `limit` due deliveries with what sending them needs, `perEndpoint` at most in flight per
+   * endpoint: this process's deliveries per endpoint as `own` counts them (under way, or held for a slot), other
+   * processes' by their leases.
+   */
+  claim(limit: number, perEndpoint: number, own: ReadonlyMap<string, number>): Promise<Job[]>;
   /** Makes the attempt (network only). */
   attempt(job: Job): Promise<Outcome>;
   /** Writes the outcomes of a batch of attempts in one transaction, releasing their claims. */
@@ -21,6 +25,7 @@ export type DispatcherDeps<Job, Outcome> = {
   concurrency: number;
   /** attempts in flight to one endpoint from this process (the claim query also counts other processes') */
   perEndpoint: number;
+  /** how often an idle dispatcher looks anyway (see crm-dispatcher.ts: work is found by pokes, not by the poll) */
   pollIntervalMs: number;
   log: Logger;
 };
@@ -31,8 +36,13 @@ export type DispatcherDeps<Job, Outcome> = {
  * it hands them over (`launch`), after a rollback it gives the slots back (`release`).
  */
 export type DispatcherHandoff<Job> = {
-  /** How many of `want` new deliveries to `endpoint` this process takes now: 0 unless it is running, has no due
-   * backlog (the oldest due deliveries go first) and has free slots, overall and for the endpoint. */
+  /** It is started and not stopped: it takes hand-overs and pokes (a process without one announces its work). */
+  running(): boolean;
+  /**
+   * How many of `want` new deliveries to `endpoint` this process takes (0 unless it is running; no more than it has
+   * room for). They start once handed over, or wait in this process for a slot at the endpoint: with older
+   * deliveries due, within the endpoint's fresh share of slots (crm-dispatcher.ts `freshShares`).
+   */
   reserve(endpoint: string, want: number): number;
   release(endpoint: string, count: number): void;
   /** Starts reserved jobs (their rows are committed and claimed). */
@@ -43,6 +53,8 @@ export type DispatcherHandoff<Job> = {
 
 export type CrmDispatcher<Job = unknown> = DispatcherHandoff<Job> & {
   start(): void;
+  /** Looks for due deliveries at `at` (a retry this process wrote comes due then); the earliest such time is kept. */
+  wakeAt(at: Date): void;
   /** Stops claiming and waits for the attempts under way. */
   stop(): Promise<void>;
   /** Claims and runs what is due now, once (tests and tools). Resolves when those attempts are recorded. */

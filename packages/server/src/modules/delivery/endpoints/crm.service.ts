@@ -19,6 +19,8 @@ export type CrmServiceDeps = DeliveryDeps & {
   client: SafeHttpClient;
   settings: CrmSettings;
   audit: AuditLog;
+  /** Deliveries were made due now (requeued, restarted): the dispatcher looks for them at once, wherever it runs. */
+  workDue(): Promise<void>;
 };
 
 export type DeliveryStatus = DeliveryRow['status'];
@@ -70,7 +72,7 @@ export function createCrmService(deps: CrmServiceDeps) {
         return row;
       }
       const normalized = await checkUrl(url);
-      return units.run(async ({ tx }) => {
+      return units.run(async ({ tx, afterCommit }) => {
         const secret = before.webhookSecret ?? vault.encrypt(generateWebhookSecret());
         const row = await repo.updateAccount(
           accountId,
@@ -78,7 +80,9 @@ export function createCrmService(deps: CrmServiceDeps) {
           tx,
         );
         // a new URL or a re-enabled endpoint gets what is pending at once, with a fresh schedule
-        if (before.crmWebhookUrl !== normalized || before.crmDisabledAt !== null) await repo.restartPending(accountId, now(), tx);
+        if ((before.crmWebhookUrl !== normalized || before.crmDisabledAt !== null) && (await repo.restartPending(accountId, now(), tx)) > 0) {
+          afterCommit(() => void deps.workDue());
+        }
         await deps.audit(
           { action: before.crmWebhookUrl === null ? 'crm.url_set' : 'crm.url_changed', actorUserId, accountId, details: { origin: new URL(normalized).origin } },
           tx,
@@ -174,6 +178,7 @@ export function createCrmService(deps: CrmServiceDeps) {
       if ((await account(accountId)).crmWebhookUrl === null) throw crmErrors.notConfigured();
       const [id] = await repo.requeue(accountId, { id: deliveryId }, now());
       if (id === undefined) throw crmErrors.attemptInProgress();
+      await deps.workDue();
       await deps.audit({ action: 'crm.delivery_retried', actorUserId, accountId, target: deliveryId });
       const after = await repo.getDelivery(accountId, deliveryId);
       if (!after) throw crmErrors.deliveryNotFound();
@@ -183,6 +188,7 @@ export function createCrmService(deps: CrmServiceDeps) {
     async recover(accountId: string, since: Date, actorUserId: string): Promise<number> {
       if ((await account(accountId)).crmWebhookUrl === null) throw crmErrors.notConfigured();
       const ids = await repo.requeue(accountId, { failedSince: since }, now());
+      if (ids.length > 0) await deps.workDue();
       await deps.audit({ action: 'crm.recovered', actorUserId, accountId, details: { since: since.toISOString(), count: ids.length } });
       return ids.length;
     },

@@ -33,6 +33,9 @@ select
       'deletedAt', ${epochMs('m.deleted_at')}, 'editTextState', m.edit_text_state, 'isUnsupported', m.is_unsupported)), '[]'::json)
     from messages m where m.id = any($4::uuid[])) as messages`;
 
+/** Announces deliveries written for no dispatcher of the writing process to the processes that run one (NOTIFY). */
+export const CRM_CHANNEL = 'threadline_crm';
+
 /**
  * The deliveries ($1…$7, one array per column), written at $8; those claimed ($7) leased to this process ($10) until
  * $9.
@@ -45,6 +48,10 @@ select id, account_id, conversation_id, event_type, sequence, payload, 'pending'
   case when claimed then $8::timestamptz end
 from unnest($1::text[], $2::uuid[], $3::uuid[], $4::text[], $5::bigint[], $6::jsonb[], $7::bool[])
   as v(id, account_id, conversation_id, event_type, sequence, payload, claimed)`;
+/** The same, announced on CRM_CHANNEL (delivered at commit). */
+export const CRM_OUTBOX_INSERT_ANNOUNCE_SQL = `
+with stored as (${CRM_OUTBOX_INSERT_SQL} returning 1)
+select pg_notify('${CRM_CHANNEL}', '') from (select count(*) from stored) s`;
 export type DeliveryInsert = {
   id: string;
   accountId: string;
@@ -54,7 +61,7 @@ export type DeliveryInsert = {
   payload: Record<string, unknown>;
 };
 
-/** The CRM outbox's two statements (see crm-outbox.ts): what the payloads show, and the deliveries. */
+/** The CRM outbox's statements (see crm-outbox.ts): what the payloads show, the deliveries, and their announcement. */
 export const crmOutboxRepository = {
   /** Per conversation: its id, account and how many events it numbers; and the messages the payloads show. */
   async parts(
@@ -70,9 +77,20 @@ export const crmOutboxRepository = {
     ]);
     return row;
   },
-  /** `rows`, written at `createdAt`; those in `claimedIds` leased to `processId` until `leaseUntil`. */
-  async insert(tx: Db, rows: DeliveryInsert[], claimedIds: ReadonlySet<string>, createdAt: Date, leaseUntil: Date | null, processId: string | null): Promise<void> {
-    await preparedRows(tx, 'crm_outbox_insert', CRM_OUTBOX_INSERT_SQL, [
+  /**
+   * `rows`, written at `createdAt`; those in `claimedIds` leased to `processId` until `leaseUntil`. With `announce`,
+   * the processes that deliver hear of them on CRM_CHANNEL when the transaction commits.
+   */
+  async insert(
+    tx: Db,
+    rows: DeliveryInsert[],
+    claimed: { ids: ReadonlySet<string>; leaseUntil: Date | null; processId: string | null },
+    createdAt: Date,
+    announce: boolean,
+  ): Promise<void> {
+    const claimedIds = claimed.ids;
+    const [name, text] = announce ? ['crm_outbox_insert_announce', CRM_OUTBOX_INSERT_ANNOUNCE_SQL] : ['crm_outbox_insert', CRM_OUTBOX_INSERT_SQL];
+    await preparedRows(tx, name, text, [
       rows.map((r) => r.id),
       rows.map((r) => r.accountId),
       rows.map((r) => r.conversationId),
@@ -81,8 +99,13 @@ export const crmOutboxRepository = {
       rows.map((r) => JSON.stringify(r.payload)),
       rows.map((r) => claimedIds.has(r.id)),
       createdAt.toISOString(),
-      leaseUntil?.toISOString() ?? null,
-      processId,
+      claimed.leaseUntil?.toISOString() ?? null,
+      claimed.processId,
     ]);
   },
 };
+
+/** Tells the processes that deliver that deliveries are due (written or requeued by a process that runs none). */
+export async function announceCrmWork(db: Db): Promise<void> {
+  await fixedRows(db, `select pg_notify('${CRM_CHANNEL}', '')`, []);
+}

@@ -34,10 +34,10 @@ export type CrmOutboxDeps = {
   now?: () => Date;
   metrics?: Pick<CrmMetrics, 'recorded'>;
   /**
-   * This process's dispatcher. Deliveries to a
-   * healthy endpoint that it has room for are written already claimed by it, for `leaseMs`, and handed to it
-   * after the commit: no claim query, no wait for a poll. The others are claimed as usual (the dispatcher is poked
-   * after the commit).
+   * This process's dispatcher. Deliveries to a healthy endpoint that it has room for are written already claimed by
+   * it, for `leaseMs`, and handed to it after the commit: no claim query, no wait for a poll. The others are claimed
+   * as usual (the dispatcher is poked after the commit). Where it does not run (`serve --no-workers`), or there is
+   * none, the deliveries are announced (CRM_CHANNEL) to the processes that deliver.
    */
   handoff?: { dispatcher: DispatcherHandoff<ClaimedWork>; leaseMs: number; processId: string };
 };
@@ -174,8 +174,10 @@ export function createCrmOutbox(deps: CrmOutboxDeps = {}): CrmOutbox {
     }
     const handed = handOver(uow, rows, forwarding, createdAt);
     const leaseUntil = handed.length === 0 ? null : (handed[0]?.claimed.lockedUntil ?? null);
-    const claimedIds = new Set(handed.map((w) => w.claimed.id));
-    await crmOutboxRepository.insert(uow.tx, rows, claimedIds, createdAt, leaseUntil, deps.handoff?.processId ?? null);
+    const claimed = { ids: new Set(handed.map((w) => w.claimed.id)), leaseUntil, processId: deps.handoff?.processId ?? null };
+    // a process that delivers nothing itself (`serve --no-workers`) tells the ones that do
+    const announce = !(deps.handoff?.dispatcher.running() ?? false);
+    await crmOutboxRepository.insert(uow.tx, rows, claimed, createdAt, announce);
     for (const row of rows) deps.metrics?.recorded(row.eventType);
   }
 
