@@ -93,8 +93,11 @@ export function createCrm(deps: {
     attempt: (prepared) => attemptDelivery(deliveryDeps, prepared),
     record: async (outcomes) => {
       const { released, nextRetryAt } = await recordOutcomes(deliveryDeps, outcomes);
-      // an endpoint came back: its backlog is due now
-      if (released > 0) dispatcher.poke();
+      // an endpoint came back: its backlog is due now, for this process and the other workers alike
+      if (released > 0) {
+        dispatcher.poke();
+        void announce('a released backlog');
+      }
       // the retries written here are looked for when they come due, not found by a poll
       if (nextRetryAt !== null) dispatcher.wakeAt(nextRetryAt);
     },
@@ -106,17 +109,18 @@ export function createCrm(deps: {
     pollIntervalMs: settings.pollIntervalMs,
     log: deps.log,
   });
-  /** Requeued deliveries: this process's dispatcher looks now; without one running here, the others are told. */
-  async function workDue(): Promise<void> {
-    if (dispatcher.running()) {
-      dispatcher.poke();
-      return;
-    }
+  /** Tells every worker process's dispatcher that deliveries are due (NOTIFY); never throws. */
+  async function announce(what: string): Promise<void> {
     try {
       await announceCrmWork(db);
     } catch (error) {
-      deps.log.warn({ err: error }, 'could not announce requeued CRM deliveries; the dispatchers find them at their next poll');
+      deps.log.warn({ err: error, what }, 'could not announce due CRM deliveries; the dispatchers find them at their next poll');
     }
+  }
+  /** Requeued deliveries: this process's dispatcher looks now; without one running here, the others are told. */
+  async function workDue(): Promise<void> {
+    if (dispatcher.running()) dispatcher.poke();
+    else await announce('requeued deliveries');
   }
   return {
     outbox: createCrmOutbox({ now, metrics, handoff: { dispatcher, leaseMs, processId: deps.owner.id } }),

@@ -99,10 +99,10 @@ describe('waking the processor', () => {
   };
 
   /** A processor of `concurrency` loops over a recording ingest, started with nothing due, polling once a minute. */
-  async function started(concurrency: number) {
+  async function started(concurrency: number, idlePollMs = 60_000) {
     const repo = createWebhookEventsRepository(database.db);
     const ing = recordingIngest();
-    const processor = createWebhookProcessor({ units: createUnitsOfWork(database.db, []), repo, ingest: ing.ingest, log: pino({ level: 'silent' }), concurrency, maxAttempts: 8, batchSize: 5, idlePollMs: 60_000 });
+    const processor = createWebhookProcessor({ units: createUnitsOfWork(database.db, []), repo, ingest: ing.ingest, log: pino({ level: 'silent' }), concurrency, maxAttempts: 8, batchSize: 5, idlePollMs });
     await processor.runUntilIdle();
     processor.start();
     return { repo, ing, processor };
@@ -141,6 +141,47 @@ describe('waking the processor', () => {
       for (let i = 0; i < 3; i += 1) processor.wake();
       expect(await until(async () => ing.rounds.flat().includes(ids[2] ?? -1), 5_000)).toBe(true);
       expect(ing.rounds.slice(before)).toEqual([ids]);
+    } finally {
+      await processor.stop();
+    }
+  });
+
+  const body = Buffer.from('{"object":"instagram","entry":[]}');
+  const statusOf = async (id: number) => (await database.db.select().from(webhookEvents).where(eq(webhookEvents.id, id)))[0]?.status;
+
+  it('claims an event offered by its process by id, with the body it was given, without scanning the queue', async () => {
+    const { repo, ing, processor } = await started(1);
+    try {
+      await until(async () => false, 50); // the loop asleep after its first empty round
+      // due, but neither offered nor announced: only a scan of the queue finds it
+      const unannounced = await repo.insertRaw(body, 0);
+      const before = ing.rounds.length;
+      const offered = await repo.insertRaw(body, 0);
+      processor.offer({ id: offered, body });
+      expect(await until(async () => (await statusOf(offered)) === 'processed', 5_000)).toBe(true);
+      expect(ing.rounds.slice(before)).toEqual([[offered]]);
+      expect(await statusOf(unannounced)).toBe('received');
+      // a wake with nothing offered scans
+      processor.wake();
+      expect(await until(async () => (await statusOf(unannounced)) === 'processed', 5_000)).toBe(true);
+    } finally {
+      await processor.stop();
+    }
+  });
+
+  it('scans at least every idle poll while events keep being offered, so older work never waits behind them', async () => {
+    const { repo, processor } = await started(1, 200);
+    try {
+      const older = await repo.insertRaw(body, 0);
+      let done = false;
+      // offers every 20 ms for up to 3 s: without the periodic scan the older event would wait until they stop
+      for (let i = 0; i < 150 && !done; i += 1) {
+        const id = await repo.insertRaw(body, 0);
+        processor.offer({ id, body });
+        await new Promise((r) => setTimeout(r, 20));
+        done = (await statusOf(older)) === 'processed';
+      }
+      expect(done).toBe(true);
     } finally {
       await processor.stop();
     }

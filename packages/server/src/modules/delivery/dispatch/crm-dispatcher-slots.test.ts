@@ -54,6 +54,13 @@ function harness(opts: { concurrency: number; perEndpoint: number; counts?: bool
   return { dispatcher, requests, writes, due, handOver, tick };
 }
 
+/** Answers the request of delivery `id`. */
+function answer(h: ReturnType<typeof harness>, id: number): void {
+  const i = h.requests.findIndex((r) => r.job.id === id);
+  expect(i).toBeGreaterThanOrEqual(0);
+  h.requests.splice(i, 1)[0]?.answer();
+}
+
 /** Answers every request and finishes every write until nothing is left. */
 async function drain(h: ReturnType<typeof harness>): Promise<void> {
   for (let i = 0; i < 20 && h.requests.length + h.writes.length > 0; i += 1) {
@@ -129,6 +136,31 @@ describe('CRM dispatcher slots', () => {
     expect(h.requests.map((r) => r.job.id)).toEqual([1001, 1002, 1003]);
     expect(h.due).toEqual([]);
     await drain(h);
+    await h.dispatcher.stop();
+  });
+
+  it('starts new deliveries at once while a backlog drains, within the fresh share of the endpoint; the backlog keeps the rest', async () => {
+    // a cap of 4: claims take up to 3 (freshShares), the fourth place is the new deliveries'
+    const h = harness({ concurrency: 16, perEndpoint: 4, counts: true });
+    h.dispatcher.start();
+    await h.tick();
+    for (let id = 101; id <= 110; id += 1) h.due.push({ id, endpoint: 'a' });
+    h.dispatcher.poke();
+    await h.tick();
+    expect(h.requests.map((r) => r.job.id)).toEqual([101, 102, 103]);
+    // two new ones: the first starts at once, ahead of the seven still due; the second waits for the fresh place
+    expect(h.handOver('a', 2)).toBe(2);
+    expect(h.requests.map((r) => r.job.id)).toEqual([101, 102, 103, 1]);
+    answer(h, 1);
+    await h.tick();
+    expect(h.requests.map((r) => r.job.id)).toEqual([101, 102, 103, 2]);
+    expect(h.due).toHaveLength(7);
+    // the backlog drains in its order, three at a time
+    answer(h, 101);
+    await h.tick();
+    expect(h.requests.map((r) => r.job.id)).toEqual([102, 103, 2, 104]);
+    await drain(h);
+    expect(h.due).toEqual([]);
     await h.dispatcher.stop();
   });
 

@@ -8,6 +8,7 @@ import { createAccount } from '../../../../test/factories.ts';
 import type { Database } from '../../../db/client.ts';
 import { createUnitsOfWork } from '../../../db/unit-of-work.ts';
 import { createCrmOutbox } from '../outbox/crm-outbox.ts';
+import { CRM_CHANNEL } from '../outbox/crm-outbox.repository.ts';
 import { createProcessLiveness, type ProcessLiveness } from '../../../jobs/process-liveness.ts';
 import { createProcessesRepository } from '../../../jobs/processes.repository.ts';
 import { accounts, crmDeliveries } from '../../../db/schema/index.ts';
@@ -200,6 +201,42 @@ describe('CRM dispatcher', () => {
       expect(new Set(receiver.received.map((r) => r.headers['webhook-id'])).size).toBe(5);
       answer = [];
       await crm.dispatcher.stop();
+    });
+
+    it('are retried when their retry comes due, with the poll a minute away', async () => {
+      let calls = 0;
+      const receiver = await startReceiver((_req, res) => res.writeHead((calls += 1) === 1 ? 503 : 204).end());
+      receivers.push(receiver);
+      const accountId = await endpoint(`${receiver.url}/retried`);
+      const crm = await worker({ pollIntervalMs: 60_000, retryScheduleMs: [0, 300] });
+      crm.dispatcher.start();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await recordInOwnTransaction(crm, accountId, 1);
+      await until(async () => (await statuses(accountId)).every((s) => s === 'succeeded'));
+      expect(receiver.received).toHaveLength(2);
+      await crm.dispatcher.stop();
+    });
+
+    it('are announced by a process whose dispatcher does not run, and claimed at once where one listens', async () => {
+      const receiver = await startReceiver((_req, res) => res.writeHead(204).end());
+      receivers.push(receiver);
+      const accountId = await endpoint(`${receiver.url}/announced`);
+      // `serve --no-workers`: its CRM writes deliveries but delivers nothing
+      const api = await worker();
+      const deliverer = await worker({ pollIntervalMs: 60_000 });
+      deliverer.dispatcher.start();
+      // as app.ts wires a worker process
+      const unlisten = await database.listen(CRM_CHANNEL, () => deliverer.dispatcher.poke());
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        await recordInOwnTransaction(api, accountId, 2);
+        expect((await rowsOf(accountId)).map((r) => r.lockedUntil)).toEqual([null, null]);
+        await until(async () => (await statuses(accountId)).every((s) => s === 'succeeded'));
+        expect(receiver.received).toHaveLength(2);
+      } finally {
+        await unlisten();
+        await deliverer.dispatcher.stop();
+      }
     });
 
     it('give their slots back when the transaction rolls back, and a failing endpoint gets none', async () => {

@@ -61,10 +61,14 @@ export function createDispatcherLanes<Job>() {
       heldFresh.clear();
       counts.held = 0;
     },
-    /** this process's deliveries per endpoint: under way or held for a slot (what a claim counts as its own) */
-    own(): Map<string, number> {
+    /**
+     * This process's claimed deliveries per endpoint, under way or held for a slot: what a claim counts as its own
+     * against the claims' cap (new deliveries handed over have their own share of the endpoint's slots).
+     */
+    claimedOwn(): Map<string, number> {
       const own = new Map(busy);
-      for (const queues of [held, heldFresh]) for (const [endpoint, jobs] of queues) tally(own, endpoint, jobs.length);
+      for (const [endpoint, n] of fresh) tally(own, endpoint, -n);
+      for (const [endpoint, jobs] of held) tally(own, endpoint, jobs.length);
       return own;
     },
     tally,

@@ -4,8 +4,8 @@ import type { Logger } from '../../../shared/logger.ts';
 export type DispatcherDeps<Job, Outcome> = {
   /**
    * Claims (leases) up to `limit` due deliveries with what sending them needs, `perEndpoint` at most in flight per
-   * endpoint: this process's deliveries per endpoint as `own` counts them (under way, or held for a slot), other
-   * processes' by their leases.
+   * endpoint: this process's claimed deliveries per endpoint as `own` counts them (under way, or held for a slot;
+   * those handed over have a share of their own), other processes' by their leases.
    */
   claim(limit: number, perEndpoint: number, own: ReadonlyMap<string, number>): Promise<Job[]>;
   /** Makes the attempt (network only). */
