@@ -60,13 +60,14 @@ export async function pgWorkReport(url: string, before: PgWorkSnapshot, events: 
   try {
     const stmts = (await sql.query(
       `select left(regexp_replace(query, '\\s+', ' ', 'g'), 90) as query, calls::float8 as calls, total_exec_time as ms,
+              total_plan_time as plan_ms,
               100 * total_exec_time / nullif(sum(total_exec_time) over (), 0) as share
          from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())
         order by total_exec_time desc limit 15`,
-    )) as { query: string; calls: number; ms: number; share: number }[];
-    out += `\nstatements by share of database time:\n${table(
-      ['statement', 'calls/event', 'ms/event', 'share'],
-      stmts.map((s) => [s.query, (s.calls / events).toFixed(3), (s.ms / events).toFixed(3), `${Number(s.share).toFixed(1)} %`]),
+    )) as { query: string; calls: number; ms: number; plan_ms: number; share: number }[];
+    out += `\nstatements by share of database time (planning: with pg_stat_statements.track_planning on, else 0):\n${table(
+      ['statement', 'calls/event', 'ms/event', 'share', 'planning ms/event'],
+      stmts.map((s) => [s.query, (s.calls / events).toFixed(3), (s.ms / events).toFixed(3), `${Number(s.share).toFixed(1)} %`, (Number(s.plan_ms) / events).toFixed(3)]),
     )}`;
   } finally {
     await sql.close();

@@ -41,10 +41,15 @@ where status = 'received' and next_attempt_at <= now() and (locked_until is null
 order by next_attempt_at, id
 limit $1
 for update skip locked`;
-/** The same, for events named by id (those this process stored and holds): no scan, and no body to send back. */
+/**
+ * The same, for events named by id (those this process stored and holds): no scan, and no body to send back. The
+ * status is tested as `is true` so that it is only a filter: as an index condition the planner took the status index,
+ * whose `received` entries include every event processed since the last vacuum (bench:crm, 500/s: 0.9 ms a call
+ * against 0.1 ms by primary key).
+ */
 const CLAIM_IDS_SQL = `
 select id, attempts + 1 as attempts from webhook_events
-where id = any($1::bigint[]) and status = 'received' and next_attempt_at <= now() and (locked_until is null or locked_until < now())
+where id = any($1::bigint[]) and (status = 'received') is true and next_attempt_at <= now() and (locked_until is null or locked_until < now())
 order by id
 for update skip locked`;
 const CLAIM_SQL_MANY = CLAIM_SQL(false);
