@@ -31,6 +31,8 @@ type LoopState = {
   wake: (() => void) | null;
   stopWake: (() => void) | null;
   kicked: boolean;
+  /** the last claim found due deliveries */
+  foundSome: boolean;
   pokeTimer: NodeJS.Timeout | null;
   /** the earliest retry this process wrote, and the timer that looks for it when it is due (`wakeAt`) */
   dueTimer: { at: number; timer: NodeJS.Timeout } | null;
@@ -72,6 +74,7 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
     stopWake: null,
     /** something happened since the loop last claimed (a slot freed, a poke): look again before sleeping */
     kicked: false,
+    foundSome: false,
     pokeTimer: null,
     dueTimer: null,
     /**
@@ -240,9 +243,10 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
           start(c, false);
           lanes.tally(totals, deps.endpointOf(c), 1);
         }
-        // nothing due, and no endpoint held back by its cap here: nothing older is due. A claim that found some
-        // may have been held back by other processes' leases (which it cannot tell apart): the next look says.
-        loop.caughtUp = !failed && claimed.length === 0 && ![...totals.values()].some((n) => n >= shares.claimPerEndpoint);
+        // fewer than there was room for, and no endpoint held back by its cap here: nothing older is due (but see
+        // `foundSome`)
+        loop.caughtUp = !failed && claimed.length < space && ![...totals.values()].some((n) => n >= shares.claimPerEndpoint);
+        loop.foundSome = claimed.length > 0;
       }
       // a full batch means more may be due; a slot freed or a poke while claiming means look again at once;
       // otherwise wait for a free slot, a poke or the next poll
@@ -253,9 +257,11 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
         continue;
       }
       if (loop.kicked && claimRoom() > 0) continue;
-      // with a backlog, look again soon whatever wakes or fails to wake the loop meanwhile; caught up, the poll is
-      // only a safety net
-      if (loop.running) await pause(loop.caughtUp ? deps.pollIntervalMs : Math.min(BACKLOG_POLL_MS, deps.pollIntervalMs));
+      // with a backlog, or after a claim that found deliveries (it may have been held back by other processes'
+      // leases, which it cannot tell apart), look again soon whatever wakes the loop meanwhile; caught up and finding
+      // nothing, the poll is only a safety net
+      const quiet = loop.caughtUp && !loop.foundSome;
+      if (loop.running) await pause(quiet ? deps.pollIntervalMs : Math.min(BACKLOG_POLL_MS, deps.pollIntervalMs));
     }
   }
 
