@@ -43,7 +43,7 @@ import { messagesRoutes } from './modules/sending/messages.routes.ts';
 import { createRealtimeHub } from './modules/realtime/realtime-hub.ts';
 import { defineRealtimeJobs } from './modules/realtime/realtime.jobs.ts';
 import { realtimeRoutes } from './modules/realtime/realtime.routes.ts';
-import { WEBHOOK_CHANNEL } from './modules/intake/webhook-events.repository.ts';
+import { announcedIds, WEBHOOK_CHANNEL } from './modules/intake/webhook-events.repository.ts';
 import { CRM_CHANNEL } from './modules/delivery/outbox/crm-outbox.repository.ts';
 import { defineWebhookJobs } from './modules/ingest/webhooks.jobs.ts';
 import { defineIngestJobs } from './modules/ingest/ingest.jobs.ts';
@@ -262,7 +262,11 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         services.liveness.startRecovery();
         services.webhookProcessor.start();
         // events stored by `serve --no-workers` processes are announced; start on them without waiting for a poll
-        unlistenWebhooks = await database.listen(WEBHOOK_CHANNEL, () => services.webhookProcessor.wake(), () => services.webhookProcessor.wake());
+        unlistenWebhooks = await database.listen(
+          WEBHOOK_CHANNEL,
+          (payload) => services.webhookProcessor.offerIds(announcedIds(payload)),
+          () => services.webhookProcessor.wake(),
+        );
         crmJobs.start();
         // and CRM deliveries they write or requeue, the same way (the dispatcher's poll is only a safety net)
         unlistenCrm = await database.listen(CRM_CHANNEL, () => crm.dispatcher.poke(), () => crm.dispatcher.poke());

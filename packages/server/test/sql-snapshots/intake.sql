@@ -1,1 +1,1 @@
-with stored as (insert into webhook_events (body, signature_secret_index) values ($1::bytea, $2::int) returning id), announced as (select pg_notify('threadline_webhooks', '')) select id from stored, announced;
+with stored as (insert into webhook_events (body, signature_secret_index) values ($1::bytea, $2::int) returning id), announced as (select pg_notify('threadline_webhooks', string_agg(id::text, ',')) from stored) select id from stored, announced;

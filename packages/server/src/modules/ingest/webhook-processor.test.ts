@@ -70,10 +70,12 @@ describe('waking the processor', () => {
   /** An ingest that records each round's event ids; `during` runs inside the next round, in its transaction. */
   function recordingIngest() {
     const rounds: number[][] = [];
+    const bodies = new Map<number, string>();
     let during: ((tx: unknown) => Promise<void>) | null = null;
     const ingest = {
       async processBatch(uow, raws) {
         rounds.push(raws.map((r) => r.id));
+        for (const r of raws) bodies.set(r.id, r.body.toString('utf8'));
         const run = during;
         during = null;
         if (run) await run(uow.tx);
@@ -83,6 +85,7 @@ describe('waking the processor', () => {
     return {
       ingest: ingest as IngestService,
       rounds,
+      bodies,
       inNextRound(fn: (tx: unknown) => Promise<void>) {
         during = fn;
       },
@@ -164,6 +167,23 @@ describe('waking the processor', () => {
       // a wake with nothing offered scans
       processor.wake();
       expect(await until(async () => (await statusOf(unannounced)) === 'processed', 5_000)).toBe(true);
+    } finally {
+      await processor.stop();
+    }
+  });
+
+  it('claims events another process announced by id, reading their bodies', async () => {
+    const { repo, ing, processor } = await started(1);
+    try {
+      await until(async () => false, 50);
+      const unannounced = await repo.insertRaw(body, 0);
+      const before = ing.rounds.length;
+      const announced = await repo.insertRaw(Buffer.from('{"object":"instagram","entry":[2]}'), 0);
+      processor.offerIds([announced]);
+      expect(await until(async () => (await statusOf(announced)) === 'processed', 5_000)).toBe(true);
+      expect(ing.rounds.slice(before)).toEqual([[announced]]);
+      expect(ing.bodies.get(announced)).toBe('{"object":"instagram","entry":[2]}');
+      expect(await statusOf(unannounced)).toBe('received');
     } finally {
       await processor.stop();
     }

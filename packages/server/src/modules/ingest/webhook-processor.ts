@@ -38,8 +38,9 @@ export function retryDelayMs(attempt: number): number {
  * transaction), apply every event, record every outcome, commit once. If a batch throws, its events are taken one
  * by one, so a poison event is retried with back-off and finally marked `failed` without holding up the others.
  *
- * Events this process stored are offered to it with their bodies (`offer`): a round claims those by id (a
- * primary-key lookup) instead of scanning the queue, whose index holds an entry for every event processed since
+ * Events this process stored are offered to it with their bodies (`offer`), those another process stored by their
+ * ids (`offerIds`, from its announcement): a round claims those by id (a primary-key lookup) instead of scanning the
+ * queue, whose index holds an entry for every event processed since
  * the last vacuum. The scan still runs when nothing is offered, and at least every `idlePollMs` (retries coming due,
  * events of other processes), so an offered event never keeps older work waiting.
  */
@@ -56,14 +57,17 @@ export function createWebhookProcessor(opts: ProcessorOptions) {
   let running = false;
   const loops: Promise<void>[] = [];
   const sleepers = new Set<() => void>();
-  /** Events stored by this process and not yet claimed, by id, in the order they were stored. */
-  const offered = new Map<number, Buffer>();
+  /**
+   * Events offered and not yet claimed, by id, in the order they were stored: with the body this process stored, or
+   * null when another process announced them (the claim reads the body).
+   */
+  const offered = new Map<number, Buffer | null>();
   let offeredBytes = 0;
   /** When a round last scanned the queue (see above). */
   let lastScanAt = 0;
 
-  const takeOffered = (limit: number): Map<number, Buffer> => {
-    const taken = new Map<number, Buffer>();
+  const takeOffered = (limit: number): Map<number, Buffer | null> => {
+    const taken = new Map<number, Buffer | null>();
     for (const [id, body] of offered) {
       if (taken.size >= limit) break;
       taken.set(id, body);
@@ -75,15 +79,21 @@ export function createWebhookProcessor(opts: ProcessorOptions) {
     const body = offered.get(id);
     if (body === undefined) return;
     offered.delete(id);
-    offeredBytes -= body.length;
+    offeredBytes -= body?.length ?? 0;
   };
 
   /** Claims the offered events (those still due and unclaimed), else scans the queue. */
   async function claim(tx: Parameters<WebhookEventsRepository['claimInTx']>[0], limit: number): Promise<ClaimedEvent[]> {
     if (offered.size > 0 && Date.now() - lastScanAt < idlePollMs) {
       const taken = takeOffered(limit);
-      const claimed = await opts.repo.claimIdsInTx(tx, [...taken.keys()]);
-      if (claimed.length > 0) return claimed.flatMap((c) => { const body = taken.get(c.id); return body ? [{ id: c.id, body, attempts: c.attempts }] : []; });
+      const withBody = [...taken.values()].some((body) => body === null);
+      const claimed = await opts.repo.claimIdsInTx(tx, [...taken.keys()], withBody);
+      if (claimed.length > 0) {
+        return claimed.flatMap((c) => {
+          const body = taken.get(c.id) ?? c.body;
+          return body ? [{ id: c.id, body, attempts: c.attempts }] : [];
+        });
+      }
     }
     lastScanAt = Date.now();
     const claimed = await opts.repo.claimInTx(tx, limit);
@@ -232,6 +242,15 @@ export function createWebhookProcessor(opts: ProcessorOptions) {
         offered.set(event.id, event.body);
         offeredBytes += event.body.length;
       }
+      this.wake();
+    },
+    /**
+     * Another process stored (and announced) these events: the next round claims them by id, reading their bodies;
+     * none named (an announcement without ids), it scans.
+     */
+    offerIds(ids: readonly number[]) {
+      if (!running) return;
+      for (const id of ids) if (offered.size < MAX_OFFERED && !offered.has(id)) offered.set(id, null);
       this.wake();
     },
     /**

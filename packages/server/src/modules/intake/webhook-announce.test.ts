@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/db.ts';
 import type { Database } from '../../db/client.ts';
-import { createWebhookEventsRepository, WEBHOOK_CHANNEL } from './webhook-events.repository.ts';
+import { announcedIds, createWebhookEventsRepository, WEBHOOK_CHANNEL } from './webhook-events.repository.ts';
 
 describe('raw events stored by a process without workers', () => {
   let database: Database;
@@ -22,10 +22,20 @@ describe('raw events stored by a process without workers', () => {
     try {
       const announced = await repo.insertRaw(Buffer.from('{"object":"instagram","entry":[1]}'), 1, { announce: true });
       await first;
-      expect(heard[0]).toBe('');
+      // the ids it stored, for the workers to claim by id
+      expect(announcedIds(heard[0] ?? '')).toEqual([announced]);
       expect(Buffer.from((await repo.getBody(announced)) ?? []).toString('utf8')).toBe('{"object":"instagram","entry":[1]}');
     } finally {
       await unlisten();
     }
+  });
+});
+
+describe('announcedIds', () => {
+  it('reads the ids a notification names, and none from an empty or unreadable payload', () => {
+    expect(announcedIds('12,13,14')).toEqual([12, 13, 14]);
+    expect(announcedIds('')).toEqual([]);
+    expect(announcedIds('12,x')).toEqual([]);
+    expect(announcedIds('-1')).toEqual([]);
   });
 });
