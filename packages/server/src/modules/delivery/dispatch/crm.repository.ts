@@ -35,6 +35,16 @@ const date = (v: Date | string) => (v instanceof Date ? v : new Date(v));
 const dateOrNull = (v: Date | string | null) => (v === null ? null : date(v));
 
 
+/**
+ * The claims of the outcomes `v` whose delivery is no longer pending (cancelled meanwhile), released; the statement's
+ * `done` part updates the pending ones, so no row is updated twice.
+ */
+const RELEASED_CTE = `released as (
+  update crm_deliveries d set locked_until = null
+  from v where d.id = v.id and d.status <> 'pending' and d.locked_until is not null
+  returning d.id
+)`;
+
 /** `recordSucceeded`: $1 ids, $2 attempted at, $3 finished at, $4 status codes, $5 durations, $6 answer excerpts. */
 const RECORD_SUCCEEDED_SQL = `
 with v(id, at, finished_at, code, duration_ms, excerpt) as (
@@ -47,11 +57,7 @@ done as (
   from v where d.id = v.id and d.status = 'pending'
   returning d.id
 ),
-released as (
-  update crm_deliveries d set locked_until = null
-  from v where d.id = v.id and d.status <> 'pending' and d.locked_until is not null
-  returning d.id
-)
+${RELEASED_CTE}
 insert into crm_delivery_attempts (delivery_id, attempted_at, status_code, duration_ms, error, response_excerpt)
 select v.id, v.at, v.code, v.duration_ms, null, v.excerpt from v`;
 
@@ -71,11 +77,7 @@ done as (
   from v where d.id = v.id and d.status = 'pending'
   returning d.id
 ),
-released as (
-  update crm_deliveries d set locked_until = null
-  from v where d.id = v.id and d.status <> 'pending' and d.locked_until is not null
-  returning d.id
-)
+${RELEASED_CTE}
 select (select count(*) from done)::int as done, (select count(*) from released)::int as released`;
 
 /** What an attempt that did not succeed leaves in its delivery (`finishDeliveries`). */
