@@ -318,11 +318,20 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
       const when = at.getTime();
       if (loop.dueTimer && loop.dueTimer.at <= when) return;
       if (loop.dueTimer) clearTimeout(loop.dueTimer.timer);
-      const timer = setTimeout(() => {
-        loop.dueTimer = null;
-        lookNow();
-      }, Math.max(0, when - Date.now()));
-      loop.dueTimer = { at: when, timer };
+      // A timer may fire a millisecond before the wall clock reaches `when`: a claim then would find the retry not
+      // due yet, and nothing else would look for it until the poll. So it fires just after, and checks.
+      const arm = () => {
+        const timer = setTimeout(() => {
+          if (Date.now() < when) {
+            arm();
+            return;
+          }
+          loop.dueTimer = null;
+          lookNow();
+        }, Math.max(0, when - Date.now()) + 1);
+        loop.dueTimer = { at: when, timer };
+      };
+      arm();
     },
     poke() {
       if (!loop.running) return;
