@@ -1,46 +1,13 @@
 import { isConnectionError } from '../../../shared/db-errors.ts';
 import { createLogGate } from '../../../shared/logger.ts';
 import { createDispatcherLanes } from './dispatcher-lanes.ts';
+import { createLoopState } from './dispatcher-loop-state.ts';
 import { createOutcomeWriter, MAX_CLAIM_BACKOFF_MS } from './dispatcher-outcomes.ts';
+import { createRetryTimer } from './dispatcher-retry-timer.ts';
+import { freshMayStartAt, freshShares } from './dispatcher-shares.ts';
 import type { CrmDispatcher, DispatcherDeps } from './dispatcher-types.ts';
 
 export type { CrmDispatcher, DispatcherDeps, DispatcherHandoff } from './dispatcher-types.ts';
-
-/**
- * The slots kept for new deliveries handed over by this process's writers (`reserve`): an eighth of the process's
- * and of each endpoint's (4 of the default 32), and the next slot that frees at an endpoint where new ones wait.
- * Claims (retries, a backlog after an outage, deliveries of other processes) take the rest, so a backlog never holds
- * up what happens now, and drains in its own order beside it (issue 24: new events keep their latency while an
- * endpoint that was down catches up). A larger share drained the backlog slower (a quarter: the fault suite's 20 s
- * outage in 7.5 s instead of 5 s with two workers) for no gain in the new events' latency.
- */
-export function freshShares(concurrency: number, perEndpoint: number) {
-  const freshPerEndpoint = Math.max(1, Math.floor(perEndpoint / 8));
-  return {
-    freshPerEndpoint,
-    /** an endpoint with a single slot shares it: whichever kind comes first takes it */
-    claimPerEndpoint: Math.max(1, perEndpoint - freshPerEndpoint),
-    fresh: concurrency > 1 ? Math.max(1, Math.floor(concurrency / 8)) : 0,
-  };
-}
-
-/** The claim loop's state: whether it runs, what wakes it, and what the last claim found. */
-type LoopState = {
-  running: boolean;
-  run: Promise<void> | null;
-  wake: (() => void) | null;
-  stopWake: (() => void) | null;
-  kicked: boolean;
-  /** the last claim found due deliveries */
-  foundSome: boolean;
-  pokeTimer: NodeJS.Timeout | null;
-  /** the earliest retry this process wrote, and the timer that looks for it when it is due (`wakeAt`) */
-  dueTimer: { at: number; timer: NodeJS.Timeout } | null;
-  orphansPossible: boolean;
-  caughtUp: boolean;
-  lookDue: boolean;
-  claimBackoffMs: number;
-};
 
 /**
  * The delivery workers of one process. Deliveries are rows, not queue jobs: the dispatcher claims due rows
@@ -53,8 +20,9 @@ type LoopState = {
  * every `pollIntervalMs` (retries another process wrote, claims of a process that died). The claim scans, so an idle
  * look is not free: the poll is a safety net, not the way work is found.
  *
- * Three parts: the slots per endpoint (dispatcher-lanes.ts), the outcome writer (dispatcher-outcomes.ts), and here
- * the attempts and the claim loop, whose state is the `loop` object.
+ * The parts: the slots per endpoint (dispatcher-lanes.ts), the share of them kept for new deliveries
+ * (dispatcher-shares.ts), the outcome writer (dispatcher-outcomes.ts), the retry timer (dispatcher-retry-timer.ts),
+ * and here the attempts and the claim loop, whose state is the `loop` object (dispatcher-loop-state.ts).
  */
 export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outcome>): CrmDispatcher<Job> {
   const shares = freshShares(deps.concurrency, deps.perEndpoint);
@@ -67,31 +35,7 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
     /** the deliveries this process holds a claim on (under way, held for a free slot, or answered but not written) */
     holding: new Set<string>(),
   };
-  const loop: LoopState = {
-    running: false,
-    run: null,
-    wake: null,
-    stopWake: null,
-    /** something happened since the loop last claimed (a slot freed, a poke): look again before sleeping */
-    kicked: false,
-    foundSome: false,
-    pokeTimer: null,
-    dueTimer: null,
-    /**
-     * A claim or a hand-over failed with the connection: the database may have committed claims whose answer never
-     * arrived. Before the next claim, those are released (nothing else would touch them until their lease ran out).
-     */
-    orphansPossible: false,
-    /** the last claim found fewer due deliveries than it had room for: nothing older waits (but see `lookDue`) */
-    caughtUp: false,
-    /**
-     * A claim is due or under way (a poke for deliveries written unclaimed, a slot freed at an endpoint at its cap,
-     * a backlog): older deliveries may be waiting, so new ones are not handed over past them until it has run.
-     */
-    lookDue: true,
-    /** while claims fail (the database is away), the loop waits longer between them, up to MAX_CLAIM_BACKOFF_MS */
-    claimBackoffMs: 0,
-  };
+  const loop = createLoopState();
   /** While the last claim left deliveries due (a backlog), the loop looks at least this often. */
   const BACKLOG_POLL_MS = 50;
   /** Pokes arriving together (a burst of changes) make one early look, not one each. */
@@ -99,6 +43,7 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
 
   const gate = createLogGate(5_000);
   const outcomes = createOutcomeWriter<Outcome>({ record: deps.record, log: deps.log, gate, running: () => loop.running });
+  const retryTimer = createRetryTimer(() => lookNow());
 
   function lookNow(): void {
     loop.lookDue = true;
@@ -157,11 +102,8 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
     return task;
   }
 
-  /**
-   * Whether a new delivery handed over may start at `endpoint` (given a free slot): always when nothing older is due;
-   * otherwise within the endpoint's fresh share, so a backlog keeps the rest of its slots.
-   */
-  const freshMayStart = (endpoint: string) => (loop.caughtUp && !loop.lookDue) || lanes.freshAt(endpoint) < shares.freshPerEndpoint;
+  /** Whether a new delivery handed over may start at `endpoint` (given a free slot): see dispatcher-shares.ts. */
+  const freshMayStart = (endpoint: string) => freshMayStartAt(shares, lanes, endpoint, loop.caughtUp && !loop.lookDue);
 
   /**
    * Starts a delivery (`fresh`: handed over by this process's writer; otherwise claimed), or holds it until its
@@ -277,8 +219,7 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
       lanes.clearHeld();
       if (loop.pokeTimer) clearTimeout(loop.pokeTimer);
       loop.pokeTimer = null;
-      if (loop.dueTimer) clearTimeout(loop.dueTimer.timer);
-      loop.dueTimer = null;
+      retryTimer.clear();
       loop.stopWake?.();
       await loop.run;
       loop.run = null;
@@ -315,23 +256,7 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
     running: () => loop.running,
     wakeAt(at) {
       if (!loop.running) return;
-      const when = at.getTime();
-      if (loop.dueTimer && loop.dueTimer.at <= when) return;
-      if (loop.dueTimer) clearTimeout(loop.dueTimer.timer);
-      // A timer may fire a millisecond before the wall clock reaches `when`: a claim then would find the retry not
-      // due yet, and nothing else would look for it until the poll. So it fires just after, and checks.
-      const arm = () => {
-        const timer = setTimeout(() => {
-          if (Date.now() < when) {
-            arm();
-            return;
-          }
-          loop.dueTimer = null;
-          lookNow();
-        }, Math.max(0, when - Date.now()) + 1);
-        loop.dueTimer = { at: when, timer };
-      };
-      arm();
+      retryTimer.wakeAt(at);
     },
     poke() {
       if (!loop.running) return;
