@@ -6,6 +6,12 @@ import { and, eq, inArray, isNotNull } from 'drizzle-orm';
 import { fixedRows, type Db } from '../../../db/client.ts';
 import { crmDeliveries, crmDeliveryAttempts } from '../../../db/schema/index.ts';
 
+/*
+ * The outcome statements find their rows by primary key. Their `(d.status = 'pending') is true` is a filter only: as an
+ * index condition the planner took the partial index of pending deliveries by a bitmap scan, whose entries include every
+ * delivery handed over since the last vacuum (auto_explain, bench:crm at 500/s: 628 entries read for 20 outcomes).
+ */
+
 /**
  * The claims of the outcomes `v` whose delivery is no longer pending (cancelled meanwhile), released; the statement's
  * `done` part updates the pending ones, so no row is updated twice.
@@ -25,7 +31,7 @@ done as (
   update crm_deliveries d
   set status = 'succeeded', succeeded_at = v.finished_at, next_attempt_at = null, last_attempt_at = v.at,
       last_status_code = v.code, last_error = null, locked_until = null
-  from v where d.id = v.id and d.status = 'pending'
+  from v where d.id = v.id and (d.status = 'pending') is true
   returning d.id
 ),
 ${RELEASED_CTE}
@@ -45,7 +51,7 @@ done as (
   update crm_deliveries d
   set status = v.status, last_attempt_at = v.at, last_status_code = v.code, last_error = v.err, next_attempt_at = v.next_at,
       locked_until = null
-  from v where d.id = v.id and d.status = 'pending'
+  from v where d.id = v.id and (d.status = 'pending') is true
   returning d.id
 ),
 ${RELEASED_CTE}

@@ -41,7 +41,7 @@ export type DispatcherHandoff<Job> = {
   /**
    * How many of `want` new deliveries to `endpoint` this process takes (0 unless it is running; no more than it has
    * room for). They start once handed over, or wait in this process for a slot at the endpoint: with older
-   * deliveries due, within the endpoint's fresh share of slots (crm-dispatcher.ts `freshShares`).
+   * deliveries due, within the endpoint's fresh share of slots (dispatcher-shares.ts `freshShares`).
    */
   reserve(endpoint: string, want: number): number;
   release(endpoint: string, count: number): void;
