@@ -130,4 +130,22 @@ describe('group commit', () => {
     expect((await Promise.allSettled(rest)).map((r) => r.status)).toEqual(['rejected', 'rejected']);
     expect(batches).toEqual([['a'], ['b', 'c']]);
   });
+
+  it('with gatherMs, waits that long for more items before a write that is not full, and never once it is', async () => {
+    const w = manualWriter<string>();
+    const group = createGroupCommit({ write: w.write, maxBatch: 3, gatherMs: 30 });
+    const a = group.submit('a');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(w.batches).toEqual([]); // still gathering
+    const b = group.submit('b');
+    (await w.next()).finish();
+    expect(await Promise.all([a, b])).toEqual(['stored a', 'stored b']);
+    // a full batch goes at once, without the wait
+    const full = ['c', 'd', 'e'].map((x) => group.submit(x));
+    const started = Date.now();
+    (await w.next()).finish();
+    await Promise.all(full);
+    expect(w.batches).toEqual([['a', 'b'], ['c', 'd', 'e']]);
+    expect(Date.now() - started).toBeLessThan(30);
+  });
 });

@@ -31,6 +31,11 @@ export type GroupCommitOptions<In, Out> = {
    * network dropped without a word can hang for minutes; nothing queued behind it should.
    */
   abandonAfterMs?: number;
+  /**
+   * How long a write waits for more items before it starts, unless it is full already (0: none). For writes whose
+   * cost is mostly per write, not per item: POSTs stored and applied together (webhooks.routes.ts).
+   */
+  gatherMs?: number;
 };
 
 export class StalledWriteError extends Error {
@@ -95,8 +100,14 @@ export function createGroupCommit<In, Out>(opts: GroupCommitOptions<In, Out>): G
     }
   }
 
+  const gather = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
   async function drain(): Promise<void> {
-    while (waiting.length > 0) await writeWithin(waiting.splice(0, nextBatchSize()));
+    while (waiting.length > 0) {
+      // not full (by count, or by weight when the next batch would leave items waiting): wait for others to join it
+      if (opts.gatherMs && Math.min(nextBatchSize(), waiting.length) === waiting.length && waiting.length < opts.maxBatch) await gather(opts.gatherMs);
+      await writeWithin(waiting.splice(0, nextBatchSize()));
+    }
     writer = null;
   }
 

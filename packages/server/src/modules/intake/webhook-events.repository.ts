@@ -79,12 +79,16 @@ where w.id = v.id`;
 export function createWebhookEventsRepository(db: Db) {
   /**
    * Several POSTs' bodies in one statement and one commit (the route's group commit), one NOTIFY for all of them
-   * with `announce`. Answers the new ids in the order given (rows are numbered in insertion order).
+   * with `announce`; in the caller's transaction `tx` when given (stored and applied together: webhook-processor.ts
+   * `storeAndApply`). Answers the new ids in the order given (rows are numbered in insertion order).
    */
-  async function insertRawMany(items: readonly { body: Buffer; secretIndex: number }[], opts: { announce?: boolean } = {}): Promise<number[]> {
+  async function insertRawMany(
+    items: readonly { body: Buffer; secretIndex: number }[],
+    opts: { announce?: boolean; tx?: Db } = {},
+  ): Promise<number[]> {
     if (items.length === 0) return [];
     const rows = await preparedRows<{ id: number | string }>(
-      db,
+      opts.tx ?? db,
       `webhook_events_insert_${items.length}${opts.announce ? '_announce' : ''}`,
       insertRawSql(items.length, opts.announce ?? false),
       items.flatMap((i) => [i.body, i.secretIndex]),
