@@ -200,6 +200,8 @@ export function buildServices(deps: ServiceDeps) {
     concurrency: config.webhooks.concurrency,
     maxAttempts: config.webhooks.maxAttempts,
     gatherMs: config.webhooks.gatherMs,
+    // POSTs applied as they are stored: Meta's answer waits at most a fifth of the time it may take in all
+    applyWithinMs: Math.max(250, Math.floor(config.webhooks.ackTimeoutMs / 5)),
   });
 
   const teammatesRepo = createTeammatesRepository(db);

@@ -20,6 +20,11 @@ export type ProcessorOptions = {
    * double the database's work per event at 200 events/s (bench:crm).
    */
   gatherMs?: number;
+  /**
+   * `storeAndApply`: how long Meta's answer may wait for a batch to be applied; a batch slower than that (a lock, a
+   * slow query) is stored unapplied instead, for the rounds, so processing never makes Meta retry (1 s).
+   */
+  applyWithinMs?: number;
 };
 
 /** Stored events held for this process's loops (`offer`): at most this many, and this many bytes of bodies. */
@@ -48,6 +53,7 @@ export function createWebhookProcessor(opts: ProcessorOptions) {
   const batchSize = opts.batchSize ?? 25;
   const idlePollMs = opts.idlePollMs ?? 1_000;
   const gatherMs = opts.gatherMs ?? 20;
+  const applyWithinMs = opts.applyWithinMs ?? 1_000;
   /** Cancels the scheduled start of a sleeping loop, while one is scheduled. */
   let cancelWake: (() => void) | null = null;
   /** Rounds under way, in every loop of this processor. */
@@ -256,21 +262,36 @@ export function createWebhookProcessor(opts: ProcessorOptions) {
     /**
      * Stores POSTs this process received and applies them in the same transaction: one round whose insert takes the
      * place of the claim, one commit for both (bench:crm: the separate insert and its commit were about 40 % of the
-     * statements per event). Answers their ids, in order, once committed. A batch that fails to apply is stored
-     * unapplied instead and offered to this processor, whose rounds retry it and isolate the event at fault; a
-     * lost connection fails the batch (the route answers 503, and Meta sends it again). Not running, it only stores.
+     * statements per event). Answers their ids, in order, once committed. A batch that fails to apply, or takes longer
+     * than `applyWithinMs`, is stored unapplied instead and offered to this processor, whose rounds retry it and
+     * isolate the event at fault; a lost connection fails the batch (the route answers 503, and Meta sends it
+     * again). Not running, it only stores.
      */
     async storeAndApply(items: readonly { body: Buffer; secretIndex: number }[]): Promise<number[]> {
       if (running) {
+        const applying = opts.units.run(async (uow) => {
+          const ids = await opts.repo.insertRawMany(items, { tx: uow.tx });
+          await apply(uow, ids.map((id, i) => ({ id, body: (items[i] as { body: Buffer }).body, attempts: 1 })));
+          return ids;
+        });
+        let timer: NodeJS.Timeout | undefined;
         try {
-          return await opts.units.run(async (uow) => {
-            const ids = await opts.repo.insertRawMany(items, { tx: uow.tx });
-            await apply(uow, ids.map((id, i) => ({ id, body: (items[i] as { body: Buffer }).body, attempts: 1 })));
-            return ids;
-          });
+          const ids = await Promise.race([
+            applying,
+            new Promise<null>((resolve) => {
+              timer = setTimeout(() => resolve(null), applyWithinMs);
+            }),
+          ]);
+          if (ids) return ids;
+          // Slow (a lock, a slow query): Meta's answer must not wait on applying. The batch is stored again, unapplied;
+          // if the slow round commits too, its copies are duplicates, which applying again leaves as they are.
+          applying.catch(() => undefined);
+          opts.log.warn({ events: items.length, afterMs: applyWithinMs }, 'applying webhooks as they were stored is slow: stored for the processing rounds');
         } catch (error) {
           if (isConnectionError(error)) throw error;
           opts.log.warn({ err: error, events: items.length }, 'webhooks could not be applied as they were stored: stored for the processing rounds');
+        } finally {
+          clearTimeout(timer);
         }
       }
       const ids = await opts.repo.insertRawMany(items);
