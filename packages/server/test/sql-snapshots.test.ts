@@ -15,11 +15,13 @@ import fs from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../src/db/client.ts';
 import { runMigrations } from '../src/db/migrate.ts';
 import { accounts } from '../src/db/schema/index.ts';
 import { createInboxReadRepository } from '../src/modules/inbox/inbox-read.repository.ts';
+import { createWebhookProcessor } from '../src/modules/ingest/webhook-processor.ts';
 import { generateWebhookSecret } from '../src/modules/delivery/dispatch/standard-webhooks.ts';
 import { createTestApp, type TestApp } from './app.ts';
 import { createAccount } from './factories.ts';
@@ -115,5 +117,19 @@ describe('SQL of the hot path (test/sql-snapshots/*.sql)', () => {
     check('inbox-list-keyset-page', await capture(() => inbox.listConversations({ ...base, after })));
     check('thread-page', await capture(() => inbox.listMessages(accountId, first?.conversation.id ?? '', 50, null)));
     check('search', await capture(() => inbox.listConversations({ ...base, after: null, q: 'second' })));
+  });
+
+  it('intake in a process that runs the workers: a POST stored and applied in one transaction', async () => {
+    // the app's processor does not run here (WORKERS_ENABLED=false); one over the same services, polling once an hour
+    const { units, webhookEvents, ingest } = t.services;
+    const processor = createWebhookProcessor({ units, repo: webhookEvents, ingest, log: pino({ level: 'silent' }), concurrency: 1, maxAttempts: 8, idlePollMs: 3_600_000 });
+    processor.start();
+    await new Promise((r) => setTimeout(r, 100)); // its first (empty) round
+    try {
+      const body = Buffer.from(JSON.stringify(message(1_700_000_002_000, 'third')));
+      check('intake-applied', await capture(() => processor.storeAndApply([{ body, secretIndex: 0 }])));
+    } finally {
+      await processor.stop();
+    }
   });
 });

@@ -2,7 +2,7 @@ import type { InboxUnitOfWork, InboxUnitsOfWork } from '../../events/inbox-event
 import { isConnectionError, safeErrorMessage } from '../../shared/db-errors.ts';
 import { createLogGate, type Logger } from '../../shared/logger.ts';
 import type { IngestService } from './ingest.service.ts';
-import type { ClaimedEvent, WebhookEventsRepository } from '../intake/webhook-events.repository.ts';
+import type { ClaimedEvent, WebhookEventOutcome, WebhookEventsRepository } from '../intake/webhook-events.repository.ts';
 
 export type ProcessorOptions = {
   units: InboxUnitsOfWork;
@@ -118,23 +118,23 @@ export function createWebhookProcessor(opts: ProcessorOptions) {
       sleepers.add(done);
     });
 
-  /** Applies claimed (or just stored) events in `uow` and records their outcomes there. */
-  async function apply(uow: InboxUnitOfWork, claimed: ClaimedEvent[]): Promise<void> {
+  /** Applies claimed (or about to be stored) events in `uow`; answers what came of each. */
+  async function apply(uow: InboxUnitOfWork, claimed: ClaimedEvent[]): Promise<WebhookEventOutcome[]> {
     const outcomes = await opts.ingest.processBatch(uow, claimed);
-    const finished = [];
-    for (const event of claimed) {
+    return claimed.flatMap((event) => {
       const outcome = outcomes.get(event.id);
-      if (!outcome) continue;
-      finished.push({
-        id: event.id,
-        status: outcome.status,
-        accountIgIds: outcome.accountIgIds,
-        eventCount: outcome.eventCount,
-        error: outcome.note ?? null,
-        items: outcome.items ?? null,
-      });
-    }
-    await opts.repo.finishMany(uow.tx, finished);
+      if (!outcome) return [];
+      return [
+        {
+          id: event.id,
+          status: outcome.status,
+          accountIgIds: outcome.accountIgIds,
+          eventCount: outcome.eventCount,
+          error: outcome.note ?? null,
+          items: outcome.items ?? null,
+        },
+      ];
+    });
   }
 
   /** One transaction over a batch; answers how many events it took, or throws (nothing of the batch is kept). */
@@ -144,7 +144,7 @@ export function createWebhookProcessor(opts: ProcessorOptions) {
       const { tx } = uow;
       const claimed = onlyId === undefined ? await claim(tx, limit) : await opts.repo.claimInTx(tx, limit, onlyId);
       if (claimed.length === 0) return 0;
-      await apply(uow, claimed);
+      await opts.repo.finishMany(tx, await apply(uow, claimed));
       return claimed.length;
     });
   }
@@ -270,8 +270,18 @@ export function createWebhookProcessor(opts: ProcessorOptions) {
     async storeAndApply(items: readonly { body: Buffer; secretIndex: number }[]): Promise<number[]> {
       if (running) {
         const applying = opts.units.run(async (uow) => {
-          const ids = await opts.repo.insertRawMany(items, { tx: uow.tx });
-          await apply(uow, ids.map((id, i) => ({ id, body: (items[i] as { body: Buffer }).body, attempts: 1 })));
+          // the ids first (what the events write may name them), the rows last, each written once with its outcome
+          const ids = await opts.repo.allocateIds(uow.tx, items.length);
+          const events = items.map((item, i) => ({ ...item, id: ids[i] as number }));
+          const outcomes = new Map((await apply(uow, events.map((e) => ({ id: e.id, body: e.body, attempts: 1 })))).map((o) => [o.id, o]));
+          await opts.repo.insertApplied(
+            uow.tx,
+            events.map((e) => ({
+              ...(outcomes.get(e.id) ?? { id: e.id, status: 'unhandled' as const, accountIgIds: [], eventCount: 0, error: null, items: null }),
+              body: e.body,
+              secretIndex: e.secretIndex,
+            })),
+          );
           return ids;
         });
         let timer: NodeJS.Timeout | undefined;

@@ -76,19 +76,40 @@ update webhook_events w set status = v.status, account_ig_ids = v.ids, event_cou
 from unnest($1::bigint[], $2::text[], $3::jsonb[], $4::int[], $5::text[], $6::jsonb[]) as v(id, status, ids, n, err, items)
 where w.id = v.id`;
 
+/** `n` new raw-event ids, in ascending order (taken from the table's identity; a rolled-back one is skipped). */
+const ALLOCATE_IDS_SQL = `select nextval(pg_get_serial_sequence('webhook_events', 'id')) as id from generate_series(1, $1::int)`;
+
+/**
+ * Raw events stored already applied, with their outcomes, under the ids `allocateIds` gave: one row version each, where
+ * an insert and then the update of its outcome would write two (and index both).
+ */
+const INSERT_APPLIED_SQL = `
+insert into webhook_events (id, body, signature_secret_index, status, account_ig_ids, event_count, last_error, item_outcomes,
+  attempts, processed_at)
+overriding system value
+select v.id, v.body, v.secret_index, v.status, v.ids, v.n, v.err, v.items, 1, now()
+from unnest($1::bigint[], $2::bytea[], $3::int[], $4::text[], $5::jsonb[], $6::int[], $7::text[], $8::jsonb[])
+  as v(id, body, secret_index, status, ids, n, err, items)`;
+
+/** What processing an event came to (`finishMany`, `insertApplied`). */
+export type WebhookEventOutcome = {
+  id: number;
+  status: Exclude<WebhookEventStatus, 'received'>;
+  accountIgIds: string[];
+  eventCount: number;
+  error: string | null;
+  items: WebhookItemOutcomes | null;
+};
+
 export function createWebhookEventsRepository(db: Db) {
   /**
    * Several POSTs' bodies in one statement and one commit (the route's group commit), one NOTIFY for all of them
-   * with `announce`; in the caller's transaction `tx` when given (stored and applied together: webhook-processor.ts
-   * `storeAndApply`). Answers the new ids in the order given (rows are numbered in insertion order).
+   * with `announce`. Answers the new ids in the order given (rows are numbered in insertion order).
    */
-  async function insertRawMany(
-    items: readonly { body: Buffer; secretIndex: number }[],
-    opts: { announce?: boolean; tx?: Db } = {},
-  ): Promise<number[]> {
+  async function insertRawMany(items: readonly { body: Buffer; secretIndex: number }[], opts: { announce?: boolean } = {}): Promise<number[]> {
     if (items.length === 0) return [];
     const rows = await preparedRows<{ id: number | string }>(
-      opts.tx ?? db,
+      db,
       `webhook_events_insert_${items.length}${opts.announce ? '_announce' : ''}`,
       insertRawSql(items.length, opts.announce ?? false),
       items.flatMap((i) => [i.body, i.secretIndex]),
@@ -159,18 +180,30 @@ export function createWebhookEventsRepository(db: Db) {
         .where(eq(webhookEvents.id, id));
     },
 
+    /** `n` ids for events to be stored by `insertApplied` in the caller's transaction `tx`, ascending. */
+    async allocateIds(tx: Db, n: number): Promise<number[]> {
+      if (n === 0) return [];
+      const rows = await fixedRows<{ id: number | string }>(tx, ALLOCATE_IDS_SQL, [n]);
+      return rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+    },
+
+    /** Stores events applied in `tx` (their ids from `allocateIds`), each with its body and outcome, in one statement. */
+    async insertApplied(tx: Db, rows: readonly (WebhookEventOutcome & { body: Buffer; secretIndex: number })[]): Promise<void> {
+      if (rows.length === 0) return;
+      await preparedRows(tx, 'webhook_events_insert_applied', INSERT_APPLIED_SQL, [
+        rows.map((r) => r.id),
+        rows.map((r) => r.body),
+        rows.map((r) => r.secretIndex),
+        rows.map((r) => r.status),
+        rows.map((r) => JSON.stringify(r.accountIgIds)),
+        rows.map((r) => r.eventCount),
+        rows.map((r) => r.error),
+        rows.map((r) => (r.items === null ? null : JSON.stringify(r.items))),
+      ]);
+    },
+
     /** Records the outcomes of a processed batch in one statement. */
-    async finishMany(
-      tx: Db,
-      results: {
-        id: number;
-        status: Exclude<WebhookEventStatus, 'received'>;
-        accountIgIds: string[];
-        eventCount: number;
-        error: string | null;
-        items: WebhookItemOutcomes | null;
-      }[],
-    ) {
+    async finishMany(tx: Db, results: readonly WebhookEventOutcome[]) {
       if (results.length === 0) return;
       await fixedRows(tx, FINISH_MANY_SQL, [
         results.map((r) => r.id),
