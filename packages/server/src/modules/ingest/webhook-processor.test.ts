@@ -280,4 +280,23 @@ describe('waking the processor', () => {
       await processor.stop();
     }
   });
+
+  it('polls from one loop only: the others wait to be woken', async () => {
+    const repo = createWebhookEventsRepository(database.db);
+    let scans = 0;
+    const counting = { ...repo, claimInTx: (...args: Parameters<typeof repo.claimInTx>) => ((scans += 1), repo.claimInTx(...args)) };
+    const ing = recordingIngest();
+    const processor = createWebhookProcessor({ units: createUnitsOfWork(database.db, []), repo: counting, ingest: ing.ingest, log: pino({ level: 'silent' }), concurrency: 4, maxAttempts: 8, batchSize: 5, idlePollMs: 100 });
+    processor.start();
+    try {
+      await until(async () => false, 120); // every loop's first round
+      const after = scans;
+      await until(async () => false, 1_000);
+      // one loop polling every 100 ms: about 10 scans (4 loops would make about 40)
+      expect(scans - after).toBeGreaterThanOrEqual(5);
+      expect(scans - after).toBeLessThanOrEqual(15);
+    } finally {
+      await processor.stop();
+    }
+  });
 });
