@@ -5,6 +5,9 @@ import type { Logger } from '../../../shared/logger.ts';
 /** while writes fail (the database is away), the dispatcher waits longer between tries, up to this */
 export const MAX_CLAIM_BACKOFF_MS = 2_000;
 
+/** How long an outcome waits for others to be written with it (group-commit.ts `gatherMs`). */
+const OUTCOME_GATHER_MS = 10;
+
 /**
  * The CRM dispatcher's outcome writer: outcomes go to the database by group commit (the outcomes that finish while
  * one write is under way go together in the next), and one bad outcome must not keep the others' claims until
@@ -23,6 +26,9 @@ export function createOutcomeWriter<Outcome>(deps: {
       return batch.map(() => undefined);
     },
     maxBatch: 500,
+    // the CRM has its event by now: a short wait lets the answers to one round's hand-over go in one statement
+    // (bench:crm at 500 events/s: about ten outcomes a statement without it)
+    gatherMs: OUTCOME_GATHER_MS,
     retrySingly: (error) => !isConnectionError(error),
     onBatchError: (error, count) => deps.log.error({ err: error, count }, 'writing a batch of CRM outcomes failed; writing them one by one'),
   });
