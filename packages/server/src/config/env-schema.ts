@@ -127,7 +127,8 @@ export const envSchema = z.object({
   WEBHOOK_MAX_ATTEMPTS: positiveInt(8),
   // 0 (unset): 4 loops on PostgreSQL, 1 on the single-connection embedded database.
   WEBHOOK_PROCESS_CONCURRENCY: positiveInt(0),
-  // How long a stored event waits for others to join its processing round (0: the next turn of the event loop).
+  // How long a webhook POST waits for others to be stored and applied with it, and an event stored unapplied for
+  // others to join its processing round (0: none).
   WEBHOOK_GATHER_MS: nonNegativeInt(20),
   // Media mirrored out of Meta's expiring CDN
   MEDIA_MIRROR_ENABLED: bool(true),
