@@ -92,14 +92,15 @@ export function createCrm(deps: {
     },
     attempt: (prepared) => attemptDelivery(deliveryDeps, prepared),
     record: async (outcomes) => {
-      const { released, nextRetryAt } = await recordOutcomes(deliveryDeps, outcomes);
+      const { released, nextRetryAt, nextProbeAt } = await recordOutcomes(deliveryDeps, outcomes);
       // an endpoint came back: its backlog is due now, for this process and the other workers alike
       if (released > 0) {
         dispatcher.poke();
         void announce('a released backlog');
       }
-      // the retries written here are looked for when they come due, not found by a poll
+      // the retries written here, and a failing endpoint's next probe, are looked for when they come due, not by a poll
       if (nextRetryAt !== null) dispatcher.wakeAt(nextRetryAt);
+      if (nextProbeAt !== null) dispatcher.wakeAt(nextProbeAt);
     },
     endpointOf: (work) => work.account.id,
     idOf: (work) => work.claimed.id,

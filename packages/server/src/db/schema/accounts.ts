@@ -70,6 +70,11 @@ export const accounts = pgTable(
     crmDisabledAt: timestamp({ withTimezone: true }),
     crmDisabledReason: text(),
     crmFailingSince: timestamp({ withTimezone: true }),
+    /**
+     * While the endpoint is failing, when the next attempt may go to it (one at a time: a probe). Deliveries written
+     * meanwhile wait instead of each failing on its own; the probe's success releases them in order.
+     */
+    crmProbeAt: timestamp({ withTimezone: true }),
     /** Messages to this account are paused until then (Meta asked us to back off). */
     sendPausedUntil: timestamp({ withTimezone: true }),
     /** New (and reopened unassigned) conversations go round robin to members who receive conversations. */

@@ -8,7 +8,7 @@ import { bearer, createTestApp, login, type TestApp } from '../../../test/app.ts
 import { createAccount, createUser } from '../../../test/factories.ts';
 import type { Env } from '../../config.ts';
 import type { Db } from '../../db/client.ts';
-import { contacts, conversations, crmDeliveries, messages } from '../../db/schema/index.ts';
+import { accounts, contacts, conversations, crmDeliveries, messages } from '../../db/schema/index.ts';
 
 /** Inbox rows for CRM tests (the inbox module owns the real writes). */
 export async function createConversation(db: Db, accountId: string, opts: { username?: string } = {}) {
@@ -62,7 +62,7 @@ export type CrmFixture = {
   secret(): Promise<string>;
   /** Records an inbox event, as the ingestion pipeline does, in a transaction. */
   recordMessage(text?: string): Promise<{ conversationId: string; messageId: string }>;
-  /** Makes every pending delivery of the account due now (instead of waiting for its retry time). */
+  /** Makes every pending delivery of the account due now (instead of waiting for its retry time), and its probe. */
   makeDue(): Promise<void>;
   /** Runs the dispatcher until nothing is due. */
   drain(): Promise<void>;
@@ -114,6 +114,8 @@ export async function createCrmFixture(env: Env = {}): Promise<CrmFixture> {
         .update(crmDeliveries)
         .set({ nextAttemptAt: new Date(Date.now() - 1000) })
         .where(and(eq(crmDeliveries.accountId, accountId), eq(crmDeliveries.status, 'pending')));
+      // and the endpoint's next probe, if it is failing
+      await db.update(accounts).set({ crmProbeAt: null }).where(eq(accounts.id, accountId));
     },
     async drain() {
       for (let i = 0; i < 100; i += 1) {

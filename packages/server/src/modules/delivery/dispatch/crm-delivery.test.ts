@@ -112,7 +112,8 @@ describe('CRM delivery', () => {
     healthy = false;
     await f.recordMessage();
     await f.recordMessage();
-    for (let i = 0; i < 5; i += 1) {
+    // the first round tries both; once the endpoint is failing, a round tries one (a probe): 2 × 4 attempts in all
+    for (let i = 0; i < 10; i += 1) {
       await f.makeDue();
       await f.drain();
     }

@@ -3,7 +3,7 @@ import type { TokenVault } from '../../../shared/crypto/token-vault.ts';
 import type { Logger } from '../../../shared/logger.ts';
 import type { SafeHttpClient } from '../../../shared/net/safe-http.ts';
 import type { CrmMetrics } from './crm-metrics.ts';
-import { nextRetryDelayMs } from './crm-schedule.ts';
+import { nextRetryDelayMs, probeDelayMs } from './crm-schedule.ts';
 import { signingSecrets } from '../endpoints/crm-secrets.ts';
 import { sendAttempt, type AttemptResult } from './crm-sender.ts';
 import type { CrmSettings } from '../../../config/crm-settings.ts';
@@ -74,13 +74,13 @@ export async function attemptDelivery(deps: DeliveryDeps, work: ClaimedWork): Pr
  * Writes what came of a batch of attempts in one transaction: every attempt row in one insert, every success in
  * one update, each failure's next attempt and the endpoints' health; every claim of the batch is released. An
  * endpoint that answered 2xx after failing gets its waiting deliveries released (due now, in order). Answers how
- * many, so the caller can look for them at once, and when the earliest retry written here comes due (null: none),
- * so the caller can look for it then instead of polling.
+ * many, so the caller can look for them at once, when the earliest retry written here comes due and when a failing
+ * endpoint may next be probed (null: none), so the caller can look then instead of polling.
  */
 export async function recordOutcomes(
   deps: DeliveryDeps,
   outcomes: readonly (AttemptedDelivery | { claimed: ClaimedDelivery; result: null })[],
-): Promise<{ released: number; nextRetryAt: Date | null }> {
+): Promise<{ released: number; nextRetryAt: Date | null; nextProbeAt: Date | null }> {
   const finishedAt = deps.now();
   const attempted = outcomes.filter((o): o is AttemptedDelivery => o.result !== null);
   const skipped = outcomes.filter((o) => o.result === null).map((o) => o.claimed.id);
@@ -99,6 +99,7 @@ export async function recordOutcomes(
   const recovered = new Set(succeeded.filter((o) => o.account.crmFailingSince !== null).map((o) => o.account.id));
   let released = 0;
   let nextRetryAt: Date | null = null;
+  let nextProbeAt: Date | null = null;
   if (succeeded.length === outcomes.length && recovered.size === 0) {
     // the common case under load: every attempt succeeded at a healthy endpoint; one statement
     await deps.repo.recordSucceeded(successes);
@@ -120,7 +121,7 @@ export async function recordOutcomes(
         tx,
       );
       for (const accountId of recovered) {
-        await deps.repo.updateAccount(accountId, { crmFailingSince: null }, tx);
+        await deps.repo.updateAccount(accountId, { crmFailingSince: null, crmProbeAt: null }, tx);
         released += await deps.repo.releaseBacklog(accountId, finishedAt, tx);
       }
 
@@ -131,6 +132,8 @@ export async function recordOutcomes(
       const answersAgain = new Set(await deps.repo.healthyAmong([...new Set(claimedFailing.map((o) => o.account.id))], tx));
 
       const failingSince = new Map<string, Date>();
+      /** accounts whose endpoint this batch found failing first (it was healthy, or came back in this batch) */
+      const newlyFailing = new Set<string>();
       /** every unsuccessful attempt's outcome, written together after the loop */
       const finished: UnsuccessfulOutcome[] = [];
       for (const o of attempted) {
@@ -160,7 +163,7 @@ export async function recordOutcomes(
         let since = failingSince.get(account.id) ?? account.crmFailingSince;
         if (since === null || recovered.has(account.id)) {
           since = at;
-          if (!failingSince.has(account.id)) await deps.repo.updateAccount(account.id, { crmFailingSince: at }, tx);
+          if (!failingSince.has(account.id)) newlyFailing.add(account.id);
         }
         failingSince.set(account.id, since);
         if (finishedAt.getTime() - since.getTime() >= deps.settings.disableAfterMs) {
@@ -170,6 +173,12 @@ export async function recordOutcomes(
             reason: `Every delivery has failed since ${since.toISOString()} (${hours} h); last error: ${result.error ?? 'unknown'}. Set the URL again to re-enable it.`,
           });
         }
+      }
+      // The next attempt to each failing endpoint is a probe, after a wait that grows with the outage (crm-schedule.ts)
+      for (const [accountId, since] of failingSince) {
+        const probeAt = new Date(finishedAt.getTime() + probeDelayMs(finishedAt.getTime() - since.getTime()));
+        await deps.repo.updateAccount(accountId, { ...(newlyFailing.has(accountId) ? { crmFailingSince: since } : {}), crmProbeAt: probeAt }, tx);
+        if (nextProbeAt === null || probeAt < nextProbeAt) nextProbeAt = probeAt;
       }
       await deps.repo.finishDeliveries(finished, tx);
       for (const [accountId, d] of disabled) {
@@ -185,5 +194,5 @@ export async function recordOutcomes(
     deps.log.warn({ accountId, reason: d.reason }, 'CRM endpoint disabled');
   }
   for (const accountId of recovered) deps.log.info({ accountId }, 'CRM endpoint answers again; its waiting deliveries are due now');
-  return { released, nextRetryAt };
+  return { released, nextRetryAt, nextProbeAt };
 }

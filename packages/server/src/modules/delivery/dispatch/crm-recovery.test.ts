@@ -4,6 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crmDeliveries, processes } from '../../../db/schema/index.ts';
 import { startReceiver, type Receiver } from '../../../shared/net/test-receivers.ts';
 import { createCrmFixture, type CrmFixture } from '../crm-test-helpers.ts';
+import { MIN_PROBE_DELAY_MS } from './crm-schedule.ts';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Crash recovery and outage recovery of CRM delivery: a claim belongs to a live process, so the work of one that
@@ -84,8 +87,9 @@ describe('CRM delivery recovers from crashes and outages', () => {
     expect(waiting).toHaveLength(3);
     for (const d of waiting) expect(d.nextAttemptAt?.getTime()).toBeGreaterThan(Date.now());
     mode = 'up';
-    // a new event is attempted at once; its success releases the others
+    // a new event is attempted as the endpoint's next probe; its success releases the others
     await f.recordMessage('the first after the outage');
+    await sleep(MIN_PROBE_DELAY_MS + 20);
     const before = crm.received.length;
     await f.drain();
     const sent = crm.received.slice(before).map((r) => String(r.headers['webhook-id']));
@@ -95,5 +99,36 @@ describe('CRM delivery recovers from crashes and outages', () => {
     // the backlog went out oldest first
     const backlog = waiting.map((d) => d.id);
     expect(sent.filter((id) => backlog.includes(id))).toEqual(backlog);
+  });
+
+  it('probes a failing endpoint one attempt at a time, not with every delivery written meanwhile, then sends them in order', async () => {
+    mode = 'down';
+    await f.recordMessage('the failure that starts the outage');
+    await f.drain();
+    const before = crm.received.length;
+    for (let i = 0; i < 20; i += 1) await f.recordMessage(`written while the endpoint fails #${i}`);
+    const started = Date.now();
+    while (Date.now() - started < 10 * MIN_PROBE_DELAY_MS) {
+      await f.drain();
+      await sleep(10);
+    }
+    const probes = crm.received.length - before;
+    // one attempt per probe delay at most (it was 20: every delivery tried at once, each failing on its own)
+    expect(probes).toBeGreaterThanOrEqual(1);
+    expect(probes).toBeLessThanOrEqual(Math.floor((Date.now() - started) / MIN_PROBE_DELAY_MS) + 1);
+    const untried = (await f.deliveries()).filter((d) => d.status === 'pending' && d.attemptCount === 0);
+    expect(untried.length).toBeGreaterThanOrEqual(20 - probes);
+
+    mode = 'up';
+    await sleep(MIN_PROBE_DELAY_MS + 20);
+    const upFrom = crm.received.length;
+    await f.drain();
+    const all = await f.deliveries();
+    expect(all.every((d) => d.status === 'succeeded')).toBe(true);
+    // after the probe that found it answering, the rest went out oldest first
+    const sent = crm.received.slice(upFrom + 1).map((r) => String(r.headers['webhook-id']));
+    const written = all.map((d) => d.id).filter((id) => sent.includes(id));
+    expect(sent).toEqual(written);
+    expect(sent.length).toBeGreaterThanOrEqual(20);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RETRY_SCHEDULE_MS, parseDuration, parseRetrySchedule } from '../../../config/retry-schedule.ts';
-import { nextRetryDelayMs, parseRetryAfter } from './crm-schedule.ts';
+import { MAX_PROBE_DELAY_MS, MIN_PROBE_DELAY_MS, nextRetryDelayMs, parseRetryAfter, probeDelayMs } from './crm-schedule.ts';
+import { createRetryTimer } from './dispatcher-retry-timer.ts';
 
 describe('CRM retry schedule', () => {
   it('reads durations in milliseconds, seconds, minutes, hours and days', () => {
@@ -44,5 +45,37 @@ describe('CRM retry schedule', () => {
     expect(parseRetryAfter('Thu, 01 May 2025 10:01:00 GMT', now)).toBe(60_000);
     expect(parseRetryAfter('soon', now)).toBeNull();
     expect(parseRetryAfter(undefined, now)).toBeNull();
+  });
+
+  it('probes a failing endpoint every 20 ms in a short outage, less often as it lasts, at most 10 s apart', () => {
+    expect(probeDelayMs(0)).toBe(MIN_PROBE_DELAY_MS);
+    expect(probeDelayMs(10_000)).toBe(20);
+    expect(probeDelayMs(30_000)).toBe(30);
+    expect(probeDelayMs(5 * 60_000)).toBe(300);
+    expect(probeDelayMs(60 * 60_000)).toBe(3_600);
+    expect(probeDelayMs(3 * 86_400_000)).toBe(MAX_PROBE_DELAY_MS);
+  });
+});
+
+describe('CRM dispatcher retry timer', () => {
+  it('wakes at every time asked for, earliest first, once for times that pass together', async () => {
+    const woken: number[] = [];
+    const timer = createRetryTimer(() => woken.push(Date.now()));
+    const start = Date.now();
+    timer.wakeAt(new Date(start + 60));
+    timer.wakeAt(new Date(start + 20));
+    timer.wakeAt(new Date(start + 20));
+    timer.wakeAt(new Date(start + 21));
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    // 20 and 21 may pass together or apart; 60 wakes it again
+    expect(woken.length).toBeGreaterThanOrEqual(2);
+    expect(woken.length).toBeLessThanOrEqual(3);
+    expect((woken[0] ?? 0) - start).toBeGreaterThanOrEqual(20);
+    expect((woken.at(-1) ?? 0) - start).toBeGreaterThanOrEqual(60);
+    timer.wakeAt(new Date(Date.now() + 30));
+    timer.clear();
+    const count = woken.length;
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(woken).toHaveLength(count);
   });
 });

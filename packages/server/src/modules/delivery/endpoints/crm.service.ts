@@ -67,7 +67,7 @@ export function createCrmService(deps: CrmServiceDeps) {
         const row = await units.run(async ({ tx }) => {
           const cancelled = await repo.cancelPending(accountId, 'The CRM webhook URL was removed before this was delivered.', tx);
           await deps.audit({ action: 'crm.url_cleared', actorUserId, accountId, details: { cancelled } }, tx);
-          return repo.updateAccount(accountId, { crmWebhookUrl: null, crmFailingSince: null, updatedAt: now() }, tx);
+          return repo.updateAccount(accountId, { crmWebhookUrl: null, crmFailingSince: null, crmProbeAt: null, updatedAt: now() }, tx);
         });
         return row;
       }
@@ -76,7 +76,7 @@ export function createCrmService(deps: CrmServiceDeps) {
         const secret = before.webhookSecret ?? vault.encrypt(generateWebhookSecret());
         const row = await repo.updateAccount(
           accountId,
-          { crmWebhookUrl: normalized, webhookSecret: secret, crmDisabledAt: null, crmDisabledReason: null, crmFailingSince: null, updatedAt: now() },
+          { crmWebhookUrl: normalized, webhookSecret: secret, crmDisabledAt: null, crmDisabledReason: null, crmFailingSince: null, crmProbeAt: null, updatedAt: now() },
           tx,
         );
         // a new URL or a re-enabled endpoint gets what is pending at once, with a fresh schedule
@@ -178,6 +178,8 @@ export function createCrmService(deps: CrmServiceDeps) {
       if ((await account(accountId)).crmWebhookUrl === null) throw crmErrors.notConfigured();
       const [id] = await repo.requeue(accountId, { id: deliveryId }, now());
       if (id === undefined) throw crmErrors.attemptInProgress();
+      // asked for by a person: it goes now, as the probe of an endpoint that is failing
+      await repo.updateAccount(accountId, { crmProbeAt: null });
       await deps.workDue();
       await deps.audit({ action: 'crm.delivery_retried', actorUserId, accountId, target: deliveryId });
       const after = await repo.getDelivery(accountId, deliveryId);
@@ -188,7 +190,10 @@ export function createCrmService(deps: CrmServiceDeps) {
     async recover(accountId: string, since: Date, actorUserId: string): Promise<number> {
       if ((await account(accountId)).crmWebhookUrl === null) throw crmErrors.notConfigured();
       const ids = await repo.requeue(accountId, { failedSince: since }, now());
-      if (ids.length > 0) await deps.workDue();
+      if (ids.length > 0) {
+        await repo.updateAccount(accountId, { crmProbeAt: null });
+        await deps.workDue();
+      }
       await deps.audit({ action: 'crm.recovered', actorUserId, accountId, details: { since: since.toISOString(), count: ids.length } });
       return ids.length;
     },
