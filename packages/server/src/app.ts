@@ -12,21 +12,17 @@ import { undecryptableSecretKinds } from './modules/accounts/secret-maintenance.
 import { VERSION } from './shared/version.ts';
 import { apiDocsRoutes } from './modules/web/api-docs.routes.ts';
 import { buildServices, type Services } from './app-services.ts';
+import { defineJobs } from './composition/jobs.ts';
 import { apiKeysRoutes } from './modules/api-keys/api-keys.routes.ts';
-import { defineAccountJobs } from './modules/accounts/accounts.jobs.ts';
 import { accountsRoutes } from './modules/accounts/accounts.routes.ts';
-import { defineOAuthJobs } from './modules/oauth/oauth.jobs.ts';
 import { facebookLoginRoutes } from './modules/oauth/facebook-login.routes.ts';
 import { oauthRoutes } from './modules/oauth/oauth.routes.ts';
 import { authPlugin, requireAdmin } from './modules/auth/auth.plugin.ts';
 import { authRoutes } from './modules/auth/auth.routes.ts';
 import { teammatesRoutes } from './modules/teammates/teammates.routes.ts';
-import { defineTeammatesJobs } from './modules/teammates/teammates.jobs.ts';
 import type { Crm } from './composition/crm.ts';
 import { crmRoutes, defineCrmJobs } from './modules/delivery/index.ts';
 import type { InboxEventSink } from './events/inbox-events.ts';
-import { defineAuthJobs } from './modules/auth/auth.jobs.ts';
-import { defineProfileFetchJob } from './modules/ingest/profile-fetch.ts';
 import { healthRoutes } from './modules/health/health.routes.ts';
 import { metricsRoutes, startMetricsServer } from './modules/operations/metrics.routes.ts';
 import { httpMetricsPlugin } from './modules/operations/operations-metrics.ts';
@@ -34,23 +30,17 @@ import { cannedRepliesRoutes } from './modules/inbox/canned-replies/canned-repli
 import { contactsRoutes } from './modules/inbox/contacts/contacts.routes.ts';
 import { preferencesRoutes } from './modules/inbox/preferences/preferences.routes.ts';
 import { labelsRoutes } from './modules/inbox/labels/labels.routes.ts';
-import { defineMediaJobs } from './modules/sending/media/media.jobs.ts';
 import { mediaRoutes } from './modules/sending/media/media.routes.ts';
 import { uploadsRoutes } from './modules/sending/media/uploads.routes.ts';
 import { inboxRoutes } from './modules/inbox/inbox.routes.ts';
-import { defineMessagesJobs } from './modules/sending/messages.jobs.ts';
 import { messagesRoutes } from './modules/sending/messages.routes.ts';
 import { createRealtimeHub } from './modules/realtime/realtime-hub.ts';
-import { defineRealtimeJobs } from './modules/realtime/realtime.jobs.ts';
 import { realtimeRoutes } from './modules/realtime/realtime.routes.ts';
 import { announcedIds, WEBHOOK_CHANNEL } from './modules/intake/webhook-events.repository.ts';
 import { CRM_CHANNEL } from './modules/delivery/outbox/crm-outbox.repository.ts';
-import { defineWebhookJobs } from './modules/ingest/webhooks.jobs.ts';
-import { defineIngestJobs } from './modules/ingest/ingest.jobs.ts';
 import { webhookAdminRoutes } from './modules/ingest/webhook-admin.routes.ts';
 import { instagramWebhookRoutes } from './modules/intake/webhooks.routes.ts';
 import { webRoutes } from './modules/web/web.routes.ts';
-import { defineWorkflowJobs } from './modules/inbox/workflow/workflow.jobs.ts';
 import { workflowRoutes } from './modules/inbox/workflow/workflow.routes.ts';
 
 export type AppOverrides = {
@@ -80,32 +70,6 @@ export type Threadline = {
   listenMetrics(): Promise<void>;
   close(): Promise<void>;
 };
-
-function defineJobs(queue: Queue, s: Services, db: Database['db'], config: Config, now: () => Date, log: Logger) {
-  defineAuthJobs(queue, s, now);
-  defineTeammatesJobs(queue, s, now);
-  defineAccountJobs(queue, s);
-  defineOAuthJobs(queue, { states: s.oauthStates, pageChoices: s.pageChoices, signedRequests: s.metaCallbacksRepo, now });
-  defineMediaJobs(queue, s.media, now);
-  defineProfileFetchJob(queue, { db, graphs: s.accountGraphs, status: s.accountStatus, log });
-  defineWebhookJobs(queue, { repo: s.webhookEvents, waiting: s.waitingEvents, retentionDays: config.webhooks.retentionDays });
-  defineMessagesJobs(queue, {
-    db,
-    sendJob: s.sendJob,
-    reconciler: s.reconciler,
-    idempotency: s.idempotency,
-    now,
-    unknownResolveAfterSeconds: config.sending.unknownResolveAfterSeconds,
-  });
-  defineIngestJobs(queue, {
-    lookup: s.messageLookup,
-    lookupRetry: config.messageLookup,
-    reconciler: s.reconciler,
-    reconcileIntervalMinutes: config.sending.reconcileIntervalMinutes,
-  });
-  defineRealtimeJobs(queue, s.realtimeLog, now);
-  defineWorkflowJobs(queue, s.workflow);
-}
 
 /** The composition root: config → database → services → jobs → routes, in dependency order. */
 export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<Threadline> {

@@ -1,90 +1,16 @@
 import path from 'node:path';
-import { DEFAULT_FACEBOOK_OAUTH_SCOPES, DEFAULT_OAUTH_SCOPES, type SignupMode } from '@threadline/contract';
-import type { CrmSettings } from './config/crm-settings.ts';
-import type { LoginThrottleSettings } from './config/login-throttle-settings.ts';
-import type { HttpTimeouts } from './http/server.ts';
+import { DEFAULT_FACEBOOK_OAUTH_SCOPES, DEFAULT_OAUTH_SCOPES } from '@threadline/contract';
+import type { Config } from './config/config-type.ts';
 import { DEFAULT_RETRY_SCHEDULE_MS, parseRetrySchedule } from './config/retry-schedule.ts';
 import { parseCidrList, type Cidr } from './shared/net/ip-policy.ts';
-import { parseTrustProxy, type TrustProxy } from './config/trust-proxy.ts';
+import type { CrmSettings } from './config/crm-settings.ts';
+import { parseTrustProxy } from './config/trust-proxy.ts';
 import { unknownSettingWarnings } from './config/unknown-settings.ts';
 import { envSchema, SETTING_NAMES, type Env } from './config/env-schema.ts';
+import { sessionSecretProblems } from './config/session-secret.ts';
 
-export { SETTING_NAMES, type Env };
-
-/**
- * The configuration, read from the environment through the one schema (config/env-schema.ts; every key is
- * documented in .env.example; nothing else reads process.env). `loadConfig` collects every problem and reports them
- * together, so a bad boot names all of them at once, and warns about variables that look like Threadline's but are
- * not (a misspelt name is otherwise ignored in silence).
- */
-export type Config = {
-  port: number;
-  host: string;
-  publicBaseUrl: URL;
-  /** https public URL: cookies get the `__Host-` prefix and `Secure`. */
-  secureCookies: boolean;
-  database: { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string; poolMax: number };
-  dataDir: string;
-  sessionSecret: string | undefined;
-  encryptionKeys: string[];
-  logLevel: string;
-  logPretty: boolean;
-  /** false: no proxy; a hop count; or the proxies' addresses and networks. */
-  trustProxy: TrustProxy;
-  /**
-   * Where /metrics is served: on `port` (its own listener, the main port then has none) when set, else on the main
-   * port to clients in `allowedNetworks` or presenting `token` as a bearer.
-   */
-  metrics: { port: number | null; host: string; token: string | undefined; allowedNetworks: Cidr[] };
-  /** Non-fatal findings (unknown variables that look like ours), logged at boot and shown by `doctor`. */
-  warnings: string[];
-  bodyLimitBytes: number;
-  http: HttpTimeouts;
-  login: LoginThrottleSettings;
-  signupMode: SignupMode;
-  searchRatePerMinute: number;
-  workersEnabled: boolean;
-  instagram: {
-    authorizeUrl: string;
-    apiUrl: string;
-    graphUrl: string;
-    graphVersion: string;
-    clientId: string | undefined;
-    clientSecret: string | undefined;
-    /** Every secret a Meta signature may be made with: the Instagram app secret(s), then the Meta app secret. */
-    appSecrets: string[];
-    verifyToken: string | undefined;
-    humanAgentEnabled: boolean;
-    /** Instagram Login: null when the app id or secret is missing (the OAuth routes then answer 503). */
-    oauth: { clientId: string; clientSecret: string; redirectUri: string; scopes: string[] } | null;
-    /**
-     * The old single account (INSTAGRAM_BUSINESS_ACCOUNT_ID + INSTAGRAM_PAGE_ACCESS_TOKEN), until it is imported, and
-     * which host its token belongs to (INSTAGRAM_LEGACY_API).
-     */
-    legacyAccount: { igUserId: string; accessToken: string } | null;
-    legacyApi: 'auto' | 'facebook' | 'instagram';
-    /** Long-lived tokens this close to expiry (and at least 24 h old) are refreshed. */
-    tokenRefreshMarginMs: number;
-  };
-  /** Facebook Login and graph.facebook.com (accounts reached through a Facebook Page). */
-  facebook: {
-    dialogUrl: string;
-    graphUrl: string;
-    graphVersion: string;
-    /** The Meta app's own id and secret (not the Instagram app's); null when either is missing: /oauth/facebook/* answer 503. */
-    oauth: { appId: string; appSecret: string; redirectUri: string; scopes: string[] } | null;
-    /** Secrets a Facebook signed_request may be made with: FACEBOOK_APP_SECRET, then META_APP_SECRET. */
-    callbackSecrets: string[];
-  };
-  realtimeHeartbeatSeconds: number;
-  realtimeStreamCaps: { perSession: number; perUser: number };
-  sending: { textPerSecond: number; mediaPerSecond: number; unknownResolveAfterSeconds: number; reconcileIntervalMinutes: number };
-  /** Reading a message from Meta when an edit came without its text: retries (with back-off from the delay) before giving up. */
-  messageLookup: { retries: number; retryDelaySeconds: number };
-  webhooks: { bodyLimitBytes: number; ackTimeoutMs: number; retentionDays: number; maxAttempts: number; concurrency: number; gatherMs: number };
-  media: { mirror: boolean; maxBytes: number; dir: string; allowedNetworks: string | undefined; uploadLinkTtlSeconds: number; uploadsPerMinute: number; uploadQuotaBytes: number };
-  crm: CrmSettings;
-};
+export { SETTING_NAMES, type Config, type Env };
+export { sessionSecretWeakness } from './config/session-secret.ts';
 
 export class ConfigError extends Error {
   readonly problems: string[];
@@ -95,6 +21,10 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * The configuration (its shape: config/config-type.ts), read from the environment through the one schema; every
+ * problem is collected and reported together.
+ */
 export function loadConfig(env: Env = process.env, opts: { isTty?: boolean } = {}): Config {
   const problems: string[] = [];
   let parsed = envSchema.safeParse(env);
@@ -302,22 +232,4 @@ export function loadConfig(env: Env = process.env, opts: { isTty?: boolean } = {
       pollIntervalMs: 1_000,
     },
   };
-}
-
-/** With PostgreSQL (several processes, production) the secret must be given and strong; it cannot be generated. */
-/** A weak SESSION_SECRET is refused on every engine; only PostgreSQL requires one (PGlite generates it). */
-function sessionSecretProblems(databaseUrl: string | undefined, secret: string | undefined): string[] {
-  if (!secret?.trim()) {
-    return databaseUrl?.trim() ? ['SESSION_SECRET: required when DATABASE_URL is set (generate one: openssl rand -base64 48)'] : [];
-  }
-  const weak = sessionSecretWeakness(secret.trim());
-  return weak ? [`SESSION_SECRET: ${weak} (generate one: openssl rand -base64 48)`] : [];
-}
-
-/** Why a session secret is too weak to sign sessions and derive the vault key, or null when it is fine. */
-export function sessionSecretWeakness(secret: string): string | null {
-  if (secret.length < 32) return `too short (${secret.length} characters; at least 32 are required)`;
-  if (new Set(secret).size < 10) return 'too repetitive (fewer than 10 distinct characters)';
-  if (/^(change.?me|secret|password|example)/i.test(secret)) return 'looks like a placeholder value';
-  return null;
 }

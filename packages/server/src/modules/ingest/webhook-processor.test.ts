@@ -1,26 +1,13 @@
-import { eq, inArray } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../../test/db.ts';
 import type { Database } from '../../db/client.ts';
 import { webhookEvents } from '../../db/schema/index.ts';
-import type { IngestService } from './ingest.service.ts';
 import { createWebhookEventsRepository } from '../intake/webhook-events.repository.ts';
 import { createWebhookProcessor } from './webhook-processor.ts';
 import { createUnitsOfWork } from '../../db/unit-of-work.ts';
-
-/** An ingest whose batches fail as a lost database connection does, then work. */
-function flakyIngest(failures: number, error: Error): { ingest: IngestService; calls: () => number } {
-  let calls = 0;
-  const ingest = {
-    async processBatch(_tx, raws) {
-      calls += 1;
-      if (calls <= failures) throw error;
-      return new Map(raws.map((r) => [r.id, { status: 'processed' as const, accountIgIds: [], eventCount: 1 }]));
-    },
-  } as Pick<IngestService, 'processBatch'>;
-  return { ingest: ingest as IngestService, calls: () => calls };
-}
+import { body, flakyIngest, recordingIngest, startedProcessor, statusOf as statusIn, until } from './webhook-processor-test-helpers.ts';
 
 describe('webhook processing while the database comes and goes', () => {
   let database: Database;
@@ -67,49 +54,7 @@ describe('waking the processor', () => {
     await database.close();
   });
 
-  /** An ingest that records each round's event ids; `during` runs inside the next round, in its transaction. */
-  function recordingIngest() {
-    const rounds: number[][] = [];
-    const bodies = new Map<number, string>();
-    let during: ((tx: unknown) => Promise<void>) | null = null;
-    const ingest = {
-      async processBatch(uow, raws) {
-        rounds.push(raws.map((r) => r.id));
-        for (const r of raws) bodies.set(r.id, r.body.toString('utf8'));
-        const run = during;
-        during = null;
-        if (run) await run(uow.tx);
-        return new Map(raws.map((r) => [r.id, { status: 'processed' as const, accountIgIds: [], eventCount: 1 }]));
-      },
-    } as Pick<IngestService, 'processBatch'>;
-    return {
-      ingest: ingest as IngestService,
-      rounds,
-      bodies,
-      inNextRound(fn: (tx: unknown) => Promise<void>) {
-        during = fn;
-      },
-    };
-  }
-
-  const until = async (check: () => Promise<boolean>, ms: number) => {
-    const end = Date.now() + ms;
-    while (Date.now() < end) {
-      if (await check()) return true;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    return false;
-  };
-
-  /** A processor of `concurrency` loops over a recording ingest, started with nothing due, polling once a minute. */
-  async function started(concurrency: number, idlePollMs = 60_000, applyWithinMs?: number) {
-    const repo = createWebhookEventsRepository(database.db);
-    const ing = recordingIngest();
-    const processor = createWebhookProcessor({ units: createUnitsOfWork(database.db, []), repo, ingest: ing.ingest, log: pino({ level: 'silent' }), concurrency, maxAttempts: 8, batchSize: 5, idlePollMs, ...(applyWithinMs ? { applyWithinMs } : {}) });
-    await processor.runUntilIdle();
-    processor.start();
-    return { repo, ing, processor };
-  }
+  const started = (concurrency: number, idlePollMs?: number) => startedProcessor(database, concurrency, idlePollMs);
 
   it('takes what was stored during a round as soon as that round ends, not at the next idle poll', async () => {
     // one loop that would otherwise poll only once a minute: only wakes can move it
@@ -149,8 +94,7 @@ describe('waking the processor', () => {
     }
   });
 
-  const body = Buffer.from('{"object":"instagram","entry":[]}');
-  const statusOf = async (id: number) => (await database.db.select().from(webhookEvents).where(eq(webhookEvents.id, id)))[0]?.status;
+  const statusOf = (id: number) => statusIn(database, id);
 
   it('claims an event offered by its process by id, with the body it was given, without scanning the queue', async () => {
     const { repo, ing, processor } = await started(1);
@@ -202,80 +146,6 @@ describe('waking the processor', () => {
         done = (await statusOf(older)) === 'processed';
       }
       expect(done).toBe(true);
-    } finally {
-      await processor.stop();
-    }
-  });
-
-  it('stores and applies POSTs in one transaction: processed when their ids are answered, no round of their own', async () => {
-    const { ing, processor } = await started(1);
-    try {
-      await until(async () => false, 50); // the loop asleep after its first empty round
-      const before = ing.rounds.length;
-      const ids = await processor.storeAndApply([
-        { body, secretIndex: 0 },
-        { body: Buffer.from('{"object":"instagram","entry":[{"id":"2"}]}'), secretIndex: 1 },
-      ]);
-      expect(ids).toHaveLength(2);
-      expect(ids[1]).toBeGreaterThan(ids[0] ?? Infinity);
-      expect(ing.rounds.slice(before)).toEqual([ids]);
-      const rows = await database.db.select().from(webhookEvents).where(inArray(webhookEvents.id, ids));
-      expect(rows.map((r) => [r.status, r.attempts, r.signatureSecretIndex])).toEqual([
-        ['processed', 1, 0],
-        ['processed', 1, 1],
-      ]);
-      expect(ing.bodies.get(ids[1] ?? 0)).toContain('"id":"2"');
-    } finally {
-      await processor.stop();
-    }
-  });
-
-  it('stores a batch that fails to apply unapplied, for its rounds: a fault of its own retried, nothing lost', async () => {
-    const { ing, processor } = await started(1);
-    try {
-      await until(async () => false, 50);
-      let failing = true;
-      ing.inNextRound(async () => {
-        if (failing) throw new Error('a bug in applying');
-      });
-      const ids = await processor.storeAndApply([{ body, secretIndex: 0 }]);
-      failing = false;
-      expect(ids).toHaveLength(1);
-      // stored (the 200 may go), then taken by a round of the processor, offered to it
-      expect(await until(async () => (await statusOf(ids[0] ?? 0)) === 'processed', 5_000)).toBe(true);
-    } finally {
-      await processor.stop();
-    }
-  });
-
-  it('fails a batch whose connection is lost (the route answers 503), storing nothing of it', async () => {
-    const repo = createWebhookEventsRepository(database.db);
-    const { ingest } = flakyIngest(1, new Error('Connection terminated unexpectedly'));
-    const processor = createWebhookProcessor({ units: createUnitsOfWork(database.db, []), repo, ingest, log: pino({ level: 'silent' }), concurrency: 1, maxAttempts: 8, batchSize: 5, idlePollMs: 60_000 });
-    processor.start();
-    try {
-      const marker = Buffer.from('{"object":"instagram","entry":[{"id":"lost-connection-marker"}]}');
-      await expect(processor.storeAndApply([{ body: marker, secretIndex: 0 }])).rejects.toThrow('Connection terminated');
-      const stored = await database.db.select({ id: webhookEvents.id }).from(webhookEvents).where(eq(webhookEvents.body, marker));
-      expect(stored).toEqual([]);
-    } finally {
-      await processor.stop();
-    }
-  });
-
-  it('does not hold the answer for a batch slow to apply: stores it unapplied after applyWithinMs, for the rounds', async () => {
-    const { ing, processor } = await started(1, 60_000, 50);
-    try {
-      await until(async () => false, 50);
-      ing.inNextRound(() => new Promise((r) => setTimeout(r, 2_000))); // a lock or a slow query in applying
-      const began = Date.now();
-      const [id] = await processor.storeAndApply([{ body, secretIndex: 0 }]);
-      // PGlite has one connection, which the slow transaction holds: there the copy is stored once it ends
-      if (database.kind === 'postgres') {
-        expect(Date.now() - began).toBeLessThan(1_500);
-        expect(await statusOf(id ?? 0)).toBe('received'); // stored, not applied: the 200 can go
-      }
-      expect(await until(async () => (await statusOf(id ?? 0)) === 'processed', 8_000)).toBe(true);
     } finally {
       await processor.stop();
     }

@@ -2,6 +2,8 @@ import type { InboxUnitOfWork, InboxUnitsOfWork } from '../../events/inbox-event
 import { isConnectionError, safeErrorMessage } from '../../shared/db-errors.ts';
 import { createLogGate, type Logger } from '../../shared/logger.ts';
 import type { IngestService } from './ingest.service.ts';
+import { createOffers } from './webhook-offers.ts';
+import { createStoreAndApply } from './webhook-store-and-apply.ts';
 import type { ClaimedEvent, WebhookEventOutcome, WebhookEventsRepository } from '../intake/webhook-events.repository.ts';
 
 export type ProcessorOptions = {
@@ -26,10 +28,6 @@ export type ProcessorOptions = {
    */
   applyWithinMs?: number;
 };
-
-/** Stored events held for this process's loops (`offer`): at most this many, and this many bytes of bodies. */
-const MAX_OFFERED = 1_000;
-const MAX_OFFERED_BYTES = 16 * 1024 * 1024;
 
 /**
  * How often a loop other than the first looks for due work unwoken. The first polls every `idlePollMs`; the others
@@ -60,7 +58,6 @@ export function createWebhookProcessor(opts: ProcessorOptions) {
   const batchSize = opts.batchSize ?? 25;
   const idlePollMs = opts.idlePollMs ?? 1_000;
   const gatherMs = opts.gatherMs ?? 20;
-  const applyWithinMs = opts.applyWithinMs ?? 1_000;
   /** Cancels the scheduled start of a sleeping loop, while one is scheduled. */
   let cancelWake: (() => void) | null = null;
   /** Rounds under way, in every loop of this processor. */
@@ -70,35 +67,15 @@ export function createWebhookProcessor(opts: ProcessorOptions) {
   let running = false;
   const loops: Promise<void>[] = [];
   const sleepers = new Set<() => void>();
-  /**
-   * Events offered and not yet claimed, by id, in the order they were stored: with the body this process stored, or
-   * null when another process announced them (the claim reads the body).
-   */
-  const offered = new Map<number, Buffer | null>();
-  let offeredBytes = 0;
+  /** Events offered and not yet claimed (webhook-offers.ts). */
+  const offered = createOffers();
   /** When a round last scanned the queue (see above). */
   let lastScanAt = 0;
-
-  const takeOffered = (limit: number): Map<number, Buffer | null> => {
-    const taken = new Map<number, Buffer | null>();
-    for (const [id, body] of offered) {
-      if (taken.size >= limit) break;
-      taken.set(id, body);
-      forget(id);
-    }
-    return taken;
-  };
-  const forget = (id: number) => {
-    const body = offered.get(id);
-    if (body === undefined) return;
-    offered.delete(id);
-    offeredBytes -= body?.length ?? 0;
-  };
 
   /** Claims the offered events (those still due and unclaimed), else scans the queue. */
   async function claim(tx: Parameters<WebhookEventsRepository['claimInTx']>[0], limit: number): Promise<ClaimedEvent[]> {
     if (offered.size > 0 && Date.now() - lastScanAt < idlePollMs) {
-      const taken = takeOffered(limit);
+      const taken = offered.take(limit);
       const withBody = [...taken.values()].some((body) => body === null);
       const claimed = await opts.repo.claimIdsInTx(tx, [...taken.keys()], withBody);
       if (claimed.length > 0) {
@@ -110,7 +87,7 @@ export function createWebhookProcessor(opts: ProcessorOptions) {
     }
     lastScanAt = Date.now();
     const claimed = await opts.repo.claimInTx(tx, limit);
-    for (const event of claimed) forget(event.id);
+    for (const event of claimed) offered.forget(event.id);
     return claimed;
   }
 
@@ -155,13 +132,6 @@ export function createWebhookProcessor(opts: ProcessorOptions) {
       return claimed.length;
     });
   }
-
-  const offerOne = (event: { id: number; body: Buffer }) => {
-    if (offered.size < MAX_OFFERED && offeredBytes + event.body.length <= MAX_OFFERED_BYTES) {
-      offered.set(event.id, event.body);
-      offeredBytes += event.body.length;
-    }
-  };
 
   /** A batch failed: take its events alone; the one that still throws is retried later, then failed. */
   async function isolate(limit: number) {
@@ -243,7 +213,20 @@ export function createWebhookProcessor(opts: ProcessorOptions) {
     }
   }
 
-  return {
+  const storeAndApply = createStoreAndApply({
+    units: opts.units,
+    repo: opts.repo,
+    log: opts.log,
+    applyWithinMs: opts.applyWithinMs ?? 1_000,
+    running: () => running,
+    apply,
+    offer: (events) => {
+      for (const event of events) offered.add(event);
+      processor.wake();
+    },
+  });
+
+  const processor = {
     start() {
       if (running) return;
       running = true;
@@ -264,68 +247,21 @@ export function createWebhookProcessor(opts: ProcessorOptions) {
      */
     offer(event: { id: number; body: Buffer }) {
       if (!running) return;
-      offerOne(event);
+      offered.add(event);
       this.wake();
     },
     /**
-     * Stores POSTs this process received and applies them in the same transaction: one round whose insert takes the
-     * place of the claim, one commit for both (bench:crm: the separate insert and its commit were about 40 % of the
-     * statements per event). Answers their ids, in order, once committed. A batch that fails to apply, or takes longer
-     * than `applyWithinMs`, is stored unapplied instead and offered to this processor, whose rounds retry it and
-     * isolate the event at fault; a lost connection fails the batch (the route answers 503, and Meta sends it
-     * again). Not running, it only stores.
+     * Stores POSTs this process received and applies them in the same transaction, answering their ids once
+     * committed (webhook-store-and-apply.ts); not running, it only stores.
      */
-    async storeAndApply(items: readonly { body: Buffer; secretIndex: number }[]): Promise<number[]> {
-      if (running) {
-        const applying = opts.units.run(async (uow) => {
-          // the ids first (what the events write may name them), the rows last, each written once with its outcome
-          const ids = await opts.repo.allocateIds(uow.tx, items.length);
-          const events = items.map((item, i) => ({ ...item, id: ids[i] as number }));
-          const outcomes = new Map((await apply(uow, events.map((e) => ({ id: e.id, body: e.body, attempts: 1 })))).map((o) => [o.id, o]));
-          await opts.repo.insertApplied(
-            uow.tx,
-            events.map((e) => ({
-              ...(outcomes.get(e.id) ?? { id: e.id, status: 'unhandled' as const, accountIgIds: [], eventCount: 0, error: null, items: null }),
-              body: e.body,
-              secretIndex: e.secretIndex,
-            })),
-          );
-          return ids;
-        });
-        let timer: NodeJS.Timeout | undefined;
-        try {
-          const ids = await Promise.race([
-            applying,
-            new Promise<null>((resolve) => {
-              timer = setTimeout(() => resolve(null), applyWithinMs);
-            }),
-          ]);
-          if (ids) return ids;
-          // Slow (a lock, a slow query): Meta's answer must not wait on applying. The batch is stored again, unapplied;
-          // if the slow round commits too, its copies are duplicates, which applying again leaves as they are.
-          applying.catch(() => undefined);
-          opts.log.warn({ events: items.length, afterMs: applyWithinMs }, 'applying webhooks as they were stored is slow: stored for the processing rounds');
-        } catch (error) {
-          if (isConnectionError(error)) throw error;
-          opts.log.warn({ err: error, events: items.length }, 'webhooks could not be applied as they were stored: stored for the processing rounds');
-        } finally {
-          clearTimeout(timer);
-        }
-      }
-      const ids = await opts.repo.insertRawMany(items);
-      if (running) {
-        ids.forEach((id, i) => offerOne({ id, body: (items[i] as { body: Buffer }).body }));
-        this.wake();
-      }
-      return ids;
-    },
+    storeAndApply,
     /**
      * Another process stored (and announced) these events: the next round claims them by id, reading their bodies;
      * none named (an announcement without ids), it scans.
      */
     offerIds(ids: readonly number[]) {
       if (!running) return;
-      for (const id of ids) if (offered.size < MAX_OFFERED && !offered.has(id)) offered.set(id, null);
+      for (const id of ids) offered.addId(id);
       this.wake();
     },
     /**
@@ -353,12 +289,12 @@ export function createWebhookProcessor(opts: ProcessorOptions) {
     async stop() {
       running = false;
       offered.clear();
-      offeredBytes = 0;
       cancelWake?.();
       cancelWake = null;
       for (const wake of [...sleepers]) wake();
       await Promise.allSettled(loops.splice(0));
     },
   };
+  return processor;
 }
 export type WebhookProcessor = ReturnType<typeof createWebhookProcessor>;
