@@ -136,6 +136,13 @@ describe('CRM delivery', () => {
     await f.drain();
     const pending = (await f.deliveries()).at(-1);
     expect(pending?.nextAttemptAt?.getTime()).toBeGreaterThan(Date.now() + 3_500_000);
+    // the endpoint asked for an hour: the deliveries written meanwhile are not sent to it before then either
+    const [endpoint] = await f.db.select({ probeAt: accounts.crmProbeAt }).from(accounts).where(eq(accounts.id, f.accountId));
+    expect(endpoint?.probeAt?.getTime()).toBeGreaterThan(Date.now() + 3_500_000);
+    const before = crm.received.length;
+    await f.recordMessage();
+    await f.drain();
+    expect(crm.received.length).toBe(before);
   });
 
   it('does not follow a redirect, even to an address it would refuse', async () => {

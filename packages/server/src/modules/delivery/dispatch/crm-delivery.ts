@@ -3,7 +3,7 @@ import type { TokenVault } from '../../../shared/crypto/token-vault.ts';
 import type { Logger } from '../../../shared/logger.ts';
 import type { SafeHttpClient } from '../../../shared/net/safe-http.ts';
 import type { CrmMetrics } from './crm-metrics.ts';
-import { nextRetryDelayMs, probeDelayMs } from './crm-schedule.ts';
+import { MAX_RETRY_AFTER_MS, nextRetryDelayMs, probeDelayMs } from './crm-schedule.ts';
 import { signingSecrets } from '../endpoints/crm-secrets.ts';
 import { sendAttempt, type AttemptResult } from './crm-sender.ts';
 import type { CrmSettings } from '../../../config/crm-settings.ts';
@@ -134,6 +134,8 @@ export async function recordOutcomes(
       const failingSince = new Map<string, Date>();
       /** accounts whose endpoint this batch found failing first (it was healthy, or came back in this batch) */
       const newlyFailing = new Set<string>();
+      /** per failing endpoint, the longest `Retry-After` it answered in this batch: its next probe waits as long */
+      const retryAfter = new Map<string, number>();
       /** every unsuccessful attempt's outcome, written together after the loop */
       const finished: UnsuccessfulOutcome[] = [];
       for (const o of attempted) {
@@ -166,6 +168,7 @@ export async function recordOutcomes(
           if (!failingSince.has(account.id)) newlyFailing.add(account.id);
         }
         failingSince.set(account.id, since);
+        retryAfter.set(account.id, Math.max(retryAfter.get(account.id) ?? 0, Math.min(result.retryAfterMs ?? 0, MAX_RETRY_AFTER_MS)));
         if (finishedAt.getTime() - since.getTime() >= deps.settings.disableAfterMs) {
           const hours = Math.round((finishedAt.getTime() - since.getTime()) / 3_600_000);
           disabled.set(account.id, {
@@ -174,9 +177,11 @@ export async function recordOutcomes(
           });
         }
       }
-      // The next attempt to each failing endpoint is a probe, after a wait that grows with the outage (crm-schedule.ts)
+      // The next attempt to each failing endpoint is a probe, after a wait that grows with the outage (crm-schedule.ts),
+      // or as long as it asked for (Retry-After)
       for (const [accountId, since] of failingSince) {
-        const probeAt = new Date(finishedAt.getTime() + probeDelayMs(finishedAt.getTime() - since.getTime()));
+        const wait = Math.max(probeDelayMs(finishedAt.getTime() - since.getTime()), retryAfter.get(accountId) ?? 0);
+        const probeAt = new Date(finishedAt.getTime() + wait);
         await deps.repo.updateAccount(accountId, { ...(newlyFailing.has(accountId) ? { crmFailingSince: since } : {}), crmProbeAt: probeAt }, tx);
         if (nextProbeAt === null || probeAt < nextProbeAt) nextProbeAt = probeAt;
       }
