@@ -234,8 +234,12 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
     reserve(_endpoint, want) {
       if (!loop.running) return 0;
       // As many as this process has room for: they start at once, or wait here for a slot at their endpoint (see
-      // `start`), ahead of a backlog but within their share of its slots.
-      const n = Math.max(0, Math.min(want, room()));
+      // `start`), ahead of a backlog but within their share of its slots. The fresh share stays theirs while up to
+      // twice `concurrency` outcomes wait to be written (a backlog draining fast): new events must not be written
+      // unclaimed, to queue behind that backlog, for want of a few outcomes (bench:crm's outage run, the seconds
+      // after the return). Beyond that the writes are failing or stuck, and nothing more starts.
+      const freshRoom = recording() > 2 * deps.concurrency ? 0 : Math.max(0, shares.fresh - lanes.freshInUse() - lanes.counts.reserved);
+      const n = Math.max(0, Math.min(want, Math.max(room(), freshRoom)));
       // what is not taken is written unclaimed: a claim runs for it
       if (n < want) loop.lookDue = true;
       lanes.counts.reserved += n;

@@ -56,6 +56,13 @@ export function createDispatcherLanes<Job>() {
       }
       return undefined;
     },
+    /** New deliveries handed over, in flight or held for a slot, at every endpoint. */
+    freshInUse(): number {
+      let n = 0;
+      for (const k of fresh.values()) n += k;
+      for (const jobs of heldFresh.values()) n += jobs.length;
+      return n;
+    },
     clearHeld(): void {
       held.clear();
       heldFresh.clear();
