@@ -10,7 +10,7 @@ CREATE OR REPLACE FUNCTION crm_claim_due(p_now timestamptz, p_lease_until timest
   p_process uuid, p_dead_after_ms integer, p_own_accounts uuid[], p_own_busy integer[])
 RETURNS TABLE (
   id text, account_id uuid, attempt_count integer, payload jsonb, created_at timestamptz, status text,
-  crm_webhook_url text, crm_disabled_at timestamptz, crm_failing_since timestamptz,
+  crm_webhook_url text, crm_disabled_at timestamptz, crm_failing_since timestamptz, crm_probe_at timestamptz,
   webhook_secret text, webhook_secret_previous text, webhook_secret_rotated_at timestamptz
 )
 LANGUAGE plpgsql VOLATILE SET enable_bitmapscan = off AS $$
@@ -61,6 +61,6 @@ BEGIN
   FROM picked, accounts a
   WHERE d.id = picked.pid AND a.id = d.account_id
   RETURNING d.id, d.account_id, d.attempt_count, d.payload, d.created_at, d.status, a.crm_webhook_url, a.crm_disabled_at,
-    a.crm_failing_since, a.webhook_secret, a.webhook_secret_previous, a.webhook_secret_rotated_at;
+    a.crm_failing_since, a.crm_probe_at, a.webhook_secret, a.webhook_secret_previous, a.webhook_secret_rotated_at;
 END
 $$;

@@ -123,6 +123,15 @@ export async function recordOutcomes(
       for (const accountId of recovered) {
         await deps.repo.updateAccount(accountId, { crmFailingSince: null, crmProbeAt: null }, tx);
         released += await deps.repo.releaseBacklog(accountId, finishedAt, tx);
+        // The endpoint may have been back since the probe before this one failed: what was written since then (never
+        // attempted) goes ahead of the backlog, as the new events it is (crm-schedule.ts)
+        const probe = succeeded.find((o) => o.account.id === accountId);
+        const since = probe?.account.crmFailingSince;
+        if (probe && since) {
+          const delay = probeDelayMs(probe.at.getTime() - since.getTime());
+          const from = new Date((probe.account.crmProbeAt ?? probe.at).getTime() - 2 * delay);
+          released += await deps.repo.putRecentAhead(accountId, from, tx);
+        }
       }
 
       // Attempts claimed while their endpoint was failing can fail after another batch's success brought it back

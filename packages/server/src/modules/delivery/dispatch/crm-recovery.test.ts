@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crmDeliveries, processes } from '../../../db/schema/index.ts';
+import { accounts, crmDeliveries, processes } from '../../../db/schema/index.ts';
 import { startReceiver, type Receiver } from '../../../shared/net/test-receivers.ts';
 import { createCrmFixture, type CrmFixture } from '../crm-test-helpers.ts';
 import { MIN_PROBE_DELAY_MS } from './crm-schedule.ts';
@@ -130,5 +130,23 @@ describe('CRM delivery recovers from crashes and outages', () => {
     const written = all.map((d) => d.id).filter((id) => sent.includes(id));
     expect(sent).toEqual(written);
     expect(sent.length).toBeGreaterThanOrEqual(20);
+  });
+
+  it('sends what was written just before the probe that found the endpoint back ahead of the backlog it releases', async () => {
+    mode = 'down';
+    for (let i = 0; i < 3; i += 1) await f.recordMessage(`backlog #${i}`);
+    await f.drain();
+    const backlog = (await f.deliveries()).filter((d) => d.status === 'pending').map((d) => d.id);
+    expect(backlog).toHaveLength(3);
+    mode = 'up';
+    // two events written as it came back, before a probe found it: the first is that probe (due now)
+    await f.db.update(accounts).set({ crmProbeAt: new Date() }).where(eq(accounts.id, f.accountId));
+    await f.recordMessage('the probe');
+    await f.recordMessage('written as it came back');
+    const before = crm.received.length;
+    await f.drain();
+    const sent = crm.received.slice(before).map((r) => String(r.headers['webhook-id']));
+    const recent = (await f.deliveries()).filter((d) => !backlog.includes(d.id)).slice(-2).map((d) => d.id);
+    expect(sent).toEqual([...recent, ...backlog]);
   });
 });

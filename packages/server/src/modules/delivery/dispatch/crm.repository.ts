@@ -15,7 +15,7 @@ export type ClaimedDelivery = { id: string; accountId: string; attemptCount: num
 export type SendingDelivery = Pick<DeliveryRow, 'id' | 'payload' | 'createdAt' | 'status'>;
 export type SendingAccount = Pick<
   AccountRow,
-  'id' | 'crmWebhookUrl' | 'crmDisabledAt' | 'crmFailingSince' | 'webhookSecret' | 'webhookSecretPrevious' | 'webhookSecretRotatedAt'
+  'id' | 'crmWebhookUrl' | 'crmDisabledAt' | 'crmFailingSince' | 'crmProbeAt' | 'webhookSecret' | 'webhookSecretPrevious' | 'webhookSecretRotatedAt'
 >;
 export type ClaimedWork = { claimed: ClaimedDelivery; delivery: SendingDelivery; account: SendingAccount };
 
@@ -29,6 +29,7 @@ type ClaimRow = {
   crm_webhook_url: string | null;
   crm_disabled_at: Date | string | null;
   crm_failing_since: Date | string | null;
+  crm_probe_at: Date | string | null;
   webhook_secret: string | null;
   webhook_secret_previous: string | null;
   webhook_secret_rotated_at: Date | string | null;
@@ -71,6 +72,7 @@ export function createCrmRepository(db: Db) {
           crmWebhookUrl: r.crm_webhook_url,
           crmDisabledAt: dateOrNull(r.crm_disabled_at),
           crmFailingSince: dateOrNull(r.crm_failing_since),
+          crmProbeAt: dateOrNull(r.crm_probe_at),
           webhookSecret: r.webhook_secret,
           webhookSecretPrevious: r.webhook_secret_previous,
           webhookSecretRotatedAt: dateOrNull(r.webhook_secret_rotated_at),
@@ -129,6 +131,29 @@ export function createCrmRepository(db: Db) {
         .update(crmDeliveries)
         .set({ nextAttemptAt: crmDeliveries.createdAt })
         .where(and(eq(crmDeliveries.accountId, accountId), eq(crmDeliveries.status, 'pending'), sql`${crmDeliveries.nextAttemptAt} > ${now}`))
+        .returning({ id: crmDeliveries.id });
+      return rows.length;
+    },
+
+    /**
+     * An endpoint answered again: its deliveries written since `from` and never attempted (written while it still
+     * counted as failing, though it may have been back) are due just before the earliest of its others (the backlog
+     * it releases), so they go first, in the order they were written.
+     */
+    async putRecentAhead(accountId: string, from: Date, tx: Db = db): Promise<number> {
+      const earliest = sql`(select min(e.next_attempt_at) - interval '1 millisecond' from crm_deliveries e
+        where e.account_id = ${accountId} and e.status = 'pending')`;
+      const rows = await tx
+        .update(crmDeliveries)
+        .set({ nextAttemptAt: earliest })
+        .where(
+          and(
+            eq(crmDeliveries.accountId, accountId),
+            eq(crmDeliveries.status, 'pending'),
+            eq(crmDeliveries.attemptCount, 0),
+            sql`${crmDeliveries.createdAt} >= ${from}`,
+          ),
+        )
         .returning({ id: crmDeliveries.id });
       return rows.length;
     },
