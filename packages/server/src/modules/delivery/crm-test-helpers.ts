@@ -8,7 +8,7 @@ import { bearer, createTestApp, login, type TestApp } from '../../../test/app.ts
 import { createAccount, createUser } from '../../../test/factories.ts';
 import type { Env } from '../../config.ts';
 import type { Db } from '../../db/client.ts';
-import { accounts, contacts, conversations, crmDeliveries, messages } from '../../db/schema/index.ts';
+import { contacts, conversations, crmDeliveries, messages } from '../../db/schema/index.ts';
 
 /** Inbox rows for CRM tests (the inbox module owns the real writes). */
 export async function createConversation(db: Db, accountId: string, opts: { username?: string } = {}) {
@@ -115,7 +115,7 @@ export async function createCrmFixture(env: Env = {}): Promise<CrmFixture> {
         .set({ nextAttemptAt: new Date(Date.now() - 1000) })
         .where(and(eq(crmDeliveries.accountId, accountId), eq(crmDeliveries.status, 'pending')));
       // and the endpoint's next probe, if it is failing
-      await db.update(accounts).set({ crmProbeAt: null }).where(eq(accounts.id, accountId));
+      await t.crm.repo.updateAccount(accountId, { crmProbeAt: null });
     },
     async drain() {
       for (let i = 0; i < 100; i += 1) {

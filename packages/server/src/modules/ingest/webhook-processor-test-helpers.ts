@@ -1,7 +1,5 @@
-import { eq } from 'drizzle-orm';
 import { pino } from 'pino';
 import type { Database } from '../../db/client.ts';
-import { webhookEvents } from '../../db/schema/index.ts';
 import { createUnitsOfWork } from '../../db/unit-of-work.ts';
 import { createWebhookEventsRepository } from '../intake/webhook-events.repository.ts';
 import type { IngestService } from './ingest.service.ts';
@@ -69,5 +67,4 @@ export async function startedProcessor(database: Database, concurrency: number, 
 /** A raw event's body the recording ingest accepts. */
 export const body = Buffer.from('{"object":"instagram","entry":[]}');
 
-export const statusOf = async (database: Database, id: number) =>
-  (await database.db.select().from(webhookEvents).where(eq(webhookEvents.id, id)))[0]?.status;
+export const statusOf = async (database: Database, id: number) => (await createWebhookEventsRepository(database.db).getOne(id))?.status;

@@ -238,8 +238,9 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
       // twice `concurrency` outcomes wait to be written (a backlog draining fast): new events must not be written
       // unclaimed, to queue behind that backlog, for want of a few outcomes (bench:crm's outage run, the seconds
       // after the return). Beyond that the writes are failing or stuck, and nothing more starts.
-      const freshRoom = recording() > 2 * deps.concurrency ? 0 : Math.max(0, shares.fresh - lanes.freshInUse() - lanes.counts.reserved);
-      const n = Math.max(0, Math.min(want, Math.max(room(), freshRoom)));
+      const freshRoom = () => (recording() > 2 * deps.concurrency ? 0 : Math.max(0, shares.fresh - lanes.freshInUse() - lanes.counts.reserved));
+      const free = room();
+      const n = Math.max(0, Math.min(want, free >= want ? free : Math.max(free, freshRoom())));
       // what is not taken is written unclaimed: a claim runs for it
       if (n < want) loop.lookDue = true;
       lanes.counts.reserved += n;
