@@ -11,4 +11,11 @@ export const accountRowsRepository = {
   byIds(tx: Db, ids: string[]): Promise<AccountRow[]> {
     return tx.select().from(accounts).where(inArray(accounts.id, ids));
   },
+  /**
+   * The same, as committed now (waiting for a transaction that is changing them), share-locked until the caller
+   * commits: no other transaction changes them meanwhile.
+   */
+  byIdsForShare(tx: Db, ids: string[]): Promise<AccountRow[]> {
+    return tx.select().from(accounts).where(inArray(accounts.id, ids)).orderBy(accounts.id).for('share');
+  },
 };

@@ -25,3 +25,15 @@ export async function accountsByIdsIn(uow: UnitOfWork<unknown>, ids: string[]): 
   if (missing.length === 0) return have;
   return [...have, ...(await accountRowsRepository.byIds(uow.tx, missing))];
 }
+
+/**
+ * These accounts ($ids) as committed now, share-locked until `uow` commits (no transaction changes them meanwhile), and
+ * kept for it instead of what it read before. For a decision that must not cross a concurrent change of the account:
+ * the CRM outbox, about an endpoint it read as failing (crm-outbox.ts).
+ */
+export async function accountsLockedIn(uow: UnitOfWork<unknown>, ids: string[]): Promise<AccountRow[]> {
+  if (ids.length === 0) return [];
+  const rows = await accountRowsRepository.byIdsForShare(uow.tx, ids);
+  for (const row of rows) if (uow.accounts.has(row.id)) uow.accounts.set(row.id, row);
+  return rows;
+}

@@ -2,8 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accounts, crmDeliveries, processes } from '../../../db/schema/index.ts';
+import { createUnitsOfWork } from '../../../db/unit-of-work.ts';
+import { recordAll } from '../../../events/inbox-events.ts';
 import { startReceiver, type Receiver } from '../../../shared/net/test-receivers.ts';
-import { createCrmFixture, type CrmFixture } from '../crm-test-helpers.ts';
+import { createConversation, createCrmFixture, createMessage, type CrmFixture } from '../crm-test-helpers.ts';
+import { createCrmOutbox } from '../outbox/crm-outbox.ts';
 import { MIN_PROBE_DELAY_MS } from './crm-schedule.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -149,4 +152,46 @@ describe('CRM delivery recovers from crashes and outages', () => {
     const recent = (await f.deliveries()).filter((d) => !backlog.includes(d.id)).slice(-2).map((d) => d.id);
     expect(sent).toEqual([...recent, ...backlog]);
   });
+
+  // Two transactions at once: PGlite has one connection, on which the second would wait for the first.
+  it.skipIf(!process.env.TEST_DATABASE_URL)(
+    'sends what a transaction wrote as the probe that found the endpoint back was recorded ahead of the backlog, not behind it',
+    async () => {
+      mode = 'down';
+      for (let i = 0; i < 3; i += 1) await f.recordMessage(`backlog #${i}`);
+      await f.drain();
+      const backlog = (await f.deliveries()).filter((d) => d.status === 'pending').map((d) => d.id);
+      expect(backlog).toHaveLength(3);
+      mode = 'up';
+      // the backlog is due, and so is the endpoint's next probe
+      await f.makeDue();
+      const existing = new Set((await f.deliveries()).map((d) => d.id));
+      // a webhook batch writes an event while the endpoint still counts as failing, and has not committed yet
+      const { conversation } = await createConversation(f.db, f.accountId);
+      const message = await createMessage(f.db, f.accountId, conversation.id);
+      let commit = () => {};
+      let written = () => {};
+      const wrote = new Promise<void>((resolve) => (written = resolve));
+      const open = createUnitsOfWork(f.db, [createCrmOutbox({ metrics: f.t.crm.metrics })]).run(async (uow) => {
+        await recordAll(uow, [{ type: 'message.received', accountId: f.accountId, conversationId: conversation.id, messageId: message.id, occurredAt: message.sentAt }]);
+        written();
+        await new Promise<void>((resolve) => (commit = resolve));
+      });
+      await wrote;
+      // meanwhile the probe (the oldest of the backlog) finds the endpoint back; its outcome is recorded once the batch
+      // has committed, so the release sees the batch's event (unlocked, it was released first, and the batch's event
+      // went out behind the whole backlog)
+      const before = crm.received.length;
+      const draining = f.drain();
+      await sleep(300);
+      commit();
+      await open;
+      await draining;
+      await f.drain();
+      const sent = crm.received.slice(before).map((r) => String(r.headers['webhook-id']));
+      const batch = (await f.deliveries()).filter((d) => !existing.has(d.id)).map((d) => d.id);
+      expect(batch).toHaveLength(1);
+      expect(sent).toEqual([backlog[0], ...batch, ...backlog.slice(1)]);
+    },
+  );
 });
