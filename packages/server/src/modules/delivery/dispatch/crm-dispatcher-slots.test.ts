@@ -164,6 +164,31 @@ describe('CRM dispatcher slots', () => {
     await h.dispatcher.stop();
   });
 
+  it("takes a round of new deliveries larger than the fresh share while a backlog fills the process's room, and starts each ahead of that backlog", async () => {
+    // a cap of 4 and a process of 4: claims take 3, and new deliveries have a fresh share of 1
+    const h = harness({ concurrency: 4, perEndpoint: 4, counts: true });
+    h.dispatcher.start();
+    await h.tick();
+    for (let id = 101; id <= 110; id += 1) h.due.push({ id, endpoint: 'a' });
+    h.dispatcher.poke();
+    await h.tick();
+    expect(h.requests.map((r) => r.job.id)).toEqual([101, 102, 103]);
+    // a round of five new events: four are taken (up to the concurrency, started or held), not only the share of 1;
+    // the fifth is written unclaimed and waits behind the backlog
+    expect(h.handOver('a', 5)).toBe(4);
+    expect(h.requests.map((r) => r.job.id)).toEqual([101, 102, 103, 1]);
+    // each starts as the one before it is answered, while the backlog keeps its three places
+    for (const id of [1, 2, 3]) {
+      answer(h, id);
+      await h.tick();
+      expect(h.requests.map((r) => r.job.id)).toEqual([101, 102, 103, id + 1]);
+    }
+    expect(h.due.map((j) => j.id)).toEqual([104, 105, 106, 107, 108, 109, 110, 1005]);
+    await drain(h);
+    expect(h.due).toEqual([]);
+    await h.dispatcher.stop();
+  });
+
   it('starts nothing more while more outcomes than twice its concurrency wait to be written', async () => {
     const h = harness({ concurrency: 2, perEndpoint: 2 });
     h.dispatcher.start();
@@ -175,10 +200,10 @@ describe('CRM dispatcher slots', () => {
       for (const r of h.requests.splice(0)) r.answer();
       await h.tick();
     }
-    // bounded: beyond the concurrency's worth of outcomes waiting, only the fresh share (1 here) goes on being handed
-    // over, up to twice the concurrency waiting; then nothing
+    // bounded: beyond the concurrency's worth of outcomes waiting, new ones go on being handed over (up to the
+    // concurrency in use) until twice the concurrency wait; then nothing
     expect(written).toBeGreaterThan(2);
-    expect(written).toBeLessThanOrEqual(2 * 2 + 2 + 1);
+    expect(written).toBeLessThanOrEqual(2 * 2 + 2 + 2);
     expect(h.handOver('late', 1)).toBe(0);
     for (let i = 0; i < 4 && h.writes.length > 0; i += 1) {
       for (const w of h.writes.splice(0)) w.done();

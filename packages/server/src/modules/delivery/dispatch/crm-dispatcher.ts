@@ -234,11 +234,13 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
     reserve(_endpoint, want) {
       if (!loop.running) return 0;
       // As many as this process has room for: they start at once, or wait here for a slot at their endpoint (see
-      // `start`), ahead of a backlog but within their share of its slots. The fresh share stays theirs while up to
-      // twice `concurrency` outcomes wait to be written (a backlog draining fast): new events must not be written
-      // unclaimed, to queue behind that backlog, for want of a few outcomes (bench:crm's outage run, the seconds
-      // after the return). Beyond that the writes are failing or stuck, and nothing more starts.
-      const freshRoom = () => (recording() > 2 * deps.concurrency ? 0 : Math.max(0, shares.fresh - lanes.freshInUse() - lanes.counts.reserved));
+      // `start`), ahead of a backlog but within their share of its slots. Without room (a backlog draining takes the
+      // claims' slots, and its outcomes wait to be written), new ones are still taken, up to `concurrency` of them
+      // started or held, while up to twice `concurrency` outcomes wait to be written: new events must not be written
+      // unclaimed, to queue behind that backlog (bench:crm's outage run, the seconds after the return: with only the
+      // fresh share of 8 taken, a round's events queued up to a second). Beyond that the writes are failing or stuck,
+      // and nothing more starts.
+      const freshRoom = () => (recording() > 2 * deps.concurrency ? 0 : Math.max(0, deps.concurrency - lanes.freshInUse() - lanes.counts.reserved));
       const free = room();
       const n = Math.max(0, Math.min(want, free >= want ? free : Math.max(free, freshRoom())));
       // what is not taken is written unclaimed: a claim runs for it
