@@ -145,6 +145,9 @@ async function measure(target: Target, rate: number, seconds: number): Promise<M
   );
   // The statements' table first: the breakdown's own query must not count in it.
   const work = pgWork && target.pgUrl !== null ? await pgWorkReport(target.pgUrl, pgWork, lat.length) : null;
+  // Where the tail comes from: a steady spread, or a few stalls (a second whose p99 stands out).
+  const start = Math.min(...sent.values());
+  console.log(`    (p99 by second: ${p99ByPeriod(sent, acks.keys(), receiver.arrivals, start, 1000)} ms)`);
   if (target.usesDatabase) {
     const legs = await breakdown(target.pgUrl, tag);
     if (legs) console.log(`  ${legs}`);
