@@ -96,6 +96,14 @@ export const crmDeliveries = pgTable(
     lastAttemptAt: timestamp({ withTimezone: true }),
     lastStatusCode: integer(),
     lastError: text(),
+    /**
+     * The successful attempt's duration and the start of its answer. A success is kept here, not as a row of
+     * `crm_delivery_attempts` (which holds the attempts that failed): one row fewer written per event. The delivery
+     * log shows it with the others (crm.repository.ts `attemptsOf`). Null for a success written before (its attempt
+     * row has it) and for a test ping.
+     */
+    lastDurationMs: integer(),
+    lastResponseExcerpt: text(),
     succeededAt: timestamp({ withTimezone: true }),
     createdAt: timestampNow(),
   },

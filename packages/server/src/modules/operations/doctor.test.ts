@@ -9,7 +9,7 @@ import { createSimWorld, type SimWorld } from '../../../test/sim-world.ts';
 import { loadConfig } from '../../config.ts';
 import { openDatabase } from '../../db/client.ts';
 import { pendingMigrations, runMigrations } from '../../db/migrate.ts';
-import { accounts } from '../../db/schema/index.ts';
+import { accounts, crmDeliveries, crmDeliveryAttempts } from '../../db/schema/index.ts';
 import { formatFindings } from '../../cli/doctor-command.ts';
 import { accountFindings, clockFindings, configurationFindings, crmFindings, databaseFindings, reachabilityFindings } from './doctor.ts';
 import { probeHost } from './host-probe.ts';
@@ -85,6 +85,25 @@ describe('threadline doctor', () => {
     await db.update(accounts).set({ crmDisabledAt: null, crmDisabledReason: null, crmFailingSince: new Date(Date.now() - 2 * 3_600_000) }).where(eq(accounts.id, w.accountId));
     const [failing] = await crmFindings(w.t.services.operations);
     expect(failing).toMatchObject({ status: 'warn', message: expect.stringMatching(/every delivery has failed for 12\d min/), fix: expect.stringContaining('delivery log') });
+  });
+
+  it("counts the day's CRM successes kept in their deliveries and the failed attempts' rows", async () => {
+    const db = w.t.database.db;
+    await db.update(accounts).set({ crmWebhookUrl: 'https://crm.example.com/hook', crmFailingSince: null }).where(eq(accounts.id, w.accountId));
+    const at = new Date();
+    const base = { accountId: w.accountId, eventType: 'ping', payload: {}, createdAt: at, lastAttemptAt: at };
+    await db.insert(crmDeliveries).values([
+      // succeeded after one failed attempt (its row), the success kept in the delivery
+      { ...base, id: 'msg_doctor_a', status: 'succeeded', lastStatusCode: 200, lastDurationMs: 12, succeededAt: at },
+      // succeeded before migration 0016: its success is an attempt row, and not counted twice
+      { ...base, id: 'msg_doctor_b', status: 'succeeded', lastStatusCode: 204, succeededAt: at },
+    ]);
+    await db.insert(crmDeliveryAttempts).values([
+      { deliveryId: 'msg_doctor_a', attemptedAt: at, statusCode: 500, durationMs: 3 },
+      { deliveryId: 'msg_doctor_b', attemptedAt: at, statusCode: 204, durationMs: 4 },
+    ]);
+    const [finding] = await crmFindings(w.t.services.operations);
+    expect(finding).toMatchObject({ status: 'ok', message: expect.stringContaining('2 delivered, 1 failed attempts in 24 h') });
   });
 
   it('checks Meta\'s hosts by DNS, then TCP and a verified TLS handshake, and reads the server\'s clock', async () => {

@@ -74,12 +74,21 @@ export function createOperationsRepository(db: Db) {
     async crmRecentOutcomes(): Promise<CrmRecentOutcomes[]> {
       const rows = await queryRows<{ account_id: string; failed: number; succeeded: number }>(
         db,
-        sql`select d.account_id,
-                   count(*) filter (where t.status_code is null or t.status_code not between 200 and 299)::int as failed,
-                   count(*) filter (where t.status_code between 200 and 299)::int as succeeded
-              from crm_delivery_attempts t join crm_deliveries d on d.id = t.delivery_id
-             where t.attempted_at > now() - interval '1 day'
-             group by d.account_id`,
+        // the attempt rows, and the successes kept in their deliveries (migration 0016), which have none
+        sql`select account_id, sum(failed)::int as failed, sum(succeeded)::int as succeeded from (
+              select d.account_id,
+                     count(*) filter (where t.status_code is null or t.status_code not between 200 and 299) as failed,
+                     count(*) filter (where t.status_code between 200 and 299) as succeeded
+                from crm_delivery_attempts t join crm_deliveries d on d.id = t.delivery_id
+               where t.attempted_at > now() - interval '1 day'
+               group by d.account_id
+              union all
+              select account_id, 0, count(*)
+                from crm_deliveries
+               where status = 'succeeded' and last_duration_ms is not null and last_attempt_at > now() - interval '1 day'
+               group by account_id
+            ) o
+            group by account_id`,
       );
       return rows.map((r) => ({ accountId: r.account_id, failed: num(r.failed), succeeded: num(r.succeeded) }));
     },

@@ -30,13 +30,13 @@ with v(id, at, finished_at, code, duration_ms, excerpt) as (
 done as (
   update crm_deliveries d
   set status = 'succeeded', succeeded_at = v.finished_at, next_attempt_at = null, last_attempt_at = v.at,
-      last_status_code = v.code, last_error = null, locked_until = null
+      last_status_code = v.code, last_error = null, last_duration_ms = v.duration_ms, last_response_excerpt = v.excerpt,
+      locked_until = null
   from v where d.id = v.id and (d.status = 'pending') is true
   returning d.id
 ),
 ${RELEASED_CTE}
-insert into crm_delivery_attempts (delivery_id, attempted_at, status_code, duration_ms, error, response_excerpt)
-select v.id, v.at, v.code, v.duration_ms, null, v.excerpt from v`;
+select (select count(*) from done)::int as done, (select count(*) from released)::int as released`;
 
 /**
  * `finishDeliveries`: $1 ids, $2 attempted at, $3 status codes, $4 errors, $5 next attempts (null: none), $6 statuses
@@ -81,8 +81,9 @@ export function createCrmOutcomesRepository(db: Db) {
     },
 
     /**
-     * Records many successful attempts in one statement (atomic without a transaction): their attempt rows, the
-     * deliveries marked succeeded (those still pending: one cancelled meanwhile stays cancelled), and every claim
+     * Records many successful attempts in one statement (atomic without a transaction): the deliveries marked
+     * succeeded, each with its attempt (time, status, duration, the start of the answer: no attempt row; see the
+     * schema's `lastDurationMs`), those still pending only (one cancelled meanwhile stays cancelled), and every claim
      * released. As in `finishDelivery`, no row is updated twice.
      */
     async recordSucceeded(

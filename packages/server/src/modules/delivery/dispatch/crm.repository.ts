@@ -1,12 +1,13 @@
 import { and, desc, eq, gte, inArray, isNotNull, isNull, lt, lte, or, sql } from 'drizzle-orm';
-import { fixedRows, type Db } from '../../../db/client.ts';
+import { fixedRows, queryRows, type Db } from '../../../db/client.ts';
 import { accounts, crmDeliveries, crmDeliveryAttempts } from '../../../db/schema/index.ts';
 import { createCrmOutcomesRepository } from './crm-outcomes.repository.ts';
 
 export type { UnsuccessfulOutcome } from './crm-outcomes.repository.ts';
 
 export type DeliveryRow = typeof crmDeliveries.$inferSelect;
-export type AttemptRow = typeof crmDeliveryAttempts.$inferSelect;
+/** An attempt as the delivery log shows it: a row of `crm_delivery_attempts`, or a success kept in its delivery. */
+export type AttemptRow = Omit<typeof crmDeliveryAttempts.$inferSelect, 'id'>;
 export type AccountRow = typeof accounts.$inferSelect;
 
 export type ClaimedDelivery = { id: string; accountId: string; attemptCount: number; lockedUntil: Date };
@@ -198,17 +199,22 @@ export function createCrmRepository(db: Db) {
         'id' in where
           ? eq(crmDeliveries.id, where.id)
           : and(eq(crmDeliveries.status, 'failed'), gte(crmDeliveries.createdAt, where.failedSince));
-      const rows = await tx
-        .update(crmDeliveries)
-        .set({ status: 'pending', nextAttemptAt: now, attemptCount: 0, succeededAt: null })
-        .where(
-          and(
-            eq(crmDeliveries.accountId, accountId),
-            filter,
-            or(sql`${crmDeliveries.lockedUntil} is null`, lt(crmDeliveries.lockedUntil, now)),
-          ),
-        )
-        .returning({ id: crmDeliveries.id });
+      const which = and(eq(crmDeliveries.accountId, accountId), filter, or(sql`${crmDeliveries.lockedUntil} is null`, lt(crmDeliveries.lockedUntil, now)));
+      // A success kept in its delivery (see `attemptsOf`) becomes an attempt row first, so the log keeps it; the
+      // statement's two parts read the same snapshot: the row as it was before this update.
+      const rows = await queryRows<{ id: string }>(
+        tx,
+        sql`with kept as (
+              insert into crm_delivery_attempts (delivery_id, attempted_at, status_code, duration_ms, error, response_excerpt)
+              select id, last_attempt_at, last_status_code, last_duration_ms, null, last_response_excerpt from crm_deliveries
+              where ${which} and status = 'succeeded' and last_duration_ms is not null and last_attempt_at is not null
+            )
+            update crm_deliveries
+            set status = 'pending', next_attempt_at = ${now.toISOString()}::timestamptz, attempt_count = 0, succeeded_at = null,
+                last_duration_ms = null, last_response_excerpt = null
+            where ${which}
+            returning id`,
+      );
       return rows.map((r) => r.id);
     },
 
@@ -234,13 +240,33 @@ export function createCrmRepository(db: Db) {
         .limit(filter.limit);
     },
 
+    /**
+     * The attempts of these deliveries, oldest first: the rows of those that did not succeed, and each success, kept in
+     * its delivery since migration 0016 (a success from before has its row).
+     */
     async attemptsOf(deliveryIds: string[]): Promise<AttemptRow[]> {
       if (deliveryIds.length === 0) return [];
-      return db
+      const rows = await db
         .select()
         .from(crmDeliveryAttempts)
         .where(inArray(crmDeliveryAttempts.deliveryId, deliveryIds))
         .orderBy(crmDeliveryAttempts.attemptedAt, crmDeliveryAttempts.id);
+      const kept = await db
+        .select({
+          deliveryId: crmDeliveries.id,
+          attemptedAt: crmDeliveries.lastAttemptAt,
+          statusCode: crmDeliveries.lastStatusCode,
+          durationMs: crmDeliveries.lastDurationMs,
+          responseExcerpt: crmDeliveries.lastResponseExcerpt,
+        })
+        .from(crmDeliveries)
+        .where(and(inArray(crmDeliveries.id, deliveryIds), eq(crmDeliveries.status, 'succeeded'), isNotNull(crmDeliveries.lastDurationMs)));
+      const successes: AttemptRow[] = kept.flatMap((k) =>
+        k.attemptedAt === null || k.durationMs === null ? [] : [{ ...k, attemptedAt: k.attemptedAt, durationMs: k.durationMs, error: null }],
+      );
+      // `attemptedAt` alone orders them: a success is each delivery's last attempt
+      const attempts: AttemptRow[] = rows.map(({ id: _id, ...attempt }) => attempt);
+      return [...attempts, ...successes].sort((a, b) => a.attemptedAt.getTime() - b.attemptedAt.getTime());
     },
 
     /** Finished deliveries older than `before` (the attempts go with them). */
