@@ -146,9 +146,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     verifyToken: config.instagram.verifyToken,
     bodyLimitBytes: config.webhooks.bodyLimitBytes,
     ackTimeoutMs: config.webhooks.ackTimeoutMs,
-    ...(config.workersEnabled
-      ? { storeAndApply: (items: { body: Buffer; secretIndex: number }[]) => services.webhookProcessor.storeAndApply(items), gatherMs: config.webhooks.gatherMs }
-      : {}),
+    storeAndApply: (items: { body: Buffer; secretIndex: number }[]) => services.webhookProcessor.storeAndApply(items),
+    gatherMs: config.webhooks.gatherMs,
     onStored: (event) => services.webhookProcessor.offer(event),
     announce: !config.workersEnabled,
     received: services.metrics.counter('threadline_webhooks_received_total', 'Meta webhook POSTs by outcome', ['outcome']),

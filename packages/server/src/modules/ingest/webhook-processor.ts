@@ -27,6 +27,11 @@ export type ProcessorOptions = {
    * slow query) is stored unapplied instead, for the rounds, so processing never makes Meta retry (1 s).
    */
   applyWithinMs?: number;
+  /**
+   * `storeAndApply` in a process whose processor never runs (`serve --no-workers`): batches are applied as they are
+   * stored all the same, and what is stored unapplied is announced to the workers' processors.
+   */
+  appliesWithoutRunning?: boolean;
 };
 
 /**
@@ -219,6 +224,7 @@ export function createWebhookProcessor(opts: ProcessorOptions) {
     log: opts.log,
     applyWithinMs: opts.applyWithinMs ?? 1_000,
     running: () => running,
+    applies: () => running || (opts.appliesWithoutRunning ?? false),
     apply,
     offer: (events) => {
       for (const event of events) offered.add(event);

@@ -5,9 +5,9 @@ import { createTestDatabase } from '../../../test/db.ts';
 import type { Database } from '../../db/client.ts';
 import { webhookEvents } from '../../db/schema/index.ts';
 import { createUnitsOfWork } from '../../db/unit-of-work.ts';
-import { createWebhookEventsRepository } from '../intake/webhook-events.repository.ts';
+import { announcedIds, createWebhookEventsRepository, WEBHOOK_CHANNEL } from '../intake/webhook-events.repository.ts';
 import { createWebhookProcessor } from './webhook-processor.ts';
-import { body, flakyIngest, startedProcessor, statusOf as statusIn, until } from './webhook-processor-test-helpers.ts';
+import { body, flakyIngest, recordingIngest, startedProcessor, statusOf as statusIn, until } from './webhook-processor-test-helpers.ts';
 
 describe('webhooks stored and applied as they arrive (storeAndApply)', () => {
   let database: Database;
@@ -39,6 +39,37 @@ describe('webhooks stored and applied as they arrive (storeAndApply)', () => {
       ]);
       expect(ing.bodies.get(ids[1] ?? 0)).toContain('"id":"2"');
     } finally {
+      await processor.stop();
+    }
+  });
+
+  it('applies as it stores in a process whose processor never runs (serve --no-workers), and announces to the workers what it stores unapplied', async () => {
+    const ing = recordingIngest();
+    const processor = createWebhookProcessor({
+      units: createUnitsOfWork(database.db, []),
+      repo: createWebhookEventsRepository(database.db),
+      ingest: ing.ingest,
+      log: pino({ level: 'silent' }),
+      concurrency: 1,
+      maxAttempts: 8,
+      appliesWithoutRunning: true,
+    });
+    const heard: number[] = [];
+    const unlisten = await database.listen(WEBHOOK_CHANNEL, (payload) => heard.push(...announcedIds(payload)));
+    try {
+      const [applied = 0] = await processor.storeAndApply([{ body, secretIndex: 0 }]);
+      expect(ing.rounds).toEqual([[applied]]);
+      expect(await statusOf(applied)).toBe('processed');
+      ing.inNextRound(async () => {
+        throw new Error('a bug in applying');
+      });
+      const [stored = 0] = await processor.storeAndApply([{ body, secretIndex: 0 }]);
+      expect(await statusOf(stored)).toBe('received');
+      // no processor here to offer it to: the workers hear of it, and nothing of the applied one
+      expect(await until(async () => heard.includes(stored), 2_000)).toBe(true);
+      expect(heard).not.toContain(applied);
+    } finally {
+      await unlisten();
       await processor.stop();
     }
   });

@@ -9,8 +9,13 @@ export type StoreAndApplyDeps = {
   log: Logger;
   /** How long Meta's answer may wait for a batch to be applied (the processor's `applyWithinMs`). */
   applyWithinMs: number;
-  /** Whether the processor runs: a processor that does not only stores. */
+  /**
+   * Whether this process's processor runs (`serve`): what is stored unapplied is offered to it. Otherwise (`serve
+   * --no-workers`, or a processor stopped) it is announced (NOTIFY) to the processes whose processors run.
+   */
   running(): boolean;
+  /** Whether batches are applied as they are stored: in `serve` while its processor runs, and always in `serve --no-workers`. */
+  applies(): boolean;
   /** Applies events in `uow` (the processor's rounds do the same with claimed events); answers what came of each. */
   apply(uow: InboxUnitOfWork, events: ClaimedEvent[]): Promise<WebhookEventOutcome[]>;
   /** Hands events stored unapplied to the processor's rounds. */
@@ -22,8 +27,9 @@ export type StoreAndApplyDeps = {
  * place of the claim, one commit for both (bench:crm: the separate insert and its commit were about 40 % of the
  * statements per event). Answers their ids, in order, once committed. A batch that fails to apply, or takes longer
  * than `applyWithinMs`, is stored unapplied instead and offered to the processor, whose rounds retry it and isolate
- * the event at fault; a lost connection fails the batch (the route answers 503, and Meta sends it again). When the
- * processor does not run, it only stores.
+ * the event at fault; a lost connection fails the batch (the route answers 503, and Meta sends it again).
+ * In `serve --no-workers` the batch is applied the same way, and what is stored unapplied is announced to the workers'
+ * processors; the CRM deliveries it writes are announced to their dispatchers (crm-outbox.ts).
  */
 export function createStoreAndApply(deps: StoreAndApplyDeps) {
   /** The batch in one unit of work: the ids first (what the events write may name them), the rows last, each once. */
@@ -44,7 +50,7 @@ export function createStoreAndApply(deps: StoreAndApplyDeps) {
     });
 
   return async function storeAndApply(items: readonly { body: Buffer; secretIndex: number }[]): Promise<number[]> {
-    if (deps.running()) {
+    if (deps.applies()) {
       const applying = applyStored(items);
       let timer: NodeJS.Timeout | undefined;
       try {
@@ -66,8 +72,9 @@ export function createStoreAndApply(deps: StoreAndApplyDeps) {
         clearTimeout(timer);
       }
     }
-    const ids = await deps.repo.insertRawMany(items);
-    if (deps.running()) deps.offer(ids.map((id, i) => ({ id, body: (items[i] as { body: Buffer }).body })));
+    const local = deps.running();
+    const ids = await deps.repo.insertRawMany(items, { announce: !local });
+    if (local) deps.offer(ids.map((id, i) => ({ id, body: (items[i] as { body: Buffer }).body })));
     return ids;
   };
 }
