@@ -87,7 +87,7 @@ describe('SQL of the hot path (test/sql-snapshots/*.sql)', () => {
 
   const message = (ts: number, text: string) => envelope(ACCOUNT_IG, [inbound(ACCOUNT_IG, '990001', ts, { mid: mid(), text })]);
 
-  it('intake: a webhook POST stored and applied in one transaction (storeAndApply, both topologies)', async () => {
+  it('intake in `serve --no-workers`: a webhook POST stored and applied in one transaction, its CRM deliveries announced', async () => {
     const captured = await capture(async () => {
       expect((await postSigned(t, message(1_700_000_000_000, 'first'))).statusCode).toBe(200);
     });
