@@ -202,9 +202,6 @@ export function buildServices(deps: ServiceDeps) {
     gatherMs: config.webhooks.gatherMs,
     // POSTs applied as they are stored: Meta's answer waits at most a fifth of the time it may take in all
     applyWithinMs: Math.max(250, Math.floor(config.webhooks.ackTimeoutMs / 5)),
-    // `serve --no-workers` applies the POSTs it stores too (the split topology was a hop slower than one process:
-    // stored, announced, claimed and applied by a worker)
-    appliesWithoutRunning: !config.workersEnabled,
   });
 
   const teammatesRepo = createTeammatesRepository(db);

@@ -141,15 +141,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(authRoutes, { auth: services.auth, cookie, publicOrigin, signupMode: config.signupMode });
   await app.register(apiKeysRoutes, { apiKeys: services.apiKeys, access: services.access });
   await app.register(instagramWebhookRoutes, {
-    repo: services.webhookEvents,
     appSecrets: config.instagram.appSecrets,
     verifyToken: config.instagram.verifyToken,
     bodyLimitBytes: config.webhooks.bodyLimitBytes,
     ackTimeoutMs: config.webhooks.ackTimeoutMs,
     storeAndApply: (items: { body: Buffer; secretIndex: number }[]) => services.webhookProcessor.storeAndApply(items),
     gatherMs: config.webhooks.gatherMs,
-    onStored: (event) => services.webhookProcessor.offer(event),
-    announce: !config.workersEnabled,
     received: services.metrics.counter('threadline_webhooks_received_total', 'Meta webhook POSTs by outcome', ['outcome']),
   });
   await app.register(webhookAdminRoutes, {

@@ -27,11 +27,6 @@ export type ProcessorOptions = {
    * slow query) is stored unapplied instead, for the rounds, so processing never makes Meta retry (1 s).
    */
   applyWithinMs?: number;
-  /**
-   * `storeAndApply` in a process whose processor never runs (`serve --no-workers`): batches are applied as they are
-   * stored all the same, and what is stored unapplied is announced to the workers' processors.
-   */
-  appliesWithoutRunning?: boolean;
 };
 
 /**
@@ -224,7 +219,6 @@ export function createWebhookProcessor(opts: ProcessorOptions) {
     log: opts.log,
     applyWithinMs: opts.applyWithinMs ?? 1_000,
     running: () => running,
-    applies: () => running || (opts.appliesWithoutRunning ?? false),
     apply,
     offer: (events) => {
       for (const event of events) offered.add(event);
@@ -256,10 +250,7 @@ export function createWebhookProcessor(opts: ProcessorOptions) {
       offered.add(event);
       this.wake();
     },
-    /**
-     * Stores POSTs this process received and applies them in the same transaction, answering their ids once
-     * committed (webhook-store-and-apply.ts); not running, it only stores.
-     */
+    /** Stores POSTs this process received and applies them in the same transaction (webhook-store-and-apply.ts). */
     storeAndApply,
     /**
      * Another process stored (and announced) these events: the next round claims them by id, reading their bodies;

@@ -52,7 +52,6 @@ describe('webhooks stored and applied as they arrive (storeAndApply)', () => {
       log: pino({ level: 'silent' }),
       concurrency: 1,
       maxAttempts: 8,
-      appliesWithoutRunning: true,
     });
     const heard: number[] = [];
     const unlisten = await database.listen(WEBHOOK_CHANNEL, (payload) => heard.push(...announcedIds(payload)));

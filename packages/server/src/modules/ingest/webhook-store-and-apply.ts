@@ -11,11 +11,9 @@ export type StoreAndApplyDeps = {
   applyWithinMs: number;
   /**
    * Whether this process's processor runs (`serve`): what is stored unapplied is offered to it. Otherwise (`serve
-   * --no-workers`, or a processor stopped) it is announced (NOTIFY) to the processes whose processors run.
+   * --no-workers`) it is announced (NOTIFY) to the processes whose processors run.
    */
   running(): boolean;
-  /** Whether batches are applied as they are stored: in `serve` while its processor runs, and always in `serve --no-workers`. */
-  applies(): boolean;
   /** Applies events in `uow` (the processor's rounds do the same with claimed events); answers what came of each. */
   apply(uow: InboxUnitOfWork, events: ClaimedEvent[]): Promise<WebhookEventOutcome[]>;
   /** Hands events stored unapplied to the processor's rounds. */
@@ -28,8 +26,8 @@ export type StoreAndApplyDeps = {
  * statements per event). Answers their ids, in order, once committed. A batch that fails to apply, or takes longer
  * than `applyWithinMs`, is stored unapplied instead and offered to the processor, whose rounds retry it and isolate
  * the event at fault; a lost connection fails the batch (the route answers 503, and Meta sends it again).
- * In `serve --no-workers` the batch is applied the same way, and what is stored unapplied is announced to the workers'
- * processors; the CRM deliveries it writes are announced to their dispatchers (crm-outbox.ts).
+ * `serve --no-workers` applies the same way, and announces what it stores unapplied to the workers' processors; the
+ * CRM deliveries it writes are announced to their dispatchers (crm-outbox.ts).
  */
 export function createStoreAndApply(deps: StoreAndApplyDeps) {
   /** The batch in one unit of work: the ids first (what the events write may name them), the rows last, each once. */
@@ -50,27 +48,25 @@ export function createStoreAndApply(deps: StoreAndApplyDeps) {
     });
 
   return async function storeAndApply(items: readonly { body: Buffer; secretIndex: number }[]): Promise<number[]> {
-    if (deps.applies()) {
-      const applying = applyStored(items);
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        const ids = await Promise.race([
-          applying,
-          new Promise<null>((resolve) => {
-            timer = setTimeout(() => resolve(null), deps.applyWithinMs);
-          }),
-        ]);
-        if (ids) return ids;
-        // Slow (a lock, a slow query): Meta's answer must not wait on applying. The batch is stored again, unapplied;
-        // if the slow round commits too, its copies are duplicates, which applying again leaves as they are.
-        applying.catch(() => undefined);
-        deps.log.warn({ events: items.length, afterMs: deps.applyWithinMs }, 'applying webhooks as they were stored is slow: stored for the processing rounds');
-      } catch (error) {
-        if (isConnectionError(error)) throw error;
-        deps.log.warn({ err: error, events: items.length }, 'webhooks could not be applied as they were stored: stored for the processing rounds');
-      } finally {
-        clearTimeout(timer);
-      }
+    const applying = applyStored(items);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const ids = await Promise.race([
+        applying,
+        new Promise<null>((resolve) => {
+          timer = setTimeout(() => resolve(null), deps.applyWithinMs);
+        }),
+      ]);
+      if (ids) return ids;
+      // Slow (a lock, a slow query): Meta's answer must not wait on applying. The batch is stored again, unapplied;
+      // if the slow round commits too, its copies are duplicates, which applying again leaves as they are.
+      applying.catch(() => undefined);
+      deps.log.warn({ events: items.length, afterMs: deps.applyWithinMs }, 'applying webhooks as they were stored is slow: stored for the processing rounds');
+    } catch (error) {
+      if (isConnectionError(error)) throw error;
+      deps.log.warn({ err: error, events: items.length }, 'webhooks could not be applied as they were stored: stored for the processing rounds');
+    } finally {
+      clearTimeout(timer);
     }
     const local = deps.running();
     const ids = await deps.repo.insertRawMany(items, { announce: !local });

@@ -5,27 +5,20 @@ import { verifyMetaSignature, verifySubscriptionHandshake } from '../../instagra
 import { createGroupCommit } from '../../shared/group-commit.ts';
 import { createLogGate } from '../../shared/logger.ts';
 import type { Counter } from '../../shared/metrics.ts';
-import type { WebhookEventsRepository } from './webhook-events.repository.ts';
 import { intakeRefusals, refuse } from './intake.errors.ts';
 
 export type WebhookRoutesOptions = {
-  repo: WebhookEventsRepository;
   appSecrets: string[];
   verifyToken: string | undefined;
   bodyLimitBytes: number;
   ackTimeoutMs: number;
   /**
-   * Stores and applies a batch of POSTs in one transaction, answering their ids once committed (this process's
-   * webhook processor, when it runs: webhook-processor.ts `storeAndApply`). Without it the route only stores them and
-   * hands each to `onStored`.
+   * Stores and applies a batch of POSTs in one transaction, answering their ids once committed (the webhook
+   * processor's `storeAndApply`, which stores a batch it cannot apply unapplied, for the processing rounds).
    */
-  storeAndApply?: (items: { body: Buffer; secretIndex: number }[]) => Promise<number[]>;
-  /** With `storeAndApply`: how long a batch waits for more POSTs (WEBHOOK_GATHER_MS). */
-  gatherMs?: number;
-  /** Hands an event this process stored (committed) to its workers. */
-  onStored: (event: { id: number; body: Buffer }) => void;
-  /** This process runs no workers: announce each stored event to the processes that do (NOTIFY). */
-  announce: boolean;
+  storeAndApply: (items: { body: Buffer; secretIndex: number }[]) => Promise<number[]>;
+  /** How long a batch waits for more POSTs (WEBHOOK_GATHER_MS). */
+  gatherMs: number;
   received: Counter;
 };
 
@@ -47,15 +40,13 @@ const MAX_BYTES_PER_INSERT = 4 * 1024 * 1024;
  * Meta's endpoint. The raw bytes are verified (X-Hub-Signature-256, constant time, every configured secret) and
  * stored before the 200; when the database cannot take them in time the answer is 503 so Meta retries. POSTs
  * arriving while an insert is under way are stored together by the next one (group commit: one statement and one
- * commit for many POSTs under load). In a process that runs the workers, a batch is also applied to the inbox in
- * the same transaction (`storeAndApply`), after waiting `gatherMs` for others to join it; elsewhere it is stored at
- * once and applied afterwards by the workers.
+ * commit for many POSTs under load). A batch is also applied to the inbox in the same transaction (`storeAndApply`),
+ * after waiting `gatherMs` for others to join it, in every `serve` process (with workers or `--no-workers`).
  */
 export async function instagramWebhookRoutes(app: App, opts: WebhookRoutesOptions) {
-  const applying = opts.storeAndApply;
   const store = createGroupCommit({
-    write: (items: { body: Buffer; secretIndex: number }[]) => applying?.(items) ?? opts.repo.insertRawMany(items, { announce: opts.announce }),
-    ...(applying ? { gatherMs: opts.gatherMs ?? 0 } : {}),
+    write: (items: { body: Buffer; secretIndex: number }[]) => opts.storeAndApply(items),
+    gatherMs: opts.gatherMs,
     maxBatch: MAX_BODIES_PER_INSERT,
     maxWeight: MAX_BYTES_PER_INSERT,
     weigh: (item) => item.body.length,
@@ -108,7 +99,6 @@ export async function instagramWebhookRoutes(app: App, opts: WebhookRoutesOption
       });
       return refuse(reply, intakeRefusals.unavailable, req.id);
     }
-    if (!applying) opts.onStored({ id, body: raw });
     return reply.code(200).type('text/plain').send('EVENT_RECEIVED');
   });
 }

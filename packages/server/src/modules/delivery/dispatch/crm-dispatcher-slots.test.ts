@@ -54,6 +54,16 @@ function harness(opts: { concurrency: number; perEndpoint: number; counts?: bool
   return { dispatcher, requests, writes, due, handOver, tick };
 }
 
+/** Starts the dispatcher with ten deliveries due at `a` (101…110): its claim takes three (the claims' share of a cap of 4). */
+async function startWithBacklog(h: ReturnType<typeof harness>): Promise<void> {
+  h.dispatcher.start();
+  await h.tick();
+  for (let id = 101; id <= 110; id += 1) h.due.push({ id, endpoint: 'a' });
+  h.dispatcher.poke();
+  await h.tick();
+  expect(h.requests.map((r) => r.job.id)).toEqual([101, 102, 103]);
+}
+
 /** Answers the request of delivery `id`. */
 function answer(h: ReturnType<typeof harness>, id: number): void {
   const i = h.requests.findIndex((r) => r.job.id === id);
@@ -142,12 +152,7 @@ describe('CRM dispatcher slots', () => {
   it('starts new deliveries at once while a backlog drains, within the fresh share of the endpoint; the backlog keeps the rest', async () => {
     // a cap of 4: claims take up to 3 (freshShares), the fourth place is the new deliveries'
     const h = harness({ concurrency: 16, perEndpoint: 4, counts: true });
-    h.dispatcher.start();
-    await h.tick();
-    for (let id = 101; id <= 110; id += 1) h.due.push({ id, endpoint: 'a' });
-    h.dispatcher.poke();
-    await h.tick();
-    expect(h.requests.map((r) => r.job.id)).toEqual([101, 102, 103]);
+    await startWithBacklog(h);
     // two new ones: the first starts at once, ahead of the seven still due; the second waits for the fresh place
     expect(h.handOver('a', 2)).toBe(2);
     expect(h.requests.map((r) => r.job.id)).toEqual([101, 102, 103, 1]);
@@ -167,12 +172,7 @@ describe('CRM dispatcher slots', () => {
   it("takes a round of new deliveries larger than the fresh share while a backlog fills the process's room, and starts each ahead of that backlog", async () => {
     // a cap of 4 and a process of 4: claims take 3, and new deliveries have a fresh share of 1
     const h = harness({ concurrency: 4, perEndpoint: 4, counts: true });
-    h.dispatcher.start();
-    await h.tick();
-    for (let id = 101; id <= 110; id += 1) h.due.push({ id, endpoint: 'a' });
-    h.dispatcher.poke();
-    await h.tick();
-    expect(h.requests.map((r) => r.job.id)).toEqual([101, 102, 103]);
+    await startWithBacklog(h);
     // a round of five new events: four are taken (up to the concurrency, started or held), not only the share of 1;
     // the fifth is written unclaimed and waits behind the backlog
     expect(h.handOver('a', 5)).toBe(4);

@@ -30,6 +30,17 @@ describe('CRM delivery recovers from crashes and outages', () => {
     await f.t.close();
   });
 
+  /** Three deliveries written while the endpoint failed, each waiting for its retry; the endpoint answers again. */
+  const backlogOfThree = async () => {
+    mode = 'down';
+    for (let i = 0; i < 3; i += 1) await f.recordMessage(`backlog #${i}`);
+    await f.drain();
+    const backlog = (await f.deliveries()).filter((d) => d.status === 'pending').map((d) => d.id);
+    expect(backlog).toHaveLength(3);
+    mode = 'up';
+    return backlog;
+  };
+
   const lockAll = async (processId: string) =>
     f.db
       .update(crmDeliveries)
@@ -136,12 +147,7 @@ describe('CRM delivery recovers from crashes and outages', () => {
   });
 
   it('sends what was written just before the probe that found the endpoint back ahead of the backlog it releases', async () => {
-    mode = 'down';
-    for (let i = 0; i < 3; i += 1) await f.recordMessage(`backlog #${i}`);
-    await f.drain();
-    const backlog = (await f.deliveries()).filter((d) => d.status === 'pending').map((d) => d.id);
-    expect(backlog).toHaveLength(3);
-    mode = 'up';
+    const backlog = await backlogOfThree();
     // two events written as it came back, before a probe found it: the first is that probe (due now)
     await f.db.update(accounts).set({ crmProbeAt: new Date() }).where(eq(accounts.id, f.accountId));
     await f.recordMessage('the probe');
@@ -157,12 +163,7 @@ describe('CRM delivery recovers from crashes and outages', () => {
   it.skipIf(!process.env.TEST_DATABASE_URL)(
     'sends what a transaction wrote as the probe that found the endpoint back was recorded ahead of the backlog, not behind it',
     async () => {
-      mode = 'down';
-      for (let i = 0; i < 3; i += 1) await f.recordMessage(`backlog #${i}`);
-      await f.drain();
-      const backlog = (await f.deliveries()).filter((d) => d.status === 'pending').map((d) => d.id);
-      expect(backlog).toHaveLength(3);
-      mode = 'up';
+      const backlog = await backlogOfThree();
       // the backlog is due, and so is the endpoint's next probe
       await f.makeDue();
       const existing = new Set((await f.deliveries()).map((d) => d.id));
