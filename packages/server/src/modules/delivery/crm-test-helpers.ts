@@ -9,6 +9,7 @@ import { createAccount, createUser } from '../../../test/factories.ts';
 import type { Env } from '../../config.ts';
 import type { Db } from '../../db/client.ts';
 import { contacts, conversations, crmDeliveries, messages } from '../../db/schema/index.ts';
+import { startReceiver, type Receiver } from '../../shared/net/test-receivers.ts';
 
 /** Inbox rows for CRM tests (the inbox module owns the real writes). */
 export async function createConversation(db: Db, accountId: string, opts: { username?: string } = {}) {
@@ -124,5 +125,18 @@ export async function createCrmFixture(env: Env = {}): Promise<CrmFixture> {
       throw new Error('the dispatcher never ran dry');
     },
     deliveries: () => db.select().from(crmDeliveries).where(eq(crmDeliveries.accountId, accountId)).orderBy(crmDeliveries.createdAt, crmDeliveries.id),
+  };
+}
+
+/** CRM receivers a test file starts as it goes (`start`), closed together after it (`closeAll`). */
+export function receiverPool() {
+  const started: Receiver[] = [];
+  return {
+    async start(handle: Parameters<typeof startReceiver>[0]): Promise<Receiver> {
+      const r = await startReceiver(handle);
+      started.push(r);
+      return r;
+    },
+    closeAll: () => Promise.all(started.map((r) => r.close())),
   };
 }

@@ -2,23 +2,18 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer } from '../../../../test/app.ts';
 import { crmDeliveryAttempts } from '../../../db/schema/index.ts';
-import { startReceiver, type Receiver } from '../../../shared/net/test-receivers.ts';
-import { createCrmFixture, type CrmFixture } from '../crm-test-helpers.ts';
+import { createCrmFixture, receiverPool, type CrmFixture } from '../crm-test-helpers.ts';
 
 /** What the delivery log keeps of the attempts: the start of an answer, and a success in its delivery's row. */
 describe('CRM delivery log', () => {
   let f: CrmFixture;
-  const receivers: Receiver[] = [];
-  const receiver = async (handle: Parameters<typeof startReceiver>[0]) => {
-    const r = await startReceiver(handle);
-    receivers.push(r);
-    return r;
-  };
+  const receivers = receiverPool();
+  const receiver = receivers.start;
   beforeAll(async () => {
     f = await createCrmFixture();
   });
   afterAll(async () => {
-    await Promise.all(receivers.map((r) => r.close()));
+    await receivers.closeAll();
     await f.t.close();
   });
 

@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crmEventSchema } from '@threadline/contract';
 import { bearer } from '../../../../test/app.ts';
 import { accounts } from '../../../db/schema/index.ts';
-import { startReceiver, type ReceivedRequest, type Receiver } from '../../../shared/net/test-receivers.ts';
+import type { ReceivedRequest } from '../../../shared/net/test-receivers.ts';
 import { VERSION } from '../../../shared/version.ts';
-import { createCrmFixture, type CrmFixture } from '../crm-test-helpers.ts';
+import { createCrmFixture, receiverPool, type CrmFixture } from '../crm-test-helpers.ts';
 
 const headersOf = (r: ReceivedRequest) => {
   const out: Record<string, string> = {};
@@ -16,17 +16,13 @@ const headersOf = (r: ReceivedRequest) => {
 
 describe('CRM delivery', () => {
   let f: CrmFixture;
-  const receivers: Receiver[] = [];
-  const receiver = async (handle: Parameters<typeof startReceiver>[0]) => {
-    const r = await startReceiver(handle);
-    receivers.push(r);
-    return r;
-  };
+  const receivers = receiverPool();
+  const receiver = receivers.start;
   beforeAll(async () => {
     f = await createCrmFixture();
   });
   afterAll(async () => {
-    await Promise.all(receivers.map((r) => r.close()));
+    await receivers.closeAll();
     await f.t.close();
   });
 
