@@ -227,6 +227,7 @@ export function loadConfig(env: Env = process.env, opts: { isTty?: boolean } = {
       secretOverlapMs: e.CRM_SECRET_OVERLAP_HOURS * 3_600_000,
       maxConcurrencyPerEndpoint: e.CRM_MAX_CONCURRENCY_PER_ENDPOINT,
       workerConcurrency: e.CRM_WORKER_CONCURRENCY,
+      backlogPerSecond: e.CRM_BACKLOG_PER_SECOND,
       // a safety net (retries another process wrote, claims of a process that died): work is found by pokes,
       // announcements and retry timers (crm-dispatcher.ts), and an idle claim scans
       pollIntervalMs: 1_000,

@@ -25,6 +25,11 @@ export type Crm = {
 
 /** Claims outlive the attempt deadline by this much, so only a crashed worker's claim ever runs out. */
 const LEASE_MARGIN_MS = 60_000;
+/**
+ * A claimed delivery written longer ago than this had been waiting (a backlog, a retry): the dispatcher paces those
+ * (CRM_BACKLOG_PER_SECOND). One claimed sooner is new (`serve --no-workers` has its workers claim every new one).
+ */
+const WAITED_AFTER_MS = 1_000;
 
 /**
  * Every attempt signs with its endpoint's secret: each stored (encrypted) value is decrypted once, not once per
@@ -105,6 +110,8 @@ export function createCrm(deps: {
     endpointOf: (work) => work.account.id,
     idOf: (work) => work.claimed.id,
     releaseOrphans: (keep) => repo.releaseClaimsOfProcessExcept(deps.owner.id, keep),
+    waited: (work) => now().getTime() - work.delivery.createdAt.getTime() > WAITED_AFTER_MS,
+    backlogPerSecond: settings.backlogPerSecond,
     concurrency: settings.workerConcurrency,
     perEndpoint: settings.maxConcurrencyPerEndpoint,
     pollIntervalMs: settings.pollIntervalMs,

@@ -19,6 +19,8 @@ export type CrmSettings = {
   maxConcurrencyPerEndpoint: number;
   /** attempts in flight in one process */
   workerConcurrency: number;
+  /** claimed deliveries that were waiting (a backlog, retries) started per second per process; 0: unpaced (CRM_BACKLOG_PER_SECOND) */
+  backlogPerSecond: number;
   /** how often an idle dispatcher looks for due deliveries */
   pollIntervalMs: number;
   /** replaces DNS (tests) */

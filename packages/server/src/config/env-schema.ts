@@ -147,6 +147,7 @@ export const envSchema = z.object({
   CRM_SECRET_OVERLAP_HOURS: positiveInt(24),
   CRM_MAX_CONCURRENCY_PER_ENDPOINT: positiveInt(32),
   CRM_WORKER_CONCURRENCY: positiveInt(64),
+  CRM_BACKLOG_PER_SECOND: nonNegativeInt(1000),
 });
 
 export type Env = Record<string, string | undefined>;

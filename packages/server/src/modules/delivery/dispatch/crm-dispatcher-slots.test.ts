@@ -34,6 +34,8 @@ function harness(opts: { concurrency: number; perEndpoint: number; counts?: bool
     record: (outcomes) => new Promise<void>((resolve) => writes.push({ outcomes: [...outcomes], done: resolve })),
     endpointOf: (job) => job.endpoint,
     idOf: (job) => String(job.id),
+    waited: () => true,
+    backlogPerSecond: 0,
     releaseOrphans: async () => 0,
     concurrency: opts.concurrency,
     perEndpoint: opts.perEndpoint,

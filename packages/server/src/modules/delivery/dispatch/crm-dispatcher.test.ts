@@ -32,6 +32,7 @@ const settings: CrmSettings = {
   secretOverlapMs: 86_400_000,
   maxConcurrencyPerEndpoint: 2,
   workerConcurrency: 8,
+  backlogPerSecond: 0,
   pollIntervalMs: 10,
 };
 

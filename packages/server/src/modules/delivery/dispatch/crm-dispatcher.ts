@@ -4,6 +4,7 @@ import { createDispatcherLanes } from './dispatcher-lanes.ts';
 import { createLoopState } from './dispatcher-loop-state.ts';
 import { createOutcomeWriter, MAX_CLAIM_BACKOFF_MS } from './dispatcher-outcomes.ts';
 import { createRetryTimer } from './dispatcher-retry-timer.ts';
+import { createBacklogPacer } from './dispatcher-pacer.ts';
 import { freshMayStartAt, freshShares } from './dispatcher-shares.ts';
 import type { CrmDispatcher, DispatcherDeps } from './dispatcher-types.ts';
 
@@ -21,8 +22,9 @@ export type { CrmDispatcher, DispatcherDeps, DispatcherHandoff } from './dispatc
  * look is not free: the poll is a safety net, not the way work is found.
  *
  * The parts: the slots per endpoint (dispatcher-lanes.ts), the share of them kept for new deliveries
- * (dispatcher-shares.ts), the outcome writer (dispatcher-outcomes.ts), the retry timer (dispatcher-retry-timer.ts),
- * and here the attempts and the claim loop, whose state is the `loop` object (dispatcher-loop-state.ts).
+ * (dispatcher-shares.ts), the pace of a backlog (dispatcher-pacer.ts), the outcome writer (dispatcher-outcomes.ts),
+ * the retry timer (dispatcher-retry-timer.ts), and here the attempts and the claim loop, whose state is the `loop`
+ * object (dispatcher-loop-state.ts).
  */
 export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outcome>): CrmDispatcher<Job> {
   const shares = freshShares(deps.concurrency, deps.perEndpoint);
@@ -36,6 +38,7 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
     holding: new Set<string>(),
   };
   const loop = createLoopState();
+  const pacer = createBacklogPacer(deps.backlogPerSecond);
   /** While the last claim left deliveries due (a backlog), the loop looks at least this often. */
   const BACKLOG_POLL_MS = 50;
   /**
@@ -151,6 +154,11 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
     while (loop.running) {
       loop.kicked = false;
       const space = claimRoom();
+      if (space > 0 && !pacer.mayClaim()) {
+        // a backlog at its pace (dispatcher-pacer.ts): nothing but `stop` wakes the loop before its next batch
+        if (loop.running) await pause(pacer.msUntilClaim(), false);
+        continue;
+      }
       let claimed: Job[] = [];
       if (loop.orphansPossible) {
         try {
@@ -184,6 +192,7 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
         }
         // this claim answered the looks asked for before it; one asked for while it ran is still due
         loop.lookDue = loop.kicked;
+        pacer.take(claimed.filter((c) => deps.waited(c)).length);
         const totals = new Map(own);
         for (const c of claimed) {
           start(c, false);

@@ -25,6 +25,13 @@ export type DispatcherDeps<Job, Outcome> = {
   concurrency: number;
   /** attempts in flight to one endpoint from this process (the claim query also counts other processes') */
   perEndpoint: number;
+  /**
+   * Claimed deliveries that had been waiting (`waited`: a backlog, retries) started per second at most; 0: as fast as
+   * the machine goes (dispatcher-pacer.ts). New ones claimed are not paced.
+   */
+  backlogPerSecond: number;
+  /** whether a claimed delivery had been waiting (was written a while before it was claimed) */
+  waited(job: Job): boolean;
   /** how often an idle dispatcher looks anyway (see crm-dispatcher.ts: work is found by pokes, not by the poll) */
   pollIntervalMs: number;
   log: Logger;
