@@ -33,7 +33,8 @@ import { createMetaSender, startCrmReceiver, waitFor, type MetaSender } from './
 import { benchDatabaseOrSkip, openPg, openPgliteDir, postgresSettings, type Sql } from './lib/ingest-db.ts';
 import { extraThreadlineEnv, freePort, startBackground, startServer, threadlineBaseEnv, type ServerProcess } from './lib/processes.ts';
 import { pgWorkBefore, pgWorkReport } from './lib/pg-work.ts';
-import { percentile } from './lib/stats.ts';
+import { latencies, ms, p99ByPeriod, percentile } from './lib/stats.ts';
+import { outageRun } from './lib/crm-outage.ts';
 import { createFirstAdmin, login } from './lib/threadline-admin.ts';
 import { nginxPorts, selfSignedCertificate, startNginx, type Nginx } from '../deploy/test/nginx-proxy.ts';
 
@@ -56,17 +57,12 @@ const WARMUP_SECONDS = 3;
 const IG_ACCOUNT = '17841400000000777';
 /** A second account with its own CRM, which stays up during the outage run. */
 const IG_ACCOUNT_OTHER = '17841400000000778';
-const OTHER_RATE = 50;
 const ADMIN = { username: 'bench', password: `bench-${randomBytes(12).toString('hex')}` };
-const OUTAGE_RATE = 200;
-const OUTAGE_SECONDS = 30;
-const AFTER_OUTAGE_SECONDS = 15;
 
 const receiver = await startCrmReceiver();
 const otherReceiver = await startCrmReceiver();
 
 const indent = (text: string, by: string) => text.split('\n').map((l) => by + l).join('\n');
-const ms = (v: number) => (Number.isFinite(v) ? v.toFixed(0) : '?');
 
 /** PostgreSQL only (PGlite belongs to the server): the two legs of the delay, read from the rows of run `tag`. */
 async function breakdown(pgUrl: string | null, tag: string): Promise<string> {
@@ -88,29 +84,6 @@ async function breakdown(pgUrl: string | null, tag: string): Promise<string> {
   } finally {
     await sql.close();
   }
-}
-
-/** Latencies (sent → first arrival at `at`) of the markers acknowledged, sorted. */
-/** The p99 latency of the events of `ids` by period of `periodMs` after `from` (when they were sent), in ms. */
-function p99ByPeriod(sent: Map<string, number>, ids: Iterable<string>, at: Map<string, number>, from: number, periodMs: number): string {
-  const periods: number[][] = [];
-  for (const m of ids) {
-    const s = sent.get(m);
-    const arrived = at.get(m);
-    if (s === undefined || arrived === undefined || s < from) continue;
-    (periods[Math.floor((s - from) / periodMs)] ??= []).push(arrived - s);
-  }
-  return Array.from(periods, (l) => ms(percentile((l ?? []).sort((a, b) => a - b), 99))).join(' ');
-}
-
-function latencies(sent: Map<string, number>, acked: Iterable<string>, at: Map<string, number>): number[] {
-  const out: number[] = [];
-  for (const m of acked) {
-    const arrived = at.get(m);
-    const from = sent.get(m);
-    if (arrived !== undefined && from !== undefined) out.push(arrived - from);
-  }
-  return out.sort((a, b) => a - b);
 }
 
 /** Who is measured: the forwarder or Threadline, and the processes whose CPU counts as theirs. */
@@ -169,59 +142,6 @@ async function compareAt(forwarder: Target, threadline: Target, rate: number, se
       `against the forwarder's ${f.msPerEvent.toFixed(2)} ms`,
   );
   return { rate, forwarder: f, threadline: t };
-}
-
-type OutageResult = { lost: number; drainSeconds: number | null; newP99: number; otherP99: number };
-
-/**
- * The CRM answers 503 for 30 s while 200 events/s flow, then takes events again while 200/s go on for 15 s; a
- * second account (its own CRM, up throughout) gets 50 events/s the whole time.
- */
-async function outageRun(meta: MetaSender, other: MetaSender): Promise<OutageResult> {
-  const outageMs = OUTAGE_SECONDS * 1000 * SCALE;
-  const count = Math.round(OUTAGE_RATE * (OUTAGE_SECONDS + AFTER_OUTAGE_SECONDS) * SCALE);
-  const otherCount = Math.round(OTHER_RATE * (OUTAGE_SECONDS + AFTER_OUTAGE_SECONDS) * SCALE);
-  // The second account meets its customers first (its contacts and conversations, its CRM's connection), as the
-  // warm-up does for the first: its figures are then about the outage, not about its own first events.
-  const warm = await other.drive(OTHER_RATE, Math.max(1, Math.round(OTHER_RATE * 2 * SCALE)));
-  await waitFor(() => [...warm.acks.keys()].every((m) => otherReceiver.arrivals.has(m)), 60_000);
-  const { webhookIds } = receiver;
-  webhookIds.clear();
-  receiver.setMode('down');
-  let backAt = Number.POSITIVE_INFINITY;
-  const back = setTimeout(() => {
-    receiver.setMode('ok');
-    backAt = performance.now();
-  }, outageMs);
-  const [run, otherRun] = await Promise.all([meta.drive(OUTAGE_RATE, count), other.drive(OTHER_RATE, otherCount)]);
-  const done = await waitFor(() => [...run.acks.keys()].every((m) => receiver.arrivals.has(m)), 10 * 60_000);
-  clearTimeout(back);
-  receiver.setMode('ok');
-  await waitFor(() => [...otherRun.acks.keys()].every((m) => otherReceiver.arrivals.has(m)), 60_000);
-  const backlog = [...run.acks.keys()].filter((m) => (run.sent.get(m) ?? 0) < backAt);
-  const lastBacklog = Math.max(...backlog.map((m) => receiver.arrivals.get(m) ?? Number.NaN));
-  const fresh = [...run.acks.keys()].filter((m) => (run.sent.get(m) ?? 0) >= backAt);
-  const delivered = [...run.acks.keys()].filter((m) => receiver.arrivals.has(m)).length;
-  const duplicates = [...webhookIds.values()].reduce((sum, n) => sum + n - 1, 0);
-  const freshLatencies = latencies(run.sent, fresh, receiver.arrivals);
-  const bySecond = p99ByPeriod(run.sent, fresh, receiver.arrivals, backAt, 1000);
-  const otherStart = Math.min(...otherRun.sent.values());
-  const otherByFive = p99ByPeriod(otherRun.sent, otherRun.acks.keys(), otherReceiver.arrivals, otherStart, 5000);
-  const result: OutageResult = {
-    lost: run.acks.size - delivered,
-    drainSeconds: done && Number.isFinite(lastBacklog) ? Math.max(0, lastBacklog - backAt) / 1000 : null,
-    newP99: percentile(freshLatencies, 99),
-    otherP99: percentile(latencies(otherRun.sent, otherRun.acks.keys(), otherReceiver.arrivals), 99),
-  };
-  console.log(
-    `- outage: ${OUTAGE_RATE} events/s, the CRM answering 503 for ${(outageMs / 1000).toFixed(0)} s × ${count}: acknowledged ${run.acks.size}, ` +
-      `delivered ${delivered} (${result.lost === 0 ? 'no loss' : `LOST ${result.lost}`}), duplicates ${duplicates}; ` +
-      `backlog of ${backlog.length} delivered ${result.drainSeconds === null ? 'NOT within 10 min' : `${result.drainSeconds.toFixed(1)} s after the CRM's return`}; ` +
-      `events sent after the return (${fresh.length}): p50 ${ms(percentile(freshLatencies, 50))} ms, p99 ${ms(result.newP99)} ms ` +
-      `(p99 by second after the return: ${bySecond}); ` +
-      `the other account (its CRM up, ${OTHER_RATE}/s, warmed up for 2 s first): p99 ${ms(result.otherP99)} ms (by 5 s from the start: ${otherByFive})`,
-  );
-  return result;
 }
 
 /** The bench accounts, owned by the bench admin (so the CRM URLs are set through the API, as a user would). */
@@ -345,7 +265,7 @@ async function runEngine(engine: string, topology: string, via: string): Promise
     }
     const results: RateResult[] = [];
     for (const rate of rates) results.push(await compareAt(reference, threadline, rate, rate >= 2000 ? 5 : 10));
-    const outage = RUNS.has('outage') ? await outageRun(meta, sender(origin, IG_ACCOUNT_OTHER, true)) : null;
+    const outage = RUNS.has('outage') ? await outageRun(meta, sender(origin, IG_ACCOUNT_OTHER, true), { receiver, otherReceiver, scale: SCALE }) : null;
     const metrics = await fetch(`${server.origin}/metrics`).then((r) => r.text());
     for (const line of metrics.split('\n').filter((l) => /^threadline_crm_(deliveries|attempts)_total/.test(l))) console.log(`  ${line}`);
     // The targets of issue 24, judged on this run.

@@ -7,6 +7,32 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[rank] ?? Number.NaN;
 }
 
+/** Milliseconds as a whole number, `?` when unknown. */
+export const ms = (v: number) => (Number.isFinite(v) ? v.toFixed(0) : '?');
+
+/** Latencies (sent → first arrival at `at`) of the markers acknowledged, sorted. */
+export function latencies(sent: Map<string, number>, acked: Iterable<string>, at: Map<string, number>): number[] {
+  const out: number[] = [];
+  for (const m of acked) {
+    const arrived = at.get(m);
+    const from = sent.get(m);
+    if (arrived !== undefined && from !== undefined) out.push(arrived - from);
+  }
+  return out.sort((a, b) => a - b);
+}
+
+/** The p99 latency of the events of `ids` by period of `periodMs` after `from` (when they were sent), in ms. */
+export function p99ByPeriod(sent: Map<string, number>, ids: Iterable<string>, at: Map<string, number>, from: number, periodMs: number): string {
+  const periods: number[][] = [];
+  for (const m of ids) {
+    const s = sent.get(m);
+    const arrived = at.get(m);
+    if (s === undefined || arrived === undefined || s < from) continue;
+    (periods[Math.floor((s - from) / periodMs)] ??= []).push(arrived - s);
+  }
+  return Array.from(periods, (l) => ms(percentile((l ?? []).sort((a, b) => a - b), 99))).join(' ');
+}
+
 export function fmtMs(ms: number | null): string {
   if (ms === null || Number.isNaN(ms)) return '–';
   if (ms >= 10_000) return `${(ms / 1000).toFixed(1)} s`;
