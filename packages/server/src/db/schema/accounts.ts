@@ -75,6 +75,11 @@ export const accounts = pgTable(
      * meanwhile wait instead of each failing on its own; the probe's success releases them in order.
      */
     crmProbeAt: timestamp({ withTimezone: true }),
+    /**
+     * When the endpoint last came back (a probe succeeded, or its URL was set): deliveries written before then are a
+     * backlog, which claims take after the new ones (migration 0017).
+     */
+    crmRecoveredAt: timestamp({ withTimezone: true }),
     /** Messages to this account are paused until then (Meta asked us to back off). */
     sendPausedUntil: timestamp({ withTimezone: true }),
     /** New (and reopened unassigned) conversations go round robin to members who receive conversations. */

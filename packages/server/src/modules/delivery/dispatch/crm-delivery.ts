@@ -121,7 +121,8 @@ export async function recordOutcomes(
         tx,
       );
       for (const accountId of recovered) {
-        await deps.repo.updateAccount(accountId, { crmFailingSince: null, crmProbeAt: null }, tx);
+        // what was written until now is the backlog: claims take what is written from now on first (migration 0017)
+        await deps.repo.updateAccount(accountId, { crmFailingSince: null, crmProbeAt: null, crmRecoveredAt: finishedAt }, tx);
         released += await deps.repo.releaseBacklog(accountId, finishedAt, tx);
         // The endpoint may have been back since the probe before this one failed: what was written since then (never
         // attempted) goes ahead of the backlog, as the new events it is (crm-schedule.ts)

@@ -76,7 +76,17 @@ export function createCrmService(deps: CrmServiceDeps) {
         const secret = before.webhookSecret ?? vault.encrypt(generateWebhookSecret());
         const row = await repo.updateAccount(
           accountId,
-          { crmWebhookUrl: normalized, webhookSecret: secret, crmDisabledAt: null, crmDisabledReason: null, crmFailingSince: null, crmProbeAt: null, updatedAt: now() },
+          // what was pending is a backlog from here (claimed after what is written next: crm_recovered_at, migration 0017)
+          {
+            crmWebhookUrl: normalized,
+            webhookSecret: secret,
+            crmDisabledAt: null,
+            crmDisabledReason: null,
+            crmFailingSince: null,
+            crmProbeAt: null,
+            crmRecoveredAt: now(),
+            updatedAt: now(),
+          },
           tx,
         );
         // a new URL or a re-enabled endpoint gets what is pending at once, with a fresh schedule
