@@ -148,21 +148,4 @@ describe('group commit', () => {
     expect(w.batches).toEqual([['a', 'b'], ['c', 'd', 'e']]);
     expect(Date.now() - started).toBeLessThan(30);
   });
-
-  it('with gatherMs, counts the wait from the oldest item: those that waited through the last write go when it ends', async () => {
-    const w = manualWriter<string>();
-    const group = createGroupCommit({ write: w.write, maxBatch: 10, gatherMs: 30 });
-    const a = group.submit('a');
-    const first = await w.next();
-    const b = group.submit('b');
-    // b waits through the write under way, longer than gatherMs
-    await new Promise((r) => setTimeout(r, 40));
-    const ended = Date.now();
-    first.finish();
-    (await w.next()).finish();
-    // it went without a gathering of its own (counted from its write's end, it would have waited 30 ms more)
-    expect(Date.now() - ended).toBeLessThan(25);
-    expect(await Promise.all([a, b])).toEqual(['stored a', 'stored b']);
-    expect(w.batches).toEqual([['a'], ['b']]);
-  });
 });

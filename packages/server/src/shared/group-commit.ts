@@ -32,10 +32,8 @@ export type GroupCommitOptions<In, Out> = {
    */
   abandonAfterMs?: number;
   /**
-   * How long an item waits for others before its write starts, unless the write is full already (0: none), counted
-   * from when the oldest waiting item was submitted: items that came during the previous write have waited through
-   * it, and go when it ends or soon after. For writes whose cost is mostly per write, not per item: POSTs stored and
-   * applied together (webhooks.routes.ts).
+   * How long a write waits for more items before it starts, unless it is full already (0: none). For writes whose
+   * cost is mostly per write, not per item: POSTs stored and applied together (webhooks.routes.ts).
    */
   gatherMs?: number;
 };
@@ -48,8 +46,7 @@ export class StalledWriteError extends Error {
 }
 
 export function createGroupCommit<In, Out>(opts: GroupCommitOptions<In, Out>): GroupCommit<In, Out> {
-  /** `at`: when it was submitted (performance.now()) */
-  type Waiting = { item: In; resolve: (out: Out) => void; reject: (error: unknown) => void; at: number };
+  type Waiting = { item: In; resolve: (out: Out) => void; reject: (error: unknown) => void };
   const waiting: Waiting[] = [];
   let writer: Promise<void> | null = null;
 
@@ -107,12 +104,8 @@ export function createGroupCommit<In, Out>(opts: GroupCommitOptions<In, Out>): G
 
   async function drain(): Promise<void> {
     while (waiting.length > 0) {
-      // not full (by count, or by weight when the next batch would leave items waiting): wait for others to join it,
-      // until the oldest has waited `gatherMs` (those that came during the last write have waited through it already)
-      if (opts.gatherMs && Math.min(nextBatchSize(), waiting.length) === waiting.length && waiting.length < opts.maxBatch) {
-        const left = opts.gatherMs - (performance.now() - (waiting[0] as Waiting).at);
-        if (left > 0) await gather(left);
-      }
+      // not full (by count, or by weight when the next batch would leave items waiting): wait for others to join it
+      if (opts.gatherMs && Math.min(nextBatchSize(), waiting.length) === waiting.length && waiting.length < opts.maxBatch) await gather(opts.gatherMs);
       await writeWithin(waiting.splice(0, nextBatchSize()));
     }
     writer = null;
@@ -121,7 +114,7 @@ export function createGroupCommit<In, Out>(opts: GroupCommitOptions<In, Out>): G
   return {
     submit(item) {
       return new Promise<Out>((resolve, reject) => {
-        waiting.push({ item, resolve, reject, at: performance.now() });
+        waiting.push({ item, resolve, reject });
         writer ??= drain();
       });
     },
