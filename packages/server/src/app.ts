@@ -233,6 +233,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         crmJobs.start();
         // and CRM deliveries they write or requeue, the same way (the dispatcher's poll is only a safety net)
         unlistenCrm = await database.listen(CRM_CHANNEL, () => crm.dispatcher.poke(), () => crm.dispatcher.poke());
+      } else {
+        // `serve --no-workers`: the new deliveries it writes go from here to the CRM, as in `serve`; the workers claim
+        // the rest (announced), so the split topology is no slower than one process (issue 24)
+        crm.dispatcher.startHandingOver();
       }
       workersStarted = true;
     },

@@ -127,7 +127,7 @@ export function createCrm(deps: {
   }
   /** Requeued deliveries: this process's dispatcher looks now; without one running here, the others are told. */
   async function workDue(): Promise<void> {
-    if (dispatcher.running()) dispatcher.poke();
+    if (dispatcher.claiming()) dispatcher.poke();
     else await announce('requeued deliveries');
   }
   return {

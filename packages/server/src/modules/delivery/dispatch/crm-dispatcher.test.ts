@@ -240,6 +240,46 @@ describe('CRM dispatcher', () => {
       }
     });
 
+    it('are sent by a process that only hands over (`serve --no-workers`); what it has no room for goes to the workers', async () => {
+      const receiver = await startReceiver((_req, res) => res.writeHead(204).end());
+      receivers.push(receiver);
+      const accountId = await endpoint(`${receiver.url}/handed-by-api`);
+      const api = await worker({ workerConcurrency: 2, maxConcurrencyPerEndpoint: 2 });
+      api.dispatcher.startHandingOver();
+      // the announcement wakes it at once; its claim may find the endpoint at its cap with the API process's own
+      // attempts, and then looks again at its poll (a second by default)
+      const deliverer = await worker({ pollIntervalMs: 100 });
+      deliverer.dispatcher.start();
+      let announcements = 0;
+      const unlisten = await database.listen(CRM_CHANNEL, () => {
+        announcements += 1;
+        deliverer.dispatcher.poke();
+      });
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        // two: both taken by the API process itself, claimed in the rows it wrote, nothing announced
+        await recordInOwnTransaction(api, accountId, 2);
+        const handed = await rowsOf(accountId);
+        expect(handed.map((r) => [r.attemptCount, r.lockedUntil !== null])).toEqual([
+          [1, true],
+          [1, true],
+        ]);
+        await until(async () => (await statuses(accountId)).every((s) => s === 'succeeded'));
+        expect(announcements).toBe(0);
+        // five at once: two handed over (its room), three written unclaimed and announced to the worker
+        await recordInOwnTransaction(api, accountId, 5);
+        expect((await rowsOf(accountId)).filter((r) => r.lockedUntil === null && r.attemptCount === 0)).toHaveLength(3);
+        await until(async () => (await statuses(accountId)).length === 7 && (await statuses(accountId)).every((s) => s === 'succeeded'));
+        expect(announcements).toBeGreaterThan(0);
+        expect(new Set(receiver.received.map((r) => r.headers['webhook-id'])).size).toBe(7);
+        expect(receiver.received).toHaveLength(7);
+      } finally {
+        await unlisten();
+        await api.dispatcher.stop();
+        await deliverer.dispatcher.stop();
+      }
+    });
+
     it('give their slots back when the transaction rolls back, and a failing endpoint gets none', async () => {
       const receiver = await startReceiver((_req, res) => res.writeHead(204).end());
       receivers.push(receiver);

@@ -78,6 +78,5 @@ export function createDispatcherLanes<Job>() {
       for (const [endpoint, jobs] of held) tally(own, endpoint, jobs.length);
       return own;
     },
-    tally,
   };
 }

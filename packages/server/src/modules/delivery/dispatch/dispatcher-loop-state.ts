@@ -4,6 +4,11 @@
  */
 export type LoopState = {
   running: boolean;
+  /**
+   * It claims due deliveries (`start`). Started with `startHandingOver` (`serve --no-workers`) it does not: it only
+   * sends what this process's writers hand over, and the worker processes claim everything else.
+   */
+  claiming: boolean;
   run: Promise<void> | null;
   wake: (() => void) | null;
   stopWake: (() => void) | null;
@@ -31,6 +36,7 @@ export type LoopState = {
 export function createLoopState(): LoopState {
   return {
     running: false,
+    claiming: false,
     run: null,
     wake: null,
     stopWake: null,

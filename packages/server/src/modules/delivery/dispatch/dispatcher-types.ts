@@ -43,8 +43,13 @@ export type DispatcherDeps<Job, Outcome> = {
  * it hands them over (`launch`), after a rollback it gives the slots back (`release`).
  */
 export type DispatcherHandoff<Job> = {
-  /** It is started and not stopped: it takes hand-overs and pokes (a process without one announces its work). */
+  /** It is started and not stopped: it takes hand-overs (a process without one announces its work). */
   running(): boolean;
+  /**
+   * It also claims due deliveries, so a poke reaches it. One that only takes hand-overs (`serve --no-workers`) does
+   * not: what it is not handed is announced to the worker processes.
+   */
+  claiming(): boolean;
   /**
    * How many of `want` new deliveries to `endpoint` this process takes (0 unless it is running; no more than it has
    * room for). They start once handed over, or wait in this process for a slot at the endpoint: with older
@@ -59,7 +64,14 @@ export type DispatcherHandoff<Job> = {
 };
 
 export type CrmDispatcher<Job = unknown> = DispatcherHandoff<Job> & {
+  /** Claims due deliveries and sends them, and takes hand-overs (`serve`, `worker`). */
   start(): void;
+  /**
+   * Takes hand-overs only (`serve --no-workers`): the new deliveries this process writes go from it to the CRM as in
+   * `serve`, without an announcement and a worker's claim on the way; retries, backlogs and whatever it has no room
+   * for are left to the workers' claims.
+   */
+  startHandingOver(): void;
   /** Looks for due deliveries at `at` (a retry this process wrote comes due then); the earliest such time is kept. */
   wakeAt(at: Date): void;
   /** Stops claiming and waits for the attempts under way. */

@@ -182,8 +182,10 @@ export function createCrmOutbox(deps: CrmOutboxDeps = {}): CrmOutbox {
     const handed = handOver(uow, rows, forwarding, createdAt);
     const leaseUntil = handed.length === 0 ? null : (handed[0]?.claimed.lockedUntil ?? null);
     const claimed = { ids: new Set(handed.map((w) => w.claimed.id)), leaseUntil, processId: deps.handoff?.processId ?? null };
-    // a process that delivers nothing itself (`serve --no-workers`) tells the ones that do
-    const announce = !(deps.handoff?.dispatcher.running() ?? false);
+    // what this process's dispatcher does not take, and will not claim (`serve --no-workers` hands over what it has
+    // room for and claims nothing), is announced to the processes that claim
+    const claimsHere = deps.handoff?.dispatcher.claiming() ?? false;
+    const announce = !claimsHere && handed.length < rows.length;
     await crmOutboxRepository.insert(uow.tx, rows, claimed, createdAt, announce);
     for (const row of rows) deps.metrics?.recorded(row.eventType);
   }
@@ -200,6 +202,7 @@ export function createCrmOutbox(deps: CrmOutboxDeps = {}): CrmOutbox {
     const reservations = new Map<string, number>();
     uow.afterCommit(() => {
       handoff.dispatcher.launch(handed);
+      // the rest was written unclaimed: this process's claim looks now (one that only hands over announced them)
       if (handed.length < rows.length) handoff.dispatcher.poke();
     });
     uow.onRollback(() => {
