@@ -19,6 +19,8 @@
 // CRM_RETRY_SCHEDULE: Threadline's default schedule is used unless given); BENCH_TOPOLOGIES=one,split: `one` is a
 // single `threadline serve` (as `npm start`), `split` (PostgreSQL only) is `threadline serve --no-workers` answering
 // Meta plus one `threadline worker` processing and delivering.
+// BENCH_STORING_FORWARDER=1 (PostgreSQL) also measures each rate on the storing forwarder (crm-forwarder.ts with a
+// database: one INSERT and its commit per POST, then the fetch), the floor of storing before answering Meta.
 // BENCH_PG_WORK=0 leaves out the table of rows written per event and statements (PostgreSQL; on by default).
 // BENCH_VIA=direct,nginx: `nginx` sends Meta's POSTs through Debian's nginx with deploy/nginx/threadline.conf and a
 // self-signed certificate (TLS, as in production) instead of straight to Threadline; both print side by side.
@@ -51,6 +53,7 @@ if (!/^postgres(ql)?:\/\/[^/]*@?(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//.test(
 const EXTRA_ENV = extraThreadlineEnv(env.BENCH_THREADLINE_ENV);
 /** PostgreSQL: rows written per event by table, and statements by share of time (pg_stat_statements when loaded) */
 const PG_WORK = env.BENCH_PG_WORK !== '0';
+const STORING_FORWARDER = env.BENCH_STORING_FORWARDER === '1';
 const REPO = path.resolve(import.meta.dirname, '..');
 /** Before the latency runs: the customers' first messages and a cold process (see `runEngine`). */
 const WARMUP_SECONDS = 3;
@@ -131,10 +134,14 @@ async function measure(target: Target, rate: number, seconds: number): Promise<M
 
 type RateResult = { rate: number; forwarder: Measured; threadline: Measured };
 
-/** One rate: the forwarder, then Threadline, at the same moment of the same run. */
-async function compareAt(forwarder: Target, threadline: Target, rate: number, seconds: number): Promise<RateResult> {
+/** One rate: the forwarder (and the storing one), then Threadline, at the same moment of the same run. */
+async function compareAt(forwarder: Target, storing: Target | null, threadline: Target, rate: number, seconds: number): Promise<RateResult> {
   console.log(`- ${rate} events/s:`);
   const f = await measure(forwarder, rate, seconds);
+  if (storing) {
+    const s = await measure(storing, rate, seconds);
+    console.log(`  = the storing forwarder's p99 ${ms(s.p99)} ms is ${(s.p99 / f.p99).toFixed(1)}× the forwarder's`);
+  }
   const t = await measure(threadline, rate, seconds);
   console.log(
     `  = Threadline p99 ${ms(t.p99)} ms is ${(t.p99 / f.p99).toFixed(1)}× the forwarder's ${ms(f.p99)} ms; ` +
@@ -174,13 +181,13 @@ async function setCrmUrls(origin: string, token: string): Promise<void> {
   }
 }
 
-/** The bare forwarder (bench/crm-forwarder.ts), to the same receiver. */
-async function startForwarder(secret: string): Promise<ServerProcess> {
+/** The bare forwarder (bench/crm-forwarder.ts), to the same receiver; with `databaseUrl`, the storing one. */
+async function startForwarder(secret: string, databaseUrl?: string): Promise<ServerProcess> {
   const port = await freePort();
   return startServer({
-    label: 'forwarder',
+    label: databaseUrl ? 'storing forwarder' : 'forwarder',
     script: path.join(REPO, 'bench/crm-forwarder.ts'),
-    env: { FWD_PORT: String(port), FWD_SECRET: secret, FWD_CRM_URL: `http://127.0.0.1:${receiver.port}/crm` },
+    env: { FWD_PORT: String(port), FWD_SECRET: secret, FWD_CRM_URL: `http://127.0.0.1:${receiver.port}/crm`, ...(databaseUrl ? { FWD_DATABASE_URL: databaseUrl } : {}) },
     port,
     readyPath: '/ready',
   });
@@ -220,6 +227,7 @@ async function runEngine(engine: string, topology: string, via: string): Promise
   let server: ServerProcess | null = null;
   let worker: Awaited<ReturnType<typeof startBackground>> | null = null;
   let forwarder: ServerProcess | null = null;
+  let storingForwarder: ServerProcess | null = null;
   const senders: MetaSender[] = [];
   let nginx: Nginx | null = null;
   try {
@@ -254,6 +262,10 @@ async function runEngine(engine: string, topology: string, via: string): Promise
     forwarder = await startForwarder(secret);
     const threadline: Target = { label: 'Threadline', meta, pids: [server.pid, worker?.pid], pgUrl: pgDb?.url ?? null, usesDatabase: true };
     const reference: Target = { label: 'forwarder', meta: sender(forwarder.origin, IG_ACCOUNT, false), pids: [forwarder.pid], pgUrl: null, usesDatabase: false };
+    if (STORING_FORWARDER && pgDb) storingForwarder = await startForwarder(secret, pgDb.url);
+    const storing: Target | null = storingForwarder
+      ? { label: 'storing forwarder', meta: sender(storingForwarder.origin, IG_ACCOUNT, false), pids: [storingForwarder.pid], pgUrl: pgDb?.url ?? null, usesDatabase: false }
+      : null;
     console.log(`\n## ${header}`);
     const rates = [200, 500, 2000].filter((r) => RUNS.has(String(r)));
     // A fresh process on a fresh database: its first seconds compile code and meet every customer for the first time
@@ -264,7 +276,7 @@ async function runEngine(engine: string, topology: string, via: string): Promise
       await measure(threadline, 500, WARMUP_SECONDS);
     }
     const results: RateResult[] = [];
-    for (const rate of rates) results.push(await compareAt(reference, threadline, rate, rate >= 2000 ? 5 : 10));
+    for (const rate of rates) results.push(await compareAt(reference, storing, threadline, rate, rate >= 2000 ? 5 : 10));
     const outage = RUNS.has('outage') ? await outageRun(meta, sender(origin, IG_ACCOUNT_OTHER, true), { receiver, otherReceiver, scale: SCALE }) : null;
     const metrics = await fetch(`${server.origin}/metrics`).then((r) => r.text());
     for (const line of metrics.split('\n').filter((l) => /^threadline_crm_(deliveries|attempts)_total/.test(l))) console.log(`  ${line}`);
@@ -300,6 +312,7 @@ async function runEngine(engine: string, topology: string, via: string): Promise
     for (const s of senders) await s.close();
     await nginx?.stop();
     await forwarder?.stop();
+    await storingForwarder?.stop();
     await worker?.stop();
     await server?.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });

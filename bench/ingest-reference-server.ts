@@ -5,38 +5,22 @@
 //
 // Environment: REF_PORT, REF_SECRET, and REF_DATABASE_URL (PostgreSQL, pool of REF_POOL_MAX, default 10) or
 // REF_DATA_DIR (a PGlite directory of its own). GET /ready answers 200 once the table exists.
-import { PGlite } from '@electric-sql/pglite';
-import pg from 'pg';
 import { startBareWebhookServer } from './lib/bare-webhook-server.ts';
+import { openBareStore } from './lib/bare-store.ts';
 
-type Insert = (body: Buffer) => Promise<void>;
-const TABLE = `create table if not exists bench_ref_events (
-  id bigint generated always as identity primary key,
-  received_at timestamptz not null default now(),
-  body bytea not null)`;
-const INSERT = 'insert into bench_ref_events (body) values ($1)';
 const BODY_LIMIT = 10 * 1024 * 1024;
 
 const port = Number(process.env.REF_PORT ?? '0');
 const secret = process.env.REF_SECRET ?? '';
 if (!port || !secret) throw new Error('REF_PORT and REF_SECRET are required');
+if (!process.env.REF_DATABASE_URL && !process.env.REF_DATA_DIR) throw new Error('REF_DATABASE_URL or REF_DATA_DIR is required');
 
-async function openStore(): Promise<{ insert: Insert; close(): Promise<void> }> {
-  const url = process.env.REF_DATABASE_URL;
-  if (url) {
-    const pool = new pg.Pool({ connectionString: url, max: Number(process.env.REF_POOL_MAX ?? '10'), application_name: 'bench-reference' });
-    pool.on('error', () => undefined);
-    await pool.query(TABLE);
-    return { insert: async (body) => void (await pool.query(INSERT, [body])), close: () => pool.end() };
-  }
-  const dir = process.env.REF_DATA_DIR;
-  if (!dir) throw new Error('REF_DATABASE_URL or REF_DATA_DIR is required');
-  const db = await PGlite.create(dir);
-  await db.exec(TABLE);
-  return { insert: async (body) => void (await db.query(INSERT, [body])), close: () => db.close() };
-}
-
-const store = await openStore();
+const store = await openBareStore({
+  databaseUrl: process.env.REF_DATABASE_URL,
+  dataDir: process.env.REF_DATA_DIR,
+  poolMax: Number(process.env.REF_POOL_MAX ?? '10'),
+  name: 'bench-reference',
+});
 const server = startBareWebhookServer({
   port,
   secret,
