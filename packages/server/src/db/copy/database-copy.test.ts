@@ -68,6 +68,9 @@ describe.skipIf(!adminUrl)('db copy from the embedded database to PostgreSQL', (
     const api = (t: TestApp, url: string) => t.app.inject({ method: 'GET', url, headers: bearer(w.tokens.owner) });
     const set = await w.t.app.inject({ method: 'PATCH', url: `/api/v1/accounts/${w.accountId}`, headers: bearer(w.tokens.owner), payload: { crm_webhook_url: `${crm.url}/hook` } });
     expect(set.statusCode).toBe(200);
+    // the test delivers (`runOnce`), so that some deliveries are still waiting when the copy is made: the app's
+    // dispatcher, handing over as a `serve --no-workers` does, would send each as soon as it is written
+    await w.t.crm.dispatcher.stop();
     const first = await w.customerWrites('Do you ship to Porto?');
     while ((await w.t.crm.dispatcher.runOnce()) > 0);
     const deliveredBefore = crm.received.length;
@@ -118,6 +121,7 @@ describe.skipIf(!adminUrl)('db copy from the embedded database to PostgreSQL', (
 
     // what waited in the embedded database is done once by PostgreSQL: the reply (its token decrypts) and the deliveries
     await copied.startWorkers();
+    await copied.crm.dispatcher.stop(); // the test delivers, as above
     for (let i = 0; i < 50 && (await copied.queue.runPending(jobs.messagesSend)) === 0; i += 1) await new Promise((r) => setTimeout(r, 100));
     const outbox = await w.control.outbox({ accountId: w.igId });
     expect(outbox.filter((m) => JSON.stringify(m).includes('Yes, in two days.'))).toHaveLength(1);
