@@ -2,6 +2,7 @@ import { and, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { fixedRows, preparedRows, queryRows } from '../../db/client.ts';
 import { webhookEvents, WEBHOOK_EVENT_STATUSES, type WebhookItemOutcomes } from '../../db/schema/index.ts';
+import { createIdBlocks } from './id-blocks.ts';
 
 export type WebhookEventStatus = (typeof WEBHOOK_EVENT_STATUSES)[number];
 export type WebhookEventRow = typeof webhookEvents.$inferSelect;
@@ -78,12 +79,7 @@ where w.id = v.id`;
 
 /** `n` new raw-event ids, in ascending order (taken from the table's identity; a rolled-back one is skipped). */
 const ALLOCATE_IDS_SQL = `select nextval(pg_get_serial_sequence('webhook_events', 'id')) as id from generate_series(1, $1::int)`;
-/**
- * How many ids `allocateIds` takes from the identity at a time: the rest are kept for the next batches of this
- * process, so a batch of a few POSTs seldom spends a statement on its ids (bench:crm at 200 events/s: a batch of 6
- * took one of its twelve round trips for them). Ids kept and never used are gaps, as a rolled-back insert leaves.
- */
-const ID_BLOCK = 64;
+
 
 /**
  * Raw events stored already applied, with their outcomes, under the ids `allocateIds` gave: one row version each, where
@@ -108,8 +104,7 @@ export type WebhookEventOutcome = {
 };
 
 export function createWebhookEventsRepository(db: Db) {
-  /** Ids taken from the identity and not used yet, ascending (`allocateIds`). */
-  let spareIds: number[] = [];
+  const ids = createIdBlocks((tx, n) => fixedRows<{ id: number | string }>(tx, ALLOCATE_IDS_SQL, [n]).then((rows) => rows.map((r) => Number(r.id))));
 
   /**
    * Several POSTs' bodies in one statement and one commit (the route's group commit), one NOTIFY for all of them
@@ -189,19 +184,8 @@ export function createWebhookEventsRepository(db: Db) {
         .where(eq(webhookEvents.id, id));
     },
 
-    /**
-     * `n` ids for events to be stored by `insertApplied` in the caller's transaction `tx`, ascending: the smallest
-     * of those this process took ahead (ID_BLOCK at a time), or new ones.
-     */
-    async allocateIds(tx: Db, n: number): Promise<number[]> {
-      if (n === 0) return [];
-      if (spareIds.length < n) {
-        const rows = await fixedRows<{ id: number | string }>(tx, ALLOCATE_IDS_SQL, [Math.max(ID_BLOCK, n - spareIds.length)]);
-        // two batches may take more at once: whichever answer comes first, the ids stay in order
-        spareIds = [...spareIds, ...rows.map((r) => Number(r.id))].sort((a, b) => a - b);
-      }
-      return spareIds.splice(0, n);
-    },
+    /** `n` ids for events to be stored by `insertApplied` in the caller's transaction `tx`, ascending (`id-blocks.ts`). */
+    allocateIds: ids.take,
 
     /** Stores events applied in `tx` (their ids from `allocateIds`), each with its body and outcome, in one statement. */
     async insertApplied(tx: Db, rows: readonly (WebhookEventOutcome & { body: Buffer; secretIndex: number })[]): Promise<void> {

@@ -4,6 +4,7 @@ import { createDispatcherLanes } from './dispatcher-lanes.ts';
 import { createLoopState } from './dispatcher-loop-state.ts';
 import { createOutcomeWriter, MAX_CLAIM_BACKOFF_MS } from './dispatcher-outcomes.ts';
 import { createRetryTimer } from './dispatcher-retry-timer.ts';
+import { createOrphanRelease } from './dispatcher-orphans.ts';
 import { createBacklogPacer } from './dispatcher-pacer.ts';
 import { freshMayStartAt, freshShares } from './dispatcher-shares.ts';
 import type { CrmDispatcher, DispatcherDeps } from './dispatcher-types.ts';
@@ -23,6 +24,7 @@ export type { CrmDispatcher, DispatcherDeps, DispatcherHandoff } from './dispatc
  *
  * The parts: the slots per endpoint (dispatcher-lanes.ts), the share of them kept for new deliveries
  * (dispatcher-shares.ts), the pace of a backlog (dispatcher-pacer.ts), the outcome writer (dispatcher-outcomes.ts),
+ * the release of lost claims (dispatcher-orphans.ts),
  * the retry timer (dispatcher-retry-timer.ts), and here the attempts and the claim loop, whose state is the `loop`
  * object (dispatcher-loop-state.ts).
  */
@@ -152,36 +154,14 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
     });
   }
 
-  /** Releases the claims whose answer was lost (`orphansPossible`); false when that failed (retry after the back-off). */
-  async function releaseOrphans(): Promise<boolean> {
-    try {
-      loop.orphansPossible = false;
-      const released = await deps.releaseOrphans([...attempts.holding]);
-      if (released > 0) deps.log.info({ count: released }, 'released CRM claims whose answer was lost with the connection');
-      return true;
-    } catch (error) {
-      loop.orphansPossible = true;
-      loop.claimBackoffMs = Math.min(Math.max(loop.claimBackoffMs * 2, 100), MAX_CLAIM_BACKOFF_MS);
-      gate('orphans', () => deps.log.warn({ err: error }, 'releasing lost CRM claims failed; retrying'));
-      return false;
-    }
-  }
-
-  /**
-   * Handing over only, there is no claim loop to release lost claims before its next claim: this does, at once, and
-   * again after a back-off until it succeeds. Left alone they would hold their deliveries from the workers until the
-   * lease ran out.
-   */
-  function releaseOrphansWhileHandingOver(): void {
-    if (loop.claiming || loop.run) return;
-    loop.run = (async () => {
-      while (loop.running && loop.orphansPossible) {
-        if (!(await releaseOrphans()) && loop.running) await pause(loop.claimBackoffMs, false);
-      }
-      loop.claimBackoffMs = 0;
-      loop.run = null;
-    })();
-  }
+  const orphans = createOrphanRelease({
+    loop,
+    release: deps.releaseOrphans,
+    holding: () => [...attempts.holding],
+    pause: (ms) => pause(ms, false),
+    gate,
+    log: deps.log,
+  });
 
   async function run(): Promise<void> {
     while (loop.running) {
@@ -193,7 +173,7 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
         continue;
       }
       let claimed: Job[] = [];
-      if (loop.orphansPossible && !(await releaseOrphans())) {
+      if (loop.orphansPossible && !(await orphans.once())) {
         if (loop.running) await pause(loop.claimBackoffMs, false);
         continue;
       }
@@ -299,7 +279,7 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
       lanes.counts.reserved -= n;
       // the transaction that wrote them claimed failed; if only its answer was lost, they are claimed by nobody
       loop.orphansPossible = true;
-      releaseOrphansWhileHandingOver();
+      orphans.whileHandingOver();
     },
     launch(jobs) {
       for (const job of jobs) {
