@@ -109,7 +109,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         'in ENCRYPTION_KEYS until `threadline rotate-keys` has moved everything), then start again.',
     );
   }
-  const queue = createQueue(database, log.child({ module: 'jobs' }));
+  const queue = createQueue(database, log.child({ module: 'jobs' }), undefined, { listen: config.workersEnabled });
   const services = buildServices({ config, database, queue, vault, log, sessionSecret, now, extraSinks: overrides.extraSinks });
   defineJobs(queue, services, database.db, config, now, log);
   await whileUnreachable('legacy account', () => services.legacyAccount.ensure(), log);

@@ -16,13 +16,24 @@ export type RetryPolicy = {
   deadLetter?: { readonly name: string };
 };
 
-/** How the worker takes the job: handlers at once per process, jobs fetched per poll, and how often it polls. */
+/**
+ * How the worker takes the job: handlers at once per process, jobs fetched per poll, and how often it polls.
+ * A job sent wakes a worker at once (LISTEN/NOTIFY, see queue.ts), so polling only finds what became due without
+ * being sent: a retry after its back-off, a job enqueued to start later. `backstopSeconds` is how often it polls
+ * then (how late such a job may start); `pollingIntervalSeconds` when the wake-up is not available (the listening
+ * connection lost, or refused by a pooler).
+ */
 export type WorkerSettings = {
   concurrency?: number;
   /** fetched together, handled one after another, each settled on its own */
   batchSize?: number;
   pollingIntervalSeconds?: number;
+  /** with the wake-up: how often a worker still polls (default DEFAULT_BACKSTOP_SECONDS) */
+  backstopSeconds?: number;
 };
+
+/** How often a woken worker still polls, unless its job says otherwise: its retries wait 30 s and more. */
+export const DEFAULT_BACKSTOP_SECONDS = 10;
 
 /**
  * A named background task: its payload schema (what may be enqueued, checked on both ends), its retry policy, how

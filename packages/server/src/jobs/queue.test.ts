@@ -86,3 +86,46 @@ describe('job queue workers', () => {
     expect(q?.heartbeatSeconds).toBe(JOB_HEARTBEAT_SECONDS);
   });
 });
+
+describe('a job sent wakes its worker', () => {
+  // polls every 30 s: a job handled within seconds was woken, not found by a poll
+  const slowPoller = defineJob({
+    name: 'test.woken',
+    payload: z.object({ n: z.number() }),
+    retry: { retries: 0 },
+    worker: { pollingIntervalSeconds: 30, backstopSeconds: 30 },
+  });
+  let database: Database;
+  let queue: Queue;
+  const handled = new Map<number, number>();
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    queue = createQueue(database, createLogger('silent', false), { slowPoller });
+    queue.handle(slowPoller, async ({ n }) => {
+      handled.set(n, Date.now());
+    });
+    await queue.start({ work: true });
+    // the worker's first fetch, at its start, is behind it: the next poll is 30 s away
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  });
+  afterAll(async () => {
+    await queue.stop();
+    await database.close();
+  });
+
+  const handledWithin = async (n: number, ms: number) => {
+    const deadline = Date.now() + ms;
+    while (Date.now() < deadline && !handled.has(n)) await new Promise((resolve) => setTimeout(resolve, 50));
+    return handled.has(n);
+  };
+
+  it('at once, on both engines, sent alone or in the sender’s transaction', async () => {
+    expect((await queue.boss.getQueue('test.woken'))?.notify).toBe(true);
+    await queue.enqueue(slowPoller, { n: 1 });
+    expect(await handledWithin(1, 10_000)).toBe(true);
+    await database.db.transaction(async (tx) => {
+      await queue.enqueueInTx(tx, slowPoller, { n: 2 });
+    });
+    expect(await handledWithin(2, 10_000)).toBe(true);
+  });
+});

@@ -2,7 +2,7 @@ import { PgBoss, type JobResult, type SendOptions } from 'pg-boss';
 import type { Database, Db } from '../db/client.ts';
 import { isConnectionError, safeErrorMessage } from '../shared/db-errors.ts';
 import { createLogGate, type Logger } from '../shared/logger.ts';
-import { bossQueueOptions, type JobHandler, type JobType, type JobTuning } from './job.ts';
+import { bossQueueOptions, DEFAULT_BACKSTOP_SECONDS, type JobHandler, type JobType, type JobTuning } from './job.ts';
 import { bossDatabaseOf } from './queue.repository.ts';
 import { jobs as registry, type JobRegistry } from './registry.ts';
 
@@ -34,9 +34,10 @@ type Bound = { job: JobType<object>; run: (data: unknown) => Promise<void> };
 
 /**
  * pg-boss on the same database as everything else: its own pool on PostgreSQL, the one PGlite otherwise. Only the
- * jobs of `jobs` (jobs/registry.ts unless a test brings its own) may be bound and enqueued.
+ * jobs of `jobs` (jobs/registry.ts unless a test brings its own) may be bound and enqueued. `listen: false` for a
+ * process that starts no workers: nothing there is to be woken.
  */
-export function createQueue(database: Database, log: Logger, jobs: JobRegistry = registry): Queue {
+export function createQueue(database: Database, log: Logger, jobs: JobRegistry = registry, opts: { listen?: boolean } = {}): Queue {
   const boss = new PgBoss({
     ...database.boss,
     schema: 'pgboss',
@@ -45,9 +46,19 @@ export function createQueue(database: Database, log: Logger, jobs: JobRegistry =
     // monitor pass after their heartbeat lapses: within seconds, not at their expiry.
     superviseIntervalSeconds: 5,
     monitorIntervalSeconds: 5,
+    // A job sent wakes a worker at once (pg_notify in the sending transaction, one listening connection in each
+    // process that works: `listen`) instead of every worker polling every queue: 32 statements a second on an idle
+    // install before, and up to half a second before a reply went to Instagram. Polling goes on as a backstop
+    // (WorkerSettings.backstopSeconds). A process that only sends (`serve --no-workers`) does not listen.
+    useListenNotify: opts.listen ?? true,
   });
   // While the database is away every poll of every worker fails; one line every few seconds says so.
   const gate = createLogGate(5_000);
+  // the wake-up could not be set up (a pooler in transaction mode, the connection refused): workers poll instead
+  boss.on('warning', (warning) => {
+    const type = (warning.data as { type?: unknown } | undefined)?.type;
+    if (type === 'listen_notify_unavailable') gate('listen', () => log.warn({ type }, 'job queue: workers poll for new jobs, as they cannot be woken (LISTEN/NOTIFY unavailable)'));
+  });
   boss.on('error', (error) =>
     gate(isConnectionError(error) ? 'unreachable' : 'error', () =>
       isConnectionError(error) ? log.warn({ err: error }, 'job queue: the database cannot be reached; its workers retry') : log.error({ err: error }, 'job queue error'),
@@ -71,7 +82,8 @@ export function createQueue(database: Database, log: Logger, jobs: JobRegistry =
     // a dead-letter queue must exist before the queue that names it
     const deadLetter = entry.job.retry.deadLetter && bound.get(entry.job.retry.deadLetter.name);
     if (deadLetter) await createQueueOf(deadLetter);
-    const options = { heartbeatSeconds: JOB_HEARTBEAT_SECONDS, ...bossQueueOptions(entry.job.retry) };
+    // notify: a job sent to the queue wakes its workers (see useListenNotify above)
+    const options = { heartbeatSeconds: JOB_HEARTBEAT_SECONDS, notify: true, ...bossQueueOptions(entry.job.retry) };
     await boss.createQueue(entry.job.name, options);
     // an existing queue keeps the options it was created with: this version's retry, expiry and heartbeat apply
     await boss.updateQueue(entry.job.name, options);
@@ -134,6 +146,7 @@ export function createQueue(database: Database, log: Logger, jobs: JobRegistry =
             batchSize: job.worker.batchSize ?? 1,
             localConcurrency: job.worker.concurrency ?? 1,
             pollingIntervalSeconds: job.worker.pollingIntervalSeconds ?? 2,
+            notifyPollingIntervalSeconds: job.worker.backstopSeconds ?? DEFAULT_BACKSTOP_SECONDS,
             perJobResults: true,
           },
           async (batch) => {

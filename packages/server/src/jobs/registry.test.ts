@@ -15,7 +15,7 @@ const before: Record<string, { options: object; worker?: object; schedule?: stri
   },
   'messages.send': {
     options: { retryLimit: 3, retryDelay: 5, retryBackoff: true, expireInSeconds: 120 },
-    worker: { concurrency: 4, batchSize: 25, pollingIntervalSeconds: 0.5 },
+    worker: { concurrency: 4, batchSize: 25, pollingIntervalSeconds: 0.5, backstopSeconds: 2 },
   },
   'messages.sweep': { options: { retryLimit: 1, expireInSeconds: 300 }, schedule: '* * * * *' },
   'messages.reconcile': { options: { retryLimit: 0, expireInSeconds: 1800 }, schedule: '*/10 * * * *' },
@@ -25,7 +25,7 @@ const before: Record<string, { options: object; worker?: object; schedule?: stri
   'contacts.fetch_profile': { options: { retryLimit: 5, retryDelay: 30, retryBackoff: true, expireInSeconds: 600 }, worker: { concurrency: 2 } },
   'conversations.wake_snoozed': {
     options: { retryLimit: 3, retryDelay: 5, expireInSeconds: 120 },
-    worker: { pollingIntervalSeconds: 1 },
+    worker: { pollingIntervalSeconds: 1, backstopSeconds: 1 },
     schedule: '* * * * *',
   },
   'accounts.refresh_tokens': { options: { retryLimit: 3, retryDelay: 300, expireInSeconds: 1800 }, schedule: '23 * * * *' },

@@ -33,8 +33,9 @@ export const jobs = {
     payload: z.object({ messageId: z.string() }),
     retry: { retries: 3, delaySeconds: 5, backoff: true, expireInSeconds: 120 },
     // Up to 4 × 25 sends per poll: Meta allows 100 per second per account; the handler is idempotent, so a batch
-    // retried after a crash skips what it already sent.
-    worker: { concurrency: 4, batchSize: 25, pollingIntervalSeconds: 0.5 },
+    // retried after a crash skips what it already sent. A send wakes a worker at once; a retry (5 s, 10 s, 20 s
+    // after) starts within 2 s of its time.
+    worker: { concurrency: 4, batchSize: 25, pollingIntervalSeconds: 0.5, backstopSeconds: 2 },
   }),
   messagesSweep: defineJob({ name: 'messages.sweep', payload: nothing, retry: { retries: 1, expireInSeconds: 300 }, schedule: '* * * * *' }),
   /** the schedule follows RECONCILE_INTERVAL_MINUTES (default here) */
@@ -67,12 +68,13 @@ export const jobs = {
     worker: { concurrency: 2 },
   }),
 
-  // conversations: a snoozed conversation's wake-up, enqueued due at its time, and a sweep every minute
+  // conversations: a snoozed conversation's wake-up, enqueued due at its time (found by polling: a wake-up is sent
+  // when the snooze is set, not when it ends), and a sweep every minute
   conversationsWakeSnoozed: defineJob({
     name: 'conversations.wake_snoozed',
     payload: nothing,
     retry: { retries: 3, delaySeconds: 5, expireInSeconds: 120 },
-    worker: { pollingIntervalSeconds: 1 },
+    worker: { pollingIntervalSeconds: 1, backstopSeconds: 1 },
     schedule: '* * * * *',
   }),
 
