@@ -129,7 +129,7 @@ export const envSchema = z.object({
   WEBHOOK_PROCESS_CONCURRENCY: positiveInt(0),
   // How long a webhook POST waits for others to be stored and applied with it, and an event stored unapplied for
   // others to join its processing round (0: none).
-  WEBHOOK_GATHER_MS: nonNegativeInt(20),
+  WEBHOOK_GATHER_MS: nonNegativeInt(10),
   // Media mirrored out of Meta's expiring CDN
   MEDIA_MIRROR_ENABLED: bool(true),
   MEDIA_MAX_BYTES: positiveInt(25 * 1024 * 1024),

@@ -57,7 +57,7 @@ export function retryDelayMs(attempt: number): number {
 export function createWebhookProcessor(opts: ProcessorOptions) {
   const batchSize = opts.batchSize ?? 25;
   const idlePollMs = opts.idlePollMs ?? 1_000;
-  const gatherMs = opts.gatherMs ?? 20;
+  const gatherMs = opts.gatherMs ?? 10;
   /** Cancels the scheduled start of a sleeping loop, while one is scheduled. */
   let cancelWake: (() => void) | null = null;
   /** Rounds under way, in every loop of this processor. */
