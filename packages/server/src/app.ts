@@ -52,6 +52,11 @@ export type AppOverrides = {
   plugins?: ((app: App) => Promise<void>)[];
   /** Extra writers of every unit of work's inbox events (tests use this to hear them). */
   extraSinks?: readonly InboxEventSink[];
+  /**
+   * Whether a job sent wakes this process's workers (LISTEN/NOTIFY; default: yes, where workers run). Tests that run
+   * jobs by hand (`queue.runPending`) beside running workers turn it off, so no woken worker takes the job first.
+   */
+  wakeWorkers?: boolean;
 };
 
 export type Threadline = {
@@ -109,7 +114,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         'in ENCRYPTION_KEYS until `threadline rotate-keys` has moved everything), then start again.',
     );
   }
-  const queue = createQueue(database, log.child({ module: 'jobs' }), undefined, { listen: config.workersEnabled });
+  const queue = createQueue(database, log.child({ module: 'jobs' }), undefined, { listen: config.workersEnabled && (overrides.wakeWorkers ?? true) });
   const services = buildServices({ config, database, queue, vault, log, sessionSecret, now, extraSinks: overrides.extraSinks });
   defineJobs(queue, services, database.db, config, now, log);
   await whileUnreachable('legacy account', () => services.legacyAccount.ensure(), log);

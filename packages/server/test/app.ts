@@ -28,7 +28,9 @@ export async function createTestApp(env: Env = {}, overrides: AppOverrides = {})
   const database = overrides.database ?? (await createTestDatabase());
   const logLines: string[] = [];
   const logger = pino({ level: 'debug', serializers: logSerializers, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, { write: (line: string) => void logLines.push(line) });
-  const threadline = await buildApp(config, { logger, ...overrides, database });
+  // Tests drive jobs by hand (`queue.runPending`) beside running workers: their workers poll, as before jobs woke them,
+  // so a worker rarely takes a job first. The wake-up itself is tested in jobs/queue.test.ts and the deploy suite.
+  const threadline = await buildApp(config, { logger, wakeWorkers: false, ...overrides, database });
   return {
     ...threadline,
     engine: database.kind,

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import { accounts, messages } from '../src/db/schema/index.ts';
 import { browserFacebookLogin, facebookPerson } from '../src/modules/oauth/facebook-test-world.ts';
 import { startOAuthWorld, type OAuthWorld } from '../src/modules/oauth/oauth-test-world.ts';
@@ -45,7 +45,8 @@ export async function createFacebookWorld(): Promise<FacebookWorld> {
     async drainSends() {
       for (let round = 0; round < 60; round += 1) {
         const ran = await w.t.queue.runPending(jobs.messagesSend);
-        const [waiting] = await w.t.database.db.select({ id: messages.id }).from(messages).where(eq(messages.status, 'queued')).limit(1);
+        // queued, or being sent by a worker that took the job first
+        const [waiting] = await w.t.database.db.select({ id: messages.id }).from(messages).where(inArray(messages.status, ['queued', 'sending'])).limit(1);
         if (ran === 0 && (!waiting || round > 25)) break;
         if (ran === 0) await new Promise((r) => setTimeout(r, 100));
       }

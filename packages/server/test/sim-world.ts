@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import { createSimulator, SimClient, type Simulator } from '@threadline/instagram-sim';
 import { accounts, messages } from '../src/db/schema/index.ts';
 import type { Env } from '../src/config.ts';
@@ -84,7 +84,8 @@ export async function createSimWorld(env: Env = {}, overrides: AppOverrides = {}
     async drainSends() {
       for (let round = 0; round < 60; round += 1) {
         const ran = await t.queue.runPending(jobs.messagesSend);
-        const [waiting] = await t.database.db.select({ id: messages.id }).from(messages).where(eq(messages.status, 'queued')).limit(1);
+        // queued, or being sent by a worker that took the job first
+        const [waiting] = await t.database.db.select({ id: messages.id }).from(messages).where(inArray(messages.status, ['queued', 'sending'])).limit(1);
         if (ran === 0 && (!waiting || round > 25)) break;
         if (ran === 0) await new Promise((r) => setTimeout(r, 100));
       }
