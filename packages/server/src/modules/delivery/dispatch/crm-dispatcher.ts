@@ -1,8 +1,8 @@
-import { isConnectionError } from '../../../shared/db-errors.ts';
 import { createLogGate } from '../../../shared/logger.ts';
 import { createDispatcherLanes } from './dispatcher-lanes.ts';
-import { createLoopState } from './dispatcher-loop-state.ts';
-import { createOutcomeWriter, MAX_CLAIM_BACKOFF_MS } from './dispatcher-outcomes.ts';
+import { createClaimLoop } from './dispatcher-claim-loop.ts';
+import { createLoopState, pauseLoop } from './dispatcher-loop-state.ts';
+import { createOutcomeWriter } from './dispatcher-outcomes.ts';
 import { createRetryTimer } from './dispatcher-retry-timer.ts';
 import { createOrphanRelease } from './dispatcher-orphans.ts';
 import { createBacklogPacer } from './dispatcher-pacer.ts';
@@ -24,9 +24,8 @@ export type { CrmDispatcher, DispatcherDeps, DispatcherHandoff } from './dispatc
  *
  * The parts: the slots per endpoint (dispatcher-lanes.ts), the share of them kept for new deliveries
  * (dispatcher-shares.ts), the pace of a backlog (dispatcher-pacer.ts), the outcome writer (dispatcher-outcomes.ts),
- * the release of lost claims (dispatcher-orphans.ts),
- * the retry timer (dispatcher-retry-timer.ts), and here the attempts and the claim loop, whose state is the `loop`
- * object (dispatcher-loop-state.ts).
+ * the release of lost claims (dispatcher-orphans.ts), the retry timer (dispatcher-retry-timer.ts), the claim loop
+ * (dispatcher-claim-loop.ts), whose state is the `loop` object (dispatcher-loop-state.ts), and here the attempts.
  */
 export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outcome>): CrmDispatcher<Job> {
   const shares = freshShares(deps.concurrency, deps.perEndpoint);
@@ -41,8 +40,6 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
   };
   const loop = createLoopState();
   const pacer = createBacklogPacer(deps.backlogPerSecond);
-  /** While the last claim left deliveries due (a backlog), the loop looks at least this often. */
-  const BACKLOG_POLL_MS = 50;
   /**
    * Pokes arriving together (a burst of changes) make one early look, not one each. Short: in the split topology every
    * new delivery reaches a worker by a poke (the announcement of `serve --no-workers`), and 5 ms here was about a
@@ -139,91 +136,16 @@ export function createCrmDispatcher<Job, Outcome>(deps: DispatcherDeps<Job, Outc
   /** How many of them a claim may take: the fresh share stays free for new deliveries handed over (`reserve`). */
   const claimRoom = () => Math.max(0, room() - shares.fresh);
 
-  /** Waits `ms`, or less when woken (a poke, a freed slot) if `wakeable`; `stop` always wakes it. */
-  function pause(ms: number, wakeable = true): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        loop.wake = null;
-        loop.stopWake = null;
-        resolve();
-      }
-      if (wakeable) loop.wake = done;
-      loop.stopWake = done;
-    });
-  }
-
   const orphans = createOrphanRelease({
     loop,
     release: deps.releaseOrphans,
     holding: () => [...attempts.holding],
-    pause: (ms) => pause(ms, false),
+    pause: (ms) => pauseLoop(loop, ms, false),
     gate,
     log: deps.log,
   });
 
-  async function run(): Promise<void> {
-    while (loop.running) {
-      loop.kicked = false;
-      const space = claimRoom();
-      if (space > 0 && !pacer.mayClaim()) {
-        // a backlog at its pace (dispatcher-pacer.ts): nothing but `stop` wakes the loop before its next batch
-        if (loop.running) await pause(pacer.msUntilClaim(), false);
-        continue;
-      }
-      let claimed: Job[] = [];
-      if (loop.orphansPossible && !(await orphans.once())) {
-        if (loop.running) await pause(loop.claimBackoffMs, false);
-        continue;
-      }
-      if (space > 0) {
-        let failed = false;
-        // this process's claimed deliveries per endpoint as the claim runs (under way or held); with what it
-        // claims, whether it left an endpoint at the claims' cap (deliveries may be waiting there)
-        const own = lanes.claimedOwn();
-        try {
-          claimed = await deps.claim(space, shares.claimPerEndpoint, own);
-          loop.claimBackoffMs = 0;
-        } catch (error) {
-          failed = true;
-          if (isConnectionError(error)) loop.orphansPossible = true;
-          loop.claimBackoffMs = Math.min(Math.max(loop.claimBackoffMs * 2, 100), MAX_CLAIM_BACKOFF_MS);
-          gate(isConnectionError(error) ? 'claim-unreachable' : 'claim', () =>
-            isConnectionError(error)
-              ? deps.log.warn({ err: error }, 'claiming CRM deliveries failed (the database is unreachable); retrying')
-              : deps.log.error({ err: error }, 'claiming CRM deliveries failed'),
-          );
-        }
-        // this claim answered the looks asked for before it; one asked for while it ran is still due
-        loop.lookDue = loop.kicked;
-        pacer.take(claimed.filter((c) => deps.waited(c)).length);
-        for (const c of claimed) start(c, false);
-        // Only a claim that found nothing says nothing older is due. One that found fewer than there was room for may
-        // have been held back by an endpoint's cap, and the claim cannot tell this process's attempts from another's:
-        // in the split topology `serve --no-workers` sends its new deliveries itself, holding some of the endpoint's
-        // slots while a worker drains its backlog. Taken as caught up, the worker waited for a poll between claims
-        // (bench:crm, split, outage: the backlog 15 s after the return instead of 6); not caught up, a freed slot
-        // claims again at once, which costs one claim that finds nothing when the rest was really not due.
-        loop.caughtUp = !failed && claimed.length === 0;
-        loop.foundSome = claimed.length > 0;
-      }
-      // a full batch means more may be due; a slot freed or a poke while claiming means look again at once;
-      // otherwise wait for a free slot, a poke or the next poll
-      if (claimed.length > 0 && claimed.length === space) continue;
-      if (loop.claimBackoffMs > 0) {
-        // the claim failed: wait before the next, however many pokes arrive meanwhile
-        if (loop.running) await pause(loop.claimBackoffMs, false);
-        continue;
-      }
-      if (loop.kicked && claimRoom() > 0) continue;
-      // with a backlog, or after a claim that found deliveries (it may have been held back by other processes'
-      // leases, which it cannot tell apart), look again soon whatever wakes the loop meanwhile; caught up and finding
-      // nothing, the poll is only a safety net
-      const quiet = loop.caughtUp && !loop.foundSome;
-      if (loop.running) await pause(quiet ? deps.pollIntervalMs : Math.min(BACKLOG_POLL_MS, deps.pollIntervalMs));
-    }
-  }
+  const run = createClaimLoop({ deps, loop, pacer, orphans, lanes, claimPerEndpoint: shares.claimPerEndpoint, claimRoom, start, gate });
 
   return {
     start() {

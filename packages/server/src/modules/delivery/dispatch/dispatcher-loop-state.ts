@@ -49,3 +49,18 @@ export function createLoopState(): LoopState {
     claimBackoffMs: 0,
   };
 }
+
+/** Waits `ms`, or less when woken (a poke, a freed slot: `loop.wake`) if `wakeable`; `stop` always wakes it. */
+export function pauseLoop(loop: LoopState, ms: number, wakeable = true): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      loop.wake = null;
+      loop.stopWake = null;
+      resolve();
+    }
+    if (wakeable) loop.wake = done;
+    loop.stopWake = done;
+  });
+}

@@ -50,3 +50,5 @@ export function createOrphanRelease(deps: {
 
   return { once, whileHandingOver };
 }
+
+export type OrphanRelease = ReturnType<typeof createOrphanRelease>;
