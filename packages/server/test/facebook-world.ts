@@ -1,9 +1,9 @@
-import { eq, inArray } from 'drizzle-orm';
-import { accounts, messages } from '../src/db/schema/index.ts';
+import { eq } from 'drizzle-orm';
+import { accounts } from '../src/db/schema/index.ts';
 import { browserFacebookLogin, facebookPerson } from '../src/modules/oauth/facebook-test-world.ts';
 import { startOAuthWorld, type OAuthWorld } from '../src/modules/oauth/oauth-test-world.ts';
 import { VERIFY_TOKEN } from './meta.ts';
-import { jobs } from '../src/jobs/registry.ts';
+import { drainSends } from './sends.ts';
 
 export type FacebookWorld = OAuthWorld & {
   /** The simulated account (reached through its Page), and Threadline's row for it. */
@@ -42,16 +42,7 @@ export async function createFacebookWorld(): Promise<FacebookWorld> {
     personId: person.id,
     accountId: row.id,
     session: run.sessionToken,
-    async drainSends() {
-      for (let round = 0; round < 60; round += 1) {
-        const ran = await w.t.queue.runPending(jobs.messagesSend);
-        // queued, or being sent by a worker that took the job first
-        const [waiting] = await w.t.database.db.select({ id: messages.id }).from(messages).where(inArray(messages.status, ['queued', 'sending'])).limit(1);
-        if (ran === 0 && (!waiting || round > 25)) break;
-        if (ran === 0) await new Promise((r) => setTimeout(r, 100));
-      }
-      await w.t.services.webhookProcessor.runUntilIdle();
-    },
+    drainSends: () => drainSends(w.t),
     async customerWrites(text = 'Hello, is this still available?') {
       n += 1;
       const customer = await w.control.createCustomer({ username: `fb_customer_${n}`, name: `Facebook Customer ${n}` });

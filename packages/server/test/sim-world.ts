@@ -1,12 +1,12 @@
-import { eq, inArray } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { createSimulator, SimClient, type Simulator } from '@threadline/instagram-sim';
-import { accounts, messages } from '../src/db/schema/index.ts';
+import { accounts } from '../src/db/schema/index.ts';
 import type { Env } from '../src/config.ts';
 import type { AppOverrides } from '../src/app.ts';
 import { createTestApp, login, type TestApp } from './app.ts';
 import { createAccount, createUser } from './factories.ts';
 import { META_ENV } from './meta.ts';
-import { jobs } from '../src/jobs/registry.ts';
+import { drainSends } from './sends.ts';
 
 export type SimWorld = {
   sim: Simulator;
@@ -81,16 +81,7 @@ export async function createSimWorld(env: Env = {}, overrides: AppOverrides = {}
     accountId: account.id,
     appId: app.id,
     tokens,
-    async drainSends() {
-      for (let round = 0; round < 60; round += 1) {
-        const ran = await t.queue.runPending(jobs.messagesSend);
-        // queued, or being sent by a worker that took the job first
-        const [waiting] = await t.database.db.select({ id: messages.id }).from(messages).where(inArray(messages.status, ['queued', 'sending'])).limit(1);
-        if (ran === 0 && (!waiting || round > 25)) break;
-        if (ran === 0) await new Promise((r) => setTimeout(r, 100));
-      }
-      await t.services.webhookProcessor.runUntilIdle();
-    },
+    drainSends: () => drainSends(t),
     async customerWrites(text = 'Hello, is this still available?') {
       n += 1;
       const customer = await control.createCustomer({ username: `customer_${n}`, name: `Customer ${n}` });
