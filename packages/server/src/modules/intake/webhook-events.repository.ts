@@ -80,7 +80,6 @@ where w.id = v.id`;
 /** `n` new raw-event ids, in ascending order (taken from the table's identity; a rolled-back one is skipped). */
 const ALLOCATE_IDS_SQL = `select nextval(pg_get_serial_sequence('webhook_events', 'id')) as id from generate_series(1, $1::int)`;
 
-
 /**
  * Raw events stored already applied, with their outcomes, under the ids `allocateIds` gave: one row version each, where
  * an insert and then the update of its outcome would write two (and index both).
