@@ -57,6 +57,11 @@ export type AppOverrides = {
    * jobs by hand (`queue.runPending`) beside running workers turn it off, so no woken worker takes the job first.
    */
   wakeWorkers?: boolean;
+  /**
+   * Whether the scheduled jobs (jobs/registry.ts `schedule`) are run on their clock (default: yes). Tests that run
+   * jobs by hand turn it off, so a reconciliation or a sweep due on the minute does not change what they look at.
+   */
+  schedules?: boolean;
 };
 
 export type Threadline = {
@@ -221,7 +226,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     services,
     crm,
     async startWorkers() {
-      await whileUnreachable('job queue', () => queue.start({ work: config.workersEnabled }), log);
+      await whileUnreachable('job queue', () => queue.start({ work: config.workersEnabled, schedules: overrides.schedules ?? true }), log);
       await whileUnreachable('live updates', () => hub.start(), log);
       // The old single account's token may belong to either Meta host: find out right away, in the background.
       const legacy = await whileUnreachable('legacy account', () => services.legacyAccount.pendingDetection(), log);

@@ -30,7 +30,8 @@ export async function createTestApp(env: Env = {}, overrides: AppOverrides = {})
   const logger = pino({ level: 'debug', serializers: logSerializers, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, { write: (line: string) => void logLines.push(line) });
   // Tests drive jobs by hand (`queue.runPending`) beside running workers: their workers poll, as before jobs woke them,
   // so a worker rarely takes a job first. The wake-up itself is tested in jobs/queue.test.ts and the deploy suite.
-  const threadline = await buildApp(config, { logger, wakeWorkers: false, ...overrides, database });
+  // Nor do jobs run on their clock: a reconciliation due on the minute would change what a test looks at.
+  const threadline = await buildApp(config, { logger, wakeWorkers: false, schedules: false, ...overrides, database });
   return {
     ...threadline,
     engine: database.kind,

@@ -17,8 +17,11 @@ export type Queue = {
   enqueueInTx<T extends object>(tx: Db, job: JobType<T>, data: NoInfer<T>, options?: EnqueueOptions): Promise<string | null>;
   /** Runs the waiting jobs of one queue now, in the calling task; answers how many ran. */
   runPending(job: JobType<object>, limit?: number): Promise<number>;
-  /** Creates the queues of the bound jobs (always) and starts workers and schedules (when `work` is true). */
-  start(opts: { work: boolean }): Promise<void>;
+  /**
+   * Creates the queues of the bound jobs (always) and starts workers (when `work` is true) and their schedules (when
+   * `work` is, unless `schedules` is false).
+   */
+  start(opts: { work: boolean; schedules?: boolean }): Promise<void>;
   stop(): Promise<void>;
 };
 
@@ -124,7 +127,7 @@ export function createQueue(database: Database, log: Logger, jobs: JobRegistry =
       }
       return fetched.length;
     },
-    async start({ work }) {
+    async start({ work, schedules = true }) {
       if (work) {
         const unbound = [...registered].filter((name) => !bound.has(name));
         if (unbound.length > 0) throw new Error(`jobs without a handler: ${unbound.join(', ')}`);
@@ -165,7 +168,7 @@ export function createQueue(database: Database, log: Logger, jobs: JobRegistry =
           },
         );
         working.add(job.name);
-        if (job.schedule) await boss.schedule(job.name, job.schedule);
+        if (job.schedule && schedules) await boss.schedule(job.name, job.schedule);
       }
     },
     async stop() {

@@ -293,7 +293,8 @@ describe('CRM dispatcher', () => {
       await until(async () => (await statuses(accountId)).length === 2 && (await statuses(accountId)).every((s) => s === 'succeeded'));
 
       const failing = await endpoint(`${receiver.url}/failing`);
-      await database.db.update(accounts).set({ crmFailingSince: new Date() }).where(eq(accounts.id, failing));
+      // its probe is due in an hour, as a failing endpoint's is: a running dispatcher takes none of its rows meanwhile
+      await database.db.update(accounts).set({ crmFailingSince: new Date(), crmProbeAt: new Date(Date.now() + 3_600_000) }).where(eq(accounts.id, failing));
       await recordInOwnTransaction(crm, failing, 1);
       expect((await rowsOf(failing)).map((r) => [r.attemptCount, r.lockedUntil])).toEqual([[0, null]]);
       await crm.dispatcher.stop();
