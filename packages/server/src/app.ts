@@ -119,7 +119,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         'in ENCRYPTION_KEYS until `threadline rotate-keys` has moved everything), then start again.',
     );
   }
-  const queue = createQueue(database, log.child({ module: 'jobs' }), undefined, { listen: config.workersEnabled && (overrides.wakeWorkers ?? true) });
+  const queue = createQueue(database, log.child({ module: 'jobs' }), { listen: config.workersEnabled && (overrides.wakeWorkers ?? true) });
   const services = buildServices({ config, database, queue, vault, log, sessionSecret, now, extraSinks: overrides.extraSinks });
   defineJobs(queue, services, database.db, config, now, log);
   await whileUnreachable('legacy account', () => services.legacyAccount.ensure(), log);

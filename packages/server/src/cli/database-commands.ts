@@ -151,7 +151,7 @@ export const databaseCommands: Record<string, Command> = {
           source,
           target,
           createJobSchema: async (db) => {
-            const queue = createQueue(db, pino({ level: 'silent' }), undefined, { listen: false });
+            const queue = createQueue(db, pino({ level: 'silent' }), { listen: false });
             await queue.start({ work: false });
             await queue.stop();
           },

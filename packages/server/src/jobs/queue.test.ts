@@ -20,7 +20,7 @@ describe('job queue workers', () => {
   const seen: number[] = [];
   beforeAll(async () => {
     database = await createTestDatabase();
-    queue = createQueue(database, createLogger('silent', false), { testBatch });
+    queue = createQueue(database, createLogger('silent', false), { jobs: { testBatch } });
     queue.handle(testBatch, async ({ n }) => {
       seen.push(n);
       if (n === 2) throw new Error('the second one fails');
@@ -70,7 +70,7 @@ describe('job queue workers', () => {
 
   it('refuses to start workers while a job of the registry has no handler', async () => {
     const orphan = defineJob({ name: 'test.orphan', payload: z.object({}), retry: { retries: 0 } });
-    const partial = createQueue(database, createLogger('silent', false), { testBatch, orphan });
+    const partial = createQueue(database, createLogger('silent', false), { jobs: { testBatch, orphan } });
     partial.handle(testBatch, async () => {});
     await expect(partial.start({ work: true })).rejects.toThrow('jobs without a handler: test.orphan');
   });
@@ -100,7 +100,7 @@ describe('a job sent wakes its worker', () => {
   const handled = new Map<number, number>();
   beforeAll(async () => {
     database = await createTestDatabase();
-    queue = createQueue(database, createLogger('silent', false), { slowPoller });
+    queue = createQueue(database, createLogger('silent', false), { jobs: { slowPoller } });
     queue.handle(slowPoller, async ({ n }) => {
       handled.set(n, Date.now());
     });

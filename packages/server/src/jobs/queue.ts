@@ -37,10 +37,11 @@ type Bound = { job: JobType<object>; run: (data: unknown) => Promise<void> };
 
 /**
  * pg-boss on the same database as everything else: its own pool on PostgreSQL, the one PGlite otherwise. Only the
- * jobs of `jobs` (jobs/registry.ts unless a test brings its own) may be bound and enqueued. `listen: false` for a
+ * jobs of `opts.jobs` (jobs/registry.ts unless a test brings its own) may be bound and enqueued. `listen: false` for a
  * process that starts no workers: nothing there is to be woken.
  */
-export function createQueue(database: Database, log: Logger, jobs: JobRegistry = registry, opts: { listen?: boolean } = {}): Queue {
+export function createQueue(database: Database, log: Logger, opts: { jobs?: JobRegistry; listen?: boolean } = {}): Queue {
+  const jobs = opts.jobs ?? registry;
   const boss = new PgBoss({
     ...database.boss,
     schema: 'pgboss',
