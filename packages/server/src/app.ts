@@ -40,6 +40,7 @@ import { announcedIds, WEBHOOK_CHANNEL } from './modules/intake/webhook-events.r
 import { CRM_CHANNEL } from './modules/delivery/outbox/crm-outbox.repository.ts';
 import { webhookAdminRoutes } from './modules/ingest/webhook-admin.routes.ts';
 import { instagramWebhookRoutes } from './modules/intake/webhooks.routes.ts';
+import { createIntakeMetrics } from './modules/intake/intake-metrics.ts';
 import { webRoutes } from './modules/web/web.routes.ts';
 import { workflowRoutes } from './modules/inbox/workflow/workflow.routes.ts';
 
@@ -157,7 +158,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     ackTimeoutMs: config.webhooks.ackTimeoutMs,
     storeAndApply: (items: { body: Buffer; secretIndex: number }[]) => services.webhookProcessor.storeAndApply(items),
     gatherMs: config.webhooks.gatherMs,
-    received: services.metrics.counter('threadline_webhooks_received_total', 'Meta webhook POSTs by outcome', ['outcome']),
+    metrics: createIntakeMetrics(services.metrics),
   });
   await app.register(webhookAdminRoutes, {
     repo: services.webhookEvents,

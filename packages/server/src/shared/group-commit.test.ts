@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createGroupCommit, StalledWriteError } from './group-commit.ts';
+import { createGroupCommit, StalledWriteError, type WriteTimings } from './group-commit.ts';
 
 /** A write the test finishes by hand, recording each batch it was given. */
 function manualWriter<T>() {
@@ -147,5 +147,30 @@ describe('group commit', () => {
     await Promise.all(full);
     expect(w.batches).toEqual([['a', 'b'], ['c', 'd', 'e']]);
     expect(Date.now() - started).toBeLessThan(30);
+  });
+
+  it('tells of each write how many items it took, how long each waited for it and how long it took, failed or not', async () => {
+    const w = manualWriter<string>();
+    const heard: WriteTimings[] = [];
+    const group = createGroupCommit({ write: w.write, maxBatch: 10, gatherMs: 20, onWritten: (write) => heard.push(write) });
+    const a = group.submit('a');
+    await new Promise((r) => setTimeout(r, 5));
+    const b = group.submit('b');
+    const first = await w.next();
+    await new Promise((r) => setTimeout(r, 15));
+    first.finish();
+    await Promise.all([a, b]);
+    const c = group.submit('c');
+    (await w.next()).fail(new Error('the database went away'));
+    await expect(c).rejects.toThrow('the database went away');
+    expect(heard.map((h) => [h.items, h.ok])).toEqual([
+      [2, true],
+      [1, false],
+    ]);
+    const [both] = heard;
+    // the first item waited the whole gathering delay, the second the rest of it; timers may fire a little late
+    expect(both?.waitedMs[0]).toBeGreaterThanOrEqual(19);
+    expect(both?.waitedMs[1]).toBeLessThan(both?.waitedMs[0] ?? 0);
+    expect(both?.writeMs).toBeGreaterThanOrEqual(14);
   });
 });

@@ -36,7 +36,14 @@ export type GroupCommitOptions<In, Out> = {
    * cost is mostly per write, not per item: POSTs stored and applied together (webhooks.routes.ts).
    */
   gatherMs?: number;
+  /**
+   * Hears of each write as it ends: how many items it took, how long each had waited for it to start (the gathering
+   * delay and any write ahead of it), how long it took, and whether it succeeded (metrics: where an item's time goes).
+   */
+  onWritten?(write: WriteTimings): void;
 };
+
+export type WriteTimings = { items: number; waitedMs: number[]; writeMs: number; ok: boolean };
 
 export class StalledWriteError extends Error {
   constructor(ms: number) {
@@ -46,16 +53,24 @@ export class StalledWriteError extends Error {
 }
 
 export function createGroupCommit<In, Out>(opts: GroupCommitOptions<In, Out>): GroupCommit<In, Out> {
-  type Waiting = { item: In; resolve: (out: Out) => void; reject: (error: unknown) => void };
+  type Waiting = { item: In; resolve: (out: Out) => void; reject: (error: unknown) => void; at: number };
   const waiting: Waiting[] = [];
   let writer: Promise<void> | null = null;
 
+  function written(batch: Waiting[], started: number, ok: boolean) {
+    if (!opts.onWritten) return;
+    opts.onWritten({ items: batch.length, waitedMs: batch.map((w) => started - w.at), writeMs: performance.now() - started, ok });
+  }
+
   async function writeBatch(batch: Waiting[]): Promise<void> {
+    const started = performance.now();
     try {
       const results = await opts.write(batch.map((w) => w.item));
       if (results.length !== batch.length) throw new Error(`a group write answered ${results.length} results for ${batch.length} items`);
+      written(batch, started, true);
       batch.forEach((w, i) => w.resolve(results[i] as Out));
     } catch (error) {
+      written(batch, started, false);
       const single = typeof opts.retrySingly === 'function' ? opts.retrySingly(error) : opts.retrySingly;
       if (!single || batch.length === 1) {
         for (const w of batch) w.reject(error);
@@ -114,7 +129,7 @@ export function createGroupCommit<In, Out>(opts: GroupCommitOptions<In, Out>): G
   return {
     submit(item) {
       return new Promise<Out>((resolve, reject) => {
-        waiting.push({ item, resolve, reject });
+        waiting.push({ item, resolve, reject, at: performance.now() });
         writer ??= drain();
       });
     },

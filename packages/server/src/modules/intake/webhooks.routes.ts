@@ -4,8 +4,8 @@ import type { App } from '../../http/server.ts';
 import { verifyMetaSignature, verifySubscriptionHandshake } from '../../instagram/webhook-signature.ts';
 import { createGroupCommit } from '../../shared/group-commit.ts';
 import { createLogGate } from '../../shared/logger.ts';
-import type { Counter } from '../../shared/metrics.ts';
 import { intakeRefusals, refuse } from './intake.errors.ts';
+import type { IntakeMetrics } from './intake-metrics.ts';
 
 export type WebhookRoutesOptions = {
   appSecrets: string[];
@@ -19,7 +19,7 @@ export type WebhookRoutesOptions = {
   storeAndApply: (items: { body: Buffer; secretIndex: number }[]) => Promise<number[]>;
   /** How long a batch waits for more POSTs (WEBHOOK_GATHER_MS). */
   gatherMs: number;
-  received: Counter;
+  metrics: IntakeMetrics;
 };
 
 class AckTimeout extends Error {}
@@ -53,6 +53,7 @@ export async function instagramWebhookRoutes(app: App, opts: WebhookRoutesOption
     // an insert hung on a connection the network dropped is given up on (its POSTs were answered 503 by then)
     // so the POSTs behind it are stored on another connection
     abandonAfterMs: opts.ackTimeoutMs,
+    onWritten: opts.metrics.written,
   });
   // while the database is away every POST fails the same way: one line every few seconds, with the count
   const gate = createLogGate(5_000);
@@ -74,24 +75,24 @@ export async function instagramWebhookRoutes(app: App, opts: WebhookRoutesOption
   routeWith(app, routes.platform.webhook, { bodyLimit: opts.bodyLimitBytes }, async (req, reply) => {
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     if (opts.appSecrets.length === 0) {
-      opts.received.inc({ outcome: 'not_configured' });
+      opts.metrics.received.inc({ outcome: 'not_configured' });
       req.log.error('webhook refused: no app secret configured (INSTAGRAM_OAUTH_CLIENT_SECRET / INSTAGRAM_APP_SECRET / META_APP_SECRET)');
       return refuse(reply, intakeRefusals.notConfigured, req.id);
     }
     const header = req.headers['x-hub-signature-256'];
     const check = verifyMetaSignature(raw, typeof header === 'string' ? header : undefined, opts.appSecrets);
     if (!check.ok) {
-      opts.received.inc({ outcome: `signature_${check.reason}` });
+      opts.metrics.received.inc({ outcome: `signature_${check.reason}` });
       req.log.warn({ reason: check.reason, bytes: raw.length }, 'webhook refused: bad signature');
       return refuse(reply, intakeRefusals.invalidSignature, req.id);
     }
     let id: number;
     try {
       id = await within(store.submit({ body: raw, secretIndex: check.secretIndex }), opts.ackTimeoutMs);
-      opts.received.inc({ outcome: 'stored' });
+      opts.metrics.received.inc({ outcome: 'stored' });
       req.log.debug({ webhookEventId: id, secretIndex: check.secretIndex }, 'webhook stored');
     } catch (error) {
-      opts.received.inc({ outcome: 'unavailable' });
+      opts.metrics.received.inc({ outcome: 'unavailable' });
       unstored += 1;
       gate('unstored', () => {
         req.log.error({ err: error instanceof AckTimeout ? 'timeout' : error, unstoredSinceLastLine: unstored }, 'webhook not stored: answering 503 so Meta retries');

@@ -6,6 +6,7 @@ import { accounts, crmDeliveries, webhookEvents } from '../../db/schema/index.ts
 import { createTestApp, type TestApp } from '../../../test/app.ts';
 import { createAccount } from '../../../test/factories.ts';
 import { freePort } from '../../../test/net.ts';
+import { envelope, inbound, META_ENV, mid, postSigned } from '../../../test/meta.ts';
 
 const TOKEN = 'metrics-token-0123456789abcdef';
 
@@ -62,6 +63,8 @@ describe('metrics', () => {
     expect(horizon).toBeGreaterThan(9 * 86_400);
     expect(horizon).toBeLessThanOrEqual(10 * 86_400);
     expect(text).toContain('threadline_crm_attempts_total');
+    // no webhook yet: the round histograms are there, empty
+    expect(sample(text, 'threadline_webhook_round_posts_count')).toBe(0);
 
     // the Grafana dashboard (deploy/grafana) charts only metrics that exist
     const dashboard = z.object({ panels: z.array(z.object({ targets: z.array(z.object({ expr: z.string() })).optional() })) }).parse(
@@ -71,6 +74,23 @@ describe('metrics', () => {
     expect(charted.size).toBeGreaterThan(15);
     const exposed = new Set(text.split('\n').filter((l) => l.startsWith('# TYPE ')).map((l) => l.split(' ')[2]));
     for (const name of charted) expect(exposed.has(name.replace(/_(bucket|count|sum)$/, '')), name).toBe(true);
+  });
+
+  it('time the rounds that store and apply Meta\'s POSTs: the wait for a round, the round, the POSTs in it', async () => {
+    t = await createTestApp({ ...META_ENV, WEBHOOK_GATHER_MS: '30' });
+    await t.startWorkers();
+    const account = await createAccount(t.database.db, { username: 'acme_shop' });
+    const posts = await Promise.all(
+      ['a', 'b'].map((text, i) => postSigned(t as TestApp, envelope(account.igUserId, [inbound(account.igUserId, `cust-${i}`, Date.now(), { mid: mid(), text })]))),
+    );
+    expect(posts.map((r) => r.statusCode)).toEqual([200, 200]);
+    const text = (await t.app.inject({ method: 'GET', url: '/metrics', remoteAddress: '127.0.0.1' })).body;
+    // both in one round, which waited the gathering delay for the second
+    expect(sample(text, 'threadline_webhook_round_posts_count')).toBe(1);
+    expect(sample(text, 'threadline_webhook_round_posts_sum')).toBe(2);
+    expect(sample(text, 'threadline_webhook_round_duration_seconds_count{outcome="committed"}')).toBe(1);
+    expect(sample(text, 'threadline_webhook_round_wait_seconds_count')).toBe(2);
+    expect(sample(text, 'threadline_webhook_round_wait_seconds_bucket{le="0.015"}')).toBe(0);
   });
 
   it('are refused to other networks, and to a client that only claims a loopback address', async () => {
