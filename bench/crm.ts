@@ -7,8 +7,9 @@
 // Latency is Meta's POST sent → the CRM has the event. Runs (BENCH_CRM_RUNS, default 200,500,outage):
 // - `200`, `500`, `2000`: that many events/s for 10 s (5 s at 2000), after a warm-up of 3 s at 500 events/s that is
 //   printed but not counted (a fresh process meeting its customers for the first time). Each prints p50/p99 for the
-//   forwarder and Threadline, the ratio, and CPU per event (Threadline's processes, and PostgreSQL's backends: every
-//   `postgres` process of the machine, so run it on a quiet one).
+//   forwarder and Threadline, the ratio, CPU per event (Threadline's processes, and PostgreSQL's backends: every
+//   `postgres` process of the machine, so run it on a quiet one), and Threadline's rounds from its /metrics (how long
+//   a POST waited for its round, how long a round took, POSTs per round).
 // - `outage`: 200 events/s; the CRM answers 503 for 30 s, then takes events again while 200/s go on for 15 s. Prints
 //   when the backlog was delivered after the CRM's return, the p99 of the events sent after the return (new events
 //   during the drain) next to the 200/s run's, and the p99 of a second account whose CRM stayed up throughout (one
@@ -36,6 +37,7 @@ import { benchDatabaseOrSkip, openPg, openPgliteDir, postgresSettings, type Sql 
 import { extraThreadlineEnv, freePort, startBackground, startServer, threadlineBaseEnv, type ServerProcess } from './lib/processes.ts';
 import { pgWorkBefore, pgWorkReport } from './lib/pg-work.ts';
 import { latencies, ms, p99ByPeriod, percentile } from './lib/stats.ts';
+import { breakdown, judgeTargets, readRounds, roundsReport, type Measured, type RateResult } from './lib/crm-report.ts';
 import { outageRun } from './lib/crm-outage.ts';
 import { createFirstAdmin, login } from './lib/threadline-admin.ts';
 import { nginxPorts, selfSignedCertificate, startNginx, type Nginx } from '../deploy/test/nginx-proxy.ts';
@@ -67,31 +69,16 @@ const otherReceiver = await startCrmReceiver();
 
 const indent = (text: string, by: string) => text.split('\n').map((l) => by + l).join('\n');
 
-/** PostgreSQL only (PGlite belongs to the server): the two legs of the delay, read from the rows of run `tag`. */
-async function breakdown(pgUrl: string | null, tag: string): Promise<string> {
-  if (!pgUrl) return '';
-  const sql = await openPg(pgUrl);
-  try {
-    const [row] = (await sql.query(
-      `select
-         percentile_cont(0.5) within group (order by extract(epoch from m.created_at - m.sent_at)) * 1000 as ingest_p50,
-         percentile_cont(0.99) within group (order by extract(epoch from m.created_at - m.sent_at)) * 1000 as ingest_p99,
-         percentile_cont(0.5) within group (order by extract(epoch from d.succeeded_at - d.created_at)) * 1000 as dispatch_p50,
-         percentile_cont(0.99) within group (order by extract(epoch from d.succeeded_at - d.created_at)) * 1000 as dispatch_p99
-       from messages m join crm_deliveries d on d.payload->'data'->'message'->>'id' = m.id::text and d.event_type = 'message.received'
-       where m.text like $1`,
-      [`${tag}-%`],
-    )) as Record<string, number | null>[];
-    const f = (v: number | null | undefined) => (v == null ? '?' : Number(v).toFixed(0));
-    return `  (Meta's timestamp → stored with its delivery row p50 ${f(row?.ingest_p50)} ms, p99 ${f(row?.ingest_p99)} ms; row → CRM answered p50 ${f(row?.dispatch_p50)} ms, p99 ${f(row?.dispatch_p99)} ms)`;
-  } finally {
-    await sql.close();
-  }
-}
-
 /** Who is measured: the forwarder or Threadline, and the processes whose CPU counts as theirs. */
-type Target = { label: string; meta: MetaSender; pids: (number | undefined)[]; pgUrl: string | null; usesDatabase: boolean };
-type Measured = { p50: number; p99: number; lost: number; msPerEvent: number; pgMsPerEvent: number };
+type Target = {
+  label: string;
+  meta: MetaSender;
+  pids: (number | undefined)[];
+  pgUrl: string | null;
+  usesDatabase: boolean;
+  /** Threadline's origin, to read its round histograms from /metrics (intake/intake-metrics.ts) */
+  metricsOrigin: string | null;
+};
 
 function snapshots(pids: (number | undefined)[]): CpuSnapshot[] {
   return pids.filter((p) => p !== undefined).map((p) => cpuSnapshot(p));
@@ -101,6 +88,7 @@ function snapshots(pids: (number | undefined)[]): CpuSnapshot[] {
 async function measure(target: Target, rate: number, seconds: number): Promise<Measured> {
   const count = Math.max(1, Math.round(rate * seconds * SCALE));
   const pgWork = target.pgUrl !== null && PG_WORK ? await pgWorkBefore(target.pgUrl) : null;
+  const roundsBefore = target.metricsOrigin ? await readRounds(target.metricsOrigin) : null;
   const before = snapshots(target.pids);
   const { tag, sent, acks } = await target.meta.drive(rate, count);
   await waitFor(() => [...acks.keys()].every((m) => receiver.arrivals.has(m)), 120_000);
@@ -128,11 +116,10 @@ async function measure(target: Target, rate: number, seconds: number): Promise<M
     const legs = await breakdown(target.pgUrl, tag);
     if (legs) console.log(`  ${legs}`);
   }
+  if (target.metricsOrigin && roundsBefore) console.log(`    (${roundsReport(roundsBefore, await readRounds(target.metricsOrigin))})`);
   if (work) console.log(indent(work, '    '));
   return result;
 }
-
-type RateResult = { rate: number; forwarder: Measured; threadline: Measured };
 
 /** One rate: the forwarder (and the storing one), then Threadline, at the same moment of the same run. */
 async function compareAt(forwarder: Target, storing: Target | null, threadline: Target, rate: number, seconds: number): Promise<RateResult> {
@@ -260,11 +247,11 @@ async function runEngine(engine: string, topology: string, via: string): Promise
     };
     const meta = sender(origin, IG_ACCOUNT, true);
     forwarder = await startForwarder(secret);
-    const threadline: Target = { label: 'Threadline', meta, pids: [server.pid, worker?.pid], pgUrl: pgDb?.url ?? null, usesDatabase: true };
-    const reference: Target = { label: 'forwarder', meta: sender(forwarder.origin, IG_ACCOUNT, false), pids: [forwarder.pid], pgUrl: null, usesDatabase: false };
+    const threadline: Target = { label: 'Threadline', meta, pids: [server.pid, worker?.pid], pgUrl: pgDb?.url ?? null, usesDatabase: true, metricsOrigin: server.origin };
+    const reference: Target = { label: 'forwarder', meta: sender(forwarder.origin, IG_ACCOUNT, false), pids: [forwarder.pid], pgUrl: null, usesDatabase: false, metricsOrigin: null };
     if (STORING_FORWARDER && pgDb) storingForwarder = await startForwarder(secret, pgDb.url);
     const storing: Target | null = storingForwarder
-      ? { label: 'storing forwarder', meta: sender(storingForwarder.origin, IG_ACCOUNT, false), pids: [storingForwarder.pid], pgUrl: pgDb?.url ?? null, usesDatabase: false }
+      ? { label: 'storing forwarder', meta: sender(storingForwarder.origin, IG_ACCOUNT, false), pids: [storingForwarder.pid], pgUrl: pgDb?.url ?? null, usesDatabase: false, metricsOrigin: null }
       : null;
     console.log(`\n## ${header}`);
     const rates = [200, 500, 2000].filter((r) => RUNS.has(String(r)));
@@ -280,32 +267,7 @@ async function runEngine(engine: string, topology: string, via: string): Promise
     const outage = RUNS.has('outage') ? await outageRun(meta, sender(origin, IG_ACCOUNT_OTHER, true), { receiver, otherReceiver, scale: SCALE }) : null;
     const metrics = await fetch(`${server.origin}/metrics`).then((r) => r.text());
     for (const line of metrics.split('\n').filter((l) => /^threadline_crm_(deliveries|attempts)_total/.test(l))) console.log(`  ${line}`);
-    // The targets of issue 24, judged on this run.
-    const verdicts: string[] = [];
-    let ok = true;
-    for (const r of results.filter((x) => x.rate <= 500)) {
-      const ratio = r.threadline.p99 / r.forwarder.p99;
-      const pass = ratio <= 3 && r.threadline.lost === 0;
-      ok &&= pass;
-      verdicts.push(`p99 at ${r.rate}/s ${ratio.toFixed(1)}× the forwarder (≤ 3×: ${pass ? 'PASS' : 'MISS'})`);
-    }
-    const at500 = results.find((r) => r.rate === 500);
-    if (at500) {
-      const cpu = at500.threadline.msPerEvent + at500.threadline.pgMsPerEvent;
-      ok &&= cpu <= 1.5;
-      verdicts.push(`CPU per event at 500/s ${cpu.toFixed(2)} ms (≤ 1.5 ms: ${cpu <= 1.5 ? 'PASS' : 'MISS'})`);
-    }
-    if (outage) {
-      const drainOk = outage.lost === 0 && outage.drainSeconds !== null && outage.drainSeconds <= 10;
-      verdicts.push(`outage backlog ${outage.drainSeconds === null ? 'not drained' : `${outage.drainSeconds.toFixed(1)} s`} after the CRM's return (≤ 10 s: ${drainOk ? 'PASS' : 'MISS'})`);
-      const at200 = results.find((r) => r.rate === 200);
-      if (at200) {
-        const fair = outage.newP99 <= 2 * at200.threadline.p99;
-        verdicts.push(`new events during the drain p99 ${ms(outage.newP99)} ms (≤ 2× ${ms(at200.threadline.p99)} ms: ${fair ? 'PASS' : 'MISS'})`);
-        ok &&= fair;
-      }
-      ok &&= drainOk;
-    }
+    const { ok, verdicts } = judgeTargets(results, outage);
     console.log(`Targets: ${verdicts.join('; ') || 'none run'}`);
     return ok;
   } finally {
