@@ -173,4 +173,22 @@ describe('group commit', () => {
     expect(both?.waitedMs[1]).toBeLessThan(both?.waitedMs[0] ?? 0);
     expect(both?.writeMs).toBeGreaterThanOrEqual(14);
   });
+
+  it('keeps a write that succeeded a success when the observer of writes throws', async () => {
+    const w = manualWriter<string>();
+    const group = createGroupCommit({
+      write: w.write,
+      maxBatch: 10,
+      retrySingly: true,
+      onWritten: () => {
+        throw new Error('observer broke');
+      },
+    });
+    const both = [group.submit('a'), group.submit('b')];
+    (await w.next()).finish();
+    (await w.next()).finish();
+    await expect(Promise.all(both)).resolves.toEqual(['stored a', 'stored b']);
+    // written once each, not written again one by one as after a failed batch
+    expect(w.batches).toEqual([['a'], ['b']]);
+  });
 });

@@ -57,9 +57,14 @@ export function createGroupCommit<In, Out>(opts: GroupCommitOptions<In, Out>): G
   const waiting: Waiting[] = [];
   let writer: Promise<void> | null = null;
 
+  /** Tells `onWritten`; whatever it does, a write's outcome stays what it was (a throw here must not fail a batch). */
   function written(batch: Waiting[], started: number, ok: boolean) {
     if (!opts.onWritten) return;
-    opts.onWritten({ items: batch.length, waitedMs: batch.map((w) => started - w.at), writeMs: performance.now() - started, ok });
+    try {
+      opts.onWritten({ items: batch.length, waitedMs: batch.map((w) => started - w.at), writeMs: performance.now() - started, ok });
+    } catch {
+      // an observer's failure is not the write's
+    }
   }
 
   async function writeBatch(batch: Waiting[]): Promise<void> {
