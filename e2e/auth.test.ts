@@ -42,7 +42,11 @@ describe('signing in', () => {
     await expect.poll(() => g.page.getByTestId('login-error').textContent()).toBe('Wrong username or password.');
     await g.page.getByLabel('Username').fill('');
     await screenshot(g.page, 'login');
+    // signed out once the inbox has loaded what it loads on arrival (its last: the person's preferences); a request
+    // of the inbox's still under way when the session ends would be refused, and Chromium logs that as an error
+    const arrived = g.page.waitForResponse((r) => r.url().includes('/api/v1/ui/preferences'));
     await signIn(g.page, 'owner');
+    await arrived;
     await g.page.getByTestId('sign-out').click();
     await g.page.waitForURL(/\/login/);
     await g.page.goto('/chat');
