@@ -34,28 +34,24 @@ import { accountListSchema } from '@threadline/contract';
 import { cpuMsPerEvent, cpuShare, cpuSnapshot, type CpuSnapshot } from './lib/cpu.ts';
 import { createMetaSender, startCrmReceiver, waitFor, type MetaSender } from './lib/crm-traffic.ts';
 import { benchDatabaseOrSkip, openPg, openPgliteDir, postgresSettings, type Sql } from './lib/ingest-db.ts';
-import { extraThreadlineEnv, freePort, startBackground, startServer, threadlineBaseEnv, type ServerProcess } from './lib/processes.ts';
+import { freePort, startBackground, startServer, threadlineBaseEnv, type ServerProcess } from './lib/processes.ts';
 import { pgWorkBefore, pgWorkReport } from './lib/pg-work.ts';
 import { latencies, ms, p99ByPeriod, percentile } from './lib/stats.ts';
 import { breakdown, judgeTargets, readRounds, roundsReport, type Measured, type RateResult } from './lib/crm-report.ts';
+import { readCrmBenchConfig } from './lib/crm-config.ts';
 import { outageRun } from './lib/crm-outage.ts';
 import { createFirstAdmin, login } from './lib/threadline-admin.ts';
 import { nginxPorts, selfSignedCertificate, startNginx, type Nginx } from '../deploy/test/nginx-proxy.ts';
 
-const env = process.env;
-const SCALE = Number(env.BENCH_SCALE ?? '1');
-const ENGINES = (env.BENCH_ENGINES ?? 'pglite,postgres').split(',').map((e) => e.trim());
-const TOPOLOGIES = (env.BENCH_TOPOLOGIES ?? 'one,split').split(',').map((e) => e.trim());
-/** which runs to make: `200`, `500` and `2000` (latency at that rate, next to the forwarder), `outage` */
-const RUNS = new Set((env.BENCH_CRM_RUNS ?? '200,500,outage').split(',').map((e) => e.trim()));
-/** how Meta reaches Threadline: `direct`, or `nginx` (TLS through the shipped configuration) */
-const VIAS = (env.BENCH_VIA ?? 'direct').split(',').map((e) => e.trim());
-const PG_ADMIN_URL = env.BENCH_PG_URL ?? 'postgres://root@127.0.0.1:5432/postgres';
-if (!/^postgres(ql)?:\/\/[^/]*@?(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//.test(PG_ADMIN_URL)) throw new Error('BENCH_PG_URL must point at 127.0.0.1');
-const EXTRA_ENV = extraThreadlineEnv(env.BENCH_THREADLINE_ENV);
-/** PostgreSQL: rows written per event by table, and statements by share of time (pg_stat_statements when loaded) */
-const PG_WORK = env.BENCH_PG_WORK !== '0';
-const STORING_FORWARDER = env.BENCH_STORING_FORWARDER === '1';
+const config = readCrmBenchConfig();
+const SCALE = config.scale;
+const ENGINES = config.engines;
+const TOPOLOGIES = config.topologies;
+const RUNS = config.runs;
+const VIAS = config.vias;
+const PG_ADMIN_URL = config.pgAdminUrl;
+const PG_WORK = config.pgWork;
+const STORING_FORWARDER = config.storingForwarder;
 const REPO = path.resolve(import.meta.dirname, '..');
 /** Before the latency runs: the customers' first messages and a cold process (see `runEngine`). */
 const WARMUP_SECONDS = 3;
@@ -206,8 +202,7 @@ async function runEngine(engine: string, topology: string, via: string): Promise
     ...threadlineBaseEnv({ port, dataDir, appSecret: secret, ...(pgDb ? { databaseUrl: pgDb.url } : {}) }),
     CRM_ALLOWED_NETWORKS: '127.0.0.1/32',
     CRM_ALLOW_HTTP: 'true',
-    ...(env.CRM_RETRY_SCHEDULE ? { CRM_RETRY_SCHEDULE: env.CRM_RETRY_SCHEDULE } : {}),
-    ...EXTRA_ENV,
+    ...config.threadlineEnv,
   };
   const main = path.join(REPO, 'packages/server/src/main.ts');
   const start = () => startServer({ label: 'threadline', script: main, args: split ? ['serve', '--no-workers'] : ['serve'], env: serverEnv, port, readyPath: '/readyz' });

@@ -7,7 +7,7 @@ import { startReceiver } from '../../../shared/net/test-receivers.ts';
 import type { Crm } from '../../../composition/crm.ts';
 import { createConversation, createMessage } from '../crm-test-helpers.ts';
 import { CRM_CHANNEL } from '../outbox/crm-outbox.repository.ts';
-import { dispatcherTestSettings as settings, useDispatcherWorld } from './crm-dispatcher-test-helpers.ts';
+import { dispatcherTestSettings as settings, useDispatcherWorld } from '../../../../test/crm-dispatcher-world.ts';
 
 describe('CRM dispatcher: deliveries written by its own process', () => {
   const { database: db, receivers, worker, endpoint, statuses, until } = useDispatcherWorld();

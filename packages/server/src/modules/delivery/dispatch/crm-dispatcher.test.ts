@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { accounts } from '../../../db/schema/index.ts';
 import { startReceiver } from '../../../shared/net/test-receivers.ts';
-import { dispatcherTestSettings as settings, useDispatcherWorld } from './crm-dispatcher-test-helpers.ts';
+import { dispatcherTestSettings as settings, useDispatcherWorld } from '../../../../test/crm-dispatcher-world.ts';
 
 describe('CRM dispatcher', () => {
   const { database: db, receivers, worker, endpoint, record, statuses, until } = useDispatcherWorld();

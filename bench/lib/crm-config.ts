@@ -1,0 +1,25 @@
+// bench:crm's settings, read from the environment once, here and nowhere else (STYLE: config once). What each means:
+// the header of bench/crm.ts and docs/benchmarks.md.
+import { extraThreadlineEnv } from './processes.ts';
+
+const list = (value: string | undefined, fallback: string) => (value ?? fallback).split(',').map((e) => e.trim());
+
+export function readCrmBenchConfig(env: NodeJS.ProcessEnv = process.env) {
+  const pgAdminUrl = env.BENCH_PG_URL ?? 'postgres://root@127.0.0.1:5432/postgres';
+  if (!/^postgres(ql)?:\/\/[^/]*@?(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//.test(pgAdminUrl)) throw new Error('BENCH_PG_URL must point at 127.0.0.1');
+  return {
+    scale: Number(env.BENCH_SCALE ?? '1'),
+    engines: list(env.BENCH_ENGINES, 'pglite,postgres'),
+    topologies: list(env.BENCH_TOPOLOGIES, 'one,split'),
+    /** which runs to make: `200`, `500` and `2000` (latency at that rate, next to the forwarder), `outage` */
+    runs: new Set(list(env.BENCH_CRM_RUNS, '200,500,outage')),
+    /** how Meta reaches Threadline: `direct`, or `nginx` (TLS through the shipped configuration) */
+    vias: list(env.BENCH_VIA, 'direct'),
+    pgAdminUrl,
+    /** settings passed to the Threadline process, with CRM_RETRY_SCHEDULE when given (Threadline's default otherwise) */
+    threadlineEnv: { ...(env.CRM_RETRY_SCHEDULE ? { CRM_RETRY_SCHEDULE: env.CRM_RETRY_SCHEDULE } : {}), ...extraThreadlineEnv(env.BENCH_THREADLINE_ENV) },
+    /** PostgreSQL: rows written per event by table, and statements by share of time (pg_stat_statements when loaded) */
+    pgWork: env.BENCH_PG_WORK !== '0',
+    storingForwarder: env.BENCH_STORING_FORWARDER === '1',
+  };
+}
