@@ -11,6 +11,7 @@ import type { Logger } from '../shared/logger.ts';
 import { createLogGate, redactUrl } from '../shared/logger.ts';
 import { isConnectionError } from '../shared/db-errors.ts';
 import { isAppError } from '../shared/errors.ts';
+import { trackRequestsPerConnection } from './connections.ts';
 
 /** How long a client may take (HTTP_*_TIMEOUT_SECONDS), so slow or idle clients cannot hold connections open. */
 export type HttpTimeouts = { requestMs: number; headersMs: number; idleMs: number; keepAliveMs: number };
@@ -62,6 +63,10 @@ export function createHttpServer(opts: HttpServerOptions): App {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
   }).withTypeProvider<ZodTypeProvider>();
+
+  // closing waits for the requests under way, not for connections that carry none (connections.ts)
+  const connections = trackRequestsPerConnection(app.server);
+  app.addHook('preClose', async () => connections.beginClosing());
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
