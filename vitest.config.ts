@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { configDefaults, defineConfig } from 'vitest/config';
 import vue from '@vitejs/plugin-vue';
 
@@ -27,6 +28,10 @@ const securityTestsInModules = [
 
 export default defineConfig({
   test: {
+    // Vitest's default is one worker fewer than the cores: one on CI's two. The tests spend much of their time waiting
+    // (on a database, a child process, a socket), so a worker per core runs them in much less time (README,
+    // Development); the suites that share a port or a browser keep one file at a time (fileParallelism: false).
+    maxWorkers: Math.max(2, availableParallelism()),
     projects: [
       { test: { name: 'contract', include: ['packages/contract/src/**/*.test.ts'] } },
       { test: { name: 'sim', include: ['packages/instagram-sim/**/*.test.ts'], testTimeout: 60_000 } },
