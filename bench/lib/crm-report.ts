@@ -9,6 +9,12 @@ export type Rounds = Awaited<ReturnType<typeof readRounds>>;
 export type Measured = { p50: number; p99: number; lost: number; msPerEvent: number; pgMsPerEvent: number };
 export type RateResult = { rate: number; forwarder: Measured; threadline: Measured };
 
+/**
+ * When the CRM answered a delivery's successful attempt: the attempt's start and its duration. (`succeeded_at` is when
+ * the outcome was written, which waits for the outcome writer's round: up to ~10 ms after the answer.)
+ */
+const ANSWERED = `(d.last_attempt_at + d.last_duration_ms * interval '1 millisecond')`;
+
 /** PostgreSQL only (PGlite belongs to the server): the two legs of the delay, read from the rows of run `tag`. */
 export async function breakdown(pgUrl: string | null, tag: string): Promise<string> {
   if (!pgUrl) return '';
@@ -18,8 +24,8 @@ export async function breakdown(pgUrl: string | null, tag: string): Promise<stri
       `select
          percentile_cont(0.5) within group (order by extract(epoch from m.created_at - m.sent_at)) * 1000 as ingest_p50,
          percentile_cont(0.99) within group (order by extract(epoch from m.created_at - m.sent_at)) * 1000 as ingest_p99,
-         percentile_cont(0.5) within group (order by extract(epoch from d.succeeded_at - d.created_at)) * 1000 as dispatch_p50,
-         percentile_cont(0.99) within group (order by extract(epoch from d.succeeded_at - d.created_at)) * 1000 as dispatch_p99
+         percentile_cont(0.5) within group (order by extract(epoch from ${ANSWERED} - d.created_at)) * 1000 as dispatch_p50,
+         percentile_cont(0.99) within group (order by extract(epoch from ${ANSWERED} - d.created_at)) * 1000 as dispatch_p99
        from messages m join crm_deliveries d on d.payload->'data'->'message'->>'id' = m.id::text and d.event_type = 'message.received'
        where m.text like $1`,
       [`${tag}-%`],
