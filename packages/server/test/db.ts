@@ -7,6 +7,7 @@ import { gunzipSync } from 'node:zlib';
 import pg from 'pg';
 import { openDatabase, type Database } from '../src/db/client.ts';
 import { MIGRATIONS_FOLDER, runMigrations } from '../src/db/migrate.ts';
+import { testConfig } from './test-config.ts';
 
 /**
  * A fresh, migrated database for one test file. On a newcomer's laptop it is an in-memory PGlite;
@@ -20,7 +21,7 @@ import { MIGRATIONS_FOLDER, runMigrations } from '../src/db/migrate.ts';
  * runs every migration from nothing, as a new install does.
  */
 export async function createTestDatabase(): Promise<Database & { engine: string }> {
-  const adminUrl = process.env.TEST_DATABASE_URL;
+  const adminUrl = testConfig.databaseUrl;
   if (!adminUrl) {
     const database = await openDatabase({ kind: 'pglite', dataDir: null, loadDataDir: await pgliteTemplate() });
     return { ...database, engine: 'pglite' };
@@ -119,12 +120,12 @@ async function postgresTemplate(adminUrl: string): Promise<string> {
 }
 
 export function testDatabaseUrl(): string | undefined {
-  return process.env.TEST_DATABASE_URL;
+  return testConfig.databaseUrl ?? undefined;
 }
 
 /** Runs one statement on the TEST_DATABASE_URL server itself (create or drop a database of a test's own). */
 export async function adminQuery(text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+  const client = new pg.Client({ connectionString: testConfig.databaseUrl ?? undefined });
   await client.connect();
   try {
     await client.query(text);
