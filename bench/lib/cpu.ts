@@ -3,9 +3,9 @@
 // os.availableParallelism() of them).
 import fs from 'node:fs';
 
-const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+export const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
-function processTicks(pid: number): { comm: string; ticks: number } | null {
+export function processTicks(pid: number): { comm: string; ticks: number } | null {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const close = stat.lastIndexOf(')');
