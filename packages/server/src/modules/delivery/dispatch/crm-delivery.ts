@@ -88,14 +88,18 @@ export async function recordOutcomes(
   /** endpoints to disable, by account (the last reason of the batch wins) */
   const disabled = new Map<string, { reason: string; gone: boolean }>();
 
-  const successes = succeeded.map((o) => ({
-    id: o.delivery.id,
-    at: o.at,
-    finishedAt,
-    statusCode: o.result?.statusCode ?? null,
-    durationMs: o.result?.durationMs ?? 0,
-    responseExcerpt: o.result?.responseExcerpt ?? null,
-  }));
+  // a success is dated when its endpoint answered (`succeeded_at`), not when the batch's outcomes are written
+  const successes = succeeded.map((o) => {
+    const durationMs = o.result?.durationMs ?? 0;
+    return {
+      id: o.delivery.id,
+      at: o.at,
+      finishedAt: new Date(o.at.getTime() + durationMs),
+      statusCode: o.result?.statusCode ?? null,
+      durationMs,
+      responseExcerpt: o.result?.responseExcerpt ?? null,
+    };
+  });
   const recovered = new Set(succeeded.filter((o) => o.account.crmFailingSince !== null).map((o) => o.account.id));
   let released = 0;
   let nextRetryAt: Date | null = null;

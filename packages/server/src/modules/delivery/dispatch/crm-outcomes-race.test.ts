@@ -8,11 +8,12 @@ import { createCrmFixture, type CrmFixture } from '../crm-test-helpers.ts';
 import { recordOutcomes, type DeliveryDeps } from './crm-delivery.ts';
 
 /**
- * An endpoint comes back while attempts claimed during its outage are still in flight (or run in another process):
- * one batch's 2xx releases the backlog, and a 503 answered to an attempt claimed before must not send its delivery
- * back to the end of the retry schedule behind an endpoint that answers again.
+ * Outcomes are written after their attempts, in batches. An endpoint comes back while attempts claimed during its
+ * outage are still in flight (or run in another process): one batch's 2xx releases the backlog, and a 503 answered to
+ * an attempt claimed before must not send its delivery back to the end of the retry schedule behind an endpoint that
+ * answers again. And a success keeps the time its endpoint answered, however late its batch is written.
  */
-describe('a failure written after the endpoint answered again', () => {
+describe('outcomes written after their attempts', () => {
   let f: CrmFixture;
   let deps: DeliveryDeps;
   beforeAll(async () => {
@@ -75,5 +76,29 @@ describe('a failure written after the endpoint answered again', () => {
     expect(released).toBe(0);
     const row = await rowOf(outcome.delivery.id);
     expect(row?.nextAttemptAt?.getTime()).toBeGreaterThan(Date.now() + 60_000);
+  });
+
+  it('dates a success when its endpoint answered, not when the batch is written, with or without a failure beside it', async () => {
+    await f.db.update(accounts).set({ crmFailingSince: null }).where(eq(accounts.id, f.accountId));
+    const answered = async (durationMs: number) => {
+      const failure = await claimedDuringOutage();
+      await f.db.update(accounts).set({ crmFailingSince: null }).where(eq(accounts.id, f.accountId));
+      const [account] = await f.db.select().from(accounts).where(eq(accounts.id, f.accountId));
+      if (!account) throw new Error('no account');
+      // attempted a minute ago: the batch it is written with ends now
+      const at = new Date(Date.now() - 60_000);
+      return { ...failure, account, at, result: { ...failure.result, verdict: 'success' as const, outcome: 'success' as const, statusCode: 204, durationMs, error: null } };
+    };
+    const alone = await answered(250);
+    await recordOutcomes(deps, [alone]);
+    const beside = await answered(40);
+    const failure = await claimedDuringOutage();
+    await recordOutcomes(deps, [beside, failure]);
+    for (const o of [alone, beside]) {
+      const row = await rowOf(o.delivery.id);
+      expect(row?.status).toBe('succeeded');
+      expect(row?.lastAttemptAt?.getTime()).toBe(o.at.getTime());
+      expect(row?.succeededAt?.getTime()).toBe(o.at.getTime() + o.result.durationMs);
+    }
   });
 });
