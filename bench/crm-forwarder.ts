@@ -4,22 +4,38 @@
 // retry: nothing is stored). No framework, no logging, no storage, no retries of its own. It tells what the machine
 // allows for "Meta → CRM", so Threadline's latency can be given as a ratio to it, measured in the same run.
 //
-// With FWD_DATABASE_URL it is the storing forwarder instead, the floor of any design that stores before it answers:
-// one INSERT of the raw body in its own transaction (bench/lib/bare-store.ts), then 200 to Meta (503 if the insert
-// failed), then the `fetch` (no retry: the bench counts what reaches the CRM).
+// With FWD_DATABASE_URL it is a storing forwarder instead, the floor of any design that stores before it answers:
+// one statement in its own transaction (bench/lib/bare-store.ts), then 200 to Meta (503 if it failed), then the
+// `fetch` (no retry: the bench counts what reaches the CRM). FWD_STORE says which statement: `insert` (default), one
+// INSERT of the raw body; `sequenced`, the raw body, the conversation's next sequence number, the message and a
+// delivery row, as one statement, and the event goes to the CRM with its number (`{"sequence":…,"event":…}`).
 //
-// Environment: FWD_PORT, FWD_SECRET, FWD_CRM_URL; FWD_DATABASE_URL (optional). GET /ready answers 200.
+// Environment: FWD_PORT, FWD_SECRET, FWD_CRM_URL; FWD_DATABASE_URL and FWD_STORE (optional). GET /ready answers 200.
 import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { startBareWebhookServer } from './lib/bare-webhook-server.ts';
-import { openBareStore } from './lib/bare-store.ts';
+import { openBareStore, type EventKeys } from './lib/bare-store.ts';
 
 const port = Number(process.env.FWD_PORT ?? '0');
 const secret = process.env.FWD_SECRET ?? '';
 const crmUrl = process.env.FWD_CRM_URL ?? '';
 if (!port || !secret || !crmUrl) throw new Error('FWD_PORT, FWD_SECRET and FWD_CRM_URL are required');
 const BODY_LIMIT = 1024 * 1024;
-const store = process.env.FWD_DATABASE_URL ? await openBareStore({ databaseUrl: process.env.FWD_DATABASE_URL, poolMax: 10, name: 'bench-storing-forwarder' }) : null;
+const kind = process.env.FWD_STORE ?? 'insert';
+if (kind !== 'insert' && kind !== 'sequenced') throw new Error('FWD_STORE is insert or sequenced');
+const store = process.env.FWD_DATABASE_URL ? await openBareStore({ databaseUrl: process.env.FWD_DATABASE_URL, poolMax: 10, name: 'bench-storing-forwarder', kind }) : null;
+
+/** The sender and message id of a Meta messaging event (the bench sends one per POST); null when not one. */
+function keysOf(body: Buffer): EventKeys | null {
+  try {
+    const event = (JSON.parse(body.toString('utf8')) as { entry?: { messaging?: { sender?: { id?: unknown }; message?: { mid?: unknown } }[] }[] }).entry?.[0]?.messaging?.[0];
+    const sender = event?.sender?.id;
+    const mid = event?.message?.mid;
+    return typeof sender === 'string' && typeof mid === 'string' ? { sender, mid } : null;
+  } catch {
+    return null;
+  }
+}
 
 /** To the CRM; `res`, when given, is answered as the CRM answered (the bare forwarder's Meta waits for it). */
 function forward(body: Buffer, res: ServerResponse | null): void {
@@ -44,10 +60,15 @@ startBareWebhookServer({
       forward(body, res);
       return;
     }
-    store.insert(body).then(
-      () => {
+    const keys = kind === 'sequenced' ? keysOf(body) : null;
+    if (kind === 'sequenced' && !keys) {
+      res.writeHead(400).end();
+      return;
+    }
+    store.insert(body, keys ?? undefined).then(
+      (sequence) => {
         res.writeHead(200, { 'content-type': 'text/plain' }).end('EVENT_RECEIVED');
-        forward(body, null);
+        forward(sequence === null ? body : Buffer.concat([Buffer.from(`{"sequence":${sequence},"event":`), body, Buffer.from('}')]), null);
       },
       () => res.writeHead(503).end(),
     );

@@ -21,7 +21,10 @@
 // single `threadline serve` (as `npm start`), `split` (PostgreSQL only) is `threadline serve --no-workers` answering
 // Meta plus one `threadline worker` processing and delivering.
 // BENCH_STORING_FORWARDER=1 (PostgreSQL) also measures each rate on the storing forwarder (crm-forwarder.ts with a
-// database: one INSERT and its commit per POST, then the fetch), the floor of storing before answering Meta.
+// database: one INSERT and its commit per POST, then the fetch), the floor of storing before answering Meta;
+// `insert,sequenced` adds the sequencing forwarder (one statement: the raw body, the conversation's next sequence
+// number, the message and a delivery row, then the fetch of the numbered event), the floor of a design that numbers
+// each conversation's events for the CRM. Both are warmed up as the others are.
 // BENCH_PG_WORK=0 leaves out the table of rows written per event and statements (PostgreSQL; on by default).
 // BENCH_VIA=direct,nginx: `nginx` sends Meta's POSTs through Debian's nginx with deploy/nginx/threadline.conf and a
 // self-signed certificate (TLS, as in production) instead of straight to Threadline; both print side by side.
@@ -37,6 +40,7 @@ import { benchDatabaseOrSkip, openPg, openPgliteDir, postgresSettings, type Sql 
 import { freePort, startBackground, startServer, threadlineBaseEnv, type ServerProcess } from './lib/processes.ts';
 import { pgWorkBefore, pgWorkReport } from './lib/pg-work.ts';
 import { latencies, ms, p99ByPeriod, percentile } from './lib/stats.ts';
+import type { StoreKind } from './lib/bare-store.ts';
 import { breakdown, judgeTargets, readRounds, roundsReport, type Measured, type RateResult } from './lib/crm-report.ts';
 import { readCrmBenchConfig } from './lib/crm-config.ts';
 import { outageRun } from './lib/crm-outage.ts';
@@ -51,7 +55,7 @@ const RUNS = config.runs;
 const VIAS = config.vias;
 const PG_ADMIN_URL = config.pgAdminUrl;
 const PG_WORK = config.pgWork;
-const STORING_FORWARDER = config.storingForwarder;
+const STORING_FORWARDERS = config.storingForwarders;
 const REPO = path.resolve(import.meta.dirname, '..');
 /** Before the latency runs: the customers' first messages and a cold process (see `runEngine`). */
 const WARMUP_SECONDS = 3;
@@ -117,13 +121,13 @@ async function measure(target: Target, rate: number, seconds: number): Promise<M
   return result;
 }
 
-/** One rate: the forwarder (and the storing one), then Threadline, at the same moment of the same run. */
-async function compareAt(forwarder: Target, storing: Target | null, threadline: Target, rate: number, seconds: number): Promise<RateResult> {
+/** One rate: the forwarder (and the storing ones), then Threadline, at the same moment of the same run. */
+async function compareAt(forwarder: Target, storing: readonly Target[], threadline: Target, rate: number, seconds: number): Promise<RateResult> {
   console.log(`- ${rate} events/s:`);
   const f = await measure(forwarder, rate, seconds);
-  if (storing) {
-    const s = await measure(storing, rate, seconds);
-    console.log(`  = the storing forwarder's p99 ${ms(s.p99)} ms is ${(s.p99 / f.p99).toFixed(1)}× the forwarder's`);
+  for (const target of storing) {
+    const s = await measure(target, rate, seconds);
+    console.log(`  = the ${target.label}'s p99 ${ms(s.p99)} ms is ${(s.p99 / f.p99).toFixed(1)}× the forwarder's`);
   }
   const t = await measure(threadline, rate, seconds);
   console.log(
@@ -164,13 +168,13 @@ async function setCrmUrls(origin: string, token: string): Promise<void> {
   }
 }
 
-/** The bare forwarder (bench/crm-forwarder.ts), to the same receiver; with `databaseUrl`, the storing one. */
-async function startForwarder(secret: string, databaseUrl?: string): Promise<ServerProcess> {
+/** The bare forwarder (bench/crm-forwarder.ts), to the same receiver; with `store`, a storing one. */
+async function startForwarder(secret: string, store?: { url: string; kind: StoreKind }): Promise<ServerProcess> {
   const port = await freePort();
   return startServer({
-    label: databaseUrl ? 'storing forwarder' : 'forwarder',
+    label: store ? (store.kind === 'sequenced' ? 'sequencing forwarder' : 'storing forwarder') : 'forwarder',
     script: path.join(REPO, 'bench/crm-forwarder.ts'),
-    env: { FWD_PORT: String(port), FWD_SECRET: secret, FWD_CRM_URL: `http://127.0.0.1:${receiver.port}/crm`, ...(databaseUrl ? { FWD_DATABASE_URL: databaseUrl } : {}) },
+    env: { FWD_PORT: String(port), FWD_SECRET: secret, FWD_CRM_URL: `http://127.0.0.1:${receiver.port}/crm`, ...(store ? { FWD_DATABASE_URL: store.url, FWD_STORE: store.kind } : {}) },
     port,
     readyPath: '/ready',
   });
@@ -209,7 +213,7 @@ async function runEngine(engine: string, topology: string, via: string): Promise
   let server: ServerProcess | null = null;
   let worker: Awaited<ReturnType<typeof startBackground>> | null = null;
   let forwarder: ServerProcess | null = null;
-  let storingForwarder: ServerProcess | null = null;
+  const storingForwarders: ServerProcess[] = [];
   const senders: MetaSender[] = [];
   let nginx: Nginx | null = null;
   try {
@@ -244,10 +248,12 @@ async function runEngine(engine: string, topology: string, via: string): Promise
     forwarder = await startForwarder(secret);
     const threadline: Target = { label: 'Threadline', meta, pids: [server.pid, worker?.pid], pgUrl: pgDb?.url ?? null, usesDatabase: true, metricsOrigin: server.origin };
     const reference: Target = { label: 'forwarder', meta: sender(forwarder.origin, IG_ACCOUNT, false), pids: [forwarder.pid], pgUrl: null, usesDatabase: false, metricsOrigin: null };
-    if (STORING_FORWARDER && pgDb) storingForwarder = await startForwarder(secret, pgDb.url);
-    const storing: Target | null = storingForwarder
-      ? { label: 'storing forwarder', meta: sender(storingForwarder.origin, IG_ACCOUNT, false), pids: [storingForwarder.pid], pgUrl: pgDb?.url ?? null, usesDatabase: false, metricsOrigin: null }
-      : null;
+    const storing: Target[] = [];
+    for (const kind of pgDb ? STORING_FORWARDERS : []) {
+      const s = await startForwarder(secret, { url: pgDb?.url ?? '', kind });
+      storingForwarders.push(s);
+      storing.push({ label: s.label, meta: sender(s.origin, IG_ACCOUNT, false), pids: [s.pid], pgUrl: pgDb?.url ?? null, usesDatabase: false, metricsOrigin: null });
+    }
     console.log(`\n## ${header}`);
     const rates = [200, 500, 2000].filter((r) => RUNS.has(String(r)));
     // A fresh process on a fresh database: its first seconds compile code and meet every customer for the first time
@@ -255,6 +261,7 @@ async function runEngine(engine: string, topology: string, via: string): Promise
     if (rates.length > 0) {
       console.log('- warm-up, not counted:');
       await measure(reference, 500, WARMUP_SECONDS);
+      for (const target of storing) await measure(target, 500, WARMUP_SECONDS);
       await measure(threadline, 500, WARMUP_SECONDS);
     }
     const results: RateResult[] = [];
@@ -269,7 +276,7 @@ async function runEngine(engine: string, topology: string, via: string): Promise
     for (const s of senders) await s.close();
     await nginx?.stop();
     await forwarder?.stop();
-    await storingForwarder?.stop();
+    for (const s of storingForwarders) await s.stop();
     await worker?.stop();
     await server?.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });

@@ -19,7 +19,7 @@
 import os from 'node:os';
 import { engineReport } from './inbox-report.ts';
 import { runEngine, type Engine, type InboxSettings } from './inbox-run.ts';
-import { benchDatabaseOrSkip } from './lib/ingest-db.ts';
+import { benchDatabaseOrSkip, localPgAdminUrl } from './lib/ingest-db.ts';
 import { openInboxDbPg } from './lib/inbox-db.ts';
 import type { SeedSizes } from './lib/inbox-seed.ts';
 import { extraThreadlineEnv } from './lib/processes.ts';
@@ -40,8 +40,7 @@ const sizes = (name: string, fallback: string): SeedSizes => {
 };
 
 const engines = (env.BENCH_ENGINES ?? 'postgres,pglite').split(',').map((e) => e.trim());
-const pgAdminUrl = env.BENCH_PG_URL ?? 'postgres://root@127.0.0.1:5432/postgres';
-if (!/^postgres(ql)?:\/\/[^/]*@?(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//.test(pgAdminUrl)) throw new Error('BENCH_PG_URL must point at 127.0.0.1');
+const pgAdminUrl = localPgAdminUrl(env.BENCH_PG_URL);
 const deepFraction = Number(env.BENCH_DEEP_FRACTION ?? '0.9');
 if (!(deepFraction > 0 && deepFraction < 1)) throw new Error('BENCH_DEEP_FRACTION must be between 0 and 1');
 const sendMessages = int('BENCH_SEND_MESSAGES', 1000, 0, 20_000);

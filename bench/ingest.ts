@@ -12,7 +12,7 @@
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cpuShare, cpuSnapshot } from './lib/cpu.ts';
-import { benchDatabaseOrSkip, openPg, postgresSettings } from './lib/ingest-db.ts';
+import { benchDatabaseOrSkip, localPgAdminUrl, openPg, postgresSettings } from './lib/ingest-db.ts';
 import { BATCH_SIZES, MEAN_BATCH } from './lib/ingest-payloads.ts';
 import { extraThreadlineEnv } from './lib/processes.ts';
 import { referenceTable, threadlineTable, verdictLines, verdicts } from './ingest-report.ts';
@@ -28,8 +28,7 @@ const int = (name: string, fallback: number, min = 1, max = 1_000_000) => {
 const rates = (env.BENCH_RATES ?? '250,500,1000,2000,4000').split(',').map((r) => Number(r.trim()));
 if (rates.some((r) => !Number.isInteger(r) || r < 1 || r > 50_000)) throw new Error('BENCH_RATES: integers in 1..50000');
 const engines = (env.BENCH_ENGINES ?? 'pglite,postgres').split(',').map((e) => e.trim());
-const pgAdminUrl = env.BENCH_PG_URL ?? 'postgres://root@127.0.0.1:5432/postgres';
-if (!/^postgres(ql)?:\/\/[^/]*@?(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//.test(pgAdminUrl)) throw new Error('BENCH_PG_URL must point at 127.0.0.1');
+const pgAdminUrl = localPgAdminUrl(env.BENCH_PG_URL);
 const threadlineEnv = extraThreadlineEnv(env.BENCH_THREADLINE_ENV);
 
 const pgDatabaseSettings = (env.BENCH_PG_DATABASE_SETTINGS ?? '')

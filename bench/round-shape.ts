@@ -1,31 +1,41 @@
-// What the shape of a round costs (decision 0013): the same writes for a batch of POSTs, sent as eleven round trips
-// in a transaction (begin, routing read, conversation locks, messages, aggregates, a lookup, realtime log with its
-// NOTIFY, the CRM sequence, CRM deliveries, raw rows, commit: the shape of today's round) or as one statement of
-// CTEs (the shape decision 0013 proposes). The tables are a small stand-in for Threadline's, not its schema: this
-// measures the round's shape, not Threadline. One pg client, as a round holds one connection; rounds at a fixed
-// rate, the two shapes alternated twice, each printing round time p50/p90/p99 and CPU per round of this process and
-// of its PostgreSQL backend, then the ratio of one statement to eleven round trips.
-// Settings (environment): BENCH_PG_URL (default postgres://root@127.0.0.1:5432/postgres; a fresh database is made
-// and dropped), BENCH_ROUND_RATE rounds a second (55, as one `serve` at 200 events/s), BENCH_ROUND_ITEMS POSTs per
-// round (4), BENCH_ROUND_SECONDS per measurement (15), BENCH_ROUND_BUSY processes that keep the machine busy while
-// it measures (0; each spins 1 ms in every 3, so 2 of them take about two thirds of a core, as bench:crm's load,
-// receiver and forwarder do at 200 events/s).
+// What the shape of a round costs (decision 0013): the same reads and writes for a batch of POSTs, sent as eleven
+// round trips in a transaction (begin, routing read, conversation locks, messages, aggregates with the CRM sequence,
+// a lookup of waiting events, realtime log with its NOTIFY, the CRM payload's parts, CRM deliveries, raw rows,
+// commit: the shape of today's round) or as one statement of CTEs (the shape decision 0013 proposes). Both write the
+// same rows (the conversation once, where today's round updates it twice), so the difference is the round trips.
+// The tables are a small stand-in for Threadline's, not its schema: this measures the round's shape, not Threadline.
+// One pg client, as a round holds one connection; rounds at a fixed rate, the two shapes alternated twice after a
+// warm-up, each printing round time p50/p90/p99 and CPU per round of this process and of its PostgreSQL backend, then
+// the ratio of one statement to eleven round trips.
+// Settings (environment): BENCH_PG_URL (default postgres://root@127.0.0.1:5432/postgres, on this machine: a fresh
+// database is made and dropped, and the backend's CPU read from /proc), BENCH_ROUND_RATE rounds a second (55, as one
+// `serve` at 200 events/s), BENCH_ROUND_ITEMS POSTs per round (4), BENCH_ROUND_SECONDS per measurement (15),
+// BENCH_ROUND_BUSY processes that keep the machine busy while it measures (0; each spins 1 ms, then sleeps 2 ms or
+// more: 2 of them take up to two thirds of a core, about what bench:crm's load, receiver and forwarder take at 200
+// events/s).
 import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { processTicks, TICKS_PER_SECOND } from './lib/cpu.ts';
-import { benchDatabaseOrSkip } from './lib/ingest-db.ts';
+import { benchDatabaseOrSkip, localPgAdminUrl } from './lib/ingest-db.ts';
 import { percentile, table } from './lib/stats.ts';
 
 const env = process.env;
+/** A whole number of at least `min` from the environment, or its default. */
+function setting(name: string, fallback: number, min: number): number {
+  const value = Number(env[name] ?? fallback);
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be a whole number of at least ${min}`);
+  return value;
+}
 const config = {
-  pgAdminUrl: env.BENCH_PG_URL ?? 'postgres://root@127.0.0.1:5432/postgres',
-  rate: Number(env.BENCH_ROUND_RATE ?? '55'),
-  items: Number(env.BENCH_ROUND_ITEMS ?? '4'),
-  seconds: Number(env.BENCH_ROUND_SECONDS ?? '15'),
-  busy: Number(env.BENCH_ROUND_BUSY ?? '0'),
+  pgAdminUrl: localPgAdminUrl(env.BENCH_PG_URL),
+  rate: setting('BENCH_ROUND_RATE', 55, 1),
+  items: setting('BENCH_ROUND_ITEMS', 4, 1),
+  seconds: setting('BENCH_ROUND_SECONDS', 15, 1),
+  busy: setting('BENCH_ROUND_BUSY', 0, 0),
 };
 
-type Item = { conversationId: string; accountId: string; mid: string };
+type Item = { conversationId: string; accountId: string; igUserId: string; mid: string };
 type Round = (client: pg.Client, items: Item[]) => Promise<void>;
 
 const SCHEMA = `
@@ -47,21 +57,26 @@ const BODY = Buffer.from('{"object":"instagram","entry":[]}');
 const elevenRoundTrips: Round = async (c, items) => {
   const conversations = items.map((i) => i.conversationId);
   await c.query('begin');
-  await c.query('select id, name from accounts where ig_user_id = any($1::text[])', [items.map(() => 'ig1')]);
+  await c.query('select id, name from accounts where ig_user_id = any($1::text[])', [items.map((i) => i.igUserId)]);
   await c.query('select id from conversations where id = any($1::uuid[]) order by id for update', [conversations]);
   await c.query('insert into messages (conversation_id, mid, text) select * from unnest($1::uuid[], $2::text[], $3::text[])', [conversations, items.map((i) => i.mid), items.map(() => 'hello')]);
-  await c.query('update conversations c set message_count = c.message_count + 1, last_message_at = now(), preview = v.p from unnest($1::uuid[], $2::text[]) v(id, p) where c.id = v.id', [conversations, items.map(() => 'hello')]);
-  await c.query('select 1 from messages where mid = any($1::text[])', [items.map((i) => `${i.mid}.reply`)]);
+  const updated = await c.query<{ id: string; sequence: number }>(
+    `update conversations c set message_count = c.message_count + 1, last_message_at = now(), preview = v.p, crm_sequence = c.crm_sequence + 1
+     from unnest($1::uuid[], $2::text[]) v(id, p) where c.id = v.id returning c.id, c.crm_sequence as sequence`,
+    [conversations, items.map(() => 'hello')],
+  );
+  await c.query('select mid from messages where mid = any($1::text[])', [items.map((i) => `${i.mid}.reply`)]);
   await c.query(
     `with stored as (insert into realtime_events (account_id, payload) select a, jsonb_build_object('mid', m) from unnest($1::uuid[], $2::text[]) v(a, m) returning id)
      select pg_notify('round_shape', max(id)::text) from stored`,
     [items.map((i) => i.accountId), items.map((i) => i.mid)],
   );
-  const sequences = await c.query<{ sequence: number }>('update conversations c set crm_sequence = c.crm_sequence + 1 from unnest($1::uuid[]) v(id) where c.id = v.id returning c.crm_sequence as sequence', [conversations]);
+  await c.query('select c.id, c.preview, m.id as message_id from conversations c join messages m on m.conversation_id = c.id where m.mid = any($1::text[])', [items.map((i) => i.mid)]);
+  const sequence = new Map(updated.rows.map((r) => [r.id, r.sequence]));
   await c.query('insert into crm_deliveries (id, conversation_id, sequence, payload, status, next_attempt_at) select * from unnest($1::text[], $2::uuid[], $3::int[], $4::jsonb[], $5::text[], $6::timestamptz[])', [
     items.map((i) => i.mid),
     conversations,
-    items.map((_, j) => sequences.rows[j]?.sequence ?? 0),
+    items.map((i) => sequence.get(i.conversationId) ?? 0),
     items.map((i) => JSON.stringify({ mid: i.mid, text: 'hello' })),
     items.map(() => 'pending'),
     items.map(() => new Date()),
@@ -70,22 +85,25 @@ const elevenRoundTrips: Round = async (c, items) => {
   await c.query('commit');
 };
 
-/** Decision 0013's shape: the same writes as one statement of CTEs, its own transaction. */
+/** Decision 0013's shape: the same reads and writes as one statement of CTEs, its own transaction. */
 const oneStatement: Round = async (c, items) => {
   await c.query(
-    `with v as (select * from unnest($1::uuid[], $2::uuid[], $3::text[], $4::bytea[]) v(conversation_id, account_id, mid, body)),
-     a as (select id from accounts where ig_user_id = 'ig1'),
-     m as (insert into messages (conversation_id, mid, text) select conversation_id, mid, 'hello' from v returning id),
+    `with v as (select * from unnest($1::uuid[], $2::uuid[], $3::text[], $4::bytea[], $5::text[]) v(conversation_id, account_id, mid, body, ig_user_id)),
+     a as (select id, name from accounts where ig_user_id in (select ig_user_id from v)),
+     l as (select id from conversations where id in (select conversation_id from v) order by id for update),
+     m as (insert into messages (conversation_id, mid, text) select conversation_id, mid, 'hello' from v returning id, conversation_id, mid),
      cu as (update conversations c set message_count = c.message_count + 1, last_message_at = now(), preview = 'hello',
-            crm_sequence = c.crm_sequence + 1 from v where c.id = v.conversation_id returning c.id, c.crm_sequence),
+            crm_sequence = c.crm_sequence + 1 from v where c.id = v.conversation_id returning c.id, c.preview, c.crm_sequence),
+     waiting as (select mid from messages where mid in (select mid || '.reply' from v)),
      r as (insert into realtime_events (account_id, payload) select account_id, jsonb_build_object('mid', mid) from v returning id),
+     parts as (select cu.id, cu.preview, cu.crm_sequence, m.id as message_id, m.mid from cu join m on m.conversation_id = cu.id),
      d as (insert into crm_deliveries (id, conversation_id, sequence, payload, status, next_attempt_at)
-           select v.mid, v.conversation_id, cu.crm_sequence, jsonb_build_object('mid', v.mid, 'text', 'hello'), 'pending', now()
-           from v join cu on cu.id = v.conversation_id returning id),
+           select mid, id, crm_sequence, jsonb_build_object('mid', mid, 'text', 'hello'), 'pending', now() from parts returning id),
      w as (insert into webhook_events (body, status) select body, 'processed' from v returning id)
-     select (select count(*) from m) as messages, (select pg_notify('round_shape', max(id)::text) from r) as notified,
-            (select count(*) from d) as deliveries, (select count(*) from w) as raw, (select count(*) from a) as accounts`,
-    [items.map((i) => i.conversationId), items.map((i) => i.accountId), items.map((i) => i.mid), items.map(() => BODY)],
+     select (select count(*) from a) as accounts, (select count(*) from l) as locked, (select count(*) from waiting) as waiting,
+            (select pg_notify('round_shape', max(id)::text) from r) as notified, (select count(*) from d) as deliveries,
+            (select count(*) from w) as raw`,
+    [items.map((i) => i.conversationId), items.map((i) => i.accountId), items.map((i) => i.mid), items.map(() => BODY), items.map((i) => i.igUserId)],
   );
 };
 
@@ -94,7 +112,7 @@ const cpuMs = (pid: number) => ((processTicks(pid)?.ticks ?? Number.NaN) * 1000)
 
 type Result = { shape: string; p50: number; p90: number; p99: number; ownCpu: number; pgCpu: number };
 
-type Conversation = { id: string; account_id: string };
+type Conversation = { id: string; account_id: string; ig_user_id: string };
 
 async function measure(client: pg.Client, backendPid: number, shape: string, round: Round, conversations: Conversation[], tag: string, seconds: number): Promise<Result> {
   const rounds = Math.round(config.rate * seconds);
@@ -109,7 +127,7 @@ async function measure(client: pg.Client, backendPid: number, shape: string, rou
     const items = Array.from({ length: config.items }, () => {
       const conversation = conversations[(n * 7) % conversations.length] as Conversation;
       n += 1;
-      return { conversationId: conversation.id, accountId: conversation.account_id, mid: `${tag}.${n}` };
+      return { conversationId: conversation.id, accountId: conversation.account_id, igUserId: conversation.ig_user_id, mid: `${tag}.${n}` };
     });
     const started = performance.now();
     await round(client, items);
@@ -130,13 +148,13 @@ async function measure(client: pg.Client, backendPid: number, shape: string, rou
 async function main() {
   const database = await benchDatabaseOrSkip(config.pgAdminUrl);
   if (!database) return;
-  const busy: ChildProcess[] = Array.from({ length: config.busy }, () => fork(new URL(import.meta.url).pathname, ['busy'], { stdio: 'inherit' }));
+  const busy: ChildProcess[] = Array.from({ length: config.busy }, () => fork(fileURLToPath(import.meta.url), ['busy'], { stdio: 'inherit' }));
   const client = new pg.Client({ connectionString: database.url, application_name: 'threadline-bench' });
   client.on('error', () => undefined);
   try {
     await client.connect();
     await client.query(SCHEMA);
-    const conversations = (await client.query<Conversation>('select id, account_id from conversations')).rows;
+    const conversations = (await client.query<Conversation>('select c.id, c.account_id, a.ig_user_id from conversations c join accounts a on a.id = c.account_id')).rows;
     const backendPid = (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]?.pid ?? 0;
     console.log(`\n## Round shape: ${config.rate} rounds/s of ${config.items} POSTs, ${config.seconds} s each, ${config.busy} busy processes`);
     // warm-up, not counted: both shapes, so plans, caches and the JIT are warm for either
@@ -163,7 +181,7 @@ async function main() {
 }
 
 if (process.argv[2] === 'busy') {
-  // a child that spins 1 ms in every 3, until its parent goes
+  // a child that spins 1 ms, then sleeps 2 ms or more (timers are late on a busy machine), until its parent goes
   const spin = () => {
     const until = performance.now() + 1;
     while (performance.now() < until);

@@ -1,12 +1,13 @@
 // bench:crm's settings, read from the environment once, here and nowhere else (STYLE: config once). What each means:
 // the header of bench/crm.ts and docs/benchmarks.md.
+import type { StoreKind } from './bare-store.ts';
+import { localPgAdminUrl } from './ingest-db.ts';
 import { extraThreadlineEnv } from './processes.ts';
 
 const list = (value: string | undefined, fallback: string) => (value ?? fallback).split(',').map((e) => e.trim());
 
 export function readCrmBenchConfig(env: NodeJS.ProcessEnv = process.env) {
-  const pgAdminUrl = env.BENCH_PG_URL ?? 'postgres://root@127.0.0.1:5432/postgres';
-  if (!/^postgres(ql)?:\/\/[^/]*@?(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//.test(pgAdminUrl)) throw new Error('BENCH_PG_URL must point at 127.0.0.1');
+  const pgAdminUrl = localPgAdminUrl(env.BENCH_PG_URL);
   return {
     scale: Number(env.BENCH_SCALE ?? '1'),
     engines: list(env.BENCH_ENGINES, 'pglite,postgres'),
@@ -20,6 +21,16 @@ export function readCrmBenchConfig(env: NodeJS.ProcessEnv = process.env) {
     threadlineEnv: { ...(env.CRM_RETRY_SCHEDULE ? { CRM_RETRY_SCHEDULE: env.CRM_RETRY_SCHEDULE } : {}), ...extraThreadlineEnv(env.BENCH_THREADLINE_ENV) },
     /** PostgreSQL: rows written per event by table, and statements by share of time (pg_stat_statements when loaded) */
     pgWork: env.BENCH_PG_WORK !== '0',
-    storingForwarder: env.BENCH_STORING_FORWARDER === '1',
+    /** storing forwarders to measure beside the bare one (PostgreSQL): `insert`, `sequenced` (`1` is `insert`) */
+    storingForwarders: storingKinds(env.BENCH_STORING_FORWARDER),
   };
+}
+
+/** BENCH_STORING_FORWARDER: unset or `0` none; `1` the INSERT one; otherwise a list of `insert`, `sequenced`. */
+function storingKinds(value: string | undefined): StoreKind[] {
+  if (value === undefined || value === '0' || value === '') return [];
+  if (value === '1') return ['insert'];
+  const kinds = list(value, '');
+  for (const k of kinds) if (k !== 'insert' && k !== 'sequenced') throw new Error('BENCH_STORING_FORWARDER: 1, or a list of insert and sequenced');
+  return kinds as StoreKind[];
 }

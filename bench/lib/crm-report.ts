@@ -10,8 +10,8 @@ export type Measured = { p50: number; p99: number; lost: number; msPerEvent: num
 export type RateResult = { rate: number; forwarder: Measured; threadline: Measured };
 
 /**
- * When the CRM answered a delivery's successful attempt: the attempt's start and its duration. (`succeeded_at` is when
- * the outcome was written, which waits for the outcome writer's round: up to ~10 ms after the answer.)
+ * When the CRM answered a delivery's successful attempt: the attempt's start and its duration (what `succeeded_at`
+ * holds since 2026-12-07; before, it was when the outcome was written, after the outcome writer's own gathering).
  */
 const ANSWERED = `(d.last_attempt_at + d.last_duration_ms * interval '1 millisecond')`;
 

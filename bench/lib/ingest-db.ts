@@ -8,6 +8,16 @@ import { z } from 'zod';
 
 export type Sql = { query(text: string, params?: unknown[]): Promise<unknown[]>; close(): Promise<void> };
 
+/**
+ * BENCH_PG_URL, or the local default: the benches create and drop databases there and read their backends' CPU from
+ * this machine's /proc, so it must be a PostgreSQL on this machine.
+ */
+export function localPgAdminUrl(value: string | undefined): string {
+  const url = value ?? 'postgres://root@127.0.0.1:5432/postgres';
+  if (!/^postgres(ql)?:\/\/[^/]*@?(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//.test(url)) throw new Error('BENCH_PG_URL must point at 127.0.0.1');
+  return url;
+}
+
 export async function openPg(url: string): Promise<Sql> {
   const client = new pg.Client({ connectionString: url, application_name: 'threadline-bench' });
   await client.connect();

@@ -35,7 +35,7 @@ describe('statements prepared by name (PostgreSQL)', () => {
           tx,
           new Map([[randomUUID(), { newestAt: at, newestId: randomUUID(), preview: 'hi', direction: 'inbound' as const, inboundCount: 1, newestInboundAt: at }]]),
         );
-        await crm.recordSucceeded([{ id: `msg_${i}`, at, finishedAt: at, statusCode: 204, durationMs: 1, responseExcerpt: null }], tx);
+        await crm.recordSucceeded([{ id: `msg_${i}`, at, answeredAt: at, statusCode: 204, durationMs: 1, responseExcerpt: null }], tx);
         await crm.claimDue({ now: at, leaseUntil: new Date(at.getTime() + 60_000), limit: 10, perEndpoint: 4, processId: randomUUID(), deadAfterMs: 5_000, own: new Map() });
       }
       return queryRows<{ name: string; statement: string }>(tx, sql`select name, statement from pg_prepared_statements`);

@@ -94,7 +94,7 @@ export async function recordOutcomes(
     return {
       id: o.delivery.id,
       at: o.at,
-      finishedAt: new Date(o.at.getTime() + durationMs),
+      answeredAt: new Date(o.at.getTime() + durationMs),
       statusCode: o.result?.statusCode ?? null,
       durationMs,
       responseExcerpt: o.result?.responseExcerpt ?? null,

@@ -22,14 +22,14 @@ const RELEASED_CTE = `released as (
   returning d.id
 )`;
 
-/** `recordSucceeded`: $1 ids, $2 attempted at, $3 finished at, $4 status codes, $5 durations, $6 answer excerpts. */
+/** `recordSucceeded`: $1 ids, $2 attempted at, $3 answered at (the attempt's start plus its duration), $4 status codes, $5 durations, $6 answer excerpts. */
 const RECORD_SUCCEEDED_SQL = `
-with v(id, at, finished_at, code, duration_ms, excerpt) as (
+with v(id, at, answered_at, code, duration_ms, excerpt) as (
   select * from unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::int[], $5::int[], $6::text[])
 ),
 done as (
   update crm_deliveries d
-  set status = 'succeeded', succeeded_at = v.finished_at, next_attempt_at = null, last_attempt_at = v.at,
+  set status = 'succeeded', succeeded_at = v.answered_at, next_attempt_at = null, last_attempt_at = v.at,
       last_status_code = v.code, last_error = null, last_duration_ms = v.duration_ms, last_response_excerpt = v.excerpt,
       locked_until = null
   from v where d.id = v.id and (d.status = 'pending') is true
@@ -87,14 +87,14 @@ export function createCrmOutcomesRepository(db: Db) {
      * released. As in `finishDelivery`, no row is updated twice.
      */
     async recordSucceeded(
-      items: readonly { id: string; at: Date; finishedAt: Date; statusCode: number | null; durationMs: number; responseExcerpt: string | null }[],
+      items: readonly { id: string; at: Date; answeredAt: Date; statusCode: number | null; durationMs: number; responseExcerpt: string | null }[],
       tx: Db = db,
     ): Promise<void> {
       if (items.length === 0) return;
       await fixedRows(tx, RECORD_SUCCEEDED_SQL, [
         items.map((i) => i.id),
         items.map((i) => i.at.toISOString()),
-        items.map((i) => i.finishedAt.toISOString()),
+        items.map((i) => i.answeredAt.toISOString()),
         items.map((i) => i.statusCode),
         items.map((i) => i.durationMs),
         items.map((i) => i.responseExcerpt),
