@@ -15,15 +15,11 @@ import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { startBareWebhookServer } from './lib/bare-webhook-server.ts';
 import { openBareStore, type EventKeys } from './lib/bare-store.ts';
+import { readForwarderConfig } from './lib/bare-config.ts';
 
-const port = Number(process.env.FWD_PORT ?? '0');
-const secret = process.env.FWD_SECRET ?? '';
-const crmUrl = process.env.FWD_CRM_URL ?? '';
-if (!port || !secret || !crmUrl) throw new Error('FWD_PORT, FWD_SECRET and FWD_CRM_URL are required');
+const { port, secret, crmUrl, databaseUrl, storeKind: kind } = readForwarderConfig();
 const BODY_LIMIT = 1024 * 1024;
-const kind = process.env.FWD_STORE ?? 'insert';
-if (kind !== 'insert' && kind !== 'sequenced') throw new Error('FWD_STORE is insert or sequenced');
-const store = process.env.FWD_DATABASE_URL ? await openBareStore({ databaseUrl: process.env.FWD_DATABASE_URL, poolMax: 10, name: 'bench-storing-forwarder', kind }) : null;
+const store = databaseUrl ? await openBareStore({ databaseUrl, poolMax: 10, name: 'bench-storing-forwarder', kind }) : null;
 
 /** The sender and message id of a Meta messaging event (the bench sends one per POST); null when not one. */
 function keysOf(body: Buffer): EventKeys | null {

@@ -19,56 +19,13 @@
 import os from 'node:os';
 import { engineReport } from './inbox-report.ts';
 import { runEngine, type Engine, type InboxSettings } from './inbox-run.ts';
-import { benchDatabaseOrSkip, localPgAdminUrl } from './lib/ingest-db.ts';
+import { readInboxBenchConfig } from './lib/inbox-config.ts';
+import { benchDatabaseOrSkip } from './lib/ingest-db.ts';
 import { openInboxDbPg } from './lib/inbox-db.ts';
-import type { SeedSizes } from './lib/inbox-seed.ts';
-import { extraThreadlineEnv } from './lib/processes.ts';
 
-const env = process.env;
-const int = (name: string, fallback: number, min: number, max: number) => {
-  const v = Number(env[name] ?? fallback);
-  if (!Number.isInteger(v) || v < min || v > max) throw new Error(`${name} must be an integer in ${min}..${max}`);
-  return v;
-};
-const sizes = (name: string, fallback: string): SeedSizes => {
-  const [accounts, conversations, messages] = (env[name] ?? fallback).split(',').map((x) => Number(x.trim()));
-  const ok = (n: number | undefined, max: number): n is number => n !== undefined && Number.isInteger(n) && n >= 1 && n <= max;
-  if (!ok(accounts, 1000) || !ok(conversations, 1_000_000) || !ok(messages, 50_000_000) || messages < conversations) {
-    throw new Error(`${name} must be accounts,conversations,messages (messages ≥ conversations)`);
-  }
-  return { accounts, conversations, messages };
-};
-
-const engines = (env.BENCH_ENGINES ?? 'postgres,pglite').split(',').map((e) => e.trim());
-const pgAdminUrl = localPgAdminUrl(env.BENCH_PG_URL);
-const deepFraction = Number(env.BENCH_DEEP_FRACTION ?? '0.9');
-if (!(deepFraction > 0 && deepFraction < 1)) throw new Error('BENCH_DEEP_FRACTION must be between 0 and 1');
-const sendMessages = int('BENCH_SEND_MESSAGES', 1000, 0, 20_000);
-const common: Omit<InboxSettings, 'sizes'> = {
-  warmup: int('BENCH_WARMUP', 20, 0, 10_000),
-  samples: int('BENCH_SAMPLES', 200, 1, 100_000),
-  deepFraction,
-  send:
-    sendMessages > 0
-      ? {
-          messages: sendMessages,
-          customers: int('BENCH_SEND_CUSTOMERS', 250, 1, 5_000),
-          concurrency: int('BENCH_SEND_CONCURRENCY', 8, 1, 256),
-          maxSeconds: int('BENCH_SEND_MAX_SECONDS', 120, 5, 600),
-        }
-      : null,
-  live:
-    int('BENCH_LIVE_CLIENTS', 100, 0, 1000) > 0
-      ? {
-          clients: int('BENCH_LIVE_CLIENTS', 100, 0, 1000),
-          rate: int('BENCH_LIVE_RATE', 500, 1, 5_000),
-          seconds: int('BENCH_LIVE_SECONDS', 10, 2, 120),
-          drainSeconds: int('BENCH_LIVE_DRAIN_SECONDS', 30, 1, 300),
-        }
-      : null,
-  threadlineEnv: extraThreadlineEnv(env.BENCH_THREADLINE_ENV),
-  log: (line) => console.error(line),
-};
+const config = readInboxBenchConfig();
+const { engines, pgAdminUrl } = config;
+const common: Omit<InboxSettings, 'sizes'> = { ...config.common, log: (line) => console.error(line) };
 
 const began = performance.now();
 console.log(`# Threadline inbox benchmark — ${new Date().toISOString()}`);
@@ -85,7 +42,7 @@ for (const name of engines) {
   try {
     let engine: Engine = { kind: 'pglite' };
     let header = 'PGlite (embedded, one process)';
-    const settings: InboxSettings = { ...common, sizes: sizes(name === 'postgres' ? 'BENCH_PG_SIZES' : 'BENCH_PGLITE_SIZES', name === 'postgres' ? '20,50000,2000000' : '20,5000,100000') };
+    const settings: InboxSettings = { ...common, sizes: name === 'postgres' ? config.sizes.postgres : config.sizes.pglite };
     if (name === 'postgres') {
       const db = await benchDatabaseOrSkip(pgAdminUrl);
       if (!db) {

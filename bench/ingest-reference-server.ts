@@ -5,22 +5,15 @@
 //
 // Environment: REF_PORT, REF_SECRET, and REF_DATABASE_URL (PostgreSQL, pool of REF_POOL_MAX, default 10) or
 // REF_DATA_DIR (a PGlite directory of its own). GET /ready answers 200 once the table exists.
+import { readReferenceServerConfig } from './lib/bare-config.ts';
 import { startBareWebhookServer } from './lib/bare-webhook-server.ts';
 import { openBareStore } from './lib/bare-store.ts';
 
 const BODY_LIMIT = 10 * 1024 * 1024;
 
-const port = Number(process.env.REF_PORT ?? '0');
-const secret = process.env.REF_SECRET ?? '';
-if (!port || !secret) throw new Error('REF_PORT and REF_SECRET are required');
-if (!process.env.REF_DATABASE_URL && !process.env.REF_DATA_DIR) throw new Error('REF_DATABASE_URL or REF_DATA_DIR is required');
+const { port, secret, databaseUrl, dataDir, poolMax } = readReferenceServerConfig();
 
-const store = await openBareStore({
-  databaseUrl: process.env.REF_DATABASE_URL,
-  dataDir: process.env.REF_DATA_DIR,
-  poolMax: Number(process.env.REF_POOL_MAX ?? '10'),
-  name: 'bench-reference',
-});
+const store = await openBareStore({ databaseUrl, dataDir, poolMax, name: 'bench-reference' });
 const server = startBareWebhookServer({
   port,
   secret,

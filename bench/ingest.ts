@@ -12,42 +12,16 @@
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cpuShare, cpuSnapshot } from './lib/cpu.ts';
-import { benchDatabaseOrSkip, localPgAdminUrl, openPg, postgresSettings } from './lib/ingest-db.ts';
+import { readIngestBenchConfig } from './lib/ingest-config.ts';
+import { benchDatabaseOrSkip, openPg, postgresSettings } from './lib/ingest-db.ts';
 import { BATCH_SIZES, MEAN_BATCH } from './lib/ingest-payloads.ts';
-import { extraThreadlineEnv } from './lib/processes.ts';
 import { referenceTable, threadlineTable, verdictLines, verdicts } from './ingest-report.ts';
 import { runReference, runThreadline, type BenchSettings, type Engine } from './ingest-run.ts';
 
-const env = process.env;
-const int = (name: string, fallback: number, min = 1, max = 1_000_000) => {
-  const v = Number(env[name] ?? fallback);
-  if (!Number.isInteger(v) || v < min || v > max) throw new Error(`${name} must be an integer in ${min}..${max}`);
-  return v;
-};
-
-const rates = (env.BENCH_RATES ?? '250,500,1000,2000,4000').split(',').map((r) => Number(r.trim()));
-if (rates.some((r) => !Number.isInteger(r) || r < 1 || r > 50_000)) throw new Error('BENCH_RATES: integers in 1..50000');
-const engines = (env.BENCH_ENGINES ?? 'pglite,postgres').split(',').map((e) => e.trim());
-const pgAdminUrl = localPgAdminUrl(env.BENCH_PG_URL);
-const threadlineEnv = extraThreadlineEnv(env.BENCH_THREADLINE_ENV);
-
-const pgDatabaseSettings = (env.BENCH_PG_DATABASE_SETTINGS ?? '')
-  .split(',')
-  .filter((kv) => /^\s*[a-z_]+\s*=\s*[A-Za-z0-9_.]+\s*$/.test(kv))
-  .map((kv) => kv.split('=').map((x) => x.trim()));
-
-const settings: BenchSettings = {
-  rates,
-  stepSeconds: int('BENCH_STEP_SECONDS', 10, 1, 120),
-  warmupSeconds: int('BENCH_WARMUP_SECONDS', 3, 0, 60),
-  accounts: int('BENCH_ACCOUNTS', 10, 1, 1000),
-  customersPerAccount: int('BENCH_CUSTOMERS', 200, 1, 1_000_000),
-  drainMaxSeconds: int('BENCH_DRAIN_MAX_SECONDS', 45, 1, 600),
-  connections: int('BENCH_CONNECTIONS', 64, 1, 1024),
-  maxInFlight: int('BENCH_MAX_IN_FLIGHT', 256, 1, 10_000),
-  threadlineEnv,
-  log: (line) => console.error(line),
-};
+const config = readIngestBenchConfig();
+const { engines, pgAdminUrl, pgDatabaseSettings } = config;
+const { threadlineEnv } = config.settings;
+const settings: BenchSettings = { ...config.settings, log: (line) => console.error(line) };
 
 const began = performance.now();
 const idleBefore = cpuSnapshot(undefined);

@@ -17,23 +17,11 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { processTicks, TICKS_PER_SECOND } from './lib/cpu.ts';
-import { benchDatabaseOrSkip, localPgAdminUrl } from './lib/ingest-db.ts';
+import { benchDatabaseOrSkip } from './lib/ingest-db.ts';
+import { readRoundBenchConfig } from './lib/round-config.ts';
 import { percentile, table } from './lib/stats.ts';
 
-const env = process.env;
-/** A whole number of at least `min` from the environment, or its default. */
-function setting(name: string, fallback: number, min: number): number {
-  const value = Number(env[name] ?? fallback);
-  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be a whole number of at least ${min}`);
-  return value;
-}
-const config = {
-  pgAdminUrl: localPgAdminUrl(env.BENCH_PG_URL),
-  rate: setting('BENCH_ROUND_RATE', 55, 1),
-  items: setting('BENCH_ROUND_ITEMS', 4, 1),
-  seconds: setting('BENCH_ROUND_SECONDS', 15, 1),
-  busy: setting('BENCH_ROUND_BUSY', 0, 0),
-};
+const config = readRoundBenchConfig();
 
 type Item = { conversationId: string; accountId: string; igUserId: string; mid: string };
 type Round = (client: pg.Client, items: Item[]) => Promise<void>;
