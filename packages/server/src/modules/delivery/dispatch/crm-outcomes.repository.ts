@@ -22,7 +22,10 @@ const RELEASED_CTE = `released as (
   returning d.id
 )`;
 
-/** `recordSucceeded`: $1 ids, $2 attempted at, $3 answered at (the attempt's start plus its duration), $4 status codes, $5 durations, $6 answer excerpts. */
+/**
+ * `recordSucceeded`: $1 ids, $2 attempted at, $3 answered at (the attempt's start plus its duration), $4 status codes,
+ * $5 durations, $6 answer excerpts.
+ */
 const RECORD_SUCCEEDED_SQL = `
 with v(id, at, answered_at, code, duration_ms, excerpt) as (
   select * from unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::int[], $5::int[], $6::text[])
