@@ -125,17 +125,21 @@ async function measure(target: Target, rate: number, seconds: number): Promise<M
 async function compareAt(forwarder: Target, storing: readonly Target[], threadline: Target, rate: number, seconds: number): Promise<RateResult> {
   console.log(`- ${rate} events/s:`);
   const f = await measure(forwarder, rate, seconds);
+  const floors: RateResult['floors'] = [];
   for (const target of storing) {
     const s = await measure(target, rate, seconds);
     console.log(`  = the ${target.label}'s p99 ${ms(s.p99)} ms is ${(s.p99 / f.p99).toFixed(1)}× the forwarder's`);
+    floors.push({ label: target.label, measured: s });
   }
   const t = await measure(threadline, rate, seconds);
   console.log(
-    `  = Threadline p99 ${ms(t.p99)} ms is ${(t.p99 / f.p99).toFixed(1)}× the forwarder's ${ms(f.p99)} ms; ` +
+    `  = Threadline p99 ${ms(t.p99)} ms is ${(t.p99 / f.p99).toFixed(1)}× the forwarder's ${ms(f.p99)} ms` +
+      floors.map((s) => `, ${(t.p99 / s.measured.p99).toFixed(1)}× the ${s.label}'s`).join('') +
+      '; ' +
       `CPU per event ${(t.msPerEvent + t.pgMsPerEvent).toFixed(2)} ms (Threadline ${t.msPerEvent.toFixed(2)}, PostgreSQL ${t.pgMsPerEvent.toFixed(2)}) ` +
       `against the forwarder's ${f.msPerEvent.toFixed(2)} ms`,
   );
-  return { rate, forwarder: f, threadline: t };
+  return { rate, forwarder: f, floors, threadline: t };
 }
 
 /** The bench accounts, owned by the bench admin (so the CRM URLs are set through the API, as a user would). */
