@@ -33,15 +33,15 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { accountListSchema } from '@threadline/contract';
 import { cpuMsPerEvent, cpuShare, cpuSnapshot, type CpuSnapshot } from './lib/cpu.ts';
 import { createMetaSender, startCrmReceiver, waitFor, type MetaSender } from './lib/crm-traffic.ts';
-import { benchDatabaseOrSkip, openPg, openPgliteDir, postgresSettings, type Sql } from './lib/ingest-db.ts';
+import { benchDatabaseOrSkip, openPg, openPgliteDir, postgresSettings } from './lib/ingest-db.ts';
 import { freePort, startBackground, startServer, threadlineBaseEnv, type ServerProcess } from './lib/processes.ts';
 import { pgWorkBefore, pgWorkReport } from './lib/pg-work.ts';
 import { latencies, ms, p99ByPeriod, percentile } from './lib/stats.ts';
 import type { StoreKind } from './lib/bare-store.ts';
 import { breakdown, judgeTargets, readRounds, roundsReport, type Measured, type RateResult } from './lib/crm-report.ts';
+import { IG_ACCOUNT, IG_ACCOUNT_OTHER, insertAccounts, setCrmUrls } from './lib/crm-accounts.ts';
 import { readCrmBenchConfig } from './lib/crm-config.ts';
 import { outageRun } from './lib/crm-outage.ts';
 import { createFirstAdmin, login } from './lib/threadline-admin.ts';
@@ -59,9 +59,6 @@ const STORING_FORWARDERS = config.storingForwarders;
 const REPO = path.resolve(import.meta.dirname, '..');
 /** Before the latency runs: the customers' first messages and a cold process (see `runEngine`). */
 const WARMUP_SECONDS = 3;
-const IG_ACCOUNT = '17841400000000777';
-/** A second account with its own CRM, which stays up during the outage run. */
-const IG_ACCOUNT_OTHER = '17841400000000778';
 const ADMIN = { username: 'bench', password: `bench-${randomBytes(12).toString('hex')}` };
 
 const receiver = await startCrmReceiver();
@@ -142,36 +139,6 @@ async function compareAt(forwarder: Target, storing: readonly Target[], threadli
   return { rate, forwarder: f, floors, threadline: t };
 }
 
-/** The bench accounts, owned by the bench admin (so the CRM URLs are set through the API, as a user would). */
-async function insertAccounts(sql: Sql): Promise<void> {
-  for (const [ig, name] of [
-    [IG_ACCOUNT, 'bench_crm'],
-    [IG_ACCOUNT_OTHER, 'bench_crm_other'],
-  ] as const) {
-    await sql.query(`insert into accounts (ig_user_id, username) values ($1, $2)`, [ig, name]);
-    await sql.query(
-      `insert into user_accounts (user_id, account_id, role, is_primary)
-       select u.id, a.id, 'owner', $3 from users u, accounts a where u.username = $1 and a.ig_user_id = $2`,
-      [ADMIN.username, ig, ig === IG_ACCOUNT],
-    );
-  }
-}
-
-async function setCrmUrls(origin: string, token: string): Promise<void> {
-  const res = await fetch(`${origin}/api/v1/accounts/me`, { headers: { authorization: `Bearer ${token}` } });
-  if (!res.ok) throw new Error(`listing accounts answered ${res.status}`);
-  const { accounts } = accountListSchema.parse(await res.json());
-  for (const account of accounts) {
-    const port = account.username === 'bench_crm_other' ? otherReceiver.port : receiver.port;
-    const patched = await fetch(`${origin}/api/v1/accounts/${account.id}`, {
-      method: 'PATCH',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ crm_webhook_url: `http://127.0.0.1:${port}/crm` }),
-    });
-    if (!patched.ok) throw new Error(`setting the CRM URL answered ${patched.status}: ${await patched.text()}`);
-  }
-}
-
 /** The bare forwarder (bench/crm-forwarder.ts), to the same receiver; with `store`, a storing one. */
 async function startForwarder(secret: string, store?: { url: string; kind: StoreKind }): Promise<ServerProcess> {
   const port = await freePort();
@@ -226,15 +193,15 @@ async function runEngine(engine: string, topology: string, via: string): Promise
     await createFirstAdmin(server.origin, ADMIN.username, ADMIN.password);
     if (pgDb) {
       const sql = await openPg(pgDb.url);
-      await insertAccounts(sql).finally(() => sql.close());
+      await insertAccounts(sql, ADMIN.username).finally(() => sql.close());
     } else {
       // PGlite belongs to one process: stop Threadline, add the accounts to its directory, start it again.
       await server.stop();
       const sql = await openPgliteDir(path.join(dataDir, 'pglite'));
-      await insertAccounts(sql).finally(() => sql.close());
+      await insertAccounts(sql, ADMIN.username).finally(() => sql.close());
       server = await start();
     }
-    await setCrmUrls(server.origin, await login(server.origin, ADMIN.username, ADMIN.password));
+    await setCrmUrls(server.origin, await login(server.origin, ADMIN.username, ADMIN.password), { port: receiver.port, otherPort: otherReceiver.port });
     let origin = server.origin;
     let ca: string | undefined;
     if (via === 'nginx') {
