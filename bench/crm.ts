@@ -41,7 +41,7 @@ import { pgWorkBefore, pgWorkReport } from './lib/pg-work.ts';
 import { latencies, ms, p99ByPeriod, percentile } from './lib/stats.ts';
 import type { StoreKind } from './lib/bare-store.ts';
 import { breakdown, judgeTargets, readRounds, roundsReport, type Measured, type RateResult } from './lib/crm-report.ts';
-import { IG_ACCOUNT, IG_ACCOUNT_OTHER, insertAccounts, setCrmUrls } from './lib/crm-accounts.ts';
+import { IG_ACCOUNT, IG_ACCOUNT_OTHER, insertOwnedAccounts, setCrmUrls } from './lib/crm-accounts.ts';
 import { readCrmBenchConfig } from './lib/crm-config.ts';
 import { outageRun } from './lib/crm-outage.ts';
 import { createFirstAdmin, login } from './lib/threadline-admin.ts';
@@ -193,12 +193,12 @@ async function runEngine(engine: string, topology: string, via: string): Promise
     await createFirstAdmin(server.origin, ADMIN.username, ADMIN.password);
     if (pgDb) {
       const sql = await openPg(pgDb.url);
-      await insertAccounts(sql, ADMIN.username).finally(() => sql.close());
+      await insertOwnedAccounts(sql, ADMIN.username).finally(() => sql.close());
     } else {
       // PGlite belongs to one process: stop Threadline, add the accounts to its directory, start it again.
       await server.stop();
       const sql = await openPgliteDir(path.join(dataDir, 'pglite'));
-      await insertAccounts(sql, ADMIN.username).finally(() => sql.close());
+      await insertOwnedAccounts(sql, ADMIN.username).finally(() => sql.close());
       server = await start();
     }
     await setCrmUrls(server.origin, await login(server.origin, ADMIN.username, ADMIN.password), { port: receiver.port, otherPort: otherReceiver.port });

@@ -9,7 +9,7 @@ export const IG_ACCOUNT_OTHER = '17841400000000778';
 const OTHER_USERNAME = 'bench_crm_other';
 
 /** Inserts both accounts and makes `adminUsername` their owner (the first one its primary account). */
-export async function insertAccounts(sql: Sql, adminUsername: string): Promise<void> {
+export async function insertOwnedAccounts(sql: Sql, adminUsername: string): Promise<void> {
   for (const [ig, name] of [
     [IG_ACCOUNT, 'bench_crm'],
     [IG_ACCOUNT_OTHER, OTHER_USERNAME],
