@@ -100,7 +100,7 @@ export function createSendJob(deps: SendJobDeps) {
   async function settledAlready(messageId: string): Promise<MessageRow | null> {
     const row = await repo.findOutbound(messageId);
     if (row && row.status === 'sending' && row.sendingBy === deps.processId && !calling.has(row.id)) {
-      // This process marked it `sending` and no call of its is under way: the call's outcome was never written (the
+      // This process marked it `sending` and no attempt of its is under way: the outcome was never written (the
       // database went away meanwhile). Whether Meta got it is not known: `unknown`, settled later, never re-sent.
       await update(row, { status: 'unknown', sendingBy: null, errorMessage: INTERRUPTED_SEND_MESSAGE }, 'message.updated');
       return { ...row, status: 'unknown' };
@@ -108,7 +108,7 @@ export function createSendJob(deps: SendJobDeps) {
     return row && row.status !== 'queued' && row.status !== 'sending' ? row : null;
   }
 
-  /** messages whose Send API call this process is making now */
+  /** messages this process is attempting now: from the claim (`sending`) until the outcome is written */
   const calling = new Set<string>();
 
   async function run(messageId: string): Promise<void> {
@@ -120,6 +120,19 @@ export function createSendJob(deps: SendJobDeps) {
   async function attempt(messageId: string): Promise<MessageRow | null> {
     const m = await repo.claimForSending(messageId, deps.processId);
     if (!m) return settledAlready(messageId);
+    // From the claim on, the row says `sending` by this process: another job of the same message that runs
+    // meanwhile (a retry, a duplicate) must see the attempt under way, not an interrupted one, even before Meta is
+    // called (the account's state, the rate limiter's turn and the client are read first).
+    calling.add(m.id);
+    try {
+      return await claimed(m);
+    } finally {
+      calling.delete(m.id);
+    }
+  }
+
+  /** The attempt of a message this process has just claimed (`sending`). */
+  async function claimed(m: MessageRow): Promise<MessageRow | null> {
     const account = await accounts.sendState(m.accountId);
     if (!account || account.status === 'disconnected') {
       // Unlinked (or gone): nothing may be sent with a token that no longer belongs here; the message fails with why.
@@ -165,7 +178,6 @@ export function createSendJob(deps: SendJobDeps) {
       await deps.accountStatus.markReauthRequired(m.accountId, 'no usable token for sending');
       return null;
     }
-    calling.add(m.id);
     try {
       const result = await client.sendMessage(withFreshUploadLink(request, m.attachments, deps.uploadLinks));
       await markSent(m, result.messageId);
@@ -176,8 +188,6 @@ export function createSendJob(deps: SendJobDeps) {
       // `sending` with no call under way (`settledAlready`)
       if (!isGraphApiError(error)) throw error;
       return (await handleFailure(m, error)) ? m : null;
-    } finally {
-      calling.delete(m.id);
     }
   }
 
