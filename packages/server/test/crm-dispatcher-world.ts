@@ -79,7 +79,8 @@ export function useDispatcherWorld() {
       owner,
     });
     crms.push(crm);
-    return crm;
+    // its id in the process registry: what its claims and hand-overs write into `locked_by`
+    return Object.assign(crm, { processId: owner.id });
   }
 
   async function endpoint(url: string) {
